@@ -1,0 +1,85 @@
+//! `metrics-export`: turn flags into an export request, run it, print the report.
+
+use std::io::Write;
+
+use super::{usage_error, MetricsExportArgs, OutputFormat, EXIT_FAILED};
+use crate::observability::blockers::Severity;
+use crate::observability::export::{export, ExportRequest};
+use crate::observability::metrics::LabelSet;
+use crate::observability::report::StdoutReport;
+use crate::observability::sources::custom::CustomMetric;
+use crate::observability::timestamp::Timestamp;
+
+/// `SOURCE_DATE_EPOCH` (reproducible builds) fixes every generated time when set.
+fn export_time() -> Result<Timestamp, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(Timestamp::from_unix_seconds)
+            .ok_or_else(|| format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got `{text}`")),
+        Err(std::env::VarError::NotPresent) => Ok(Timestamp::now()),
+        Err(std::env::VarError::NotUnicode(_)) => Err("SOURCE_DATE_EPOCH is not valid text".to_string()),
+    }
+}
+
+pub fn run(args: MetricsExportArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
+    let now = match export_time() {
+        Ok(now) => now,
+        Err(message) => return usage_error(stderr, &message),
+    };
+    let labels = match LabelSet::new(args.labels) {
+        Ok(labels) => labels,
+        Err(err) => return usage_error(stderr, &format!("invalid --label: {err}")),
+    };
+    let mut request = ExportRequest::new(args.output_dir, now);
+    request.run_report = args.run_report;
+    request.metrics = args
+        .metrics
+        .iter()
+        .map(|(name, value)| CustomMetric::new(name, *value))
+        .collect();
+    request.metrics_file = args.metrics_file;
+    request.labels = labels;
+    request.resource_attributes = args.resource_attributes;
+    request.service_name = args.service_name;
+    request.namespace = args.namespace;
+    request.airflow_evidence_bundle = args.airflow_evidence_bundle;
+
+    let outcome = match export(&request) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            let _ = writeln!(stderr, "error: {err}");
+            return EXIT_FAILED;
+        }
+    };
+    let report = &outcome.report;
+    for blocker in &report.blockers {
+        let _ = writeln!(
+            stderr,
+            "{}[{}]: {}\n  runbook: {}",
+            blocker.severity(),
+            blocker.code,
+            blocker.message,
+            blocker.code.runbook_url()
+        );
+    }
+    let printed = match args.format {
+        OutputFormat::Json => serde_json::to_writer_pretty(&mut *stdout, &StdoutReport::from(report))
+            .map_err(std::io::Error::from)
+            .and_then(|()| stdout.write_all(b"\n")),
+        OutputFormat::Md => std::fs::read(&report.paths.markdown_report)
+            .and_then(|bytes| stdout.write_all(&bytes)),
+    };
+    if let Err(err) = printed {
+        let _ = writeln!(stderr, "error: cannot print the report: {err}");
+        return EXIT_FAILED;
+    }
+    let failed = report.blockers.iter().any(|b| b.severity() == Severity::Error);
+    if failed {
+        EXIT_FAILED
+    } else {
+        0
+    }
+}

@@ -1,0 +1,146 @@
+//! The command-line adapter: clap definitions, then one module per subcommand. No business
+//! rules here: each subcommand parses, calls the core, prints, and returns an exit status.
+//!
+//! Exit status: 0 success; 1 the export has an error blocker, `verify` found a difference, or an
+//! artifact could not be written; 2 usage error (bad flag or value).
+
+mod explain;
+mod metrics_export;
+mod values;
+mod verify;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use values::{parse_key_value, parse_metric};
+
+/// Exit status for a usage error, as clap uses.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status when the export fails or verification finds a difference.
+pub const EXIT_FAILED: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dpone-observability",
+    version,
+    about = "Turn dpone run reports into Prometheus, OpenTelemetry and checksummed CI evidence.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Export metrics from a dpone run report and custom metrics (the peer's command).
+    MetricsExport(MetricsExportArgs),
+    /// Re-hash the files named in DIR/metrics_index.json; fail on a missing, changed or extra file.
+    Verify(VerifyArgs),
+    /// Print a blocker code's severity, summary and runbook.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Md,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsExportArgs {
+    /// Directory the artifacts are written to (created if needed).
+    #[arg(long, value_name = "DIR", default_value = ".dpone/observability/latest")]
+    pub output_dir: PathBuf,
+
+    /// JSON output from `dpone run --format json`.
+    #[arg(long, value_name = "FILE")]
+    pub run_report: Option<PathBuf>,
+
+    /// A custom metric; repeatable. The value is a number (`1e3`, `nan` and `inf` accepted).
+    #[arg(long = "metric", value_name = "NAME=VALUE", value_parser = parse_metric)]
+    pub metrics: Vec<(String, f64)>,
+
+    /// A JSON or YAML (`.yaml`/`.yml`) mapping of metric names to numbers, for large sets.
+    /// `--metric` flags override entries of the same name.
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
+
+    /// A label added to every metric; repeatable. Keep it low-cardinality.
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub labels: Vec<(String, String)>,
+
+    /// An OpenTelemetry resource attribute; repeatable. Cannot override `service.*`.
+    #[arg(long = "resource-attr", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub resource_attributes: Vec<(String, String)>,
+
+    /// OpenTelemetry `service.name`.
+    #[arg(long, value_name = "NAME", default_value = "dpone")]
+    pub service_name: String,
+
+    /// OpenTelemetry `service.namespace`.
+    #[arg(long, value_name = "NAMESPACE", default_value = "dpone.local")]
+    pub namespace: String,
+
+    /// Airflow evidence bundle from `dpone gitops airflow evidence-bundle`.
+    #[arg(long, value_name = "FILE")]
+    pub airflow_evidence_bundle: Option<PathBuf>,
+
+    /// What to print on stdout: the Markdown report or the JSON report without its metric list.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// An export directory holding metrics_index.json.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A blocker code, e.g. `metrics.empty`.
+    #[arg(value_name = "CODE", required_unless_present_any = ["list", "runbooks"])]
+    pub code: Option<String>,
+
+    /// List every code with its severity and summary.
+    #[arg(long, conflicts_with_all = ["code", "runbooks"])]
+    pub list: bool,
+
+    /// Print docs/runbooks.md, generated from the code table.
+    #[arg(long, conflicts_with = "code")]
+    pub runbooks: bool,
+}
+
+/// Parses the arguments and runs the subcommand.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version to stdout with status 0, errors to stderr with 2.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE));
+        }
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let status = match cli.command {
+        Command::MetricsExport(args) => {
+            metrics_export::run(args, &mut stdout.lock(), &mut stderr.lock())
+        }
+        Command::Verify(args) => verify::run(&args, &mut stdout.lock(), &mut stderr.lock()),
+        Command::Explain(args) => explain::run(&args, &mut stdout.lock(), &mut stderr.lock()),
+    };
+    ExitCode::from(status)
+}
+
+/// Prints a usage error the way clap does, and returns its status.
+fn usage_error(stderr: &mut impl Write, message: &str) -> u8 {
+    let _ = writeln!(stderr, "error: {message}");
+    EXIT_USAGE
+}

@@ -1,0 +1,5 @@
+#![forbid(unsafe_code)]
+
+fn main() -> std::process::ExitCode {
+    dpone_observability::cli::main(std::env::args_os())
+}

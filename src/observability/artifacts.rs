@@ -1,0 +1,480 @@
+//! Artifact files: all-or-nothing writes, sha256 while writing, the index, and `verify`.
+//!
+//! Every artifact is rendered into a hidden temporary file in the output directory while its
+//! bytes stream through sha256, so no file is read back and no rendered text is held in memory.
+//! Only when every file has been written are they renamed into place: first the old index is
+//! removed, then the artifacts are renamed, then the new index. A failure before that leaves the
+//! previous set untouched; a set without `metrics_index.json` is by definition incomplete, and
+//! `verify` says so.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::timestamp::Timestamp;
+
+/// What the index says about one kind of artifact.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ArtifactSpec {
+    pub file_name: &'static str,
+    pub artifact_type: &'static str,
+    pub description: &'static str,
+}
+
+pub static PROMETHEUS: ArtifactSpec = ArtifactSpec {
+    file_name: "prometheus_metrics.prom",
+    artifact_type: "prometheus",
+    description: "Prometheus text exposition metrics.",
+};
+pub static OPENTELEMETRY: ArtifactSpec = ArtifactSpec {
+    file_name: "opentelemetry_metrics.json",
+    artifact_type: "opentelemetry",
+    description: "OpenTelemetry OTLP/JSON metrics payload (ExportMetricsServiceRequest).",
+};
+pub static JSON_REPORT: ArtifactSpec = ArtifactSpec {
+    file_name: "runtime_metrics.json",
+    artifact_type: "runtime_report",
+    description: "Machine-readable metrics export report.",
+};
+pub static MARKDOWN_REPORT: ArtifactSpec = ArtifactSpec {
+    file_name: "runtime_metrics.md",
+    artifact_type: "runtime_report",
+    description: "Human-readable metrics export report.",
+};
+pub const INDEX_FILE_NAME: &str = "metrics_index.json";
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    out
+}
+
+/// An I/O failure, with the path and what was being done.
+#[derive(Debug)]
+pub struct ArtifactError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    pub source: io::Error,
+}
+
+impl fmt::Display for ArtifactError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot {} `{}`: {}", self.action, self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for ArtifactError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A writer that hashes and counts what passes through it.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    pub fn finish(self) -> (W, String, u64) {
+        (self.inner, hex(&self.hasher.finalize()), self.bytes)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// One artifact written to its temporary file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenArtifact {
+    pub spec: &'static ArtifactSpec,
+    /// The path as the user gave the output directory, joined with the file name.
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// What renderers write to: buffered, hashed, then the temporary file.
+pub type ArtifactWriter = BufWriter<HashingWriter<File>>;
+
+/// Artifacts written to temporary files, waiting to be renamed into place together.
+pub struct StagedArtifacts {
+    dir: PathBuf,
+    staged: Vec<(PathBuf, WrittenArtifact)>,
+    index_temp: Option<PathBuf>,
+}
+
+impl StagedArtifacts {
+    /// Creates the output directory (and its parents) if needed.
+    pub fn new(dir: &Path) -> Result<Self, ArtifactError> {
+        std::fs::create_dir_all(dir).map_err(|source| ArtifactError {
+            action: "create the output directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(StagedArtifacts {
+            dir: dir.to_path_buf(),
+            staged: Vec::new(),
+            index_temp: None,
+        })
+    }
+
+    fn temp_path(&self, file_name: &str) -> PathBuf {
+        self.dir
+            .join(format!(".{file_name}.{}.tmp", std::process::id()))
+    }
+
+    /// Streams one artifact into its temporary file through sha256.
+    pub fn write(
+        &mut self,
+        spec: &'static ArtifactSpec,
+        render: impl FnOnce(&mut ArtifactWriter) -> io::Result<()>,
+    ) -> Result<&WrittenArtifact, ArtifactError> {
+        let temp = self.temp_path(spec.file_name);
+        let (sha256, size_bytes) = write_hashed(&temp, render)?;
+        self.staged.push((
+            temp,
+            WrittenArtifact {
+                spec,
+                path: self.dir.join(spec.file_name),
+                sha256,
+                size_bytes,
+            },
+        ));
+        Ok(&self.staged[self.staged.len() - 1].1)
+    }
+
+    pub fn written(&self) -> impl Iterator<Item = &WrittenArtifact> {
+        self.staged.iter().map(|(_, a)| a)
+    }
+
+    /// Writes the index of every staged artifact, then renames everything into place.
+    pub fn commit(mut self, generated_at: Timestamp) -> Result<Vec<WrittenArtifact>, ArtifactError> {
+        let index = ArtifactIndex::new(&self.dir, generated_at, self.written());
+        let index_temp = self.temp_path(INDEX_FILE_NAME);
+        self.index_temp = Some(index_temp.clone());
+        write_hashed(&index_temp, |out| {
+            serde_json::to_writer_pretty(&mut *out, &index)?;
+            out.write_all(b"\n")
+        })?;
+
+        let index_path = self.dir.join(INDEX_FILE_NAME);
+        match std::fs::remove_file(&index_path) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(ArtifactError {
+                    action: "remove the previous index",
+                    path: index_path,
+                    source,
+                })
+            }
+        }
+        for (temp, artifact) in &self.staged {
+            let target = self.dir.join(artifact.spec.file_name);
+            std::fs::rename(temp, &target).map_err(|source| ArtifactError {
+                action: "move into place",
+                path: target,
+                source,
+            })?;
+        }
+        std::fs::rename(&index_temp, &index_path).map_err(|source| ArtifactError {
+            action: "move into place",
+            path: index_path,
+            source,
+        })?;
+        self.index_temp = None;
+        let written = std::mem::take(&mut self.staged);
+        Ok(written.into_iter().map(|(_, a)| a).collect())
+    }
+}
+
+impl Drop for StagedArtifacts {
+    /// Removes temporary files left by a failed export (after a commit there are none).
+    fn drop(&mut self) {
+        for (temp, _) in &self.staged {
+            let _ = std::fs::remove_file(temp);
+        }
+        if let Some(temp) = &self.index_temp {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+fn write_hashed(
+    path: &Path,
+    render: impl FnOnce(&mut ArtifactWriter) -> io::Result<()>,
+) -> Result<(String, u64), ArtifactError> {
+    let error = |source| ArtifactError {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::create(path).map_err(error)?;
+    let mut out = BufWriter::with_capacity(WRITE_BUFFER, HashingWriter::new(file));
+    let result = render(&mut out).and_then(|()| out.flush());
+    if let Err(source) = result {
+        drop(out);
+        let _ = std::fs::remove_file(path);
+        return Err(error(source));
+    }
+    let hashing = match out.into_inner() {
+        Ok(hashing) => hashing,
+        Err(err) => {
+            let _ = std::fs::remove_file(path);
+            return Err(error(err.into_error()));
+        }
+    };
+    let (_, sha256, size) = hashing.finish();
+    Ok((sha256, size))
+}
+
+/// `metrics_index.json`: the sha256 and size of every other artifact (the peer's shape).
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ArtifactIndex {
+    pub artifacts: Vec<IndexEntry>,
+    pub generated_at: String,
+    pub output_dir: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub artifact_type: String,
+    pub description: String,
+    pub name: String,
+    pub path: String,
+    pub relative_path: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+impl ArtifactIndex {
+    pub fn new<'a>(
+        dir: &Path,
+        generated_at: Timestamp,
+        written: impl Iterator<Item = &'a WrittenArtifact>,
+    ) -> Self {
+        let mut artifacts: Vec<IndexEntry> = written
+            .map(|a| IndexEntry {
+                artifact_type: a.spec.artifact_type.to_string(),
+                description: a.spec.description.to_string(),
+                name: a.spec.file_name.to_string(),
+                path: a.path.display().to_string(),
+                relative_path: a.spec.file_name.to_string(),
+                sha256: a.sha256.clone(),
+                size_bytes: a.size_bytes,
+            })
+            .collect();
+        artifacts.sort_by(|a, b| a.name.cmp(&b.name));
+        ArtifactIndex {
+            artifacts,
+            generated_at: generated_at.to_string(),
+            output_dir: dir.display().to_string(),
+        }
+    }
+}
+
+/// One way a folder differs from its index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyProblem {
+    Missing { file: String },
+    Changed { file: String, expected: String, actual: String },
+    Extra { file: String },
+    UnsafePath { file: String },
+}
+
+impl fmt::Display for VerifyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyProblem::Missing { file } => write!(f, "missing: {file} is in the index but not in the folder"),
+            VerifyProblem::Changed { file, expected, actual } => {
+                write!(f, "changed: {file} has sha256 {actual}, the index says {expected}")
+            }
+            VerifyProblem::Extra { file } => write!(f, "extra: {file} is in the folder but not in the index"),
+            VerifyProblem::UnsafePath { file } => {
+                write!(f, "unsafe: the index names `{file}`, which is not a file name inside the folder")
+            }
+        }
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    pub checked: usize,
+    pub problems: Vec<VerifyProblem>,
+}
+
+/// Why `verify` could not even compare.
+#[derive(Debug)]
+pub enum VerifyError {
+    Io(ArtifactError),
+    InvalidIndex { path: PathBuf, reason: String },
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::Io(err) => err.fmt(f),
+            VerifyError::InvalidIndex { path, reason } => {
+                write!(f, "`{}` is not a valid metrics index: {reason}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+/// Re-hashes every file named in `dir/metrics_index.json` and lists what differs.
+pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
+    let index_path = dir.join(INDEX_FILE_NAME);
+    let bytes = std::fs::read(&index_path).map_err(|source| {
+        VerifyError::Io(ArtifactError {
+            action: "read",
+            path: index_path.clone(),
+            source,
+        })
+    })?;
+    let index: ArtifactIndex =
+        serde_json::from_slice(&bytes).map_err(|err| VerifyError::InvalidIndex {
+            path: index_path.clone(),
+            reason: err.to_string(),
+        })?;
+
+    let mut report = VerifyReport::default();
+    let mut listed = Vec::with_capacity(index.artifacts.len());
+    for entry in &index.artifacts {
+        let name = entry.relative_path.as_str();
+        if !is_plain_file_name(name) {
+            report.problems.push(VerifyProblem::UnsafePath { file: name.to_string() });
+            continue;
+        }
+        listed.push(name);
+        report.checked += 1;
+        let path = dir.join(name);
+        match hash_file(&path) {
+            Ok((sha256, size)) => {
+                if sha256 != entry.sha256 || size != entry.size_bytes {
+                    report.problems.push(VerifyProblem::Changed {
+                        file: name.to_string(),
+                        expected: entry.sha256.clone(),
+                        actual: sha256,
+                    });
+                }
+            }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                report.problems.push(VerifyProblem::Missing { file: name.to_string() });
+            }
+            Err(source) => {
+                return Err(VerifyError::Io(ArtifactError {
+                    action: "read",
+                    path,
+                    source,
+                }))
+            }
+        }
+    }
+
+    let entries = std::fs::read_dir(dir).map_err(|source| {
+        VerifyError::Io(ArtifactError {
+            action: "list",
+            path: dir.to_path_buf(),
+            source,
+        })
+    })?;
+    let mut extra = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| {
+            VerifyError::Io(ArtifactError {
+                action: "list",
+                path: dir.to_path_buf(),
+                source,
+            })
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name != INDEX_FILE_NAME && !listed.contains(&name.as_str()) {
+            extra.push(name);
+        }
+    }
+    extra.sort();
+    report
+        .problems
+        .extend(extra.into_iter().map(|file| VerifyProblem::Extra { file }));
+    Ok(report)
+}
+
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\', '\0'])
+}
+
+fn hash_file(path: &Path) -> io::Result<(String, u64)> {
+    let mut file = File::open(path)?;
+    let mut hashing = HashingWriter::new(io::sink());
+    io::copy(&mut file, &mut hashing)?;
+    let (_, sha256, size) = hashing.finish();
+    Ok((sha256, size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_lower_case() {
+        assert_eq!(hex(&[0x00, 0xab, 0x7f]), "00ab7f");
+    }
+
+    #[test]
+    fn hashing_writer_matches_sha256() {
+        let mut w = HashingWriter::new(Vec::new());
+        w.write_all(b"abc").unwrap();
+        let (inner, sha, size) = w.finish();
+        assert_eq!(inner, b"abc");
+        assert_eq!(size, 3);
+        assert_eq!(
+            sha,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn file_names_in_the_index_must_stay_inside() {
+        assert!(is_plain_file_name("runtime_metrics.json"));
+        for bad in ["", ".", "..", "../x", "a/b", "/etc/passwd"] {
+            assert!(!is_plain_file_name(bad), "{bad}");
+        }
+    }
+}

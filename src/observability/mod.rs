@@ -1,0 +1,14 @@
+//! The core: metric model, sources, renderers, artifacts, blocker codes and the export use case.
+//! Nothing here reads the environment, talks to the network or knows about GitHub.
+
+pub mod artifacts;
+pub mod blockers;
+pub mod export;
+pub mod json_input;
+pub mod markdown;
+pub mod metrics;
+pub mod opentelemetry;
+pub mod prometheus;
+pub mod report;
+pub mod sources;
+pub mod timestamp;

@@ -1,0 +1,176 @@
+//! Prometheus text exposition format 0.0.4, and nothing else.
+//!
+//! Points must arrive grouped by name (the export service guarantees it), so each family is
+//! contiguous with one `# HELP` and one `# TYPE`. Label blocks are rendered once per shared
+//! label set, which keeps a million-point export linear and cheap.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use super::metrics::{LabelSet, MetricPoint};
+
+/// Renders points to Prometheus text. An export without points is a single newline, as the
+/// peer writes it.
+pub struct PrometheusTextRenderer;
+
+impl PrometheusTextRenderer {
+    pub fn render(points: &[MetricPoint], out: &mut impl Write) -> io::Result<()> {
+        if points.is_empty() {
+            return out.write_all(b"\n");
+        }
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
+        let mut cached: Option<(*const LabelSet, Vec<u8>)> = None;
+        let mut previous: Option<&str> = None;
+        let mut help = String::new();
+        for point in points {
+            if previous != Some(&point.name) {
+                buf.extend_from_slice(b"# HELP ");
+                buf.extend_from_slice(point.name.as_bytes());
+                buf.push(b' ');
+                help.clear();
+                // Writing to a String cannot fail.
+                let _ = point.write_description(&mut help);
+                escape_help(&help, &mut buf);
+                buf.extend_from_slice(b"\n# TYPE ");
+                buf.extend_from_slice(point.name.as_bytes());
+                buf.extend_from_slice(b" gauge\n");
+                previous = Some(&point.name);
+            }
+            buf.extend_from_slice(point.name.as_bytes());
+            let key = Arc::as_ptr(&point.labels);
+            match &cached {
+                Some((ptr, block)) if *ptr == key => buf.extend_from_slice(block),
+                _ => {
+                    let block = label_block(&point.labels);
+                    buf.extend_from_slice(&block);
+                    cached = Some((key, block));
+                }
+            }
+            buf.push(b' ');
+            write_value(point.value, &mut buf);
+            buf.push(b'\n');
+            if buf.len() >= CHUNK {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        out.write_all(&buf)
+    }
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// `{a="1",b="2"}` sorted by Prometheus name, empty values dropped (as the peer does);
+/// nothing at all when no label is left.
+fn label_block(labels: &LabelSet) -> Vec<u8> {
+    let mut sorted: Vec<_> = labels.iter().filter(|l| !l.value.is_empty()).collect();
+    if sorted.is_empty() {
+        return Vec::new();
+    }
+    sorted.sort_by(|a, b| a.prometheus_name.cmp(&b.prometheus_name));
+    let mut block = vec![b'{'];
+    for (i, label) in sorted.iter().enumerate() {
+        if i > 0 {
+            block.push(b',');
+        }
+        block.extend_from_slice(label.prometheus_name.as_bytes());
+        block.extend_from_slice(b"=\"");
+        escape_label_value(&label.value, &mut block);
+        block.push(b'"');
+    }
+    block.push(b'}');
+    block
+}
+
+/// HELP text escapes `\` and newline.
+fn escape_help(text: &str, out: &mut Vec<u8>) {
+    for b in text.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
+}
+
+/// Label values escape `\`, `"` and newline.
+fn escape_label_value(text: &str, out: &mut Vec<u8>) {
+    for b in text.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
+}
+
+/// Integers as integers (as the peer writes them), other finite values in their shortest
+/// round-trip form, and the spellings the format requires for `NaN`, `+Inf` and `-Inf`.
+pub fn write_value(value: f64, out: &mut Vec<u8>) {
+    if value.is_nan() {
+        out.extend_from_slice(b"NaN");
+    } else if value.is_infinite() {
+        out.extend_from_slice(if value > 0.0 { b"+Inf" } else { b"-Inf" });
+    } else if value.fract() == 0.0 && value.abs() < 9.007_199_254_740_992e15 {
+        // Exact: |value| < 2^53 and integral. `as` is the intended conversion here.
+        let mut itoa = [0u8; 20];
+        out.extend_from_slice(format_i64(value as i64, &mut itoa));
+    } else {
+        let mut ryu = ryu::Buffer::new();
+        out.extend_from_slice(ryu.format_finite(value).as_bytes());
+    }
+}
+
+fn format_i64(value: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let negative = value < 0;
+    let mut n = value.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(v: f64) -> String {
+        let mut out = Vec::new();
+        write_value(v, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn values_use_the_format_spellings() {
+        assert_eq!(value(55000.0), "55000");
+        assert_eq!(value(-3.0), "-3");
+        assert_eq!(value(-0.0), "0");
+        assert_eq!(value(0.21738839149475098), "0.21738839149475098");
+        assert_eq!(value(f64::NAN), "NaN");
+        assert_eq!(value(f64::INFINITY), "+Inf");
+        assert_eq!(value(f64::NEG_INFINITY), "-Inf");
+        assert_eq!(value(1e300), "1e300");
+        assert_eq!(value(i64::MIN as f64), "-9.223372036854776e18");
+    }
+
+    #[test]
+    fn label_values_and_help_are_escaped() {
+        let mut out = Vec::new();
+        escape_label_value("a\"b\\c\nd", &mut out);
+        assert_eq!(out, b"a\\\"b\\\\c\\nd");
+        let mut out = Vec::new();
+        escape_help("x\\y\nz\"", &mut out);
+        assert_eq!(out, b"x\\\\y\\nz\"");
+    }
+}

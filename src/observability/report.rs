@@ -1,0 +1,297 @@
+//! `runtime_metrics.json` and `runtime_metrics.md`: what the export did, for machines and people.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use super::artifacts::WrittenArtifact;
+use super::blockers::Blocker;
+use super::export::ExportReport;
+use super::markdown::{code, escape};
+use super::metrics::{LabelSet, MetricPoint};
+use super::prometheus;
+
+/// A number as strict JSON: finite values as numbers, the others as the proto3 JSON strings.
+pub struct JsonNumber(pub f64);
+
+impl Serialize for JsonNumber {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if v.is_infinite() {
+            s.serialize_str(if v > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            s.serialize_f64(v)
+        }
+    }
+}
+
+/// A blocker as the reports write it.
+#[derive(Serialize)]
+pub struct BlockerDetail<'a> {
+    pub code: &'static str,
+    pub message: &'a str,
+    pub runbook_url: String,
+    pub severity: &'static str,
+}
+
+impl<'a> From<&'a Blocker> for BlockerDetail<'a> {
+    fn from(b: &'a Blocker) -> Self {
+        BlockerDetail {
+            code: b.code.as_str(),
+            message: &b.message,
+            runbook_url: b.code.runbook_url(),
+            severity: b.severity().as_str(),
+        }
+    }
+}
+
+struct Labels<'a>(&'a LabelSet);
+
+impl Serialize for Labels<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for label in self.0.iter() {
+            map.serialize_entry(&label.key, &label.value)?;
+        }
+        map.end()
+    }
+}
+
+struct Point<'a>(&'a MetricPoint);
+
+impl Serialize for Point<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.0;
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry("attributes", &Labels(&p.attributes))?;
+        map.serialize_entry("description", &p.description())?;
+        map.serialize_entry("labels", &Labels(&p.labels))?;
+        map.serialize_entry("name", &*p.name)?;
+        map.serialize_entry("unit", p.unit())?;
+        map.serialize_entry("value", &JsonNumber(p.value))?;
+        map.end()
+    }
+}
+
+struct Points<'a>(&'a [MetricPoint]);
+
+impl Serialize for Points<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for p in self.0 {
+            seq.serialize_element(&Point(p))?;
+        }
+        seq.end()
+    }
+}
+
+/// The report's fields. Field order is alphabetical, matching the peer's sorted file.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    blocker_details: Vec<BlockerDetail<'a>>,
+    blockers: Vec<&'static str>,
+    correlation_id: Option<&'a str>,
+    generated_at: String,
+    json_report_path: String,
+    markdown_report_path: String,
+    metric_count: usize,
+    metrics: Points<'a>,
+    metrics_index_path: String,
+    namespace: &'a str,
+    observed_at: String,
+    opentelemetry_path: String,
+    output_dir: String,
+    passed: bool,
+    prometheus_path: String,
+    resource_attributes: BTreeMap<&'a str, &'a str>,
+    run_id: Option<&'a str>,
+    service_name: &'a str,
+    tool_version: &'static str,
+}
+
+/// Writes `runtime_metrics.json` (two-space indent, sorted keys, strict JSON).
+pub fn write_json_report(report: &ExportReport, points: &[MetricPoint], out: &mut impl Write) -> io::Result<()> {
+    let json = JsonReport {
+        blocker_details: report.blockers.iter().map(BlockerDetail::from).collect(),
+        blockers: report.blockers.iter().map(|b| b.code.as_str()).collect(),
+        correlation_id: report.correlation_id.as_deref(),
+        generated_at: report.generated_at.to_string(),
+        json_report_path: report.paths.json_report.clone(),
+        markdown_report_path: report.paths.markdown_report.clone(),
+        metric_count: report.metric_count,
+        metrics: Points(points),
+        metrics_index_path: report.paths.metrics_index.clone(),
+        namespace: &report.namespace,
+        observed_at: report.observed_at.to_string(),
+        opentelemetry_path: report.paths.opentelemetry.clone(),
+        output_dir: report.paths.output_dir.clone(),
+        passed: report.passed,
+        prometheus_path: report.paths.prometheus.clone(),
+        resource_attributes: report
+            .resource_attributes
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        run_id: report.run_id.as_deref(),
+        service_name: &report.service_name,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    out.write_all(b"\n")
+}
+
+/// The stdout of `--format json`: the report without the metric list, in the peer's order
+/// (not sorted), followed by the fields the peer lacks.
+#[derive(Serialize)]
+pub struct StdoutReport<'a> {
+    passed: bool,
+    output_dir: &'a str,
+    metric_count: usize,
+    service_name: &'a str,
+    namespace: &'a str,
+    prometheus_path: &'a str,
+    opentelemetry_path: &'a str,
+    metrics_index_path: &'a str,
+    json_report_path: &'a str,
+    markdown_report_path: &'a str,
+    blockers: Vec<&'static str>,
+    resource_attributes: BTreeMap<&'a str, &'a str>,
+    correlation_id: Option<&'a str>,
+    blocker_details: Vec<BlockerDetail<'a>>,
+    run_id: Option<&'a str>,
+    generated_at: String,
+    observed_at: String,
+    tool_version: &'static str,
+}
+
+impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
+    fn from(r: &'a ExportReport) -> Self {
+        StdoutReport {
+            passed: r.passed,
+            output_dir: &r.paths.output_dir,
+            metric_count: r.metric_count,
+            service_name: &r.service_name,
+            namespace: &r.namespace,
+            prometheus_path: &r.paths.prometheus,
+            opentelemetry_path: &r.paths.opentelemetry,
+            metrics_index_path: &r.paths.metrics_index,
+            json_report_path: &r.paths.json_report,
+            markdown_report_path: &r.paths.markdown_report,
+            blockers: r.blockers.iter().map(|b| b.code.as_str()).collect(),
+            resource_attributes: r
+                .resource_attributes
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            correlation_id: r.correlation_id.as_deref(),
+            blocker_details: r.blockers.iter().map(BlockerDetail::from).collect(),
+            run_id: r.run_id.as_deref(),
+            generated_at: r.generated_at.to_string(),
+            observed_at: r.observed_at.to_string(),
+            tool_version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// The Markdown report lists at most this many metrics; the JSON report has them all.
+pub const MARKDOWN_METRIC_ROWS: usize = 500;
+
+/// Writes `runtime_metrics.md`. `written` holds the artifacts written before it, whose sizes
+/// and digests it shows.
+pub fn write_markdown_report(
+    report: &ExportReport,
+    points: &[MetricPoint],
+    written: &[&WrittenArtifact],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let py_bool = if report.passed { "True" } else { "False" };
+    writeln!(out, "# dpone runtime metrics export\n")?;
+    writeln!(out, "- Passed: `{py_bool}`")?;
+    writeln!(out, "- Metric count: `{}`", report.metric_count)?;
+    writeln!(out, "- Service name: {}", code(&report.service_name))?;
+    writeln!(out, "- Namespace: {}", code(&report.namespace))?;
+    writeln!(out, "- Output dir: {}", code(&report.paths.output_dir))?;
+    if let Some(run_id) = &report.run_id {
+        writeln!(out, "- Run id: {}", code(run_id))?;
+    }
+    if let Some(id) = &report.correlation_id {
+        writeln!(out, "- Correlation id: {}", code(id))?;
+    }
+    writeln!(out, "- Observed at: `{}`", report.observed_at)?;
+    writeln!(out, "- Generated at: `{}`", report.generated_at)?;
+    writeln!(out, "- Tool version: `{}`", env!("CARGO_PKG_VERSION"))?;
+
+    writeln!(out, "\n## Blockers\n")?;
+    if report.blockers.is_empty() {
+        writeln!(out, "- none")?;
+    } else {
+        writeln!(out, "| code | severity | message | runbook |\n|---|---|---|---|")?;
+        for b in &report.blockers {
+            writeln!(
+                out,
+                "| `{}` | {} | {} | [runbook]({}) |",
+                b.code,
+                b.severity(),
+                escape(&b.message),
+                b.code.runbook_url()
+            )?;
+        }
+    }
+
+    writeln!(out, "\n## Metrics\n")?;
+    if points.is_empty() {
+        writeln!(out, "- none")?;
+    } else {
+        writeln!(out, "| name | value | unit | labels |\n|---|---|---|---|")?;
+        let mut value = Vec::with_capacity(32);
+        for p in points.iter().take(MARKDOWN_METRIC_ROWS) {
+            value.clear();
+            prometheus::write_value(p.value, &mut value);
+            let labels: Vec<String> = p
+                .labels
+                .iter()
+                .map(|l| code(&format!("{}={}", l.key, l.value)))
+                .collect();
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                code(&p.name),
+                String::from_utf8_lossy(&value),
+                code(p.unit()),
+                labels.join(", ")
+            )?;
+        }
+        if points.len() > MARKDOWN_METRIC_ROWS {
+            writeln!(
+                out,
+                "\n{} more metrics are in `runtime_metrics.json`.",
+                points.len() - MARKDOWN_METRIC_ROWS
+            )?;
+        }
+    }
+
+    writeln!(out, "\n## Artifacts\n")?;
+    writeln!(out, "| artifact | path | size (bytes) | sha256 |\n|---|---|---|---|")?;
+    let rows = [
+        ("Prometheus", &report.paths.prometheus),
+        ("OpenTelemetry JSON", &report.paths.opentelemetry),
+        ("Metrics index", &report.paths.metrics_index),
+        ("JSON report", &report.paths.json_report),
+        ("Markdown report", &report.paths.markdown_report),
+    ];
+    for (label, path) in rows {
+        let found = written.iter().find(|a| a.path.display().to_string() == **path);
+        match found {
+            Some(a) => writeln!(out, "| {label} | {} | {} | `{}` |", code(path), a.size_bytes, a.sha256)?,
+            None if label == "Metrics index" => {
+                writeln!(out, "| {label} | {} | sizes and sha256 of the files above | |", code(path))?
+            }
+            None => writeln!(out, "| {label} | {} | this file; see the index | |", code(path))?,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! Metrics from a `dpone run --format json` report.
+//!
+//! Accepts every shape the peer accepts: the real success and failure reports, the synthetic CI
+//! shape (`result.throughput_rows_per_second`), and the test shape (`run_throughput` under
+//! `result` or `result.details`, top-level `warnings`).
+
+use serde_json::{Map, Value};
+
+use super::super::json_input::{label_text, number, truthy};
+use super::super::metrics::MetricSpec;
+use super::super::timestamp::Timestamp;
+
+macro_rules! run_metric {
+    ($ident:ident, $name:literal, $unit:literal, $description:literal) => {
+        pub static $ident: MetricSpec = MetricSpec {
+            name: $name,
+            unit: $unit,
+            description: $description,
+        };
+    };
+}
+
+run_metric!(EXTRACTED_ROWS, "dpone_extracted_rows", "rows", "Rows extracted by the dpone run.");
+run_metric!(INSERTED_ROWS, "dpone_inserted_rows", "rows", "Rows inserted by the dpone run.");
+run_metric!(UPDATED_ROWS, "dpone_updated_rows", "rows", "Rows updated by the dpone run.");
+run_metric!(FINAL_ROWS, "dpone_final_rows", "rows", "Final target rows reported by the dpone run.");
+run_metric!(DURATION_SECONDS, "dpone_duration_seconds", "seconds", "dpone run duration in seconds.");
+run_metric!(
+    THROUGHPUT,
+    "dpone_throughput_rows_per_second",
+    "rows/s",
+    "Rows processed per second reported by the dpone run."
+);
+run_metric!(ATTEMPTS, "dpone_attempts", "1", "Attempts used by the dpone run.");
+run_metric!(MAX_ATTEMPTS, "dpone_max_attempts", "1", "Maximum attempts configured for the dpone run.");
+run_metric!(
+    RETRY_BACKOFF_SECONDS,
+    "dpone_retry_backoff_seconds",
+    "seconds",
+    "Retry backoff configured or observed for the dpone run."
+);
+run_metric!(ERROR_COUNT, "dpone_error_count", "1", "Errors reported by the dpone run.");
+run_metric!(WARNING_COUNT, "dpone_warning_count", "1", "Warnings reported by the dpone run.");
+run_metric!(
+    RUN_PASSED,
+    "dpone_run_passed",
+    "1",
+    "dpone run success marker, 1 for passed and 0 for failed."
+);
+
+/// The run-report metric catalogue, in emission order.
+pub static CATALOG: [&MetricSpec; 12] = [
+    &EXTRACTED_ROWS,
+    &INSERTED_ROWS,
+    &UPDATED_ROWS,
+    &FINAL_ROWS,
+    &DURATION_SECONDS,
+    &THROUGHPUT,
+    &ATTEMPTS,
+    &MAX_ATTEMPTS,
+    &RETRY_BACKOFF_SECONDS,
+    &ERROR_COUNT,
+    &WARNING_COUNT,
+    &RUN_PASSED,
+];
+
+/// The label keys a run report contributes; all low-cardinality.
+pub const LABEL_KEYS: [&str; 3] = ["process", "selector", "status"];
+
+/// What a run report says, before labels are attached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFacts {
+    pub values: Vec<(&'static MetricSpec, f64)>,
+    /// `process`, `selector`, `status` when present and non-empty.
+    pub labels: Vec<(&'static str, String)>,
+    /// The run id: an OpenTelemetry attribute and a report field, never a Prometheus label.
+    pub run_id: Option<String>,
+    /// When the run finished, if the report says.
+    pub finished_at: Option<Timestamp>,
+}
+
+impl RunFacts {
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// Extracts the catalogue from a run report object.
+pub fn extract(report: &Map<String, Value>) -> RunFacts {
+    let empty = Map::new();
+    let result = report.get("result").and_then(Value::as_object).unwrap_or(&empty);
+    let mut values: Vec<(&'static MetricSpec, f64)> = Vec::with_capacity(CATALOG.len());
+    let push = |values: &mut Vec<_>, spec: &'static MetricSpec, value: Option<f64>| {
+        if let Some(v) = value {
+            values.push((spec, v));
+        }
+    };
+
+    push(&mut values, &EXTRACTED_ROWS, result.get("extracted_rows").and_then(number));
+    push(&mut values, &INSERTED_ROWS, result.get("inserted_rows").and_then(number));
+    push(&mut values, &UPDATED_ROWS, result.get("updated_rows").and_then(number));
+    push(&mut values, &FINAL_ROWS, result.get("final_rows").and_then(number));
+    push(&mut values, &DURATION_SECONDS, result.get("duration_seconds").and_then(number));
+    push(&mut values, &THROUGHPUT, throughput(result));
+    push(&mut values, &ATTEMPTS, report.get("attempts").and_then(number));
+    push(&mut values, &MAX_ATTEMPTS, report.get("max_attempts").and_then(number));
+    push(&mut values, &RETRY_BACKOFF_SECONDS,
+        report
+            .get("retry_backoff_seconds")
+            .and_then(number)
+            .or_else(|| result.get("retry_backoff_seconds").and_then(number)),
+    );
+    let passed = report.get("passed").filter(|v| !v.is_null()).map(truthy);
+    let recognised = !values.is_empty() || passed.is_some();
+    if recognised {
+        // Unlike the peer, zero counts are written: "no errors" must differ from "unknown".
+        push(&mut values, &ERROR_COUNT, Some(error_count(report, result)));
+        push(&mut values, &WARNING_COUNT, Some(warning_count(report, result)));
+    }
+    push(&mut values, &RUN_PASSED, passed.map(|p| if p { 1.0 } else { 0.0 }));
+
+    let mut labels = Vec::new();
+    if recognised {
+        for key in ["process", "selector"] {
+            if let Some(text) = report.get(key).and_then(label_text) {
+                labels.push((key, text));
+            }
+        }
+        if let Some(text) = result.get("status").and_then(label_text) {
+            labels.push(("status", text));
+        }
+    }
+
+    RunFacts {
+        values,
+        labels,
+        run_id: report.get("run_id").and_then(label_text),
+        finished_at: finished_at(report, result),
+    }
+}
+
+fn throughput(result: &Map<String, Value>) -> Option<f64> {
+    result
+        .get("throughput_rows_per_second")
+        .and_then(number)
+        .or_else(|| {
+            result
+                .get("run_throughput")
+                .and_then(|t| t.get("rows_per_second"))
+                .and_then(number)
+        })
+        .or_else(|| {
+            result
+                .get("details")
+                .and_then(|d| d.get("run_throughput"))
+                .and_then(|t| t.get("rows_per_second"))
+                .and_then(number)
+        })
+}
+
+fn list_len(object: &Map<String, Value>, key: &str) -> usize {
+    object.get(key).and_then(Value::as_array).map_or(0, Vec::len)
+}
+
+fn explicit_count(report: &Map<String, Value>, result: &Map<String, Value>, key: &str) -> Option<f64> {
+    report
+        .get(key)
+        .and_then(number)
+        .or_else(|| result.get(key).and_then(number))
+}
+
+fn error_count(report: &Map<String, Value>, result: &Map<String, Value>) -> f64 {
+    explicit_count(report, result, "error_count").unwrap_or_else(|| {
+        let n = list_len(report, "errors")
+            + list_len(report, "blockers")
+            + list_len(result, "errors")
+            + list_len(result, "blockers");
+        n as f64
+    })
+}
+
+fn warning_count(report: &Map<String, Value>, result: &Map<String, Value>) -> f64 {
+    explicit_count(report, result, "warning_count")
+        .unwrap_or_else(|| (list_len(report, "warnings") + list_len(result, "warnings")) as f64)
+}
+
+/// Time keys checked, in order, at the top level and then in `result`.
+const TIME_KEYS: [&str; 6] = [
+    "finished_at",
+    "completed_at",
+    "ended_at",
+    "generated_at",
+    "recorded_at",
+    "timestamp",
+];
+
+/// The run's end: an explicit time field, else the latest `finished_at` of its load steps.
+fn finished_at(report: &Map<String, Value>, result: &Map<String, Value>) -> Option<Timestamp> {
+    let explicit = [report, result].into_iter().find_map(|object| {
+        TIME_KEYS
+            .iter()
+            .find_map(|key| object.get(*key).and_then(Value::as_str).and_then(Timestamp::parse_rfc3339))
+    });
+    explicit.or_else(|| {
+        result
+            .get("details")
+            .and_then(|d| d.get("load_steps"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|step| step.get("finished_at").and_then(Value::as_str))
+            .filter_map(Timestamp::parse_rfc3339)
+            .max()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn facts(v: Value) -> RunFacts {
+        extract(v.as_object().unwrap())
+    }
+
+    fn value(f: &RunFacts, name: &str) -> Option<f64> {
+        f.values.iter().find(|(s, _)| s.name == name).map(|(_, v)| *v)
+    }
+
+    #[test]
+    fn test_shape_with_nested_throughput_and_warnings() {
+        let f = facts(json!({
+            "process": "orders_to_mssql", "run_id": "r1", "passed": false,
+            "warnings": ["w1", "w2"], "attempts": 2, "max_attempts": 3,
+            "result": {"status": "failed", "extracted_rows": "10", "errors": ["a", "b"],
+                       "retry_backoff_seconds": 7.5, "run_throughput": {"rows_per_second": 5}}
+        }));
+        assert_eq!(value(&f, "dpone_error_count"), Some(2.0));
+        assert_eq!(value(&f, "dpone_warning_count"), Some(2.0));
+        assert_eq!(value(&f, "dpone_retry_backoff_seconds"), Some(7.5));
+        assert_eq!(value(&f, "dpone_run_passed"), Some(0.0));
+        assert_eq!(value(&f, "dpone_throughput_rows_per_second"), Some(5.0));
+        assert_eq!(value(&f, "dpone_extracted_rows"), Some(10.0));
+        assert_eq!(f.run_id.as_deref(), Some("r1"));
+        assert_eq!(
+            f.labels,
+            vec![("process", "orders_to_mssql".to_string()), ("status", "failed".to_string())]
+        );
+    }
+
+    #[test]
+    fn details_throughput_and_zero_counts() {
+        let f = facts(json!({"passed": true, "result": {"details": {"run_throughput": {"rows_per_second": 9.5}}}}));
+        assert_eq!(value(&f, "dpone_throughput_rows_per_second"), Some(9.5));
+        assert_eq!(value(&f, "dpone_error_count"), Some(0.0));
+        assert_eq!(value(&f, "dpone_warning_count"), Some(0.0));
+    }
+
+    #[test]
+    fn booleans_are_not_numbers_and_unknown_objects_give_nothing() {
+        let f = facts(json!({"attempts": true, "run_id": "x", "pipeline": "p", "timeline": []}));
+        assert!(f.is_empty());
+        assert!(f.labels.is_empty());
+    }
+
+    #[test]
+    fn finish_time_from_load_steps() {
+        let f = facts(json!({"passed": true, "result": {"details": {"load_steps": [
+            {"finished_at": "2026-11-24T20:45:12.173461+00:00"},
+            {"finished_at": "2026-11-24T20:45:13.000000+00:00"},
+            {"finished_at": null}]}}}));
+        assert_eq!(f.finished_at.unwrap().to_string(), "2026-11-24T20:45:13.000000+00:00");
+    }
+}
