@@ -1,0 +1,110 @@
+//! Helpers shared by the integration tests: the binary, the fixtures, and the independent
+//! validators (promtool and the official OpenTelemetry protobuf definitions).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const EPOCH: &str = "1764000000";
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_dpone-observability"))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/fixtures`, the real dpone 0.88.0 inputs and outputs.
+pub fn fixtures() -> PathBuf {
+    let dir = repo().join("../shared/fixtures");
+    assert!(
+        dir.is_dir(),
+        "the shared fixtures must sit beside the repository at {}",
+        dir.display()
+    );
+    dir
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    fixtures().join(rel)
+}
+
+/// Runs the binary with a fixed `SOURCE_DATE_EPOCH` in `cwd`.
+pub fn run_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not strict JSON: {e}", path.display()))
+}
+
+/// Runs `promtool check metrics` on a file. Parse errors fail; lint findings (exit 3, e.g. the
+/// peer's `dpone_error_count` name) are allowed. A missing promtool fails the test.
+pub fn promtool_accepts(path: &Path) {
+    let file = std::fs::File::open(path).expect("open prometheus file");
+    let out = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::from(file))
+        .output()
+        .unwrap_or_else(|e| panic!("promtool is required (Debian package `prometheus`): {e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    assert!(
+        (code == Some(0) || code == Some(3)) && !err.contains("error while linting"),
+        "promtool rejected {}: status {code:?}\n{err}\n--- file ---\n{}",
+        path.display(),
+        std::fs::read_to_string(path).unwrap_or_default()
+    );
+}
+
+/// Parses OTLP/JSON files with the official protobuf definitions. A missing validator fails.
+pub fn otlp_accepts(paths: &[PathBuf]) -> Vec<serde_json::Value> {
+    let script = repo().join("tests/validators/otlp_validate.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(paths)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is required: {e}"));
+    assert!(
+        out.status.success(),
+        "the OpenTelemetry protobuf parser rejected the output (install with `pip install opentelemetry-proto protobuf`):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("validator summary"))
+        .collect()
+}
+
+/// Prometheus families must be contiguous, each with one HELP and one TYPE (promtool 2.42 does
+/// not check this, so we do).
+pub fn families_are_contiguous(text: &str) {
+    let mut seen = std::collections::HashSet::new();
+    let mut current = String::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let name = if let Some(rest) = line.strip_prefix("# HELP ").or_else(|| line.strip_prefix("# TYPE ")) {
+            rest.split(' ').next().unwrap_or_default().to_string()
+        } else {
+            line.split(['{', ' ']).next().unwrap_or_default().to_string()
+        };
+        if name != current {
+            assert!(seen.insert(name.clone()), "family {name} is split:\n{text}");
+            current = name;
+        }
+    }
+}
