@@ -38,14 +38,23 @@ fn index_holds_checksum_and_size_of_every_other_file() {
 
     let index = common::read_json(&dir.join(INDEX_FILE_NAME));
     let entries = index["artifacts"].as_array().unwrap();
-    let names: Vec<&str> = entries.iter().map(|e| e["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ARTIFACTS, "sorted by name, every file but the index itself");
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names, ARTIFACTS,
+        "sorted by name, every file but the index itself"
+    );
     for entry in entries {
         let bytes = std::fs::read(dir.join(entry["relative_path"].as_str().unwrap())).unwrap();
         let digest = format!("{:x}", Sha256::digest(&bytes));
         assert_eq!(entry["sha256"], digest.as_str());
         assert_eq!(entry["size_bytes"], bytes.len() as u64);
-        assert!(entry["path"].as_str().unwrap().ends_with(entry["name"].as_str().unwrap()));
+        assert!(entry["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(entry["name"].as_str().unwrap()));
     }
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -75,13 +84,26 @@ fn verify_catches_a_changed_byte_a_missing_and_an_extra_file() {
     std::fs::write(dir.join("notes.txt"), "x").unwrap();
 
     let problems = verify(&dir).unwrap().problems;
-    assert!(matches!(&problems[0], VerifyProblem::Changed { file, .. } if file == "prometheus_metrics.prom"), "{problems:?}");
-    assert!(matches!(&problems[1], VerifyProblem::Missing { file } if file == "runtime_metrics.md"), "{problems:?}");
-    assert!(matches!(&problems[2], VerifyProblem::Extra { file } if file == "notes.txt"), "{problems:?}");
+    assert!(
+        matches!(&problems[0], VerifyProblem::Changed { file, .. } if file == "prometheus_metrics.prom"),
+        "{problems:?}"
+    );
+    assert!(
+        matches!(&problems[1], VerifyProblem::Missing { file } if file == "runtime_metrics.md"),
+        "{problems:?}"
+    );
+    assert!(
+        matches!(&problems[2], VerifyProblem::Extra { file } if file == "notes.txt"),
+        "{problems:?}"
+    );
     assert_eq!(problems.len(), 3);
 
     // Through the binary: non-zero, naming each file.
-    let o = std::process::Command::new(common::bin()).arg("verify").arg(&dir).output().unwrap();
+    let o = std::process::Command::new(common::bin())
+        .arg("verify")
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = common::stderr(&o);
     for name in ["prometheus_metrics.prom", "runtime_metrics.md", "notes.txt"] {
@@ -96,14 +118,30 @@ fn verify_refuses_an_index_that_points_outside() {
     export(&request(&dir)).unwrap();
     let index_path = dir.join(INDEX_FILE_NAME);
     let text = std::fs::read_to_string(&index_path).unwrap();
-    std::fs::write(&index_path, text.replace("\"relative_path\": \"runtime_metrics.md\"", "\"relative_path\": \"../../etc/passwd\"")).unwrap();
+    std::fs::write(
+        &index_path,
+        text.replace(
+            "\"relative_path\": \"runtime_metrics.md\"",
+            "\"relative_path\": \"../../etc/passwd\"",
+        ),
+    )
+    .unwrap();
     let problems = verify(&dir).unwrap().problems;
-    assert!(problems.iter().any(|p| matches!(p, VerifyProblem::UnsafePath { .. })), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| matches!(p, VerifyProblem::UnsafePath { .. })),
+        "{problems:?}"
+    );
 
     std::fs::write(&index_path, "{}").unwrap();
     assert!(verify(&dir).is_err());
     std::fs::remove_file(&index_path).unwrap();
-    let o = std::process::Command::new(common::bin()).arg("verify").arg(&dir).output().unwrap();
+    let o = std::process::Command::new(common::bin())
+        .arg("verify")
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(common::stderr(&o).contains("metrics_index.json"));
 }
@@ -113,24 +151,42 @@ fn a_failed_write_leaves_the_previous_set_complete() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
     export(&request(&dir)).unwrap();
-    let before: Vec<Vec<u8>> = ARTIFACTS.iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
+    let before: Vec<Vec<u8>> = ARTIFACTS
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).unwrap())
+        .collect();
     let index_before = std::fs::read(dir.join(INDEX_FILE_NAME)).unwrap();
 
     // A directory where the OpenTelemetry temporary file must go: that write fails after the
     // Prometheus one succeeded.
-    let blocker = dir.join(format!(".opentelemetry_metrics.json.{}.tmp", std::process::id()));
+    let blocker = dir.join(format!(
+        ".opentelemetry_metrics.json.{}.tmp",
+        std::process::id()
+    ));
     std::fs::create_dir(&blocker).unwrap();
     let mut second = request(&dir);
     second.metrics.push(CustomMetric::new("other", 9.0));
     let err = export(&second).unwrap_err();
     let message = err.to_string();
-    assert!(message.contains(".opentelemetry_metrics.json") && message.contains("os error"), "{message}");
+    assert!(
+        message.contains(".opentelemetry_metrics.json") && message.contains("os error"),
+        "{message}"
+    );
 
-    let after: Vec<Vec<u8>> = ARTIFACTS.iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
+    let after: Vec<Vec<u8>> = ARTIFACTS
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).unwrap())
+        .collect();
     assert_eq!(before, after, "the previous artifacts are untouched");
-    assert_eq!(index_before, std::fs::read(dir.join(INDEX_FILE_NAME)).unwrap());
+    assert_eq!(
+        index_before,
+        std::fs::read(dir.join(INDEX_FILE_NAME)).unwrap()
+    );
     std::fs::remove_dir(&blocker).unwrap();
-    assert!(verify(&dir).unwrap().problems.is_empty(), "the previous set still verifies and no temporary file is left");
+    assert!(
+        verify(&dir).unwrap().problems.is_empty(),
+        "the previous set still verifies and no temporary file is left"
+    );
 }
 
 #[test]
@@ -141,7 +197,12 @@ fn service_reports_blockers_and_still_writes_the_set() {
     r.run_report = Some(tmp.path().join("missing.json"));
     r.metrics.clear();
     let outcome = export(&r).unwrap();
-    let codes: Vec<&str> = outcome.report.blockers.iter().map(|b| b.code.as_str()).collect();
+    let codes: Vec<&str> = outcome
+        .report
+        .blockers
+        .iter()
+        .map(|b| b.code.as_str())
+        .collect();
     assert_eq!(codes, ["run_report.missing", "metrics.empty"]);
     assert!(!outcome.report.passed);
     assert!(outcome.report.blockers[0].message.contains("missing.json"));
@@ -152,8 +213,16 @@ fn service_reports_blockers_and_still_writes_the_set() {
 #[test]
 fn metrics_file_in_json_and_yaml() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("m.json"), r#"{"lag": 1, "rate": "2.5", "dpone_x": NaN}"#).unwrap();
-    std::fs::write(tmp.path().join("m.yaml"), "lag: 1\nrate: 2.5\ndpone_x: .nan\n").unwrap();
+    std::fs::write(
+        tmp.path().join("m.json"),
+        r#"{"lag": 1, "rate": "2.5", "dpone_x": NaN}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("m.yaml"),
+        "lag: 1\nrate: 2.5\ndpone_x: .nan\n",
+    )
+    .unwrap();
     std::fs::write(tmp.path().join("bad.yml"), "lag: yes please\n").unwrap();
     for name in ["m.json", "m.yaml"] {
         let mut r = request(&tmp.path().join(name.replace('.', "_")));
@@ -162,12 +231,21 @@ fn metrics_file_in_json_and_yaml() {
         r.metrics_file = Some(tmp.path().join(name));
         let outcome = export(&r).unwrap();
         assert!(outcome.report.passed, "{:?}", outcome.report.blockers);
-        let report = common::read_json(&tmp.path().join(name.replace('.', "_")).join("runtime_metrics.json"));
+        let report = common::read_json(
+            &tmp.path()
+                .join(name.replace('.', "_"))
+                .join("runtime_metrics.json"),
+        );
         let metrics: Vec<(String, String)> = report["metrics"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| (m["name"].as_str().unwrap().to_string(), m["value"].to_string()))
+            .map(|m| {
+                (
+                    m["name"].as_str().unwrap().to_string(),
+                    m["value"].to_string(),
+                )
+            })
             .collect();
         assert_eq!(
             metrics,
@@ -184,5 +262,9 @@ fn metrics_file_in_json_and_yaml() {
     let outcome = export(&r).unwrap();
     let blocker = &outcome.report.blockers[0];
     assert_eq!(blocker.code.as_str(), "metrics_file.invalid");
-    assert!(blocker.message.contains("metric `lag`") && blocker.message.contains("line 1"), "{}", blocker.message);
+    assert!(
+        blocker.message.contains("metric `lag`") && blocker.message.contains("line 1"),
+        "{}",
+        blocker.message
+    );
 }

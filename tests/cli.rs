@@ -17,7 +17,11 @@ fn cmd(dir: &std::path::Path) -> Command {
 /// The success report copied next to the command, so paths in the output are stable.
 fn workdir() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(fixture("run-report/run_report_success_real.json"), tmp.path().join("run_report.json")).unwrap();
+    std::fs::copy(
+        fixture("run-report/run_report_success_real.json"),
+        tmp.path().join("run_report.json"),
+    )
+    .unwrap();
     tmp
 }
 
@@ -28,7 +32,10 @@ fn version_matches_cargo_toml() {
         .arg("--version")
         .assert()
         .success()
-        .stdout_eq(format!("dpone-observability {}\n", env!("CARGO_PKG_VERSION")));
+        .stdout_eq(format!(
+            "dpone-observability {}\n",
+            env!("CARGO_PKG_VERSION")
+        ));
 }
 
 #[test]
@@ -45,7 +52,15 @@ fn help_lists_every_flag() {
 fn export_prints_markdown_by_default() {
     let tmp = workdir();
     cmd(tmp.path())
-        .args(["metrics-export", "--run-report", "run_report.json", "--output-dir", "out", "--label", "env=ci"])
+        .args([
+            "metrics-export",
+            "--run-report",
+            "run_report.json",
+            "--output-dir",
+            "out",
+            "--label",
+            "env=ci",
+        ])
         .assert()
         .success()
         .stdout_eq(file!["snapshots/export_success.md"])
@@ -57,8 +72,19 @@ fn export_prints_json_on_request() {
     let tmp = workdir();
     cmd(tmp.path())
         .args([
-            "metrics-export", "--run-report", "run_report.json", "--output-dir", "out", "--format", "json",
-            "--label", "env=ci", "--label", "ci_run_id=42", "--resource-attr", "deployment.environment=ci",
+            "metrics-export",
+            "--run-report",
+            "run_report.json",
+            "--output-dir",
+            "out",
+            "--format",
+            "json",
+            "--label",
+            "env=ci",
+            "--label",
+            "ci_run_id=42",
+            "--resource-attr",
+            "deployment.environment=ci",
         ])
         .assert()
         .success()
@@ -71,7 +97,15 @@ fn same_input_same_bytes_with_source_date_epoch() {
     let (a, b) = (workdir(), workdir());
     for dir in [&a, &b] {
         cmd(dir.path())
-            .args(["metrics-export", "--run-report", "run_report.json", "--metric", "lag=1", "--output-dir", "out"])
+            .args([
+                "metrics-export",
+                "--run-report",
+                "run_report.json",
+                "--metric",
+                "lag=1",
+                "--output-dir",
+                "out",
+            ])
             .assert()
             .success();
     }
@@ -108,7 +142,10 @@ fn malformed_flag_values_are_usage_errors() {
         (&["--label", "=v"], "expected a non-empty key"),
         (&["--resource-attr", "x"], "expected key=value, got `x`"),
         (&["--label", "__name__=x"], "reserved by Prometheus"),
-        (&["--label", "a.b=1", "--label", "a_b=2"], "labels `a.b` and `a_b` both become the Prometheus label `a_b`"),
+        (
+            &["--label", "a.b=1", "--label", "a_b=2"],
+            "labels `a.b` and `a_b` both become the Prometheus label `a_b`",
+        ),
     ];
     for (args, message) in cases {
         let output = cmd(tmp.path())
@@ -122,8 +159,14 @@ fn malformed_flag_values_are_usage_errors() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
         let value = args[args.len() - 1];
         let key = value.split('=').next().unwrap_or(value);
-        assert!(stderr.contains(value) || (!key.is_empty() && stderr.contains(key)), "names the value: {stderr}");
-        assert!(!tmp.path().join("never").exists(), "a usage error writes nothing");
+        assert!(
+            stderr.contains(value) || (!key.is_empty() && stderr.contains(key)),
+            "names the value: {stderr}"
+        );
+        assert!(
+            !tmp.path().join("never").exists(),
+            "a usage error writes nothing"
+        );
     }
     cmd(tmp.path())
         .args(["metrics-export", "--metric", "x=abc"])
@@ -168,9 +211,17 @@ fn unwritable_output_dir_fails_with_path_and_os_error() {
     let tmp = workdir();
     std::fs::write(tmp.path().join("file"), "x").unwrap();
     cmd(tmp.path())
-        .args(["metrics-export", "--metric", "x=1", "--output-dir", "file/sub"])
+        .args([
+            "metrics-export",
+            "--metric",
+            "x=1",
+            "--output-dir",
+            "file/sub",
+        ])
         .assert()
         .code(1)
         .stdout_eq("")
-        .stderr_eq("error: cannot create the output directory `file/sub`: Not a directory (os error 20)\n");
+        .stderr_eq(
+            "error: cannot create the output directory `file/sub`: Not a directory (os error 20)\n",
+        );
 }

@@ -10,7 +10,10 @@ use common::*;
 use serde_json::Value;
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -28,7 +31,11 @@ fn check_export(dir: &Path) -> Value {
     families_are_contiguous(&std::fs::read_to_string(&prom).unwrap());
     let report = read_json(&dir.join("runtime_metrics.json"));
     read_json(&dir.join("metrics_index.json"));
-    let verified = std::process::Command::new(bin()).arg("verify").arg(dir).output().unwrap();
+    let verified = std::process::Command::new(bin())
+        .arg("verify")
+        .arg(dir)
+        .output()
+        .unwrap();
     assert!(verified.status.success(), "{}", stderr(&verified));
     report
 }
@@ -45,11 +52,29 @@ fn every_fixture_as_run_report_gives_valid_artifacts() {
         let out = tmp.path().join(format!("e{i}"));
         let o = run_in(
             tmp.path(),
-            &["metrics-export", "--run-report", input.to_str().unwrap(), "--output-dir", out.to_str().unwrap(), "--label", "env=ci"],
+            &[
+                "metrics-export",
+                "--run-report",
+                input.to_str().unwrap(),
+                "--output-dir",
+                out.to_str().unwrap(),
+                "--label",
+                "env=ci",
+            ],
         );
-        assert!(matches!(o.status.code(), Some(0 | 1)), "{}: {}", input.display(), stderr(&o));
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{}: {}",
+            input.display(),
+            stderr(&o)
+        );
         let report = check_export(&out);
-        if report["metrics"].as_array().unwrap().iter().any(|m| m["name"] == "dpone_run_passed") {
+        if report["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "dpone_run_passed")
+        {
             run_reports += 1;
         }
         otlp.push(out.join("opentelemetry_metrics.json"));
@@ -77,16 +102,64 @@ impl Rng {
 }
 
 const NAME_PARTS: &[&str] = &[
-    "lag", "Lag Seconds", "rows/sec", "dpone_", "dpone_bad-name", "задержка", "😀", "a:b", "x.y",
-    "9lives", "__name__", "{}", "\"q\"", "back\\slash", "new\nline", "tab\t", "#hash", " ", "_",
-    "é", "\u{0}", "le", "quantile", "dpone_extracted_rows", "total", "%", "=",
+    "lag",
+    "Lag Seconds",
+    "rows/sec",
+    "dpone_",
+    "dpone_bad-name",
+    "задержка",
+    "😀",
+    "a:b",
+    "x.y",
+    "9lives",
+    "__name__",
+    "{}",
+    "\"q\"",
+    "back\\slash",
+    "new\nline",
+    "tab\t",
+    "#hash",
+    " ",
+    "_",
+    "é",
+    "\u{0}",
+    "le",
+    "quantile",
+    "dpone_extracted_rows",
+    "total",
+    "%",
+    "=",
 ];
 const VALUE_PARTS: &[&str] = &[
-    "", "ok", "a\"b", "c\\d", "line\nbreak", "ü", "{x=\"y\"}", "# HELP", "\u{7f}", "😀", "   ", "=",
+    "",
+    "ok",
+    "a\"b",
+    "c\\d",
+    "line\nbreak",
+    "ü",
+    "{x=\"y\"}",
+    "# HELP",
+    "\u{7f}",
+    "😀",
+    "   ",
+    "=",
 ];
 const VALUES: &[f64] = &[
-    0.0, -0.0, 1.0, -1.5, 1e300, -1e-300, 5e-324, f64::MAX, f64::MIN, 9007199254740993.0,
-    0.1, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 123456789.123,
+    0.0,
+    -0.0,
+    1.0,
+    -1.5,
+    1e300,
+    -1e-300,
+    5e-324,
+    f64::MAX,
+    f64::MIN,
+    9007199254740993.0,
+    0.1,
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    123456789.123,
 ];
 
 #[test]
@@ -98,7 +171,16 @@ fn generated_hostile_inputs_give_valid_artifacts() {
         let mut metrics = serde_json::Map::new();
         let mut file_text = String::from("{");
         for i in 0..40 {
-            let name = format!("{}{}{}", rng.pick(NAME_PARTS), rng.pick(NAME_PARTS), if i % 3 == 0 { i.to_string() } else { String::new() });
+            let name = format!(
+                "{}{}{}",
+                rng.pick(NAME_PARTS),
+                rng.pick(NAME_PARTS),
+                if i % 3 == 0 {
+                    i.to_string()
+                } else {
+                    String::new()
+                }
+            );
             if name.trim().is_empty() {
                 continue;
             }
@@ -107,14 +189,22 @@ fn generated_hostile_inputs_give_valid_artifacts() {
             let token = if value.is_nan() {
                 "NaN".to_string()
             } else if value.is_infinite() {
-                if value > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+                if value > 0.0 {
+                    "Infinity".into()
+                } else {
+                    "-Infinity".into()
+                }
             } else {
                 serde_json::to_string(&value).unwrap()
             };
             if !file_text.ends_with('{') {
                 file_text.push(',');
             }
-            file_text.push_str(&format!("{}:{}", serde_json::to_string(&name).unwrap(), token));
+            file_text.push_str(&format!(
+                "{}:{}",
+                serde_json::to_string(&name).unwrap(),
+                token
+            ));
             metrics.insert(name, Value::Null);
         }
         file_text.push('}');
@@ -128,11 +218,17 @@ fn generated_hostile_inputs_give_valid_artifacts() {
             "--output-dir".into(),
             out.to_str().unwrap().into(),
             "--run-report".into(),
-            fixture("run-report/run_report_success_real.json").to_str().unwrap().into(),
+            fixture("run-report/run_report_success_real.json")
+                .to_str()
+                .unwrap()
+                .into(),
             "--resource-attr".into(),
             format!("deploy.{}={}", round, rng.pick(VALUE_PARTS)),
         ];
-        for (j, key) in ["env", "source.system", "9bad", "ok_ключ", "quote"].iter().enumerate() {
+        for (j, key) in ["env", "source.system", "9bad", "ok_ключ", "quote"]
+            .iter()
+            .enumerate()
+        {
             if (rng.next() + j as u64) % 2 == 0 {
                 args.push("--label".into());
                 args.push(format!("{key}={}", rng.pick(VALUE_PARTS)));
@@ -153,13 +249,33 @@ fn non_finite_values_use_each_format_spelling() {
     let tmp = tempfile::tempdir().unwrap();
     let o = run_in(
         tmp.path(),
-        &["metrics-export", "--metric", "a=nan", "--metric", "b=inf", "--metric", "c=-inf", "--output-dir", "o"],
+        &[
+            "metrics-export",
+            "--metric",
+            "a=nan",
+            "--metric",
+            "b=inf",
+            "--metric",
+            "c=-inf",
+            "--output-dir",
+            "o",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let prom = std::fs::read_to_string(tmp.path().join("o/prometheus_metrics.prom")).unwrap();
-    assert!(prom.contains("dpone_a NaN\n") && prom.contains("dpone_b +Inf\n") && prom.contains("dpone_c -Inf\n"), "{prom}");
+    assert!(
+        prom.contains("dpone_a NaN\n")
+            && prom.contains("dpone_b +Inf\n")
+            && prom.contains("dpone_c -Inf\n"),
+        "{prom}"
+    );
     let report = read_json(&tmp.path().join("o/runtime_metrics.json"));
-    let values: Vec<&Value> = report["metrics"].as_array().unwrap().iter().map(|m| &m["value"]).collect();
+    let values: Vec<&Value> = report["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["value"])
+        .collect();
     assert_eq!(values, ["NaN", "Infinity", "-Infinity"]);
     let summary = otlp_accepts(&[tmp.path().join("o/opentelemetry_metrics.json")]);
     assert_eq!(summary[0]["points"], 3);
@@ -172,15 +288,41 @@ fn a_custom_metric_repeating_a_run_metric_is_one_series_and_a_blocker() {
     let report = fixture("run-report/run_report_success_real.json");
     let o = run_in(
         tmp.path(),
-        &["metrics-export", "--run-report", report.to_str().unwrap(), "--metric", "throughput_rows_per_second=1000", "--output-dir", "o", "--format", "json"],
+        &[
+            "metrics-export",
+            "--run-report",
+            report.to_str().unwrap(),
+            "--metric",
+            "throughput_rows_per_second=1000",
+            "--output-dir",
+            "o",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("metrics.duplicate_series"));
-    assert!(stderr(&o).contains("throughput_rows_per_second"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("throughput_rows_per_second"),
+        "{}",
+        stderr(&o)
+    );
     let prom = std::fs::read_to_string(tmp.path().join("o/prometheus_metrics.prom")).unwrap();
-    assert_eq!(prom.matches("# TYPE dpone_throughput_rows_per_second").count(), 1);
-    assert_eq!(prom.lines().filter(|l| l.starts_with("dpone_throughput_rows_per_second{")).count(), 1);
-    assert!(prom.contains("} 115001.54092\n"), "the report's value is kept");
+    assert_eq!(
+        prom.matches("# TYPE dpone_throughput_rows_per_second")
+            .count(),
+        1
+    );
+    assert_eq!(
+        prom.lines()
+            .filter(|l| l.starts_with("dpone_throughput_rows_per_second{"))
+            .count(),
+        1
+    );
+    assert!(
+        prom.contains("} 115001.54092\n"),
+        "the report's value is kept"
+    );
     check_export(&tmp.path().join("o"));
     let summary = otlp_accepts(&[tmp.path().join("o/opentelemetry_metrics.json")]);
     assert_eq!(summary[0]["metrics"], summary[0]["points"]);

@@ -38,7 +38,10 @@ fn peer_series(report: &Value) -> Series {
         .iter()
         .map(|m| {
             (
-                (m["name"].as_str().unwrap().to_string(), object_strings(&m["labels"])),
+                (
+                    m["name"].as_str().unwrap().to_string(),
+                    object_strings(&m["labels"]),
+                ),
                 (
                     number(&m["value"]),
                     m["unit"].as_str().unwrap().to_string(),
@@ -100,12 +103,17 @@ fn peer_blockers(rel: &str) -> Vec<String> {
 /// Compares, allowing only: zero error/warning counts that the peer omitted.
 fn assert_same_series(ours: &Series, peer: &Series) {
     for (key, value) in peer {
-        assert_eq!(ours.get(key), Some(value), "peer series {key:?} differs or is missing");
+        assert_eq!(
+            ours.get(key),
+            Some(value),
+            "peer series {key:?} differs or is missing"
+        );
     }
     for (key, value) in ours {
         if !peer.contains_key(key) {
             assert!(
-                matches!(key.0.as_str(), "dpone_error_count" | "dpone_warning_count") && value.0 == 0.0,
+                matches!(key.0.as_str(), "dpone_error_count" | "dpone_warning_count")
+                    && value.0 == 0.0,
                 "extra series {key:?} = {value:?}"
             );
         }
@@ -143,13 +151,22 @@ fn success_report_matches_the_peer() {
     assert_eq!(stdout_blockers(&o), ["labels.high_cardinality"]);
     let peer = read_json(&fixture("metrics-export/success/runtime_metrics.json"));
     assert_same_series(&our_series(&ours), &peer_series(&peer));
-    assert_eq!(ours["metric_count"], 12, "the peer's 10 plus explicit zero error and warning counts");
-    for key in ["service_name", "namespace", "resource_attributes", "correlation_id"] {
+    assert_eq!(
+        ours["metric_count"], 12,
+        "the peer's 10 plus explicit zero error and warning counts"
+    );
+    for key in [
+        "service_name",
+        "namespace",
+        "resource_attributes",
+        "correlation_id",
+    ] {
         assert_eq!(ours[key], peer[key], "{key}");
     }
     assert_eq!(ours["run_id"], "FIXTURE-OK-001");
     // run_id is never a Prometheus label.
-    let prom = std::fs::read_to_string(tmp.path().join("obs/success/prometheus_metrics.prom")).unwrap();
+    let prom =
+        std::fs::read_to_string(tmp.path().join("obs/success/prometheus_metrics.prom")).unwrap();
     assert!(!prom.contains("run_id=\"FIXTURE"), "{prom}");
     assert!(prom.contains("dpone_extracted_rows{ci_run_id=\"123456789\",env=\"ci\",gate=\"observability_maturity\",process=\"orders_pg_to_pg\",status=\"success\"} 55000"));
 }
@@ -158,7 +175,16 @@ fn success_report_matches_the_peer() {
 fn failed_report_matches_the_peer() {
     let tmp = tempfile::tempdir().unwrap();
     let report = fixture("run-report/run_report_failed_real.json");
-    let (o, ours) = export(tmp.path(), "obs/failed", &["--run-report", report.to_str().unwrap(), "--label", "env=ci"]);
+    let (o, ours) = export(
+        tmp.path(),
+        "obs/failed",
+        &[
+            "--run-report",
+            report.to_str().unwrap(),
+            "--label",
+            "env=ci",
+        ],
+    );
     // A failed run exports fine, as with the peer: the run outcome is the dpone_run_passed value.
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let peer = read_json(&fixture("metrics-export/failed/runtime_metrics.json"));
@@ -190,14 +216,26 @@ fn custom_metrics_match_the_peer() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let peer = read_json(&fixture("metrics-export/custom_only/runtime_metrics.json"));
     assert_eq!(our_series(&ours), peer_series(&peer));
-    let prom = std::fs::read_to_string(tmp.path().join("obs/custom_only/prometheus_metrics.prom")).unwrap();
-    let peer_prom = std::fs::read_to_string(fixture("metrics-export/custom_only/prometheus_metrics.prom")).unwrap();
+    let prom = std::fs::read_to_string(tmp.path().join("obs/custom_only/prometheus_metrics.prom"))
+        .unwrap();
+    let peer_prom = std::fs::read_to_string(fixture(
+        "metrics-export/custom_only/prometheus_metrics.prom",
+    ))
+    .unwrap();
     let samples = |t: &str| {
-        let mut s: Vec<String> = t.lines().filter(|l| !l.starts_with('#')).map(str::to_string).collect();
+        let mut s: Vec<String> = t
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
         s.sort();
         s
     };
-    assert_eq!(samples(&prom), samples(&peer_prom), "same samples, byte for byte");
+    assert_eq!(
+        samples(&prom),
+        samples(&peer_prom),
+        "same samples, byte for byte"
+    );
 }
 
 #[test]
@@ -218,7 +256,9 @@ fn airflow_bundle_matches_the_peer() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let peer = read_json(&fixture("metrics-export/airflow_complete/runtime_metrics.json"));
+    let peer = read_json(&fixture(
+        "metrics-export/airflow_complete/runtime_metrics.json",
+    ));
     assert_same_series(&our_series(&ours), &peer_series(&peer));
     assert_eq!(ours["correlation_id"], peer["correlation_id"]);
     assert_eq!(ours["resource_attributes"], peer["resource_attributes"]);
@@ -228,16 +268,33 @@ fn airflow_bundle_matches_the_peer() {
         let text = std::fs::read_to_string(p).unwrap();
         serde_json::from_str(&text).unwrap()
     };
-    let mine = otlp(&tmp.path().join("obs/airflow_complete/opentelemetry_metrics.json"));
-    let theirs = otlp(&fixture("metrics-export/airflow_complete/opentelemetry_metrics.json"));
-    assert_eq!(mine["resourceMetrics"][0]["resource"], theirs["resourceMetrics"][0]["resource"]);
-    let first = &mine["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["gauge"]["dataPoints"][0];
-    let peer_first = &theirs["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["gauge"]["dataPoints"][0];
+    let mine = otlp(
+        &tmp.path()
+            .join("obs/airflow_complete/opentelemetry_metrics.json"),
+    );
+    let theirs = otlp(&fixture(
+        "metrics-export/airflow_complete/opentelemetry_metrics.json",
+    ));
+    assert_eq!(
+        mine["resourceMetrics"][0]["resource"],
+        theirs["resourceMetrics"][0]["resource"]
+    );
+    let first =
+        &mine["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["gauge"]["dataPoints"][0];
+    let peer_first =
+        &theirs["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["gauge"]["dataPoints"][0];
     assert_eq!(first["attributes"], peer_first["attributes"]);
     assert!(first["timeUnixNano"].as_str().is_some_and(|t| t.len() > 10));
     // Correlation never reaches Prometheus.
-    let prom = std::fs::read_to_string(tmp.path().join("obs/airflow_complete/prometheus_metrics.prom")).unwrap();
-    assert!(!prom.contains("sha256:") && !prom.contains("airflow"), "{prom}");
+    let prom = std::fs::read_to_string(
+        tmp.path()
+            .join("obs/airflow_complete/prometheus_metrics.prom"),
+    )
+    .unwrap();
+    assert!(
+        !prom.contains("sha256:") && !prom.contains("airflow"),
+        "{prom}"
+    );
 }
 
 #[test]
@@ -245,9 +302,15 @@ fn empty_export_is_blocked_like_the_peer() {
     let tmp = tempfile::tempdir().unwrap();
     let (o, ours) = export(tmp.path(), "obs/blocker_empty", &[]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stdout_blockers(&o), peer_blockers("metrics-export/blocker_empty/stdout.json"));
+    assert_eq!(
+        stdout_blockers(&o),
+        peer_blockers("metrics-export/blocker_empty/stdout.json")
+    );
     assert_eq!(ours["passed"], false);
-    assert_eq!(std::fs::read(tmp.path().join("obs/blocker_empty/prometheus_metrics.prom")).unwrap(), b"\n");
+    assert_eq!(
+        std::fs::read(tmp.path().join("obs/blocker_empty/prometheus_metrics.prom")).unwrap(),
+        b"\n"
+    );
 }
 
 #[test]
@@ -257,10 +320,22 @@ fn report_blockers_match_the_peer() {
     std::fs::write(tmp.path().join("array.json"), "[1,2,3]").unwrap();
     let manual = fixture("run-report/dpone_run_report_cmd_output_NOT_a_run_report.json");
     let cases = [
-        ("does/not/exist.json", "metrics-export/blockers/blocker_missing_stdout.json"),
-        ("bad.json", "metrics-export/blockers/blocker_invalid_json_stdout.json"),
-        ("array.json", "metrics-export/blockers/blocker_invalid_shape_stdout.json"),
-        (manual.to_str().unwrap(), "metrics-export/blockers/manual_run_report_stdout.json"),
+        (
+            "does/not/exist.json",
+            "metrics-export/blockers/blocker_missing_stdout.json",
+        ),
+        (
+            "bad.json",
+            "metrics-export/blockers/blocker_invalid_json_stdout.json",
+        ),
+        (
+            "array.json",
+            "metrics-export/blockers/blocker_invalid_shape_stdout.json",
+        ),
+        (
+            manual.to_str().unwrap(),
+            "metrics-export/blockers/manual_run_report_stdout.json",
+        ),
     ];
     for (i, (input, peer)) in cases.iter().enumerate() {
         let (o, _) = export(tmp.path(), &format!("obs/{i}"), &["--run-report", input]);
@@ -278,35 +353,67 @@ fn airflow_blockers_match_the_peer() {
     std::fs::write(tmp.path().join("big.json"), vec![b'x'; 2_097_153]).unwrap();
     let incomplete = fixture("airflow-evidence/airflow_evidence_bundle_incomplete.json");
     let cases = [
-        (incomplete.to_str().unwrap(), "metrics-export/blockers/airflow_incomplete_stdout.json"),
-        ("no-such-bundle.json", "metrics-export/blockers/airflow_missing_stdout.json"),
-        ("link.json", "metrics-export/blockers/airflow_symlink_stdout.json"),
-        ("big.json", "metrics-export/blockers/airflow_oversized_stdout.json"),
+        (
+            incomplete.to_str().unwrap(),
+            "metrics-export/blockers/airflow_incomplete_stdout.json",
+        ),
+        (
+            "no-such-bundle.json",
+            "metrics-export/blockers/airflow_missing_stdout.json",
+        ),
+        (
+            "link.json",
+            "metrics-export/blockers/airflow_symlink_stdout.json",
+        ),
+        (
+            "big.json",
+            "metrics-export/blockers/airflow_oversized_stdout.json",
+        ),
     ];
     for (i, (bundle, peer)) in cases.iter().enumerate() {
         let (o, ours) = export(
             tmp.path(),
             &format!("obs/{i}"),
-            &["--run-report", report.to_str().unwrap(), "--airflow-evidence-bundle", bundle],
+            &[
+                "--run-report",
+                report.to_str().unwrap(),
+                "--airflow-evidence-bundle",
+                bundle,
+            ],
         );
         assert_eq!(o.status.code(), Some(1), "{bundle}");
         assert_eq!(stdout_blockers(&o), peer_blockers(peer), "{bundle}");
-        assert_eq!(ours["metric_count"], 12, "the run metrics are still exported");
+        assert_eq!(
+            ours["metric_count"], 12,
+            "the run metrics are still exported"
+        );
     }
 }
 
 #[test]
 fn tampered_bundle_is_invalid() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut bundle = read_json(&fixture("airflow-evidence/airflow_evidence_bundle_complete.json"));
+    let mut bundle = read_json(&fixture(
+        "airflow-evidence/airflow_evidence_bundle_complete.json",
+    ));
     bundle["correlation"]["airflow"]["try_number"] = Value::from(2);
     std::fs::write(tmp.path().join("tampered.json"), bundle.to_string()).unwrap();
-    let mut unknown = read_json(&fixture("airflow-evidence/airflow_evidence_bundle_complete.json"));
+    let mut unknown = read_json(&fixture(
+        "airflow-evidence/airflow_evidence_bundle_complete.json",
+    ));
     unknown["correlation"]["pod"]["node"] = Value::from("n1");
     std::fs::write(tmp.path().join("unknown.json"), unknown.to_string()).unwrap();
     for file in ["tampered.json", "unknown.json"] {
-        let (o, _) = export(tmp.path(), "obs/t", &["--metric", "x=1", "--airflow-evidence-bundle", file]);
+        let (o, _) = export(
+            tmp.path(),
+            "obs/t",
+            &["--metric", "x=1", "--airflow-evidence-bundle", file],
+        );
         assert_eq!(o.status.code(), Some(1));
-        assert_eq!(stdout_blockers(&o), ["airflow_correlation.invalid"], "{file}");
+        assert_eq!(
+            stdout_blockers(&o),
+            ["airflow_correlation.invalid"],
+            "{file}"
+        );
     }
 }

@@ -11,7 +11,14 @@ pub fn run(args: &ExplainArgs, stdout: &mut impl Write, stderr: &mut impl Write)
     } else if args.list {
         Code::ALL
             .iter()
-            .map(|c| format!("{:<40} {:<8} {}\n", c.as_str(), c.severity().as_str(), c.summary()))
+            .map(|c| {
+                format!(
+                    "{:<40} {:<8} {}\n",
+                    c.as_str(),
+                    c.severity().as_str(),
+                    c.summary()
+                )
+            })
             .collect()
     } else {
         let wanted = args.code.as_deref().unwrap_or_default();
@@ -21,7 +28,10 @@ pub fn run(args: &ExplainArgs, stdout: &mut impl Write, stderr: &mut impl Write)
                 let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
                 return usage_error(
                     stderr,
-                    &format!("unknown blocker code `{wanted}`; known codes: {}", known.join(", ")),
+                    &format!(
+                        "unknown blocker code `{wanted}`; known codes: {}",
+                        known.join(", ")
+                    ),
                 );
             }
         }

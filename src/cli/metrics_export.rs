@@ -18,9 +18,13 @@ fn export_time() -> Result<Timestamp, String> {
             .parse::<u64>()
             .ok()
             .and_then(Timestamp::from_unix_seconds)
-            .ok_or_else(|| format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got `{text}`")),
+            .ok_or_else(|| {
+                format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got `{text}`")
+            }),
         Err(std::env::VarError::NotPresent) => Ok(Timestamp::now()),
-        Err(std::env::VarError::NotUnicode(_)) => Err("SOURCE_DATE_EPOCH is not valid text".to_string()),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err("SOURCE_DATE_EPOCH is not valid text".to_string())
+        }
     }
 }
 
@@ -66,17 +70,23 @@ pub fn run(args: MetricsExportArgs, stdout: &mut impl Write, stderr: &mut impl W
         );
     }
     let printed = match args.format {
-        OutputFormat::Json => serde_json::to_writer_pretty(&mut *stdout, &StdoutReport::from(report))
-            .map_err(std::io::Error::from)
-            .and_then(|()| stdout.write_all(b"\n")),
-        OutputFormat::Md => std::fs::read(&report.paths.markdown_report)
-            .and_then(|bytes| stdout.write_all(&bytes)),
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *stdout, &StdoutReport::from(report))
+                .map_err(std::io::Error::from)
+                .and_then(|()| stdout.write_all(b"\n"))
+        }
+        OutputFormat::Md => {
+            std::fs::read(&report.paths.markdown_report).and_then(|bytes| stdout.write_all(&bytes))
+        }
     };
     if let Err(err) = printed {
         let _ = writeln!(stderr, "error: cannot print the report: {err}");
         return EXIT_FAILED;
     }
-    let failed = report.blockers.iter().any(|b| b.severity() == Severity::Error);
+    let failed = report
+        .blockers
+        .iter()
+        .any(|b| b.severity() == Severity::Error);
     if failed {
         EXIT_FAILED
     } else {

@@ -54,7 +54,11 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct MetricsExportArgs {
     /// Directory the artifacts are written to (created if needed).
-    #[arg(long, value_name = "DIR", default_value = ".dpone/observability/latest")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".dpone/observability/latest"
+    )]
     pub output_dir: PathBuf,
 
     /// JSON output from `dpone run --format json`.

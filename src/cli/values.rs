@@ -23,8 +23,8 @@ pub fn parse_metric(text: &str) -> Result<(String, f64), String> {
     if name.is_empty() {
         return Err(format!("expected a non-empty metric name in `{text}`"));
     }
-    let number =
-        parse_number(value).ok_or_else(|| format!("metric `{name}` must be numeric, got `{}`", value.trim()))?;
+    let number = parse_number(value)
+        .ok_or_else(|| format!("metric `{name}` must be numeric, got `{}`", value.trim()))?;
     Ok((name.to_string(), number))
 }
 
@@ -34,17 +34,27 @@ mod tests {
 
     #[test]
     fn key_values() {
-        assert_eq!(parse_key_value(" a = b=c ").unwrap(), ("a".into(), "b=c".into()));
+        assert_eq!(
+            parse_key_value(" a = b=c ").unwrap(),
+            ("a".into(), "b=c".into())
+        );
         assert_eq!(parse_key_value("a=").unwrap(), ("a".into(), "".into()));
         assert!(parse_key_value("=v").unwrap_err().contains("non-empty key"));
-        assert!(parse_key_value("novalue").unwrap_err().contains("key=value"));
+        assert!(parse_key_value("novalue")
+            .unwrap_err()
+            .contains("key=value"));
     }
 
     #[test]
     fn metrics() {
-        assert_eq!(parse_metric("rows/sec=1e3").unwrap(), ("rows/sec".into(), 1000.0));
+        assert_eq!(
+            parse_metric("rows/sec=1e3").unwrap(),
+            ("rows/sec".into(), 1000.0)
+        );
         assert!(parse_metric("x=nan").unwrap().1.is_nan());
-        assert!(parse_metric("x=abc").unwrap_err().contains("must be numeric"));
+        assert!(parse_metric("x=abc")
+            .unwrap_err()
+            .contains("must be numeric"));
         assert!(parse_metric("=1").is_err());
     }
 }

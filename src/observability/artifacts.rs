@@ -68,7 +68,13 @@ pub struct ArtifactError {
 
 impl fmt::Display for ArtifactError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot {} `{}`: {}", self.action, self.path.display(), self.source)
+        write!(
+            f,
+            "cannot {} `{}`: {}",
+            self.action,
+            self.path.display(),
+            self.source
+        )
     }
 }
 
@@ -179,7 +185,10 @@ impl StagedArtifacts {
     }
 
     /// Writes the index of every staged artifact, then renames everything into place.
-    pub fn commit(mut self, generated_at: Timestamp) -> Result<Vec<WrittenArtifact>, ArtifactError> {
+    pub fn commit(
+        mut self,
+        generated_at: Timestamp,
+    ) -> Result<Vec<WrittenArtifact>, ArtifactError> {
         let index = ArtifactIndex::new(&self.dir, generated_at, self.written());
         let index_temp = self.temp_path(INDEX_FILE_NAME);
         self.index_temp = Some(index_temp.clone());
@@ -307,22 +316,46 @@ impl ArtifactIndex {
 /// One way a folder differs from its index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VerifyProblem {
-    Missing { file: String },
-    Changed { file: String, expected: String, actual: String },
-    Extra { file: String },
-    UnsafePath { file: String },
+    Missing {
+        file: String,
+    },
+    Changed {
+        file: String,
+        expected: String,
+        actual: String,
+    },
+    Extra {
+        file: String,
+    },
+    UnsafePath {
+        file: String,
+    },
 }
 
 impl fmt::Display for VerifyProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            VerifyProblem::Missing { file } => write!(f, "missing: {file} is in the index but not in the folder"),
-            VerifyProblem::Changed { file, expected, actual } => {
-                write!(f, "changed: {file} has sha256 {actual}, the index says {expected}")
+            VerifyProblem::Missing { file } => {
+                write!(f, "missing: {file} is in the index but not in the folder")
             }
-            VerifyProblem::Extra { file } => write!(f, "extra: {file} is in the folder but not in the index"),
+            VerifyProblem::Changed {
+                file,
+                expected,
+                actual,
+            } => {
+                write!(
+                    f,
+                    "changed: {file} has sha256 {actual}, the index says {expected}"
+                )
+            }
+            VerifyProblem::Extra { file } => {
+                write!(f, "extra: {file} is in the folder but not in the index")
+            }
             VerifyProblem::UnsafePath { file } => {
-                write!(f, "unsafe: the index names `{file}`, which is not a file name inside the folder")
+                write!(
+                    f,
+                    "unsafe: the index names `{file}`, which is not a file name inside the folder"
+                )
             }
         }
     }
@@ -347,7 +380,11 @@ impl fmt::Display for VerifyError {
         match self {
             VerifyError::Io(err) => err.fmt(f),
             VerifyError::InvalidIndex { path, reason } => {
-                write!(f, "`{}` is not a valid metrics index: {reason}", path.display())
+                write!(
+                    f,
+                    "`{}` is not a valid metrics index: {reason}",
+                    path.display()
+                )
             }
         }
     }
@@ -376,7 +413,9 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
     for entry in &index.artifacts {
         let name = entry.relative_path.as_str();
         if !is_plain_file_name(name) {
-            report.problems.push(VerifyProblem::UnsafePath { file: name.to_string() });
+            report.problems.push(VerifyProblem::UnsafePath {
+                file: name.to_string(),
+            });
             continue;
         }
         listed.push(name);
@@ -393,7 +432,9 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
                 }
             }
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                report.problems.push(VerifyProblem::Missing { file: name.to_string() });
+                report.problems.push(VerifyProblem::Missing {
+                    file: name.to_string(),
+                });
             }
             Err(source) => {
                 return Err(VerifyError::Io(ArtifactError {
@@ -434,10 +475,7 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
 }
 
 fn is_plain_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\', '\0'])
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
 }
 
 fn hash_file(path: &Path) -> io::Result<(String, u64)> {

@@ -152,13 +152,18 @@ pub fn collect(request: &ExportRequest) -> Collected {
     if let Some(path) = &request.metrics_file {
         match custom::read_metrics_file(path) {
             Ok(metrics) => custom_metrics = metrics,
-            Err(MetricsFileError::Missing(msg)) => blockers.push(Blocker::new(Code::MetricsFileMissing, msg)),
-            Err(MetricsFileError::Invalid(msg)) => blockers.push(Blocker::new(Code::MetricsFileInvalid, msg)),
+            Err(MetricsFileError::Missing(msg)) => {
+                blockers.push(Blocker::new(Code::MetricsFileMissing, msg))
+            }
+            Err(MetricsFileError::Invalid(msg)) => {
+                blockers.push(Blocker::new(Code::MetricsFileInvalid, msg))
+            }
         }
     }
     custom_metrics.extend(request.metrics.iter().cloned());
 
-    let run_labels: Vec<(&str, String)> = facts.as_ref().map(|f| f.labels.clone()).unwrap_or_default();
+    let run_labels: Vec<(&str, String)> =
+        facts.as_ref().map(|f| f.labels.clone()).unwrap_or_default();
     // Run labels only add keys the user did not set, and their keys never collide after
     // sanitising; should that ever fail, the user's labels alone are still valid.
     let labels = Arc::new(
@@ -313,7 +318,10 @@ fn duplicate_blocker(dropped: &[DroppedDuplicate]) -> Blocker {
 }
 
 /// Resource attributes: the user's (never `service.*`), then the correlation's, which win.
-fn resource_attributes(request: &ExportRequest, correlation: Option<&Correlation>) -> Vec<(String, String)> {
+fn resource_attributes(
+    request: &ExportRequest,
+    correlation: Option<&Correlation>,
+) -> Vec<(String, String)> {
     let mut attrs: Vec<(String, String)> = Vec::new();
     let mut set = |k: &str, v: &str| match attrs.iter_mut().find(|(key, _)| key == k) {
         Some(entry) => entry.1 = v.to_string(),
@@ -345,7 +353,10 @@ pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ArtifactError> {
         paths: ArtifactPaths::new(&request.output_dir),
         blockers: collected.blockers,
         resource_attributes: resource,
-        correlation_id: collected.correlation.as_ref().map(|c| c.correlation_id.clone()),
+        correlation_id: collected
+            .correlation
+            .as_ref()
+            .map(|c| c.correlation_id.clone()),
         run_id: collected.run_id,
         observed_at: collected.observed_at,
         generated_at: request.now,
@@ -367,9 +378,15 @@ pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ArtifactError> {
     };
 
     let mut staged = StagedArtifacts::new(&request.output_dir)?;
-    staged.write(&PROMETHEUS, |out| PrometheusTextRenderer::render(points, out))?;
-    staged.write(&OPENTELEMETRY, |out| OpenTelemetryJsonRenderer::render(points, &ctx, out))?;
-    staged.write(&JSON_REPORT, |out| report::write_json_report(&report, points, out))?;
+    staged.write(&PROMETHEUS, |out| {
+        PrometheusTextRenderer::render(points, out)
+    })?;
+    staged.write(&OPENTELEMETRY, |out| {
+        OpenTelemetryJsonRenderer::render(points, &ctx, out)
+    })?;
+    staged.write(&JSON_REPORT, |out| {
+        report::write_json_report(&report, points, out)
+    })?;
     let before_markdown: Vec<WrittenArtifact> = staged.written().cloned().collect();
     let before_markdown: Vec<&WrittenArtifact> = before_markdown.iter().collect();
     staged.write(&MARKDOWN_REPORT, |out| {

@@ -28,7 +28,13 @@ pub fn escape(text: &str) -> String {
 pub fn code(text: &str) -> String {
     let clean: String = text
         .chars()
-        .map(|c| if c == '\n' || c == '\r' || c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c == '\n' || c == '\r' || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .replace('|', "\\|");
     let mut longest = 0;
@@ -38,7 +44,11 @@ pub fn code(text: &str) -> String {
         longest = longest.max(run);
     }
     let fence = "`".repeat(longest + 1);
-    let pad = if clean.starts_with('`') || clean.ends_with('`') || clean.is_empty() { " " } else { "" };
+    let pad = if clean.starts_with('`') || clean.ends_with('`') || clean.is_empty() {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{clean}{pad}{fence}")
 }
 

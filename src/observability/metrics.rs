@@ -86,7 +86,9 @@ impl MetricPoint {
     pub fn write_description(&self, out: &mut impl fmt::Write) -> fmt::Result {
         match &self.descriptor {
             Descriptor::Catalog(spec) => out.write_str(spec.description),
-            Descriptor::Custom(_) => write!(out, "Custom dpone runtime metric `{}`.", self.raw_name()),
+            Descriptor::Custom(_) => {
+                write!(out, "Custom dpone runtime metric `{}`.", self.raw_name())
+            }
         }
     }
 }
@@ -158,7 +160,10 @@ pub fn sanitize_label_name(raw: &str) -> String {
 pub enum LabelError {
     EmptyKey,
     /// The sanitised name starts with `__`, which Prometheus reserves for itself.
-    Reserved { key: String, sanitized: String },
+    Reserved {
+        key: String,
+        sanitized: String,
+    },
     /// Two different keys sanitise to the same Prometheus label name.
     Collision {
         first: String,
@@ -334,7 +339,10 @@ mod tests {
     fn metric_names_follow_the_peer_where_it_was_valid() {
         assert_eq!(&*sanitize_metric_name("Lag Seconds").0, "dpone_lag_seconds");
         assert_eq!(&*sanitize_metric_name("rows/sec").0, "dpone_rows_sec");
-        assert_eq!(&*sanitize_metric_name("dpone_custom_total").0, "dpone_custom_total");
+        assert_eq!(
+            &*sanitize_metric_name("dpone_custom_total").0,
+            "dpone_custom_total"
+        );
         assert_eq!(
             sanitize_metric_name("dpone_custom_total").1,
             CustomOrigin::SameAsName
@@ -347,10 +355,21 @@ mod tests {
 
     #[test]
     fn metric_names_are_always_valid() {
-        for raw in ["dpone_bad-name", "задержка", "dpone_задержка", "", "9x", "a:b", " x "] {
+        for raw in [
+            "dpone_bad-name",
+            "задержка",
+            "dpone_задержка",
+            "",
+            "9x",
+            "a:b",
+            " x ",
+        ] {
             let (name, _) = sanitize_metric_name(raw);
             assert!(name.starts_with(METRIC_PREFIX));
-            assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{name}"
+            );
         }
         assert_eq!(&*sanitize_metric_name("dpone_bad-name").0, "dpone_bad_name");
         assert_eq!(&*sanitize_metric_name("задержка").0, "dpone_________");
@@ -394,18 +413,39 @@ mod tests {
             LabelSet::new([("..x", "x")]),
             Err(LabelError::Reserved { .. })
         ));
-        assert!(matches!(LabelSet::new([("", "x")]), Err(LabelError::EmptyKey)));
+        assert!(matches!(
+            LabelSet::new([("", "x")]),
+            Err(LabelError::EmptyKey)
+        ));
         let set = LabelSet::new([("b", "1"), ("a", "2"), ("b", "3")]).unwrap();
-        let keys: Vec<_> = set.iter().map(|l| (l.key.as_str(), l.value.as_str())).collect();
+        let keys: Vec<_> = set
+            .iter()
+            .map(|l| (l.key.as_str(), l.value.as_str()))
+            .collect();
         assert_eq!(keys, [("a", "2"), ("b", "3")]);
     }
 
     #[test]
     fn unbounded_keys_are_recognised() {
-        for key in ["run_id", "ci_run_id", "github_run_id", "head_sha", "CORRELATION_ID", "ci.run/id"] {
+        for key in [
+            "run_id",
+            "ci_run_id",
+            "github_run_id",
+            "head_sha",
+            "CORRELATION_ID",
+            "ci.run/id",
+        ] {
             assert!(is_unbounded_label_key(key), "{key}");
         }
-        for key in ["env", "gate", "process", "shard", "suite", "commitment", "sharp"] {
+        for key in [
+            "env",
+            "gate",
+            "process",
+            "shard",
+            "suite",
+            "commitment",
+            "sharp",
+        ] {
             assert!(!is_unbounded_label_key(key), "{key}");
         }
     }

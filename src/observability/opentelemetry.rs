@@ -27,10 +27,19 @@ pub struct OtlpContext<'a> {
 pub struct OpenTelemetryJsonRenderer;
 
 impl OpenTelemetryJsonRenderer {
-    pub fn render(points: &[MetricPoint], ctx: &OtlpContext<'_>, out: &mut impl Write) -> io::Result<()> {
+    pub fn render(
+        points: &[MetricPoint],
+        ctx: &OtlpContext<'_>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
         buf.extend_from_slice(b"{\"resourceMetrics\":[{\"resource\":{\"attributes\":");
-        write_attributes(ctx.resource_attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())), &mut buf);
+        write_attributes(
+            ctx.resource_attributes
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+            &mut buf,
+        );
         buf.extend_from_slice(b"},\"scopeMetrics\":[{\"scope\":{\"name\":");
         write_string(SCOPE_NAME, &mut buf);
         buf.extend_from_slice(b",\"version\":");
@@ -70,7 +79,10 @@ impl OpenTelemetryJsonRenderer {
                 Some((l, a, block)) if (*l, *a) == key => buf.extend_from_slice(block),
                 _ => {
                     let mut block = Vec::new();
-                    write_attributes(merged_attributes(point, ctx.point_attributes).into_iter(), &mut block);
+                    write_attributes(
+                        merged_attributes(point, ctx.point_attributes).into_iter(),
+                        &mut block,
+                    );
                     buf.extend_from_slice(&block);
                     cached = Some((key.0, key.1, block));
                 }
@@ -97,7 +109,10 @@ const CHUNK: usize = 64 * 1024;
 
 /// Labels (empty values kept, as the peer does), then attributes whose key no label has,
 /// then correlation attributes replacing any key they share; sorted by key.
-fn merged_attributes<'a>(point: &'a MetricPoint, extra: &'a [(String, String)]) -> Vec<(&'a str, &'a str)> {
+fn merged_attributes<'a>(
+    point: &'a MetricPoint,
+    extra: &'a [(String, String)],
+) -> Vec<(&'a str, &'a str)> {
     let mut merged: Vec<(&str, &str)> = point
         .labels
         .iter()
@@ -136,7 +151,11 @@ fn write_double(value: f64, buf: &mut Vec<u8>) {
     if value.is_nan() {
         buf.extend_from_slice(b"\"NaN\"");
     } else if value.is_infinite() {
-        buf.extend_from_slice(if value > 0.0 { b"\"Infinity\"" } else { b"\"-Infinity\"" });
+        buf.extend_from_slice(if value > 0.0 {
+            b"\"Infinity\""
+        } else {
+            b"\"-Infinity\""
+        });
     } else {
         let mut ryu = ryu::Buffer::new();
         buf.extend_from_slice(ryu.format_finite(value).as_bytes());
@@ -187,7 +206,12 @@ mod tests {
 
     #[test]
     fn strings_are_strict_json() {
-        for text in ["plain", "q\"b\\s", "ctl\u{0}\u{1f}\n\r\t\u{8}\u{c}", "ünï ☃"] {
+        for text in [
+            "plain",
+            "q\"b\\s",
+            "ctl\u{0}\u{1f}\n\r\t\u{8}\u{c}",
+            "ünï ☃",
+        ] {
             let back: String = serde_json::from_str(&s(text)).unwrap();
             assert_eq!(back, text);
         }

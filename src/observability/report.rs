@@ -114,7 +114,11 @@ struct JsonReport<'a> {
 }
 
 /// Writes `runtime_metrics.json` (two-space indent, sorted keys, strict JSON).
-pub fn write_json_report(report: &ExportReport, points: &[MetricPoint], out: &mut impl Write) -> io::Result<()> {
+pub fn write_json_report(
+    report: &ExportReport,
+    points: &[MetricPoint],
+    out: &mut impl Write,
+) -> io::Result<()> {
     let json = JsonReport {
         blocker_details: report.blockers.iter().map(BlockerDetail::from).collect(),
         blockers: report.blockers.iter().map(|b| b.code.as_str()).collect(),
@@ -229,7 +233,10 @@ pub fn write_markdown_report(
     if report.blockers.is_empty() {
         writeln!(out, "- none")?;
     } else {
-        writeln!(out, "| code | severity | message | runbook |\n|---|---|---|---|")?;
+        writeln!(
+            out,
+            "| code | severity | message | runbook |\n|---|---|---|---|"
+        )?;
         for b in &report.blockers {
             writeln!(
                 out,
@@ -275,7 +282,10 @@ pub fn write_markdown_report(
     }
 
     writeln!(out, "\n## Artifacts\n")?;
-    writeln!(out, "| artifact | path | size (bytes) | sha256 |\n|---|---|---|---|")?;
+    writeln!(
+        out,
+        "| artifact | path | size (bytes) | sha256 |\n|---|---|---|---|"
+    )?;
     let rows = [
         ("Prometheus", &report.paths.prometheus),
         ("OpenTelemetry JSON", &report.paths.opentelemetry),
@@ -284,13 +294,27 @@ pub fn write_markdown_report(
         ("Markdown report", &report.paths.markdown_report),
     ];
     for (label, path) in rows {
-        let found = written.iter().find(|a| a.path.display().to_string() == **path);
+        let found = written
+            .iter()
+            .find(|a| a.path.display().to_string() == **path);
         match found {
-            Some(a) => writeln!(out, "| {label} | {} | {} | `{}` |", code(path), a.size_bytes, a.sha256)?,
-            None if label == "Metrics index" => {
-                writeln!(out, "| {label} | {} | sizes and sha256 of the files above | |", code(path))?
-            }
-            None => writeln!(out, "| {label} | {} | this file; see the index | |", code(path))?,
+            Some(a) => writeln!(
+                out,
+                "| {label} | {} | {} | `{}` |",
+                code(path),
+                a.size_bytes,
+                a.sha256
+            )?,
+            None if label == "Metrics index" => writeln!(
+                out,
+                "| {label} | {} | sizes and sha256 of the files above | |",
+                code(path)
+            )?,
+            None => writeln!(
+                out,
+                "| {label} | {} | this file; see the index | |",
+                code(path)
+            )?,
         }
     }
     Ok(())

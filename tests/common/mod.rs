@@ -50,7 +50,8 @@ pub fn stderr(o: &Output) -> String {
 
 pub fn read_json(path: &Path) -> serde_json::Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not strict JSON: {e}", path.display()))
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{} is not strict JSON: {e}", path.display()))
 }
 
 /// Runs `promtool check metrics` on a file. Parse errors fail; lint findings (exit 3, e.g. the
@@ -97,10 +98,16 @@ pub fn families_are_contiguous(text: &str) {
     let mut seen = std::collections::HashSet::new();
     let mut current = String::new();
     for line in text.lines().filter(|l| !l.is_empty()) {
-        let name = if let Some(rest) = line.strip_prefix("# HELP ").or_else(|| line.strip_prefix("# TYPE ")) {
+        let name = if let Some(rest) = line
+            .strip_prefix("# HELP ")
+            .or_else(|| line.strip_prefix("# TYPE "))
+        {
             rest.split(' ').next().unwrap_or_default().to_string()
         } else {
-            line.split(['{', ' ']).next().unwrap_or_default().to_string()
+            line.split(['{', ' '])
+                .next()
+                .unwrap_or_default()
+                .to_string()
         };
         if name != current {
             assert!(seen.insert(name.clone()), "family {name} is split:\n{text}");

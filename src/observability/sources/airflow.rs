@@ -126,7 +126,10 @@ impl ParsedCorrelation {
         [
             ("dpone.run_id", &self.dpone_run_id),
             ("dpone.process", &self.dpone_process),
-            ("artifacts.runtime_evidence_sha256", &self.runtime_evidence_sha256),
+            (
+                "artifacts.runtime_evidence_sha256",
+                &self.runtime_evidence_sha256,
+            ),
             ("pod.name", &self.pod_name),
             ("pod.uid", &self.pod_uid),
             ("pod.namespace", &self.pod_namespace),
@@ -145,23 +148,41 @@ impl ParsedCorrelation {
             ("dpone.release.id".to_string(), self.release_id),
             ("dpone.deployment.id".to_string(), self.deployment_id),
             ("dpone.workload.id".to_string(), self.workload_id),
-            ("dpone.workload.pack.sha256".to_string(), self.workload_pack_sha256),
+            (
+                "dpone.workload.pack.sha256".to_string(),
+                self.workload_pack_sha256,
+            ),
             ("k8s.namespace.name".to_string(), text(self.pod_namespace)),
             ("k8s.pod.name".to_string(), text(self.pod_name)),
             ("k8s.pod.uid".to_string(), text(self.pod_uid)),
-            ("container.image.id".to_string(), text(self.pod_image_digest)),
+            (
+                "container.image.id".to_string(),
+                text(self.pod_image_digest),
+            ),
         ];
         resource_attributes.sort();
         let mut point_attributes = vec![
-            ("dpone.correlation.id".to_string(), self.correlation_id.clone()),
+            (
+                "dpone.correlation.id".to_string(),
+                self.correlation_id.clone(),
+            ),
             ("dpone.run.id".to_string(), run_id.clone()),
             ("dpone.process.name".to_string(), text(self.dpone_process)),
-            ("dpone.evidence.sha256".to_string(), text(self.runtime_evidence_sha256)),
+            (
+                "dpone.evidence.sha256".to_string(),
+                text(self.runtime_evidence_sha256),
+            ),
             ("airflow.dag.id".to_string(), self.dag_id),
             ("airflow.task.id".to_string(), self.task_id),
             ("airflow.run.id".to_string(), self.airflow_run_id),
-            ("airflow.task.try_number".to_string(), self.try_number.to_string()),
-            ("airflow.task.map_index".to_string(), self.map_index.to_string()),
+            (
+                "airflow.task.try_number".to_string(),
+                self.try_number.to_string(),
+            ),
+            (
+                "airflow.task.map_index".to_string(),
+                self.map_index.to_string(),
+            ),
         ];
         point_attributes.sort();
         Correlation {
@@ -187,7 +208,10 @@ fn object<'a>(value: &'a Value, path: &str, allowed: &[&str]) -> Checked<&'a Map
 
 fn is_digest(text: &str) -> bool {
     text.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -201,7 +225,9 @@ fn digest(map: &Map<String, Value>, path: &str, key: &str) -> Checked<String> {
     let value = required(map, path, key)?;
     match value.as_str() {
         Some(text) if is_digest(text) => Ok(text.to_string()),
-        _ => Err(format!("`{path}.{key}` must be a lower-case `sha256:<64 hex>` digest")),
+        _ => Err(format!(
+            "`{path}.{key}` must be a lower-case `sha256:<64 hex>` digest"
+        )),
     }
 }
 
@@ -233,7 +259,12 @@ fn check_text(s: &str, path: &str, key: &str, max: usize) -> Checked<()> {
 }
 
 /// Optional text: absent, null or `""` mean "not known".
-fn optional_text(map: &Map<String, Value>, path: &str, key: &str, max: usize) -> Checked<Option<String>> {
+fn optional_text(
+    map: &Map<String, Value>,
+    path: &str,
+    key: &str,
+    max: usize,
+) -> Checked<Option<String>> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
@@ -246,7 +277,9 @@ fn integer(map: &Map<String, Value>, path: &str, key: &str, min: i64) -> Checked
     let value = required(map, path, key)?;
     match value.as_i64() {
         Some(n) if n >= min => Ok(n),
-        _ => Err(format!("`{path}.{key}` must be an integer of at least {min}")),
+        _ => Err(format!(
+            "`{path}.{key}` must be an integer of at least {min}"
+        )),
     }
 }
 
@@ -254,13 +287,25 @@ fn parse_correlation(value: &Value) -> Checked<ParsedCorrelation> {
     let root = object(
         value,
         "correlation",
-        &["schema", "correlation_id", "attempt_ref", "airflow", "dpone", "artifacts", "pod"],
+        &[
+            "schema",
+            "correlation_id",
+            "attempt_ref",
+            "airflow",
+            "dpone",
+            "artifacts",
+            "pod",
+        ],
     )?;
     if serde_json::to_vec(value).map_or(usize::MAX, |v| v.len()) > MAX_CORRELATION_BYTES {
-        return Err(format!("`correlation` is larger than {MAX_CORRELATION_BYTES} bytes"));
+        return Err(format!(
+            "`correlation` is larger than {MAX_CORRELATION_BYTES} bytes"
+        ));
     }
     if root.get("schema").and_then(Value::as_str) != Some(CORRELATION_SCHEMA) {
-        return Err(format!("`correlation.schema` must be `{CORRELATION_SCHEMA}`"));
+        return Err(format!(
+            "`correlation.schema` must be `{CORRELATION_SCHEMA}`"
+        ));
     }
     let correlation_id = digest(root, "correlation", "correlation_id")?;
     let attempt_ref = digest(root, "correlation", "attempt_ref")?;
@@ -280,7 +325,13 @@ fn parse_correlation(value: &Value) -> Checked<ParsedCorrelation> {
     let artifacts = object(
         required(root, "correlation", "artifacts")?,
         "correlation.artifacts",
-        &["release_id", "deployment_id", "workload_id", "workload_pack_sha256", "runtime_evidence_sha256"],
+        &[
+            "release_id",
+            "deployment_id",
+            "workload_id",
+            "workload_pack_sha256",
+            "runtime_evidence_sha256",
+        ],
     )?;
     let p = "correlation.artifacts";
     let release_id = digest(artifacts, p, "release_id")?;
@@ -299,7 +350,11 @@ fn parse_correlation(value: &Value) -> Checked<ParsedCorrelation> {
 
     let pod = match root.get("pod") {
         None | Some(Value::Null) => &empty,
-        Some(v) => object(v, "correlation.pod", &["name", "uid", "namespace", "image_digest"])?,
+        Some(v) => object(
+            v,
+            "correlation.pod",
+            &["name", "uid", "namespace", "image_digest"],
+        )?,
     };
     let p = "correlation.pod";
     let pod_name = optional_text(pod, p, "name", 253)?;

@@ -51,7 +51,11 @@ pub struct DroppedDuplicate {
 /// `metrics` must be in input order (file first, then flags).
 pub fn normalize(mut metrics: Vec<CustomMetric>) -> (Vec<CustomMetric>, Vec<DroppedDuplicate>) {
     // Stable: equal raw names keep input order, so the last of a run is the latest given.
-    metrics.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.raw_name().cmp(b.raw_name())));
+    metrics.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.raw_name().cmp(b.raw_name()))
+    });
     let mut kept: Vec<CustomMetric> = Vec::with_capacity(metrics.len());
     let mut dropped = Vec::new();
     for metric in metrics {
@@ -84,7 +88,11 @@ pub fn read_metrics_file(path: &Path) -> Result<Vec<CustomMetric>, MetricsFileEr
     let shown = path.display();
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => {}
-        Ok(_) => return Err(MetricsFileError::Missing(format!("`{shown}` is not a regular file"))),
+        Ok(_) => {
+            return Err(MetricsFileError::Missing(format!(
+                "`{shown}` is not a regular file"
+            )))
+        }
         Err(err) => return Err(MetricsFileError::Missing(format!("`{shown}`: {err}"))),
     }
     let bytes = std::fs::read(path)
@@ -166,8 +174,7 @@ impl<'de> Visitor<'de> for NumberFor<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
-        json_input::parse_number(v)
-            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        json_input::parse_number(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
     }
 }
 
@@ -182,18 +189,20 @@ pub fn split_report_duplicates(
     let mut dropped = Vec::new();
     let kept = custom
         .into_iter()
-        .filter_map(|metric| match report_points.iter().find(|p| p.name == metric.name) {
-            Some(point) => {
-                dropped.push(DroppedDuplicate {
-                    dropped_raw: metric.raw_name().to_string(),
-                    dropped_value: metric.value,
-                    kept_raw: point.raw_name().to_string(),
-                    name: metric.name,
-                });
-                None
-            }
-            None => Some(metric),
-        })
+        .filter_map(
+            |metric| match report_points.iter().find(|p| p.name == metric.name) {
+                Some(point) => {
+                    dropped.push(DroppedDuplicate {
+                        dropped_raw: metric.raw_name().to_string(),
+                        dropped_value: metric.value,
+                        kept_raw: point.raw_name().to_string(),
+                        name: metric.name,
+                    });
+                    None
+                }
+                None => Some(metric),
+            },
+        )
         .collect();
     (kept, dropped)
 }
@@ -208,7 +217,8 @@ mod tests {
 
     #[test]
     fn last_value_of_a_raw_name_wins_and_collisions_are_split() {
-        let (kept, dropped) = normalize(vec![m("b", 1.0), m("a-x", 2.0), m("b", 3.0), m("a_x", 4.0)]);
+        let (kept, dropped) =
+            normalize(vec![m("b", 1.0), m("a-x", 2.0), m("b", 3.0), m("a_x", 4.0)]);
         let names: Vec<_> = kept.iter().map(|k| (&*k.name, k.value)).collect();
         assert_eq!(names, [("dpone_a_x", 2.0), ("dpone_b", 3.0)]);
         assert_eq!(dropped.len(), 1);
@@ -236,7 +246,8 @@ mod tests {
 
     #[test]
     fn mapping_parses_yaml() {
-        let parsed: MetricsMapping = serde_norway::from_str("lag: 42\nrate: .nan\nx: '3'\n").unwrap();
+        let parsed: MetricsMapping =
+            serde_norway::from_str("lag: 42\nrate: .nan\nx: '3'\n").unwrap();
         assert_eq!(parsed.0[0].value, 42.0);
         assert!(parsed.0[1].value.is_nan());
         assert_eq!(parsed.0[2].value, 3.0);

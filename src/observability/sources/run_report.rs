@@ -20,27 +20,72 @@ macro_rules! run_metric {
     };
 }
 
-run_metric!(EXTRACTED_ROWS, "dpone_extracted_rows", "rows", "Rows extracted by the dpone run.");
-run_metric!(INSERTED_ROWS, "dpone_inserted_rows", "rows", "Rows inserted by the dpone run.");
-run_metric!(UPDATED_ROWS, "dpone_updated_rows", "rows", "Rows updated by the dpone run.");
-run_metric!(FINAL_ROWS, "dpone_final_rows", "rows", "Final target rows reported by the dpone run.");
-run_metric!(DURATION_SECONDS, "dpone_duration_seconds", "seconds", "dpone run duration in seconds.");
+run_metric!(
+    EXTRACTED_ROWS,
+    "dpone_extracted_rows",
+    "rows",
+    "Rows extracted by the dpone run."
+);
+run_metric!(
+    INSERTED_ROWS,
+    "dpone_inserted_rows",
+    "rows",
+    "Rows inserted by the dpone run."
+);
+run_metric!(
+    UPDATED_ROWS,
+    "dpone_updated_rows",
+    "rows",
+    "Rows updated by the dpone run."
+);
+run_metric!(
+    FINAL_ROWS,
+    "dpone_final_rows",
+    "rows",
+    "Final target rows reported by the dpone run."
+);
+run_metric!(
+    DURATION_SECONDS,
+    "dpone_duration_seconds",
+    "seconds",
+    "dpone run duration in seconds."
+);
 run_metric!(
     THROUGHPUT,
     "dpone_throughput_rows_per_second",
     "rows/s",
     "Rows processed per second reported by the dpone run."
 );
-run_metric!(ATTEMPTS, "dpone_attempts", "1", "Attempts used by the dpone run.");
-run_metric!(MAX_ATTEMPTS, "dpone_max_attempts", "1", "Maximum attempts configured for the dpone run.");
+run_metric!(
+    ATTEMPTS,
+    "dpone_attempts",
+    "1",
+    "Attempts used by the dpone run."
+);
+run_metric!(
+    MAX_ATTEMPTS,
+    "dpone_max_attempts",
+    "1",
+    "Maximum attempts configured for the dpone run."
+);
 run_metric!(
     RETRY_BACKOFF_SECONDS,
     "dpone_retry_backoff_seconds",
     "seconds",
     "Retry backoff configured or observed for the dpone run."
 );
-run_metric!(ERROR_COUNT, "dpone_error_count", "1", "Errors reported by the dpone run.");
-run_metric!(WARNING_COUNT, "dpone_warning_count", "1", "Warnings reported by the dpone run.");
+run_metric!(
+    ERROR_COUNT,
+    "dpone_error_count",
+    "1",
+    "Errors reported by the dpone run."
+);
+run_metric!(
+    WARNING_COUNT,
+    "dpone_warning_count",
+    "1",
+    "Warnings reported by the dpone run."
+);
 run_metric!(
     RUN_PASSED,
     "dpone_run_passed",
@@ -88,7 +133,10 @@ impl RunFacts {
 /// Extracts the catalogue from a run report object.
 pub fn extract(report: &Map<String, Value>) -> RunFacts {
     let empty = Map::new();
-    let result = report.get("result").and_then(Value::as_object).unwrap_or(&empty);
+    let result = report
+        .get("result")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let mut values: Vec<(&'static MetricSpec, f64)> = Vec::with_capacity(CATALOG.len());
     let push = |values: &mut Vec<_>, spec: &'static MetricSpec, value: Option<f64>| {
         if let Some(v) = value {
@@ -96,15 +144,45 @@ pub fn extract(report: &Map<String, Value>) -> RunFacts {
         }
     };
 
-    push(&mut values, &EXTRACTED_ROWS, result.get("extracted_rows").and_then(number));
-    push(&mut values, &INSERTED_ROWS, result.get("inserted_rows").and_then(number));
-    push(&mut values, &UPDATED_ROWS, result.get("updated_rows").and_then(number));
-    push(&mut values, &FINAL_ROWS, result.get("final_rows").and_then(number));
-    push(&mut values, &DURATION_SECONDS, result.get("duration_seconds").and_then(number));
+    push(
+        &mut values,
+        &EXTRACTED_ROWS,
+        result.get("extracted_rows").and_then(number),
+    );
+    push(
+        &mut values,
+        &INSERTED_ROWS,
+        result.get("inserted_rows").and_then(number),
+    );
+    push(
+        &mut values,
+        &UPDATED_ROWS,
+        result.get("updated_rows").and_then(number),
+    );
+    push(
+        &mut values,
+        &FINAL_ROWS,
+        result.get("final_rows").and_then(number),
+    );
+    push(
+        &mut values,
+        &DURATION_SECONDS,
+        result.get("duration_seconds").and_then(number),
+    );
     push(&mut values, &THROUGHPUT, throughput(result));
-    push(&mut values, &ATTEMPTS, report.get("attempts").and_then(number));
-    push(&mut values, &MAX_ATTEMPTS, report.get("max_attempts").and_then(number));
-    push(&mut values, &RETRY_BACKOFF_SECONDS,
+    push(
+        &mut values,
+        &ATTEMPTS,
+        report.get("attempts").and_then(number),
+    );
+    push(
+        &mut values,
+        &MAX_ATTEMPTS,
+        report.get("max_attempts").and_then(number),
+    );
+    push(
+        &mut values,
+        &RETRY_BACKOFF_SECONDS,
         report
             .get("retry_backoff_seconds")
             .and_then(number)
@@ -115,9 +193,17 @@ pub fn extract(report: &Map<String, Value>) -> RunFacts {
     if recognised {
         // Unlike the peer, zero counts are written: "no errors" must differ from "unknown".
         push(&mut values, &ERROR_COUNT, Some(error_count(report, result)));
-        push(&mut values, &WARNING_COUNT, Some(warning_count(report, result)));
+        push(
+            &mut values,
+            &WARNING_COUNT,
+            Some(warning_count(report, result)),
+        );
     }
-    push(&mut values, &RUN_PASSED, passed.map(|p| if p { 1.0 } else { 0.0 }));
+    push(
+        &mut values,
+        &RUN_PASSED,
+        passed.map(|p| if p { 1.0 } else { 0.0 }),
+    );
 
     let mut labels = Vec::new();
     if recognised {
@@ -159,10 +245,17 @@ fn throughput(result: &Map<String, Value>) -> Option<f64> {
 }
 
 fn list_len(object: &Map<String, Value>, key: &str) -> usize {
-    object.get(key).and_then(Value::as_array).map_or(0, Vec::len)
+    object
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len)
 }
 
-fn explicit_count(report: &Map<String, Value>, result: &Map<String, Value>, key: &str) -> Option<f64> {
+fn explicit_count(
+    report: &Map<String, Value>,
+    result: &Map<String, Value>,
+    key: &str,
+) -> Option<f64> {
     report
         .get(key)
         .and_then(number)
@@ -197,9 +290,12 @@ const TIME_KEYS: [&str; 6] = [
 /// The run's end: an explicit time field, else the latest `finished_at` of its load steps.
 fn finished_at(report: &Map<String, Value>, result: &Map<String, Value>) -> Option<Timestamp> {
     let explicit = [report, result].into_iter().find_map(|object| {
-        TIME_KEYS
-            .iter()
-            .find_map(|key| object.get(*key).and_then(Value::as_str).and_then(Timestamp::parse_rfc3339))
+        TIME_KEYS.iter().find_map(|key| {
+            object
+                .get(*key)
+                .and_then(Value::as_str)
+                .and_then(Timestamp::parse_rfc3339)
+        })
     });
     explicit.or_else(|| {
         result
@@ -224,7 +320,10 @@ mod tests {
     }
 
     fn value(f: &RunFacts, name: &str) -> Option<f64> {
-        f.values.iter().find(|(s, _)| s.name == name).map(|(_, v)| *v)
+        f.values
+            .iter()
+            .find(|(s, _)| s.name == name)
+            .map(|(_, v)| *v)
     }
 
     #[test]
@@ -244,13 +343,18 @@ mod tests {
         assert_eq!(f.run_id.as_deref(), Some("r1"));
         assert_eq!(
             f.labels,
-            vec![("process", "orders_to_mssql".to_string()), ("status", "failed".to_string())]
+            vec![
+                ("process", "orders_to_mssql".to_string()),
+                ("status", "failed".to_string())
+            ]
         );
     }
 
     #[test]
     fn details_throughput_and_zero_counts() {
-        let f = facts(json!({"passed": true, "result": {"details": {"run_throughput": {"rows_per_second": 9.5}}}}));
+        let f = facts(
+            json!({"passed": true, "result": {"details": {"run_throughput": {"rows_per_second": 9.5}}}}),
+        );
         assert_eq!(value(&f, "dpone_throughput_rows_per_second"), Some(9.5));
         assert_eq!(value(&f, "dpone_error_count"), Some(0.0));
         assert_eq!(value(&f, "dpone_warning_count"), Some(0.0));
@@ -265,10 +369,15 @@ mod tests {
 
     #[test]
     fn finish_time_from_load_steps() {
-        let f = facts(json!({"passed": true, "result": {"details": {"load_steps": [
+        let f = facts(
+            json!({"passed": true, "result": {"details": {"load_steps": [
             {"finished_at": "2026-11-24T20:45:12.173461+00:00"},
             {"finished_at": "2026-11-24T20:45:13.000000+00:00"},
-            {"finished_at": null}]}}}));
-        assert_eq!(f.finished_at.unwrap().to_string(), "2026-11-24T20:45:13.000000+00:00");
+            {"finished_at": null}]}}}),
+        );
+        assert_eq!(
+            f.finished_at.unwrap().to_string(),
+            "2026-11-24T20:45:13.000000+00:00"
+        );
     }
 }

@@ -1,0 +1,205 @@
+//! Docs are part of the product: they must name what the code does, and only that.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use clap::CommandFactory;
+use dpone_observability::cli::Cli;
+use dpone_observability::observability::artifacts::{
+    INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
+};
+use dpone_observability::observability::blockers::{runbooks_markdown, Code};
+use dpone_observability::observability::sources::run_report::CATALOG;
+
+fn doc(name: &str) -> String {
+    let path = common::repo().join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} must exist: {e}", path.display()))
+}
+
+/// Every long flag the CLI accepts, with the subcommand names.
+fn cli_flags() -> (BTreeSet<String>, Vec<String>) {
+    let mut flags = BTreeSet::new();
+    let mut subcommands = Vec::new();
+    let mut root = Cli::command();
+    root.build();
+    let mut stack = vec![root];
+    while let Some(cmd) = stack.pop() {
+        for arg in cmd.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                flags.insert(format!("--{long}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() != "help" {
+                subcommands.push(sub.get_name().to_string());
+                stack.push(sub.clone());
+            }
+        }
+    }
+    (flags, subcommands)
+}
+
+/// `--flag` tokens written in a document.
+fn documented_flags(text: &str) -> BTreeSet<String> {
+    let bytes = text.as_bytes();
+    let mut found = BTreeSet::new();
+    let mut i = 0;
+    while i + 2 < bytes.len() {
+        let starts = bytes[i] == b'-'
+            && bytes[i + 1] == b'-'
+            && (i == 0 || !(bytes[i - 1] as char).is_ascii_alphanumeric() && bytes[i - 1] != b'-');
+        if starts && bytes[i + 2].is_ascii_lowercase() {
+            let end = (i + 2..bytes.len())
+                .find(|&j| {
+                    !(bytes[j].is_ascii_lowercase()
+                        || bytes[j].is_ascii_digit()
+                        || bytes[j] == b'-')
+                })
+                .unwrap_or(bytes.len());
+            found.insert(text[i..end].trim_end_matches('-').to_string());
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+#[test]
+fn runbooks_are_generated_from_the_code_table() {
+    let expected = runbooks_markdown();
+    let actual = doc("docs/runbooks.md");
+    assert!(
+        actual == expected,
+        "docs/runbooks.md is stale: run `cargo run -- explain --runbooks > docs/runbooks.md`"
+    );
+    for code in Code::ALL {
+        assert!(actual.contains(&format!("\n## {code}\n")), "{code}");
+    }
+}
+
+#[test]
+fn cli_reference_documents_exactly_the_flags_the_cli_accepts() {
+    let (flags, subcommands) = cli_flags();
+    let text = doc("docs/cli-reference.md");
+    let documented = documented_flags(&text);
+    let missing: Vec<_> = flags.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&flags).collect();
+    assert!(
+        missing.is_empty(),
+        "flags the CLI accepts but docs/cli-reference.md omits: {missing:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "flags docs/cli-reference.md names but the CLI lacks: {unknown:?}"
+    );
+    for sub in subcommands {
+        assert!(text.contains(&sub), "subcommand {sub}");
+    }
+    assert!(text.contains("SOURCE_DATE_EPOCH"));
+    for status in ["0", "1", "2"] {
+        assert!(
+            text.contains(&format!("`{status}`")),
+            "exit status {status}"
+        );
+    }
+}
+
+#[test]
+fn user_guide_names_command_artifacts_formats_metrics_and_runbooks() {
+    let text = doc("docs/runtime-observability.md");
+    for needle in [
+        "metrics-export",
+        "Prometheus",
+        "OpenTelemetry",
+        "runbooks.md",
+        "Runbook",
+        "verify",
+        "test_artifacts/observability/",
+    ] {
+        assert!(
+            text.contains(needle),
+            "docs/runtime-observability.md must mention {needle}"
+        );
+    }
+    for artifact in [
+        PROMETHEUS.file_name,
+        OPENTELEMETRY.file_name,
+        JSON_REPORT.file_name,
+        MARKDOWN_REPORT.file_name,
+        INDEX_FILE_NAME,
+    ] {
+        assert!(
+            text.contains(artifact),
+            "docs/runtime-observability.md must describe {artifact}"
+        );
+    }
+    for spec in CATALOG {
+        assert!(
+            text.contains(spec.name),
+            "docs/runtime-observability.md must list {}",
+            spec.name
+        );
+    }
+}
+
+#[test]
+fn developer_docs_keep_the_architecture_rule() {
+    let arch = doc("docs/architecture.md");
+    for needle in [
+        "thin adapter",
+        "```mermaid",
+        "observability/export.rs",
+        "never",
+    ] {
+        assert!(
+            arch.to_lowercase().contains(&needle.to_lowercase()),
+            "docs/architecture.md must mention {needle}"
+        );
+    }
+    let dev = doc("docs/developer-guide.md");
+    for needle in [
+        "metric source",
+        "renderer",
+        "blocker code",
+        "explain --runbooks",
+        "promtool",
+        "bash .ci/run",
+    ] {
+        assert!(
+            dev.contains(needle),
+            "docs/developer-guide.md must mention {needle}"
+        );
+    }
+}
+
+#[test]
+fn readme_keeps_its_two_commands() {
+    let readme = doc("README.md");
+    assert!(
+        readme.contains("metrics-export --run-report examples/run_report.json"),
+        "the main job on the bundled example"
+    );
+    assert!(readme.contains("bash .ci/run"), "the whole test suite");
+    assert!(common::repo().join("examples/run_report.json").is_file());
+    for link in [
+        "docs/runtime-observability.md",
+        "docs/cli-reference.md",
+        "docs/runbooks.md",
+        "docs/architecture.md",
+    ] {
+        assert!(readme.contains(link), "README links {link}");
+    }
+}
+
+#[test]
+fn flag_scanner_finds_flags() {
+    let found = documented_flags(
+        "use `--run-report FILE` and --label k=v, not x--y or ---z; see --format.",
+    );
+    assert_eq!(
+        found.into_iter().collect::<Vec<_>>(),
+        ["--format", "--label", "--run-report"]
+    );
+}
