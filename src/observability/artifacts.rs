@@ -128,7 +128,8 @@ pub struct WrittenArtifact {
     pub size_bytes: u64,
 }
 
-const WRITE_BUFFER: usize = 256 * 1024;
+/// Below glibc's mmap threshold, so each artifact's buffer reuses heap pages.
+const WRITE_BUFFER: usize = 64 * 1024;
 
 /// What renderers write to: buffered, hashed, then the temporary file.
 pub type ArtifactWriter = BufWriter<HashingWriter<File>>;
@@ -155,29 +156,61 @@ impl StagedArtifacts {
         })
     }
 
-    fn temp_path(&self, file_name: &str) -> PathBuf {
-        self.dir
-            .join(format!(".{file_name}.{}.tmp", std::process::id()))
-    }
-
     /// Streams one artifact into its temporary file through sha256.
     pub fn write(
         &mut self,
         spec: &'static ArtifactSpec,
         render: impl FnOnce(&mut ArtifactWriter) -> io::Result<()>,
     ) -> Result<&WrittenArtifact, ArtifactError> {
-        let temp = self.temp_path(spec.file_name);
-        let (sha256, size_bytes) = write_hashed(&temp, render)?;
-        self.staged.push((
-            temp,
-            WrittenArtifact {
-                spec,
-                path: self.dir.join(spec.file_name),
-                sha256,
-                size_bytes,
-            },
-        ));
+        let staged = stage(&self.dir, spec, render)?;
+        self.staged.push(staged);
         Ok(&self.staged[self.staged.len() - 1].1)
+    }
+
+    /// Writes several artifacts, each on its own thread when `parallel` (they share nothing but
+    /// the points they read), and keeps them in the order given. On failure, the files that
+    /// were written are removed with the rest and the first error is returned.
+    pub fn write_all(
+        &mut self,
+        jobs: Vec<(&'static ArtifactSpec, Render<'_>)>,
+        parallel: bool,
+    ) -> Result<(), ArtifactError> {
+        let dir = self.dir.as_path();
+        let results: Vec<Result<(PathBuf, WrittenArtifact), ArtifactError>> =
+            if parallel && jobs.len() > 1 {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = jobs
+                        .into_iter()
+                        .map(|(spec, render)| (spec, scope.spawn(move || stage(dir, spec, render))))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|(spec, handle)| {
+                            handle.join().unwrap_or_else(|_| {
+                                Err(ArtifactError {
+                                    action: "render",
+                                    path: dir.join(spec.file_name),
+                                    source: io::Error::other("the renderer panicked"),
+                                })
+                            })
+                        })
+                        .collect()
+                })
+            } else {
+                jobs.into_iter()
+                    .map(|(spec, render)| stage(dir, spec, render))
+                    .collect()
+            };
+        let mut first_error = None;
+        for result in results {
+            match result {
+                Ok(staged) => self.staged.push(staged),
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     pub fn written(&self) -> impl Iterator<Item = &WrittenArtifact> {
@@ -190,7 +223,7 @@ impl StagedArtifacts {
         generated_at: Timestamp,
     ) -> Result<Vec<WrittenArtifact>, ArtifactError> {
         let index = ArtifactIndex::new(&self.dir, generated_at, self.written());
-        let index_temp = self.temp_path(INDEX_FILE_NAME);
+        let index_temp = temp_path(&self.dir, INDEX_FILE_NAME);
         self.index_temp = Some(index_temp.clone());
         write_hashed(&index_temp, |out| {
             serde_json::to_writer_pretty(&mut *out, &index)?;
@@ -198,19 +231,13 @@ impl StagedArtifacts {
         })?;
 
         let index_path = self.dir.join(INDEX_FILE_NAME);
-        match std::fs::remove_file(&index_path) {
-            Ok(()) => {}
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(ArtifactError {
-                    action: "remove the previous index",
-                    path: index_path,
-                    source,
-                })
-            }
-        }
+        remove_if_present(&index_path)?;
         for (temp, artifact) in &self.staged {
             let target = self.dir.join(artifact.spec.file_name);
+            // Removing first makes the rename a plain move: on ext4 a rename that replaces a file
+            // forces a synchronous flush (auto_da_alloc), which would dominate a small export.
+            // Without the index the folder is incomplete either way until the index lands.
+            remove_if_present(&target)?;
             std::fs::rename(temp, &target).map_err(|source| ArtifactError {
                 action: "move into place",
                 path: target,
@@ -237,6 +264,44 @@ impl Drop for StagedArtifacts {
         if let Some(temp) = &self.index_temp {
             let _ = std::fs::remove_file(temp);
         }
+    }
+}
+
+/// A renderer for one artifact, movable to another thread.
+pub type Render<'a> = Box<dyn FnOnce(&mut ArtifactWriter) -> io::Result<()> + Send + 'a>;
+
+/// The hidden temporary file an artifact is written to before it is moved into place.
+fn temp_path(dir: &Path, file_name: &str) -> PathBuf {
+    dir.join(format!(".{file_name}.{}.tmp", std::process::id()))
+}
+
+fn stage(
+    dir: &Path,
+    spec: &'static ArtifactSpec,
+    render: impl FnOnce(&mut ArtifactWriter) -> io::Result<()>,
+) -> Result<(PathBuf, WrittenArtifact), ArtifactError> {
+    let temp = temp_path(dir, spec.file_name);
+    let (sha256, size_bytes) = write_hashed(&temp, render)?;
+    Ok((
+        temp,
+        WrittenArtifact {
+            spec,
+            path: dir.join(spec.file_name),
+            sha256,
+            size_bytes,
+        },
+    ))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), ArtifactError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(ArtifactError {
+            action: "remove the previous",
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::artifacts::{
-    ArtifactError, StagedArtifacts, WrittenArtifact, INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT,
-    OPENTELEMETRY, PROMETHEUS,
+    ArtifactError, ArtifactSpec, Render, StagedArtifacts, WrittenArtifact, INDEX_FILE_NAME,
+    JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
 use super::blockers::{any_error, Blocker, Code};
 use super::json_input;
@@ -341,6 +341,10 @@ fn resource_attributes(
     attrs
 }
 
+/// From this many points on, the three large artifacts are rendered on their own threads;
+/// below it, starting threads costs more than it saves.
+pub const PARALLEL_RENDER_POINTS: usize = 2048;
+
 /// Runs the whole export: collect, render every artifact, index, move into place.
 pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ArtifactError> {
     let collected = collect(request);
@@ -378,15 +382,21 @@ pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ArtifactError> {
     };
 
     let mut staged = StagedArtifacts::new(&request.output_dir)?;
-    staged.write(&PROMETHEUS, |out| {
-        PrometheusTextRenderer::render(points, out)
-    })?;
-    staged.write(&OPENTELEMETRY, |out| {
-        OpenTelemetryJsonRenderer::render(points, &ctx, out)
-    })?;
-    staged.write(&JSON_REPORT, |out| {
-        report::write_json_report(&report, points, out)
-    })?;
+    let jobs: Vec<(&'static ArtifactSpec, Render<'_>)> = vec![
+        (
+            &PROMETHEUS,
+            Box::new(|out| PrometheusTextRenderer::render(points, out)),
+        ),
+        (
+            &OPENTELEMETRY,
+            Box::new(|out| OpenTelemetryJsonRenderer::render(points, &ctx, out)),
+        ),
+        (
+            &JSON_REPORT,
+            Box::new(|out| report::write_json_report(&report, points, out)),
+        ),
+    ];
+    staged.write_all(jobs, points.len() >= PARALLEL_RENDER_POINTS)?;
     let before_markdown: Vec<WrittenArtifact> = staged.written().cloned().collect();
     let before_markdown: Vec<&WrittenArtifact> = before_markdown.iter().collect();
     staged.write(&MARKDOWN_REPORT, |out| {

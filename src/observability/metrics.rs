@@ -82,19 +82,21 @@ impl MetricPoint {
         }
     }
 
-    /// Writes the description without allocating (renderers call this once per family).
-    pub fn write_description(&self, out: &mut impl fmt::Write) -> fmt::Result {
+    /// The description in three parts to be written one after the other (no allocation, no
+    /// formatting machinery: renderers call this once per family, a million times at most).
+    pub fn description_parts(&self) -> [&str; 3] {
         match &self.descriptor {
-            Descriptor::Catalog(spec) => out.write_str(spec.description),
-            Descriptor::Custom(_) => {
-                write!(out, "Custom dpone runtime metric `{}`.", self.raw_name())
-            }
+            Descriptor::Catalog(spec) => [spec.description, "", ""],
+            Descriptor::Custom(_) => [CUSTOM_DESCRIPTION.0, self.raw_name(), CUSTOM_DESCRIPTION.1],
         }
     }
 }
 
+/// A custom metric's description is this prefix, the raw name, and this suffix.
+const CUSTOM_DESCRIPTION: (&str, &str) = ("Custom dpone runtime metric `", "`.");
+
 pub fn custom_description(raw: &str) -> String {
-    format!("Custom dpone runtime metric `{raw}`.")
+    format!("{}{raw}{}", CUSTOM_DESCRIPTION.0, CUSTOM_DESCRIPTION.1)
 }
 
 /// The documented rule that turns any custom name into a valid exported metric name:

@@ -5,6 +5,7 @@ pub mod artifacts;
 pub mod blockers;
 pub mod export;
 pub mod json_input;
+pub mod json_output;
 pub mod markdown;
 pub mod metrics;
 pub mod opentelemetry;

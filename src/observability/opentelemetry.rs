@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
+use super::json_output::{write_double, write_string, write_string_parts};
 use super::metrics::{LabelSet, MetricPoint};
 use super::timestamp::Timestamp;
 
@@ -53,7 +54,6 @@ impl OpenTelemetryJsonRenderer {
 
         let mut cached: Option<(*const LabelSet, *const LabelSet, Vec<u8>)> = None;
         let mut previous: Option<&str> = None;
-        let mut description = String::new();
         for point in points {
             if previous == Some(&point.name) {
                 buf.push(b',');
@@ -64,10 +64,7 @@ impl OpenTelemetryJsonRenderer {
                 buf.extend_from_slice(b"{\"name\":");
                 write_string(&point.name, &mut buf);
                 buf.extend_from_slice(b",\"description\":");
-                description.clear();
-                // Writing to a String cannot fail.
-                let _ = point.write_description(&mut description);
-                write_string(&description, &mut buf);
+                write_string_parts(&point.description_parts(), &mut buf);
                 buf.extend_from_slice(b",\"unit\":");
                 write_string(point.unit(), &mut buf);
                 buf.extend_from_slice(b",\"gauge\":{\"dataPoints\":[");
@@ -144,90 +141,4 @@ fn write_attributes<'a>(attributes: impl Iterator<Item = (&'a str, &'a str)>, bu
         buf.extend_from_slice(b"}}");
     }
     buf.push(b']');
-}
-
-/// A double as proto3 JSON: a number, or the strings for the non-finite values.
-fn write_double(value: f64, buf: &mut Vec<u8>) {
-    if value.is_nan() {
-        buf.extend_from_slice(b"\"NaN\"");
-    } else if value.is_infinite() {
-        buf.extend_from_slice(if value > 0.0 {
-            b"\"Infinity\""
-        } else {
-            b"\"-Infinity\""
-        });
-    } else {
-        let mut ryu = ryu::Buffer::new();
-        buf.extend_from_slice(ryu.format_finite(value).as_bytes());
-    }
-}
-
-/// A JSON string with the escapes RFC 8259 requires.
-pub fn write_string(text: &str, buf: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    buf.push(b'"');
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
-        };
-        buf.extend_from_slice(&bytes[start..i]);
-        if escape.is_empty() {
-            buf.extend_from_slice(b"\\u00");
-            buf.push(HEX[usize::from(b >> 4)]);
-            buf.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            buf.extend_from_slice(escape);
-        }
-        start = i + 1;
-    }
-    buf.extend_from_slice(&bytes[start..]);
-    buf.push(b'"');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(text: &str) -> String {
-        let mut buf = Vec::new();
-        write_string(text, &mut buf);
-        String::from_utf8(buf).unwrap()
-    }
-
-    #[test]
-    fn strings_are_strict_json() {
-        for text in [
-            "plain",
-            "q\"b\\s",
-            "ctl\u{0}\u{1f}\n\r\t\u{8}\u{c}",
-            "ünï ☃",
-        ] {
-            let back: String = serde_json::from_str(&s(text)).unwrap();
-            assert_eq!(back, text);
-        }
-        assert_eq!(s("\u{1}"), "\"\\u0001\"");
-    }
-
-    #[test]
-    fn doubles_follow_proto3_json() {
-        let d = |v: f64| {
-            let mut b = Vec::new();
-            write_double(v, &mut b);
-            String::from_utf8(b).unwrap()
-        };
-        assert_eq!(d(55000.0), "55000.0");
-        assert_eq!(d(f64::NAN), "\"NaN\"");
-        assert_eq!(d(f64::INFINITY), "\"Infinity\"");
-        assert_eq!(d(f64::NEG_INFINITY), "\"-Infinity\"");
-    }
 }

@@ -21,16 +21,14 @@ impl PrometheusTextRenderer {
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
         let mut cached: Option<(*const LabelSet, Vec<u8>)> = None;
         let mut previous: Option<&str> = None;
-        let mut help = String::new();
         for point in points {
             if previous != Some(&point.name) {
                 buf.extend_from_slice(b"# HELP ");
                 buf.extend_from_slice(point.name.as_bytes());
                 buf.push(b' ');
-                help.clear();
-                // Writing to a String cannot fail.
-                let _ = point.write_description(&mut help);
-                escape_help(&help, &mut buf);
+                for part in point.description_parts() {
+                    escape_help(part, &mut buf);
+                }
                 buf.extend_from_slice(b"\n# TYPE ");
                 buf.extend_from_slice(point.name.as_bytes());
                 buf.extend_from_slice(b" gauge\n");
@@ -84,25 +82,35 @@ fn label_block(labels: &LabelSet) -> Vec<u8> {
 
 /// HELP text escapes `\` and newline.
 fn escape_help(text: &str, out: &mut Vec<u8>) {
-    for b in text.bytes() {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            _ => out.push(b),
-        }
-    }
+    escape(text, out, |b| match b {
+        b'\\' => Some(b"\\\\"),
+        b'\n' => Some(b"\\n"),
+        _ => None,
+    });
 }
 
 /// Label values escape `\`, `"` and newline.
 fn escape_label_value(text: &str, out: &mut Vec<u8>) {
-    for b in text.bytes() {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            _ => out.push(b),
+    escape(text, out, |b| match b {
+        b'\\' => Some(b"\\\\"),
+        b'"' => Some(b"\\\""),
+        b'\n' => Some(b"\\n"),
+        _ => None,
+    });
+}
+
+/// Copies `text`, replacing the bytes `replace` names; runs without escapes are copied whole.
+fn escape(text: &str, out: &mut Vec<u8>, replace: impl Fn(u8) -> Option<&'static [u8]>) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(escaped) = replace(b) {
+            out.extend_from_slice(&bytes[start..i]);
+            out.extend_from_slice(escaped);
+            start = i + 1;
         }
     }
+    out.extend_from_slice(&bytes[start..]);
 }
 
 /// Integers as integers (as the peer writes them), other finite values in their shortest

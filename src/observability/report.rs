@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde::ser::{SerializeMap, SerializeSeq};
+use std::sync::Arc;
+
 use serde::{Serialize, Serializer};
 
 use super::artifacts::WrittenArtifact;
 use super::blockers::Blocker;
 use super::export::ExportReport;
+use super::json_output::{write_double, write_string, write_string_parts};
 use super::markdown::{code, escape};
 use super::metrics::{LabelSet, MetricPoint};
 use super::prometheus;
@@ -49,46 +51,6 @@ impl<'a> From<&'a Blocker> for BlockerDetail<'a> {
     }
 }
 
-struct Labels<'a>(&'a LabelSet);
-
-impl Serialize for Labels<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for label in self.0.iter() {
-            map.serialize_entry(&label.key, &label.value)?;
-        }
-        map.end()
-    }
-}
-
-struct Point<'a>(&'a MetricPoint);
-
-impl Serialize for Point<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let p = self.0;
-        let mut map = s.serialize_map(Some(6))?;
-        map.serialize_entry("attributes", &Labels(&p.attributes))?;
-        map.serialize_entry("description", &p.description())?;
-        map.serialize_entry("labels", &Labels(&p.labels))?;
-        map.serialize_entry("name", &*p.name)?;
-        map.serialize_entry("unit", p.unit())?;
-        map.serialize_entry("value", &JsonNumber(p.value))?;
-        map.end()
-    }
-}
-
-struct Points<'a>(&'a [MetricPoint]);
-
-impl Serialize for Points<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for p in self.0 {
-            seq.serialize_element(&Point(p))?;
-        }
-        seq.end()
-    }
-}
-
 /// The report's fields. Field order is alphabetical, matching the peer's sorted file.
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -99,7 +61,8 @@ struct JsonReport<'a> {
     json_report_path: String,
     markdown_report_path: String,
     metric_count: usize,
-    metrics: Points<'a>,
+    /// Always empty here: the points are streamed in its place (see `write_json_report`).
+    metrics: [(); 0],
     metrics_index_path: String,
     namespace: &'a str,
     observed_at: String,
@@ -127,7 +90,7 @@ pub fn write_json_report(
         json_report_path: report.paths.json_report.clone(),
         markdown_report_path: report.paths.markdown_report.clone(),
         metric_count: report.metric_count,
-        metrics: Points(points),
+        metrics: [],
         metrics_index_path: report.paths.metrics_index.clone(),
         namespace: &report.namespace,
         observed_at: report.observed_at.to_string(),
@@ -144,8 +107,89 @@ pub fn write_json_report(
         service_name: &report.service_name,
         tool_version: env!("CARGO_PKG_VERSION"),
     };
-    serde_json::to_writer_pretty(&mut *out, &json)?;
+    // The small fields go through serde; the metric list, which can hold a million points, is
+    // streamed into the place of its empty array. At two-space indentation the key `metrics`
+    // can only be the top-level one, so the split is unambiguous.
+    let text = serde_json::to_string_pretty(&json).map_err(io::Error::from)?;
+    let at = text
+        .find(METRICS_PLACEHOLDER)
+        .ok_or_else(|| io::Error::other("the report has no metrics field"))?;
+    out.write_all(&text.as_bytes()[..at])?;
+    write_metrics_array(points, out)?;
+    out.write_all(&text.as_bytes()[at + METRICS_PLACEHOLDER.len()..])?;
     out.write_all(b"\n")
+}
+
+const METRICS_PLACEHOLDER: &str = "\n  \"metrics\": []";
+
+/// `"metrics": [...]` formatted exactly as serde_json's pretty printer would.
+fn write_metrics_array(points: &[MetricPoint], out: &mut impl Write) -> io::Result<()> {
+    if points.is_empty() {
+        return out.write_all(METRICS_PLACEHOLDER.as_bytes());
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
+    buf.extend_from_slice(b"\n  \"metrics\": [");
+    let mut labels_cache: Option<(*const LabelSet, Vec<u8>)> = None;
+    let mut attributes_cache: Option<(*const LabelSet, Vec<u8>)> = None;
+    for (i, p) in points.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"\n    {\n      \"attributes\": ");
+        cached_map(&p.attributes, &mut attributes_cache, &mut buf);
+        buf.extend_from_slice(b",\n      \"description\": ");
+        write_string_parts(&p.description_parts(), &mut buf);
+        buf.extend_from_slice(b",\n      \"labels\": ");
+        cached_map(&p.labels, &mut labels_cache, &mut buf);
+        buf.extend_from_slice(b",\n      \"name\": ");
+        write_string(&p.name, &mut buf);
+        buf.extend_from_slice(b",\n      \"unit\": ");
+        write_string(p.unit(), &mut buf);
+        buf.extend_from_slice(b",\n      \"value\": ");
+        write_double(p.value, &mut buf);
+        buf.extend_from_slice(b"\n    }");
+        if buf.len() >= CHUNK {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(b"\n  ]");
+    out.write_all(&buf)
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// A label map at the indentation of a metric's fields, rendered once per shared set.
+fn cached_map(
+    set: &Arc<LabelSet>,
+    cache: &mut Option<(*const LabelSet, Vec<u8>)>,
+    buf: &mut Vec<u8>,
+) {
+    let key = Arc::as_ptr(set);
+    if let Some((ptr, block)) = cache.as_ref() {
+        if *ptr == key {
+            buf.extend_from_slice(block);
+            return;
+        }
+    }
+    let mut block = Vec::new();
+    if set.is_empty() {
+        block.extend_from_slice(b"{}");
+    } else {
+        block.push(b'{');
+        for (i, label) in set.iter().enumerate() {
+            if i > 0 {
+                block.push(b',');
+            }
+            block.extend_from_slice(b"\n        ");
+            write_string(&label.key, &mut block);
+            block.extend_from_slice(b": ");
+            write_string(&label.value, &mut block);
+        }
+        block.extend_from_slice(b"\n      }");
+    }
+    buf.extend_from_slice(&block);
+    *cache = Some((key, block));
 }
 
 /// The stdout of `--format json`: the report without the metric list, in the peer's order
