@@ -268,3 +268,23 @@ fn metrics_file_in_json_and_yaml() {
         blocker.message
     );
 }
+
+#[test]
+fn temporaries_of_a_killed_export_are_cleaned_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    std::fs::create_dir_all(&dir).unwrap();
+    // PIDs above the kernel's maximum (4194304) cannot belong to a live process.
+    let stale = dir.join(".prometheus_metrics.prom.99999999.tmp");
+    std::fs::write(&stale, "partial").unwrap();
+    let unrelated = dir.join(".keep.tmp");
+    std::fs::write(&unrelated, "x").unwrap();
+    export(&request(&dir)).unwrap();
+    assert!(!stale.exists(), "a dead export's temporary file is removed");
+    assert!(
+        unrelated.exists(),
+        "files the export did not write are never touched"
+    );
+    std::fs::remove_file(&unrelated).unwrap();
+    assert!(verify(&dir).unwrap().problems.is_empty());
+}

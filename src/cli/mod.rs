@@ -70,7 +70,7 @@ pub struct MetricsExportArgs {
     pub metrics: Vec<(String, f64)>,
 
     /// A JSON or YAML (`.yaml`/`.yml`) mapping of metric names to numbers, for large sets.
-    /// `--metric` flags override entries of the same name.
+    /// A `--metric` flag with the same name, as written, overrides the file's entry.
     #[arg(long, value_name = "FILE")]
     pub metrics_file: Option<PathBuf>,
 

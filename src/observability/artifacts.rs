@@ -149,6 +149,7 @@ impl StagedArtifacts {
             path: dir.to_path_buf(),
             source,
         })?;
+        remove_stale_temporaries(dir);
         Ok(StagedArtifacts {
             dir: dir.to_path_buf(),
             staged: Vec::new(),
@@ -263,6 +264,45 @@ impl Drop for StagedArtifacts {
         }
         if let Some(temp) = &self.index_temp {
             let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+/// Removes the temporary files an export that was killed left behind (`.NAME.PID.tmp` of our
+/// own artifact names, whose process is gone), so they do not make `verify` fail forever.
+/// Best effort: a file that cannot be removed is left for `verify` to report.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let names = [
+        PROMETHEUS.file_name,
+        OPENTELEMETRY.file_name,
+        JSON_REPORT.file_name,
+        MARKDOWN_REPORT.file_name,
+        INDEX_FILE_NAME,
+    ];
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(text) = file_name.to_str() else {
+            continue;
+        };
+        let Some(pid) = text
+            .strip_prefix('.')
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|rest| {
+                names
+                    .iter()
+                    .find_map(|n| rest.strip_prefix(n)?.strip_prefix('.'))
+            })
+        else {
+            continue;
+        };
+        let alive = pid.parse::<u32>().is_ok_and(|pid| {
+            pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
+        });
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

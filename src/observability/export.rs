@@ -9,15 +9,15 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::artifacts::{
-    ArtifactError, ArtifactSpec, Render, StagedArtifacts, WrittenArtifact, INDEX_FILE_NAME,
-    JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
+    ArtifactError, ArtifactSpec, Render, StagedArtifacts, WrittenArtifact, JSON_REPORT,
+    MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
 use super::blockers::{any_error, Blocker, Code};
 use super::json_input;
 use super::metrics::{is_unbounded_label_key, Descriptor, LabelSet, MetricPoint};
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::prometheus::PrometheusTextRenderer;
-use super::report;
+use super::report::{self, ArtifactPaths, ExportReport};
 use super::sources::airflow::{self, Correlation};
 use super::sources::custom::{self, CustomMetric, DroppedDuplicate, MetricsFileError};
 use super::sources::run_report::{self, RunFacts};
@@ -59,50 +59,6 @@ impl ExportRequest {
             now,
         }
     }
-}
-
-/// Artifact paths as reported: the output directory as given, joined with each file name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArtifactPaths {
-    pub output_dir: String,
-    pub prometheus: String,
-    pub opentelemetry: String,
-    pub json_report: String,
-    pub markdown_report: String,
-    pub metrics_index: String,
-}
-
-impl ArtifactPaths {
-    fn new(dir: &Path) -> Self {
-        let join = |name: &str| dir.join(name).display().to_string();
-        ArtifactPaths {
-            output_dir: dir.display().to_string(),
-            prometheus: join(PROMETHEUS.file_name),
-            opentelemetry: join(OPENTELEMETRY.file_name),
-            json_report: join(JSON_REPORT.file_name),
-            markdown_report: join(MARKDOWN_REPORT.file_name),
-            metrics_index: join(INDEX_FILE_NAME),
-        }
-    }
-}
-
-/// The outcome of an export, as every report and adapter shows it.
-#[derive(Debug, Clone)]
-pub struct ExportReport {
-    /// No error-severity blocker.
-    pub passed: bool,
-    pub metric_count: usize,
-    pub service_name: String,
-    pub namespace: String,
-    pub paths: ArtifactPaths,
-    pub blockers: Vec<Blocker>,
-    /// User resource attributes plus correlation ones, without `service.*`, sorted.
-    pub resource_attributes: Vec<(String, String)>,
-    pub correlation_id: Option<String>,
-    pub run_id: Option<String>,
-    /// The time of every data point: the run's end when the report says, else `generated_at`.
-    pub observed_at: Timestamp,
-    pub generated_at: Timestamp,
 }
 
 /// A finished export.

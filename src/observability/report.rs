@@ -5,30 +5,61 @@ use std::io::{self, Write};
 
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::artifacts::WrittenArtifact;
 use super::blockers::Blocker;
-use super::export::ExportReport;
+use std::path::Path;
+
+use super::artifacts::{INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS};
 use super::json_output::{write_double, write_string, write_string_parts};
 use super::markdown::{code, escape};
 use super::metrics::{LabelSet, MetricPoint};
 use super::prometheus;
+use super::timestamp::Timestamp;
 
-/// A number as strict JSON: finite values as numbers, the others as the proto3 JSON strings.
-pub struct JsonNumber(pub f64);
+/// Artifact paths as reported: the output directory as given, joined with each file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactPaths {
+    pub output_dir: String,
+    pub prometheus: String,
+    pub opentelemetry: String,
+    pub json_report: String,
+    pub markdown_report: String,
+    pub metrics_index: String,
+}
 
-impl Serialize for JsonNumber {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let v = self.0;
-        if v.is_nan() {
-            s.serialize_str("NaN")
-        } else if v.is_infinite() {
-            s.serialize_str(if v > 0.0 { "Infinity" } else { "-Infinity" })
-        } else {
-            s.serialize_f64(v)
+impl ArtifactPaths {
+    pub fn new(dir: &Path) -> Self {
+        let join = |name: &str| dir.join(name).display().to_string();
+        ArtifactPaths {
+            output_dir: dir.display().to_string(),
+            prometheus: join(PROMETHEUS.file_name),
+            opentelemetry: join(OPENTELEMETRY.file_name),
+            json_report: join(JSON_REPORT.file_name),
+            markdown_report: join(MARKDOWN_REPORT.file_name),
+            metrics_index: join(INDEX_FILE_NAME),
         }
     }
+}
+
+/// The outcome of an export, as every report and adapter shows it.
+#[derive(Debug, Clone)]
+pub struct ExportReport {
+    /// No error-severity blocker.
+    pub passed: bool,
+    pub metric_count: usize,
+    pub service_name: String,
+    pub namespace: String,
+    pub paths: ArtifactPaths,
+    pub blockers: Vec<Blocker>,
+    /// User resource attributes plus correlation ones, without `service.*`, sorted.
+    pub resource_attributes: Vec<(String, String)>,
+    pub correlation_id: Option<String>,
+    pub run_id: Option<String>,
+    /// The time of every data point: the run's end when the report says, else `generated_at`.
+    pub observed_at: Timestamp,
+    pub generated_at: Timestamp,
 }
 
 /// A blocker as the reports write it.
