@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod opentelemetry;
 pub mod prometheus;
+pub mod render;
 pub mod report;
 pub mod sources;
 pub mod timestamp;

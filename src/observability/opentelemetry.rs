@@ -9,7 +9,8 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use super::json_output::{write_double, write_string, write_string_parts};
-use super::metrics::{LabelSet, MetricPoint};
+use super::metrics::MetricPoint;
+use super::render::{BlockCache, Chunked};
 use super::timestamp::Timestamp;
 
 /// The instrumentation scope named in every export.
@@ -33,18 +34,19 @@ impl OpenTelemetryJsonRenderer {
         ctx: &OtlpContext<'_>,
         out: &mut impl Write,
     ) -> io::Result<()> {
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
+        let mut out = Chunked::new(out);
+        let buf = &mut out.buf;
         buf.extend_from_slice(b"{\"resourceMetrics\":[{\"resource\":{\"attributes\":");
         write_attributes(
             ctx.resource_attributes
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str())),
-            &mut buf,
+            buf,
         );
         buf.extend_from_slice(b"},\"scopeMetrics\":[{\"scope\":{\"name\":");
-        write_string(SCOPE_NAME, &mut buf);
+        write_string(SCOPE_NAME, buf);
         buf.extend_from_slice(b",\"version\":");
-        write_string(env!("CARGO_PKG_VERSION"), &mut buf);
+        write_string(env!("CARGO_PKG_VERSION"), buf);
         buf.extend_from_slice(b"},\"metrics\":[");
 
         let mut time = Vec::with_capacity(24);
@@ -52,9 +54,10 @@ impl OpenTelemetryJsonRenderer {
         time.extend_from_slice(ctx.time.unix_nanos().to_string().as_bytes());
         time.push(b'"');
 
-        let mut cached: Option<(*const LabelSet, *const LabelSet, Vec<u8>)> = None;
+        let mut attributes = BlockCache::new();
         let mut previous: Option<&str> = None;
         for point in points {
+            let buf = &mut out.buf;
             if previous == Some(&point.name) {
                 buf.push(b',');
             } else {
@@ -62,47 +65,37 @@ impl OpenTelemetryJsonRenderer {
                     buf.extend_from_slice(b"]}},");
                 }
                 buf.extend_from_slice(b"{\"name\":");
-                write_string(&point.name, &mut buf);
+                write_string(&point.name, buf);
                 buf.extend_from_slice(b",\"description\":");
-                write_string_parts(&point.description_parts(), &mut buf);
+                write_string_parts(&point.description_parts(), buf);
                 buf.extend_from_slice(b",\"unit\":");
-                write_string(point.unit(), &mut buf);
+                write_string(point.unit(), buf);
                 buf.extend_from_slice(b",\"gauge\":{\"dataPoints\":[");
                 previous = Some(&point.name);
             }
             buf.extend_from_slice(b"{\"attributes\":");
             let key = (Arc::as_ptr(&point.labels), Arc::as_ptr(&point.attributes));
-            match &cached {
-                Some((l, a, block)) if (*l, *a) == key => buf.extend_from_slice(block),
-                _ => {
-                    let mut block = Vec::new();
-                    write_attributes(
-                        merged_attributes(point, ctx.point_attributes).into_iter(),
-                        &mut block,
-                    );
-                    buf.extend_from_slice(&block);
-                    cached = Some((key.0, key.1, block));
-                }
-            }
+            attributes.write(key, buf, |block| {
+                write_attributes(
+                    merged_attributes(point, ctx.point_attributes).into_iter(),
+                    block,
+                )
+            });
             buf.extend_from_slice(b",\"timeUnixNano\":");
             buf.extend_from_slice(&time);
             buf.extend_from_slice(b",\"asDouble\":");
-            write_double(point.value, &mut buf);
+            write_double(point.value, buf);
             buf.push(b'}');
-            if buf.len() >= CHUNK {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
+            out.flush_if_full()?;
         }
+        let buf = &mut out.buf;
         if previous.is_some() {
             buf.extend_from_slice(b"]}}");
         }
         buf.extend_from_slice(b"]}]}]}\n");
-        out.write_all(&buf)
+        out.finish()
     }
 }
-
-const CHUNK: usize = 64 * 1024;
 
 /// Labels (empty values kept, as the peer does), then attributes whose key no label has,
 /// then correlation attributes replacing any key they share; sorted by key.

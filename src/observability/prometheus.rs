@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use super::metrics::{LabelSet, MetricPoint};
+use super::render::{BlockCache, Chunked};
 
 /// Renders points to Prometheus text. An export without points is a single newline, as the
 /// peer writes it.
@@ -18,16 +19,17 @@ impl PrometheusTextRenderer {
         if points.is_empty() {
             return out.write_all(b"\n");
         }
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
-        let mut cached: Option<(*const LabelSet, Vec<u8>)> = None;
+        let mut out = Chunked::new(out);
+        let mut labels = BlockCache::new();
         let mut previous: Option<&str> = None;
         for point in points {
+            let buf = &mut out.buf;
             if previous != Some(&point.name) {
                 buf.extend_from_slice(b"# HELP ");
                 buf.extend_from_slice(point.name.as_bytes());
                 buf.push(b' ');
                 for part in point.description_parts() {
-                    escape_help(part, &mut buf);
+                    escape_help(part, buf);
                 }
                 buf.extend_from_slice(b"\n# TYPE ");
                 buf.extend_from_slice(point.name.as_bytes());
@@ -35,49 +37,37 @@ impl PrometheusTextRenderer {
                 previous = Some(&point.name);
             }
             buf.extend_from_slice(point.name.as_bytes());
-            let key = Arc::as_ptr(&point.labels);
-            match &cached {
-                Some((ptr, block)) if *ptr == key => buf.extend_from_slice(block),
-                _ => {
-                    let block = label_block(&point.labels);
-                    buf.extend_from_slice(&block);
-                    cached = Some((key, block));
-                }
-            }
+            labels.write(Arc::as_ptr(&point.labels), buf, |block| {
+                label_block(&point.labels, block)
+            });
             buf.push(b' ');
-            write_value(point.value, &mut buf);
+            write_value(point.value, buf);
             buf.push(b'\n');
-            if buf.len() >= CHUNK {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
+            out.flush_if_full()?;
         }
-        out.write_all(&buf)
+        out.finish()
     }
 }
 
-const CHUNK: usize = 64 * 1024;
-
 /// `{a="1",b="2"}` sorted by Prometheus name, empty values dropped (as the peer does);
 /// nothing at all when no label is left.
-fn label_block(labels: &LabelSet) -> Vec<u8> {
+fn label_block(labels: &LabelSet, block: &mut Vec<u8>) {
     let mut sorted: Vec<_> = labels.iter().filter(|l| !l.value.is_empty()).collect();
     if sorted.is_empty() {
-        return Vec::new();
+        return;
     }
     sorted.sort_by(|a, b| a.prometheus_name.cmp(&b.prometheus_name));
-    let mut block = vec![b'{'];
+    block.push(b'{');
     for (i, label) in sorted.iter().enumerate() {
         if i > 0 {
             block.push(b',');
         }
         block.extend_from_slice(label.prometheus_name.as_bytes());
         block.extend_from_slice(b"=\"");
-        escape_label_value(&label.value, &mut block);
+        escape_label_value(&label.value, block);
         block.push(b'"');
     }
     block.push(b'}');
-    block
 }
 
 /// HELP text escapes `\` and newline.

@@ -16,6 +16,7 @@ use super::json_output::{write_double, write_string, write_string_parts};
 use super::markdown::{code, escape};
 use super::metrics::{LabelSet, MetricPoint};
 use super::prometheus;
+use super::render::{BlockCache, Chunked};
 use super::timestamp::Timestamp;
 
 /// Artifact paths as reported: the output directory as given, joined with each file name.
@@ -158,69 +159,55 @@ fn write_metrics_array(points: &[MetricPoint], out: &mut impl Write) -> io::Resu
     if points.is_empty() {
         return out.write_all(METRICS_PLACEHOLDER.as_bytes());
     }
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
-    buf.extend_from_slice(b"\n  \"metrics\": [");
-    let mut labels_cache: Option<(*const LabelSet, Vec<u8>)> = None;
-    let mut attributes_cache: Option<(*const LabelSet, Vec<u8>)> = None;
+    let mut out = Chunked::new(out);
+    out.buf.extend_from_slice(b"\n  \"metrics\": [");
+    let mut labels = BlockCache::new();
+    let mut attributes = BlockCache::new();
     for (i, p) in points.iter().enumerate() {
+        let buf = &mut out.buf;
         if i > 0 {
             buf.push(b',');
         }
         buf.extend_from_slice(b"\n    {\n      \"attributes\": ");
-        cached_map(&p.attributes, &mut attributes_cache, &mut buf);
+        attributes.write(Arc::as_ptr(&p.attributes), buf, |block| {
+            label_map(&p.attributes, block)
+        });
         buf.extend_from_slice(b",\n      \"description\": ");
-        write_string_parts(&p.description_parts(), &mut buf);
+        write_string_parts(&p.description_parts(), buf);
         buf.extend_from_slice(b",\n      \"labels\": ");
-        cached_map(&p.labels, &mut labels_cache, &mut buf);
+        labels.write(Arc::as_ptr(&p.labels), buf, |block| {
+            label_map(&p.labels, block)
+        });
         buf.extend_from_slice(b",\n      \"name\": ");
-        write_string(&p.name, &mut buf);
+        write_string(&p.name, buf);
         buf.extend_from_slice(b",\n      \"unit\": ");
-        write_string(p.unit(), &mut buf);
+        write_string(p.unit(), buf);
         buf.extend_from_slice(b",\n      \"value\": ");
-        write_double(p.value, &mut buf);
+        write_double(p.value, buf);
         buf.extend_from_slice(b"\n    }");
-        if buf.len() >= CHUNK {
-            out.write_all(&buf)?;
-            buf.clear();
-        }
+        out.flush_if_full()?;
     }
-    buf.extend_from_slice(b"\n  ]");
-    out.write_all(&buf)
+    out.buf.extend_from_slice(b"\n  ]");
+    out.finish()
 }
 
-const CHUNK: usize = 64 * 1024;
-
-/// A label map at the indentation of a metric's fields, rendered once per shared set.
-fn cached_map(
-    set: &Arc<LabelSet>,
-    cache: &mut Option<(*const LabelSet, Vec<u8>)>,
-    buf: &mut Vec<u8>,
-) {
-    let key = Arc::as_ptr(set);
-    if let Some((ptr, block)) = cache.as_ref() {
-        if *ptr == key {
-            buf.extend_from_slice(block);
-            return;
-        }
-    }
-    let mut block = Vec::new();
+/// A label map at the indentation of a metric's fields, as serde_json's pretty printer writes it.
+fn label_map(set: &LabelSet, block: &mut Vec<u8>) {
     if set.is_empty() {
         block.extend_from_slice(b"{}");
-    } else {
-        block.push(b'{');
-        for (i, label) in set.iter().enumerate() {
-            if i > 0 {
-                block.push(b',');
-            }
-            block.extend_from_slice(b"\n        ");
-            write_string(&label.key, &mut block);
-            block.extend_from_slice(b": ");
-            write_string(&label.value, &mut block);
-        }
-        block.extend_from_slice(b"\n      }");
+        return;
     }
-    buf.extend_from_slice(&block);
-    *cache = Some((key, block));
+    block.push(b'{');
+    for (i, label) in set.iter().enumerate() {
+        if i > 0 {
+            block.push(b',');
+        }
+        block.extend_from_slice(b"\n        ");
+        write_string(&label.key, block);
+        block.extend_from_slice(b": ");
+        write_string(&label.value, block);
+    }
+    block.extend_from_slice(b"\n      }");
 }
 
 /// The stdout of `--format json`: the report without the metric list, in the peer's order
