@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks, not tests: wall time (hyperfine) and peak RSS (GNU time) of
+# Benchmarks, not tests: wall time (bench/measure.py, posix_spawn + wait4, no shell in between)
+# and peak RSS (GNU time, which forks from a small process, so its figure is the export's own) of
 #   1. a small export (the bundled run report) against spawning /bin/true;
 #   2. 25,000 custom metrics given as --metric flags;
 #   3. 1,000,000 points from --metrics-file against copying and sha256-hashing the same output.
-# Optional: BENCH_PEER=/path/to/dpone also measures the Python peer on cases 1 and 2.
-# Usage: bash bench/run.sh [WORKDIR]
+# BENCH_PEER=/path/to/dpone also measures the Python peer (dpone 0.88.0) on cases 1 and 2.
+# Usage: bash bench/run.sh [WORKDIR]     (results in WORKDIR/results.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,82 +13,73 @@ WORK=${1:-$(mktemp -d)}
 mkdir -p "$WORK"
 export SOURCE_DATE_EPOCH=1764000000
 
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine time >/dev/null; }
-[ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
-
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 cargo build --release --locked --quiet
 BIN=$ROOT/target/release/dpone-observability
 [ -f "$WORK/metrics_1m.json" ] || python3 bench/gen_inputs.py "$WORK"
+MEASURE="python3 $ROOT/bench/measure.py"
 
-# Wrappers so that hyperfine and time run the same argv (25,000 flags do not fit a command string).
-cat > "$WORK/small.sh" <<SH
-exec "$BIN" metrics-export --run-report "$ROOT/examples/run_report.json" --output-dir "$WORK/out_small" --label env=ci --format json >/dev/null
-SH
-cat > "$WORK/flags25k.sh" <<SH
-mapfile -t ARGS < "$WORK/flags_25k.txt"
-exec "$BIN" metrics-export --output-dir "$WORK/out_25k" --label env=ci --format json "\${ARGS[@]}" >/dev/null
-SH
-cat > "$WORK/file1m.sh" <<SH
-exec "$BIN" metrics-export --metrics-file "$WORK/metrics_1m.json" --output-dir "$WORK/out_1m" --label env=ci --format json >/dev/null
-SH
-cat > "$WORK/copyhash1m.sh" <<SH
+# Peak RSS in KiB. xargs passes the 25,000 flags in one exec (-s: up to 2 MB of arguments).
+rss() {
+  local args_file=$1; shift
+  if [ -n "$args_file" ]; then
+    xargs -a "$args_file" -d '\n' -s 2000000 /usr/bin/time -f '%M' -o "$WORK/rss.txt" "$@" >/dev/null 2>&1 || true
+  else
+    /usr/bin/time -f '%M' -o "$WORK/rss.txt" "$@" >/dev/null 2>&1 || true
+  fi
+  tail -n 1 "$WORK/rss.txt"
+}
+
+SMALL=("$BIN" metrics-export --run-report "$ROOT/examples/run_report.json" --output-dir "$WORK/out_small" --label env=ci --format json)
+FLAGS=("$BIN" metrics-export --output-dir "$WORK/out_25k" --label env=ci --format json)
+FILE1M=("$BIN" metrics-export --metrics-file "$WORK/metrics_1m.json" --output-dir "$WORK/out_1m" --label env=ci --format json)
+
+echo "== small export vs /bin/true"
+$MEASURE --label true --runs 300 --warmup 20 -- /bin/true > "$WORK/m_true.json"
+$MEASURE --label small --runs 300 --warmup 20 -- "${SMALL[@]}" > "$WORK/m_small.json"
+R_SMALL=$(rss "" "${SMALL[@]}")
+
+echo "== 25,000 --metric flags"
+$MEASURE --label 25k --runs 20 --warmup 3 --args-file "$WORK/flags_25k.txt" -- "${FLAGS[@]}" > "$WORK/m_25k.json"
+R_25K=$(rss "$WORK/flags_25k.txt" "${FLAGS[@]}")
+
+echo "== 1,000,000 points from --metrics-file, and copy + sha256 of its output"
+$MEASURE --label 1m --runs 5 --warmup 1 -- "${FILE1M[@]}" > "$WORK/m_1m.json"
+R_1M=$(rss "" "${FILE1M[@]}")
+cat > "$WORK/copyhash.sh" <<SH
 rm -rf "$WORK/copy_1m" && mkdir "$WORK/copy_1m"
 cp "$WORK"/out_1m/* "$WORK/copy_1m/"
 sha256sum "$WORK"/out_1m/* >/dev/null
 SH
-
-mean() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.6f" % x["mean"] for x in r))' "$1"; }
-rss() { /usr/bin/time -f '%M' -o "$WORK/rss.txt" "$@" >/dev/null 2>&1 || true; tail -n 1 "$WORK/rss.txt"; }
-
-echo "== small export vs /bin/true"
-hyperfine -N --warmup 20 --runs 300 --export-json "$WORK/small.json" /bin/true \
-  "$BIN metrics-export --run-report $ROOT/examples/run_report.json --output-dir $WORK/out_small --label env=ci --format json" >/dev/null
-read -r T_TRUE T_SMALL < <(mean "$WORK/small.json")
-R_SMALL=$(rss bash "$WORK/small.sh")
-R_SMALL_DIRECT=$(/usr/bin/time -f '%M' "$BIN" metrics-export --run-report "$ROOT/examples/run_report.json" --output-dir "$WORK/out_small" --format json 2>&1 >/dev/null | tail -n 1)
-
-echo "== 25,000 --metric flags"
-hyperfine -N --warmup 2 --runs 15 --export-json "$WORK/25k.json" "bash $WORK/flags25k.sh" >/dev/null
-T_25K=$(mean "$WORK/25k.json")
-R_25K=$(rss bash "$WORK/flags25k.sh")
-
-echo "== 1,000,000 points from --metrics-file"
-hyperfine -N --warmup 1 --runs 5 --export-json "$WORK/1m.json" "bash $WORK/file1m.sh" "bash $WORK/copyhash1m.sh" >/dev/null
-read -r T_1M T_COPY < <(mean "$WORK/1m.json")
-R_1M=$(rss bash "$WORK/file1m.sh")
+$MEASURE --label copyhash --runs 5 --warmup 1 -- /bin/bash "$WORK/copyhash.sh" > "$WORK/m_copy.json"
 IN_1M=$(stat -c %s "$WORK/metrics_1m.json")
 OUT_1M=$(du -cb "$WORK"/out_1m/* | tail -n 1 | cut -f1)
 
-PEER_LINES=""
+P_SMALL=0; P_RSS=0; P_25K=0
 if [ -n "${BENCH_PEER:-}" ]; then
   echo "== peer: $BENCH_PEER"
-  hyperfine -N --warmup 1 --runs 5 --export-json "$WORK/peer_small.json" \
-    "$BENCH_PEER observability metrics-export --run-report $ROOT/examples/run_report.json --output-dir $WORK/peer_small --label env=ci --format json" >/dev/null
-  P_SMALL=$(mean "$WORK/peer_small.json")
-  P_RSS=$(/usr/bin/time -f '%M' "$BENCH_PEER" observability metrics-export --run-report "$ROOT/examples/run_report.json" --output-dir "$WORK/peer_small" --format json 2>&1 >/dev/null | tail -n 1)
-  cat > "$WORK/peer25k.sh" <<SH
-mapfile -t ARGS < "$WORK/flags_25k.txt"
-exec "$BENCH_PEER" observability metrics-export --output-dir "$WORK/peer_25k" --label env=ci --format json "\${ARGS[@]}" >/dev/null
-SH
-  hyperfine -N --runs 2 --export-json "$WORK/peer25k.json" "bash $WORK/peer25k.sh" >/dev/null
-  P_25K=$(mean "$WORK/peer25k.json")
-  PEER_LINES=$(printf '| peer small export | %.1f ms | %s KiB |\n| peer 25,000 flags | %.0f ms | |' \
-    "$(echo "$P_SMALL*1000" | bc -l)" "$P_RSS" "$(echo "$P_25K*1000" | bc -l)")
+  PEER_SMALL=("$BENCH_PEER" observability metrics-export --run-report "$ROOT/examples/run_report.json" --output-dir "$WORK/peer_small" --label env=ci --format json)
+  P_SMALL=$($MEASURE --runs 3 --warmup 1 -- "${PEER_SMALL[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mean_s"])')
+  P_RSS=$(rss "" "${PEER_SMALL[@]}")
+  P_25K=$($MEASURE --runs 1 --warmup 0 --args-file "$WORK/flags_25k.txt" -- "$BENCH_PEER" observability metrics-export --output-dir "$WORK/peer_25k" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["mean_s"])')
 fi
 
-python3 - "$T_TRUE" "$T_SMALL" "$R_SMALL_DIRECT" "$T_25K" "$R_25K" "$T_1M" "$T_COPY" "$R_1M" "$IN_1M" "$OUT_1M" "${P_SMALL:-0}" "${P_25K:-0}" <<'PY' | tee "$WORK/results.md"
-import sys
-t_true, t_small, r_small, t_25k, r_25k, t_1m, t_copy, r_1m, in_1m, out_1m, p_small, p_25k = map(float, sys.argv[1:])
-print("| case | wall (mean) | peak RSS | target | ratio |")
+python3 - "$WORK" "$R_SMALL" "$R_25K" "$R_1M" "$IN_1M" "$OUT_1M" "$P_SMALL" "$P_RSS" "$P_25K" <<'PY' | tee "$WORK/results.md"
+import json, sys
+work = sys.argv[1]
+r_small, r_25k, r_1m, in_1m, out_1m, p_small, p_rss, p_25k = map(float, sys.argv[2:])
+m = {k: json.load(open(f"{work}/m_{k}.json")) for k in ["true", "small", "25k", "1m", "copy"]}
+t = {k: v["mean_s"] for k, v in m.items()}
+print("| case | wall (mean) | peak RSS | target | result |")
 print("|---|---|---|---|---|")
-print(f"| /bin/true | {t_true*1000:.2f} ms | | | |")
-print(f"| small export | {t_small*1000:.2f} ms | {r_small/1024:.1f} MiB | ≤3× /bin/true, ≤16 MiB | {t_small/t_true:.2f}× |")
-print(f"| 25,000 --metric flags | {t_25k*1000:.1f} ms | {r_25k/1024:.1f} MiB | ≥300× faster than the peer (18 s) | {18.0/t_25k:.0f}× (vs 18 s){'' if not p_25k else f', {p_25k/t_25k:.0f}× (vs measured peer)'} |")
-print(f"| 1,000,000 points (--metrics-file) | {t_1m*1000:.0f} ms | {r_1m/1024:.1f} MiB | ≤2× copy+sha256, RSS ≤4× input | {t_1m/t_copy:.2f}× time, {r_1m*1024/in_1m:.2f}× input |")
-print(f"| copy + sha256 of the 1M output ({out_1m/1e6:.0f} MB) | {t_copy*1000:.0f} ms | | | |")
-print(f"\ninput file: {in_1m/1e6:.1f} MB; output: {out_1m/1e6:.1f} MB")
+print(f"| spawn /bin/true | {t['true']*1e3:.2f} ms | | | |")
+print(f"| small export (bundled run report) | {t['small']*1e3:.2f} ms | {r_small/1024:.1f} MiB | ≤ 3× /bin/true, ≤ 16 MiB | {t['small']/t['true']:.2f}× |")
+peer = f"; {p_25k/t['25k']:.0f}× vs peer measured here ({p_25k:.1f} s)" if p_25k else ""
+print(f"| 25,000 --metric flags | {t['25k']*1e3:.1f} ms | {r_25k/1024:.1f} MiB | ≥ 300× faster than the peer (18 s) | {18.0/t['25k']:.0f}× vs 18 s{peer} |")
+print(f"| 1,000,000 points, --metrics-file | {t['1m']*1e3:.0f} ms | {r_1m/1024:.1f} MiB | ≤ 2× copy+sha256; RSS ≤ 4× input | {t['1m']/t['copy']:.2f}× copy+sha256; RSS {r_1m*1024/in_1m:.2f}× input |")
+print(f"| cp + sha256sum of that output | {t['copy']*1e3:.0f} ms | | | |")
+print(f"\n1M input: {in_1m/1e6:.1f} MB; 1M output: {out_1m/1e6:.1f} MB (5 files)")
 if p_small:
-    print(f"peer small export: {p_small*1000:.0f} ms ({p_small/t_small:.0f}× slower)")
+    print(f"peer small export: {p_small*1e3:.0f} ms, {p_rss/1024:.1f} MiB ({p_small/t['small']:.0f}× our time)")
 PY
-[ -n "$PEER_LINES" ] && echo "$PEER_LINES"
 echo "results: $WORK/results.md"

@@ -145,7 +145,7 @@ fn take_metric_flags(args: Vec<OsString>) -> (Vec<OsString>, Vec<OsString>) {
             Some("--metric") => {
                 let has_value = iter
                     .peek()
-                    .is_some_and(|v| !v.to_string_lossy().starts_with('-'));
+                    .is_some_and(|v| !v.as_encoded_bytes().starts_with(b"-"));
                 match iter.next() {
                     Some(value) if has_value => metrics.push(value),
                     Some(next) => {
@@ -178,7 +178,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     if let Command::MetricsExport(export) = &mut cli.command {
         let mut parsed = Vec::with_capacity(metric_values.len() + export.metrics.len());
         for value in &metric_values {
-            let text = value.to_string_lossy();
+            // `to_str` is the fast path; only text that is not UTF-8 pays for the lossy copy.
+            let text = value
+                .to_str()
+                .map_or_else(|| value.to_string_lossy(), std::borrow::Cow::Borrowed);
             match parse_metric(&text) {
                 Ok(metric) => parsed.push(metric),
                 Err(message) => {
@@ -195,8 +198,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         export.metrics = parsed;
     }
     // Block-buffered: a report printed line by line would cost one write call per line.
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
+    // Not locked for the whole run: the export's render threads must still be able to print
+    // (a panic message would otherwise wait for the lock forever).
+    let mut stdout = std::io::BufWriter::new(std::io::stdout());
+    let mut stderr = std::io::BufWriter::new(std::io::stderr());
     let mut status = match cli.command {
         Command::MetricsExport(args) => metrics_export::run(args, &mut stdout, &mut stderr),
         Command::Verify(args) => verify::run(&args, &mut stdout, &mut stderr),

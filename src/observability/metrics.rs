@@ -127,8 +127,20 @@ pub fn sanitize_metric_name(raw: &str) -> (Box<str>, CustomOrigin) {
     }
     let mut name = String::with_capacity(METRIC_PREFIX.len() + trimmed.len());
     name.push_str(METRIC_PREFIX);
-    for c in trimmed.chars().flat_map(char::to_lowercase) {
-        name.push(if valid(c) { c } else { '_' });
+    if trimmed.is_ascii() {
+        // The common case, byte by byte: ASCII lower-casing never changes validity.
+        name.extend(trimmed.bytes().map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                char::from(b.to_ascii_lowercase())
+            } else {
+                '_'
+            }
+        }));
+    } else {
+        // Unicode lower-casing can turn a character into several, some of them ASCII.
+        for c in trimmed.chars().flat_map(char::to_lowercase) {
+            name.push(if valid(c) { c } else { '_' });
+        }
     }
     let origin = if name[METRIC_PREFIX.len()..] == *raw {
         CustomOrigin::NameWithoutPrefix
@@ -375,6 +387,12 @@ mod tests {
         }
         assert_eq!(&*sanitize_metric_name("dpone_bad-name").0, "dpone_bad_name");
         assert_eq!(&*sanitize_metric_name("задержка").0, "dpone_________");
+        // U+212A KELVIN SIGN lower-cases to an ASCII `k`.
+        assert_eq!(&*sanitize_metric_name("\u{212A}elvin").0, "dpone_kelvin");
+        assert_eq!(
+            &*sanitize_metric_name("Rows-Per.Sec").0,
+            "dpone_rows_per_sec"
+        );
     }
 
     #[test]
