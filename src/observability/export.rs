@@ -19,7 +19,7 @@ use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::prometheus::PrometheusTextRenderer;
 use super::report::{self, ArtifactPaths, ExportReport};
 use super::sources::airflow::{self, Correlation};
-use super::sources::custom::{self, CustomMetric, DroppedDuplicate, MetricsFileError};
+use super::sources::custom::{self, CustomMetric, DroppedDuplicate, MetricsFileError, PointSets};
 use super::sources::run_report::{self, RunFacts};
 use super::timestamp::Timestamp;
 
@@ -104,20 +104,6 @@ pub fn collect(request: &ExportRequest) -> Collected {
         None => None,
     };
 
-    let mut custom_metrics = Vec::new();
-    if let Some(path) = &request.metrics_file {
-        match custom::read_metrics_file(path) {
-            Ok(metrics) => custom_metrics = metrics,
-            Err(MetricsFileError::Missing(msg)) => {
-                blockers.push(Blocker::new(Code::MetricsFileMissing, msg))
-            }
-            Err(MetricsFileError::Invalid(msg)) => {
-                blockers.push(Blocker::new(Code::MetricsFileInvalid, msg))
-            }
-        }
-    }
-    custom_metrics.extend(request.metrics.iter().cloned());
-
     let run_labels: Vec<(&str, String)> =
         facts.as_ref().map(|f| f.labels.clone()).unwrap_or_default();
     // Run labels only add keys the user did not set, and their keys never collide after
@@ -135,8 +121,9 @@ pub fn collect(request: &ExportRequest) -> Collected {
         }
         _ => LabelSet::empty(),
     };
+    let sets = PointSets { labels, attributes };
 
-    let mut points: Vec<MetricPoint> = facts
+    let report_points: Vec<MetricPoint> = facts
         .as_ref()
         .map(|f| {
             f.values
@@ -144,25 +131,35 @@ pub fn collect(request: &ExportRequest) -> Collected {
                 .map(|(spec, value)| MetricPoint {
                     name: spec.name.into(),
                     value: *value,
-                    labels: Arc::clone(&labels),
-                    attributes: Arc::clone(&attributes),
+                    labels: Arc::clone(&sets.labels),
+                    attributes: Arc::clone(&sets.attributes),
                     descriptor: Descriptor::Catalog(spec),
                 })
                 .collect()
         })
         .unwrap_or_default();
 
-    let (custom_metrics, mut dropped) = custom::normalize(custom_metrics);
-    let (custom_metrics, report_dupes) = custom::split_report_duplicates(custom_metrics, &points);
-    dropped.extend(report_dupes);
-    points.reserve_exact(custom_metrics.len());
-    points.extend(custom_metrics.into_iter().map(|m| MetricPoint {
-        name: m.name,
-        value: m.value,
-        labels: Arc::clone(&labels),
-        attributes: Arc::clone(&attributes),
-        descriptor: Descriptor::Custom(m.origin),
-    }));
+    // The custom points are the large part: built once, in the vector that is returned.
+    let mut points = Vec::new();
+    if let Some(path) = &request.metrics_file {
+        match custom::read_metrics_file(path, &sets) {
+            Ok(read) => points = read,
+            Err(MetricsFileError::Missing(msg)) => {
+                blockers.push(Blocker::new(Code::MetricsFileMissing, msg))
+            }
+            Err(MetricsFileError::Invalid(msg)) => {
+                blockers.push(Blocker::new(Code::MetricsFileInvalid, msg))
+            }
+        }
+    }
+    points.extend(request.metrics.iter().cloned().map(|m| m.into_point(&sets)));
+    let mut dropped = custom::normalize(&mut points);
+    dropped.extend(custom::remove_report_duplicates(
+        &mut points,
+        &report_points,
+    ));
+    // Report metrics come first, in catalogue order.
+    points.splice(0..0, report_points);
 
     if !dropped.is_empty() {
         blockers.push(duplicate_blocker(&dropped));

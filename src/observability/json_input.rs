@@ -7,7 +7,7 @@
 //! (`"NaN"`, `"Infinity"`, `"-Infinity"`) and parse again. `number()` accepts numeric strings,
 //! so the values survive. Everything we write is strict JSON.
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde_json::Value;
 
 /// Parses JSON, accepting Python's non-finite tokens.
@@ -16,6 +16,25 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Er
         Ok(value) => Ok(value),
         Err(strict_error) => match quote_non_finite_tokens(bytes) {
             Some(rewritten) => serde_json::from_slice(&rewritten),
+            None => Err(strict_error),
+        },
+    }
+}
+
+/// [`from_slice`] for a seeded deserialization (a value built with outside context).
+pub fn from_slice_seed<S, T>(bytes: &[u8], seed: S) -> Result<T, serde_json::Error>
+where
+    S: for<'de> DeserializeSeed<'de, Value = T> + Clone,
+{
+    let strict = |text: &[u8], seed: S| {
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let value = seed.deserialize(&mut de)?;
+        de.end().map(|()| value)
+    };
+    match strict(bytes, seed.clone()) {
+        Ok(value) => Ok(value),
+        Err(strict_error) => match quote_non_finite_tokens(bytes) {
+            Some(rewritten) => strict(&rewritten, seed),
             None => Err(strict_error),
         },
     }

@@ -4,16 +4,26 @@
 //! follow the peer: the last one wins, and flags come after the file, so a flag overrides the
 //! file. Two *different* raw names that sanitise to one exported name are a duplicate series:
 //! the first (in name order) is kept and the rest are reported.
+//!
+//! A metrics file can hold a million entries, so it is parsed straight into [`MetricPoint`]s
+//! that already share the export's label sets, streamed from the file (the text is never held
+//! whole), and sorted and de-duplicated in place: one vector of points is all the memory a
+//! large set costs.
 
 use std::fmt;
+use std::fs::File;
+use std::io::BufReader;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use super::super::json_input;
-use super::super::metrics::{sanitize_metric_name, CustomOrigin, MetricPoint};
+use super::super::metrics::{
+    sanitize_metric_name, CustomOrigin, Descriptor, LabelSet, MetricPoint,
+};
 
-/// A custom metric before labels are attached.
+/// A custom metric before labels are attached (what `--metric` gives).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomMetric {
     pub name: Box<str>,
@@ -34,6 +44,23 @@ impl CustomMetric {
     pub fn raw_name(&self) -> &str {
         self.origin.raw(&self.name)
     }
+
+    pub fn into_point(self, sets: &PointSets) -> MetricPoint {
+        MetricPoint {
+            name: self.name,
+            value: self.value,
+            labels: Arc::clone(&sets.labels),
+            attributes: Arc::clone(&sets.attributes),
+            descriptor: Descriptor::Custom(self.origin),
+        }
+    }
+}
+
+/// The label sets every custom point shares.
+#[derive(Debug, Clone)]
+pub struct PointSets {
+    pub labels: Arc<LabelSet>,
+    pub attributes: Arc<LabelSet>,
 }
 
 /// A custom metric dropped because another one already has its exported name.
@@ -46,33 +73,64 @@ pub struct DroppedDuplicate {
     pub kept_raw: String,
 }
 
-/// Sorts custom metrics by exported name, resolves repeats of one raw name (last wins) and
-/// splits off different raw names that collide on one exported name (first wins).
-/// `metrics` must be in input order (file first, then flags).
-pub fn normalize(mut metrics: Vec<CustomMetric>) -> (Vec<CustomMetric>, Vec<DroppedDuplicate>) {
-    // Stable: equal raw names keep input order, so the last of a run is the latest given.
-    metrics.sort_by(|a, b| {
+fn dropped(point: &MetricPoint, kept_raw: &str) -> DroppedDuplicate {
+    DroppedDuplicate {
+        name: point.name.clone(),
+        dropped_raw: point.raw_name().to_string(),
+        dropped_value: point.value,
+        kept_raw: kept_raw.to_string(),
+    }
+}
+
+/// Sorts custom points by exported name, resolves repeats of one raw name (last wins) and
+/// removes different raw names that collide on one exported name (first wins), in place.
+/// `points` must be in input order (file first, then flags).
+pub fn normalize(points: &mut Vec<MetricPoint>) -> Vec<DroppedDuplicate> {
+    let order = |a: &MetricPoint, b: &MetricPoint| {
         a.name
             .cmp(&b.name)
             .then_with(|| a.raw_name().cmp(b.raw_name()))
-    });
-    let mut kept: Vec<CustomMetric> = Vec::with_capacity(metrics.len());
-    let mut dropped = Vec::new();
-    for metric in metrics {
-        match kept.last_mut() {
-            Some(last) if last.name == metric.name && last.raw_name() == metric.raw_name() => {
-                *last = metric;
-            }
-            Some(last) if last.name == metric.name => dropped.push(DroppedDuplicate {
-                dropped_raw: metric.raw_name().to_string(),
-                kept_raw: last.raw_name().to_string(),
-                name: metric.name,
-                dropped_value: metric.value,
-            }),
-            _ => kept.push(metric),
-        }
+    };
+    // Stable, so equal raw names keep input order and the last of a run is the latest given.
+    // Generated files are usually sorted already; checking first saves the sort's buffer.
+    if !points.is_sorted_by(|a, b| order(a, b).is_le()) {
+        points.sort_by(order);
     }
-    (kept, dropped)
+    let mut dropped_points = Vec::new();
+    let mut kept = 0;
+    for read in 0..points.len() {
+        if kept > 0 && points[kept - 1].name == points[read].name {
+            if points[kept - 1].raw_name() == points[read].raw_name() {
+                points.swap(kept - 1, read);
+            } else {
+                dropped_points.push(dropped(&points[read], points[kept - 1].raw_name()));
+            }
+            continue;
+        }
+        points.swap(kept, read);
+        kept += 1;
+    }
+    points.truncate(kept);
+    dropped_points
+}
+
+/// Removes, in place, custom points whose name a report metric already has.
+pub fn remove_report_duplicates(
+    custom: &mut Vec<MetricPoint>,
+    report: &[MetricPoint],
+) -> Vec<DroppedDuplicate> {
+    let mut found = Vec::new();
+    if report.is_empty() {
+        return found;
+    }
+    custom.retain(|point| match report.iter().find(|r| r.name == point.name) {
+        Some(kept) => {
+            found.push(dropped(point, kept.raw_name()));
+            false
+        }
+        None => true,
+    });
+    found
 }
 
 /// Why a metrics file was refused.
@@ -82,64 +140,82 @@ pub enum MetricsFileError {
     Invalid(String),
 }
 
-/// Reads a metrics file: YAML when the name ends in `.yaml`/`.yml`, JSON (lenient, as dpone
-/// writes it) otherwise. Names are sanitised while parsing so a large file is held once.
-pub fn read_metrics_file(path: &Path) -> Result<Vec<CustomMetric>, MetricsFileError> {
+/// Reads a metrics file into points that share `sets`: YAML when the name ends in
+/// `.yaml`/`.yml`, JSON otherwise. JSON is streamed; only a file with Python's `NaN`/`Infinity`
+/// tokens is read whole for the lenient parser.
+pub fn read_metrics_file(
+    path: &Path,
+    sets: &PointSets,
+) -> Result<Vec<MetricPoint>, MetricsFileError> {
     let shown = path.display();
+    let missing = |why: String| MetricsFileError::Missing(format!("`{shown}`: {why}"));
+    let invalid = |why: String| MetricsFileError::Invalid(format!("`{shown}`: {why}"));
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => {}
-        Ok(_) => {
-            return Err(MetricsFileError::Missing(format!(
-                "`{shown}` is not a regular file"
-            )))
-        }
-        Err(err) => return Err(MetricsFileError::Missing(format!("`{shown}`: {err}"))),
+        Ok(_) => return Err(missing("not a regular file".into())),
+        Err(err) => return Err(missing(err.to_string())),
     }
-    let bytes = std::fs::read(path)
-        .map_err(|err| MetricsFileError::Missing(format!("cannot read `{shown}`: {err}")))?;
+    let read_all = || std::fs::read(path).map_err(|err| missing(format!("cannot read: {err}")));
     let is_yaml = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
-    let parsed: Result<MetricsMapping, String> = if is_yaml {
-        serde_norway::from_slice(&bytes).map_err(|e| e.to_string())
-    } else {
-        json_input::from_slice(&bytes).map_err(|e| e.to_string())
-    };
-    parsed
-        .map(|m| m.0)
-        .map_err(|err| MetricsFileError::Invalid(format!("`{shown}`: {err}")))
-}
-
-/// A flat mapping of metric names to numbers.
-#[derive(Debug)]
-struct MetricsMapping(Vec<CustomMetric>);
-
-impl<'de> de::Deserialize<'de> for MetricsMapping {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(MappingVisitor)
+    let seed = MappingSeed { sets };
+    if is_yaml {
+        let bytes = read_all()?;
+        return seed
+            .deserialize(serde_norway::Deserializer::from_slice(&bytes))
+            .map_err(|e| invalid(e.to_string()));
+    }
+    let file = File::open(path).map_err(|err| missing(format!("cannot read: {err}")))?;
+    let mut streamed =
+        serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, file));
+    let strict = seed
+        .deserialize(&mut streamed)
+        .and_then(|points| streamed.end().map(|()| points));
+    match strict {
+        Ok(points) => Ok(points),
+        Err(err) if err.is_syntax() || err.is_eof() => {
+            // Perhaps Python's non-finite tokens: read the whole text for the lenient parser.
+            let bytes = read_all()?;
+            json_input::from_slice_seed(&bytes, seed).map_err(|e| invalid(e.to_string()))
+        }
+        Err(err) if err.is_io() => Err(missing(format!("cannot read: {err}"))),
+        Err(err) => Err(invalid(err.to_string())),
     }
 }
 
-struct MappingVisitor;
+/// Deserializes a flat mapping of metric names to numbers into points sharing `sets`.
+#[derive(Clone, Copy)]
+struct MappingSeed<'s> {
+    sets: &'s PointSets,
+}
 
-impl<'de> Visitor<'de> for MappingVisitor {
-    type Value = MetricsMapping;
+impl<'de> DeserializeSeed<'de> for MappingSeed<'_> {
+    type Value = Vec<MetricPoint>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MappingSeed<'_> {
+    type Value = Vec<MetricPoint>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a mapping of metric names to numbers")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut metrics = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        let mut points = Vec::with_capacity(map.size_hint().unwrap_or(0));
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key.trim().is_empty() {
                 return Err(de::Error::custom("a metric name is empty"));
             }
             let value = map.next_value_seed(NumberFor(&key))?;
-            metrics.push(CustomMetric::new(&key, value));
+            points.push(CustomMetric::new(&key, value).into_point(self.sets));
         }
-        Ok(MetricsMapping(metrics))
+        Ok(points)
     }
 }
 
@@ -178,47 +254,33 @@ impl<'de> Visitor<'de> for NumberFor<'_> {
     }
 }
 
-/// Exported names of report metrics, for the duplicate check against custom metrics.
-pub fn split_report_duplicates(
-    custom: Vec<CustomMetric>,
-    report_points: &[MetricPoint],
-) -> (Vec<CustomMetric>, Vec<DroppedDuplicate>) {
-    if report_points.is_empty() {
-        return (custom, Vec::new());
-    }
-    let mut dropped = Vec::new();
-    let kept = custom
-        .into_iter()
-        .filter_map(
-            |metric| match report_points.iter().find(|p| p.name == metric.name) {
-                Some(point) => {
-                    dropped.push(DroppedDuplicate {
-                        dropped_raw: metric.raw_name().to_string(),
-                        dropped_value: metric.value,
-                        kept_raw: point.raw_name().to_string(),
-                        name: metric.name,
-                    });
-                    None
-                }
-                None => Some(metric),
-            },
-        )
-        .collect();
-    (kept, dropped)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn m(raw: &str, v: f64) -> CustomMetric {
-        CustomMetric::new(raw, v)
+    fn sets() -> PointSets {
+        PointSets {
+            labels: LabelSet::empty(),
+            attributes: LabelSet::empty(),
+        }
+    }
+
+    fn points(metrics: &[(&str, f64)]) -> Vec<MetricPoint> {
+        let sets = sets();
+        metrics
+            .iter()
+            .map(|(raw, v)| CustomMetric::new(raw, *v).into_point(&sets))
+            .collect()
+    }
+
+    fn parse_json(text: &str) -> Result<Vec<MetricPoint>, serde_json::Error> {
+        json_input::from_slice_seed(text.as_bytes(), MappingSeed { sets: &sets() })
     }
 
     #[test]
     fn last_value_of_a_raw_name_wins_and_collisions_are_split() {
-        let (kept, dropped) =
-            normalize(vec![m("b", 1.0), m("a-x", 2.0), m("b", 3.0), m("a_x", 4.0)]);
+        let mut kept = points(&[("b", 1.0), ("a-x", 2.0), ("b", 3.0), ("a_x", 4.0)]);
+        let dropped = normalize(&mut kept);
         let names: Vec<_> = kept.iter().map(|k| (&*k.name, k.value)).collect();
         assert_eq!(names, [("dpone_a_x", 2.0), ("dpone_b", 3.0)]);
         assert_eq!(dropped.len(), 1);
@@ -227,31 +289,60 @@ mod tests {
     }
 
     #[test]
+    fn sorted_input_and_repeated_names() {
+        let mut kept = points(&[
+            ("a", 1.0),
+            ("a", 2.0),
+            ("a", 3.0),
+            ("b", 4.0),
+            ("c", 5.0),
+            ("c", 6.0),
+        ]);
+        assert!(normalize(&mut kept).is_empty());
+        let names: Vec<_> = kept.iter().map(|k| (&*k.name, k.value)).collect();
+        assert_eq!(
+            names,
+            [("dpone_a", 3.0), ("dpone_b", 4.0), ("dpone_c", 6.0)]
+        );
+    }
+
+    #[test]
+    fn report_duplicates_are_removed() {
+        let report = points(&[("x", 1.0)]);
+        let mut custom = points(&[("w", 1.0), ("x", 2.0), ("y", 3.0)]);
+        let dropped = remove_report_duplicates(&mut custom, &report);
+        assert_eq!(custom.len(), 2);
+        assert_eq!(dropped[0].dropped_value, 2.0);
+    }
+
+    #[test]
     fn mapping_parses_json_with_python_tokens() {
-        let parsed: MetricsMapping =
-            json_input::from_slice(br#"{"lag": 1, "rate": "2.5", "bad": NaN}"#).unwrap();
-        assert_eq!(parsed.0.len(), 3);
-        assert!(parsed.0[2].value.is_nan());
+        let parsed = parse_json(r#"{"lag": 1, "rate": "2.5", "bad": NaN}"#).unwrap();
+        assert_eq!(parsed.len(), 3);
+        assert!(parsed[2].value.is_nan());
     }
 
     #[test]
     fn mapping_errors_name_the_metric() {
-        let err = json_input::from_slice::<MetricsMapping>(br#"{"lag": true}"#).unwrap_err();
+        let err = parse_json(r#"{"lag": true}"#).unwrap_err();
         assert!(err.to_string().contains("metric `lag`"), "{err}");
-        let err = json_input::from_slice::<MetricsMapping>(br#"[1, 2]"#).unwrap_err();
+        let err = parse_json("[1, 2]").unwrap_err();
         assert!(err.to_string().contains("mapping"), "{err}");
-        let err = json_input::from_slice::<MetricsMapping>(br#"{" ": 1}"#).unwrap_err();
+        let err = parse_json(r#"{" ": 1}"#).unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
     }
 
     #[test]
     fn mapping_parses_yaml() {
-        let parsed: MetricsMapping =
-            serde_norway::from_str("lag: 42\nrate: .nan\nx: '3'\n").unwrap();
-        assert_eq!(parsed.0[0].value, 42.0);
-        assert!(parsed.0[1].value.is_nan());
-        assert_eq!(parsed.0[2].value, 3.0);
-        let err = serde_norway::from_str::<MetricsMapping>("lag: [1]\n").unwrap_err();
+        let sets = sets();
+        let yaml = |text: &str| {
+            MappingSeed { sets: &sets }.deserialize(serde_norway::Deserializer::from_str(text))
+        };
+        let parsed = yaml("lag: 42\nrate: .nan\nx: '3'\n").unwrap();
+        assert_eq!(parsed[0].value, 42.0);
+        assert!(parsed[1].value.is_nan());
+        assert_eq!(parsed[2].value, 3.0);
+        let err = yaml("lag: [1]\n").unwrap_err();
         assert!(err.to_string().contains("metric `lag`"), "{err}");
     }
 }
