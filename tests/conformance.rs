@@ -24,22 +24,6 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Checks one export folder with both validators and our own strictness rules.
-fn check_export(dir: &Path) -> Value {
-    let prom = dir.join("prometheus_metrics.prom");
-    promtool_accepts(&prom);
-    families_are_contiguous(&std::fs::read_to_string(&prom).unwrap());
-    let report = read_json(&dir.join("runtime_metrics.json"));
-    read_json(&dir.join("metrics_index.json"));
-    let verified = std::process::Command::new(bin())
-        .arg("verify")
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(verified.status.success(), "{}", stderr(&verified));
-    report
-}
-
 #[test]
 fn every_fixture_as_run_report_gives_valid_artifacts() {
     let tmp = tempfile::tempdir().unwrap();

@@ -10,6 +10,7 @@ use dpone_observability::observability::artifacts::{
     INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
 use dpone_observability::observability::blockers::{runbooks_markdown, Code};
+use dpone_observability::observability::sources::catalog;
 use dpone_observability::observability::sources::run_report::CATALOG;
 
 fn doc(name: &str) -> String {
@@ -201,5 +202,55 @@ fn flag_scanner_finds_flags() {
     assert_eq!(
         found.into_iter().collect::<Vec<_>>(),
         ["--format", "--label", "--run-report"]
+    );
+}
+
+/// `dpone_...` metric names written in a document.
+fn documented_metrics(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("dpone_") {
+        let before_ok = at == 0
+            || !rest.as_bytes()[at - 1].is_ascii_alphanumeric() && rest.as_bytes()[at - 1] != b'_';
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        if before_ok {
+            found.insert(tail[..end].to_string());
+        }
+        rest = &tail[end.max(1)..];
+    }
+    found
+}
+
+#[test]
+fn metrics_catalogue_documents_exactly_what_the_code_emits() {
+    let emitted: BTreeSet<String> = catalog()
+        .into_iter()
+        .flat_map(|(_, specs)| specs.iter().map(|s| s.name.to_string()))
+        .collect();
+    let text = doc("docs/metrics.md");
+    let documented = documented_metrics(&text);
+    let missing: Vec<_> = emitted.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&emitted).collect();
+    assert!(
+        missing.is_empty(),
+        "metrics the code can emit but docs/metrics.md omits: {missing:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "metric names docs/metrics.md gives that no source emits: {unknown:?}"
+    );
+    // Every name belongs to exactly one source.
+    let all: Vec<&str> = catalog()
+        .into_iter()
+        .flat_map(|(_, specs)| specs.iter().map(|s| s.name))
+        .collect();
+    let unique: BTreeSet<&str> = all.iter().copied().collect();
+    assert_eq!(
+        all.len(),
+        unique.len(),
+        "a metric name appears in two catalogues"
     );
 }

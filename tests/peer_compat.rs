@@ -318,7 +318,6 @@ fn report_blockers_match_the_peer() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("bad.json"), "{not json").unwrap();
     std::fs::write(tmp.path().join("array.json"), "[1,2,3]").unwrap();
-    let manual = fixture("run-report/dpone_run_report_cmd_output_NOT_a_run_report.json");
     let cases = [
         (
             "does/not/exist.json",
@@ -331,10 +330,6 @@ fn report_blockers_match_the_peer() {
         (
             "array.json",
             "metrics-export/blockers/blocker_invalid_shape_stdout.json",
-        ),
-        (
-            manual.to_str().unwrap(),
-            "metrics-export/blockers/manual_run_report_stdout.json",
         ),
     ];
     for (i, (input, peer)) in cases.iter().enumerate() {
@@ -416,4 +411,24 @@ fn tampered_bundle_is_invalid() {
             "{file}"
         );
     }
+}
+
+#[test]
+fn a_dpone_run_report_output_is_named_not_empty() {
+    // The peer says `metrics.empty` (metrics-export/blockers/manual_run_report_stdout.json);
+    // issue #3 asks for a blocker that says what the file is.
+    assert_eq!(
+        peer_blockers("metrics-export/blockers/manual_run_report_stdout.json"),
+        ["metrics.empty"]
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let manual = fixture("run-report/dpone_run_report_cmd_output_NOT_a_run_report.json");
+    let (o, _) = export(
+        tmp.path(),
+        "obs/manual",
+        &["--run-report", manual.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout_blockers(&o), ["run_report.not_a_run_report"]);
+    assert!(stderr(&o).contains("dpone run-report"), "{}", stderr(&o));
 }

@@ -28,7 +28,7 @@ fn export_time() -> Result<Timestamp, String> {
     }
 }
 
-pub fn run(args: MetricsExportArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
+pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
     let now = match export_time() {
         Ok(now) => now,
         Err(message) => return usage_error(stderr, &message),
@@ -39,6 +39,7 @@ pub fn run(args: MetricsExportArgs, stdout: &mut impl Write, stderr: &mut impl W
     };
     let mut request = ExportRequest::new(args.output_dir, now);
     request.run_report = args.run_report;
+    request.inputs = args.inputs;
     request.metrics = args
         .metrics
         .iter()

@@ -16,6 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::observability::inputs::InputPattern;
+
 pub use values::{parse_key_value, parse_metric};
 
 /// Exit status for a usage error, as clap uses.
@@ -37,8 +39,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Export metrics from a dpone run report and custom metrics (the peer's command).
-    MetricsExport(MetricsExportArgs),
+    /// Export metrics from dpone run reports, other dpone artifacts and custom metrics.
+    MetricsExport(Box<MetricsExportArgs>),
     /// Re-hash the files named in DIR/metrics_index.json; fail on a missing, changed or extra file.
     Verify(VerifyArgs),
     /// Print a blocker code's severity, summary and runbook.
@@ -64,6 +66,14 @@ pub struct MetricsExportArgs {
     /// JSON output from `dpone run --format json`.
     #[arg(long, value_name = "FILE")]
     pub run_report: Option<PathBuf>,
+
+    /// Any standard dpone artifact, by glob pattern (`**` for any depth); repeatable. The kind
+    /// is detected from the file's shape or forced with `KIND=PATTERN` (kinds: run_report,
+    /// orchestrated_run, run_registry, run_registry_index, certification_suite,
+    /// certification_suite_index, certification_report, benchmark_baseline, benchmark_slo_gate,
+    /// slo_report, airflow_evidence_bundle).
+    #[arg(long = "input", value_name = "[KIND=]PATTERN", value_parser = InputPattern::parse)]
+    pub inputs: Vec<InputPattern>,
 
     /// A custom metric; repeatable. The value is a number (`1e3`, `nan` and `inf` accepted).
     #[arg(long = "metric", value_name = "NAME=VALUE", value_parser = parse_metric)]

@@ -3,24 +3,21 @@
 //! Pure apart from the files it is told to read and the output directory it writes: no
 //! environment variables, no network, no clock (the caller passes the time).
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use serde_json::Value;
+use std::path::PathBuf;
 
 use super::artifacts::{
     ArtifactError, ArtifactSpec, Render, StagedArtifacts, WrittenArtifact, JSON_REPORT,
     MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
-use super::blockers::{any_error, Blocker, Code};
-use super::json_input;
-use super::metrics::{is_unbounded_label_key, Descriptor, LabelSet, MetricPoint};
+use super::blockers::any_error;
+use super::collect::collect;
+use super::inputs::InputPattern;
+use super::metrics::LabelSet;
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::prometheus::PrometheusTextRenderer;
 use super::report::{self, ArtifactPaths, ExportReport};
-use super::sources::airflow::{self, Correlation};
-use super::sources::custom::{self, CustomMetric, DroppedDuplicate, MetricsFileError, PointSets};
-use super::sources::run_report::{self, RunFacts};
+use super::sources::airflow::Correlation;
+use super::sources::custom::CustomMetric;
 use super::timestamp::Timestamp;
 
 pub const DEFAULT_OUTPUT_DIR: &str = ".dpone/observability/latest";
@@ -32,6 +29,8 @@ pub const DEFAULT_NAMESPACE: &str = "dpone.local";
 pub struct ExportRequest {
     pub output_dir: PathBuf,
     pub run_report: Option<PathBuf>,
+    /// `--input` patterns: any standard dpone artifact, its kind detected or forced.
+    pub inputs: Vec<InputPattern>,
     /// `--metric` values, in the order given.
     pub metrics: Vec<CustomMetric>,
     pub metrics_file: Option<PathBuf>,
@@ -49,6 +48,7 @@ impl ExportRequest {
         ExportRequest {
             output_dir: output_dir.into(),
             run_report: None,
+            inputs: Vec::new(),
             metrics: Vec::new(),
             metrics_file: None,
             labels: LabelSet::default(),
@@ -66,208 +66,6 @@ impl ExportRequest {
 pub struct ExportOutcome {
     pub report: ExportReport,
     pub artifacts: Vec<WrittenArtifact>,
-}
-
-/// Points and findings, before anything is written.
-#[derive(Debug)]
-pub struct Collected {
-    pub points: Vec<MetricPoint>,
-    pub blockers: Vec<Blocker>,
-    pub run_id: Option<String>,
-    pub observed_at: Timestamp,
-    pub correlation: Option<Correlation>,
-}
-
-/// Reads every input and builds the ordered, checked points.
-pub fn collect(request: &ExportRequest) -> Collected {
-    let mut blockers = Vec::new();
-
-    let facts = match &request.run_report {
-        Some(path) => match read_run_report(path) {
-            Ok(facts) => Some(facts),
-            Err(blocker) => {
-                blockers.push(blocker);
-                None
-            }
-        },
-        None => None,
-    };
-
-    let correlation = match &request.airflow_evidence_bundle {
-        Some(path) => match airflow::load(path) {
-            Ok(c) => Some(c),
-            Err(blocker) => {
-                blockers.push(blocker);
-                None
-            }
-        },
-        None => None,
-    };
-
-    let run_labels: Vec<(&str, String)> =
-        facts.as_ref().map(|f| f.labels.clone()).unwrap_or_default();
-    // Run labels only add keys the user did not set, and their keys never collide after
-    // sanitising; should that ever fail, the user's labels alone are still valid.
-    let labels = Arc::new(
-        request
-            .labels
-            .with_defaults(run_labels)
-            .unwrap_or_else(|_| request.labels.clone()),
-    );
-    let run_id = facts.as_ref().and_then(|f| f.run_id.clone());
-    let attributes = match &run_id {
-        Some(id) if !labels.contains_key("run_id") => {
-            Arc::new(LabelSet::new([("run_id", id.as_str())]).unwrap_or_default())
-        }
-        _ => LabelSet::empty(),
-    };
-    let sets = PointSets { labels, attributes };
-
-    let report_points: Vec<MetricPoint> = facts
-        .as_ref()
-        .map(|f| {
-            f.values
-                .iter()
-                .map(|(spec, value)| MetricPoint {
-                    name: spec.name.into(),
-                    value: *value,
-                    labels: Arc::clone(&sets.labels),
-                    attributes: Arc::clone(&sets.attributes),
-                    descriptor: Descriptor::Catalog(spec),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-
-    // The custom points are the large part: built once, in the vector that is returned.
-    let mut points = Vec::new();
-    if let Some(path) = &request.metrics_file {
-        match custom::read_metrics_file(path, &sets) {
-            Ok(read) => points = read,
-            Err(MetricsFileError::Missing(msg)) => {
-                blockers.push(Blocker::new(Code::MetricsFileMissing, msg))
-            }
-            Err(MetricsFileError::Invalid(msg)) => {
-                blockers.push(Blocker::new(Code::MetricsFileInvalid, msg))
-            }
-        }
-    }
-    points.extend(request.metrics.iter().cloned().map(|m| m.into_point(&sets)));
-    let mut dropped = custom::normalize(&mut points);
-    dropped.extend(custom::remove_report_duplicates(
-        &mut points,
-        &report_points,
-    ));
-    // Report metrics come first, in catalogue order.
-    points.splice(0..0, report_points);
-
-    if !dropped.is_empty() {
-        blockers.push(duplicate_blocker(&dropped));
-    }
-    for label in request.labels.iter() {
-        if is_unbounded_label_key(&label.key) {
-            blockers.push(Blocker::new(
-                Code::LabelsHighCardinality,
-                format!(
-                    "label `{}` (Prometheus `{}`) looks like an unbounded identifier",
-                    label.key, label.prometheus_name
-                ),
-            ));
-        }
-    }
-    if points.is_empty() {
-        blockers.push(Blocker::new(
-            Code::MetricsEmpty,
-            match &request.run_report {
-                Some(path) if facts.is_some() => format!(
-                    "`{}` holds none of the run-report fields and no custom metric was given",
-                    path.display()
-                ),
-                _ => "no run report metrics and no custom metric".to_string(),
-            },
-        ));
-    }
-
-    Collected {
-        points,
-        blockers,
-        run_id,
-        observed_at: facts.and_then(|f| f.finished_at).unwrap_or(request.now),
-        correlation,
-    }
-}
-
-fn read_run_report(path: &Path) -> Result<RunFacts, Blocker> {
-    let shown = path.display();
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => {}
-        Ok(_) => {
-            return Err(Blocker::new(
-                Code::RunReportMissing,
-                format!("run report `{shown}` is not a regular file"),
-            ))
-        }
-        Err(err) => {
-            return Err(Blocker::new(
-                Code::RunReportMissing,
-                format!("run report `{shown}`: {err}"),
-            ))
-        }
-    }
-    let bytes = std::fs::read(path).map_err(|err| {
-        Blocker::new(
-            Code::RunReportUnreadable,
-            format!("cannot read run report `{shown}`: {err}"),
-        )
-    })?;
-    let value: Value = json_input::from_slice(&bytes).map_err(|err| {
-        Blocker::new(
-            Code::RunReportInvalidJson,
-            format!("run report `{shown}` is not valid JSON: {err}"),
-        )
-    })?;
-    match value.as_object() {
-        Some(object) => Ok(run_report::extract(object)),
-        None => Err(Blocker::new(
-            Code::RunReportInvalidShape,
-            format!(
-                "run report `{shown}` is a JSON {}, not an object",
-                json_kind(&value)
-            ),
-        )),
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-const DUPLICATES_LISTED: usize = 10;
-
-fn duplicate_blocker(dropped: &[DroppedDuplicate]) -> Blocker {
-    let mut message = format!("{} duplicate series dropped: ", dropped.len());
-    let listed: Vec<String> = dropped
-        .iter()
-        .take(DUPLICATES_LISTED)
-        .map(|d| {
-            format!(
-                "`{}` from `{}` (value {}) repeats `{}`, which was kept",
-                d.name, d.dropped_raw, d.dropped_value, d.kept_raw
-            )
-        })
-        .collect();
-    message.push_str(&listed.join("; "));
-    if dropped.len() > DUPLICATES_LISTED {
-        message.push_str(&format!("; and {} more", dropped.len() - DUPLICATES_LISTED));
-    }
-    Blocker::new(Code::MetricsDuplicateSeries, message)
 }
 
 /// Resource attributes: the user's (never `service.*`), then the correlation's, which win.
@@ -316,6 +114,7 @@ pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ArtifactError> {
             .map(|c| c.correlation_id.clone()),
         run_id: collected.run_id,
         observed_at: collected.observed_at,
+        inputs: collected.inputs,
         generated_at: request.now,
     };
     let points = &collected.points;

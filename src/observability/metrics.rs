@@ -7,6 +7,19 @@ use std::sync::Arc;
 /// Every exported metric name starts with this prefix.
 pub const METRIC_PREFIX: &str = "dpone_";
 
+/// Declares a catalogued metric: `metric_spec!(NAME, "dpone_x", "unit", "Description.");`
+#[macro_export]
+macro_rules! metric_spec {
+    ($ident:ident, $name:literal, $unit:literal, $description:literal) => {
+        pub static $ident: $crate::observability::metrics::MetricSpec =
+            $crate::observability::metrics::MetricSpec {
+                name: $name,
+                unit: $unit,
+                description: $description,
+            };
+    };
+}
+
 /// A metric whose name, unit and description are fixed by a source's catalogue.
 #[derive(Debug, PartialEq, Eq)]
 pub struct MetricSpec {

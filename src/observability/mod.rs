@@ -3,7 +3,9 @@
 
 pub mod artifacts;
 pub mod blockers;
+pub mod collect;
 pub mod export;
+pub mod inputs;
 pub mod json_input;
 pub mod json_output;
 pub mod markdown;

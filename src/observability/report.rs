@@ -61,6 +61,27 @@ pub struct ExportReport {
     /// The time of every data point: the run's end when the report says, else `generated_at`.
     pub observed_at: Timestamp,
     pub generated_at: Timestamp,
+    /// Every file read, in the order read, with its kind.
+    pub inputs: Vec<InputSummary>,
+}
+
+/// One input file as the reports list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputSummary {
+    /// The detected or forced kind; `unknown`, `unreadable` or `not_a_run_report` otherwise.
+    pub kind: String,
+    pub metric_count: usize,
+    pub path: String,
+}
+
+impl InputSummary {
+    pub fn new(path: &Path, kind: &str, metric_count: usize) -> Self {
+        InputSummary {
+            kind: kind.to_string(),
+            metric_count,
+            path: path.display().to_string(),
+        }
+    }
 }
 
 /// A blocker as the reports write it.
@@ -90,6 +111,7 @@ struct JsonReport<'a> {
     blockers: Vec<&'static str>,
     correlation_id: Option<&'a str>,
     generated_at: String,
+    inputs: &'a [InputSummary],
     json_report_path: String,
     markdown_report_path: String,
     metric_count: usize,
@@ -119,6 +141,7 @@ pub fn write_json_report(
         blockers: report.blockers.iter().map(|b| b.code.as_str()).collect(),
         correlation_id: report.correlation_id.as_deref(),
         generated_at: report.generated_at.to_string(),
+        inputs: &report.inputs,
         json_report_path: report.paths.json_report.clone(),
         markdown_report_path: report.paths.markdown_report.clone(),
         metric_count: report.metric_count,
@@ -232,6 +255,7 @@ pub struct StdoutReport<'a> {
     generated_at: String,
     observed_at: String,
     tool_version: &'static str,
+    inputs: &'a [InputSummary],
 }
 
 impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
@@ -259,6 +283,7 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
             generated_at: r.generated_at.to_string(),
             observed_at: r.observed_at.to_string(),
             tool_version: env!("CARGO_PKG_VERSION"),
+            inputs: &r.inputs,
         }
     }
 }
@@ -339,6 +364,20 @@ pub fn write_markdown_report(
                 out,
                 "\n{} more metrics are in `runtime_metrics.json`.",
                 points.len() - MARKDOWN_METRIC_ROWS
+            )?;
+        }
+    }
+
+    if !report.inputs.is_empty() {
+        writeln!(out, "\n## Inputs\n")?;
+        writeln!(out, "| path | kind | metrics |\n|---|---|---|")?;
+        for input in &report.inputs {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                code(&input.path),
+                code(&input.kind),
+                input.metric_count
             )?;
         }
     }

@@ -115,3 +115,19 @@ pub fn families_are_contiguous(text: &str) {
         }
     }
 }
+
+/// Checks one export folder with both validators and our own strictness rules.
+pub fn check_export(dir: &Path) -> serde_json::Value {
+    let prom = dir.join("prometheus_metrics.prom");
+    promtool_accepts(&prom);
+    families_are_contiguous(&std::fs::read_to_string(&prom).unwrap());
+    let report = read_json(&dir.join("runtime_metrics.json"));
+    read_json(&dir.join("metrics_index.json"));
+    let verified = std::process::Command::new(bin())
+        .arg("verify")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    report
+}

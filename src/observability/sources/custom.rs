@@ -114,25 +114,6 @@ pub fn normalize(points: &mut Vec<MetricPoint>) -> Vec<DroppedDuplicate> {
     dropped_points
 }
 
-/// Removes, in place, custom points whose name a report metric already has.
-pub fn remove_report_duplicates(
-    custom: &mut Vec<MetricPoint>,
-    report: &[MetricPoint],
-) -> Vec<DroppedDuplicate> {
-    let mut found = Vec::new();
-    if report.is_empty() {
-        return found;
-    }
-    custom.retain(|point| match report.iter().find(|r| r.name == point.name) {
-        Some(kept) => {
-            found.push(dropped(point, kept.raw_name()));
-            false
-        }
-        None => true,
-    });
-    found
-}
-
 /// Why a metrics file was refused.
 #[derive(Debug)]
 pub enum MetricsFileError {
@@ -304,15 +285,6 @@ mod tests {
             names,
             [("dpone_a", 3.0), ("dpone_b", 4.0), ("dpone_c", 6.0)]
         );
-    }
-
-    #[test]
-    fn report_duplicates_are_removed() {
-        let report = points(&[("x", 1.0)]);
-        let mut custom = points(&[("w", 1.0), ("x", 2.0), ("y", 3.0)]);
-        let dropped = remove_report_duplicates(&mut custom, &report);
-        assert_eq!(custom.len(), 2);
-        assert_eq!(dropped[0].dropped_value, 2.0);
     }
 
     #[test]

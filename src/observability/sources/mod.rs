@@ -1,5 +1,132 @@
-//! One module per input kind; each turns its input into metric values and blockers.
+//! One module per input kind; each turns its input into metric series and blockers.
+//!
+//! Every metric name belongs to exactly one source's catalogue ([`catalog`]); `docs/metrics.md`
+//! lists them all, and a test keeps the two equal.
 
 pub mod airflow;
+pub mod benchmark;
+pub mod certification;
 pub mod custom;
+pub mod detect;
+pub mod run_registry;
 pub mod run_report;
+pub mod slo;
+
+use serde_json::{Map, Value};
+
+use super::blockers::Blocker;
+use super::json_input::{number, truthy};
+use super::metrics::MetricSpec;
+use detect::Kind;
+use run_report::RunFacts;
+
+/// One value of a catalogued metric with the labels its source gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub spec: &'static MetricSpec,
+    pub value: f64,
+    pub labels: Vec<(&'static str, String)>,
+}
+
+impl Series {
+    pub fn new(spec: &'static MetricSpec, value: f64, labels: &[(&'static str, String)]) -> Self {
+        Series {
+            spec,
+            value,
+            labels: labels.to_vec(),
+        }
+    }
+}
+
+/// What one input file gave.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub series: Vec<Series>,
+    pub blockers: Vec<Blocker>,
+    /// A run report (bare or wrapped) also gives run facts, exported with the run's labels.
+    pub run: Option<RunFacts>,
+}
+
+/// Extracts a detected (or forced) kind from a JSON object. `shown` names the file in messages.
+/// The Airflow bundle is loaded by its own contract-checking loader, not here.
+pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str) -> Extracted {
+    match kind {
+        Kind::RunReport => Extracted {
+            run: Some(run_report::extract(object)),
+            ..Extracted::default()
+        },
+        Kind::OrchestratedRun => run_report::extract_orchestrated(object, shown),
+        Kind::RunRegistry => run_registry::extract_entry(object, shown),
+        Kind::RunRegistryIndex => run_registry::extract_index(object),
+        Kind::CertificationSuite => certification::extract_suite(object, shown),
+        Kind::CertificationSuiteIndex => certification::extract_suite_index(object, shown),
+        Kind::CertificationReport => certification::extract_report(object, shown),
+        Kind::BenchmarkBaseline => benchmark::extract_baseline(object, shown),
+        Kind::BenchmarkSloGate => benchmark::extract_gate(object, shown),
+        Kind::SloReport => slo::extract_report(object, shown),
+        Kind::AirflowEvidenceBundle => Extracted::default(),
+    }
+}
+
+/// Every metric any source can emit, catalogue by catalogue.
+pub fn catalog() -> Vec<(&'static str, &'static [&'static MetricSpec])> {
+    vec![
+        ("run report", &run_report::CATALOG),
+        ("orchestrated run", &run_report::ORCHESTRATED_CATALOG),
+        ("run registry entry", &run_registry::ENTRY_CATALOG),
+        ("run registry index", &run_registry::INDEX_CATALOG),
+        ("certification suite", &certification::SUITE_CATALOG),
+        ("certification report", &certification::REPORT_CATALOG),
+        ("benchmark baseline", &benchmark::BASELINE_CATALOG),
+        ("benchmark-SLO gate", &benchmark::GATE_CATALOG),
+        ("SLO report", &slo::CATALOG),
+    ]
+}
+
+/// `1.0` for a truthy value, `0.0` otherwise (Python truthiness, as dpone writes `passed`).
+pub(crate) fn flag(value: Option<&Value>) -> f64 {
+    if value.is_some_and(truthy) {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// The array under `key`, or an empty slice.
+pub(crate) fn array<'a>(object: &'a Map<String, Value>, key: &str) -> &'a [Value] {
+    object
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// A number under `key`.
+pub(crate) fn num(object: &Map<String, Value>, key: &str) -> Option<f64> {
+    object.get(key).and_then(number)
+}
+
+/// A short list of strings for a message: the first few, then how many more.
+pub(crate) fn listed(values: &[Value]) -> String {
+    const SHOWN: usize = 8;
+    let mut texts: Vec<String> = values
+        .iter()
+        .take(SHOWN)
+        .map(|v| match v {
+            Value::String(s) => format!("`{s}`"),
+            other => format!("`{other}`"),
+        })
+        .collect();
+    if values.len() > SHOWN {
+        texts.push(format!("and {} more", values.len() - SHOWN));
+    }
+    texts.join(", ")
+}
+
+/// A label value from a string field, when present and non-empty.
+pub(crate) fn text(object: &Map<String, Value>, key: &str) -> Option<String> {
+    object
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}

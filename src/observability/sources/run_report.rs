@@ -6,87 +6,80 @@
 
 use serde_json::{Map, Value};
 
+use super::super::blockers::{Blocker, Code};
 use super::super::json_input::{label_text, number, truthy};
 use super::super::metrics::MetricSpec;
 use super::super::timestamp::Timestamp;
+use super::{array, flag, listed, text, Extracted, Series};
+use crate::metric_spec;
 
-macro_rules! run_metric {
-    ($ident:ident, $name:literal, $unit:literal, $description:literal) => {
-        pub static $ident: MetricSpec = MetricSpec {
-            name: $name,
-            unit: $unit,
-            description: $description,
-        };
-    };
-}
-
-run_metric!(
+metric_spec!(
     EXTRACTED_ROWS,
     "dpone_extracted_rows",
     "rows",
     "Rows extracted by the dpone run."
 );
-run_metric!(
+metric_spec!(
     INSERTED_ROWS,
     "dpone_inserted_rows",
     "rows",
     "Rows inserted by the dpone run."
 );
-run_metric!(
+metric_spec!(
     UPDATED_ROWS,
     "dpone_updated_rows",
     "rows",
     "Rows updated by the dpone run."
 );
-run_metric!(
+metric_spec!(
     FINAL_ROWS,
     "dpone_final_rows",
     "rows",
     "Final target rows reported by the dpone run."
 );
-run_metric!(
+metric_spec!(
     DURATION_SECONDS,
     "dpone_duration_seconds",
     "seconds",
     "dpone run duration in seconds."
 );
-run_metric!(
+metric_spec!(
     THROUGHPUT,
     "dpone_throughput_rows_per_second",
     "rows/s",
     "Rows processed per second reported by the dpone run."
 );
-run_metric!(
+metric_spec!(
     ATTEMPTS,
     "dpone_attempts",
     "1",
     "Attempts used by the dpone run."
 );
-run_metric!(
+metric_spec!(
     MAX_ATTEMPTS,
     "dpone_max_attempts",
     "1",
     "Maximum attempts configured for the dpone run."
 );
-run_metric!(
+metric_spec!(
     RETRY_BACKOFF_SECONDS,
     "dpone_retry_backoff_seconds",
     "seconds",
     "Retry backoff configured or observed for the dpone run."
 );
-run_metric!(
+metric_spec!(
     ERROR_COUNT,
     "dpone_error_count",
     "1",
     "Errors reported by the dpone run."
 );
-run_metric!(
+metric_spec!(
     WARNING_COUNT,
     "dpone_warning_count",
     "1",
     "Warnings reported by the dpone run."
 );
-run_metric!(
+metric_spec!(
     RUN_PASSED,
     "dpone_run_passed",
     "1",
@@ -108,6 +101,87 @@ pub static CATALOG: [&MetricSpec; 12] = [
     &WARNING_COUNT,
     &RUN_PASSED,
 ];
+
+metric_spec!(
+    ORCHESTRATED_PASSED,
+    "dpone_orchestrated_run_passed",
+    "1",
+    "dpone orchestrated run success marker, 1 for passed and 0 for failed."
+);
+metric_spec!(
+    ORCHESTRATED_LOCK_ACQUIRED,
+    "dpone_orchestrated_run_lock_acquired",
+    "1",
+    "1 when the orchestrated run acquired its lock."
+);
+metric_spec!(
+    ORCHESTRATED_STALE_LOCK_REPLACED,
+    "dpone_orchestrated_run_stale_lock_replaced",
+    "1",
+    "1 when the orchestrated run replaced a stale lock."
+);
+metric_spec!(
+    ORCHESTRATED_BLOCKER_COUNT,
+    "dpone_orchestrated_run_blocker_count",
+    "1",
+    "Blockers reported by the orchestrated run."
+);
+
+/// The orchestrated-run wrapper's own metrics (its `run_result` gives the run-report ones).
+pub static ORCHESTRATED_CATALOG: [&MetricSpec; 4] = [
+    &ORCHESTRATED_PASSED,
+    &ORCHESTRATED_LOCK_ACQUIRED,
+    &ORCHESTRATED_STALE_LOCK_REPLACED,
+    &ORCHESTRATED_BLOCKER_COUNT,
+];
+
+/// `orchestrated_run.json` from `dpone orchestrate run`: the wrapped run report's metrics with
+/// the run's labels, plus the lock facts labelled by `process`. Blockers of the wrapper other
+/// than the run's own failure (which `dpone_run_passed` already says) are a blocker here.
+pub fn extract_orchestrated(report: &Map<String, Value>, shown: &str) -> Extracted {
+    let mut out = Extracted {
+        run: report
+            .get("run_result")
+            .and_then(Value::as_object)
+            .map(extract),
+        ..Extracted::default()
+    };
+    let labels: Vec<(&'static str, String)> = text(report, "process")
+        .map(|p| vec![("process", p)])
+        .unwrap_or_default();
+    let blockers = array(report, "blockers");
+    out.series.push(Series::new(
+        &ORCHESTRATED_PASSED,
+        flag(report.get("passed")),
+        &labels,
+    ));
+    for (spec, key) in [
+        (&ORCHESTRATED_LOCK_ACQUIRED, "lock_acquired"),
+        (&ORCHESTRATED_STALE_LOCK_REPLACED, "stale_lock_replaced"),
+    ] {
+        if report.contains_key(key) {
+            out.series
+                .push(Series::new(spec, flag(report.get(key)), &labels));
+        }
+    }
+    out.series.push(Series::new(
+        &ORCHESTRATED_BLOCKER_COUNT,
+        blockers.len() as f64,
+        &labels,
+    ));
+    let own: Vec<Value> = blockers
+        .iter()
+        .filter(|b| b.as_str() != Some("run.not_passed"))
+        .cloned()
+        .collect();
+    if !own.is_empty() {
+        out.blockers.push(Blocker::new(
+            Code::OrchestratedRunNotPassed,
+            format!("orchestrated run `{shown}` reports {}", listed(&own)),
+        ));
+    }
+    out
+}
 
 /// The label keys a run report contributes; all low-cardinality.
 pub const LABEL_KEYS: [&str; 3] = ["process", "selector", "status"];

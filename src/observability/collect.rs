@@ -1,0 +1,554 @@
+//! Reads every input and builds the ordered, checked points: the run report, `--input` files of
+//! every kind, the Airflow bundle, and the custom metrics.
+//!
+//! Order and uniqueness rules, which every renderer relies on:
+//! - each metric name forms one contiguous family, families in order of first appearance
+//!   (the `--run-report` metrics first, then `--input` files in path order, then custom ones);
+//! - one series (name and label set) appears once: a repeat is dropped and reported as
+//!   `metrics.duplicate_series`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::blockers::{Blocker, Code};
+use super::export::ExportRequest;
+use super::inputs::{self, ReadError};
+use super::metrics::{
+    is_unbounded_label_key, sanitize_label_name, Descriptor, LabelSet, MetricPoint,
+};
+use super::report::InputSummary;
+use super::sources::airflow::{self, Correlation};
+use super::sources::custom::{self, DroppedDuplicate, MetricsFileError, PointSets};
+use super::sources::detect::{detect, Detection, Kind};
+use super::sources::run_report::{self, RunFacts};
+use super::sources::{self, Series};
+use super::timestamp::Timestamp;
+
+/// Points and findings, before anything is written.
+#[derive(Debug)]
+pub struct Collected {
+    pub points: Vec<MetricPoint>,
+    pub blockers: Vec<Blocker>,
+    pub run_id: Option<String>,
+    pub observed_at: Timestamp,
+    pub correlation: Option<Correlation>,
+    pub inputs: Vec<InputSummary>,
+}
+
+/// A source point and the input it came from (for duplicate messages).
+struct Sourced {
+    point: MetricPoint,
+    input: String,
+}
+
+pub fn collect(request: &ExportRequest) -> Collected {
+    let mut blockers = Vec::new();
+    let mut summaries = Vec::new();
+
+    // The primary run: `--run-report`. Its labels go to custom metrics, its id to the report.
+    let primary = request.run_report.as_ref().and_then(|path| {
+        let (facts, summary) = read_primary_run(path, &mut blockers);
+        summaries.push(summary);
+        facts
+    });
+
+    let mut sourced: Vec<Sourced> = Vec::new();
+    if let Some(facts) = &primary {
+        let (points, _) = run_points(facts, &request.labels);
+        let input = request
+            .run_report
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        sourced.extend(points.into_iter().map(|point| Sourced {
+            point,
+            input: input.clone(),
+        }));
+    }
+    let mut input_runs: Vec<RunFacts> = Vec::new();
+
+    // `--input` files, in path order.
+    let (files, expand_blockers) = inputs::expand(&request.inputs);
+    blockers.extend(expand_blockers);
+    let mut bundles: Vec<&Path> = request
+        .airflow_evidence_bundle
+        .iter()
+        .map(|p| p.as_path())
+        .collect();
+    if let Some(path) = &request.airflow_evidence_bundle {
+        summaries.push(InputSummary::new(path, "airflow_evidence_bundle", 0));
+    }
+    for file in &files {
+        let shown = file.path.display().to_string();
+        let object = match inputs::read_object(&file.path) {
+            Ok(object) => object,
+            Err(err) => {
+                let kind = match err {
+                    ReadError::InvalidJson(_) | ReadError::NotAnObject(_) => "invalid_json",
+                    ReadError::NotAFile(_) | ReadError::Io(_) => "unreadable",
+                };
+                blockers.push(input_read_blocker(&shown, err));
+                summaries.push(InputSummary::new(&file.path, kind, 0));
+                continue;
+            }
+        };
+        let detection = file.kind.map_or_else(|| detect(&object), Detection::Known);
+        match detection {
+            Detection::Known(Kind::AirflowEvidenceBundle) => {
+                bundles.push(&file.path);
+                summaries.push(InputSummary::new(
+                    &file.path,
+                    Kind::AirflowEvidenceBundle.as_str(),
+                    0,
+                ));
+            }
+            Detection::Known(kind) if file.kind.is_some() && !kind.looks_like(&object) => {
+                blockers.push(Blocker::new(
+                    Code::InputNoMetrics,
+                    format!("`{shown}` was read as `{kind}` but has none of that kind's fields"),
+                ));
+                summaries.push(InputSummary::new(&file.path, kind.as_str(), 0));
+            }
+            Detection::Known(kind) => {
+                let before = sourced.len();
+                if let Some(facts) =
+                    read_source(kind, &object, &shown, request, &mut sourced, &mut blockers)
+                {
+                    input_runs.push(facts);
+                }
+                summaries.push(InputSummary::new(
+                    &file.path,
+                    kind.as_str(),
+                    sourced.len() - before,
+                ));
+            }
+            Detection::NotARunReport => {
+                blockers.push(not_a_run_report(&shown));
+                summaries.push(InputSummary::new(&file.path, "not_a_run_report", 0));
+            }
+            Detection::Unknown => {
+                blockers.push(Blocker::new(
+                    Code::InputUnknownKind,
+                    format!("`{shown}` is none of the dpone artifacts this tool reads"),
+                ));
+                summaries.push(InputSummary::new(&file.path, "unknown", 0));
+            }
+        }
+    }
+
+    // Without `--run-report`, a single run report among the inputs is the primary run.
+    let primary = match (primary, input_runs.len()) {
+        (Some(facts), _) => Some(facts),
+        (None, 1) => input_runs.pop(),
+        (None, _) => None,
+    };
+    let primary_sets = match &primary {
+        Some(facts) => run_points(facts, &request.labels).1,
+        None => PointSets {
+            labels: Arc::new(request.labels.clone()),
+            attributes: LabelSet::empty(),
+        },
+    };
+    let run_id = primary.as_ref().and_then(|f| f.run_id.clone());
+    // The same bundle named twice (flag and pattern) is one bundle.
+    let canonical = |p: &&Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    bundles.sort_by_key(canonical);
+    bundles.dedup_by_key(|p| canonical(p));
+    let correlation = load_correlation(&bundles, run_id.as_deref(), &mut blockers);
+
+    // Families and duplicates among the report sources.
+    let (mut points, mut dropped) = group_families(sourced);
+
+    // Custom metrics: the large part, built once and de-duplicated in place.
+    let mut custom_points = Vec::new();
+    if let Some(path) = &request.metrics_file {
+        match custom::read_metrics_file(path, &primary_sets) {
+            Ok(read) => custom_points = read,
+            Err(MetricsFileError::Missing(msg)) => {
+                blockers.push(Blocker::new(Code::MetricsFileMissing, msg))
+            }
+            Err(MetricsFileError::Invalid(msg)) => {
+                blockers.push(Blocker::new(Code::MetricsFileInvalid, msg))
+            }
+        }
+        summaries.push(InputSummary::new(path, "metrics_file", custom_points.len()));
+    }
+    custom_points.extend(
+        request
+            .metrics
+            .iter()
+            .cloned()
+            .map(|m| m.into_point(&primary_sets)),
+    );
+    dropped.extend(
+        custom::normalize(&mut custom_points)
+            .into_iter()
+            .map(|d| describe_custom(&d)),
+    );
+    merge_custom(&mut points, custom_points, &mut dropped);
+
+    if !dropped.is_empty() {
+        blockers.push(duplicate_blocker(&dropped));
+    }
+    for label in request.labels.iter() {
+        if is_unbounded_label_key(&label.key) {
+            blockers.push(Blocker::new(
+                Code::LabelsHighCardinality,
+                format!(
+                    "label `{}` (Prometheus `{}`) looks like an unbounded identifier",
+                    label.key, label.prometheus_name
+                ),
+            ));
+        }
+    }
+    let explained = blockers
+        .iter()
+        .any(|b| b.code == Code::RunReportNotARunReport);
+    if points.is_empty() && !explained {
+        blockers.push(Blocker::new(
+            Code::MetricsEmpty,
+            match (&request.run_report, &primary) {
+                (Some(path), Some(_)) => format!(
+                    "`{}` holds none of the run-report fields and no other input gave a metric",
+                    path.display()
+                ),
+                _ => "no input gave a metric".to_string(),
+            },
+        ));
+    }
+
+    Collected {
+        points,
+        blockers,
+        run_id,
+        observed_at: primary.and_then(|f| f.finished_at).unwrap_or(request.now),
+        correlation,
+        inputs: summaries,
+    }
+}
+
+fn not_a_run_report(shown: &str) -> Blocker {
+    Blocker::new(
+        Code::RunReportNotARunReport,
+        format!("`{shown}` is the output of `dpone run-report` (it has `pipeline` and `timeline`), not a `dpone run` report"),
+    )
+}
+
+/// The `--run-report` file, with the peer's blocker codes.
+fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFacts>, InputSummary) {
+    let shown = path.display();
+    let fail = |blockers: &mut Vec<Blocker>, code, message: String| {
+        blockers.push(Blocker::new(code, message));
+        (None, InputSummary::new(path, "run_report", 0))
+    };
+    let object = match inputs::read_object(path) {
+        Ok(object) => object,
+        Err(ReadError::NotAFile(why)) => {
+            return fail(
+                blockers,
+                Code::RunReportMissing,
+                format!("run report `{shown}`: {why}"),
+            )
+        }
+        Err(ReadError::Io(why)) => {
+            return fail(
+                blockers,
+                Code::RunReportUnreadable,
+                format!("cannot read run report `{shown}`: {why}"),
+            )
+        }
+        Err(ReadError::InvalidJson(why)) => {
+            return fail(
+                blockers,
+                Code::RunReportInvalidJson,
+                format!("run report `{shown}` is not valid JSON: {why}"),
+            )
+        }
+        Err(ReadError::NotAnObject(kind)) => {
+            return fail(
+                blockers,
+                Code::RunReportInvalidShape,
+                format!("run report `{shown}` is a JSON {kind}, not an object"),
+            )
+        }
+    };
+    if detect(&object) == Detection::NotARunReport {
+        blockers.push(not_a_run_report(&shown.to_string()));
+        return (None, InputSummary::new(path, "not_a_run_report", 0));
+    }
+    // An orchestrated-run wrapper given as the run report is unwrapped.
+    let facts = match object.get("run_result").and_then(Value::as_object) {
+        Some(inner) if object.contains_key("lock_key") => run_report::extract(inner),
+        _ => run_report::extract(&object),
+    };
+    let count = facts.values.len();
+    (Some(facts), InputSummary::new(path, "run_report", count))
+}
+
+fn input_read_blocker(shown: &str, err: ReadError) -> Blocker {
+    match err {
+        ReadError::NotAFile(why) | ReadError::Io(why) => {
+            Blocker::new(Code::InputUnreadable, format!("`{shown}`: {why}"))
+        }
+        ReadError::InvalidJson(why) => Blocker::new(
+            Code::InputInvalidJson,
+            format!("`{shown}` is not valid JSON: {why}"),
+        ),
+        ReadError::NotAnObject(kind) => Blocker::new(
+            Code::InputInvalidJson,
+            format!("`{shown}` is a JSON {kind}, not an object"),
+        ),
+    }
+}
+
+/// A run's points with the run's labels (user labels win, as with the peer) and its id as an
+/// OpenTelemetry-only attribute.
+fn run_points(facts: &RunFacts, user: &LabelSet) -> (Vec<MetricPoint>, PointSets) {
+    // Run labels only add keys the user did not set, and never collide after sanitising;
+    // should that ever fail, the user's labels alone are still valid.
+    let labels = Arc::new(
+        user.with_defaults(facts.labels.clone())
+            .unwrap_or_else(|_| user.clone()),
+    );
+    let attributes = match &facts.run_id {
+        Some(id) if !labels.contains_key("run_id") => {
+            Arc::new(LabelSet::new([("run_id", id.as_str())]).unwrap_or_default())
+        }
+        _ => LabelSet::empty(),
+    };
+    let points = facts
+        .values
+        .iter()
+        .map(|(spec, value)| MetricPoint {
+            name: spec.name.into(),
+            value: *value,
+            labels: Arc::clone(&labels),
+            attributes: Arc::clone(&attributes),
+            descriptor: Descriptor::Catalog(spec),
+        })
+        .collect();
+    (points, PointSets { labels, attributes })
+}
+
+/// A source series' labels: the source's own (they identify the series, so they win) and the
+/// user's, minus any whose Prometheus name a source label already takes.
+fn series_labels(series: &Series, user: &LabelSet) -> LabelSet {
+    let taken: Vec<String> = series
+        .labels
+        .iter()
+        .map(|(k, _)| sanitize_label_name(k))
+        .collect();
+    let pairs = user
+        .iter()
+        .filter(|l| !taken.contains(&l.prometheus_name))
+        .map(|l| (l.key.clone(), l.value.clone()))
+        .chain(
+            series
+                .labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone())),
+        );
+    // Source keys are fixed valid names and colliding user keys were removed above.
+    LabelSet::new(pairs).unwrap_or_default()
+}
+
+fn read_source(
+    kind: Kind,
+    object: &Map<String, Value>,
+    shown: &str,
+    request: &ExportRequest,
+    sourced: &mut Vec<Sourced>,
+    blockers: &mut Vec<Blocker>,
+) -> Option<RunFacts> {
+    let extracted = sources::extract(kind, object, shown);
+    blockers.extend(extracted.blockers);
+    if let Some(facts) = &extracted.run {
+        let (points, _) = run_points(facts, &request.labels);
+        sourced.extend(points.into_iter().map(|point| Sourced {
+            point,
+            input: shown.to_string(),
+        }));
+    }
+    let none = LabelSet::empty();
+    for series in &extracted.series {
+        sourced.push(Sourced {
+            point: MetricPoint {
+                name: series.spec.name.into(),
+                value: series.value,
+                labels: Arc::new(series_labels(series, &request.labels)),
+                attributes: Arc::clone(&none),
+                descriptor: Descriptor::Catalog(series.spec),
+            },
+            input: shown.to_string(),
+        });
+    }
+    extracted.run
+}
+
+/// One bundle at most; its run must be the run report's.
+fn load_correlation(
+    bundles: &[&Path],
+    run_id: Option<&str>,
+    blockers: &mut Vec<Blocker>,
+) -> Option<Correlation> {
+    match bundles {
+        [] => None,
+        [path] => match airflow::load(path) {
+            Ok(correlation) => match run_id {
+                Some(id) if id != correlation.run_id => {
+                    blockers.push(Blocker::new(
+                        Code::AirflowCorrelationRunMismatch,
+                        format!(
+                            "Airflow evidence bundle `{}` is for dpone run `{}`, the run report is `{id}`",
+                            path.display(),
+                            correlation.run_id
+                        ),
+                    ));
+                    None
+                }
+                _ => Some(correlation),
+            },
+            Err(blocker) => {
+                blockers.push(blocker);
+                None
+            }
+        },
+        many => {
+            let names: Vec<String> = many.iter().map(|p| format!("`{}`", p.display())).collect();
+            blockers.push(Blocker::new(
+                Code::AirflowCorrelationAmbiguous,
+                format!(
+                    "{} Airflow evidence bundles: {}",
+                    many.len(),
+                    names.join(", ")
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Orders source points into contiguous families (first appearance first) and drops repeated
+/// series, describing each.
+fn group_families(sourced: Vec<Sourced>) -> (Vec<MetricPoint>, Vec<String>) {
+    let mut first: HashMap<Box<str>, usize> = HashMap::new();
+    let mut keyed: Vec<(usize, Sourced)> = sourced
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (*first.entry(s.point.name.clone()).or_insert(i), s))
+        .collect();
+    keyed.sort_by_key(|(family, _)| *family);
+    let mut points: Vec<MetricPoint> = Vec::with_capacity(keyed.len());
+    let mut inputs: Vec<String> = Vec::with_capacity(keyed.len());
+    let mut family_start = 0;
+    let mut dropped = Vec::new();
+    for (_, s) in keyed {
+        if points.last().is_none_or(|last| last.name != s.point.name) {
+            family_start = points.len();
+        }
+        let repeat = (family_start..points.len()).find(|&i| *points[i].labels == *s.point.labels);
+        match repeat {
+            Some(kept) => dropped.push(format!(
+                "`{}{}` from `{}` (value {}) repeats the series from `{}`, which was kept",
+                s.point.name,
+                label_text(&s.point.labels),
+                s.input,
+                s.point.value,
+                inputs[kept]
+            )),
+            None => {
+                points.push(s.point);
+                inputs.push(s.input);
+            }
+        }
+    }
+    (points, dropped)
+}
+
+fn label_text(labels: &LabelSet) -> String {
+    if labels.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|l| format!("{}=\"{}\"", l.key, l.value))
+        .collect();
+    format!("{{{}}}", pairs.join(","))
+}
+
+fn describe_custom(d: &DroppedDuplicate) -> String {
+    format!(
+        "`{}` from `{}` (value {}) repeats `{}`, which was kept",
+        d.name, d.dropped_raw, d.dropped_value, d.kept_raw
+    )
+}
+
+/// Appends the custom points after the source families. A custom point named like a source
+/// family joins that family (families stay contiguous); one with the same labels as a source
+/// series is a duplicate and dropped.
+fn merge_custom(
+    points: &mut Vec<MetricPoint>,
+    mut custom_points: Vec<MetricPoint>,
+    dropped: &mut Vec<String>,
+) {
+    if !points.is_empty() {
+        let families: HashMap<&str, usize> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (&*p.name, i))
+            .collect();
+        let mut joining: Vec<MetricPoint> = Vec::new();
+        custom_points.retain(|c| {
+            if !families.contains_key(&*c.name) {
+                return true;
+            }
+            match points
+                .iter()
+                .find(|p| p.name == c.name && *p.labels == *c.labels)
+            {
+                Some(kept) => dropped.push(format!(
+                    "`{}` from `{}` (value {}) repeats `{}`, which was kept",
+                    c.name,
+                    c.raw_name(),
+                    c.value,
+                    kept.raw_name()
+                )),
+                None => joining.push(c.clone()),
+            }
+            false
+        });
+        for c in joining {
+            // After the last point of its family.
+            let end = points
+                .iter()
+                .rposition(|p| p.name == c.name)
+                .map_or(points.len(), |i| i + 1);
+            points.insert(end, c);
+        }
+    }
+    // The custom vector is the large one: the few source points go in front of it, so it is
+    // never copied.
+    custom_points.splice(0..0, std::mem::take(points));
+    *points = custom_points;
+}
+
+const DUPLICATES_LISTED: usize = 10;
+
+fn duplicate_blocker(dropped: &[String]) -> Blocker {
+    let mut message = format!("{} duplicate series dropped: ", dropped.len());
+    message.push_str(
+        &dropped
+            .iter()
+            .take(DUPLICATES_LISTED)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    if dropped.len() > DUPLICATES_LISTED {
+        message.push_str(&format!("; and {} more", dropped.len() - DUPLICATES_LISTED));
+    }
+    Blocker::new(Code::MetricsDuplicateSeries, message)
+}
