@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::super::blockers::{Blocker, Code};
 use super::super::json_input::number;
 use super::super::metrics::MetricSpec;
-use super::{array, flag, listed, num, text, Extracted, Series};
+use super::{array, failure_reason, flag, num, text, Extracted, Series};
 use crate::metric_spec;
 
 metric_spec!(
@@ -130,11 +130,7 @@ pub fn extract_baseline(report: &Map<String, Value>, shown: &str) -> Extracted {
     out.series
         .push(Series::new(&FAILING, failing.len() as f64, &[]));
     if !all_passed {
-        let why = if failing.is_empty() {
-            "`passed` is false".to_string()
-        } else {
-            listed(&failing)
-        };
+        let why = failure_reason(&failing);
         out.blockers.push(Blocker::new(
             Code::BenchmarkBaselineRegression,
             format!("benchmark baseline `{shown}`: {why}"),
@@ -160,11 +156,7 @@ pub fn extract_gate(gate: &Map<String, Value>, shown: &str) -> Extracted {
     }
     if flag(gate.get("passed")) == 0.0 {
         let blockers = array(gate, "blockers");
-        let why = if blockers.is_empty() {
-            "`passed` is false".to_string()
-        } else {
-            listed(blockers)
-        };
+        let why = failure_reason(blockers);
         out.blockers.push(Blocker::new(
             Code::BenchmarkSloGateNotPassed,
             format!("benchmark-SLO gate `{shown}`: {why}"),

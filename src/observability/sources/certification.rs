@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::super::blockers::{Blocker, Code};
 use super::super::metrics::MetricSpec;
-use super::{array, flag, listed, num, text, Extracted, Series};
+use super::{array, failure_reason, flag, num, text, Extracted, Series};
 use crate::metric_spec;
 
 metric_spec!(
@@ -196,11 +196,7 @@ pub fn extract_suite(suite: &Map<String, Value>, shown: &str) -> Extracted {
     let status = text(suite, "evidence_status").unwrap_or_else(|| "UNVERIFIED".to_string());
     status_series(&SUITE_EVIDENCE_STATUS, &status, &labels, &mut out.series);
     if flag(suite.get("passed")) == 0.0 || !blockers.is_empty() {
-        let why = if blockers.is_empty() {
-            "`passed` is false".to_string()
-        } else {
-            listed(blockers)
-        };
+        let why = failure_reason(blockers);
         let id = text(suite, "suite_id").unwrap_or_default();
         out.blockers.push(Blocker::new(
             Code::CertificationSuiteNotPassed,
@@ -290,11 +286,7 @@ pub fn extract_report(report: &Map<String, Value>, shown: &str) -> Extracted {
     let status = text(report, "evidence_status").unwrap_or_else(|| "UNVERIFIED".to_string());
     status_series(&REPORT_EVIDENCE_STATUS, &status, &labels, &mut out.series);
     if flag(report.get("passed")) == 0.0 || !blockers.is_empty() {
-        let why = if blockers.is_empty() {
-            "`passed` is false".to_string()
-        } else {
-            listed(blockers)
-        };
+        let why = failure_reason(blockers);
         out.blockers.push(Blocker::new(
             Code::CertificationReportNotPassed,
             format!("certification report `{shown}` (profile `{profile}`): {why}"),

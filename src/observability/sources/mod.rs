@@ -122,6 +122,15 @@ pub(crate) fn listed(values: &[Value]) -> String {
     texts.join(", ")
 }
 
+/// Why a source failed: its own blockers when it lists any, else its `passed` flag.
+pub(crate) fn failure_reason(blockers: &[Value]) -> String {
+    if blockers.is_empty() {
+        "`passed` is false".to_string()
+    } else {
+        listed(blockers)
+    }
+}
+
 /// A label value from a string field, when present and non-empty.
 pub(crate) fn text(object: &Map<String, Value>, key: &str) -> Option<String> {
     object

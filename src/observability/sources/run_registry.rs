@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::super::blockers::{Blocker, Code};
 use super::super::metrics::MetricSpec;
-use super::{array, flag, listed, num, text, Extracted, Series};
+use super::{array, failure_reason, flag, num, text, Extracted, Series};
 use crate::metric_spec;
 
 metric_spec!(
@@ -117,11 +117,7 @@ pub fn extract_entry(entry: &Map<String, Value>, shown: &str) -> Extracted {
         ));
     }
     if flag(entry.get("passed")) == 0.0 {
-        let why = if blockers.is_empty() {
-            "`passed` is false".to_string()
-        } else {
-            listed(blockers)
-        };
+        let why = failure_reason(blockers);
         out.blockers.push(Blocker::new(
             Code::RunRegistryNotPassed,
             format!("run registry entry `{shown}`: {why}"),

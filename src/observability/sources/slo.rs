@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use super::super::blockers::{Blocker, Code};
 use super::super::metrics::MetricSpec;
-use super::{array, flag, listed, num, text, Extracted, Series};
+use super::{array, failure_reason, flag, num, text, Extracted, Series};
 use crate::metric_spec;
 
 metric_spec!(
@@ -68,11 +68,7 @@ pub fn extract_report(report: &Map<String, Value>, shown: &str) -> Extracted {
     out.series
         .push(Series::new(&PASSED, flag(report.get("passed")), &[]));
     if !failing.is_empty() || flag(report.get("passed")) == 0.0 {
-        let why = if failing.is_empty() {
-            "`passed` is false".to_string()
-        } else {
-            listed(&failing)
-        };
+        let why = failure_reason(&failing);
         out.blockers.push(Blocker::new(
             Code::SloReportNotPassed,
             format!("SLO report `{shown}`: {why}"),
