@@ -644,7 +644,7 @@ fn airflow_bundle_contract() {
                 "--airflow-evidence-bundle",
                 &complete,
             ],
-            vec!["airflow_correlation.run_mismatch"],
+            vec!["run_report.run_failed", "airflow_correlation.run_mismatch"],
         ),
         (
             vec![
@@ -672,7 +672,7 @@ fn airflow_bundle_contract() {
         // Without --run-report, the one run report among the inputs is the run checked.
         (
             vec!["--input", &failed_report, "--input", &complete],
-            vec!["airflow_correlation.run_mismatch"],
+            vec!["run_report.run_failed", "airflow_correlation.run_mismatch"],
         ),
     ];
     for (i, (args, expected)) in cases.iter().enumerate() {

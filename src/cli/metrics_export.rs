@@ -11,7 +11,7 @@ use crate::observability::sources::custom::CustomMetric;
 use crate::observability::timestamp::Timestamp;
 
 /// `SOURCE_DATE_EPOCH` (reproducible builds) fixes every generated time when set.
-fn export_time() -> Result<Timestamp, String> {
+pub(crate) fn export_time() -> Result<Timestamp, String> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(text) => text
             .trim()
@@ -67,7 +67,7 @@ pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut i
             blocker.severity(),
             blocker.code,
             blocker.message,
-            blocker.code.runbook_url()
+            report.runbook_url(blocker.code)
         );
     }
     let printed = match args.format {

@@ -45,6 +45,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print a blocker code's severity, summary and runbook.
     Explain(ExplainArgs),
+    /// The GitHub container action: reads `INPUT_*` and `GITHUB_*` variables, exports, writes the
+    /// step summary, outputs and annotations, and exits as the fail policy says.
+    Action,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -216,6 +219,20 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::MetricsExport(args) => metrics_export::run(args, &mut stdout, &mut stderr),
         Command::Verify(args) => verify::run(&args, &mut stdout, &mut stderr),
         Command::Explain(args) => explain::run(&args, &mut stdout, &mut stderr),
+        Command::Action => match (metrics_export::export_time(), std::env::current_dir()) {
+            (Ok(now), Ok(cwd)) => crate::github::action::run(
+                &crate::github::runner::Env::from_process(),
+                &cwd,
+                now,
+                &mut stdout,
+                &mut stderr,
+            ),
+            (Err(message), _) => usage_error(&mut stderr, &message),
+            (_, Err(err)) => usage_error(
+                &mut stderr,
+                &format!("cannot read the working directory: {err}"),
+            ),
+        },
     };
     let _ = stderr.flush();
     if stdout.flush().is_err() && status == 0 {

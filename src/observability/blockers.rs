@@ -115,6 +115,13 @@ blocker_codes! {
         cause: "`dpone run-report` writes manual or synthetic run artifacts (`run_id`, `pipeline`, `timeline`, ...) and does not read or produce `dpone run` output, so it holds none of the run metrics. dpone's own exporter silently reported `metrics.empty` for it.",
         fix: "Pass the JSON that `dpone run <manifest> --format json` prints (redirect its stdout to a file), or `orchestrated_run.json` from `dpone orchestrate run`.",
     },
+    RunReportRunFailed {
+        code: "run_report.run_failed",
+        severity: Warning,
+        summary: "The dpone run the report describes did not pass.",
+        cause: "The run report says `passed: false` (its status and errors are in the message and in `dpone_run_passed`, `dpone_error_count`). The export itself is fine, so this is a warning by default, as dpone's exporter exits 0 for a failed run; a policy file can make it an error so the step fails with the run.",
+        fix: "Read the run's errors (`result.errors`, `result.error_code`) and fix the pipeline; to fail the CI step on a failed run, set `blockers: {run_report.run_failed: error}` in the policy file.",
+    },
     InputNoMatch {
         code: "input.no_match",
         severity: Error,
@@ -299,9 +306,14 @@ impl Code {
         self.as_str().chars().filter(|c| *c != '.').collect()
     }
 
-    /// The full URL of this code's runbook section.
+    /// The full URL of this code's runbook section in the published docs.
     pub fn runbook_url(self) -> String {
-        format!("{RUNBOOK_BASE_URL}#{}", self.runbook_anchor())
+        self.runbook_url_at(RUNBOOK_BASE_URL)
+    }
+
+    /// The URL of this code's runbook section in the runbooks document at `base`.
+    pub fn runbook_url_at(self, base: &str) -> String {
+        format!("{base}#{}", self.runbook_anchor())
     }
 
     pub fn parse(text: &str) -> Option<Code> {
@@ -315,11 +327,15 @@ impl fmt::Display for Code {
     }
 }
 
-/// One finding: a code and a message that says what, in this export, triggered it.
+/// One finding: a code, its severity (the code's own unless a policy overrides it) and a
+/// message that says what, in this export, triggered it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blocker {
     pub code: Code,
     pub message: String,
+    severity: Severity,
+    /// The input file the finding concerns, when there is one (annotations point at it).
+    pub subject: Option<String>,
 }
 
 impl Blocker {
@@ -327,11 +343,25 @@ impl Blocker {
         Blocker {
             code,
             message: message.into(),
+            severity: code.severity(),
+            subject: None,
         }
     }
 
+    /// The same finding, about an input file.
+    pub fn about(mut self, path: &std::path::Path) -> Self {
+        self.subject = Some(path.display().to_string());
+        self
+    }
+
     pub fn severity(&self) -> Severity {
-        self.code.severity()
+        self.severity
+    }
+
+    /// The same finding at another severity (a policy file's override).
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 }
 

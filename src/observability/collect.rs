@@ -8,7 +8,7 @@
 //!   `metrics.duplicate_series`.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -68,7 +68,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
             input: input.clone(),
         }));
     }
-    let mut input_runs: Vec<RunFacts> = Vec::new();
+    let mut input_runs: Vec<(RunFacts, PathBuf)> = Vec::new();
 
     // `--input` files, in path order.
     let (files, expand_blockers) = inputs::expand(&request.inputs);
@@ -90,7 +90,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
                     ReadError::InvalidJson(_) | ReadError::NotAnObject(_) => "invalid_json",
                     ReadError::NotAFile(_) | ReadError::Io(_) => "unreadable",
                 };
-                blockers.push(input_read_blocker(&shown, err));
+                blockers.push(input_read_blocker(&shown, err).about(&file.path));
                 summaries.push(InputSummary::new(&file.path, kind, 0));
                 continue;
             }
@@ -106,18 +106,24 @@ pub fn collect(request: &ExportRequest) -> Collected {
                 ));
             }
             Detection::Known(kind) if file.kind.is_some() && !kind.looks_like(&object) => {
-                blockers.push(Blocker::new(
-                    Code::InputNoMetrics,
-                    format!("`{shown}` was read as `{kind}` but has none of that kind's fields"),
-                ));
+                blockers.push(
+                    Blocker::new(
+                        Code::InputNoMetrics,
+                        format!(
+                            "`{shown}` was read as `{kind}` but has none of that kind's fields"
+                        ),
+                    )
+                    .about(&file.path),
+                );
                 summaries.push(InputSummary::new(&file.path, kind.as_str(), 0));
             }
             Detection::Known(kind) => {
                 let before = sourced.len();
-                if let Some(facts) =
-                    read_source(kind, &object, &shown, request, &mut sourced, &mut blockers)
-                {
-                    input_runs.push(facts);
+                let mut found = Vec::new();
+                let run = read_source(kind, &object, &shown, request, &mut sourced, &mut found);
+                blockers.extend(found.into_iter().map(|b| b.about(&file.path)));
+                if let Some(facts) = run {
+                    input_runs.push((facts, file.path.clone()));
                 }
                 summaries.push(InputSummary::new(
                     &file.path,
@@ -126,24 +132,29 @@ pub fn collect(request: &ExportRequest) -> Collected {
                 ));
             }
             Detection::NotARunReport => {
-                blockers.push(not_a_run_report(&shown));
+                blockers.push(not_a_run_report(&shown).about(&file.path));
                 summaries.push(InputSummary::new(&file.path, "not_a_run_report", 0));
             }
             Detection::Unknown => {
-                blockers.push(Blocker::new(
-                    Code::InputUnknownKind,
-                    format!("`{shown}` is none of the dpone artifacts this tool reads"),
-                ));
+                blockers.push(
+                    Blocker::new(
+                        Code::InputUnknownKind,
+                        format!("`{shown}` is none of the dpone artifacts this tool reads"),
+                    )
+                    .about(&file.path),
+                );
                 summaries.push(InputSummary::new(&file.path, "unknown", 0));
             }
         }
     }
 
     // Without `--run-report`, a single run report among the inputs is the primary run.
-    let primary = match (primary, input_runs.len()) {
-        (Some(facts), _) => Some(facts),
-        (None, 1) => input_runs.pop(),
-        (None, _) => None,
+    let (primary, primary_path) = match (primary, input_runs.len()) {
+        (Some(facts), _) => (Some(facts), request.run_report.clone()),
+        (None, 1) => input_runs
+            .pop()
+            .map_or((None, None), |(facts, path)| (Some(facts), Some(path))),
+        (None, _) => (None, None),
     };
     let primary_sets = match &primary {
         Some(facts) => run_points(facts, &request.labels).1,
@@ -153,6 +164,23 @@ pub fn collect(request: &ExportRequest) -> Collected {
         },
     };
     let run_id = primary.as_ref().and_then(|f| f.run_id.clone());
+    if let Some(facts) = primary.as_ref().filter(|f| f.failed()) {
+        blockers.push(Blocker::new(
+            Code::RunReportRunFailed,
+            format!(
+                "dpone run `{}` did not pass (status `{}`)",
+                facts.run_id.as_deref().unwrap_or("?"),
+                facts
+                    .labels
+                    .iter()
+                    .find(|(k, _)| *k == "status")
+                    .map_or("?", |(_, v)| v.as_str())
+            ),
+        ));
+        if let (Some(blocker), Some(path)) = (blockers.last_mut(), &primary_path) {
+            blocker.subject = Some(path.display().to_string());
+        }
+    }
     // The same bundle named twice (flag and pattern) is one bundle.
     let canonical = |p: &&Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     bundles.sort_by_key(canonical);
@@ -168,10 +196,10 @@ pub fn collect(request: &ExportRequest) -> Collected {
         match custom::read_metrics_file(path, &primary_sets) {
             Ok(read) => custom_points = read,
             Err(MetricsFileError::Missing(msg)) => {
-                blockers.push(Blocker::new(Code::MetricsFileMissing, msg))
+                blockers.push(Blocker::new(Code::MetricsFileMissing, msg).about(path))
             }
             Err(MetricsFileError::Invalid(msg)) => {
-                blockers.push(Blocker::new(Code::MetricsFileInvalid, msg))
+                blockers.push(Blocker::new(Code::MetricsFileInvalid, msg).about(path))
             }
         }
         summaries.push(InputSummary::new(path, "metrics_file", custom_points.len()));
@@ -241,7 +269,7 @@ fn not_a_run_report(shown: &str) -> Blocker {
 fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFacts>, InputSummary) {
     let shown = path.display();
     let fail = |blockers: &mut Vec<Blocker>, code, message: String| {
-        blockers.push(Blocker::new(code, message));
+        blockers.push(Blocker::new(code, message).about(path));
         (None, InputSummary::new(path, "run_report", 0))
     };
     let object = match inputs::read_object(path) {
@@ -276,7 +304,7 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
         }
     };
     if detect(&object) == Detection::NotARunReport {
-        blockers.push(not_a_run_report(&shown.to_string()));
+        blockers.push(not_a_run_report(&shown.to_string()).about(path));
         return (None, InputSummary::new(path, "not_a_run_report", 0));
     }
     // An orchestrated-run wrapper given as the run report is unwrapped.
@@ -406,13 +434,13 @@ fn load_correlation(
                             path.display(),
                             correlation.run_id
                         ),
-                    ));
+                    ).about(path));
                     None
                 }
                 _ => Some(correlation),
             },
             Err(blocker) => {
-                blockers.push(blocker);
+                blockers.push(blocker.about(path));
                 None
             }
         },

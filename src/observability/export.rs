@@ -5,15 +5,18 @@
 
 use std::path::PathBuf;
 
+use std::io;
+
 use super::artifacts::{
-    ArtifactError, ArtifactSpec, Render, StagedArtifacts, WrittenArtifact, JSON_REPORT,
-    MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
+    ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact,
+    JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
-use super::blockers::any_error;
+use super::blockers::{any_error, RUNBOOK_BASE_URL};
 use super::collect::collect;
 use super::inputs::InputPattern;
-use super::metrics::LabelSet;
+use super::metrics::{LabelSet, MetricPoint};
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
+use super::policy::Policy;
 use super::prometheus::PrometheusTextRenderer;
 use super::report::{self, ArtifactPaths, ExportReport};
 use super::sources::airflow::Correlation;
@@ -41,6 +44,10 @@ pub struct ExportRequest {
     pub airflow_evidence_bundle: Option<PathBuf>,
     /// The export's own time (`SOURCE_DATE_EPOCH` when the caller fixes it).
     pub now: Timestamp,
+    /// Severity overrides per blocker code (a policy file's `blockers:`).
+    pub policy: Policy,
+    /// The runbooks document blockers link to (anchors are appended).
+    pub runbook_base: String,
 }
 
 impl ExportRequest {
@@ -57,6 +64,8 @@ impl ExportRequest {
             namespace: DEFAULT_NAMESPACE.to_string(),
             airflow_evidence_bundle: None,
             now,
+            policy: Policy::default(),
+            runbook_base: RUNBOOK_BASE_URL.to_string(),
         }
     }
 }
@@ -98,15 +107,25 @@ pub const PARALLEL_RENDER_POINTS: usize = 2048;
 
 /// Runs the whole export: collect, render every artifact, index, move into place.
 pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ArtifactError> {
+    export_with(request, None)
+}
+
+/// [`export`], with one more artifact from an adapter.
+pub fn export_with(
+    request: &ExportRequest,
+    extra: Option<ExtraArtifact<'_>>,
+) -> Result<ExportOutcome, ArtifactError> {
     let collected = collect(request);
     let resource = resource_attributes(request, collected.correlation.as_ref());
+    let blockers = request.policy.apply(collected.blockers);
     let report = ExportReport {
-        passed: !any_error(&collected.blockers),
+        passed: !any_error(&blockers),
         metric_count: collected.points.len(),
         service_name: request.service_name.clone(),
         namespace: request.namespace.clone(),
         paths: ArtifactPaths::new(&request.output_dir),
-        blockers: collected.blockers,
+        blockers,
+        runbook_base: request.runbook_base.clone(),
         resource_attributes: resource,
         correlation_id: collected
             .correlation
@@ -154,6 +173,30 @@ pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ArtifactError> {
     staged.write(&MARKDOWN_REPORT, |out| {
         report::write_markdown_report(&report, points, &before_markdown, out)
     })?;
+    if let Some(extra) = extra {
+        let written: Vec<WrittenArtifact> = staged.written().cloned().collect();
+        let written: Vec<&WrittenArtifact> = written.iter().collect();
+        staged.write(extra.spec, |out| {
+            (extra.render)(&report, points, &written, out)
+        })?;
+    }
     let artifacts = staged.commit(request.now)?;
     Ok(ExportOutcome { report, artifacts })
+}
+
+/// An artifact an adapter adds to the export (the GitHub step summary): rendered last, from the
+/// finished report, the points and the artifacts written before it, and then indexed, renamed
+/// and verified with the others.
+pub struct ExtraArtifact<'a> {
+    pub spec: &'static ArtifactSpec,
+    #[allow(clippy::type_complexity)]
+    pub render: Box<
+        dyn FnOnce(
+                &ExportReport,
+                &[MetricPoint],
+                &[&WrittenArtifact],
+                &mut ArtifactWriter,
+            ) -> io::Result<()>
+            + 'a,
+    >,
 }

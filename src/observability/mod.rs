@@ -11,6 +11,7 @@ pub mod json_output;
 pub mod markdown;
 pub mod metrics;
 pub mod opentelemetry;
+pub mod policy;
 pub mod prometheus;
 pub mod render;
 pub mod report;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::artifacts::WrittenArtifact;
-use super::blockers::Blocker;
+use super::blockers::{Blocker, Code};
 use std::path::Path;
 
 use super::artifacts::{INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS};
@@ -63,6 +63,27 @@ pub struct ExportReport {
     pub generated_at: Timestamp,
     /// Every file read, in the order read, with its kind.
     pub inputs: Vec<InputSummary>,
+    /// The runbooks document the blockers link to.
+    pub runbook_base: String,
+}
+
+impl ExportReport {
+    /// Where a code's runbook section is.
+    pub fn runbook_url(&self, code: Code) -> String {
+        code.runbook_url_at(&self.runbook_base)
+    }
+
+    pub fn blocker_details(&self) -> Vec<BlockerDetail<'_>> {
+        self.blockers
+            .iter()
+            .map(|b| BlockerDetail {
+                code: b.code.as_str(),
+                message: &b.message,
+                runbook_url: self.runbook_url(b.code),
+                severity: b.severity().as_str(),
+            })
+            .collect()
+    }
 }
 
 /// One input file as the reports list it.
@@ -91,17 +112,6 @@ pub struct BlockerDetail<'a> {
     pub message: &'a str,
     pub runbook_url: String,
     pub severity: &'static str,
-}
-
-impl<'a> From<&'a Blocker> for BlockerDetail<'a> {
-    fn from(b: &'a Blocker) -> Self {
-        BlockerDetail {
-            code: b.code.as_str(),
-            message: &b.message,
-            runbook_url: b.code.runbook_url(),
-            severity: b.severity().as_str(),
-        }
-    }
 }
 
 /// The report's fields. Field order is alphabetical, matching the peer's sorted file.
@@ -137,7 +147,7 @@ pub fn write_json_report(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let json = JsonReport {
-        blocker_details: report.blockers.iter().map(BlockerDetail::from).collect(),
+        blocker_details: report.blocker_details(),
         blockers: report.blockers.iter().map(|b| b.code.as_str()).collect(),
         correlation_id: report.correlation_id.as_deref(),
         generated_at: report.generated_at.to_string(),
@@ -278,7 +288,7 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect(),
             correlation_id: r.correlation_id.as_deref(),
-            blocker_details: r.blockers.iter().map(BlockerDetail::from).collect(),
+            blocker_details: r.blocker_details(),
             run_id: r.run_id.as_deref(),
             generated_at: r.generated_at.to_string(),
             observed_at: r.observed_at.to_string(),
@@ -331,7 +341,7 @@ pub fn write_markdown_report(
                 b.code,
                 b.severity(),
                 escape(&b.message),
-                b.code.runbook_url()
+                report.runbook_url(b.code)
             )?;
         }
     }

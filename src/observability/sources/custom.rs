@@ -144,9 +144,10 @@ pub fn read_metrics_file(
     let seed = MappingSeed { sets };
     if is_yaml {
         let bytes = read_all()?;
-        return seed
-            .deserialize(serde_norway::Deserializer::from_slice(&bytes))
-            .map_err(|e| invalid(e.to_string()));
+        let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8: {e}")))?;
+        let metrics: YamlMapping = serde_saphyr::from_str_with_options(text, yaml_options())
+            .map_err(|e| invalid(e.to_string()))?;
+        return Ok(metrics.0.into_iter().map(|m| m.into_point(sets)).collect());
     }
     let file = File::open(path).map_err(|err| missing(format!("cannot read: {err}")))?;
     let mut streamed =
@@ -184,20 +185,60 @@ impl<'de> Visitor<'de> for MappingSeed<'_> {
     type Value = Vec<MetricPoint>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a mapping of metric names to numbers")
+        f.write_str(MAPPING)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut points = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key.trim().is_empty() {
-                return Err(de::Error::custom("a metric name is empty"));
-            }
-            let value = map.next_value_seed(NumberFor(&key))?;
-            points.push(CustomMetric::new(&key, value).into_point(self.sets));
-        }
-        Ok(points)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        visit_mapping(map, |raw, value| {
+            CustomMetric::new(raw, value).into_point(self.sets)
+        })
     }
+}
+
+const MAPPING: &str = "a mapping of metric names to numbers";
+
+/// YAML's `.nan`, `.inf` and `-.inf` are numbers here, as `NaN`/`Infinity` are in JSON.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+    }
+}
+
+/// The mapping read from YAML (a small file format here: JSON is the one for large sets).
+struct YamlMapping(Vec<CustomMetric>);
+
+impl<'de> de::Deserialize<'de> for YamlMapping {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct YamlVisitor;
+        impl<'de> Visitor<'de> for YamlVisitor {
+            type Value = YamlMapping;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(MAPPING)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                visit_mapping(map, CustomMetric::new).map(YamlMapping)
+            }
+        }
+        deserializer.deserialize_map(YamlVisitor)
+    }
+}
+
+/// Reads `name: number` entries, naming the metric when a value is not a number.
+fn visit_mapping<'de, A: MapAccess<'de>, T>(
+    mut map: A,
+    make: impl Fn(&str, f64) -> T,
+) -> Result<Vec<T>, A::Error> {
+    let mut items = Vec::with_capacity(map.size_hint().unwrap_or(0));
+    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        if key.trim().is_empty() {
+            return Err(de::Error::custom("a metric name is empty"));
+        }
+        let value = map.next_value_seed(NumberFor(&key))?;
+        items.push(make(&key, value));
+    }
+    Ok(items)
 }
 
 /// Deserializes one lenient number, naming its metric in the error.
@@ -308,7 +349,11 @@ mod tests {
     fn mapping_parses_yaml() {
         let sets = sets();
         let yaml = |text: &str| {
-            MappingSeed { sets: &sets }.deserialize(serde_norway::Deserializer::from_str(text))
+            serde_saphyr::from_str_with_options::<YamlMapping>(text, yaml_options()).map(|m| {
+                m.0.into_iter()
+                    .map(|c| c.into_point(&sets))
+                    .collect::<Vec<_>>()
+            })
         };
         let parsed = yaml("lag: 42\nrate: .nan\nx: '3'\n").unwrap();
         assert_eq!(parsed[0].value, 42.0);

@@ -202,6 +202,13 @@ impl RunFacts {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
+
+    /// The report says the run did not pass.
+    pub fn failed(&self) -> bool {
+        self.values
+            .iter()
+            .any(|(spec, v)| spec.name == RUN_PASSED.name && *v == 0.0)
+    }
 }
 
 /// Extracts the catalogue from a run report object.

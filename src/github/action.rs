@@ -1,0 +1,330 @@
+//! `dpone-observability action`: the container action's entrypoint.
+//!
+//! Reads the inputs and context the runner passes, runs the same export service as the CLI
+//! into `<workspace>/<output-root>/<run>/`, adds the step summary to the export (indexed like
+//! the other artifacts), then writes `GITHUB_STEP_SUMMARY`, `GITHUB_OUTPUT` and the
+//! annotations, and exits as the fail policy says: 0 pass, 1 fail, 2 usage error.
+//! Outside Actions the same command previews everything locally (`step_summary.md` in the run
+//! folder; outputs and annotations are printed).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::commands::{annotation, Level};
+use super::outputs::{append_outputs, format_output};
+use super::runner::{validate_run_name, Env, RunnerContext};
+use super::summary::{self, SummaryContext};
+use crate::cli::{parse_key_value, parse_metric, EXIT_FAILED, EXIT_USAGE};
+use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
+use crate::observability::blockers::{Blocker, Severity};
+use crate::observability::export::{export_with, ExportRequest, ExtraArtifact};
+use crate::observability::inputs::InputPattern;
+use crate::observability::metrics::LabelSet;
+use crate::observability::policy::{parse_policy, FailOn, Policy};
+use crate::observability::report::ExportReport;
+use crate::observability::sources::custom::CustomMetric;
+use crate::observability::timestamp::Timestamp;
+
+pub static STEP_SUMMARY: ArtifactSpec = ArtifactSpec {
+    file_name: "step_summary.md",
+    artifact_type: "step_summary",
+    description: "GitHub step summary, as written to the run page.",
+};
+
+/// GitHub shows at most this many error and this many warning annotations per step.
+pub const ANNOTATIONS_PER_LEVEL: usize = 10;
+
+const DEFAULT_POLICY_FILE: &str = ".github/dpone-observability.yml";
+
+/// Everything the export needs, from the inputs; any problem is a usage error.
+struct Plan {
+    request: ExportRequest,
+    fail_on: FailOn,
+    summary: bool,
+    annotations: bool,
+    output_dir_shown: String,
+}
+
+fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> {
+    let run_name = env
+        .input("run-name")
+        .unwrap_or_else(|| ctx.default_run_name());
+    validate_run_name(&run_name)?;
+    let output_root = env.input("output-root").unwrap_or_default();
+    if output_root.chars().any(char::is_control) {
+        return Err("input `output-root` must not contain control characters".to_string());
+    }
+    let output_dir = ctx.resolve(&output_root).join(&run_name);
+
+    let mut request = ExportRequest::new(&output_dir, now);
+    request.run_report = env.input("run-report").map(|p| ctx.resolve(&p));
+    request.metrics_file = env.input("metrics-file").map(|p| ctx.resolve(&p));
+    request.airflow_evidence_bundle = env
+        .input("airflow-evidence-bundle")
+        .map(|p| ctx.resolve(&p));
+    for line in env.input_lines("inputs") {
+        let mut pattern = InputPattern::parse(&line).map_err(|e| format!("input `inputs`: {e}"))?;
+        if !Path::new(&pattern.pattern).is_absolute() {
+            pattern.pattern = ctx.workspace.join(&pattern.pattern).display().to_string();
+        }
+        request.inputs.push(pattern);
+    }
+    for line in env.input_lines("metrics") {
+        let (name, value) = parse_metric(&line).map_err(|e| format!("input `metrics`: {e}"))?;
+        request.metrics.push(CustomMetric::new(&name, value));
+    }
+    let labels = env
+        .input_lines("labels")
+        .iter()
+        .map(|l| parse_key_value(l).map_err(|e| format!("input `labels`: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    request.labels = LabelSet::new(labels).map_err(|e| format!("input `labels`: {e}"))?;
+    request.resource_attributes = env
+        .input_lines("resource-attributes")
+        .iter()
+        .map(|l| parse_key_value(l).map_err(|e| format!("input `resource-attributes`: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(name) = env.input("service-name") {
+        request.service_name = name;
+    }
+    if let Some(namespace) = env.input("namespace") {
+        request.namespace = namespace;
+    }
+    request.runbook_base = env.input("runbook-base-url").unwrap_or_else(|| {
+        format!(
+            "{}/dpone/observability-action/blob/v{}/docs/runbooks.md",
+            ctx.server_url.trim_end_matches('/'),
+            env!("CARGO_PKG_VERSION")
+        )
+    });
+
+    let policy = read_policy(env, ctx)?;
+    let fail_on = match env.input("fail-on") {
+        Some(text) => FailOn::parse(&text).ok_or_else(|| {
+            format!("input `fail-on` must be `error`, `warning` or `never`, got `{text}`")
+        })?,
+        None => policy.fail_on.unwrap_or_default(),
+    };
+    request.policy = policy;
+    Ok(Plan {
+        output_dir_shown: ctx.relative(&output_dir),
+        request,
+        fail_on,
+        summary: env.input_bool("summary")?,
+        annotations: env.input_bool("annotations")?,
+    })
+}
+
+/// The policy file: the default one may be absent; a named one must exist.
+fn read_policy(env: &Env, ctx: &RunnerContext) -> Result<Policy, String> {
+    let Some(name) = env.input("policy-file") else {
+        return Ok(Policy::default());
+    };
+    let path = ctx.resolve(&name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse_policy(&text, &name),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && name == DEFAULT_POLICY_FILE => {
+            Ok(Policy::default())
+        }
+        Err(err) => Err(format!("policy file `{name}`: {err}")),
+    }
+}
+
+#[derive(Serialize)]
+struct BlockerOutput<'a> {
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    runbook_url: String,
+    file: Option<String>,
+}
+
+/// Runs the action; returns the exit status.
+pub fn run(
+    env: &Env,
+    cwd: &Path,
+    now: Timestamp,
+    stdout: &mut impl Write,
+    stderr: &mut impl Write,
+) -> u8 {
+    let ctx = RunnerContext::from_env(env, cwd);
+    let plan = match plan(env, &ctx, now) {
+        Ok(plan) => plan,
+        Err(message) => {
+            let _ = writeln!(
+                stdout,
+                "{}",
+                annotation(Level::Error, "dpone-observability: usage", None, &message)
+            );
+            let _ = writeln!(stderr, "error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let summary_ctx = SummaryContext {
+        fail_on: plan.fail_on,
+        run_url: ctx.run_url(),
+        output_dir: &plan.output_dir_shown,
+    };
+    let extra = ExtraArtifact {
+        spec: &STEP_SUMMARY,
+        render: Box::new(|report, points, written, out| {
+            out.write_all(summary::render(report, points, written, &summary_ctx).as_bytes())
+        }),
+    };
+    let outcome = match export_with(&plan.request, Some(extra)) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            let message = format!("the export could not be written: {err}");
+            let _ = writeln!(
+                stdout,
+                "{}",
+                annotation(Level::Error, "dpone-observability: I/O", None, &message)
+            );
+            let _ = writeln!(stderr, "error: {message}");
+            return EXIT_FAILED;
+        }
+    };
+    let report = &outcome.report;
+    let output_dir = plan.request.output_dir.clone();
+    let summary_path = output_dir.join(STEP_SUMMARY.file_name);
+
+    // The artifacts are complete; now tell the runner.
+    if plan.summary {
+        if let Some(target) = &ctx.step_summary {
+            let appended = std::fs::read(&summary_path).and_then(|text| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(target)?
+                    .write_all(&text)
+            });
+            if let Err(err) = appended {
+                let _ = writeln!(
+                    stderr,
+                    "warning: cannot write the step summary to `{}`: {err}",
+                    target.display()
+                );
+            }
+        }
+    }
+    let failing = plan.fail_on.first_failing(&report.blockers);
+    let outputs = outputs(report, &ctx, &output_dir, failing.is_none());
+    match &ctx.output {
+        Some(path) => {
+            if let Err(err) = append_outputs(path, &outputs) {
+                let _ = writeln!(
+                    stderr,
+                    "warning: cannot write step outputs to `{}`: {err}",
+                    path.display()
+                );
+            }
+        }
+        None => {
+            for (name, value) in &outputs {
+                let _ = write!(stderr, "{}", format_output(name, value));
+            }
+        }
+    }
+    if plan.annotations {
+        for line in annotations(report, &ctx, plan.fail_on) {
+            let _ = writeln!(stdout, "{line}");
+        }
+    }
+    let verdict = match failing {
+        Some(b) => format!("failed by `{}`", b.code),
+        None => "passed".to_string(),
+    };
+    let _ = writeln!(
+        stdout,
+        "dpone-observability: {verdict}; {} metrics, {} blockers; artifacts in {}",
+        report.metric_count,
+        report.blockers.len(),
+        plan.output_dir_shown.escape_debug()
+    );
+    if failing.is_some() {
+        EXIT_FAILED
+    } else {
+        0
+    }
+}
+
+fn outputs(
+    report: &ExportReport,
+    ctx: &RunnerContext,
+    output_dir: &Path,
+    passed: bool,
+) -> Vec<(&'static str, String)> {
+    let blockers: Vec<BlockerOutput<'_>> = report
+        .blockers
+        .iter()
+        .map(|b| BlockerOutput {
+            code: b.code.as_str(),
+            severity: b.severity().as_str(),
+            message: &b.message,
+            runbook_url: report.runbook_url(b.code),
+            file: b.subject.as_deref().map(|s| ctx.relative(Path::new(s))),
+        })
+        .collect();
+    let rel = |name: &str| ctx.relative(&output_dir.join(name));
+    vec![
+        ("passed", passed.to_string()),
+        ("metric-count", report.metric_count.to_string()),
+        (
+            "blockers",
+            serde_json::to_string(&blockers).unwrap_or_else(|_| "[]".to_string()),
+        ),
+        ("output-dir", ctx.relative(output_dir)),
+        ("prometheus-path", rel(PROMETHEUS.file_name)),
+        ("opentelemetry-path", rel(OPENTELEMETRY.file_name)),
+        ("index-path", rel(INDEX_FILE_NAME)),
+        ("summary-path", rel(STEP_SUMMARY.file_name)),
+    ]
+}
+
+/// One annotation per blocker, most severe first, within GitHub's per-step limits; the rest are
+/// counted in one notice.
+fn annotations(report: &ExportReport, ctx: &RunnerContext, fail_on: FailOn) -> Vec<String> {
+    let mut ordered: Vec<&Blocker> = report.blockers.iter().collect();
+    ordered.sort_by_key(|b| (!fail_on.fails_on(b.severity()), b.severity()));
+    let mut lines = Vec::new();
+    let (mut errors, mut warnings, mut left_out) = (0, 0, 0);
+    for b in ordered {
+        let (level, count) = match b.severity() {
+            Severity::Error => (Level::Error, &mut errors),
+            Severity::Warning => (Level::Warning, &mut warnings),
+        };
+        if *count == ANNOTATIONS_PER_LEVEL {
+            left_out += 1;
+            continue;
+        }
+        *count += 1;
+        let fails = if fail_on.fails_on(b.severity()) {
+            " This blocker fails the step."
+        } else {
+            ""
+        };
+        let message = format!(
+            "{}{fails} Runbook: {}",
+            b.message,
+            report.runbook_url(b.code)
+        );
+        let file = b.subject.as_deref().map(|s| ctx.relative(Path::new(s)));
+        lines.push(annotation(
+            level,
+            b.code.as_str(),
+            file.as_deref(),
+            &message,
+        ));
+    }
+    if left_out > 0 {
+        lines.push(annotation(
+            Level::Notice,
+            "dpone-observability",
+            None,
+            &format!("{left_out} more blockers are listed in the step summary."),
+        ));
+    }
+    lines
+}

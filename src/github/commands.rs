@@ -1,0 +1,84 @@
+//! Workflow commands (`::error ...::message`) and their escaping.
+//!
+//! The runner parses any stdout line that starts with `::` as a command. Everything we print
+//! goes through these escapes: CR and LF become `%0D`/`%0A`, so text from a report can never
+//! start a line, and `%` becomes `%25`, so `%0A` in a report stays literal. Properties also
+//! escape `:` and `,`.
+
+/// Escapes command data (the message).
+pub fn escape_data(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a command property value (`title=`, `file=`).
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Annotation levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Notice,
+}
+
+impl Level {
+    fn command(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+        }
+    }
+}
+
+/// One annotation line: `::error title=T,file=F::message`.
+pub fn annotation(level: Level, title: &str, file: Option<&str>, message: &str) -> String {
+    let mut line = format!("::{} title={}", level.command(), escape_property(title));
+    if let Some(file) = file {
+        line.push_str(",file=");
+        line.push_str(&escape_property(file));
+    }
+    line.push_str("::");
+    line.push_str(&escape_data(message));
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_and_properties_are_escaped() {
+        assert_eq!(escape_data("a%b\r\nc"), "a%25b%0D%0Ac");
+        assert_eq!(escape_property("x:y,z%"), "x%3Ay%2Cz%25");
+    }
+
+    #[test]
+    fn nothing_from_a_report_starts_a_command() {
+        for hostile in [
+            "\n::set-output name=x::y",
+            "%0A::error::boom",
+            "x\r\n::add-mask::secret",
+            "::stop-commands::t",
+        ] {
+            let line = annotation(Level::Error, hostile, Some(hostile), hostile);
+            assert_eq!(line.lines().count(), 1, "{line}");
+            assert!(line.starts_with("::error title="));
+            // The only `::` that ends the properties is ours: the title holds none.
+            let props = &line[2..line[2..].find("::").map_or(line.len(), |i| i + 2)];
+            assert!(!props.contains('\n'));
+        }
+        assert_eq!(escape_data("%0A::error::x"), "%250A::error::x");
+    }
+}

@@ -1,0 +1,264 @@
+//! What the runner hands a container action: `INPUT_<NAME>` variables (name upper-cased,
+//! hyphens kept, `action.yml` defaults already applied) and the `GITHUB_*` context.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Every input of `action.yml`: name, default, description. A test keeps `action.yml` equal.
+pub const INPUTS: &[(&str, &str, &str)] = &[
+    ("run-report", "", "Path of the JSON printed by `dpone run --format json`."),
+    ("inputs", "", "Patterns of other dpone artifacts, one per line (`[KIND=]PATTERN`, globs with `**`)."),
+    ("metrics", "", "Custom metrics, one `name=value` per line."),
+    ("metrics-file", "", "A JSON or YAML mapping of metric names to numbers."),
+    ("labels", "", "Labels for every metric, one `key=value` per line. Keep them low-cardinality."),
+    ("resource-attributes", "", "OpenTelemetry resource attributes, one `key=value` per line."),
+    ("service-name", "dpone", "OpenTelemetry `service.name`."),
+    ("namespace", "dpone.local", "OpenTelemetry `service.namespace`."),
+    ("airflow-evidence-bundle", "", "Airflow evidence bundle from `dpone gitops airflow evidence-bundle`."),
+    ("run-name", "", "Folder name under the output root; default `<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`."),
+    ("output-root", "test_artifacts/observability", "Where the run folders are written, relative to the workspace."),
+    ("fail-on", "", "Which blockers fail the step: `error`, `warning` or `never`; empty means the policy file's, else `error`."),
+    ("policy-file", ".github/dpone-observability.yml", "YAML policy (`fail-on`, per-code `blockers:` severities); ignored when the default file is absent."),
+    ("summary", "true", "Write the step summary."),
+    ("annotations", "true", "Annotate blockers on the run page."),
+    ("runbook-base-url", "", "Runbooks document blockers link to; default: this action's docs on `GITHUB_SERVER_URL`."),
+];
+
+/// Every output of `action.yml`: name and description.
+pub const OUTPUTS: &[(&str, &str)] = &[
+    (
+        "passed",
+        "`true` when no blocker fails the step under the fail policy.",
+    ),
+    ("metric-count", "Number of metric points exported."),
+    (
+        "blockers",
+        "The blockers as a JSON array of `{code, severity, message, runbook_url, file}`.",
+    ),
+    ("output-dir", "The run folder, relative to the workspace."),
+    (
+        "prometheus-path",
+        "`prometheus_metrics.prom`, relative to the workspace.",
+    ),
+    (
+        "opentelemetry-path",
+        "`opentelemetry_metrics.json`, relative to the workspace.",
+    ),
+    (
+        "index-path",
+        "`metrics_index.json`, relative to the workspace.",
+    ),
+    (
+        "summary-path",
+        "`step_summary.md` in the run folder, relative to the workspace.",
+    ),
+];
+
+/// The environment, as a map (tests pass their own).
+#[derive(Debug, Clone, Default)]
+pub struct Env(pub HashMap<String, String>);
+
+impl Env {
+    pub fn from_process() -> Self {
+        Env(std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect())
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    /// An input's value, trimmed; `action.yml`'s default when the runner did not set it (a
+    /// local run), `None` when empty.
+    pub fn input(&self, name: &str) -> Option<String> {
+        let key = format!("INPUT_{}", name.to_uppercase());
+        let raw = match self.get(&key) {
+            Some(value) => value.to_string(),
+            None => INPUTS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, d, _)| d.to_string())
+                .unwrap_or_default(),
+        };
+        let value = raw.trim();
+        (!value.is_empty()).then(|| value.to_string())
+    }
+
+    /// A multi-value input: one entry per line; blank lines and `#` comments are skipped.
+    pub fn input_lines(&self, name: &str) -> Vec<String> {
+        self.input(name)
+            .map(|v| {
+                v.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A boolean input (`true`/`false`, any case).
+    pub fn input_bool(&self, name: &str) -> Result<bool, String> {
+        match self.input(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            Some("true") => Ok(true),
+            Some("false") | None => Ok(false),
+            Some(other) => Err(format!(
+                "input `{name}` must be `true` or `false`, got `{other}`"
+            )),
+        }
+    }
+}
+
+/// The runner's context; outside Actions most of it is absent.
+#[derive(Debug, Clone)]
+pub struct RunnerContext {
+    pub in_actions: bool,
+    pub run_id: Option<String>,
+    pub run_attempt: Option<String>,
+    pub sha: Option<String>,
+    pub git_ref: Option<String>,
+    pub repository: Option<String>,
+    pub server_url: String,
+    pub workspace: PathBuf,
+    pub step_summary: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+}
+
+impl RunnerContext {
+    pub fn from_env(env: &Env, cwd: &Path) -> Self {
+        let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+        RunnerContext {
+            in_actions: env.get("GITHUB_ACTIONS") == Some("true") || get("GITHUB_RUN_ID").is_some(),
+            run_id: get("GITHUB_RUN_ID"),
+            run_attempt: get("GITHUB_RUN_ATTEMPT"),
+            sha: get("GITHUB_SHA"),
+            git_ref: get("GITHUB_REF"),
+            repository: get("GITHUB_REPOSITORY"),
+            server_url: get("GITHUB_SERVER_URL")
+                .unwrap_or_else(|| "https://github.com".to_string()),
+            workspace: get("GITHUB_WORKSPACE").map_or_else(|| cwd.to_path_buf(), PathBuf::from),
+            step_summary: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            output: get("GITHUB_OUTPUT").map(PathBuf::from),
+        }
+    }
+
+    /// The default run folder name: `<run id>-<attempt>`, or `local` outside Actions.
+    pub fn default_run_name(&self) -> String {
+        match &self.run_id {
+            Some(id) => format!("{id}-{}", self.run_attempt.as_deref().unwrap_or("1")),
+            None => "local".to_string(),
+        }
+    }
+
+    /// A link to this workflow run's page.
+    pub fn run_url(&self) -> Option<String> {
+        Some(format!(
+            "{}/{}/actions/runs/{}",
+            self.server_url.trim_end_matches('/'),
+            self.repository.as_ref()?,
+            self.run_id.as_ref()?
+        ))
+    }
+
+    /// A path from an input: relative ones are relative to the workspace.
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.workspace.join(p)
+        }
+    }
+
+    /// A path as the outputs and annotations give it: relative to the workspace when inside.
+    pub fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.workspace)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+}
+
+/// A run folder name must stay one folder below the output root.
+pub fn validate_run_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(format!("run name `{name}` is not a folder name"));
+    }
+    if name.contains(['/', '\\']) || name.chars().any(char::is_control) {
+        return Err(format!(
+            "run name `{}` must be one folder name without `/`, `\\\\` or control characters",
+            name.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env(pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    }
+
+    #[test]
+    fn inputs_follow_the_runner_naming_and_defaults() {
+        let e = env(&[
+            ("INPUT_RUN-REPORT", " r.json "),
+            ("INPUT_LABELS", "env=ci\n\n# note\n gate=x \n"),
+        ]);
+        assert_eq!(e.input("run-report").as_deref(), Some("r.json"));
+        assert_eq!(e.input_lines("labels"), ["env=ci", "gate=x"]);
+        assert_eq!(
+            e.input("service-name").as_deref(),
+            Some("dpone"),
+            "action.yml default"
+        );
+        assert_eq!(e.input_bool("summary"), Ok(true));
+        assert!(env(&[("INPUT_SUMMARY", "maybe")])
+            .input_bool("summary")
+            .is_err());
+    }
+
+    #[test]
+    fn run_names_stay_inside() {
+        for bad in [
+            "", ".", "..", "a/b", "../x", "/abs", "a\\b", "x\ny", "t\u{7}",
+        ] {
+            assert!(validate_run_name(bad).is_err(), "{bad:?}");
+        }
+        for good in ["123-1", "nightly", "pr.42"] {
+            assert!(validate_run_name(good).is_ok());
+        }
+    }
+
+    #[test]
+    fn context_outside_actions() {
+        let ctx = RunnerContext::from_env(&env(&[]), Path::new("/w"));
+        assert!(!ctx.in_actions);
+        assert_eq!(ctx.default_run_name(), "local");
+        assert_eq!(ctx.workspace, Path::new("/w"));
+        assert_eq!(ctx.relative(Path::new("/w/a/b.json")), "a/b.json");
+        assert_eq!(
+            ctx.relative(Path::new("/elsewhere/b.json")),
+            "/elsewhere/b.json"
+        );
+        let ctx = RunnerContext::from_env(
+            &env(&[
+                ("GITHUB_RUN_ID", "7"),
+                ("GITHUB_RUN_ATTEMPT", "2"),
+                ("GITHUB_REPOSITORY", "o/r"),
+            ]),
+            Path::new("/w"),
+        );
+        assert_eq!(ctx.default_run_name(), "7-2");
+        assert_eq!(
+            ctx.run_url().as_deref(),
+            Some("https://github.com/o/r/actions/runs/7")
+        );
+    }
+}

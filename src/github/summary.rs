@@ -1,0 +1,196 @@
+//! The step summary: the verdict first, then the blockers with their runbooks, the metrics, the
+//! inputs and the artifacts. Text from reports is escaped for Markdown, and the whole stays
+//! under GitHub's 1 MiB per-step limit however large the export (tables are cut with a note).
+
+use std::fmt::Write as _;
+
+use crate::observability::artifacts::{WrittenArtifact, INDEX_FILE_NAME};
+use crate::observability::blockers::Blocker;
+use crate::observability::markdown::{code, escape};
+use crate::observability::metrics::MetricPoint;
+use crate::observability::policy::FailOn;
+use crate::observability::prometheus;
+use crate::observability::report::ExportReport;
+
+/// GitHub drops a step summary above 1 MiB; this leaves room for the notes.
+pub const SUMMARY_BUDGET: usize = 900 * 1024;
+/// At most this many blocker and input rows; the rest are counted.
+pub const TABLE_ROWS: usize = 200;
+
+/// What the summary needs besides the export.
+pub struct SummaryContext<'a> {
+    pub fail_on: FailOn,
+    pub run_url: Option<String>,
+    /// The run folder as the uploaded artifact shows it (relative to the workspace).
+    pub output_dir: &'a str,
+}
+
+pub fn render(
+    report: &ExportReport,
+    points: &[MetricPoint],
+    written: &[&WrittenArtifact],
+    ctx: &SummaryContext<'_>,
+) -> String {
+    let mut out = String::new();
+    let failing: Vec<&Blocker> = report
+        .blockers
+        .iter()
+        .filter(|b| ctx.fail_on.fails_on(b.severity()))
+        .collect();
+    let verdict = if failing.is_empty() {
+        "✅ passed"
+    } else {
+        "❌ failed"
+    };
+    let _ = writeln!(out, "## dpone observability: {verdict}\n");
+    let _ = writeln!(
+        out,
+        "{} metrics, {} blockers ({} fail the step under `fail-on: {}`).",
+        report.metric_count,
+        report.blockers.len(),
+        failing.len(),
+        ctx.fail_on
+    );
+    if let Some(first) = failing.first() {
+        let _ = writeln!(
+            out,
+            "\nFailed by `{}`: {} ([runbook]({}))",
+            first.code,
+            escape(&first.message),
+            report.runbook_url(first.code)
+        );
+    }
+    if let Some(url) = &ctx.run_url {
+        let _ = writeln!(
+            out,
+            "\n[Workflow run]({url}) · artifacts in {}",
+            code(ctx.output_dir)
+        );
+    } else {
+        let _ = writeln!(out, "\nArtifacts in {}", code(ctx.output_dir));
+    }
+
+    let _ = writeln!(out, "\n### Blockers\n");
+    if report.blockers.is_empty() {
+        let _ = writeln!(out, "None.");
+    } else {
+        let _ = writeln!(
+            out,
+            "| code | severity | message | file | runbook |\n|---|---|---|---|---|"
+        );
+        // Failing blockers first, then errors, then warnings.
+        let mut ordered: Vec<&Blocker> = report.blockers.iter().collect();
+        ordered.sort_by_key(|b| (!ctx.fail_on.fails_on(b.severity()), b.severity()));
+        for b in ordered.iter().take(TABLE_ROWS) {
+            let fails = if ctx.fail_on.fails_on(b.severity()) {
+                " (fails)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | {}{} | {} | {} | [runbook]({}) |",
+                b.code,
+                b.severity(),
+                fails,
+                escape(&b.message),
+                b.subject.as_deref().map(code).unwrap_or_default(),
+                report.runbook_url(b.code)
+            );
+        }
+        if ordered.len() > TABLE_ROWS {
+            let _ = writeln!(
+                out,
+                "\n{} more blockers are in `runtime_metrics.json`.",
+                ordered.len() - TABLE_ROWS
+            );
+        }
+    }
+
+    // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
+    let tail = tail(report, written);
+    let _ = writeln!(out, "\n### Metrics\n");
+    if points.is_empty() {
+        let _ = writeln!(out, "None.");
+    } else {
+        let _ = writeln!(out, "| name | value | unit | labels |\n|---|---|---|---|");
+        let budget = SUMMARY_BUDGET.saturating_sub(out.len() + tail.len() + 512);
+        let start = out.len();
+        let mut shown = 0;
+        let mut value = Vec::with_capacity(32);
+        for p in points {
+            value.clear();
+            prometheus::write_value(p.value, &mut value);
+            let labels: Vec<String> = p
+                .labels
+                .iter()
+                .map(|l| code(&format!("{}={}", l.key, l.value)))
+                .collect();
+            let row = format!(
+                "| {} | {} | {} | {} |\n",
+                code(&p.name),
+                String::from_utf8_lossy(&value),
+                code(p.unit()),
+                labels.join(", ")
+            );
+            if out.len() - start + row.len() > budget {
+                break;
+            }
+            out.push_str(&row);
+            shown += 1;
+        }
+        if shown < points.len() {
+            let _ = writeln!(
+                out,
+                "\n{} of {} metrics shown (the step summary is limited to 1 MiB); all of them are in `runtime_metrics.json` in the uploaded artifact.",
+                shown,
+                points.len()
+            );
+        }
+    }
+    out.push_str(&tail);
+    out
+}
+
+fn tail(report: &ExportReport, written: &[&WrittenArtifact]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n### Inputs\n");
+    if report.inputs.is_empty() {
+        let _ = writeln!(out, "None.");
+    } else {
+        let _ = writeln!(out, "| path | kind | metrics |\n|---|---|---|");
+        for input in report.inputs.iter().take(TABLE_ROWS) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                code(&input.path),
+                code(&input.kind),
+                input.metric_count
+            );
+        }
+        if report.inputs.len() > TABLE_ROWS {
+            let _ = writeln!(
+                out,
+                "\n{} more inputs are in `runtime_metrics.json`.",
+                report.inputs.len() - TABLE_ROWS
+            );
+        }
+    }
+    let _ = writeln!(out, "\n### Artifacts\n");
+    let _ = writeln!(out, "| file | size (bytes) | sha256 |\n|---|---|---|");
+    for a in written {
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}` |",
+            code(a.spec.file_name),
+            a.size_bytes,
+            a.sha256
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| {} | | sizes and sha256 of every file above and of this summary |",
+        code(INDEX_FILE_NAME)
+    );
+    out
+}

@@ -1,0 +1,215 @@
+//! The fail policy: which blockers fail a step, and per-code severity overrides from a policy
+//! file (YAML), e.g. `.github/dpone-observability.yml`:
+//!
+//! ```yaml
+//! fail-on: error            # error (default) | warning | never
+//! blockers:
+//!   labels.high_cardinality: error
+//!   metrics.empty: warning
+//! ```
+//!
+//! An unknown key, an unknown blocker code or a severity other than `error`/`warning` is a
+//! configuration error that names the line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer};
+use serde::Deserialize;
+
+use super::blockers::{Blocker, Code, Severity};
+
+/// Which blockers fail the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// Error blockers fail (the default, and what `metrics-export` always does).
+    #[default]
+    Error,
+    /// Warnings fail too.
+    Warning,
+    /// Nothing fails; blockers are still reported.
+    Never,
+}
+
+impl FailOn {
+    pub fn parse(text: &str) -> Option<FailOn> {
+        match text.trim() {
+            "error" => Some(FailOn::Error),
+            "warning" => Some(FailOn::Warning),
+            "never" => Some(FailOn::Never),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Never => "never",
+        }
+    }
+
+    /// The first blocker that fails the step under this policy.
+    pub fn first_failing(self, blockers: &[Blocker]) -> Option<&Blocker> {
+        blockers.iter().find(|b| self.fails_on(b.severity()))
+    }
+
+    pub fn fails_on(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Error => severity == Severity::Error,
+            FailOn::Warning => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
+impl fmt::Display for FailOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for FailOn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        FailOn::parse(&text).ok_or_else(|| {
+            de::Error::custom(format!(
+                "`fail-on` must be `error`, `warning` or `never`, not `{text}`"
+            ))
+        })
+    }
+}
+
+/// A policy file's content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub fail_on: Option<FailOn>,
+    pub overrides: Vec<(Code, Severity)>,
+}
+
+impl Policy {
+    /// Applies the severity overrides to the blockers.
+    pub fn apply(&self, blockers: Vec<Blocker>) -> Vec<Blocker> {
+        blockers
+            .into_iter()
+            .map(
+                |b| match self.overrides.iter().find(|(code, _)| *code == b.code) {
+                    Some((_, severity)) => b.with_severity(*severity),
+                    None => b,
+                },
+            )
+            .collect()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default, rename = "fail-on", alias = "fail_on")]
+    fail_on: Option<FailOn>,
+    #[serde(default)]
+    blockers: BTreeMap<KnownCode, SeverityName>,
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct KnownCode(Code);
+
+impl<'de> Deserialize<'de> for KnownCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Code::parse(&text).map(KnownCode).ok_or_else(|| {
+            de::Error::custom(format!(
+                "unknown blocker code `{text}` (see `dpone-observability explain --list`)"
+            ))
+        })
+    }
+}
+
+struct SeverityName(Severity);
+
+impl<'de> Deserialize<'de> for SeverityName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "error" => Ok(SeverityName(Severity::Error)),
+            "warning" => Ok(SeverityName(Severity::Warning)),
+            _ => Err(de::Error::custom(format!(
+                "a severity is `error` or `warning`, not `{text}`"
+            ))),
+        }
+    }
+}
+
+/// Parses a policy file's text; `source` names it in the error, which gives the line.
+pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
+    if text.trim().is_empty() {
+        return Ok(Policy::default());
+    }
+    let file: PolicyFile =
+        serde_saphyr::from_str(text).map_err(|err| format!("policy file `{source}`: {err}"))?;
+    Ok(Policy {
+        fail_on: file.fail_on,
+        overrides: file
+            .blockers
+            .into_iter()
+            .map(|(code, severity)| (code.0, severity.0))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_overrides_and_fail_on() {
+        let policy = parse_policy("fail-on: warning\nblockers:\n  labels.high_cardinality: error\n  metrics.empty: warning\n", "p.yml").unwrap();
+        assert_eq!(policy.fail_on, Some(FailOn::Warning));
+        assert_eq!(
+            policy.overrides,
+            [
+                (Code::MetricsEmpty, Severity::Warning),
+                (Code::LabelsHighCardinality, Severity::Error)
+            ]
+        );
+        let applied = policy.apply(vec![Blocker::new(Code::MetricsEmpty, "x")]);
+        assert_eq!(applied[0].severity(), Severity::Warning);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = parse_policy(
+            "blockers:\n  metrics.empty: warning\n  no.such: error\n",
+            "p.yml",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("unknown blocker code `no.such`") && err.contains("line 3"),
+            "{err}"
+        );
+        let err = parse_policy("blockers:\n  metrics.empty: fatal\n", "p.yml").unwrap_err();
+        assert!(err.contains("`fatal`") && err.contains("line 2"), "{err}");
+        let err = parse_policy("fail-on: error\nblock: {}\n", "p.yml").unwrap_err();
+        assert!(
+            err.contains("unknown field `block`") && err.contains("line 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn fail_on_thresholds() {
+        let warn = Blocker::new(Code::LabelsHighCardinality, "w");
+        let err = Blocker::new(Code::MetricsEmpty, "e");
+        assert!(FailOn::Error
+            .first_failing(std::slice::from_ref(&warn))
+            .is_none());
+        assert!(FailOn::Warning
+            .first_failing(std::slice::from_ref(&warn))
+            .is_some());
+        assert!(FailOn::Never.first_failing(&[warn, err.clone()]).is_none());
+        assert_eq!(
+            FailOn::Error.first_failing(std::slice::from_ref(&err)),
+            Some(&err)
+        );
+    }
+}

@@ -1,0 +1,450 @@
+//! `dpone-observability action` run the way the GitHub runner runs a container action:
+//! `INPUT_*` and `GITHUB_*` variables, a workspace, the file-command files.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use dpone_observability::github::runner::{INPUTS, OUTPUTS};
+
+struct Runner {
+    _tmp: tempfile::TempDir,
+    workspace: PathBuf,
+    files: PathBuf,
+}
+
+impl Runner {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let workspace = tmp.path().join("workspace");
+        let files = tmp.path().join("file_commands");
+        std::fs::create_dir_all(&workspace).unwrap();
+        std::fs::create_dir_all(&files).unwrap();
+        for (name, rel) in [
+            ("run_report.json", "run-report/run_report_success_real.json"),
+            ("failed_run.json", "run-report/run_report_failed_real.json"),
+        ] {
+            std::fs::copy(fixture(rel), workspace.join(name)).unwrap();
+        }
+        Runner {
+            _tmp: tmp,
+            workspace,
+            files,
+        }
+    }
+
+    /// Runs the action with the runner's variables plus `inputs` (`action.yml` defaults are
+    /// applied as the runner does).
+    fn run(&self, inputs: &[(&str, &str)]) -> (i32, String, String) {
+        let mut cmd = Command::new(bin());
+        cmd.arg("action")
+            .current_dir(&self.workspace)
+            .env_clear()
+            .env("SOURCE_DATE_EPOCH", EPOCH);
+        if let Ok(path) = std::env::var("PATH") {
+            cmd.env("PATH", path);
+        }
+        for (name, default, _) in INPUTS {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), default);
+        }
+        for (name, value) in inputs {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_RUN_ID", "4242")
+            .env("GITHUB_RUN_ATTEMPT", "1")
+            .env("GITHUB_SHA", "0123abcd")
+            .env("GITHUB_REF", "refs/pull/7/merge")
+            .env("GITHUB_REPOSITORY", "acme/pipelines")
+            .env("GITHUB_SERVER_URL", "https://github.example.com")
+            .env("GITHUB_WORKSPACE", &self.workspace)
+            .env("GITHUB_STEP_SUMMARY", self.files.join("step_summary"))
+            .env("GITHUB_OUTPUT", self.files.join("output"));
+        let o = cmd.output().unwrap();
+        (
+            o.status.code().expect("exit status"),
+            stdout(&o),
+            stderr(&o),
+        )
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        self.workspace.join("test_artifacts/observability/4242-1")
+    }
+
+    fn summary(&self) -> String {
+        std::fs::read_to_string(self.files.join("step_summary")).unwrap_or_default()
+    }
+
+    /// `GITHUB_OUTPUT` parsed by the runner's rules.
+    fn outputs(&self) -> BTreeMap<String, String> {
+        parse_outputs(&std::fs::read_to_string(self.files.join("output")).unwrap())
+    }
+}
+
+fn parse_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let (name, delimiter) = line.split_once("<<").expect("multi-line syntax");
+        let mut value = Vec::new();
+        for l in lines.by_ref() {
+            if l == delimiter {
+                break;
+            }
+            value.push(l);
+        }
+        out.insert(name.to_string(), value.join("\n"));
+    }
+    out
+}
+
+/// Workflow-command lines on stdout.
+fn commands(stdout: &str) -> Vec<&str> {
+    stdout.lines().filter(|l| l.starts_with("::")).collect()
+}
+
+#[test]
+fn a_passing_report() {
+    let r = Runner::new();
+    let (code, out, err) = r.run(&[
+        ("run-report", "run_report.json"),
+        ("labels", "env=ci\ngate=observability_maturity"),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(commands(&out).is_empty(), "no annotation: {out}");
+    assert!(
+        out.contains("dpone-observability: passed; 12 metrics, 0 blockers"),
+        "{out}"
+    );
+
+    let outputs = r.outputs();
+    assert_eq!(outputs["passed"], "true");
+    assert_eq!(outputs["metric-count"], "12");
+    assert_eq!(outputs["blockers"], "[]");
+    assert_eq!(outputs["output-dir"], "test_artifacts/observability/4242-1");
+    assert_eq!(
+        outputs["prometheus-path"],
+        "test_artifacts/observability/4242-1/prometheus_metrics.prom"
+    );
+    assert_eq!(
+        outputs["index-path"],
+        "test_artifacts/observability/4242-1/metrics_index.json"
+    );
+    assert_eq!(
+        outputs["summary-path"],
+        "test_artifacts/observability/4242-1/step_summary.md"
+    );
+    let names: Vec<&String> = outputs.keys().collect();
+    let mut declared: Vec<&str> = OUTPUTS.iter().map(|(n, _)| *n).collect();
+    declared.sort_unstable();
+    assert_eq!(names, declared);
+
+    // The step summary is an indexed artifact, and the runner's copy is the same text.
+    let summary = r.summary();
+    assert!(
+        summary.starts_with("## dpone observability: ✅ passed"),
+        "{summary}"
+    );
+    assert_eq!(
+        summary,
+        std::fs::read_to_string(r.run_dir().join("step_summary.md")).unwrap()
+    );
+    assert!(summary.contains("| `dpone_extracted_rows` | 55000 | `rows` |"));
+    assert!(summary.contains("https://github.example.com/acme/pipelines/actions/runs/4242"));
+    let index = read_json(&r.run_dir().join("metrics_index.json"));
+    assert!(index["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["name"] == "step_summary.md"));
+    check_export(&r.run_dir());
+}
+
+#[test]
+fn a_failed_run_warns_and_the_policy_can_fail_the_step() {
+    let r = Runner::new();
+    let (code, out, _) = r.run(&[("run-report", "failed_run.json")]);
+    assert_eq!(code, 0, "a failed run is a warning by default: {out}");
+    let lines = commands(&out);
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].starts_with("::warning title=run_report.run_failed,file=failed_run.json::"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains("Runbook: https://github.example.com/dpone/observability-action/blob/v"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("runbooks.md#run_reportrun_failed"));
+
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::write(
+        r.workspace.join(".github/dpone-observability.yml"),
+        "blockers:\n  run_report.run_failed: error\n",
+    )
+    .unwrap();
+    let (code, out, _) = r.run(&[("run-report", "failed_run.json"), ("run-name", "strict")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        commands(&out)[0].starts_with("::error title=run_report.run_failed"),
+        "{out}"
+    );
+    assert!(out.contains("failed by `run_report.run_failed`"));
+    let summary = std::fs::read_to_string(
+        r.workspace
+            .join("test_artifacts/observability/strict/step_summary.md"),
+    )
+    .unwrap();
+    assert!(
+        summary.starts_with("## dpone observability: ❌ failed"),
+        "{summary}"
+    );
+    assert!(summary.contains("Failed by `run_report.run_failed`"));
+
+    let (code, _, _) = r.run(&[
+        ("run-report", "failed_run.json"),
+        ("run-name", "lenient"),
+        ("fail-on", "never"),
+    ]);
+    assert_eq!(code, 0, "fail-on never wins over the policy file");
+}
+
+#[test]
+fn a_blocker_fails_the_step_with_an_annotation_on_the_file() {
+    let r = Runner::new();
+    let (code, out, _) = r.run(&[("run-report", "missing/run_report.json")]);
+    assert_eq!(code, 1);
+    let lines = commands(&out);
+    assert!(
+        lines[0].starts_with("::error title=run_report.missing,file=missing/run_report.json::"),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::error title=metrics.empty::")),
+        "{out}"
+    );
+    let outputs = r.outputs();
+    assert_eq!(outputs["passed"], "false");
+    let blockers: serde_json::Value = serde_json::from_str(&outputs["blockers"]).unwrap();
+    assert_eq!(blockers[0]["code"], "run_report.missing");
+    assert_eq!(blockers[0]["file"], "missing/run_report.json");
+    assert!(r.summary().contains("Failed by `run_report.missing`"));
+    check_export(&r.run_dir());
+}
+
+#[test]
+fn usage_errors_exit_2_and_write_nothing() {
+    let r = Runner::new();
+    std::fs::write(
+        r.workspace.join("policy.yml"),
+        "blockers:\n  metrics.empty: warning\n  nope.nope: error\n",
+    )
+    .unwrap();
+    for (inputs, message) in [
+        (vec![("run-name", "../escape")], "run name `../escape`"),
+        (vec![("run-name", "/abs")], "run name"),
+        (vec![("fail-on", "sometimes")], "input `fail-on`"),
+        (
+            vec![("labels", "novalue")],
+            "input `labels`: expected key=value",
+        ),
+        (
+            vec![("metrics", "lag=abc")],
+            "input `metrics`: metric `lag` must be numeric",
+        ),
+        (vec![("summary", "perhaps")], "input `summary`"),
+        (vec![("policy-file", "policy.yml")], "line 3"),
+        (
+            vec![("policy-file", "no-such-policy.yml")],
+            "policy file `no-such-policy.yml`",
+        ),
+    ] {
+        let (code, out, err) = r.run(&inputs);
+        assert_eq!(code, 2, "{inputs:?}: {out}");
+        assert!(err.contains(message), "{inputs:?}: {err}");
+        assert!(
+            out.starts_with("::error title=dpone-observability%3A usage::"),
+            "{out}"
+        );
+    }
+    assert!(
+        !r.workspace.join("test_artifacts").exists(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn text_from_inputs_is_never_a_workflow_command() {
+    let r = Runner::new();
+    let hostile_names = [
+        "x\n::set-output name=passed::true.json",
+        "y%0A::error::boom.json",
+        "z\r\n::add-mask::secret.json",
+    ];
+    for name in hostile_names {
+        std::fs::write(r.workspace.join(name), r#"{"unrelated": true}"#).unwrap();
+    }
+    let mut report = read_json(&fixture("run-report/run_report_success_real.json"));
+    report["process"] =
+        serde_json::json!("evil\n::set-output name=x::y | <script>alert(1)</script> [x](http://e)");
+    std::fs::write(r.workspace.join("hostile.json"), report.to_string()).unwrap();
+    let (code, out, _) = r.run(&[
+        ("run-report", "hostile.json"),
+        ("inputs", "*.json\n"),
+        ("labels", "note=%0A::error::label"),
+    ]);
+    assert_eq!(
+        code, 1,
+        "the hostile run report is also matched by *.json: duplicate series"
+    );
+    for line in out.lines() {
+        if line.starts_with("::") {
+            assert!(
+                line.starts_with("::error title=")
+                    || line.starts_with("::warning title=")
+                    || line.starts_with("::notice title="),
+                "only our own commands: {line}"
+            );
+        }
+    }
+    assert!(
+        !out.contains("\n::set-output")
+            && !out.contains("\n::add-mask")
+            && !out.contains("\n::error::")
+    );
+    assert!(
+        out.contains("%0A::set-output") && out.contains("%250A::error::boom"),
+        "{out}"
+    );
+    // Report text reaches the summary only escaped or inside code spans, where Markdown renders
+    // it literally: with the code spans taken out, no HTML, link or cell break is left.
+    let summary = r.summary();
+    assert!(summary.contains("<script>"), "the value is shown, as code");
+    for line in summary.lines() {
+        assert!(!line.starts_with("::"));
+        let outside: String = line.split('`').step_by(2).collect();
+        assert!(
+            !outside.contains("<script") && !outside.contains("](http://e)"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn annotations_stay_within_the_per_step_limits() {
+    let r = Runner::new();
+    for i in 0..14 {
+        std::fs::write(r.workspace.join(format!("other{i:02}.json")), r#"{"x": 1}"#).unwrap();
+    }
+    let mut inputs = String::new();
+    for i in 0..12 {
+        inputs.push_str(&format!("missing{i:02}/*.json\n"));
+    }
+    inputs.push_str("other*.json\n");
+    let (code, out, _) = r.run(&[("inputs", &inputs), ("metrics", "x=1")]);
+    assert_eq!(code, 1);
+    let lines = commands(&out);
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::error")).count(),
+        10,
+        "{out}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::warning")).count(),
+        10,
+        "{out}"
+    );
+    let notice: Vec<_> = lines.iter().filter(|l| l.starts_with("::notice")).collect();
+    assert_eq!(notice.len(), 1);
+    assert!(
+        notice[0].ends_with("::6 more blockers are listed in the step summary."),
+        "{}",
+        notice[0]
+    );
+    assert_eq!(
+        r.summary().matches("| `input.").count(),
+        26,
+        "every blocker is in the summary"
+    );
+}
+
+#[test]
+fn the_summary_stays_under_one_mebibyte() {
+    let r = Runner::new();
+    let mut text = String::from("{");
+    for i in 0..40_000 {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!(
+            "\"stage_{i:05}_rows_with_a_long_descriptive_name\": {i}"
+        ));
+    }
+    text.push('}');
+    std::fs::write(r.workspace.join("metrics.json"), text).unwrap();
+    let (code, _, _) = r.run(&[
+        ("metrics-file", "metrics.json"),
+        ("labels", "env=ci\nteam=data-platform"),
+    ]);
+    assert_eq!(code, 0);
+    let summary = r.summary();
+    assert!(summary.len() < 1024 * 1024, "{} bytes", summary.len());
+    assert!(
+        summary.contains("of 40000 metrics shown"),
+        "a note says how many were left out"
+    );
+    assert!(summary.contains("### Artifacts"), "the tail is kept");
+}
+
+#[test]
+fn outside_actions_it_previews_locally() {
+    let r = Runner::new();
+    let o = Command::new(bin())
+        .arg("action")
+        .current_dir(&r.workspace)
+        .env_clear()
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("INPUT_RUN-REPORT", "run_report.json")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dir = r.workspace.join("test_artifacts/observability/local");
+    assert!(std::fs::read_to_string(dir.join("step_summary.md"))
+        .unwrap()
+        .starts_with("## dpone observability: ✅ passed"));
+    let outputs = parse_outputs(&stderr(&o));
+    assert_eq!(outputs["passed"], "true");
+    check_export(&dir);
+}
+
+/// `action.yml` declares exactly the inputs (with the defaults) and outputs the code reads.
+#[test]
+fn action_yml_matches_the_code() {
+    let text = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    let yml: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(yml["runs"]["using"], "docker");
+    assert_eq!(yml["runs"]["image"], "Dockerfile");
+    let inputs = yml["inputs"].as_object().unwrap();
+    assert_eq!(inputs.len(), INPUTS.len());
+    for (name, default, description) in INPUTS {
+        let input = &inputs[*name];
+        assert_eq!(input["default"], *default, "{name}");
+        assert_eq!(input["description"], *description, "{name}");
+    }
+    let outputs = yml["outputs"].as_object().unwrap();
+    assert_eq!(outputs.len(), OUTPUTS.len());
+    for (name, description) in OUTPUTS {
+        assert_eq!(outputs[*name]["description"], *description, "{name}");
+    }
+}
+
+#[allow(dead_code)]
+fn unused(_: &Path) {}
