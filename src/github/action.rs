@@ -66,9 +66,7 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         .map(|p| ctx.resolve(&p));
     for line in env.input_lines("inputs") {
         let mut pattern = InputPattern::parse(&line).map_err(|e| format!("input `inputs`: {e}"))?;
-        if !Path::new(&pattern.pattern).is_absolute() {
-            pattern.pattern = ctx.workspace.join(&pattern.pattern).display().to_string();
-        }
+        pattern.pattern = ctx.resolve(&pattern.pattern).display().to_string();
         request.inputs.push(pattern);
     }
     for line in env.input_lines("metrics") {
@@ -163,6 +161,7 @@ pub fn run(
         }
     };
     let summary_ctx = SummaryContext {
+        workspace: &ctx,
         fail_on: plan.fail_on,
         run_url: ctx.run_url(),
         output_dir: &plan.output_dir_shown,

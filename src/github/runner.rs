@@ -123,12 +123,21 @@ pub struct RunnerContext {
     pub workspace: PathBuf,
     pub step_summary: Option<PathBuf>,
     pub output: Option<PathBuf>,
+    /// The working directory is the workspace (as in the container): relative paths stay
+    /// relative, so messages show them as the user wrote them.
+    cwd_is_workspace: bool,
 }
 
 impl RunnerContext {
     pub fn from_env(env: &Env, cwd: &Path) -> Self {
         let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+        let workspace = get("GITHUB_WORKSPACE").map_or_else(|| cwd.to_path_buf(), PathBuf::from);
+        let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
         RunnerContext {
+            cwd_is_workspace: same(cwd, &workspace),
             in_actions: env.get("GITHUB_ACTIONS") == Some("true") || get("GITHUB_RUN_ID").is_some(),
             run_id: get("GITHUB_RUN_ID"),
             run_attempt: get("GITHUB_RUN_ATTEMPT"),
@@ -137,7 +146,7 @@ impl RunnerContext {
             repository: get("GITHUB_REPOSITORY"),
             server_url: get("GITHUB_SERVER_URL")
                 .unwrap_or_else(|| "https://github.com".to_string()),
-            workspace: get("GITHUB_WORKSPACE").map_or_else(|| cwd.to_path_buf(), PathBuf::from),
+            workspace,
             step_summary: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             output: get("GITHUB_OUTPUT").map(PathBuf::from),
         }
@@ -164,7 +173,7 @@ impl RunnerContext {
     /// A path from an input: relative ones are relative to the workspace.
     pub fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
-        if p.is_absolute() {
+        if p.is_absolute() || self.cwd_is_workspace {
             p.to_path_buf()
         } else {
             self.workspace.join(p)

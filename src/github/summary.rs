@@ -3,6 +3,9 @@
 //! under GitHub's 1 MiB per-step limit however large the export (tables are cut with a note).
 
 use std::fmt::Write as _;
+use std::path::Path;
+
+use super::runner::RunnerContext;
 
 use crate::observability::artifacts::{WrittenArtifact, INDEX_FILE_NAME};
 use crate::observability::blockers::Blocker;
@@ -19,6 +22,8 @@ pub const TABLE_ROWS: usize = 200;
 
 /// What the summary needs besides the export.
 pub struct SummaryContext<'a> {
+    /// Paths are shown relative to the workspace.
+    pub workspace: &'a RunnerContext,
     pub fail_on: FailOn,
     pub run_url: Option<String>,
     /// The run folder as the uploaded artifact shows it (relative to the workspace).
@@ -94,7 +99,10 @@ pub fn render(
                 b.severity(),
                 fails,
                 escape(&b.message),
-                b.subject.as_deref().map(code).unwrap_or_default(),
+                b.subject
+                    .as_deref()
+                    .map(|s| code(&ctx.workspace.relative(Path::new(s))))
+                    .unwrap_or_default(),
                 report.runbook_url(b.code)
             );
         }
@@ -108,7 +116,7 @@ pub fn render(
     }
 
     // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
-    let tail = tail(report, written);
+    let tail = tail(report, written, ctx.workspace);
     let _ = writeln!(out, "\n### Metrics\n");
     if points.is_empty() {
         let _ = writeln!(out, "None.");
@@ -152,7 +160,7 @@ pub fn render(
     out
 }
 
-fn tail(report: &ExportReport, written: &[&WrittenArtifact]) -> String {
+fn tail(report: &ExportReport, written: &[&WrittenArtifact], workspace: &RunnerContext) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n### Inputs\n");
     if report.inputs.is_empty() {
@@ -163,7 +171,7 @@ fn tail(report: &ExportReport, written: &[&WrittenArtifact]) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
-                code(&input.path),
+                code(&workspace.relative(Path::new(&input.path))),
                 code(&input.kind),
                 input.metric_count
             );

@@ -40,7 +40,8 @@ macro_rules! blocker_codes {
             severity: $severity:ident,
             summary: $summary:literal,
             cause: $cause:literal,
-            fix: $fix:literal $(,)?
+            fix: $fix:literal,
+            verify: $verify:literal $(,)?
         }
     ),* $(,)?) => {
         /// A blocker code. `Code::ALL` lists every one, in documentation order.
@@ -75,6 +76,11 @@ macro_rules! blocker_codes {
             pub fn fix(self) -> &'static str {
                 match self { $( Code::$variant => $fix, )* }
             }
+
+            /// How to check the fix worked.
+            pub fn verify(self) -> &'static str {
+                match self { $( Code::$variant => $verify, )* }
+            }
         }
     };
 }
@@ -86,6 +92,7 @@ blocker_codes! {
         summary: "The --run-report path is not a regular file.",
         cause: "The path given to `--run-report` does not exist, is a directory, or is not a regular file. In CI this usually means the step that runs `dpone run --format json` did not run, wrote elsewhere, or its artifact was not downloaded into this job.",
         fix: "Check that the run step wrote its JSON (`dpone run ... --format json > run_report.json`), that the artifact was downloaded before this step, and that the path is relative to the working directory (or absolute).",
+        verify: "`test -f <path>` in the same step succeeds, and the next export lists the file under Inputs with kind `run_report`.",
     },
     RunReportUnreadable {
         code: "run_report.unreadable",
@@ -93,6 +100,7 @@ blocker_codes! {
         summary: "The run report exists but could not be read.",
         cause: "Opening or reading the file failed with an operating-system error (for example permission denied). The message names the path and the error.",
         fix: "Fix the file's permissions or ownership (container actions run as root, but files written by other containers may not be readable), then re-run the export.",
+        verify: "`cat <path> > /dev/null` succeeds as the user the step runs as; the next export has no `run_report.unreadable`.",
     },
     RunReportInvalidJson {
         code: "run_report.invalid_json",
@@ -100,6 +108,7 @@ blocker_codes! {
         summary: "The run report is not valid JSON.",
         cause: "The file is not UTF-8 JSON. The usual cause is log lines mixed into stdout: `dpone run` writes its JSON to stdout and logs to stderr, and `2>&1` or `| tee` of both streams corrupts it. The message gives the line and column of the first problem.",
         fix: "Re-run `dpone run --format json` and redirect only stdout into the report file (`> run_report.json`, not `&> run_report.json`).",
+        verify: "`python3 -m json.tool <path>` (or `jq . <path>`) parses the file; the next export has no `run_report.invalid_json`.",
     },
     RunReportInvalidShape {
         code: "run_report.invalid_shape",
@@ -107,6 +116,7 @@ blocker_codes! {
         summary: "The run report's top level is not a JSON object.",
         cause: "The file is valid JSON but its top level is an array, string, number, boolean or null. `dpone run --format json` always prints one object.",
         fix: "Pass the JSON object printed by `dpone run --format json`, not a list of reports or another tool's output.",
+        verify: "`jq type <path>` prints `\"object\"`.",
     },
     RunReportNotARunReport {
         code: "run_report.not_a_run_report",
@@ -114,6 +124,7 @@ blocker_codes! {
         summary: "The file is the output of `dpone run-report`, not a `dpone run` report.",
         cause: "`dpone run-report` writes manual or synthetic run artifacts (`run_id`, `pipeline`, `timeline`, ...) and does not read or produce `dpone run` output, so it holds none of the run metrics. dpone's own exporter silently reported `metrics.empty` for it.",
         fix: "Pass the JSON that `dpone run <manifest> --format json` prints (redirect its stdout to a file), or `orchestrated_run.json` from `dpone orchestrate run`.",
+        verify: "The file has a `result` object and `max_attempts`; the export lists it with kind `run_report` and writes `dpone_run_passed`.",
     },
     RunReportRunFailed {
         code: "run_report.run_failed",
@@ -121,6 +132,7 @@ blocker_codes! {
         summary: "The dpone run the report describes did not pass.",
         cause: "The run report says `passed: false` (its status and errors are in the message and in `dpone_run_passed`, `dpone_error_count`). The export itself is fine, so this is a warning by default, as dpone's exporter exits 0 for a failed run; a policy file can make it an error so the step fails with the run.",
         fix: "Read the run's errors (`result.errors`, `result.error_code`) and fix the pipeline; to fail the CI step on a failed run, set `blockers: {run_report.run_failed: error}` in the policy file.",
+        verify: "The next run report has `passed: true` and `dpone_run_passed` is 1.",
     },
     InputNoMatch {
         code: "input.no_match",
@@ -128,6 +140,7 @@ blocker_codes! {
         summary: "An --input pattern matched no file.",
         cause: "The glob pattern matched nothing: the artifact was not produced, not downloaded into this job, or the pattern is relative to another directory. Patterns are expanded relative to the working directory; `**` matches any depth.",
         fix: "Check that the step producing the artifact ran and its files were downloaded before this step, and test the pattern with `ls` in the same working directory.",
+        verify: "`ls <pattern>` from the workspace lists files; the export's Inputs table lists them.",
     },
     InputUnreadable {
         code: "input.unreadable",
@@ -135,6 +148,7 @@ blocker_codes! {
         summary: "A file matched by --input could not be read.",
         cause: "The match is a directory or special file, or reading it failed with an operating-system error; the message names the path and the error.",
         fix: "Narrow the pattern to regular files (for example end it in `*.json`) or fix the file's permissions.",
+        verify: "The export's Inputs table lists every match with a kind other than `unreadable`.",
     },
     InputInvalidJson {
         code: "input.invalid_json",
@@ -142,6 +156,7 @@ blocker_codes! {
         summary: "A file matched by --input is not a JSON object.",
         cause: "The file is not UTF-8 JSON, or its top level is not an object. dpone's artifacts are all JSON objects; the message gives the line and column of the first problem.",
         fix: "Regenerate the artifact, and redirect only the JSON (stdout) of the dpone command into the file.",
+        verify: "`jq type <file>` prints `\"object\"` for each match.",
     },
     InputUnknownKind {
         code: "input.unknown_kind",
@@ -149,6 +164,7 @@ blocker_codes! {
         summary: "A file matched by --input is not a dpone artifact this tool reads.",
         cause: "Its shape matches none of the kinds in the detection table (run report, orchestrated run, run registry entry or index, certification suite or index, certification report, benchmark baseline, benchmark-SLO gate, SLO report, Airflow evidence bundle). Exports, indexes and other tools' files land here when a broad pattern matches them.",
         fix: "Narrow the pattern, or force the kind with `--input KIND=PATTERN` if the file is one of the kinds with an unusual shape.",
+        verify: "The Inputs table gives each file a kind; no `input.unknown_kind` remains.",
     },
     InputNoMetrics {
         code: "input.no_metrics",
@@ -156,6 +172,7 @@ blocker_codes! {
         summary: "A file read as a forced kind has none of that kind's fields.",
         cause: "`--input KIND=PATTERN` forced a kind, but the file has none of the fields that kind is read from (for example `items` for `benchmark_baseline`, `results` for `slo_report`), so it was not read.",
         fix: "Check the kind named before `=` and that the file is that artifact.",
+        verify: "The Inputs table shows a metric count above 0 for the file.",
     },
     MetricsFileMissing {
         code: "metrics_file.missing",
@@ -163,6 +180,7 @@ blocker_codes! {
         summary: "The --metrics-file path is not a regular file.",
         cause: "The path given to `--metrics-file` does not exist, is a directory, or could not be opened.",
         fix: "Write the metrics file before this step, or fix the path.",
+        verify: "`test -f <path>` succeeds in the same step.",
     },
     MetricsFileInvalid {
         code: "metrics_file.invalid",
@@ -170,6 +188,7 @@ blocker_codes! {
         summary: "The --metrics-file is not a mapping of metric names to numbers.",
         cause: "The file is not valid JSON or YAML, its top level is not a mapping, a name is empty, or a value is not a number (numbers, numeric strings and `NaN`/`Infinity` are accepted; booleans and null are not). None of its metrics are exported.",
         fix: "Write a flat mapping, e.g. `{\"lag_seconds\": 42, \"rows_per_mib\": 1.5e3}` (JSON) or `lag_seconds: 42` (YAML, for files ending in `.yaml`/`.yml`). The message names the line or key at fault.",
+        verify: "The export lists the file under Inputs with kind `metrics_file` and its entries appear in `runtime_metrics.json`.",
     },
     MetricsEmpty {
         code: "metrics.empty",
@@ -177,6 +196,7 @@ blocker_codes! {
         summary: "The export has no metric points.",
         cause: "No input gave a metric: no run report (or one without any run-report field), no `--input` file of a known kind, and no custom metric from `--metric` or `--metrics-file`. An empty export is not evidence of anything, so it fails.",
         fix: "Pass `--run-report` with the output of `dpone run --format json`, `--input` patterns that match dpone artifacts, or at least one `--metric name=value`. The other blockers of the export say why an input gave nothing.",
+        verify: "`metric_count` in `runtime_metrics.json` is above 0.",
     },
     MetricsDuplicateSeries {
         code: "metrics.duplicate_series",
@@ -184,6 +204,7 @@ blocker_codes! {
         summary: "Two inputs produced the same series; only the first was written.",
         cause: "Two inputs give one metric name with the same labels: a custom metric named like a report metric (for example `--metric throughput_rows_per_second=...` next to a run report), two custom names that become the same name after sanitising (`rows/sec` and `rows_sec`), or two `--input` files that hold the same data or cannot be told apart by a label (the same run report twice, a suite and its index, two benchmark baselines, whose verdict series carry no label). Writing both would give Prometheus a duplicate series and OpenTelemetry two values for one point.",
         fix: "Rename one of the metrics, drop the custom metric that repeats a report value, or narrow the `--input` patterns so each artifact is read once (one benchmark baseline or SLO report per export). The message lists each duplicate, the input it came from and the one that was kept.",
+        verify: "`runtime_metrics.json` has no `metrics.duplicate_series`, and `promtool check metrics` finds no repeated series.",
     },
     LabelsHighCardinality {
         code: "labels.high_cardinality",
@@ -191,6 +212,7 @@ blocker_codes! {
         summary: "A label looks like an unbounded identifier; every run creates new Prometheus series.",
         cause: "A `--label` key names a value that changes on every run (a run id, a commit sha, a correlation id, ...). The label is kept, but each run then creates a fresh series, which grows Prometheus storage without bound behind a Pushgateway or textfile collector.",
         fix: "Move the identifier to `--resource-attr` (OpenTelemetry only), or drop it: the run id is already attached to every OpenTelemetry data point and to `runtime_metrics.json`.",
+        verify: "The export has no `labels.high_cardinality`; the identifier appears under `resource_attributes` or OpenTelemetry attributes instead.",
     },
     OrchestratedRunNotPassed {
         code: "orchestrated_run.not_passed",
@@ -198,6 +220,7 @@ blocker_codes! {
         summary: "An orchestrated run reports blockers of its own (lock, resume, state).",
         cause: "`orchestrated_run.json` lists blockers besides the wrapped run's failure, for example a lock that was not acquired or a resume that was refused. The wrapped run's own outcome is the `dpone_run_passed` value and is not a blocker.",
         fix: "Read the blockers in the message and the orchestrated run's Markdown report; clear a stale lock only after checking no other run holds it, then re-run `dpone orchestrate run`.",
+        verify: "The next `orchestrated_run.json` lists no blockers besides `run.not_passed`, and `dpone_orchestrated_run_lock_acquired` is 1.",
     },
     RunRegistryNotPassed {
         code: "run_registry.not_passed",
@@ -205,6 +228,7 @@ blocker_codes! {
         summary: "A run registry entry did not pass.",
         cause: "`dpone ops run-registry` recorded the run as failed: its run result did not pass (`run_result.not_passed`), or an attached artifact is missing or failed (`artifact.<name>.missing`, `artifact.<name>.not_passed`). The message lists its blockers.",
         fix: "Fix the run or the attached artifact named in the message (each has its own runbook), re-run `dpone ops run-registry`, then export again.",
+        verify: "`dpone_run_registry_passed` is 1 and every `dpone_run_registry_artifact_passed` series is 1.",
     },
     CertificationSuiteNotPassed {
         code: "certification_suite.not_passed",
@@ -212,6 +236,7 @@ blocker_codes! {
         summary: "A certification suite did not pass.",
         cause: "`dpone ops certification-suite` found blockers (a report without `evidence_status: PASS`, a missing required benchmark, lineage or evidence bundle, or a release-id mismatch). The message lists them and the evidence status.",
         fix: "Follow each blocker: produce the missing evidence, bind it to the release, or re-run the certification; then re-run the suite.",
+        verify: "`dpone_certification_suite_passed` is 1 and `dpone_certification_suite_evidence_status{evidence_status=\"PASS\"}` is 1.",
     },
     CertificationReportNotPassed {
         code: "certification_report.not_passed",
@@ -219,6 +244,7 @@ blocker_codes! {
         summary: "A certification report did not pass.",
         cause: "The report's `passed` is false or it lists blockers (for example `matrix_rows.mismatch:<case>`); failed cases and checksum mismatches are in the metrics.",
         fix: "Inspect the failing cases' behaviour files, fix the connector or the expectation, and re-run the certification.",
+        verify: "`dpone_certification_report_failed_cases` and `dpone_certification_report_checksum_mismatches` are 0.",
     },
     BenchmarkBaselineRegression {
         code: "benchmark_baseline.regression",
@@ -226,6 +252,7 @@ blocker_codes! {
         summary: "A benchmark metric regressed past its threshold or was not measured.",
         cause: "A measured value is beyond `baseline x (1 -/+ allowed ratio)` in the bad direction, or the metric is missing from the measurements. dpone lets a missing `lower` metric pass; this tool does not.",
         fix: "Re-run the same profile before changing the baseline; if it persists, inspect slow stages, locks or network overhead. Measure every metric the baseline names.",
+        verify: "`dpone_benchmark_failing_items` is 0 and every `dpone_benchmark_item_passed` series is 1.",
     },
     BenchmarkSloGateNotPassed {
         code: "benchmark_slo_gate.not_passed",
@@ -233,6 +260,7 @@ blocker_codes! {
         summary: "A benchmark-SLO gate did not pass.",
         cause: "`dpone ops benchmark-slo-gate` failed its benchmark part, its SLO part, or both; the blockers of each part are reported next to this one.",
         fix: "Fix the benchmark regression or the SLO failure named in the accompanying blockers, then re-run the gate.",
+        verify: "`dpone_benchmark_slo_gate_passed` is 1.",
     },
     SloReportNotPassed {
         code: "slo_report.not_passed",
@@ -240,6 +268,7 @@ blocker_codes! {
         summary: "An SLO report has failing rules.",
         cause: "`dpone ops slo-evaluate` found a metric below its `min`, above its `max`, or missing. The message lists the failing rule codes.",
         fix: "Apply the action for each failing metric (freshness, throughput, latency, retries); change an objective only when the contract itself is wrong.",
+        verify: "`dpone_slo_report_passed` is 1 and no `dpone_slo_report_rule_passed` series is 0.",
     },
     SloReportNoObjectives {
         code: "slo_report.no_objectives",
@@ -247,6 +276,7 @@ blocker_codes! {
         summary: "An SLO report evaluated no objective, which dpone reports as a pass.",
         cause: "The objectives were empty or had neither `min` nor `max`, so dpone wrote `slo.no_objectives` with `passed: true`. Nothing was checked.",
         fix: "Give every objective a `min` and/or `max` and re-run `dpone ops slo-evaluate`.",
+        verify: "The SLO report's `results` hold one entry per objective and no `slo.no_objectives`.",
     },
     AirflowCorrelationMissing {
         code: "airflow_correlation.missing",
@@ -254,6 +284,7 @@ blocker_codes! {
         summary: "The --airflow-evidence-bundle path is not a regular file.",
         cause: "The path does not exist, is a directory, or is a special file.",
         fix: "Run `dpone gitops airflow evidence-bundle` for the attempt and pass the JSON file it wrote.",
+        verify: "`test -f <bundle>` succeeds; the export sets `correlation_id`.",
     },
     AirflowCorrelationSymlinkForbidden {
         code: "airflow_correlation.symlink_forbidden",
@@ -261,6 +292,7 @@ blocker_codes! {
         summary: "The Airflow evidence bundle path is a symbolic link.",
         cause: "Evidence must be a local regular file; a symbolic link could point at another attempt's evidence or outside the workspace.",
         fix: "Pass the bundle file itself (copy it rather than linking it).",
+        verify: "`test -L <bundle>` fails (not a link) and the export sets `correlation_id`.",
     },
     AirflowCorrelationTooLarge {
         code: "airflow_correlation.too_large",
@@ -268,6 +300,7 @@ blocker_codes! {
         summary: "The Airflow evidence bundle is larger than 2 MiB.",
         cause: "A bundle is a small JSON document; anything above 2 MiB (2,097,152 bytes) is not one and is refused before it is parsed.",
         fix: "Pass the bundle written by `dpone gitops airflow evidence-bundle`, not a log or an archive.",
+        verify: "`stat -c %s <bundle>` is at most 2097152 and the export sets `correlation_id`.",
     },
     AirflowCorrelationInvalid {
         code: "airflow_correlation.invalid",
@@ -275,6 +308,7 @@ blocker_codes! {
         summary: "The Airflow evidence bundle is unreadable, malformed or tampered with.",
         cause: "The bundle could not be read, is not a JSON object of kind `gitops.airflow_evidence_bundle`, its `correlation` breaks the `dpone.airflow-correlation.v1` contract (unknown field, bad digest, wrong type), or its `correlation_id`/`attempt_ref` does not match the fingerprint recomputed from its identity fields, which means it was edited by hand.",
         fix: "Recollect the evidence from the pinned attempt with `dpone gitops airflow evidence-bundle`; never hand-edit a bundle.",
+        verify: "The export sets `correlation_id`, and OpenTelemetry data points carry `dpone.correlation.id`.",
     },
     AirflowCorrelationIncomplete {
         code: "airflow_correlation.incomplete",
@@ -282,6 +316,7 @@ blocker_codes! {
         summary: "The Airflow correlation lacks a run, process, evidence digest or pod field.",
         cause: "The correlation is valid but one of `dpone.run_id`, `dpone.process`, `artifacts.runtime_evidence_sha256`, `pod.name`, `pod.uid`, `pod.namespace` or `pod.image_digest` is missing, usually because the bundle was taken before the attempt finished.",
         fix: "Re-run `dpone gitops airflow evidence-bundle` after the attempt has finished and pass the final JSON.",
+        verify: "The bundle's `dpone`, `pod` and `artifacts.runtime_evidence_sha256` are all filled; the export sets `correlation_id`.",
     },
     AirflowCorrelationRunMismatch {
         code: "airflow_correlation.run_mismatch",
@@ -289,6 +324,7 @@ blocker_codes! {
         summary: "The Airflow evidence bundle belongs to another dpone run than the run report.",
         cause: "The bundle's `dpone.run_id` differs from the run report's `run_id`, so its pod, image and task identity describe another attempt. Its attributes are not attached to the metrics.",
         fix: "Pass the bundle collected for this run (`dpone gitops airflow evidence-bundle` for the same attempt), or the run report that matches the bundle.",
+        verify: "`jq -r .correlation.dpone.run_id <bundle>` equals the run report's `run_id`; the export sets `correlation_id`.",
     },
     AirflowCorrelationAmbiguous {
         code: "airflow_correlation.ambiguous",
@@ -296,6 +332,7 @@ blocker_codes! {
         summary: "More than one Airflow evidence bundle was given.",
         cause: "An export describes one attempt; several bundles (from `--airflow-evidence-bundle` and `--input` matches) cannot all describe it, and none is used.",
         fix: "Pass exactly one bundle, the one of this attempt, and narrow `--input` patterns that match other bundles.",
+        verify: "The Inputs table lists exactly one `airflow_evidence_bundle`.",
     },
 }
 
@@ -373,11 +410,12 @@ pub fn any_error(blockers: &[Blocker]) -> bool {
 /// The text `explain CODE` prints.
 pub fn explain(code: Code) -> String {
     format!(
-        "{code}\nseverity: {}\nsummary: {}\n\ncause:\n  {}\n\nfix:\n  {}\n\nrunbook: {}\n",
+        "{code}\nseverity: {}\nsummary: {}\n\ncause:\n  {}\n\nfix:\n  {}\n\nverify:\n  {}\n\nrunbook: {}\n",
         code.severity(),
         code.summary(),
         code.cause(),
         code.fix(),
+        code.verify(),
         code.runbook_url()
     )
 }
@@ -404,12 +442,13 @@ pub fn runbooks_markdown() -> String {
     }
     for code in Code::ALL {
         out.push_str(&format!(
-            "\n## {}\n\n- Severity: **{}**\n- Summary: {}\n\n**Cause.** {}\n\n**Fix.** {}\n",
+            "\n## {}\n\n- Severity: **{}**\n- Summary: {}\n\n**Cause.** {}\n\n**Fix.** {}\n\n**Verify.** {}\n",
             code,
             code.severity(),
             code.summary(),
             code.cause(),
-            code.fix()
+            code.fix(),
+            code.verify()
         ));
     }
     out
@@ -433,7 +472,9 @@ mod tests {
             );
             assert!(text.contains('.'), "{text} must be namespaced");
             assert!(code.summary().ends_with('.'), "{text} summary");
-            assert!(!code.cause().is_empty() && !code.fix().is_empty());
+            assert!(
+                !code.cause().is_empty() && !code.fix().is_empty() && !code.verify().is_empty()
+            );
             assert_eq!(Code::parse(text), Some(*code));
         }
     }
