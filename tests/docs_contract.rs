@@ -76,7 +76,24 @@ fn runbooks_are_generated_from_the_code_table() {
         "docs/runbooks.md is stale: run `cargo run -- explain --runbooks > docs/runbooks.md`"
     );
     for code in Code::ALL {
-        assert!(actual.contains(&format!("\n## {code}\n")), "{code}");
+        assert!(
+            actual.contains(&format!("\n## {code}\n")),
+            "{code} has no section"
+        );
+    }
+    for heading in actual.lines().filter_map(|l| l.strip_prefix("## ")) {
+        assert!(
+            Code::parse(heading).is_some(),
+            "section `{heading}` names no blocker code"
+        );
+    }
+    for section in actual.split("\n## ").skip(1) {
+        for part in ["**Cause.**", "**Fix.**", "**Verify.**"] {
+            assert!(
+                section.contains(part),
+                "a runbook section lacks {part}: {section}"
+            );
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::commands::{annotation, Level};
 use super::outputs::{append_outputs, format_output};
-use super::runner::{validate_run_name, Env, RunnerContext};
+use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::cli::{parse_key_value, parse_metric, EXIT_FAILED, EXIT_USAGE};
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
@@ -53,9 +53,7 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         .unwrap_or_else(|| ctx.default_run_name());
     validate_run_name(&run_name)?;
     let output_root = env.input("output-root").unwrap_or_default();
-    if output_root.chars().any(char::is_control) {
-        return Err("input `output-root` must not contain control characters".to_string());
-    }
+    validate_output_root(&output_root)?;
     let output_dir = ctx.resolve(&output_root).join(&run_name);
 
     let mut request = ExportRequest::new(&output_dir, now);
@@ -237,9 +235,9 @@ pub fn run(
     };
     let _ = writeln!(
         stdout,
-        "dpone-observability: {verdict}; {} metrics, {} blockers; artifacts in {}",
+        "dpone-observability: {verdict}; {} metrics, {}; artifacts in {}",
         report.metric_count,
-        report.blockers.len(),
+        plural(report.blockers.len(), "blocker"),
         plan.output_dir_shown.escape_debug()
     );
     if failing.is_some() {
@@ -326,4 +324,13 @@ fn annotations(report: &ExportReport, ctx: &RunnerContext, fail_on: FailOn) -> V
         ));
     }
     lines
+}
+
+/// `1 blocker`, `2 blockers`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -98,11 +98,16 @@ impl Env {
             .unwrap_or_default()
     }
 
-    /// A boolean input (`true`/`false`, any case).
+    /// A boolean input (`true`/`false`, any case); empty means `action.yml`'s default.
     pub fn input_bool(&self, name: &str) -> Result<bool, String> {
+        let default = INPUTS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .is_some_and(|(_, d, _)| *d == "true");
         match self.input(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => Ok(default),
             Some("true") => Ok(true),
-            Some("false") | None => Ok(false),
+            Some("false") => Ok(false),
             Some(other) => Err(format!(
                 "input `{name}` must be `true` or `false`, got `{other}`"
             )),
@@ -187,6 +192,23 @@ impl RunnerContext {
             .display()
             .to_string()
     }
+}
+
+/// The output root must stay inside the workspace: relative, without `..`.
+pub fn validate_output_root(root: &str) -> Result<(), String> {
+    let path = Path::new(root);
+    if path.is_absolute()
+        || path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        || root.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "input `output-root` must be a path inside the workspace, got `{}`",
+            root.escape_debug()
+        ));
+    }
+    Ok(())
 }
 
 /// A run folder name must stay one folder below the output root.

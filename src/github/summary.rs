@@ -50,9 +50,9 @@ pub fn render(
     let _ = writeln!(out, "## dpone observability: {verdict}\n");
     let _ = writeln!(
         out,
-        "{} metrics, {} blockers ({} fail the step under `fail-on: {}`).",
+        "{} metrics, {} ({} fail the step under `fail-on: {}`).",
         report.metric_count,
-        report.blockers.len(),
+        super::action::plural(report.blockers.len(), "blocker"),
         failing.len(),
         ctx.fail_on
     );
@@ -61,7 +61,7 @@ pub fn render(
             out,
             "\nFailed by `{}`: {} ([runbook]({}))",
             first.code,
-            escape(&first.message),
+            escape(&clip(&first.message)),
             report.runbook_url(first.code)
         );
     }
@@ -157,7 +157,30 @@ pub fn render(
         }
     }
     out.push_str(&tail);
+    if out.len() > SUMMARY_LIMIT {
+        // Only reachable with hundreds of very long paths: cut at a line and say so.
+        let mut cut = SUMMARY_LIMIT - 256;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = out[..cut].rfind('\n').unwrap_or(0);
+        out.truncate(cut);
+        out.push_str("\n\n*The step summary was cut at GitHub's 1 MiB limit; the full export is in the uploaded artifact.*\n");
+    }
     out
+}
+
+/// GitHub's per-step limit; past it the whole summary is dropped.
+pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1024;
+
+/// A blocker message fits a table cell: at most this many characters.
+const MESSAGE_CHARS: usize = 1000;
+
+fn clip(message: &str) -> String {
+    match message.char_indices().nth(MESSAGE_CHARS) {
+        Some((at, _)) => format!("{}… (full text in runtime_metrics.json)", &message[..at]),
+        None => message.to_string(),
+    }
 }
 
 fn tail(report: &ExportReport, written: &[&WrittenArtifact], workspace: &RunnerContext) -> String {
