@@ -12,7 +12,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::commands::{annotation, Level};
+use std::cell::RefCell;
+
+use super::commands::{annotation, escape_data, Level};
+use super::pr_status::{comment_marker, message, parse_kinds, pull_request, Kinds, Message};
 use super::outputs::{append_outputs, format_output};
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
@@ -45,6 +48,9 @@ struct Plan {
     summary: bool,
     annotations: bool,
     output_dir_shown: String,
+    pr_kinds: Kinds,
+    pr_explicit: bool,
+    check_name: String,
 }
 
 fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> {
@@ -104,7 +110,14 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         None => policy.fail_on.unwrap_or_default(),
     };
     request.policy = policy;
+    let (pr_kinds, pr_explicit) =
+        parse_kinds(env.input("pr-status").as_deref(), pull_request(env).is_some())?;
     Ok(Plan {
+        pr_kinds,
+        pr_explicit,
+        check_name: env
+            .input("check-name")
+            .unwrap_or_else(|| "dpone observability".to_string()),
         output_dir_shown: ctx.relative(&output_dir),
         request,
         fail_on,
@@ -128,6 +141,96 @@ fn read_policy(env: &Env, ctx: &RunnerContext) -> Result<Policy, String> {
     }
 }
 
+/// The `github-token` input, unless it is empty or the runner's unexpanded default.
+fn github_token(env: &Env) -> Option<String> {
+    env.input("github-token").filter(|t| !t.starts_with("${{"))
+}
+
+
+/// Posts the check run, comment and commit status the plan asks for; returns what could not be
+/// posted, and why. Never changes the exit status.
+fn post_pr_status(
+    env: &Env,
+    ctx: &RunnerContext,
+    plan: &Plan,
+    token: Option<&str>,
+    message: &Message,
+) -> Vec<String> {
+    let why_not = |reason: &str| {
+        if plan.pr_explicit {
+            vec![format!("PR status not posted: {reason}")]
+        } else {
+            Vec::new()
+        }
+    };
+    let Some(token) = token else {
+        return why_not("no `github-token`");
+    };
+    let Some((owner, repo)) = ctx.repository.as_deref().and_then(|r| r.split_once('/')) else {
+        return why_not("`GITHUB_REPOSITORY` is not set (not running in GitHub Actions)");
+    };
+    let pr = pull_request(env);
+    let Some(head_sha) = pr.as_ref().map(|p| p.head_sha.clone()).or_else(|| ctx.sha.clone()) else {
+        return why_not("no commit to report on (`GITHUB_SHA` is not set)");
+    };
+    #[cfg(feature = "github-api")]
+    {
+        use super::api::{self, FileAnnotation, PrStatusKinds, PrTarget, PrVerdict, RetryPolicy};
+        let target = PrTarget {
+            api_url: env
+                .0
+                .get("GITHUB_API_URL")
+                .filter(|u| !u.is_empty())
+                .cloned()
+                .unwrap_or_else(|| "https://api.github.com".to_string()),
+            token: token.to_string(),
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+            head_sha,
+            pull_number: pr.map(|p| p.number),
+            check_name: plan.check_name.clone(),
+            run_url: ctx.run_url(),
+        };
+        let verdict = PrVerdict {
+            conclusion: message.conclusion,
+            title: message.title.clone(),
+            summary: message.summary.clone(),
+            annotations: message
+                .annotations
+                .iter()
+                .map(|(path, failure, title, text)| FileAnnotation {
+                    path: path.clone(),
+                    failure: *failure,
+                    title: title.clone(),
+                    message: text.clone(),
+                })
+                .collect(),
+            comment: message.comment.clone(),
+            status_description: message.status_description.clone(),
+        };
+        let kinds = PrStatusKinds {
+            check_run: plan.pr_kinds.check_run,
+            comment: plan.pr_kinds.comment,
+            commit_status: plan.pr_kinds.commit_status,
+        };
+        let mut retry = RetryPolicy::default();
+        // Tests shorten the backoff; the delays' shape stays the same.
+        if let Some(ms) = env
+            .0
+            .get("DPONE_OBSERVABILITY_RETRY_BASE_MS")
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            retry.base_delay = std::time::Duration::from_millis(ms);
+        }
+        api::post(&target, kinds, &verdict, retry)
+    }
+    #[cfg(not(feature = "github-api"))]
+    {
+        let _ = (owner, repo, head_sha, message, token);
+        vec!["PR status not posted: this build has no GitHub API adapter (cargo feature `github-api`)".to_string()]
+    }
+}
+
 #[derive(Serialize)]
 struct BlockerOutput<'a> {
     code: &'static str,
@@ -145,6 +248,11 @@ pub fn run(
     stdout: &mut impl Write,
     stderr: &mut impl Write,
 ) -> u8 {
+    // Masked before anything else is printed; never written to a file.
+    let token = github_token(env);
+    if let Some(token) = &token {
+        let _ = writeln!(stdout, "::add-mask::{}", escape_data(token));
+    }
     let ctx = RunnerContext::from_env(env, cwd);
     let plan = match plan(env, &ctx, now) {
         Ok(plan) => plan,
@@ -164,9 +272,22 @@ pub fn run(
         run_url: ctx.run_url(),
         output_dir: &plan.output_dir_shown,
     };
+    let marker = comment_marker(&plan.check_name);
+    let pr_message: RefCell<Option<Message>> = RefCell::new(None);
     let extra = ExtraArtifact {
         spec: &STEP_SUMMARY,
         render: Box::new(|report, points, written, out| {
+            if plan.pr_kinds.any() {
+                *pr_message.borrow_mut() = Some(message(
+                    report,
+                    points,
+                    written,
+                    &summary_ctx,
+                    &ctx,
+                    &plan.check_name,
+                    &marker,
+                ));
+            }
             out.write_all(summary::render(report, points, written, &summary_ctx).as_bytes())
         }),
     };
@@ -227,6 +348,13 @@ pub fn run(
     if plan.annotations {
         for line in annotations(report, &ctx, plan.fail_on) {
             let _ = writeln!(stdout, "{line}");
+        }
+    }
+    if let Some(message) = pr_message.into_inner() {
+        for warning in post_pr_status(env, &ctx, &plan, token.as_deref(), &message) {
+            let title = "dpone-observability: PR status";
+            let _ = writeln!(stdout, "{}", annotation(Level::Warning, title, None, &warning));
+            let _ = writeln!(stderr, "warning: {warning}");
         }
     }
     let verdict = match failing {

@@ -2,7 +2,10 @@
 //! files and workflow commands out. No business rule lives here.
 
 pub mod action;
+#[cfg(feature = "github-api")]
+pub mod api;
 pub mod commands;
 pub mod outputs;
+pub mod pr_status;
 pub mod runner;
 pub mod summary;

@@ -22,6 +22,9 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     ("summary", "true", "Write the step summary."),
     ("annotations", "true", "Annotate blockers on the run page."),
     ("runbook-base-url", "", "Runbooks document blockers link to; default: this action's docs on `GITHUB_SERVER_URL`."),
+    ("github-token", "${{ github.token }}", "Token for the check run, PR comment and commit status; masked, never written to a file."),
+    ("pr-status", "", "Any of `check-run`, `comment`, `commit-status`, or `none`; empty means `check-run,comment` on pull requests, `check-run` otherwise."),
+    ("check-name", "dpone observability", "Name of the check run and commit status context; one PR comment per name."),
 ];
 
 /// Every output of `action.yml`: name and description.

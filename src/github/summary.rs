@@ -36,6 +36,19 @@ pub fn render(
     written: &[&WrittenArtifact],
     ctx: &SummaryContext<'_>,
 ) -> String {
+    render_within(report, points, written, ctx, SUMMARY_BUDGET, SUMMARY_LIMIT)
+}
+
+/// [`render`] for a smaller place (a check run's summary, a PR comment): the metrics table fills
+/// at most `budget` bytes and the whole stays under `limit`.
+pub fn render_within(
+    report: &ExportReport,
+    points: &[MetricPoint],
+    written: &[&WrittenArtifact],
+    ctx: &SummaryContext<'_>,
+    budget: usize,
+    limit: usize,
+) -> String {
     let mut out = String::new();
     let failing: Vec<&Blocker> = report
         .blockers
@@ -122,7 +135,7 @@ pub fn render(
         let _ = writeln!(out, "None.");
     } else {
         let _ = writeln!(out, "| name | value | unit | labels |\n|---|---|---|---|");
-        let budget = SUMMARY_BUDGET.saturating_sub(out.len() + tail.len() + 512);
+        let budget = budget.saturating_sub(out.len() + tail.len() + 512);
         let start = out.len();
         let mut shown = 0;
         let mut value = Vec::with_capacity(32);
@@ -150,16 +163,16 @@ pub fn render(
         if shown < points.len() {
             let _ = writeln!(
                 out,
-                "\n{} of {} metrics shown (the step summary is limited to 1 MiB); all of them are in `runtime_metrics.json` in the uploaded artifact.",
+                "\n{} of {} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact.",
                 shown,
                 points.len()
             );
         }
     }
     out.push_str(&tail);
-    if out.len() > SUMMARY_LIMIT {
+    if out.len() > limit {
         // Only reachable with hundreds of very long paths: cut at a line and say so.
-        let mut cut = SUMMARY_LIMIT - 256;
+        let mut cut = limit - 256;
         while !out.is_char_boundary(cut) {
             cut -= 1;
         }

@@ -1,0 +1,399 @@
+//! PR status through the GitHub API, against a stand-in API server on 127.0.0.1 (no
+//! credentials, no internet): the exact request sequences, annotation batches, the comment
+//! edited in place, and faults (403 on a fork, 502 then success, 429 with Retry-After). Every
+//! request body is validated against GitHub's OpenAPI description (@octokit/openapi).
+#![cfg(feature = "github-api")]
+
+mod common;
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use common::*;
+use dpone_observability::github::runner::INPUTS;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "ghs_fakeTOKENfortests0123456789";
+
+#[derive(Debug, Clone)]
+struct Recorded {
+    method: String,
+    path: String,
+    body: Option<Value>,
+    authorization: Option<String>,
+    at: Instant,
+}
+
+/// A scripted answer for the next request whose `METHOD path` starts with `route`.
+struct Fault {
+    route: String,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+#[derive(Default)]
+struct State {
+    requests: Vec<Recorded>,
+    faults: VecDeque<Fault>,
+    comments: Vec<(u64, String)>,
+    next_id: u64,
+}
+
+/// A small HTTP/1.1 server standing in for the GitHub REST API.
+struct StandIn {
+    url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl StandIn {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State { next_id: 1000, ..State::default() }));
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = Arc::clone(&shared);
+                std::thread::spawn(move || serve(stream, &state));
+            }
+        });
+        StandIn { url, state }
+    }
+
+    fn fault(&self, route: &str, status: u16, headers: &[(&str, &str)], body: &str) {
+        self.state.lock().unwrap().faults.push_back(Fault {
+            route: route.to_string(),
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: body.to_string(),
+        });
+    }
+
+    fn take(&self) -> Vec<Recorded> {
+        std::mem::take(&mut self.state.lock().unwrap().requests)
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+        let mut length = 0;
+        let mut authorization = None;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                match name.to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.trim().parse().unwrap_or(0),
+                    "authorization" => authorization = Some(value.trim().to_string()),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let body: Option<Value> = (!body.is_empty()).then(|| serde_json::from_slice(&body).expect("JSON request body"));
+        let (status, headers, response) = answer(state, &method, &path, body.as_ref());
+        state.lock().unwrap().requests.push(Recorded { method, path, body, authorization, at: Instant::now() });
+        let mut head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", response.len());
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        if writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(response.as_bytes())).is_err() {
+            return;
+        }
+    }
+}
+
+/// Scripted faults first; otherwise a tiny model of the endpoints the adapter uses.
+fn answer(state: &Mutex<State>, method: &str, path: &str, body: Option<&Value>) -> (u16, Vec<(String, String)>, String) {
+    let mut s = state.lock().unwrap();
+    let key = format!("{method} {path}");
+    if let Some(i) = s.faults.iter().position(|f| key.starts_with(&f.route)) {
+        let f = s.faults.remove(i).unwrap();
+        return (f.status, f.headers, f.body);
+    }
+    s.next_id += 1;
+    let id = s.next_id;
+    let ok = |status: u16, v: Value| (status, Vec::new(), v.to_string());
+    match method {
+        "POST" if path.ends_with("/check-runs") => ok(201, json!({"id": id})),
+        "PATCH" if path.contains("/check-runs/") => ok(200, json!({"id": 1})),
+        "GET" if path.contains("/comments") => {
+            let list: Vec<Value> = s.comments.iter().map(|(id, b)| json!({"id": id, "body": b})).collect();
+            ok(200, Value::Array(list))
+        }
+        "POST" if path.ends_with("/comments") => {
+            let text = body.and_then(|b| b["body"].as_str()).unwrap_or_default().to_string();
+            s.comments.push((id, text));
+            ok(201, json!({"id": id}))
+        }
+        "PATCH" if path.contains("/issues/comments/") => {
+            let target: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
+            let text = body.and_then(|b| b["body"].as_str()).unwrap_or_default().to_string();
+            if let Some(c) = s.comments.iter_mut().find(|(i, _)| *i == target) {
+                c.1 = text;
+            }
+            ok(200, json!({"id": target}))
+        }
+        "POST" if path.contains("/statuses/") => ok(201, json!({"id": id})),
+        _ => ok(404, json!({"message": "Not Found"})),
+    }
+}
+
+struct Workspace {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    files: PathBuf,
+}
+
+impl Workspace {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("workspace");
+        let files = tmp.path().join("files");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::copy(fixture("run-report/run_report_success_real.json"), root.join("run_report.json")).unwrap();
+        let event = json!({"pull_request": {"number": 7, "head": {"sha": "feedface00000000000000000000000000000000"}}});
+        std::fs::write(files.join("event.json"), event.to_string()).unwrap();
+        Workspace { _tmp: tmp, root, files }
+    }
+
+    fn run(&self, api: &StandIn, run_id: &str, inputs: &[(&str, &str)]) -> (i32, String) {
+        let mut cmd = Command::new(bin());
+        cmd.arg("action").current_dir(&self.root).env_clear().env("SOURCE_DATE_EPOCH", EPOCH);
+        for (name, default, _) in INPUTS {
+            let value = if *name == "github-token" { TOKEN } else { default };
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        for (name, value) in inputs {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_RUN_ID", run_id)
+            .env("GITHUB_RUN_ATTEMPT", "1")
+            .env("GITHUB_SHA", "0000000000000000000000000000000000000000")
+            .env("GITHUB_REPOSITORY", "acme/pipelines")
+            .env("GITHUB_SERVER_URL", "https://github.example.com")
+            .env("GITHUB_API_URL", format!("{}/api/v3", api.url))
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", self.files.join("event.json"))
+            .env("GITHUB_WORKSPACE", &self.root)
+            .env("GITHUB_STEP_SUMMARY", self.files.join("summary"))
+            .env("GITHUB_OUTPUT", self.files.join("output"))
+            .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "50");
+        let o = cmd.output().unwrap();
+        let out = stdout(&o);
+        assert!(out.starts_with(&format!("::add-mask::{TOKEN}\n")), "the token is masked first: {out}");
+        (o.status.code().unwrap(), out)
+    }
+
+    /// No file the action wrote holds the token.
+    fn assert_token_never_written(&self) {
+        fn walk(dir: &Path) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path);
+                } else {
+                    let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                    assert!(!text.contains(TOKEN), "token in {}", path.display());
+                }
+            }
+        }
+        walk(&self.root);
+        walk(&self.files);
+    }
+}
+
+fn sequence(requests: &[Recorded]) -> Vec<String> {
+    requests.iter().map(|r| format!("{} {}", r.method, r.path)).collect()
+}
+
+/// Every request body against GitHub's OpenAPI description.
+fn validate_against_openapi(requests: &[Recorded]) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let lines: Vec<String> = requests
+        .iter()
+        .map(|r| json!({"method": r.method, "path": r.path.trim_start_matches("/api/v3"), "body": r.body}).to_string())
+        .collect();
+    std::fs::write(file.path(), lines.join("\n")).unwrap();
+    let out = Command::new("python3")
+        .arg(repo().join("tests/validators/github_request_validate.py"))
+        .arg(file.path())
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "GitHub's OpenAPI description rejects a request (install with `npm install @octokit/openapi` into /opt/octokit-openapi and `pip install jsonschema`):\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+const REPO: &str = "/api/v3/repos/acme/pipelines";
+
+#[test]
+fn a_passing_run_on_a_pull_request() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let (code, out) = ws.run(&api, "1", &[("run-report", "run_report.json"), ("pr-status", "check-run,comment,commit-status")]);
+    assert_eq!(code, 0, "{out}");
+    let requests = api.take();
+    assert_eq!(
+        sequence(&requests),
+        [
+            format!("POST {REPO}/check-runs"),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("POST {REPO}/issues/7/comments"),
+            format!("POST {REPO}/statuses/feedface00000000000000000000000000000000"),
+        ]
+    );
+    let check = requests[0].body.as_ref().unwrap();
+    assert_eq!(check["head_sha"], "feedface00000000000000000000000000000000", "the PR head, not the merge commit");
+    assert_eq!(check["conclusion"], "success");
+    assert_eq!(check["name"], "dpone observability");
+    assert_eq!(check["output"]["annotations"], json!([]));
+    assert!(check["output"]["summary"].as_str().unwrap().starts_with("## dpone observability: ✅ passed"));
+    assert!(requests[2].body.as_ref().unwrap()["body"].as_str().unwrap().starts_with("<!-- dpone-observability:dpone observability -->"));
+    let status = requests[3].body.as_ref().unwrap();
+    assert_eq!(status["state"], "success");
+    assert!(status["description"].as_str().unwrap().chars().count() <= 140);
+    for r in &requests {
+        assert_eq!(r.authorization.as_deref(), Some(format!("Bearer {TOKEN}").as_str()));
+    }
+    validate_against_openapi(&requests);
+    ws.assert_token_never_written();
+}
+
+#[test]
+fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_comment() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let mut patterns = String::new();
+    for i in 0..120 {
+        std::fs::write(ws.root.join(format!("other{i:03}.json")), r#"{"x": 1}"#).unwrap();
+    }
+    patterns.push_str("other*.json\n");
+    let (code, out) = ws.run(&api, "2", &[("run-report", "missing.json"), ("inputs", &patterns)]);
+    assert_eq!(code, 1, "{out}");
+    let requests = api.take();
+    assert_eq!(
+        sequence(&requests),
+        [
+            format!("POST {REPO}/check-runs"),
+            format!("PATCH {REPO}/check-runs/1001"),
+            format!("PATCH {REPO}/check-runs/1001"),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("POST {REPO}/issues/7/comments"),
+        ]
+    );
+    let batches: Vec<usize> =
+        requests[..3].iter().map(|r| r.body.as_ref().unwrap()["output"]["annotations"].as_array().unwrap().len()).collect();
+    assert_eq!(batches, [50, 50, 21], "120 unknown inputs and the missing run report");
+    let first = &requests[0].body.as_ref().unwrap()["output"]["annotations"][0];
+    assert_eq!(first["path"], "missing.json");
+    assert_eq!(first["annotation_level"], "failure");
+    assert_eq!(first["title"], "run_report.missing");
+    assert_eq!(requests[0].body.as_ref().unwrap()["conclusion"], "failure");
+    validate_against_openapi(&requests);
+
+    // A second run finds the comment by its marker and edits it.
+    std::fs::copy(fixture("run-report/run_report_success_real.json"), ws.root.join("missing.json")).unwrap();
+    for i in 0..120 {
+        std::fs::remove_file(ws.root.join(format!("other{i:03}.json"))).unwrap();
+    }
+    let (code, out) = ws.run(&api, "3", &[("run-report", "missing.json")]);
+    assert_eq!(code, 0, "{out}");
+    let requests = api.take();
+    assert_eq!(
+        sequence(&requests),
+        [
+            format!("POST {REPO}/check-runs"),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("PATCH {REPO}/issues/comments/1005"),
+        ]
+    );
+    assert_eq!(api.state.lock().unwrap().comments.len(), 1, "one comment, edited in place");
+    validate_against_openapi(&requests);
+    ws.assert_token_never_written();
+}
+
+#[test]
+fn a_fork_pull_request_gets_403_and_the_export_still_passes() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let denied = r#"{"message": "Resource not accessible by integration"}"#;
+    api.fault("POST /api/v3/repos/acme/pipelines/check-runs", 403, &[], denied);
+    api.fault("GET /api/v3/repos/acme/pipelines/issues/7/comments", 403, &[], denied);
+    let (code, out) = ws.run(&api, "4", &[("run-report", "run_report.json")]);
+    assert_eq!(code, 0, "a fault never fails a good export: {out}");
+    assert_eq!(api.take().len(), 2, "a 403 without rate limiting is not retried");
+    let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("::warning title=dpone-observability%3A PR status::")).collect();
+    assert_eq!(warnings.len(), 2, "{out}");
+    assert!(warnings[0].contains("check run `dpone observability` not posted: 403 Resource not accessible by integration (pull requests from forks"));
+    assert!(warnings[1].contains("PR comment not posted: 403"));
+    check_export(&ws.root.join("test_artifacts/observability/4-1"));
+    ws.assert_token_never_written();
+}
+
+#[test]
+fn a_502_is_retried_and_a_429_waits_for_retry_after() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    api.fault("POST /api/v3/repos/acme/pipelines/check-runs", 502, &[], "<html>Bad gateway</html>");
+    api.fault("GET /api/v3/repos/acme/pipelines/issues/7/comments", 429, &[("Retry-After", "1")], r#"{"message": "API rate limit exceeded"}"#);
+    let (code, out) = ws.run(&api, "5", &[("run-report", "run_report.json")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("::warning"), "both succeeded after retrying: {out}");
+    let requests = api.take();
+    assert_eq!(
+        sequence(&requests),
+        [
+            format!("POST {REPO}/check-runs"),
+            format!("POST {REPO}/check-runs"),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("POST {REPO}/issues/7/comments"),
+        ]
+    );
+    let waited = requests[3].at.duration_since(requests[2].at);
+    assert!(waited.as_millis() >= 950, "Retry-After: 1 was honoured ({waited:?})");
+    validate_against_openapi(&requests);
+}
+
+#[test]
+fn retries_are_bounded() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    for _ in 0..4 {
+        api.fault("POST /api/v3/repos/acme/pipelines/check-runs", 503, &[], r#"{"message": "unavailable"}"#);
+    }
+    let (code, out) = ws.run(&api, "6", &[("run-report", "run_report.json"), ("pr-status", "check-run")]);
+    assert_eq!(code, 0);
+    assert_eq!(api.take().len(), 4, "one try and three retries");
+    assert!(out.contains("check run `dpone observability` not posted: 503 unavailable after 3 retries"), "{out}");
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Validate recorded GitHub REST API requests against GitHub's official OpenAPI description
+(npm package @octokit/openapi, dereferenced api.github.com schema).
+
+Input: a file of JSON lines {"method": "POST", "path": "/repos/o/r/check-runs", "body": {...}}.
+Every request must match an operation of the description, and a request with a body must
+validate against that operation's `application/json` request schema. Exit 1 on the first error.
+"""
+import json
+import os
+import re
+import sys
+
+import jsonschema
+
+SPEC = os.environ.get(
+    "OCTOKIT_OPENAPI",
+    "/opt/octokit-openapi/node_modules/@octokit/openapi/generated/api.github.com.deref.json",
+)
+
+
+def main(requests_file):
+    with open(SPEC) as handle:
+        spec = json.load(handle)
+    routes = []
+    for template, item in spec["paths"].items():
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        routes.append((re.compile(pattern), template, item))
+    checked = 0
+    with open(requests_file) as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            path = request["path"].split("?", 1)[0]
+            method = request["method"].lower()
+            matches = [(t, item) for rx, t, item in routes if rx.match(path) and method in item]
+            if not matches:
+                print(f"INVALID {request['method']} {path}: no such operation", file=sys.stderr)
+                return 1
+            template, item = matches[0]
+            operation = item[method]
+            body = request.get("body")
+            if body is not None:
+                schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+                if schema is None:
+                    print(f"INVALID {request['method']} {template}: the operation takes no JSON body", file=sys.stderr)
+                    return 1
+                errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(body), key=str)
+                if errors:
+                    print(f"INVALID {request['method']} {template}: {errors[0].message} at {list(errors[0].path)}", file=sys.stderr)
+                    return 1
+            checked += 1
+            print(f"ok {request['method']} {template} ({operation.get('operationId')})")
+    print(f"{checked} requests valid")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
