@@ -55,7 +55,10 @@ impl StandIn {
     fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(Mutex::new(State { next_id: 1000, ..State::default() }));
+        let state = Arc::new(Mutex::new(State {
+            next_id: 1000,
+            ..State::default()
+        }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -70,7 +73,10 @@ impl StandIn {
         self.state.lock().unwrap().faults.push_back(Fault {
             route: route.to_string(),
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: body.to_string(),
         });
     }
@@ -89,7 +95,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             return;
         }
         let mut parts = line.split_whitespace();
-        let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+        let (method, path) = (
+            parts.next().unwrap_or("").to_string(),
+            parts.next().unwrap_or("").to_string(),
+        );
         let mut length = 0;
         let mut authorization = None;
         loop {
@@ -113,22 +122,41 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let body: Option<Value> = (!body.is_empty()).then(|| serde_json::from_slice(&body).expect("JSON request body"));
+        let body: Option<Value> =
+            (!body.is_empty()).then(|| serde_json::from_slice(&body).expect("JSON request body"));
         let (status, headers, response) = answer(state, &method, &path, body.as_ref());
-        state.lock().unwrap().requests.push(Recorded { method, path, body, authorization, at: Instant::now() });
-        let mut head = format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", response.len());
+        state.lock().unwrap().requests.push(Recorded {
+            method,
+            path,
+            body,
+            authorization,
+            at: Instant::now(),
+        });
+        let mut head = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            response.len()
+        );
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        if writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(response.as_bytes())).is_err() {
+        if writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(response.as_bytes()))
+            .is_err()
+        {
             return;
         }
     }
 }
 
 /// Scripted faults first; otherwise a tiny model of the endpoints the adapter uses.
-fn answer(state: &Mutex<State>, method: &str, path: &str, body: Option<&Value>) -> (u16, Vec<(String, String)>, String) {
+fn answer(
+    state: &Mutex<State>,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Vec<(String, String)>, String) {
     let mut s = state.lock().unwrap();
     let key = format!("{method} {path}");
     if let Some(i) = s.faults.iter().position(|f| key.starts_with(&f.route)) {
@@ -142,17 +170,27 @@ fn answer(state: &Mutex<State>, method: &str, path: &str, body: Option<&Value>) 
         "POST" if path.ends_with("/check-runs") => ok(201, json!({"id": id})),
         "PATCH" if path.contains("/check-runs/") => ok(200, json!({"id": 1})),
         "GET" if path.contains("/comments") => {
-            let list: Vec<Value> = s.comments.iter().map(|(id, b)| json!({"id": id, "body": b})).collect();
+            let list: Vec<Value> = s
+                .comments
+                .iter()
+                .map(|(id, b)| json!({"id": id, "body": b}))
+                .collect();
             ok(200, Value::Array(list))
         }
         "POST" if path.ends_with("/comments") => {
-            let text = body.and_then(|b| b["body"].as_str()).unwrap_or_default().to_string();
+            let text = body
+                .and_then(|b| b["body"].as_str())
+                .unwrap_or_default()
+                .to_string();
             s.comments.push((id, text));
             ok(201, json!({"id": id}))
         }
         "PATCH" if path.contains("/issues/comments/") => {
             let target: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
-            let text = body.and_then(|b| b["body"].as_str()).unwrap_or_default().to_string();
+            let text = body
+                .and_then(|b| b["body"].as_str())
+                .unwrap_or_default()
+                .to_string();
             if let Some(c) = s.comments.iter_mut().find(|(i, _)| *i == target) {
                 c.1 = text;
             }
@@ -176,17 +214,32 @@ impl Workspace {
         let files = tmp.path().join("files");
         std::fs::create_dir_all(&root).unwrap();
         std::fs::create_dir_all(&files).unwrap();
-        std::fs::copy(fixture("run-report/run_report_success_real.json"), root.join("run_report.json")).unwrap();
+        std::fs::copy(
+            fixture("run-report/run_report_success_real.json"),
+            root.join("run_report.json"),
+        )
+        .unwrap();
         let event = json!({"pull_request": {"number": 7, "head": {"sha": "feedface00000000000000000000000000000000"}}});
         std::fs::write(files.join("event.json"), event.to_string()).unwrap();
-        Workspace { _tmp: tmp, root, files }
+        Workspace {
+            _tmp: tmp,
+            root,
+            files,
+        }
     }
 
     fn run(&self, api: &StandIn, run_id: &str, inputs: &[(&str, &str)]) -> (i32, String) {
         let mut cmd = Command::new(bin());
-        cmd.arg("action").current_dir(&self.root).env_clear().env("SOURCE_DATE_EPOCH", EPOCH);
+        cmd.arg("action")
+            .current_dir(&self.root)
+            .env_clear()
+            .env("SOURCE_DATE_EPOCH", EPOCH);
         for (name, default, _) in INPUTS {
-            let value = if *name == "github-token" { TOKEN } else { default };
+            let value = if *name == "github-token" {
+                TOKEN
+            } else {
+                default
+            };
             cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
         }
         for (name, value) in inputs {
@@ -207,7 +260,10 @@ impl Workspace {
             .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "50");
         let o = cmd.output().unwrap();
         let out = stdout(&o);
-        assert!(out.starts_with(&format!("::add-mask::{TOKEN}\n")), "the token is masked first: {out}");
+        assert!(
+            out.starts_with(&format!("::add-mask::{TOKEN}\n")),
+            "the token is masked first: {out}"
+        );
         (o.status.code().unwrap(), out)
     }
 
@@ -230,7 +286,10 @@ impl Workspace {
 }
 
 fn sequence(requests: &[Recorded]) -> Vec<String> {
-    requests.iter().map(|r| format!("{} {}", r.method, r.path)).collect()
+    requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
 }
 
 /// Every request body against GitHub's OpenAPI description.
@@ -260,7 +319,14 @@ const REPO: &str = "/api/v3/repos/acme/pipelines";
 fn a_passing_run_on_a_pull_request() {
     let api = StandIn::start();
     let ws = Workspace::new();
-    let (code, out) = ws.run(&api, "1", &[("run-report", "run_report.json"), ("pr-status", "check-run,comment,commit-status")]);
+    let (code, out) = ws.run(
+        &api,
+        "1",
+        &[
+            ("run-report", "run_report.json"),
+            ("pr-status", "check-run,comment,commit-status"),
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     let requests = api.take();
     assert_eq!(
@@ -273,17 +339,29 @@ fn a_passing_run_on_a_pull_request() {
         ]
     );
     let check = requests[0].body.as_ref().unwrap();
-    assert_eq!(check["head_sha"], "feedface00000000000000000000000000000000", "the PR head, not the merge commit");
+    assert_eq!(
+        check["head_sha"], "feedface00000000000000000000000000000000",
+        "the PR head, not the merge commit"
+    );
     assert_eq!(check["conclusion"], "success");
     assert_eq!(check["name"], "dpone observability");
     assert_eq!(check["output"]["annotations"], json!([]));
-    assert!(check["output"]["summary"].as_str().unwrap().starts_with("## dpone observability: ✅ passed"));
-    assert!(requests[2].body.as_ref().unwrap()["body"].as_str().unwrap().starts_with("<!-- dpone-observability:dpone observability -->"));
+    assert!(check["output"]["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("## dpone observability: ✅ passed"));
+    assert!(requests[2].body.as_ref().unwrap()["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("<!-- dpone-observability:dpone observability -->"));
     let status = requests[3].body.as_ref().unwrap();
     assert_eq!(status["state"], "success");
     assert!(status["description"].as_str().unwrap().chars().count() <= 140);
     for r in &requests {
-        assert_eq!(r.authorization.as_deref(), Some(format!("Bearer {TOKEN}").as_str()));
+        assert_eq!(
+            r.authorization.as_deref(),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
     }
     validate_against_openapi(&requests);
     ws.assert_token_never_written();
@@ -298,7 +376,11 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
         std::fs::write(ws.root.join(format!("other{i:03}.json")), r#"{"x": 1}"#).unwrap();
     }
     patterns.push_str("other*.json\n");
-    let (code, out) = ws.run(&api, "2", &[("run-report", "missing.json"), ("inputs", &patterns)]);
+    let (code, out) = ws.run(
+        &api,
+        "2",
+        &[("run-report", "missing.json"), ("inputs", &patterns)],
+    );
     assert_eq!(code, 1, "{out}");
     let requests = api.take();
     assert_eq!(
@@ -311,9 +393,20 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
             format!("POST {REPO}/issues/7/comments"),
         ]
     );
-    let batches: Vec<usize> =
-        requests[..3].iter().map(|r| r.body.as_ref().unwrap()["output"]["annotations"].as_array().unwrap().len()).collect();
-    assert_eq!(batches, [50, 50, 21], "120 unknown inputs and the missing run report");
+    let batches: Vec<usize> = requests[..3]
+        .iter()
+        .map(|r| {
+            r.body.as_ref().unwrap()["output"]["annotations"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert_eq!(
+        batches,
+        [50, 50, 21],
+        "120 unknown inputs and the missing run report"
+    );
     let first = &requests[0].body.as_ref().unwrap()["output"]["annotations"][0];
     assert_eq!(first["path"], "missing.json");
     assert_eq!(first["annotation_level"], "failure");
@@ -322,7 +415,11 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
     validate_against_openapi(&requests);
 
     // A second run finds the comment by its marker and edits it.
-    std::fs::copy(fixture("run-report/run_report_success_real.json"), ws.root.join("missing.json")).unwrap();
+    std::fs::copy(
+        fixture("run-report/run_report_success_real.json"),
+        ws.root.join("missing.json"),
+    )
+    .unwrap();
     for i in 0..120 {
         std::fs::remove_file(ws.root.join(format!("other{i:03}.json"))).unwrap();
     }
@@ -337,7 +434,11 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
             format!("PATCH {REPO}/issues/comments/1005"),
         ]
     );
-    assert_eq!(api.state.lock().unwrap().comments.len(), 1, "one comment, edited in place");
+    assert_eq!(
+        api.state.lock().unwrap().comments.len(),
+        1,
+        "one comment, edited in place"
+    );
     validate_against_openapi(&requests);
     ws.assert_token_never_written();
 }
@@ -347,12 +448,29 @@ fn a_fork_pull_request_gets_403_and_the_export_still_passes() {
     let api = StandIn::start();
     let ws = Workspace::new();
     let denied = r#"{"message": "Resource not accessible by integration"}"#;
-    api.fault("POST /api/v3/repos/acme/pipelines/check-runs", 403, &[], denied);
-    api.fault("GET /api/v3/repos/acme/pipelines/issues/7/comments", 403, &[], denied);
+    api.fault(
+        "POST /api/v3/repos/acme/pipelines/check-runs",
+        403,
+        &[],
+        denied,
+    );
+    api.fault(
+        "GET /api/v3/repos/acme/pipelines/issues/7/comments",
+        403,
+        &[],
+        denied,
+    );
     let (code, out) = ws.run(&api, "4", &[("run-report", "run_report.json")]);
     assert_eq!(code, 0, "a fault never fails a good export: {out}");
-    assert_eq!(api.take().len(), 2, "a 403 without rate limiting is not retried");
-    let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("::warning title=dpone-observability%3A PR status::")).collect();
+    assert_eq!(
+        api.take().len(),
+        2,
+        "a 403 without rate limiting is not retried"
+    );
+    let warnings: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("::warning title=dpone-observability%3A PR status::"))
+        .collect();
     assert_eq!(warnings.len(), 2, "{out}");
     assert!(warnings[0].contains("check run `dpone observability` not posted: 403 Resource not accessible by integration (pull requests from forks"));
     assert!(warnings[1].contains("PR comment not posted: 403"));
@@ -364,11 +482,24 @@ fn a_fork_pull_request_gets_403_and_the_export_still_passes() {
 fn a_502_is_retried_and_a_429_waits_for_retry_after() {
     let api = StandIn::start();
     let ws = Workspace::new();
-    api.fault("POST /api/v3/repos/acme/pipelines/check-runs", 502, &[], "<html>Bad gateway</html>");
-    api.fault("GET /api/v3/repos/acme/pipelines/issues/7/comments", 429, &[("Retry-After", "1")], r#"{"message": "API rate limit exceeded"}"#);
+    api.fault(
+        "POST /api/v3/repos/acme/pipelines/check-runs",
+        502,
+        &[],
+        "<html>Bad gateway</html>",
+    );
+    api.fault(
+        "GET /api/v3/repos/acme/pipelines/issues/7/comments",
+        429,
+        &[("Retry-After", "1")],
+        r#"{"message": "API rate limit exceeded"}"#,
+    );
     let (code, out) = ws.run(&api, "5", &[("run-report", "run_report.json")]);
     assert_eq!(code, 0, "{out}");
-    assert!(!out.contains("::warning"), "both succeeded after retrying: {out}");
+    assert!(
+        !out.contains("::warning"),
+        "both succeeded after retrying: {out}"
+    );
     let requests = api.take();
     assert_eq!(
         sequence(&requests),
@@ -381,7 +512,10 @@ fn a_502_is_retried_and_a_429_waits_for_retry_after() {
         ]
     );
     let waited = requests[3].at.duration_since(requests[2].at);
-    assert!(waited.as_millis() >= 950, "Retry-After: 1 was honoured ({waited:?})");
+    assert!(
+        waited.as_millis() >= 950,
+        "Retry-After: 1 was honoured ({waited:?})"
+    );
     validate_against_openapi(&requests);
 }
 
@@ -390,10 +524,25 @@ fn retries_are_bounded() {
     let api = StandIn::start();
     let ws = Workspace::new();
     for _ in 0..4 {
-        api.fault("POST /api/v3/repos/acme/pipelines/check-runs", 503, &[], r#"{"message": "unavailable"}"#);
+        api.fault(
+            "POST /api/v3/repos/acme/pipelines/check-runs",
+            503,
+            &[],
+            r#"{"message": "unavailable"}"#,
+        );
     }
-    let (code, out) = ws.run(&api, "6", &[("run-report", "run_report.json"), ("pr-status", "check-run")]);
+    let (code, out) = ws.run(
+        &api,
+        "6",
+        &[
+            ("run-report", "run_report.json"),
+            ("pr-status", "check-run"),
+        ],
+    );
     assert_eq!(code, 0);
     assert_eq!(api.take().len(), 4, "one try and three retries");
-    assert!(out.contains("check run `dpone observability` not posted: 503 unavailable after 3 retries"), "{out}");
+    assert!(
+        out.contains("check run `dpone observability` not posted: 503 unavailable after 3 retries"),
+        "{out}"
+    );
 }

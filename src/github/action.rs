@@ -15,8 +15,8 @@ use serde::Serialize;
 use std::cell::RefCell;
 
 use super::commands::{annotation, escape_data, Level};
-use super::pr_status::{comment_marker, message, parse_kinds, pull_request, Kinds, Message};
 use super::outputs::{append_outputs, format_output};
+use super::pr_status::{comment_marker, message, parse_kinds, pull_request, Kinds, Message};
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::cli::{parse_key_value, parse_metric, EXIT_FAILED, EXIT_USAGE};
@@ -110,8 +110,10 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         None => policy.fail_on.unwrap_or_default(),
     };
     request.policy = policy;
-    let (pr_kinds, pr_explicit) =
-        parse_kinds(env.input("pr-status").as_deref(), pull_request(env).is_some())?;
+    let (pr_kinds, pr_explicit) = parse_kinds(
+        env.input("pr-status").as_deref(),
+        pull_request(env).is_some(),
+    )?;
     Ok(Plan {
         pr_kinds,
         pr_explicit,
@@ -146,7 +148,6 @@ fn github_token(env: &Env) -> Option<String> {
     env.input("github-token").filter(|t| !t.starts_with("${{"))
 }
 
-
 /// Posts the check run, comment and commit status the plan asks for; returns what could not be
 /// posted, and why. Never changes the exit status.
 fn post_pr_status(
@@ -170,7 +171,11 @@ fn post_pr_status(
         return why_not("`GITHUB_REPOSITORY` is not set (not running in GitHub Actions)");
     };
     let pr = pull_request(env);
-    let Some(head_sha) = pr.as_ref().map(|p| p.head_sha.clone()).or_else(|| ctx.sha.clone()) else {
+    let Some(head_sha) = pr
+        .as_ref()
+        .map(|p| p.head_sha.clone())
+        .or_else(|| ctx.sha.clone())
+    else {
         return why_not("no commit to report on (`GITHUB_SHA` is not set)");
     };
     #[cfg(feature = "github-api")]
@@ -353,7 +358,11 @@ pub fn run(
     if let Some(message) = pr_message.into_inner() {
         for warning in post_pr_status(env, &ctx, &plan, token.as_deref(), &message) {
             let title = "dpone-observability: PR status";
-            let _ = writeln!(stdout, "{}", annotation(Level::Warning, title, None, &warning));
+            let _ = writeln!(
+                stdout,
+                "{}",
+                annotation(Level::Warning, title, None, &warning)
+            );
             let _ = writeln!(stderr, "warning: {warning}");
         }
     }

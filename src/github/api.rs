@@ -84,15 +84,32 @@ pub const OUTPUT_CHARS: usize = 65_535;
 pub const COMMENT_CHARS: usize = 65_536;
 
 /// Posts what `kinds` asks for; returns a warning for each thing that could not be posted.
-pub fn post(target: &PrTarget, kinds: PrStatusKinds, verdict: &PrVerdict, retry: RetryPolicy) -> Vec<String> {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+pub fn post(
+    target: &PrTarget,
+    kinds: PrStatusKinds,
+    verdict: &PrVerdict,
+    retry: RetryPolicy,
+) -> Vec<String> {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
-        Err(err) => return vec![format!("PR status not posted: cannot start the HTTP runtime: {err}")],
+        Err(err) => {
+            return vec![format!(
+                "PR status not posted: cannot start the HTTP runtime: {err}"
+            )]
+        }
     };
     runtime.block_on(post_async(target, kinds, verdict, retry))
 }
 
-async fn post_async(target: &PrTarget, kinds: PrStatusKinds, verdict: &PrVerdict, retry: RetryPolicy) -> Vec<String> {
+async fn post_async(
+    target: &PrTarget,
+    kinds: PrStatusKinds,
+    verdict: &PrVerdict,
+    retry: RetryPolicy,
+) -> Vec<String> {
     let client = match Octocrab::builder()
         .base_uri(target.api_url.as_str())
         .map(|b| {
@@ -104,14 +121,22 @@ async fn post_async(target: &PrTarget, kinds: PrStatusKinds, verdict: &PrVerdict
         .and_then(|b| b.build())
     {
         Ok(client) => client,
-        Err(err) => return vec![format!("PR status not posted: `{}` is not a usable API URL: {err}", target.api_url)],
+        Err(err) => {
+            return vec![format!(
+                "PR status not posted: `{}` is not a usable API URL: {err}",
+                target.api_url
+            )]
+        }
     };
     let api = Api { client, retry };
     let repo = format!("/repos/{}/{}", target.owner, target.repo);
     let mut warnings = Vec::new();
     if kinds.check_run {
         if let Err(why) = check_run(&api, &repo, target, verdict).await {
-            warnings.push(format!("check run `{}` not posted: {why}", target.check_name));
+            warnings.push(format!(
+                "check run `{}` not posted: {why}",
+                target.check_name
+            ));
         }
     }
     if kinds.comment {
@@ -121,11 +146,16 @@ async fn post_async(target: &PrTarget, kinds: PrStatusKinds, verdict: &PrVerdict
                     warnings.push(format!("PR comment not posted: {why}"));
                 }
             }
-            None => warnings.push("PR comment not posted: this run is not for a pull request".to_string()),
+            None => warnings
+                .push("PR comment not posted: this run is not for a pull request".to_string()),
         }
     }
     if kinds.commit_status {
-        let state = if verdict.conclusion == "failure" { "failure" } else { "success" };
+        let state = if verdict.conclusion == "failure" {
+            "failure"
+        } else {
+            "success"
+        };
         let mut body = json!({
             "state": state,
             "description": clip(&verdict.status_description, STATUS_DESCRIPTION_CHARS),
@@ -134,15 +164,30 @@ async fn post_async(target: &PrTarget, kinds: PrStatusKinds, verdict: &PrVerdict
         if let Some(url) = &target.run_url {
             body["target_url"] = json!(url);
         }
-        if let Err(why) = api.send(Method::Post, &format!("{repo}/statuses/{}", target.head_sha), Some(&body)).await {
+        if let Err(why) = api
+            .send(
+                Method::Post,
+                &format!("{repo}/statuses/{}", target.head_sha),
+                Some(&body),
+            )
+            .await
+        {
             warnings.push(format!("commit status not posted: {why}"));
         }
     }
     warnings
 }
 
-async fn check_run(api: &Api, repo: &str, target: &PrTarget, verdict: &PrVerdict) -> Result<(), String> {
-    let batches: Vec<&[FileAnnotation]> = verdict.annotations.chunks(ANNOTATIONS_PER_REQUEST).collect();
+async fn check_run(
+    api: &Api,
+    repo: &str,
+    target: &PrTarget,
+    verdict: &PrVerdict,
+) -> Result<(), String> {
+    let batches: Vec<&[FileAnnotation]> = verdict
+        .annotations
+        .chunks(ANNOTATIONS_PER_REQUEST)
+        .collect();
     let output = |batch: &[FileAnnotation]| {
         json!({
             "title": clip(&verdict.title, 255),
@@ -160,13 +205,24 @@ async fn check_run(api: &Api, repo: &str, target: &PrTarget, verdict: &PrVerdict
     if let Some(url) = &target.run_url {
         body["details_url"] = json!(url);
     }
-    let created = api.send(Method::Post, &format!("{repo}/check-runs"), Some(&body)).await?;
-    let id = created.get("id").and_then(Value::as_u64).ok_or("the API did not return the check run's id")?;
+    let created = api
+        .send(Method::Post, &format!("{repo}/check-runs"), Some(&body))
+        .await?;
+    let id = created
+        .get("id")
+        .and_then(Value::as_u64)
+        .ok_or("the API did not return the check run's id")?;
     for batch in batches.iter().skip(1) {
         let update = json!({ "output": output(batch) });
-        api.send(Method::Patch, &format!("{repo}/check-runs/{id}"), Some(&update))
-            .await
-            .map_err(|why| format!("annotations after the first {ANNOTATIONS_PER_REQUEST} not sent: {why}"))?;
+        api.send(
+            Method::Patch,
+            &format!("{repo}/check-runs/{id}"),
+            Some(&update),
+        )
+        .await
+        .map_err(|why| {
+            format!("annotations after the first {ANNOTATIONS_PER_REQUEST} not sent: {why}")
+        })?;
     }
     Ok(())
 }
@@ -182,19 +238,30 @@ fn annotation_json(a: &FileAnnotation) -> Value {
     })
 }
 
-async fn comment(api: &Api, repo: &str, number: u64, target: &PrTarget, verdict: &PrVerdict) -> Result<(), String> {
+async fn comment(
+    api: &Api,
+    repo: &str,
+    number: u64,
+    target: &PrTarget,
+    verdict: &PrVerdict,
+) -> Result<(), String> {
     let marker = super::pr_status::comment_marker(&target.check_name);
     let body = clip(&verdict.comment, COMMENT_CHARS);
     let mut page = 1;
     let existing = loop {
         let list = api
-            .send(Method::Get, &format!("{repo}/issues/{number}/comments?per_page=100&page={page}"), None)
+            .send(
+                Method::Get,
+                &format!("{repo}/issues/{number}/comments?per_page=100&page={page}"),
+                None,
+            )
             .await?;
         let comments = list.as_array().cloned().unwrap_or_default();
-        if let Some(found) = comments
-            .iter()
-            .find(|c| c.get("body").and_then(Value::as_str).is_some_and(|b| b.contains(&marker)))
-        {
+        if let Some(found) = comments.iter().find(|c| {
+            c.get("body")
+                .and_then(Value::as_str)
+                .is_some_and(|b| b.contains(&marker))
+        }) {
             break Some(found.clone());
         }
         if comments.len() < 100 || page == 50 {
@@ -205,13 +272,24 @@ async fn comment(api: &Api, repo: &str, number: u64, target: &PrTarget, verdict:
     match existing {
         Some(found) if found.get("body").and_then(Value::as_str) == Some(body.as_str()) => Ok(()),
         Some(found) => {
-            let id = found.get("id").and_then(Value::as_u64).ok_or("the comment has no id")?;
-            api.send(Method::Patch, &format!("{repo}/issues/comments/{id}"), Some(&json!({ "body": body })))
-                .await
-                .map(|_| ())
+            let id = found
+                .get("id")
+                .and_then(Value::as_u64)
+                .ok_or("the comment has no id")?;
+            api.send(
+                Method::Patch,
+                &format!("{repo}/issues/comments/{id}"),
+                Some(&json!({ "body": body })),
+            )
+            .await
+            .map(|_| ())
         }
         None => api
-            .send(Method::Post, &format!("{repo}/issues/{number}/comments"), Some(&json!({ "body": body })))
+            .send(
+                Method::Post,
+                &format!("{repo}/issues/{number}/comments"),
+                Some(&json!({ "body": body })),
+            )
             .await
             .map(|_| ()),
     }
@@ -245,7 +323,12 @@ struct Api {
 
 impl Api {
     /// One request with bounded retries; the JSON body of a success, or why it failed.
-    async fn send(&self, method: Method, route: &str, body: Option<&Value>) -> Result<Value, String> {
+    async fn send(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, String> {
         let mut attempt = 0;
         loop {
             let sent = match method {
@@ -266,13 +349,19 @@ impl Api {
                         .get("x-ratelimit-remaining")
                         .and_then(|v| v.to_str().ok())
                         == Some("0");
-                    let text = self.client.body_to_string(response).await.unwrap_or_default();
+                    let text = self
+                        .client
+                        .body_to_string(response)
+                        .await
+                        .unwrap_or_default();
                     if status.is_success() {
                         return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
                     }
                     let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
                         || (status == StatusCode::FORBIDDEN
-                            && (retry_after.is_some() || limited || text.to_lowercase().contains("rate limit")));
+                            && (retry_after.is_some()
+                                || limited
+                                || text.to_lowercase().contains("rate limit")));
                     if !(rate_limited || status.is_server_error()) {
                         return Err(http_failure(status, &text));
                     }
@@ -282,12 +371,16 @@ impl Api {
             };
             if attempt >= self.retry.retries {
                 return Err(match status {
-                    Some(status) => format!("{} after {} retries", http_failure(status, &text), attempt),
+                    Some(status) => {
+                        format!("{} after {} retries", http_failure(status, &text), attempt)
+                    }
                     None => format!("{text} (after {attempt} retries)"),
                 });
             }
             let backoff = self.retry.base_delay.saturating_mul(1 << attempt.min(16));
-            let wait = retry_after.map_or(backoff, Duration::from_secs).min(self.retry.max_delay);
+            let wait = retry_after
+                .map_or(backoff, Duration::from_secs)
+                .min(self.retry.max_delay);
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
@@ -322,7 +415,15 @@ mod tests {
 
     #[test]
     fn failures_explain_common_causes() {
-        let text = http_failure(StatusCode::FORBIDDEN, r#"{"message": "Resource not accessible by integration"}"#);
-        assert!(text.starts_with("403 Resource not accessible by integration (pull requests from forks"), "{text}");
+        let text = http_failure(
+            StatusCode::FORBIDDEN,
+            r#"{"message": "Resource not accessible by integration"}"#,
+        );
+        assert!(
+            text.starts_with(
+                "403 Resource not accessible by integration (pull requests from forks"
+            ),
+            "{text}"
+        );
     }
 }

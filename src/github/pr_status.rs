@@ -16,7 +16,10 @@ use crate::observability::report::ExportReport;
 
 /// The hidden marker that finds this check's comment again (`--` cannot end the HTML comment).
 pub fn comment_marker(check_name: &str) -> String {
-    format!("<!-- dpone-observability:{} -->", check_name.replace("--", "- -"))
+    format!(
+        "<!-- dpone-observability:{} -->",
+        check_name.replace("--", "- -")
+    )
 }
 
 /// Which of the three the action posts.
@@ -71,7 +74,10 @@ pub fn parse_kinds(text: Option<&str>, on_pull_request: bool) -> Result<(Kinds, 
         ));
     };
     let mut kinds = Kinds::default();
-    for item in text.split(|c: char| c == ',' || c.is_whitespace()).filter(|i| !i.is_empty()) {
+    for item in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|i| !i.is_empty())
+    {
         match item {
             "check-run" => kinds.check_run = true,
             "comment" => kinds.comment = true,
@@ -159,8 +165,22 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert_eq!(parse_kinds(None, true).unwrap().0, Kinds { check_run: true, comment: true, commit_status: false });
-        assert_eq!(parse_kinds(Some(""), false).unwrap().0, Kinds { check_run: true, comment: false, commit_status: false });
+        assert_eq!(
+            parse_kinds(None, true).unwrap().0,
+            Kinds {
+                check_run: true,
+                comment: true,
+                commit_status: false
+            }
+        );
+        assert_eq!(
+            parse_kinds(Some(""), false).unwrap().0,
+            Kinds {
+                check_run: true,
+                comment: false,
+                commit_status: false
+            }
+        );
         let (k, explicit) = parse_kinds(Some("comment, commit-status"), false).unwrap();
         assert!(explicit && k.comment && k.commit_status && !k.check_run);
         assert!(!parse_kinds(Some("none"), true).unwrap().0.any());
