@@ -271,3 +271,104 @@ fn metrics_catalogue_documents_exactly_what_the_code_emits() {
         "a metric name appears in two catalogues"
     );
 }
+
+#[test]
+fn action_reference_documents_exactly_the_inputs_and_outputs() {
+    use dpone_observability::github::runner::{INPUTS, OUTPUTS};
+    let text = doc("docs/action-reference.md");
+    for (name, _, _) in INPUTS {
+        assert!(
+            text.contains(&format!("| `{name}` |")),
+            "input `{name}` has no row in docs/action-reference.md"
+        );
+    }
+    for (name, _) in OUTPUTS {
+        assert!(
+            text.contains(&format!("| `{name}` |")),
+            "output `{name}` has no row in docs/action-reference.md"
+        );
+    }
+    // Every table row that names an input or output is a real one.
+    let known: BTreeSet<&str> = INPUTS
+        .iter()
+        .map(|(n, _, _)| *n)
+        .chain(OUTPUTS.iter().map(|(n, _)| *n))
+        .collect();
+    let mut in_table = false;
+    for line in text.lines() {
+        if line.starts_with("| input")
+            || line.starts_with("| output")
+            || line.starts_with("| Input")
+            || line.starts_with("| Output")
+        {
+            in_table = true;
+            continue;
+        }
+        if !line.starts_with('|') {
+            in_table = false;
+            continue;
+        }
+        if in_table {
+            if let Some(name) = line.strip_prefix("| `").and_then(|r| r.split('`').next()) {
+                if name.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+                    assert!(
+                        known.contains(name),
+                        "docs/action-reference.md documents `{name}`, which action.yml lacks"
+                    );
+                }
+            }
+        }
+    }
+    let user = doc("docs/runtime-observability.md");
+    assert!(
+        user.contains("action-reference.md") && user.contains("uses: dpone/observability-action")
+    );
+}
+
+#[test]
+fn relative_links_resolve() {
+    let repo = common::repo();
+    let mut files = vec![repo.join("README.md")];
+    for entry in std::fs::read_dir(repo.join("docs")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "md"))
+    {
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("](") {
+            let tail = &rest[at + 2..];
+            let end = tail.find(')').unwrap_or(tail.len());
+            let target = &tail[..end];
+            rest = &tail[end.min(tail.len())..];
+            if target.starts_with("http")
+                || target.starts_with("mailto:")
+                || target.is_empty()
+                || target.contains(' ')
+            {
+                continue;
+            }
+            let path_part = target.split('#').next().unwrap_or_default();
+            if path_part.is_empty() {
+                continue;
+            }
+            let resolved = file.parent().unwrap().join(path_part);
+            assert!(
+                resolved.exists(),
+                "{}: link `{target}` does not resolve",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn changelog_names_the_current_version() {
+    let changelog = doc("CHANGELOG.md");
+    assert!(
+        changelog.contains(&format!("## {}", env!("CARGO_PKG_VERSION"))),
+        "CHANGELOG.md has a section for this version"
+    );
+}

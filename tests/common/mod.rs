@@ -15,12 +15,18 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/fixtures`, the real dpone 0.88.0 inputs and outputs.
+/// The real dpone 0.88.0 inputs and outputs: `../shared/fixtures` beside the repository when
+/// present, else the copy in `tests/fixtures/dpone-0.88.0`.
 pub fn fixtures() -> PathBuf {
-    let dir = repo().join("../shared/fixtures");
+    let shared = repo().join("../shared/fixtures");
+    let dir = if shared.is_dir() {
+        shared
+    } else {
+        repo().join("tests/fixtures/dpone-0.88.0")
+    };
     assert!(
         dir.is_dir(),
-        "the shared fixtures must sit beside the repository at {}",
+        "the dpone fixtures must exist at {}",
         dir.display()
     );
     dir
