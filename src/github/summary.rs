@@ -12,8 +12,7 @@ use crate::observability::blockers::Blocker;
 use crate::observability::markdown::{code, escape};
 use crate::observability::metrics::MetricPoint;
 use crate::observability::policy::FailOn;
-use crate::observability::prometheus;
-use crate::observability::report::ExportReport;
+use crate::observability::report::{self, ExportReport};
 
 /// GitHub drops a step summary above 1 MiB; this leaves room for the notes.
 pub const SUMMARY_BUDGET: usize = 900 * 1024;
@@ -138,22 +137,8 @@ pub fn render_within(
         let budget = budget.saturating_sub(out.len() + tail.len() + 512);
         let start = out.len();
         let mut shown = 0;
-        let mut value = Vec::with_capacity(32);
         for p in points {
-            value.clear();
-            prometheus::write_value(p.value, &mut value);
-            let labels: Vec<String> = p
-                .labels
-                .iter()
-                .map(|l| code(&format!("{}={}", l.key, l.value)))
-                .collect();
-            let row = format!(
-                "| {} | {} | {} | {} |\n",
-                code(&p.name),
-                String::from_utf8_lossy(&value),
-                code(p.unit()),
-                labels.join(", ")
-            );
+            let row = report::metric_row(p);
             if out.len() - start + row.len() > budget {
                 break;
             }

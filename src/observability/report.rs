@@ -298,6 +298,25 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
     }
 }
 
+/// One Markdown table row for a point: name, value (Prometheus spelling), unit, labels; every
+/// piece from a report in a code span, so it renders literally.
+pub fn metric_row(p: &MetricPoint) -> String {
+    let mut value = Vec::with_capacity(32);
+    prometheus::write_value(p.value, &mut value);
+    let labels: Vec<String> = p
+        .labels
+        .iter()
+        .map(|l| code(&format!("{}={}", l.key, l.value)))
+        .collect();
+    format!(
+        "| {} | {} | {} | {} |\n",
+        code(&p.name),
+        String::from_utf8_lossy(&value),
+        code(p.unit()),
+        labels.join(", ")
+    )
+}
+
 /// The Markdown report lists at most this many metrics; the JSON report has them all.
 pub const MARKDOWN_METRIC_ROWS: usize = 500;
 
@@ -351,23 +370,8 @@ pub fn write_markdown_report(
         writeln!(out, "- none")?;
     } else {
         writeln!(out, "| name | value | unit | labels |\n|---|---|---|---|")?;
-        let mut value = Vec::with_capacity(32);
         for p in points.iter().take(MARKDOWN_METRIC_ROWS) {
-            value.clear();
-            prometheus::write_value(p.value, &mut value);
-            let labels: Vec<String> = p
-                .labels
-                .iter()
-                .map(|l| code(&format!("{}={}", l.key, l.value)))
-                .collect();
-            writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                code(&p.name),
-                String::from_utf8_lossy(&value),
-                code(p.unit()),
-                labels.join(", ")
-            )?;
+            out.write_all(metric_row(p).as_bytes())?;
         }
         if points.len() > MARKDOWN_METRIC_ROWS {
             writeln!(
