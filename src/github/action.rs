@@ -279,6 +279,7 @@ pub fn run(
     };
     let marker = comment_marker(&plan.check_name);
     let pr_message: RefCell<Option<Message>> = RefCell::new(None);
+    let summary_text: RefCell<String> = RefCell::new(String::new());
     let extra = ExtraArtifact {
         spec: &STEP_SUMMARY,
         render: Box::new(|report, points, written, out| {
@@ -293,7 +294,10 @@ pub fn run(
                     &marker,
                 ));
             }
-            out.write_all(summary::render(report, points, written, &summary_ctx).as_bytes())
+            let text = summary::render(report, points, written, &summary_ctx);
+            out.write_all(text.as_bytes())?;
+            *summary_text.borrow_mut() = text;
+            Ok(())
         }),
     };
     let outcome = match export_with(&plan.request, Some(extra)) {
@@ -311,18 +315,17 @@ pub fn run(
     };
     let report = &outcome.report;
     let output_dir = plan.request.output_dir.clone();
-    let summary_path = output_dir.join(STEP_SUMMARY.file_name);
 
     // The artifacts are complete; now tell the runner.
     if plan.summary {
         if let Some(target) = &ctx.step_summary {
-            let appended = std::fs::read(&summary_path).and_then(|text| {
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(target)?
-                    .write_all(&text)
-            });
+            // The same text as `step_summary.md`, kept from rendering it.
+            let text = summary_text.take();
+            let appended = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(target)
+                .and_then(|mut file| file.write_all(text.as_bytes()));
             if let Err(err) = appended {
                 let _ = writeln!(
                     stderr,

@@ -125,7 +125,6 @@ pub struct RunnerContext {
     pub run_id: Option<String>,
     pub run_attempt: Option<String>,
     pub sha: Option<String>,
-    pub git_ref: Option<String>,
     pub repository: Option<String>,
     pub server_url: String,
     pub workspace: PathBuf,
@@ -150,7 +149,6 @@ impl RunnerContext {
             run_id: get("GITHUB_RUN_ID"),
             run_attempt: get("GITHUB_RUN_ATTEMPT"),
             sha: get("GITHUB_SHA"),
-            git_ref: get("GITHUB_REF"),
             repository: get("GITHUB_REPOSITORY"),
             server_url: get("GITHUB_SERVER_URL")
                 .unwrap_or_else(|| "https://github.com".to_string()),

@@ -165,7 +165,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
     };
     let run_id = primary.as_ref().and_then(|f| f.run_id.clone());
     if let Some(facts) = primary.as_ref().filter(|f| f.failed()) {
-        blockers.push(Blocker::new(
+        let failed = Blocker::new(
             Code::RunReportRunFailed,
             format!(
                 "dpone run `{}` did not pass (status `{}`)",
@@ -176,10 +176,11 @@ pub fn collect(request: &ExportRequest) -> Collected {
                     .find(|(k, _)| *k == "status")
                     .map_or("?", |(_, v)| v.as_str())
             ),
-        ));
-        if let (Some(blocker), Some(path)) = (blockers.last_mut(), &primary_path) {
-            blocker.subject = Some(path.display().to_string());
-        }
+        );
+        blockers.push(match &primary_path {
+            Some(path) => failed.about(path),
+            None => failed,
+        });
     }
     // The same bundle named twice (flag and pattern) is one bundle.
     let canonical = |p: &&Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());

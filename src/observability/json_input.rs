@@ -12,13 +12,7 @@ use serde_json::Value;
 
 /// Parses JSON, accepting Python's non-finite tokens.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
-    match serde_json::from_slice(bytes) {
-        Ok(value) => Ok(value),
-        Err(strict_error) => match quote_non_finite_tokens(bytes) {
-            Some(rewritten) => serde_json::from_slice(&rewritten),
-            None => Err(strict_error),
-        },
-    }
+    from_slice_seed(bytes, std::marker::PhantomData::<T>)
 }
 
 /// [`from_slice`] for a seeded deserialization (a value built with outside context).

@@ -101,11 +101,7 @@ pub fn extract_entry(entry: &Map<String, Value>, shown: &str) -> Extracted {
     out.series
         .push(Series::new(&ENTRY_BLOCKERS, blockers.len() as f64, &labels));
     for artifact in artifacts {
-        let Some(name) = artifact
-            .get("name")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty())
-        else {
+        let Some(name) = artifact_name(artifact) else {
             continue;
         };
         let mut with_name = labels.clone();
@@ -144,11 +140,7 @@ pub fn extract_index(index: &Map<String, Value>) -> Extracted {
         .filter_map(|r| r.get("artifacts").and_then(Value::as_array))
         .flatten()
     {
-        let Some(name) = artifact
-            .get("name")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty())
-        else {
+        let Some(name) = artifact_name(artifact) else {
             continue;
         };
         let failed = if flag(artifact.get("passed")) == 0.0 {
@@ -170,4 +162,12 @@ pub fn extract_index(index: &Map<String, Value>) -> Extracted {
         ));
     }
     out
+}
+
+/// An attached artifact's name, when it has a non-empty one.
+fn artifact_name(artifact: &Value) -> Option<&str> {
+    artifact
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
 }
