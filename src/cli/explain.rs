@@ -22,7 +22,7 @@ pub fn run(args: &ExplainArgs, stdout: &mut impl Write, stderr: &mut impl Write)
             .collect()
     } else {
         let wanted = args.code.as_deref().unwrap_or_default();
-        match Code::parse(wanted) {
+        match Code::parse_instance(wanted) {
             Some(code) => explain(code),
             None => {
                 let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();

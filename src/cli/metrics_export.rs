@@ -4,7 +4,9 @@ use std::io::Write;
 
 use super::{usage_error, MetricsExportArgs, OutputFormat, EXIT_FAILED};
 use crate::observability::blockers::Severity;
-use crate::observability::export::{export, ExportRequest};
+use crate::observability::export::{export, ExportError, ExportRequest};
+use crate::observability::gates::parse_objectives;
+use crate::observability::policy::{parse_policy, Policy};
 use crate::observability::metrics::LabelSet;
 use crate::observability::report::StdoutReport;
 use crate::observability::sources::custom::CustomMetric;
@@ -28,9 +30,41 @@ pub(crate) fn export_time() -> Result<Timestamp, String> {
     }
 }
 
+/// Reads `--objectives`: a file when one of that name exists, else the text itself.
+pub(crate) fn read_objectives_arg(value: &str, what: &str) -> Result<(String, String), String> {
+    let path = std::path::Path::new(value.trim());
+    if !value.contains('\n') && !value.trim().is_empty() && path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| format!("{what} file `{}`: {err}", path.display()))?;
+        return Ok((text, path.display().to_string()));
+    }
+    Ok((value.to_string(), what.to_string()))
+}
+
+/// The policy file and `--objectives`, merged.
+fn read_policy(args: &MetricsExportArgs) -> Result<Policy, String> {
+    let mut policy = match &args.policy {
+        None => Policy::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| format!("policy file `{}`: {err}", path.display()))?;
+            parse_policy(&text, &path.display().to_string())?
+        }
+    };
+    if let Some(value) = &args.objectives {
+        let (text, source) = read_objectives_arg(value, "--objectives")?;
+        policy.gates.objectives.extend(parse_objectives(&text, &source)?);
+    }
+    Ok(policy)
+}
+
 pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
     let now = match export_time() {
         Ok(now) => now,
+        Err(message) => return usage_error(stderr, &message),
+    };
+    let policy = match read_policy(&args) {
+        Ok(policy) => policy,
         Err(message) => return usage_error(stderr, &message),
     };
     let labels = match LabelSet::new(args.labels) {
@@ -38,6 +72,8 @@ pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut i
         Err(err) => return usage_error(stderr, &format!("invalid --label: {err}")),
     };
     let mut request = ExportRequest::new(args.output_dir, now);
+    request.policy = policy;
+    request.baseline = args.baseline;
     request.run_report = args.run_report;
     request.inputs = args.inputs;
     request.metrics = args
@@ -54,6 +90,7 @@ pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut i
 
     let outcome = match export(&request) {
         Ok(outcome) => outcome,
+        Err(ExportError::Config(err)) => return usage_error(stderr, &err.to_string()),
         Err(err) => {
             let _ = writeln!(stderr, "error: {err}");
             return EXIT_FAILED;
@@ -65,7 +102,7 @@ pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut i
             stderr,
             "{}[{}]: {}\n  runbook: {}",
             blocker.severity(),
-            blocker.code,
+            blocker.id(),
             blocker.message,
             report.runbook_url(blocker.code)
         );

@@ -107,6 +107,22 @@ pub struct MetricsExportArgs {
     #[arg(long, value_name = "FILE")]
     pub airflow_evidence_bundle: Option<PathBuf>,
 
+    /// Policy file (YAML): per-code `blockers:` severities, `objectives:` and `regressions:`.
+    /// `fail-on` is the action's; `metrics-export` fails on error blockers.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Objectives to gate on, YAML or JSON, inline or in a file: `{"metric": {"min": 1,
+    /// "max": 9}}` (dpone's `--objectives-json` format, a bare number is a max) or a list of
+    /// `{metric, labels, min, max, severity}`. Added to the policy file's.
+    #[arg(long, value_name = "OBJECTIVES|FILE")]
+    pub objectives: Option<String>,
+
+    /// A previous export's `runtime_metrics.json` to compare with, under the policy file's
+    /// `regressions:` rules. A missing or invalid file is a warning, so a first run passes.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
     /// What to print on stdout: the Markdown report or the JSON report without its metric list.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
     pub format: OutputFormat,

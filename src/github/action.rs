@@ -22,9 +22,10 @@ use super::summary::{self, SummaryContext};
 use crate::cli::{parse_key_value, parse_metric, EXIT_FAILED, EXIT_USAGE};
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
 use crate::observability::blockers::{Blocker, Severity};
-use crate::observability::export::{export_with, ExportRequest, ExtraArtifact};
+use crate::observability::export::{export_with, ExportError, ExportRequest, ExtraArtifact};
 use crate::observability::inputs::InputPattern;
 use crate::observability::metrics::LabelSet;
+use crate::observability::gates::parse_objectives;
 use crate::observability::policy::{parse_policy, FailOn, Policy};
 use crate::observability::report::ExportReport;
 use crate::observability::sources::custom::CustomMetric;
@@ -110,6 +111,22 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         None => policy.fail_on.unwrap_or_default(),
     };
     request.policy = policy;
+    if let Some(value) = env.input("objectives") {
+        let resolved = ctx.resolve(value.trim());
+        let (text, source) = if !value.contains('\n') && resolved.is_file() {
+            let text = std::fs::read_to_string(&resolved)
+                .map_err(|err| format!("input `objectives`: `{}`: {err}", value.trim()))?;
+            (text, value.trim().to_string())
+        } else {
+            (value, "input `objectives`".to_string())
+        };
+        request
+            .policy
+            .gates
+            .objectives
+            .extend(parse_objectives(&text, &source)?);
+    }
+    request.baseline = env.input("baseline").map(|b| ctx.resolve(&b));
     let (pr_kinds, pr_explicit) = parse_kinds(
         env.input("pr-status").as_deref(),
         pull_request(env).is_some(),
@@ -238,7 +255,7 @@ fn post_pr_status(
 
 #[derive(Serialize)]
 struct BlockerOutput<'a> {
-    code: &'static str,
+    code: String,
     severity: &'static str,
     message: &'a str,
     runbook_url: String,
@@ -302,6 +319,16 @@ pub fn run(
     };
     let outcome = match export_with(&plan.request, Some(extra)) {
         Ok(outcome) => outcome,
+        Err(ExportError::Config(err)) => {
+            let message = format!("configuration error: {err}");
+            let _ = writeln!(
+                stdout,
+                "{}",
+                annotation(Level::Error, "dpone-observability: configuration", None, &message)
+            );
+            let _ = writeln!(stderr, "error: {message}");
+            return EXIT_USAGE;
+        }
         Err(err) => {
             let message = format!("the export could not be written: {err}");
             let _ = writeln!(
@@ -370,7 +397,7 @@ pub fn run(
         }
     }
     let verdict = match failing {
-        Some(b) => format!("failed by `{}`", b.code),
+        Some(b) => format!("failed by `{}`", b.id()),
         None => "passed".to_string(),
     };
     let _ = writeln!(
@@ -397,7 +424,7 @@ fn outputs(
         .blockers
         .iter()
         .map(|b| BlockerOutput {
-            code: b.code.as_str(),
+            code: b.id().to_string(),
             severity: b.severity().as_str(),
             message: &b.message,
             runbook_url: report.runbook_url(b.code),
@@ -450,7 +477,7 @@ fn annotations(report: &ExportReport, ctx: &RunnerContext, fail_on: FailOn) -> V
         let file = b.subject.as_deref().map(|s| ctx.relative(Path::new(s)));
         lines.push(annotation(
             level,
-            b.code.as_str(),
+            &b.id().to_string(),
             file.as_deref(),
             &message,
         ));

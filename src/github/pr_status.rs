@@ -126,14 +126,14 @@ pub fn message(
         super::action::plural(report.blockers.len(), "blocker")
     );
     let title = match failing {
-        Some(b) => format!("Failed by {}: {counts}", b.code),
+        Some(b) => format!("Failed by {}: {counts}", b.id()),
         None => format!("Passed: {counts}"),
     };
     let summary = summary::render_within(report, points, written, ctx, 50_000, 65_000);
     let comment_summary = summary::render_within(report, points, written, ctx, 30_000, 60_000);
     let comment = format!("{marker}\n### {check_name}\n\n{comment_summary}");
     let status_description = match failing {
-        Some(b) => format!("Failed by {} ({counts})", b.code),
+        Some(b) => format!("Failed by {} ({counts})", b.id()),
         None => format!("Passed ({counts})"),
     };
     let annotations = report
@@ -144,7 +144,7 @@ pub fn message(
             Some((
                 runner.relative(Path::new(path)),
                 ctx.fail_on.fails_on(b.severity()) || b.severity() == Severity::Error,
-                b.code.as_str().to_string(),
+                b.id().to_string(),
                 format!("{} Runbook: {}", b.message, report.runbook_url(b.code)),
             ))
         })

@@ -72,7 +72,7 @@ pub fn render_within(
         let _ = writeln!(
             out,
             "\nFailed by `{}`: {} ([runbook]({}))",
-            first.code,
+            first.id(),
             escape(&clip(&first.message)),
             report.runbook_url(first.code)
         );
@@ -107,7 +107,7 @@ pub fn render_within(
             let _ = writeln!(
                 out,
                 "| `{}` | {}{} | {} | {} | [runbook]({}) |",
-                b.code,
+                b.id(),
                 b.severity(),
                 fails,
                 escape(&b.message),
@@ -126,6 +126,8 @@ pub fn render_within(
             );
         }
     }
+
+    crate::observability::gates::write_markdown(&report.gates, "###", TABLE_ROWS, &mut out);
 
     // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
     let tail = tail(report, written, ctx.workspace);

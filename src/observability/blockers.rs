@@ -28,6 +28,9 @@ impl fmt::Display for Severity {
     }
 }
 
+/// The part of a per-metric code that the metric's exported name replaces.
+pub const METRIC_PLACEHOLDER: &str = "<metric>";
+
 /// Where the runbooks are published; a code's anchor is appended.
 pub const RUNBOOK_BASE_URL: &str =
     "https://github.com/dpone/observability-action/blob/main/docs/runbooks.md";
@@ -278,6 +281,54 @@ blocker_codes! {
         fix: "Give every objective a `min` and/or `max` and re-run `dpone ops slo-evaluate`.",
         verify: "The SLO report's `results` hold one entry per objective and no `slo.no_objectives`.",
     },
+    SloBelowMin {
+        code: "slo.<metric>.below_min",
+        severity: Error,
+        summary: "A metric is below the `min` of its objective.",
+        cause: "An objective (policy file `objectives:`, `--objectives` or the action's `objectives` input) gives the metric a lower bound, and a series of it in this export is below that bound, or is NaN. Bounds are inclusive: a value equal to `min` passes. `<metric>` is the exported name, e.g. `slo.dpone_throughput_rows_per_second.below_min`; the message names the series' labels, the value, the bound and the objective's line.",
+        fix: "Treat it like any failed SLO: find why the run got slower, smaller or later (throughput: source and target load, batch size; rows: upstream data). Lower the bound only when the objective itself was wrong, in the reviewed policy file.",
+        verify: "`dpone_slo_passed{metric=\"<metric>\",rule=\"min\"}` is 1 in the next export and the Gates table shows the objective as passed.",
+    },
+    SloAboveMax {
+        code: "slo.<metric>.above_max",
+        severity: Error,
+        summary: "A metric is above the `max` of its objective.",
+        cause: "An objective gives the metric an upper bound (a bare number in dpone's `--objectives-json` format is a `max`), and a series of it in this export is above that bound, or is NaN. A value equal to `max` passes. The message names the series, the value, the bound and the objective's line.",
+        fix: "Find why the value grew (duration: slow stages, locks, retries; errors and lag: the run's own report). Raise the bound only when the objective itself was wrong, in the reviewed policy file.",
+        verify: "`dpone_slo_passed{metric=\"<metric>\",rule=\"max\"}` is 1 in the next export.",
+    },
+    SloMissing {
+        code: "slo.<metric>.missing",
+        severity: Error,
+        summary: "An objective names a metric that this export does not have.",
+        cause: "No series of the metric (with the objective's label matchers) is in the export: the input that gives it was not passed or not produced, the run report lacks the field, or the name is misspelled. A missing metric fails its objective; it never passes silently. Names are the exported ones (`dpone_duration_seconds`) or dpone's bare names (`duration_seconds`), which get the `dpone_` prefix.",
+        fix: "Pass the input that produces the metric (`--run-report`, `--input`, `--metric`), fix the name against `docs/metrics.md`, or relax the label matchers. Remove the objective if the metric is gone for good.",
+        verify: "The metric appears in `runtime_metrics.json` and `dpone_slo_passed{metric=\"<metric>\",rule=\"present\"}` is absent from the next export.",
+    },
+    Regression {
+        code: "regression.<metric>",
+        severity: Error,
+        summary: "A metric regressed against the baseline export beyond its tolerance.",
+        cause: "The policy file's `regressions:` rule for the metric says which direction is better (`higher` or `lower`) and how far it may move the wrong way (`ratio` of the baseline value, or `absolute`), and this export's series moved further than that from the same series (same name and labels) in the `--baseline` export, or the metric disappeared since the baseline. Equal to the tolerance passes.",
+        fix: "Re-run once to rule out noise; if it persists, compare the two exports' run reports (stages, rows, retries) and fix the cause. Widen the tolerance only when the metric is noisier than the rule allows, in the reviewed policy file.",
+        verify: "`dpone_regression_passed{metric=\"<metric>\"}` is 1 in the next export and the Gates table shows the comparison as passed.",
+    },
+    BaselineMissing {
+        code: "baseline.missing",
+        severity: Warning,
+        summary: "The --baseline export is not a regular file; nothing was compared.",
+        cause: "The path given to `--baseline` (the action's `baseline` input) does not exist or is not a file. On a first run, or when the default branch has no artifact yet, this is expected, which is why it is a warning: the export still passes.",
+        fix: "Download the previous export's `runtime_metrics.json` before this step (for example with `actions/download-artifact` or `gh run download` from the default branch's last successful run) and pass its path.",
+        verify: "The next export's Gates section says `baseline: compared` and lists the comparisons.",
+    },
+    BaselineInvalid {
+        code: "baseline.invalid",
+        severity: Warning,
+        summary: "The --baseline file is not a runtime_metrics.json export; nothing was compared.",
+        cause: "The file could not be read, is not JSON, or has no `metrics` list of `{name, labels, value}` objects, so it is not the `runtime_metrics.json` of an earlier export. Nothing is compared against it.",
+        fix: "Pass the `runtime_metrics.json` of the previous export (not `metrics_index.json`, the Prometheus text or the OpenTelemetry file), and check the download step did not save an HTML error page.",
+        verify: "`jq '.metrics | length' <baseline>` prints a number and the next export's Gates section says `baseline: compared`.",
+    },
     AirflowCorrelationMissing {
         code: "airflow_correlation.missing",
         severity: Error,
@@ -340,7 +391,30 @@ impl Code {
     /// The anchor of this code's section in `docs/runbooks.md`, as GitHub renders a heading
     /// that is the bare code (dots are dropped, underscores kept).
     pub fn runbook_anchor(self) -> String {
-        self.as_str().chars().filter(|c| *c != '.').collect()
+        self.as_str()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect()
+    }
+
+    /// True for a family of codes named per metric (`slo.<metric>.missing`).
+    pub fn is_per_metric(self) -> bool {
+        self.as_str().contains(METRIC_PLACEHOLDER)
+    }
+
+    /// The code family of a code as a blocker shows it: `slo.dpone_x.missing` is
+    /// `slo.<metric>.missing`; a fixed code is itself.
+    pub fn parse_instance(text: &str) -> Option<Code> {
+        Code::parse(text).or_else(|| {
+            Code::ALL.iter().copied().find(|code| {
+                let Some((head, tail)) = code.as_str().split_once(METRIC_PLACEHOLDER) else {
+                    return false;
+                };
+                text.len() > head.len() + tail.len()
+                    && text.starts_with(head)
+                    && text.ends_with(tail)
+            })
+        })
     }
 
     /// The full URL of this code's runbook section in the published docs.
@@ -373,6 +447,8 @@ pub struct Blocker {
     severity: Severity,
     /// The input file the finding concerns, when there is one (annotations point at it).
     pub subject: Option<String>,
+    /// The metric a per-metric code is about (`slo.<metric>.missing`).
+    metric: Option<Box<str>>,
 }
 
 impl Blocker {
@@ -382,6 +458,22 @@ impl Blocker {
             message: message.into(),
             severity: code.severity(),
             subject: None,
+            metric: None,
+        }
+    }
+
+    /// A finding of a per-metric code family about `metric`.
+    pub fn for_metric(code: Code, metric: &str, message: impl Into<String>) -> Self {
+        let mut blocker = Blocker::new(code, message);
+        blocker.metric = Some(metric.into());
+        blocker
+    }
+
+    /// The code as users see it: the family's, with the metric in place of `<metric>`.
+    pub fn id(&self) -> BlockerId<'_> {
+        BlockerId {
+            code: self.code,
+            metric: self.metric.as_deref(),
         }
     }
 
@@ -399,6 +491,27 @@ impl Blocker {
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
+    }
+}
+
+/// A blocker's code as shown: `Display` writes `slo.dpone_x.missing` for a per-metric code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockerId<'a> {
+    code: Code,
+    metric: Option<&'a str>,
+}
+
+impl fmt::Display for BlockerId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.code.as_str();
+        match (self.metric, text.split_once(METRIC_PLACEHOLDER)) {
+            (Some(metric), Some((head, tail))) => {
+                f.write_str(head)?;
+                f.write_str(metric)?;
+                f.write_str(tail)
+            }
+            _ => f.write_str(text),
+        }
     }
 }
 
@@ -443,7 +556,7 @@ pub fn runbooks_markdown() -> String {
     for code in Code::ALL {
         out.push_str(&format!(
             "\n## {}\n\n- Severity: **{}**\n- Summary: {}\n\n**Cause.** {}\n\n**Fix.** {}\n\n**Verify.** {}\n",
-            code,
+            code.as_str().replace('<', "&lt;").replace('>', "&gt;"),
             code.severity(),
             code.summary(),
             code.cause(),
@@ -466,7 +579,8 @@ mod tests {
             let text = code.as_str();
             assert!(seen.insert(text), "duplicate code {text}");
             assert!(
-                text.chars()
+                text.replace(METRIC_PLACEHOLDER, "metric")
+                    .chars()
                     .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.'),
                 "{text} must be lower-case dotted"
             );
@@ -485,6 +599,27 @@ mod tests {
         assert!(Code::MetricsEmpty
             .runbook_url()
             .ends_with("runbooks.md#metricsempty"));
+    }
+
+    #[test]
+    fn per_metric_codes_show_the_metric() {
+        let b = Blocker::for_metric(Code::SloBelowMin, "dpone_rows", "m");
+        assert_eq!(b.id().to_string(), "slo.dpone_rows.below_min");
+        assert_eq!(Code::SloBelowMin.runbook_anchor(), "slometricbelow_min");
+        assert_eq!(
+            Code::parse_instance("slo.dpone_rows.below_min"),
+            Some(Code::SloBelowMin)
+        );
+        assert_eq!(
+            Code::parse_instance("regression.dpone_x"),
+            Some(Code::Regression)
+        );
+        assert_eq!(Code::parse_instance("slo..missing"), None);
+        assert_eq!(
+            Code::parse_instance("baseline.missing"),
+            Some(Code::BaselineMissing)
+        );
+        assert_eq!(Blocker::new(Code::MetricsEmpty, "x").id().to_string(), "metrics.empty");
     }
 
     #[test]

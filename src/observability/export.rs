@@ -13,6 +13,7 @@ use super::artifacts::{
 };
 use super::blockers::{any_error, RUNBOOK_BASE_URL};
 use super::collect::collect;
+use super::gates::{self, GateConfigError};
 use super::inputs::InputPattern;
 use super::metrics::{LabelSet, MetricPoint};
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
@@ -44,8 +45,11 @@ pub struct ExportRequest {
     pub airflow_evidence_bundle: Option<PathBuf>,
     /// The export's own time (`SOURCE_DATE_EPOCH` when the caller fixes it).
     pub now: Timestamp,
-    /// Severity overrides per blocker code (a policy file's `blockers:`).
+    /// Severity overrides per blocker code (a policy file's `blockers:`) and the gates
+    /// (`objectives:`, `regressions:`, plus `--objectives`).
     pub policy: Policy,
+    /// A previous export's `runtime_metrics.json` to compare against (`--baseline`).
+    pub baseline: Option<PathBuf>,
     /// The runbooks document blockers link to (anchors are appended).
     pub runbook_base: String,
 }
@@ -65,6 +69,7 @@ impl ExportRequest {
             airflow_evidence_bundle: None,
             now,
             policy: Policy::default(),
+            baseline: None,
             runbook_base: RUNBOOK_BASE_URL.to_string(),
         }
     }
@@ -105,21 +110,67 @@ fn resource_attributes(
 /// below it, starting threads costs more than it saves.
 pub const PARALLEL_RENDER_POINTS: usize = 2048;
 
-/// Runs the whole export: collect, render every artifact, index, move into place.
-pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ArtifactError> {
+/// Why an export wrote nothing.
+#[derive(Debug)]
+pub enum ExportError {
+    /// A gate's configuration does not fit the export (a pattern that matches no metric):
+    /// a usage error, found before anything is written.
+    Config(GateConfigError),
+    /// An artifact could not be written; the previous export, if any, is left as it was.
+    Artifacts(ArtifactError),
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Config(err) => err.fmt(f),
+            ExportError::Artifacts(err) => err.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+impl From<ArtifactError> for ExportError {
+    fn from(err: ArtifactError) -> Self {
+        ExportError::Artifacts(err)
+    }
+}
+
+/// Runs the whole export: collect, gate, render every artifact, index, move into place.
+pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ExportError> {
     export_with(request, None)
+}
+
+/// Every metric name the tool can export, for telling a pattern from a typo.
+fn known_names() -> Vec<&'static str> {
+    super::sources::catalog()
+        .into_iter()
+        .flat_map(|(_, specs)| specs.iter().map(|s| s.name))
+        .collect()
 }
 
 /// [`export`], with one more artifact from an adapter.
 pub fn export_with(
     request: &ExportRequest,
     extra: Option<ExtraArtifact<'_>>,
-) -> Result<ExportOutcome, ArtifactError> {
-    let collected = collect(request);
+) -> Result<ExportOutcome, ExportError> {
+    let mut collected = collect(request);
+    let gated = gates::evaluate(
+        &request.policy.gates,
+        &collected.points,
+        request.baseline.as_deref(),
+        &known_names(),
+        &std::sync::Arc::new(request.labels.clone()),
+    )
+    .map_err(ExportError::Config)?;
+    collected.points.extend(gated.points);
+    collected.blockers.extend(gated.blockers);
     let resource = resource_attributes(request, collected.correlation.as_ref());
     let blockers = request.policy.apply(collected.blockers);
     let report = ExportReport {
         passed: !any_error(&blockers),
+        gates: gated.results,
         metric_count: collected.points.len(),
         service_name: request.service_name.clone(),
         namespace: request.namespace.clone(),

@@ -5,6 +5,7 @@ pub mod artifacts;
 pub mod blockers;
 pub mod collect;
 pub mod export;
+pub mod gates;
 pub mod inputs;
 pub mod json_input;
 pub mod json_output;

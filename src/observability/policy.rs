@@ -6,6 +6,10 @@
 //! blockers:
 //!   labels.high_cardinality: error
 //!   metrics.empty: warning
+//! objectives:               # bounds per metric (see `gates::config`)
+//!   dpone_duration_seconds: {max: 300}
+//! regressions:              # against `--baseline` (a previous runtime_metrics.json)
+//!   dpone_throughput_rows_per_second: {direction: higher, ratio: 0.10}
 //! ```
 //!
 //! An unknown key, an unknown blocker code or a severity other than `error`/`warning` is a
@@ -18,6 +22,7 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use super::blockers::{Blocker, Code, Severity};
+use super::gates::{GateConfig, ObjectiveList, RegressionList};
 
 /// Which blockers fail the step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,10 +86,12 @@ impl<'de> Deserialize<'de> for FailOn {
 }
 
 /// A policy file's content.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub fail_on: Option<FailOn>,
     pub overrides: Vec<(Code, Severity)>,
+    /// `objectives:` and `regressions:`.
+    pub gates: GateConfig,
 }
 
 impl Policy {
@@ -109,6 +116,10 @@ struct PolicyFile {
     fail_on: Option<FailOn>,
     #[serde(default)]
     blockers: BTreeMap<KnownCode, SeverityName>,
+    #[serde(default)]
+    objectives: ObjectiveList,
+    #[serde(default)]
+    regressions: RegressionList,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -117,11 +128,16 @@ struct KnownCode(Code);
 impl<'de> Deserialize<'de> for KnownCode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Code::parse(&text).map(KnownCode).ok_or_else(|| {
-            de::Error::custom(format!(
+        match Code::parse_instance(&text) {
+            Some(code) if code.is_per_metric() => Err(de::Error::custom(format!(
+                "`{text}` is a per-metric code: give its severity in the objective or \
+                 regression rule (`severity: warning`) instead"
+            ))),
+            Some(code) => Ok(KnownCode(code)),
+            None => Err(de::Error::custom(format!(
                 "unknown blocker code `{text}` (see `dpone-observability explain --list`)"
-            ))
-        })
+            ))),
+        }
     }
 }
 
@@ -147,6 +163,11 @@ pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
     }
     let file: PolicyFile =
         serde_saphyr::from_str(text).map_err(|err| format!("policy file `{source}`: {err}"))?;
+    let mut gates = GateConfig {
+        objectives: file.objectives.0,
+        regressions: file.regressions.0,
+    };
+    gates.set_source(source);
     Ok(Policy {
         fail_on: file.fail_on,
         overrides: file
@@ -154,6 +175,7 @@ pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
             .into_iter()
             .map(|(code, severity)| (code.0, severity.0))
             .collect(),
+        gates,
     })
 }
 

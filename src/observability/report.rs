@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::artifacts::WrittenArtifact;
 use super::blockers::{Blocker, Code};
+use super::gates::{write_markdown as write_gates_markdown, GateResults};
 use std::path::Path;
 
 use super::artifacts::{INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS};
@@ -65,6 +66,8 @@ pub struct ExportReport {
     pub inputs: Vec<InputSummary>,
     /// The runbooks document the blockers link to.
     pub runbook_base: String,
+    /// Objectives and baseline comparisons.
+    pub gates: GateResults,
 }
 
 impl ExportReport {
@@ -77,7 +80,7 @@ impl ExportReport {
         self.blockers
             .iter()
             .map(|b| BlockerDetail {
-                code: b.code.as_str(),
+                code: b.id().to_string(),
                 message: &b.message,
                 runbook_url: self.runbook_url(b.code),
                 severity: b.severity().as_str(),
@@ -108,7 +111,7 @@ impl InputSummary {
 /// A blocker as the reports write it.
 #[derive(Serialize)]
 pub struct BlockerDetail<'a> {
-    pub code: &'static str,
+    pub code: String,
     pub message: &'a str,
     pub runbook_url: String,
     pub severity: &'static str,
@@ -118,8 +121,9 @@ pub struct BlockerDetail<'a> {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     blocker_details: Vec<BlockerDetail<'a>>,
-    blockers: Vec<&'static str>,
+    blockers: Vec<String>,
     correlation_id: Option<&'a str>,
+    gates: &'a GateResults,
     generated_at: String,
     inputs: &'a [InputSummary],
     json_report_path: String,
@@ -148,8 +152,9 @@ pub fn write_json_report(
 ) -> io::Result<()> {
     let json = JsonReport {
         blocker_details: report.blocker_details(),
-        blockers: report.blockers.iter().map(|b| b.code.as_str()).collect(),
+        blockers: report.blockers.iter().map(|b| b.id().to_string()).collect(),
         correlation_id: report.correlation_id.as_deref(),
+        gates: &report.gates,
         generated_at: report.generated_at.to_string(),
         inputs: &report.inputs,
         json_report_path: report.paths.json_report.clone(),
@@ -257,7 +262,7 @@ pub struct StdoutReport<'a> {
     metrics_index_path: &'a str,
     json_report_path: &'a str,
     markdown_report_path: &'a str,
-    blockers: Vec<&'static str>,
+    blockers: Vec<String>,
     resource_attributes: BTreeMap<&'a str, &'a str>,
     correlation_id: Option<&'a str>,
     blocker_details: Vec<BlockerDetail<'a>>,
@@ -281,7 +286,7 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
             metrics_index_path: &r.paths.metrics_index,
             json_report_path: &r.paths.json_report,
             markdown_report_path: &r.paths.markdown_report,
-            blockers: r.blockers.iter().map(|b| b.code.as_str()).collect(),
+            blockers: r.blockers.iter().map(|b| b.id().to_string()).collect(),
             resource_attributes: r
                 .resource_attributes
                 .iter()
@@ -357,13 +362,17 @@ pub fn write_markdown_report(
             writeln!(
                 out,
                 "| `{}` | {} | {} | [runbook]({}) |",
-                b.code,
+                b.id(),
                 b.severity(),
                 escape(&b.message),
                 report.runbook_url(b.code)
             )?;
         }
     }
+
+    let mut gates = String::new();
+    write_gates_markdown(&report.gates, "##", MARKDOWN_METRIC_ROWS, &mut gates);
+    out.write_all(gates.as_bytes())?;
 
     writeln!(out, "\n## Metrics\n")?;
     if points.is_empty() {

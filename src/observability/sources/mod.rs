@@ -80,6 +80,7 @@ pub fn catalog() -> Vec<(&'static str, &'static [&'static MetricSpec])> {
         ("benchmark baseline", &benchmark::BASELINE_CATALOG),
         ("benchmark-SLO gate", &benchmark::GATE_CATALOG),
         ("SLO report", &slo::CATALOG),
+        ("gates (objectives and baseline)", &super::gates::CATALOG),
     ]
 }
 

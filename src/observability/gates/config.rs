@@ -1,0 +1,590 @@
+//! The gates' configuration: objectives (bounds per metric) and regression rules (direction and
+//! tolerance per metric against a baseline export), from the policy file or `--objectives`.
+//!
+//! Two shapes are accepted for each list. A mapping keyed by metric name, which for objectives
+//! is dpone's `--objectives-json` format unchanged (a bare number is a `max`):
+//!
+//! ```yaml
+//! objectives:
+//!   throughput_rows_per_second: {min: 100}
+//!   dpone_duration_seconds: 300
+//! ```
+//!
+//! and a list, which can name the same metric twice with different label matchers:
+//!
+//! ```yaml
+//! objectives:
+//!   - metric: dpone_duration_seconds
+//!     labels: {process: orders_pg_to_pg}
+//!     max: 300
+//!     severity: warning
+//! regressions:
+//!   - metric: dpone_throughput_rows_per_second
+//!     direction: higher
+//!     ratio: 0.10
+//! ```
+//!
+//! An objective without `min` and `max`, a bound that is not a finite number, a rule without a
+//! direction or tolerance, or an unknown field is a configuration error that names the line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::super::blockers::Severity;
+use super::super::metrics::{sanitize_metric_name, METRIC_PREFIX};
+
+/// Where a gate was configured, for messages: the file (or flag) and the line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    pub source: String,
+    pub line: u64,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{} line {}", self.source, self.line)
+        } else {
+            f.write_str(&self.source)
+        }
+    }
+}
+
+/// Which series a gate applies to: a metric name or glob pattern, and label matchers.
+#[derive(Debug, Clone)]
+pub struct Selector {
+    /// As written in the configuration.
+    pub written: String,
+    /// The exported name for a plain name (dpone's bare names get the `dpone_` prefix).
+    pub name: String,
+    /// Set when the name holds glob characters (`*`, `?`, `[`).
+    pub pattern: Option<glob::Pattern>,
+    /// Every one must be present with this value.
+    pub labels: Vec<(String, String)>,
+    pub origin: Origin,
+}
+
+impl Selector {
+    fn new(written: &str, labels: BTreeMap<String, String>, line: u64) -> Result<Self, String> {
+        let trimmed = written.trim();
+        if trimmed.is_empty() {
+            return Err("a metric name is empty".to_string());
+        }
+        let pattern = if trimmed.contains(['*', '?', '[']) {
+            Some(
+                glob::Pattern::new(trimmed)
+                    .map_err(|err| format!("`{trimmed}` is not a valid pattern: {err}"))?,
+            )
+        } else {
+            None
+        };
+        let name = if pattern.is_some() {
+            trimmed.to_string()
+        } else {
+            sanitize_metric_name(trimmed).0.into_string()
+        };
+        Ok(Selector {
+            written: trimmed.to_string(),
+            name,
+            pattern,
+            labels: labels.into_iter().collect(),
+            origin: Origin {
+                source: String::new(),
+                line,
+            },
+        })
+    }
+
+    /// True when an exported metric name is selected (labels aside).
+    pub fn matches_name(&self, name: &str) -> bool {
+        match &self.pattern {
+            None => self.name == name,
+            Some(pattern) => {
+                pattern.matches(name)
+                    || (!self.written.starts_with(METRIC_PREFIX)
+                        && name
+                            .strip_prefix(METRIC_PREFIX)
+                            .is_some_and(|rest| pattern.matches(rest)))
+            }
+        }
+    }
+
+    /// True when a series of a selected metric has every label matcher.
+    pub fn matches_labels<'a>(&self, mut get: impl FnMut(&str) -> Option<&'a str>) -> bool {
+        self.labels
+            .iter()
+            .all(|(key, value)| get(key) == Some(value.as_str()))
+    }
+
+    pub fn is_pattern(&self) -> bool {
+        self.pattern.is_some()
+    }
+
+    /// The selector as messages show it: `dpone_x{process="y"}`.
+    pub fn shown(&self) -> String {
+        if self.labels.is_empty() {
+            return self.name.clone();
+        }
+        let labels: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect();
+        format!("{}{{{}}}", self.name, labels.join(","))
+    }
+}
+
+/// Bounds on one metric's series; each bound is inclusive.
+#[derive(Debug, Clone)]
+pub struct Objective {
+    pub selector: Selector,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub severity: Severity,
+}
+
+/// Which way a metric gets better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Higher,
+    Lower,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+        }
+    }
+}
+
+/// How far a metric may move in the bad direction from its baseline value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tolerance {
+    /// A fraction of the baseline value's magnitude (`0.1` = 10 %).
+    Ratio(f64),
+    /// In the metric's own unit.
+    Absolute(f64),
+}
+
+impl fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tolerance::Ratio(r) => write!(f, "ratio {r}"),
+            Tolerance::Absolute(a) => write!(f, "absolute {a}"),
+        }
+    }
+}
+
+/// A regression rule: compare the metric's series with the baseline export's.
+#[derive(Debug, Clone)]
+pub struct RegressionRule {
+    pub selector: Selector,
+    pub direction: Direction,
+    pub tolerance: Tolerance,
+    pub severity: Severity,
+}
+
+/// Every gate of an export.
+#[derive(Debug, Clone, Default)]
+pub struct GateConfig {
+    pub objectives: Vec<Objective>,
+    pub regressions: Vec<RegressionRule>,
+}
+
+impl GateConfig {
+    pub fn is_empty(&self) -> bool {
+        self.objectives.is_empty() && self.regressions.is_empty()
+    }
+
+    /// Names the file or flag every gate came from (lines are known from parsing).
+    pub fn set_source(&mut self, source: &str) {
+        for o in &mut self.objectives {
+            o.selector.origin.source = source.to_string();
+        }
+        for r in &mut self.regressions {
+            r.selector.origin.source = source.to_string();
+        }
+    }
+
+    pub fn extend(&mut self, other: GateConfig) {
+        self.objectives.extend(other.objectives);
+        self.regressions.extend(other.regressions);
+    }
+}
+
+/// Parses `--objectives` (or the action's `objectives` input): YAML or JSON, in either shape.
+pub fn parse_objectives(text: &str, source: &str) -> Result<Vec<Objective>, String> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: ObjectiveList =
+        serde_saphyr::from_str(text).map_err(|err| format!("objectives in {source}: {err}"))?;
+    let mut config = GateConfig {
+        objectives: list.0,
+        regressions: Vec::new(),
+    };
+    config.set_source(source);
+    Ok(config.objectives)
+}
+
+/// `objectives:` of a policy file.
+#[derive(Debug, Default)]
+pub struct ObjectiveList(pub Vec<Objective>);
+
+/// `regressions:` of a policy file.
+#[derive(Debug, Default)]
+pub struct RegressionList(pub Vec<RegressionRule>);
+
+/// A bound: a finite number (YAML `.nan`, strings and booleans are refused).
+struct Bound(f64);
+
+impl<'de> Deserialize<'de> for Bound {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Bound;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Bound, E> {
+                if v.is_finite() {
+                    Ok(Bound(v))
+                } else {
+                    Err(E::custom(format!("a bound must be a finite number, not `{v}`")))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bound, E> {
+                Ok(Bound(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bound, E> {
+                Ok(Bound(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Bound, E> {
+                Err(E::custom(format!("a bound must be a number, not `{v}`")))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Bound, E> {
+                Err(E::custom(format!("a bound must be a number, not `{v}`")))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Bound, E> {
+                Err(E::custom("a bound must be a number, not null"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct SeverityField(Severity);
+
+impl<'de> Deserialize<'de> for SeverityField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "error" => Ok(SeverityField(Severity::Error)),
+            "warning" => Ok(SeverityField(Severity::Warning)),
+            _ => Err(de::Error::custom(format!(
+                "a severity is `error` or `warning`, not `{text}`"
+            ))),
+        }
+    }
+}
+
+struct DirectionField(Direction);
+
+impl<'de> Deserialize<'de> for DirectionField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "higher" => Ok(DirectionField(Direction::Higher)),
+            "lower" => Ok(DirectionField(Direction::Lower)),
+            _ => Err(de::Error::custom(format!(
+                "a direction is `higher` or `lower` (which way is better), not `{text}`"
+            ))),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObjectiveBody {
+    #[serde(default)]
+    metric: Option<Spanned<String>>,
+    #[serde(default)]
+    min: Option<Bound>,
+    #[serde(default)]
+    max: Option<Bound>,
+    #[serde(default)]
+    severity: Option<SeverityField>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+}
+
+/// An objective's value in the mapping shape: a bare number (dpone: a `max`) or a body.
+struct ObjectiveValue(ObjectiveBody);
+
+impl<'de> Deserialize<'de> for ObjectiveValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ObjectiveValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number (the max) or a mapping with `min` and/or `max`")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ObjectiveValue, E> {
+                let bound = Bound::deserialize(de::value::F64Deserializer::<E>::new(v))?;
+                Ok(ObjectiveValue(ObjectiveBody {
+                    metric: None,
+                    min: None,
+                    max: Some(bound),
+                    severity: None,
+                    labels: BTreeMap::new(),
+                }))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ObjectiveValue, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ObjectiveValue, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ObjectiveValue, E> {
+                Err(E::custom(format!(
+                    "an objective is a number (the max) or a mapping with `min`/`max`, not `{v}`"
+                )))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ObjectiveValue, A::Error> {
+                ObjectiveBody::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(ObjectiveValue)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn objective<E: de::Error>(
+    name: &str,
+    line: u64,
+    body: ObjectiveBody,
+) -> Result<Objective, E> {
+    let at = |what: String| E::custom(format!("objective `{name}` (line {line}) {what}"));
+    if body.min.is_none() && body.max.is_none() {
+        return Err(at(
+            "has neither `min` nor `max`; it would check nothing".to_string()
+        ));
+    }
+    if let (Some(min), Some(max)) = (&body.min, &body.max) {
+        if min.0 > max.0 {
+            return Err(at(format!(
+                "has `min` {} above `max` {}; no value can pass",
+                min.0, max.0
+            )));
+        }
+    }
+    let selector = Selector::new(name, body.labels, line).map_err(at)?;
+    Ok(Objective {
+        selector,
+        min: body.min.map(|b| b.0),
+        max: body.max.map(|b| b.0),
+        severity: body.severity.map_or(Severity::Error, |s| s.0),
+    })
+}
+
+impl<'de> Deserialize<'de> for ObjectiveList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ObjectiveList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping of metric names to objectives, or a list of objectives")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ObjectiveList, E> {
+                Ok(ObjectiveList::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ObjectiveList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let value: ObjectiveValue = map.next_value()?;
+                    let line = key.referenced.line();
+                    if value.0.metric.is_some() {
+                        return Err(de::Error::custom(format!(
+                            "objective `{}` (line {line}): `metric` belongs to the list form; \
+                             in the mapping form the key is the metric",
+                            key.value
+                        )));
+                    }
+                    out.push(objective(&key.value, line, value.0)?);
+                }
+                Ok(ObjectiveList(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ObjectiveList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<ObjectiveBody>>()? {
+                    let body = item.value;
+                    let Some(metric) = body.metric.clone() else {
+                        return Err(de::Error::custom(format!(
+                            "line {}: an objective in the list form needs `metric`",
+                            item.referenced.line()
+                        )));
+                    };
+                    out.push(objective(&metric.value, metric.referenced.line(), body)?);
+                }
+                Ok(ObjectiveList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleBody {
+    #[serde(default)]
+    metric: Option<Spanned<String>>,
+    #[serde(default)]
+    direction: Option<DirectionField>,
+    #[serde(default)]
+    ratio: Option<Bound>,
+    #[serde(default)]
+    absolute: Option<Bound>,
+    #[serde(default)]
+    severity: Option<SeverityField>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+}
+
+fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<RegressionRule, E> {
+    let at = |what: String| E::custom(format!("regression rule `{name}` (line {line}) {what}"));
+    let Some(direction) = body.direction else {
+        return Err(at(
+            "needs `direction: higher` or `direction: lower` (which way is better)".to_string(),
+        ));
+    };
+    let tolerance = match (body.ratio, body.absolute) {
+        (Some(r), None) => Tolerance::Ratio(r.0),
+        (None, Some(a)) => Tolerance::Absolute(a.0),
+        (None, None) => {
+            return Err(at(
+                "needs a tolerance: `ratio` (of the baseline value) or `absolute`".to_string(),
+            ))
+        }
+        (Some(_), Some(_)) => {
+            return Err(at(
+                "gives both `ratio` and `absolute`; choose one".to_string()
+            ))
+        }
+    };
+    let value = match tolerance {
+        Tolerance::Ratio(v) | Tolerance::Absolute(v) => v,
+    };
+    if value < 0.0 {
+        return Err(at(format!("has a negative tolerance {value}")));
+    }
+    let selector = Selector::new(name, body.labels, line).map_err(at)?;
+    Ok(RegressionRule {
+        selector,
+        direction: direction.0,
+        tolerance,
+        severity: body.severity.map_or(Severity::Error, |s| s.0),
+    })
+}
+
+impl<'de> Deserialize<'de> for RegressionList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RegressionList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping of metric names to regression rules, or a list of rules")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RegressionList, E> {
+                Ok(RegressionList::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RegressionList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let body: RuleBody = map.next_value()?;
+                    let line = key.referenced.line();
+                    if body.metric.is_some() {
+                        return Err(de::Error::custom(format!(
+                            "regression rule `{}` (line {line}): `metric` belongs to the list \
+                             form; in the mapping form the key is the metric",
+                            key.value
+                        )));
+                    }
+                    out.push(rule(&key.value, line, body)?);
+                }
+                Ok(RegressionList(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RegressionList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<RuleBody>>()? {
+                    let body = item.value;
+                    let Some(metric) = body.metric.clone() else {
+                        return Err(de::Error::custom(format!(
+                            "line {}: a regression rule in the list form needs `metric`",
+                            item.referenced.line()
+                        )));
+                    };
+                    out.push(rule(&metric.value, metric.referenced.line(), body)?);
+                }
+                Ok(RegressionList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dpone_objectives_json_is_accepted_unchanged() {
+        let objectives = parse_objectives(
+            r#"{"throughput_rows_per_second":{"min":100,"max":100000},"freshness_lag_seconds":{"max":300},"failure_rate":0.01}"#,
+            "--objectives",
+        )
+        .unwrap();
+        assert_eq!(objectives.len(), 3);
+        assert_eq!(objectives[0].selector.name, "dpone_throughput_rows_per_second");
+        assert_eq!((objectives[0].min, objectives[0].max), (Some(100.0), Some(100000.0)));
+        assert_eq!((objectives[2].min, objectives[2].max), (None, Some(0.01)));
+        assert_eq!(objectives[2].severity, Severity::Error);
+        assert_eq!(objectives[1].selector.origin.to_string(), "--objectives line 1");
+    }
+
+    #[test]
+    fn list_form_with_labels_severity_and_patterns() {
+        let objectives = parse_objectives(
+            "- metric: dpone_duration_seconds\n  labels: {process: orders}\n  max: 300\n  severity: warning\n- metric: dpone_certification_*_passed\n  min: 1\n",
+            "p.yml",
+        )
+        .unwrap();
+        assert_eq!(objectives[0].selector.labels, [("process".into(), "orders".into())]);
+        assert_eq!(objectives[0].severity, Severity::Warning);
+        assert_eq!(objectives[1].selector.origin.line, 5);
+        assert!(objectives[1].selector.matches_name("dpone_certification_suite_passed"));
+        assert!(!objectives[1].selector.matches_name("dpone_run_passed"));
+    }
+
+    #[test]
+    fn configuration_errors_name_the_line() {
+        for (text, wanted) in [
+            ("a: 1\nb: {}\n", "objective `b` (line 2) has neither `min` nor `max`"),
+            ("a: 1\nb:\n  min: abc\n", "a bound must be a number, not `abc`"),
+            ("a:\n  max: .nan\n", "finite"),
+            ("a:\n  min: 5\n  max: 1\n", "above `max`"),
+            ("a:\n  mx: 5\n", "unknown field `mx`"),
+            ("- min: 1\n", "needs `metric`"),
+            ("a:\n  max: 1\n  severity: fatal\n", "`fatal`"),
+        ] {
+            let err = parse_objectives(text, "p.yml").unwrap_err();
+            assert!(err.contains(wanted), "{text:?}: {err}");
+            assert!(err.contains("line"), "{text:?}: {err}");
+        }
+    }
+}

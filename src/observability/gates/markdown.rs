@@ -1,0 +1,184 @@
+//! The gates as Markdown: a verdict line, a table (failures first) and, where it helps the
+//! eye, a Mermaid chart of each value as a percentage of its bound or baseline (GitHub renders
+//! Mermaid in step summaries, PR comments and Markdown files).
+
+use std::fmt::Write;
+
+use super::super::markdown::{code, escape};
+use super::{series_text, GateResults};
+
+/// At most this many bars in the chart (more would be unreadable).
+const CHART_BARS: usize = 12;
+
+struct Row {
+    passed: bool,
+    code: String,
+    series: String,
+    actual: Option<f64>,
+    reference: String,
+    delta: Option<f64>,
+    /// `(label, actual as % of the reference)` when both are finite and the reference is not 0.
+    percent: Option<(String, f64)>,
+}
+
+fn value(v: Option<f64>) -> String {
+    match v {
+        None => "–".to_string(),
+        Some(v) if v.is_finite() && v == v.trunc() && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) if v.is_finite() => {
+            let text = format!("{v:.4}");
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        Some(v) => v.to_string(),
+    }
+}
+
+fn signed(v: Option<f64>) -> String {
+    match v {
+        Some(d) if d > 0.0 => format!("+{}", value(Some(d))),
+        other => value(other),
+    }
+}
+
+fn percent(actual: Option<f64>, reference: Option<f64>) -> Option<f64> {
+    let (a, r) = (actual?, reference?);
+    let p = a / r * 100.0;
+    (r != 0.0 && p.is_finite()).then_some((p * 10.0).round() / 10.0)
+}
+
+/// Writes `### Gates` (at `level` heading depth) and returns nothing when there is no gate.
+pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out: &mut String) {
+    if results.is_empty() {
+        return;
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    for o in &results.objectives {
+        let series = series_text(&o.metric, &o.labels.clone().into_iter().collect::<Vec<_>>());
+        rows.push(Row {
+            passed: o.passed,
+            code: o.code.clone(),
+            percent: percent(o.actual, o.bound).map(|p| (format!("{} {}", o.metric, o.rule), p)),
+            series,
+            actual: o.actual,
+            reference: match o.bound {
+                Some(b) => format!("{} {}", o.rule, value(Some(b))),
+                None => "present".to_string(),
+            },
+            delta: o.delta,
+        });
+    }
+    for c in &results.regressions {
+        let series = series_text(&c.metric, &c.labels.clone().into_iter().collect::<Vec<_>>());
+        let tolerance = c
+            .tolerance
+            .iter()
+            .map(|(k, v)| format!("{k} {}", value(Some(*v))))
+            .collect::<Vec<_>>()
+            .join("");
+        rows.push(Row {
+            passed: c.passed,
+            code: c.code.clone(),
+            percent: percent(c.actual, c.baseline)
+                .map(|p| (format!("{} vs baseline", c.metric), p)),
+            series,
+            actual: c.actual,
+            reference: match c.status {
+                "compared" => format!(
+                    "baseline {} ({}, {} better)",
+                    value(c.baseline),
+                    tolerance,
+                    c.direction
+                ),
+                "added" => "not in the baseline".to_string(),
+                _ => format!("baseline {} ({})", value(c.baseline), c.status),
+            },
+            delta: c.delta,
+        });
+    }
+    // Failures first; the sort is stable, so configuration order is kept within each group.
+    rows.sort_by_key(|r| r.passed);
+
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    let _ = writeln!(out, "\n{heading} Gates\n");
+    let baseline = match (&results.baseline.path, results.baseline.status) {
+        (Some(path), "compared") => format!(
+            "baseline {} compared ({} series)",
+            code(path),
+            results.baseline.series
+        ),
+        (Some(path), status) => format!("baseline {}: {status}, nothing compared", code(path)),
+        (None, _) => "no baseline given".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "{} objective results, {} comparisons, {failed} failed; {baseline}.\n",
+        results.objectives.len(),
+        results.regressions.len()
+    );
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "| result | gate | series | actual | bound or baseline | delta |\n|---|---|---|---|---|---|"
+        );
+        for r in rows.iter().take(max_rows) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                if r.passed { "✅ passed" } else { "❌ failed" },
+                code(&r.code),
+                code(&r.series),
+                value(r.actual),
+                escape(&r.reference),
+                signed(r.delta)
+            );
+        }
+        if rows.len() > max_rows {
+            let _ = writeln!(
+                out,
+                "\n{} more results are in `runtime_metrics.json` under `gates`.",
+                rows.len() - max_rows
+            );
+        }
+    }
+    if !results.baseline.removed_metrics.is_empty() {
+        let names: Vec<String> = results
+            .baseline
+            .removed_metrics
+            .iter()
+            .take(20)
+            .map(|n| code(n))
+            .collect();
+        let more = results.baseline.removed_metrics.len().saturating_sub(20);
+        let _ = writeln!(
+            out,
+            "\nGone since the baseline: {}{}.",
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    let bars: Vec<&(String, f64)> = rows
+        .iter()
+        .filter_map(|r| r.percent.as_ref())
+        .take(CHART_BARS)
+        .collect();
+    if bars.is_empty() {
+        return;
+    }
+    let labels: Vec<String> = bars
+        .iter()
+        .map(|(label, _)| format!("\"{}\"", label.replace(['"', '\\'], "")))
+        .collect();
+    let values: Vec<String> = bars.iter().map(|(_, p)| format!("{p}")).collect();
+    let hundreds: Vec<&str> = bars.iter().map(|_| "100").collect();
+    let _ = writeln!(
+        out,
+        "\n```mermaid\nxychart-beta\n    title \"Actual as % of bound or baseline (line = 100 %)\"\n    x-axis [{}]\n    y-axis \"%\"\n    bar [{}]\n    line [{}]\n```",
+        labels.join(", "),
+        values.join(", "),
+        hundreds.join(", ")
+    );
+}

@@ -1,0 +1,225 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::observability::metrics::{Descriptor, LabelSet, MetricPoint};
+use crate::observability::sources::run_report::CATALOG as RUN;
+
+fn point(spec_index: usize, value: f64, labels: &[(&str, &str)]) -> MetricPoint {
+    MetricPoint {
+        name: RUN[spec_index].name.into(),
+        value,
+        labels: Arc::new(LabelSet::new(labels.iter().copied()).unwrap()),
+        attributes: LabelSet::empty(),
+        descriptor: Descriptor::Catalog(RUN[spec_index]),
+    }
+}
+
+fn known() -> Vec<&'static str> {
+    RUN.iter().map(|s| s.name).collect()
+}
+
+fn run(config: &str, points: &[MetricPoint]) -> Gated {
+    let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
+    evaluate(&policy.gates, points, None, &known(), &LabelSet::empty()).unwrap()
+}
+
+fn codes(gated: &Gated) -> Vec<String> {
+    gated.blockers.iter().map(|b| b.id().to_string()).collect()
+}
+
+#[test]
+fn bounds_are_inclusive() {
+    // RUN[4] is dpone_duration_seconds.
+    let points = [point(4, 300.0, &[("process", "p")])];
+    let gated = run("objectives:\n  dpone_duration_seconds: {min: 300, max: 300}\n", &points);
+    assert!(gated.blockers.is_empty(), "{:?}", gated.blockers);
+    assert_eq!(gated.results.objectives.len(), 2);
+    assert!(gated.results.objectives.iter().all(|o| o.passed));
+
+    let above = [point(4, 300.0001, &[])];
+    let gated = run("objectives:\n  duration_seconds: 300\n", &above);
+    assert_eq!(codes(&gated), ["slo.dpone_duration_seconds.above_max"]);
+    let below = [point(4, 299.9999, &[])];
+    let gated = run("objectives:\n  duration_seconds: {min: 300}\n", &below);
+    assert_eq!(codes(&gated), ["slo.dpone_duration_seconds.below_min"]);
+    assert!(gated.blockers[0].message.contains("p.yml line 2"), "{}", gated.blockers[0].message);
+}
+
+#[test]
+fn nan_fails_both_bounds() {
+    let gated = run(
+        "objectives:\n  duration_seconds: {min: 0, max: 1}\n",
+        &[point(4, f64::NAN, &[])],
+    );
+    assert_eq!(gated.blockers.len(), 2);
+}
+
+#[test]
+fn a_missing_metric_fails_its_objective() {
+    let gated = run(
+        "objectives:\n  dpone_error_count: {max: 0, severity: warning}\n  lag_seconds: 60\n",
+        &[point(4, 1.0, &[])],
+    );
+    assert_eq!(
+        codes(&gated),
+        ["slo.dpone_error_count.missing", "slo.dpone_lag_seconds.missing"]
+    );
+    assert_eq!(gated.blockers[0].severity(), Severity::Warning);
+    assert!(gated.blockers[1].message.contains("check the spelling"));
+    let present: Vec<_> = gated
+        .points
+        .iter()
+        .filter(|p| p.labels.get("rule") == Some("present"))
+        .collect();
+    assert_eq!(present.len(), 2);
+    assert!(present.iter().all(|p| p.value == 0.0));
+}
+
+#[test]
+fn label_matchers_select_series() {
+    let points = [
+        point(4, 10.0, &[("process", "a")]),
+        point(4, 500.0, &[("process", "b")]),
+    ];
+    let gated = run(
+        "objectives:\n  - metric: dpone_duration_seconds\n    labels: {process: a}\n    max: 60\n",
+        &points,
+    );
+    assert!(gated.blockers.is_empty());
+    assert_eq!(gated.results.objectives.len(), 1);
+    let gated = run(
+        "objectives:\n  - metric: dpone_duration_seconds\n    labels: {process: c}\n    max: 60\n",
+        &points,
+    );
+    assert_eq!(codes(&gated), ["slo.dpone_duration_seconds.missing"]);
+    let gated = run("objectives:\n  dpone_duration_seconds: {max: 60}\n", &points);
+    assert_eq!(codes(&gated), ["slo.dpone_duration_seconds.above_max"]);
+    assert!(gated.blockers[0].message.contains("process=\"b\""));
+}
+
+#[test]
+fn gate_series_carry_the_gated_series_labels() {
+    let points = [point(4, 10.0, &[("process", "a"), ("metric", "clash")])];
+    let gated = run("objectives:\n  dpone_duration_seconds: {max: 60}\n", &points);
+    let passed = &gated.points[0];
+    assert_eq!(&*passed.name, "dpone_slo_passed");
+    assert_eq!(passed.labels.get("metric"), Some("dpone_duration_seconds"));
+    assert_eq!(passed.labels.get("exported_metric"), Some("clash"));
+    assert_eq!(passed.labels.get("process"), Some("a"));
+    assert_eq!(passed.labels.get("rule"), Some("max"));
+    assert_eq!(gated.points[1].value, 60.0);
+}
+
+#[test]
+fn a_pattern_that_matches_nothing_is_a_configuration_error() {
+    let policy = crate::observability::policy::parse_policy(
+        "objectives:\n  - metric: dpone_nothing_*\n    min: 1\n",
+        "p.yml",
+    )
+    .unwrap();
+    let err = evaluate(&policy.gates, &[], None, &known(), &LabelSet::empty()).unwrap_err();
+    assert!(err.0.contains("p.yml line 2") && err.0.contains("dpone_nothing_*"), "{err}");
+    // A pattern that matches a catalogued metric is fine, and fails as missing.
+    let gated = run("objectives:\n  - metric: dpone_*_count\n    max: 0\n", &[]);
+    assert_eq!(codes(&gated), ["slo.dpone_*_count.missing"]);
+}
+
+fn baseline_file(metrics: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, format!("{{\"metrics\": [{metrics}]}}").as_bytes())
+        .unwrap();
+    file
+}
+
+fn compare_with(config: &str, points: &[MetricPoint], baseline: &Path) -> Gated {
+    let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
+    evaluate(&policy.gates, points, Some(baseline), &known(), &LabelSet::empty()).unwrap()
+}
+
+#[test]
+fn regressions_against_a_baseline_with_added_removed_and_changed_series() {
+    let file = baseline_file(
+        r#"{"name": "dpone_duration_seconds", "labels": {"process": "a"}, "value": 100},
+           {"name": "dpone_duration_seconds", "labels": {"process": "gone"}, "value": 1},
+           {"name": "dpone_throughput_rows_per_second", "labels": {"process": "a"}, "value": 1000},
+           {"name": "dpone_final_rows", "labels": {}, "value": "NaN"},
+           {"name": "dpone_slo_passed", "labels": {}, "value": 1}"#,
+    );
+    let points = [
+        point(4, 110.0, &[("process", "a")]),
+        point(4, 5.0, &[("process", "new")]),
+        point(5, 899.0, &[("process", "a")]),
+    ];
+    let config = "regressions:\n  dpone_duration_seconds: {direction: lower, ratio: 0.10}\n  dpone_throughput_rows_per_second: {direction: higher, absolute: 100}\n";
+    let gated = compare_with(config, &points, file.path());
+    assert_eq!(codes(&gated), ["regression.dpone_throughput_rows_per_second"]);
+    let statuses: Vec<(&str, &str, bool)> = gated
+        .results
+        .regressions
+        .iter()
+        .map(|c| (c.metric.as_str(), c.status, c.passed))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("dpone_duration_seconds", "compared", true),
+            ("dpone_duration_seconds", "added", true),
+            ("dpone_duration_seconds", "removed", true),
+            ("dpone_throughput_rows_per_second", "compared", false),
+        ]
+    );
+    // 110 against 100 with ratio 0.10 is exactly at the tolerance.
+    let first = &gated.results.regressions[0];
+    assert!((first.ratio.unwrap() - 0.1).abs() < 1e-12);
+    assert_eq!(gated.results.baseline.status, "compared");
+    assert_eq!(gated.results.baseline.removed_metrics, ["dpone_final_rows"]);
+    assert!(gated.results.baseline.added_metrics.is_empty());
+    let ratio = gated
+        .points
+        .iter()
+        .find(|p| &*p.name == "dpone_regression_ratio" && p.labels.get("metric") == Some("dpone_throughput_rows_per_second"))
+        .unwrap();
+    assert!((ratio.value - 0.101).abs() < 1e-12);
+}
+
+#[test]
+fn a_metric_that_disappeared_is_a_regression() {
+    let file = baseline_file(r#"{"name": "dpone_duration_seconds", "labels": {}, "value": 3}"#);
+    let gated = compare_with(
+        "regressions:\n  duration_seconds: {direction: lower, ratio: 0.5, severity: warning}\n",
+        &[point(5, 1.0, &[])],
+        file.path(),
+    );
+    assert_eq!(codes(&gated), ["regression.dpone_duration_seconds"]);
+    assert_eq!(gated.blockers[0].severity(), Severity::Warning);
+    assert_eq!(gated.results.regressions[0].status, "disappeared");
+}
+
+#[test]
+fn missing_and_invalid_baselines_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "regressions:\n  duration_seconds: {direction: lower, ratio: 0.5}\n";
+    let gated = compare_with(config, &[point(4, 1.0, &[])], &dir.path().join("nope.json"));
+    assert_eq!(codes(&gated), ["baseline.missing"]);
+    assert_eq!(gated.results.baseline.status, "missing");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "<html>").unwrap();
+    let gated = compare_with(config, &[point(4, 1.0, &[])], &bad);
+    assert_eq!(codes(&gated), ["baseline.invalid"]);
+    std::fs::write(&bad, r#"{"metrics": [{"name": "x", "value": true}]}"#).unwrap();
+    let gated = compare_with(config, &[point(4, 1.0, &[])], &bad);
+    assert_eq!(codes(&gated), ["baseline.invalid"]);
+    assert!(gated.blockers.iter().all(|b| b.severity() == Severity::Warning));
+}
+
+#[test]
+fn zero_baselines_and_tolerance_edges() {
+    assert_eq!(regression_ratio(Direction::Lower, 0.0, 0.0), 0.0);
+    assert_eq!(regression_ratio(Direction::Lower, 0.0, 1.0), f64::INFINITY);
+    assert_eq!(regression_ratio(Direction::Higher, 0.0, 1.0), f64::NEG_INFINITY);
+    assert!(within(Direction::Lower, Tolerance::Absolute(0.0), 5.0, 5.0));
+    assert!(!within(Direction::Lower, Tolerance::Absolute(0.0), 5.0, 5.5));
+    assert!(within(Direction::Higher, Tolerance::Ratio(0.5), -10.0, -15.0));
+    assert!(!within(Direction::Higher, Tolerance::Ratio(0.5), -10.0, -15.1));
+    assert!(!within(Direction::Lower, Tolerance::Ratio(1.0), 1.0, f64::NAN));
+}
