@@ -448,3 +448,66 @@ fn action_yml_matches_the_code() {
 
 #[allow(dead_code)]
 fn unused(_: &Path) {}
+
+#[test]
+fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
+    let r = Runner::new();
+    // A first run: the baseline does not exist yet, which is a warning only.
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::write(
+        r.workspace.join(".github/dpone-observability.yml"),
+        "regressions:\n  dpone_duration_seconds: {direction: lower, ratio: 0.5}\n  dpone_extracted_rows: {direction: higher, absolute: 0}\n",
+    )
+    .unwrap();
+    let (code, out, err) = r.run(&[
+        ("run-report", "run_report.json"),
+        ("objectives", "extracted_rows: {min: 1}\n"),
+        ("baseline", "previous/runtime_metrics.json"),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("baseline.missing"), "{out}");
+    let first = r.run_dir().join("runtime_metrics.json");
+    std::fs::create_dir_all(r.workspace.join("previous")).unwrap();
+    std::fs::copy(&first, r.workspace.join("previous/runtime_metrics.json")).unwrap();
+
+    // The failed run extracted 0 rows: below the objective and a regression against the
+    // passing baseline; its status label differs, so the series match by name and labels.
+    let (code, out, err) = r.run(&[
+        ("run-report", "failed_run.json"),
+        ("objectives", "extracted_rows: {min: 1}\n"),
+        ("baseline", "previous/runtime_metrics.json"),
+        ("run-name", "second"),
+    ]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let summary = r.summary();
+    let gates = summary.find("### Gates").expect("a Gates section");
+    let gates_text = &summary[gates..];
+    assert!(
+        gates_text.contains("❌ failed | `slo.dpone_extracted_rows.below_min`"),
+        "{gates_text}"
+    );
+    assert!(
+        gates_text.contains("baseline `previous/runtime_metrics.json` compared"),
+        "{gates_text}"
+    );
+    assert!(gates_text.contains("```mermaid"), "{gates_text}");
+    let outputs = r.outputs();
+    assert!(
+        outputs["blockers"].contains("slo.dpone_extracted_rows.below_min"),
+        "{outputs:?}"
+    );
+    assert!(
+        commands(&out)
+            .iter()
+            .any(|c| c.starts_with("::error title=slo.dpone_extracted_rows.below_min")),
+        "{out}"
+    );
+    // A configuration error is a usage error.
+    let (code, out, _) = r.run(&[
+        ("run-report", "run_report.json"),
+        ("objectives", "extracted_rows: {}\n"),
+        ("run-name", "third"),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("has neither `min` nor `max`"), "{out}");
+}

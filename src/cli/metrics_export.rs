@@ -6,8 +6,8 @@ use super::{usage_error, MetricsExportArgs, OutputFormat, EXIT_FAILED};
 use crate::observability::blockers::Severity;
 use crate::observability::export::{export, ExportError, ExportRequest};
 use crate::observability::gates::parse_objectives;
-use crate::observability::policy::{parse_policy, Policy};
 use crate::observability::metrics::LabelSet;
+use crate::observability::policy::{parse_policy, Policy};
 use crate::observability::report::StdoutReport;
 use crate::observability::sources::custom::CustomMetric;
 use crate::observability::timestamp::Timestamp;
@@ -53,7 +53,10 @@ fn read_policy(args: &MetricsExportArgs) -> Result<Policy, String> {
     };
     if let Some(value) = &args.objectives {
         let (text, source) = read_objectives_arg(value, "--objectives")?;
-        policy.gates.objectives.extend(parse_objectives(&text, &source)?);
+        policy
+            .gates
+            .objectives
+            .extend(parse_objectives(&text, &source)?);
     }
     Ok(policy)
 }

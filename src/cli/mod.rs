@@ -115,7 +115,7 @@ pub struct MetricsExportArgs {
     /// Objectives to gate on, YAML or JSON, inline or in a file: `{"metric": {"min": 1,
     /// "max": 9}}` (dpone's `--objectives-json` format, a bare number is a max) or a list of
     /// `{metric, labels, min, max, severity}`. Added to the policy file's.
-    #[arg(long, value_name = "OBJECTIVES|FILE")]
+    #[arg(long, value_name = "OBJECTIVES|FILE", allow_hyphen_values = true)]
     pub objectives: Option<String>,
 
     /// A previous export's `runtime_metrics.json` to compare with, under the policy file's

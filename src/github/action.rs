@@ -23,9 +23,9 @@ use crate::cli::{parse_key_value, parse_metric, EXIT_FAILED, EXIT_USAGE};
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
 use crate::observability::blockers::{Blocker, Severity};
 use crate::observability::export::{export_with, ExportError, ExportRequest, ExtraArtifact};
+use crate::observability::gates::parse_objectives;
 use crate::observability::inputs::InputPattern;
 use crate::observability::metrics::LabelSet;
-use crate::observability::gates::parse_objectives;
 use crate::observability::policy::{parse_policy, FailOn, Policy};
 use crate::observability::report::ExportReport;
 use crate::observability::sources::custom::CustomMetric;
@@ -324,7 +324,12 @@ pub fn run(
             let _ = writeln!(
                 stdout,
                 "{}",
-                annotation(Level::Error, "dpone-observability: configuration", None, &message)
+                annotation(
+                    Level::Error,
+                    "dpone-observability: configuration",
+                    None,
+                    &message
+                )
             );
             let _ = writeln!(stderr, "error: {message}");
             return EXIT_USAGE;

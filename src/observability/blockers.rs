@@ -619,7 +619,10 @@ mod tests {
             Code::parse_instance("baseline.missing"),
             Some(Code::BaselineMissing)
         );
-        assert_eq!(Blocker::new(Code::MetricsEmpty, "x").id().to_string(), "metrics.empty");
+        assert_eq!(
+            Blocker::new(Code::MetricsEmpty, "x").id().to_string(),
+            "metrics.empty"
+        );
     }
 
     #[test]

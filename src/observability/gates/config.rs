@@ -256,7 +256,9 @@ impl<'de> Deserialize<'de> for Bound {
                 if v.is_finite() {
                     Ok(Bound(v))
                 } else {
-                    Err(E::custom(format!("a bound must be a finite number, not `{v}`")))
+                    Err(E::custom(format!(
+                        "a bound must be a finite number, not `{v}`"
+                    )))
                 }
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bound, E> {
@@ -365,11 +367,7 @@ impl<'de> Deserialize<'de> for ObjectiveValue {
     }
 }
 
-fn objective<E: de::Error>(
-    name: &str,
-    line: u64,
-    body: ObjectiveBody,
-) -> Result<Objective, E> {
+fn objective<E: de::Error>(name: &str, line: u64, body: ObjectiveBody) -> Result<Objective, E> {
     let at = |what: String| E::custom(format!("objective `{name}` (line {line}) {what}"));
     if body.min.is_none() && body.max.is_none() {
         return Err(at(
@@ -550,11 +548,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(objectives.len(), 3);
-        assert_eq!(objectives[0].selector.name, "dpone_throughput_rows_per_second");
-        assert_eq!((objectives[0].min, objectives[0].max), (Some(100.0), Some(100000.0)));
+        assert_eq!(
+            objectives[0].selector.name,
+            "dpone_throughput_rows_per_second"
+        );
+        assert_eq!(
+            (objectives[0].min, objectives[0].max),
+            (Some(100.0), Some(100000.0))
+        );
         assert_eq!((objectives[2].min, objectives[2].max), (None, Some(0.01)));
         assert_eq!(objectives[2].severity, Severity::Error);
-        assert_eq!(objectives[1].selector.origin.to_string(), "--objectives line 1");
+        assert_eq!(
+            objectives[1].selector.origin.to_string(),
+            "--objectives line 1"
+        );
     }
 
     #[test]
@@ -564,18 +571,29 @@ mod tests {
             "p.yml",
         )
         .unwrap();
-        assert_eq!(objectives[0].selector.labels, [("process".into(), "orders".into())]);
+        assert_eq!(
+            objectives[0].selector.labels,
+            [("process".into(), "orders".into())]
+        );
         assert_eq!(objectives[0].severity, Severity::Warning);
         assert_eq!(objectives[1].selector.origin.line, 5);
-        assert!(objectives[1].selector.matches_name("dpone_certification_suite_passed"));
+        assert!(objectives[1]
+            .selector
+            .matches_name("dpone_certification_suite_passed"));
         assert!(!objectives[1].selector.matches_name("dpone_run_passed"));
     }
 
     #[test]
     fn configuration_errors_name_the_line() {
         for (text, wanted) in [
-            ("a: 1\nb: {}\n", "objective `b` (line 2) has neither `min` nor `max`"),
-            ("a: 1\nb:\n  min: abc\n", "a bound must be a number, not `abc`"),
+            (
+                "a: 1\nb: {}\n",
+                "objective `b` (line 2) has neither `min` nor `max`",
+            ),
+            (
+                "a: 1\nb:\n  min: abc\n",
+                "a bound must be a number, not `abc`",
+            ),
             ("a:\n  max: .nan\n", "finite"),
             ("a:\n  min: 5\n  max: 1\n", "above `max`"),
             ("a:\n  mx: 5\n", "unknown field `mx`"),

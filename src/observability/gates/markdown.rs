@@ -9,6 +9,8 @@ use super::{series_text, GateResults};
 
 /// At most this many bars in the chart (more would be unreadable).
 const CHART_BARS: usize = 12;
+/// Where the chart's axis stops, in percent.
+const CHART_CAP: f64 = 300.0;
 
 struct Row {
     passed: bool,
@@ -172,11 +174,15 @@ pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out
         .iter()
         .map(|(label, _)| format!("\"{}\"", label.replace(['"', '\\'], "")))
         .collect();
-    let values: Vec<String> = bars.iter().map(|(_, p)| format!("{p}")).collect();
+    // One far-off value would flatten every other bar: the axis stops at CHART_CAP.
+    let values: Vec<String> = bars
+        .iter()
+        .map(|(_, p)| format!("{}", p.clamp(0.0, CHART_CAP)))
+        .collect();
     let hundreds: Vec<&str> = bars.iter().map(|_| "100").collect();
     let _ = writeln!(
         out,
-        "\n```mermaid\nxychart-beta\n    title \"Actual as % of bound or baseline (line = 100 %)\"\n    x-axis [{}]\n    y-axis \"%\"\n    bar [{}]\n    line [{}]\n```",
+        "\n```mermaid\nxychart-beta\n    title \"Actual as % of bound or baseline (line = 100 %, bars stop at 300 %)\"\n    x-axis [{}]\n    y-axis \"%\"\n    bar [{}]\n    line [{}]\n```",
         labels.join(", "),
         values.join(", "),
         hundreds.join(", ")

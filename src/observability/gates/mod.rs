@@ -105,7 +105,8 @@ pub struct Comparison {
     #[serde(serialize_with = "severity_text")]
     pub severity: Severity,
     /// `compared`, `added` (no baseline series), `removed` (no series now, others of the
-    /// metric remain) or `disappeared` (the metric is gone: fails).
+    /// metric remain), `disappeared` (the metric is gone: fails) or `absent` (in neither
+    /// export: fails, the rule checks nothing).
     pub status: &'static str,
     pub tolerance: BTreeMap<&'static str, f64>,
 }
@@ -133,9 +134,7 @@ pub struct GateResults {
 
 impl GateResults {
     pub fn is_empty(&self) -> bool {
-        self.objectives.is_empty()
-            && self.regressions.is_empty()
-            && self.baseline.path.is_none()
+        self.objectives.is_empty() && self.regressions.is_empty() && self.baseline.path.is_none()
     }
 
     pub fn failed_objectives(&self) -> usize {
@@ -249,10 +248,11 @@ pub fn evaluate(
     for rule in &config.regressions {
         let selector = &rule.selector;
         let anywhere = |n: &&str| selector.matches_name(n);
-        if !names.iter().any(anywhere)
+        let nowhere = !names.iter().any(anywhere)
             && !known.iter().any(anywhere)
-            && !baseline_names.iter().any(anywhere)
-        {
+            && !baseline_names.iter().any(anywhere);
+        // Without a baseline to look in, a name can only be judged against this export.
+        if nowhere && selector.is_pattern() && baseline.is_some() {
             return Err(GateConfigError(format!(
                 "regression rule `{}` ({}) matches no metric: none in this export, none in the \
                  baseline and none that dpone-observability extracts (docs/metrics.md)",
@@ -320,7 +320,11 @@ fn evaluate_objective(
         for (rule, bound, code) in rules {
             let Some(bound) = bound else { continue };
             let v = p.value;
-            let passed = if rule == "max" { v <= bound } else { v >= bound };
+            let passed = if rule == "max" {
+                v <= bound
+            } else {
+                v >= bound
+            };
             let blocker = Blocker::for_metric(
                 code,
                 &p.name,
@@ -558,6 +562,39 @@ fn compare(
         out.push(&REGRESSION_RATIO, ratio, &extra, &labels, &p.attributes);
         out.push(&REGRESSION_BASELINE, base, &extra, &labels, &p.attributes);
     }
+    if names_now.is_empty() && before_order.is_empty() {
+        let name = selector.name.as_str();
+        gated.results.regressions.push(Comparison {
+            actual: None,
+            baseline: None,
+            code: Blocker::for_metric(Code::Regression, name, "")
+                .id()
+                .to_string(),
+            delta: None,
+            direction,
+            labels: selector.labels.iter().cloned().collect(),
+            metric: name.to_string(),
+            passed: false,
+            ratio: None,
+            rule: origin.clone(),
+            severity: rule.severity,
+            status: "absent",
+            tolerance: tolerance.clone(),
+        });
+        gated.blockers.push(
+            Blocker::for_metric(
+                Code::Regression,
+                name,
+                format!(
+                    "no series of `{}` in this export nor in the baseline, so nothing was \
+                     compared ({origin}): check the name against docs/metrics.md",
+                    selector.shown()
+                ),
+            )
+            .with_severity(rule.severity),
+        );
+        return;
+    }
     for (name, labels) in before_order {
         if seen.contains(&(name.to_string(), labels.clone())) {
             continue;
@@ -598,7 +635,13 @@ fn compare(
             );
             let extra = [("direction", direction), ("metric", name)];
             out.push(&REGRESSION_PASSED, 0.0, &extra, labels, &LabelSet::empty());
-            out.push(&REGRESSION_BASELINE, base, &extra, labels, &LabelSet::empty());
+            out.push(
+                &REGRESSION_BASELINE,
+                base,
+                &extra,
+                labels,
+                &LabelSet::empty(),
+            );
         }
     }
 }

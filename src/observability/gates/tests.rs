@@ -31,7 +31,10 @@ fn codes(gated: &Gated) -> Vec<String> {
 fn bounds_are_inclusive() {
     // RUN[4] is dpone_duration_seconds.
     let points = [point(4, 300.0, &[("process", "p")])];
-    let gated = run("objectives:\n  dpone_duration_seconds: {min: 300, max: 300}\n", &points);
+    let gated = run(
+        "objectives:\n  dpone_duration_seconds: {min: 300, max: 300}\n",
+        &points,
+    );
     assert!(gated.blockers.is_empty(), "{:?}", gated.blockers);
     assert_eq!(gated.results.objectives.len(), 2);
     assert!(gated.results.objectives.iter().all(|o| o.passed));
@@ -42,7 +45,11 @@ fn bounds_are_inclusive() {
     let below = [point(4, 299.9999, &[])];
     let gated = run("objectives:\n  duration_seconds: {min: 300}\n", &below);
     assert_eq!(codes(&gated), ["slo.dpone_duration_seconds.below_min"]);
-    assert!(gated.blockers[0].message.contains("p.yml line 2"), "{}", gated.blockers[0].message);
+    assert!(
+        gated.blockers[0].message.contains("p.yml line 2"),
+        "{}",
+        gated.blockers[0].message
+    );
 }
 
 #[test]
@@ -62,7 +69,10 @@ fn a_missing_metric_fails_its_objective() {
     );
     assert_eq!(
         codes(&gated),
-        ["slo.dpone_error_count.missing", "slo.dpone_lag_seconds.missing"]
+        [
+            "slo.dpone_error_count.missing",
+            "slo.dpone_lag_seconds.missing"
+        ]
     );
     assert_eq!(gated.blockers[0].severity(), Severity::Warning);
     assert!(gated.blockers[1].message.contains("check the spelling"));
@@ -92,7 +102,10 @@ fn label_matchers_select_series() {
         &points,
     );
     assert_eq!(codes(&gated), ["slo.dpone_duration_seconds.missing"]);
-    let gated = run("objectives:\n  dpone_duration_seconds: {max: 60}\n", &points);
+    let gated = run(
+        "objectives:\n  dpone_duration_seconds: {max: 60}\n",
+        &points,
+    );
     assert_eq!(codes(&gated), ["slo.dpone_duration_seconds.above_max"]);
     assert!(gated.blockers[0].message.contains("process=\"b\""));
 }
@@ -100,7 +113,10 @@ fn label_matchers_select_series() {
 #[test]
 fn gate_series_carry_the_gated_series_labels() {
     let points = [point(4, 10.0, &[("process", "a"), ("metric", "clash")])];
-    let gated = run("objectives:\n  dpone_duration_seconds: {max: 60}\n", &points);
+    let gated = run(
+        "objectives:\n  dpone_duration_seconds: {max: 60}\n",
+        &points,
+    );
     let passed = &gated.points[0];
     assert_eq!(&*passed.name, "dpone_slo_passed");
     assert_eq!(passed.labels.get("metric"), Some("dpone_duration_seconds"));
@@ -118,7 +134,10 @@ fn a_pattern_that_matches_nothing_is_a_configuration_error() {
     )
     .unwrap();
     let err = evaluate(&policy.gates, &[], None, &known(), &LabelSet::empty()).unwrap_err();
-    assert!(err.0.contains("p.yml line 2") && err.0.contains("dpone_nothing_*"), "{err}");
+    assert!(
+        err.0.contains("p.yml line 2") && err.0.contains("dpone_nothing_*"),
+        "{err}"
+    );
     // A pattern that matches a catalogued metric is fine, and fails as missing.
     let gated = run("objectives:\n  - metric: dpone_*_count\n    max: 0\n", &[]);
     assert_eq!(codes(&gated), ["slo.dpone_*_count.missing"]);
@@ -126,14 +145,24 @@ fn a_pattern_that_matches_nothing_is_a_configuration_error() {
 
 fn baseline_file(metrics: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().unwrap();
-    std::io::Write::write_all(&mut file, format!("{{\"metrics\": [{metrics}]}}").as_bytes())
-        .unwrap();
+    std::io::Write::write_all(
+        &mut file,
+        format!("{{\"metrics\": [{metrics}]}}").as_bytes(),
+    )
+    .unwrap();
     file
 }
 
 fn compare_with(config: &str, points: &[MetricPoint], baseline: &Path) -> Gated {
     let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
-    evaluate(&policy.gates, points, Some(baseline), &known(), &LabelSet::empty()).unwrap()
+    evaluate(
+        &policy.gates,
+        points,
+        Some(baseline),
+        &known(),
+        &LabelSet::empty(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -152,7 +181,10 @@ fn regressions_against_a_baseline_with_added_removed_and_changed_series() {
     ];
     let config = "regressions:\n  dpone_duration_seconds: {direction: lower, ratio: 0.10}\n  dpone_throughput_rows_per_second: {direction: higher, absolute: 100}\n";
     let gated = compare_with(config, &points, file.path());
-    assert_eq!(codes(&gated), ["regression.dpone_throughput_rows_per_second"]);
+    assert_eq!(
+        codes(&gated),
+        ["regression.dpone_throughput_rows_per_second"]
+    );
     let statuses: Vec<(&str, &str, bool)> = gated
         .results
         .regressions
@@ -177,7 +209,10 @@ fn regressions_against_a_baseline_with_added_removed_and_changed_series() {
     let ratio = gated
         .points
         .iter()
-        .find(|p| &*p.name == "dpone_regression_ratio" && p.labels.get("metric") == Some("dpone_throughput_rows_per_second"))
+        .find(|p| {
+            &*p.name == "dpone_regression_ratio"
+                && p.labels.get("metric") == Some("dpone_throughput_rows_per_second")
+        })
         .unwrap();
     assert!((ratio.value - 0.101).abs() < 1e-12);
 }
@@ -209,17 +244,43 @@ fn missing_and_invalid_baselines_are_warnings() {
     std::fs::write(&bad, r#"{"metrics": [{"name": "x", "value": true}]}"#).unwrap();
     let gated = compare_with(config, &[point(4, 1.0, &[])], &bad);
     assert_eq!(codes(&gated), ["baseline.invalid"]);
-    assert!(gated.blockers.iter().all(|b| b.severity() == Severity::Warning));
+    assert!(gated
+        .blockers
+        .iter()
+        .all(|b| b.severity() == Severity::Warning));
 }
 
 #[test]
 fn zero_baselines_and_tolerance_edges() {
     assert_eq!(regression_ratio(Direction::Lower, 0.0, 0.0), 0.0);
     assert_eq!(regression_ratio(Direction::Lower, 0.0, 1.0), f64::INFINITY);
-    assert_eq!(regression_ratio(Direction::Higher, 0.0, 1.0), f64::NEG_INFINITY);
+    assert_eq!(
+        regression_ratio(Direction::Higher, 0.0, 1.0),
+        f64::NEG_INFINITY
+    );
     assert!(within(Direction::Lower, Tolerance::Absolute(0.0), 5.0, 5.0));
-    assert!(!within(Direction::Lower, Tolerance::Absolute(0.0), 5.0, 5.5));
-    assert!(within(Direction::Higher, Tolerance::Ratio(0.5), -10.0, -15.0));
-    assert!(!within(Direction::Higher, Tolerance::Ratio(0.5), -10.0, -15.1));
-    assert!(!within(Direction::Lower, Tolerance::Ratio(1.0), 1.0, f64::NAN));
+    assert!(!within(
+        Direction::Lower,
+        Tolerance::Absolute(0.0),
+        5.0,
+        5.5
+    ));
+    assert!(within(
+        Direction::Higher,
+        Tolerance::Ratio(0.5),
+        -10.0,
+        -15.0
+    ));
+    assert!(!within(
+        Direction::Higher,
+        Tolerance::Ratio(0.5),
+        -10.0,
+        -15.1
+    ));
+    assert!(!within(
+        Direction::Lower,
+        Tolerance::Ratio(1.0),
+        1.0,
+        f64::NAN
+    ));
 }

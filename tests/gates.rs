@@ -1,0 +1,440 @@
+//! Gates end to end: objectives and baseline regressions through the CLI and the action, on the
+//! real dpone fixtures, with the outputs checked by promtool and the OpenTelemetry parser.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn export(cwd: &Path, out: &str, extra: &[&str]) -> std::process::Output {
+    let report = fixture("run-report/run_report_success_real.json");
+    let mut args = vec![
+        "metrics-export",
+        "--run-report",
+        report.to_str().unwrap(),
+        "--output-dir",
+        out,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    run_in(cwd, &args)
+}
+
+fn blockers(report: &serde_json::Value) -> Vec<String> {
+    report["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn dpone_objectives_pass_at_the_bound_and_fail_past_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The fixture's run has 55000 extracted rows and 1 attempt; dpone's format: bare = max.
+    let o = export(
+        tmp.path(),
+        "at",
+        &[
+            "--objectives",
+            r#"{"extracted_rows": {"min": 55000, "max": 55000}, "attempts": 1}"#,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = check_export(&tmp.path().join("at"));
+    let objectives = report["gates"]["objectives"].as_array().unwrap();
+    assert_eq!(objectives.len(), 3);
+    assert!(
+        objectives.iter().all(|o| o["passed"] == true),
+        "{objectives:?}"
+    );
+    assert_eq!(objectives[0]["delta"], 0.0);
+
+    let o = export(
+        tmp.path(),
+        "past",
+        &[
+            "--objectives",
+            r#"{"extracted_rows": {"min": 55001}, "attempts": 0}"#,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report = check_export(&tmp.path().join("past"));
+    assert_eq!(
+        blockers(&report),
+        [
+            "slo.dpone_extracted_rows.below_min",
+            "slo.dpone_attempts.above_max"
+        ]
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[slo.dpone_extracted_rows.below_min]: `dpone_extracted_rows{process=\"orders_pg_to_pg\",status=\"success\"}` is 55000, below the objective's min 55001 (--objectives line 1)"),
+        "{err}"
+    );
+    assert!(err.contains("runbooks.md#slometricbelow_min"), "{err}");
+    let prom = std::fs::read_to_string(tmp.path().join("past/prometheus_metrics.prom")).unwrap();
+    assert!(prom.contains(
+        "dpone_slo_passed{metric=\"dpone_extracted_rows\",process=\"orders_pg_to_pg\",rule=\"min\",status=\"success\"} 0"
+    ), "{prom}");
+    assert!(prom.contains(
+        "dpone_slo_bound{metric=\"dpone_attempts\",process=\"orders_pg_to_pg\",rule=\"max\",status=\"success\"} 0"
+    ), "{prom}");
+    let otlp = otlp_accepts(&[tmp.path().join("past/opentelemetry_metrics.json")]);
+    assert!(!otlp.is_empty());
+    let md = std::fs::read_to_string(tmp.path().join("past/runtime_metrics.md")).unwrap();
+    let failed = md.find("❌ failed").expect("a failed row");
+    let passed = md.find("✅ passed").unwrap_or(usize::MAX);
+    assert!(failed < passed, "failures first:\n{md}");
+    assert!(md.contains("```mermaid\nxychart-beta"), "{md}");
+}
+
+#[test]
+fn a_policy_file_with_labels_severity_and_a_missing_metric() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("policy.yml"),
+        "objectives:\n  - metric: dpone_duration_seconds\n    labels: {process: orders_pg_to_pg}\n    max: 0.0001\n    severity: warning\n  - metric: dpone_duration_seconds\n    labels: {process: other}\n    max: 1\n  - metric: freshness_lag_seconds\n    max: 300\n    severity: warning\n",
+    )
+    .unwrap();
+    let o = export(tmp.path(), "out", &["--policy", "policy.yml"]);
+    // Both blockers that fire are warnings except the label-matched missing series (error).
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report = check_export(&tmp.path().join("out"));
+    assert_eq!(
+        blockers(&report),
+        [
+            "slo.dpone_duration_seconds.above_max",
+            "slo.dpone_duration_seconds.missing",
+            "slo.dpone_freshness_lag_seconds.missing"
+        ]
+    );
+    let details = report["blocker_details"].as_array().unwrap();
+    let severities: Vec<&str> = details
+        .iter()
+        .map(|d| d["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["warning", "error", "warning"]);
+    assert!(details[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("dpone_duration_seconds{process=\"other\"}"));
+    assert!(details[2]["message"]
+        .as_str()
+        .unwrap()
+        .contains("policy.yml line 9"));
+}
+
+#[test]
+fn configuration_errors_are_usage_errors_that_name_the_line_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (args, wanted) in [
+        (
+            vec![
+                "--objectives",
+                "dpone_duration_seconds:\n  severity: error\n",
+            ],
+            "objective `dpone_duration_seconds` (line 1) has neither `min` nor `max`",
+        ),
+        (
+            vec!["--objectives", "a:\n  min: ten\n"],
+            "line 2 column 8: a bound must be a number, not `ten`",
+        ),
+        (
+            vec!["--objectives", "- metric: dpone_no_such_*\n  min: 1\n"],
+            "objective `dpone_no_such_*` (--objectives line 1) matches no metric",
+        ),
+    ] {
+        let o = export(tmp.path(), "never", &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(wanted), "{args:?}: {}", stderr(&o));
+        assert!(
+            !tmp.path().join("never").exists(),
+            "{args:?} wrote artifacts"
+        );
+    }
+    std::fs::write(
+        tmp.path().join("p.yml"),
+        "regressions:\n  dpone_attempts:\n    ratio: 0.1\n",
+    )
+    .unwrap();
+    let o = export(tmp.path(), "never", &["--policy", "p.yml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("regression rule `dpone_attempts` (line 2) needs `direction: higher` or `direction: lower`"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        tmp.path().join("p.yml"),
+        "blockers:\n  slo.dpone_attempts.missing: warning\n",
+    )
+    .unwrap();
+    let o = export(tmp.path(), "never", &["--policy", "p.yml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("per-metric code"), "{}", stderr(&o));
+}
+
+fn custom_export(cwd: &Path, out: &str, metrics: &[&str], extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["metrics-export", "--output-dir", out, "--format", "json"];
+    for m in metrics {
+        args.extend(["--metric", m]);
+    }
+    args.extend_from_slice(extra);
+    run_in(cwd, &args)
+}
+
+#[test]
+fn a_baseline_with_added_removed_and_changed_series() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = custom_export(
+        tmp.path(),
+        "base",
+        &[
+            "lag_seconds=100",
+            "throughput=1000",
+            "errors=0",
+            "dropped_metric=3",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(
+        tmp.path().join("policy.yml"),
+        "regressions:\n  lag_seconds: {direction: lower, ratio: 0.10}\n  throughput: {direction: higher, ratio: 0.05}\n  errors: {direction: lower, absolute: 0}\n  dropped_metric: {direction: lower, ratio: 1, severity: warning}\n",
+    )
+    .unwrap();
+    let baseline = tmp.path().join("base/runtime_metrics.json");
+    let baseline = baseline.to_str().unwrap();
+    // lag +10 % (at the tolerance: passes), throughput -6 % (fails), errors 0 -> 1 (fails),
+    // dropped_metric gone (fails as a warning), new_metric added.
+    let o = custom_export(
+        tmp.path(),
+        "now",
+        &[
+            "lag_seconds=110",
+            "throughput=940",
+            "errors=1",
+            "new_metric=5",
+        ],
+        &["--policy", "policy.yml", "--baseline", baseline],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report = check_export(&tmp.path().join("now"));
+    assert_eq!(
+        blockers(&report),
+        [
+            "regression.dpone_throughput",
+            "regression.dpone_errors",
+            "regression.dpone_dropped_metric"
+        ]
+    );
+    let gates = &report["gates"];
+    assert_eq!(gates["baseline"]["status"], "compared");
+    assert_eq!(
+        gates["baseline"]["added_metrics"],
+        serde_json::json!(["dpone_new_metric"])
+    );
+    assert_eq!(
+        gates["baseline"]["removed_metrics"],
+        serde_json::json!(["dpone_dropped_metric"])
+    );
+    let rows: Vec<(String, String, bool)> = gates["regressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["metric"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+                c["passed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("dpone_lag_seconds".into(), "compared".into(), true),
+            ("dpone_throughput".into(), "compared".into(), false),
+            ("dpone_errors".into(), "compared".into(), false),
+            ("dpone_dropped_metric".into(), "disappeared".into(), false),
+        ]
+    );
+    let prom = std::fs::read_to_string(tmp.path().join("now/prometheus_metrics.prom")).unwrap();
+    assert!(
+        prom.contains(
+            "dpone_regression_ratio{direction=\"higher\",metric=\"dpone_throughput\"} 0.06"
+        ),
+        "{prom}"
+    );
+    assert!(
+        prom.contains(
+            "dpone_regression_baseline{direction=\"lower\",metric=\"dpone_lag_seconds\"} 100"
+        ),
+        "{prom}"
+    );
+    otlp_accepts(&[tmp.path().join("now/opentelemetry_metrics.json")]);
+
+    // A first run: the baseline is missing, a warning, and the export passes.
+    let o = custom_export(
+        tmp.path(),
+        "first",
+        &["lag_seconds=110", "throughput=940", "errors=1"],
+        &[
+            "--policy",
+            "policy.yml",
+            "--baseline",
+            "no/such/runtime_metrics.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = check_export(&tmp.path().join("first"));
+    assert_eq!(blockers(&report), ["baseline.missing"]);
+    // Not an export: invalid, a warning too.
+    let o = custom_export(
+        tmp.path(),
+        "invalid",
+        &["lag_seconds=1"],
+        &[
+            "--policy",
+            "policy.yml",
+            "--baseline",
+            "base/metrics_index.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        blockers(&check_export(&tmp.path().join("invalid"))),
+        ["baseline.invalid"]
+    );
+}
+
+#[test]
+fn dpone_slo_and_benchmark_reports_as_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let slo = fixture("slo/slo_pass.json");
+    let bench = fixture("benchmark/regression/benchmark_baseline.json");
+    let o = run_in(
+        tmp.path(),
+        &[
+            "metrics-export",
+            "--input",
+            slo.to_str().unwrap(),
+            "--input",
+            bench.to_str().unwrap(),
+            "--objectives",
+            "- metric: dpone_slo_report_rule_passed\n  min: 1\n- metric: dpone_benchmark_item_passed\n  labels: {metric: duration_seconds}\n  min: 1\n  severity: warning\n- metric: dpone_benchmark_actual\n  labels: {metric: rows_per_mib}\n  min: 0\n",
+            "--output-dir",
+            "out",
+            "--format",
+            "json",
+        ],
+    );
+    let report = check_export(&tmp.path().join("out"));
+    let codes = blockers(&report);
+    // The regression fixture's own blocker stays; the objectives add theirs.
+    assert!(
+        codes.contains(&"benchmark_baseline.regression".to_string()),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"slo.dpone_benchmark_item_passed.below_min".to_string()),
+        "{codes:?}"
+    );
+    // rows_per_mib is -Infinity in the fixture: below any finite min.
+    assert!(
+        codes.contains(&"slo.dpone_benchmark_actual.below_min".to_string()),
+        "{codes:?}"
+    );
+    assert!(
+        !codes.iter().any(|c| c.starts_with("slo.dpone_slo_report")),
+        "{codes:?}"
+    );
+    let objectives = report["gates"]["objectives"].as_array().unwrap();
+    // Three SLO rules passed, one benchmark item failed, one actual failed.
+    assert_eq!(objectives.len(), 5, "{objectives:?}");
+    assert_eq!(o.status.code(), Some(1));
+    // The gated series' own `metric` label is kept as `exported_metric`.
+    let prom = std::fs::read_to_string(tmp.path().join("out/prometheus_metrics.prom")).unwrap();
+    assert!(prom.contains("dpone_slo_passed{direction=\"lower\",exported_metric=\"duration_seconds\",metric=\"dpone_benchmark_item_passed\",rule=\"min\"} 0"), "{prom}");
+    otlp_accepts(&[tmp.path().join("out/opentelemetry_metrics.json")]);
+}
+
+#[test]
+fn explain_knows_per_metric_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(
+        tmp.path(),
+        &["explain", "slo.dpone_duration_seconds.above_max"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).starts_with("slo.<metric>.above_max\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_in(tmp.path(), &["explain", "regression.dpone_x"]);
+    assert!(
+        stdout(&o).contains("runbooks.md#regressionmetric"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// The example step of `.github/workflows/observability-maturity.yml`, run here with the same
+/// policy file, objectives and baseline, so the workflow's contract checks hold.
+#[test]
+fn the_bundled_example_gates_on_objectives_and_a_baseline() {
+    let workflow =
+        std::fs::read_to_string(repo().join(".github/workflows/observability-maturity.yml"))
+            .unwrap();
+    let objectives = workflow
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("objectives: '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("the example step has an objectives input");
+    for input in [
+        "policy-file: examples/dpone-observability.yml",
+        "baseline: examples/baseline/runtime_metrics.json",
+        "test \"$EXAMPLE_COUNT\" = 33",
+    ] {
+        assert!(workflow.contains(input), "the workflow has `{input}`");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("example");
+    let o = run_in(
+        &repo(),
+        &[
+            "metrics-export",
+            "--run-report",
+            "examples/run_report.json",
+            "--policy",
+            "examples/dpone-observability.yml",
+            "--objectives",
+            objectives,
+            "--baseline",
+            "examples/baseline/runtime_metrics.json",
+            "--output-dir",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = check_export(&out);
+    assert_eq!(report["metric_count"], 33);
+    assert_eq!(report["gates"]["baseline"]["status"], "compared");
+    assert_eq!(report["gates"]["objectives"].as_array().unwrap().len(), 6);
+    assert_eq!(report["gates"]["regressions"].as_array().unwrap().len(), 3);
+    let prom = std::fs::read_to_string(out.join("prometheus_metrics.prom")).unwrap();
+    let ones = |name: &str| {
+        prom.lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")) && l.ends_with("} 1"))
+            .count()
+    };
+    assert_eq!(ones("dpone_slo_passed"), 6);
+    assert_eq!(ones("dpone_regression_passed"), 3);
+}
