@@ -1,9 +1,12 @@
 //! dpone-observability: turns dpone run reports into observability evidence a CI job can trust.
 //!
 //! [`observability`] is the core (pure, deterministic, no network); [`cli`] is the thin
-//! command-line adapter over it.
+//! command-line adapter over it; [`github`] is the GitHub Action adapter and `push` (feature
+//! `push`) sends a finished export to Prometheus and OpenTelemetry receivers.
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod github;
 pub mod observability;
+#[cfg(feature = "push")]
+pub mod push;

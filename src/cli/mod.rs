@@ -6,6 +6,8 @@
 
 mod explain;
 mod metrics_export;
+#[cfg(feature = "push")]
+mod push;
 mod values;
 mod verify;
 
@@ -45,6 +47,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print a blocker code's severity, summary and runbook.
     Explain(ExplainArgs),
+    /// Send a finished, verified export folder to a Prometheus Pushgateway, a remote-write
+    /// receiver and/or an OTLP/HTTP endpoint. Never writes to DIR.
+    #[cfg(feature = "push")]
+    Push(Box<PushArgs>),
     /// The GitHub container action: reads `INPUT_*` and `GITHUB_*` variables, exports, writes the
     /// step summary, outputs and annotations, and exits as the fail policy says.
     Action,
@@ -133,6 +139,97 @@ pub struct VerifyArgs {
     /// An export directory holding metrics_index.json.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+}
+
+#[cfg(feature = "push")]
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// An export directory holding metrics_index.json; it must verify.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Prometheus Pushgateway base URL: the Prometheus text is PUT to
+    /// `/metrics/job/<job>{/<label>/<value>}`, replacing the group.
+    #[arg(long, value_name = "URL")]
+    pub pushgateway: Option<String>,
+
+    /// The Pushgateway `job`.
+    #[arg(long, value_name = "NAME", default_value = "dpone")]
+    pub pushgateway_job: String,
+
+    /// A Pushgateway grouping label (repeatable); each must have one value on every series.
+    /// Default: `process` when every series has one.
+    #[arg(long = "grouping-label", value_name = "LABEL")]
+    pub grouping_labels: Vec<String>,
+
+    /// Prometheus remote-write 1.0 URL (e.g. `http://prometheus:9090/api/v1/write`).
+    #[arg(long, value_name = "URL")]
+    pub remote_write: Option<String>,
+
+    /// OTLP/HTTP metrics endpoint, used as given (e.g. `http://collector:4318/v1/metrics`).
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
+
+    /// Push to the endpoint of `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/metrics`).
+    #[arg(long)]
+    pub otlp: bool,
+
+    /// OTLP encoding; default `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL`, else `http/protobuf`.
+    #[arg(long, value_name = "PROTOCOL", value_parser = ["http/protobuf", "http/json"])]
+    pub otlp_protocol: Option<String>,
+
+    /// Seconds to wait for each request (default 10; OTLP: `OTEL_EXPORTER_OTLP_TIMEOUT`).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Retries after a refused connection, a timeout, 429 or 5xx, with backoff.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Policy file (YAML): `blockers: {push.failed: error}` makes a failed push fail.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Environment variable holding the Pushgateway's bearer token.
+    #[arg(long, value_name = "VAR")]
+    pub pushgateway_token_env: Option<String>,
+    /// Environment variable holding the Pushgateway's `user:password`.
+    #[arg(long, value_name = "VAR")]
+    pub pushgateway_basic_auth_env: Option<String>,
+    /// Environment variable holding extra Pushgateway headers, `key=value,key2=value2`.
+    #[arg(long, value_name = "VAR")]
+    pub pushgateway_headers_env: Option<String>,
+    /// Environment variable holding the remote-write receiver's bearer token.
+    #[arg(long, value_name = "VAR")]
+    pub remote_write_token_env: Option<String>,
+    /// Environment variable holding the remote-write receiver's `user:password`.
+    #[arg(long, value_name = "VAR")]
+    pub remote_write_basic_auth_env: Option<String>,
+    /// Environment variable holding extra remote-write headers (e.g. `X-Scope-OrgID=team`).
+    #[arg(long, value_name = "VAR")]
+    pub remote_write_headers_env: Option<String>,
+    /// Environment variable holding the OTLP endpoint's bearer token.
+    #[arg(long, value_name = "VAR")]
+    pub otlp_token_env: Option<String>,
+    /// Environment variable holding the OTLP endpoint's `user:password`.
+    #[arg(long, value_name = "VAR")]
+    pub otlp_basic_auth_env: Option<String>,
+    /// Environment variable holding extra OTLP headers (added to `OTEL_EXPORTER_OTLP_HEADERS`).
+    #[arg(long, value_name = "VAR")]
+    pub otlp_headers_env: Option<String>,
+}
+
+#[cfg(feature = "push")]
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err("the timeout must be above 0 and at most 86400 seconds".to_string());
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +332,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::MetricsExport(args) => metrics_export::run(args, &mut stdout, &mut stderr),
         Command::Verify(args) => verify::run(&args, &mut stdout, &mut stderr),
         Command::Explain(args) => explain::run(&args, &mut stdout, &mut stderr),
+        #[cfg(feature = "push")]
+        Command::Push(args) => push::run(&args, &mut stdout, &mut stderr),
         Command::Action => match (metrics_export::export_time(), std::env::current_dir()) {
             (Ok(now), Ok(cwd)) => crate::github::action::run(
                 &crate::github::runner::Env::from_process(),

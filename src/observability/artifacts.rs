@@ -583,6 +583,41 @@ fn is_plain_file_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
 }
 
+/// Reads one artifact of a verified folder and checks the bytes read against the index, so
+/// what a caller uses is exactly what the index vouches for (a file changed between a
+/// `verify` and the read is caught).
+pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
+    let index_path = dir.join(INDEX_FILE_NAME);
+    let index: ArtifactIndex = std::fs::read(&index_path)
+        .map_err(|err| format!("cannot read `{}`: {err}", index_path.display()))
+        .and_then(|bytes| {
+            serde_json::from_slice(&bytes).map_err(|err| {
+                format!("`{}` is not a valid metrics index: {err}", index_path.display())
+            })
+        })?;
+    let entry = index
+        .artifacts
+        .iter()
+        .find(|e| e.relative_path == file_name)
+        .ok_or_else(|| format!("`{file_name}` is not listed in `{}`", index_path.display()))?;
+    let path = dir.join(file_name);
+    let bytes =
+        std::fs::read(&path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+    let mut hashing = HashingWriter::new(io::sink());
+    hashing
+        .write_all(&bytes)
+        .map_err(|err| format!("cannot hash `{}`: {err}", path.display()))?;
+    let (_, sha256, size) = hashing.finish();
+    if sha256 != entry.sha256 || size != entry.size_bytes {
+        return Err(format!(
+            "`{}` changed after it was indexed (sha256 {sha256}, index {})",
+            path.display(),
+            entry.sha256
+        ));
+    }
+    Ok(bytes)
+}
+
 fn hash_file(path: &Path) -> io::Result<(String, u64)> {
     let mut file = File::open(path)?;
     let mut hashing = HashingWriter::new(io::sink());

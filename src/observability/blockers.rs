@@ -329,6 +329,14 @@ blocker_codes! {
         fix: "Pass the `runtime_metrics.json` of the previous export (not `metrics_index.json`, the Prometheus text or the OpenTelemetry file), and check the download step did not save an HTML error page.",
         verify: "`jq '.metrics | length' <baseline>` prints a number and the next export's Gates section says `baseline: compared`.",
     },
+    PushFailed {
+        code: "push.failed",
+        severity: Warning,
+        summary: "Pushing the export to a Pushgateway, remote-write receiver or OTLP endpoint failed.",
+        cause: "The receiver could not be reached (connection refused, DNS, TLS, timeout), kept answering 429 or 5xx through every retry, or refused the data with another 4xx (its answer is in the message, e.g. remote-write `out of bounds` for samples older than its head block, or a 401/403 for missing or wrong credentials). The message names the target by scheme, host and path only. The export folder is unchanged and still verifies. A warning by default, so a monitoring outage does not fail a pipeline's CI; a policy file can make it an error.",
+        fix: "Check the URL and that the receiver is up and reachable from the runner (`curl -sS <url>` from the same job), the credentials' environment variable (named by the `-env` flags or inputs) and the receiver's answer in the message. For remote-write `out of bounds`, push soon after the run (samples carry the run's end time). Then push again with `dpone-observability push DIR ...`; the folder is unchanged. To fail the step on it, set `blockers: {push.failed: error}` in the policy file.",
+        verify: "`dpone-observability push DIR ...` exits 0 without `push.failed`, and the receiver shows the series (Pushgateway `/api/v1/metrics`, Prometheus `/api/v1/series?match[]={__name__=~\"dpone_.*\"}`).",
+    },
     AirflowCorrelationMissing {
         code: "airflow_correlation.missing",
         severity: Error,

@@ -70,10 +70,13 @@ type Labels = Vec<(String, String)>;
 /// One objective rule applied to one series (or to nothing, for `present`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectiveResult {
+    #[serde(serialize_with = "json_number")]
     pub actual: Option<f64>,
+    #[serde(serialize_with = "json_number")]
     pub bound: Option<f64>,
     pub code: String,
     /// `actual - bound`.
+    #[serde(serialize_with = "json_number")]
     pub delta: Option<f64>,
     pub labels: BTreeMap<String, String>,
     pub metric: String,
@@ -89,16 +92,20 @@ pub struct ObjectiveResult {
 /// One series compared with the baseline.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    #[serde(serialize_with = "json_number")]
     pub actual: Option<f64>,
+    #[serde(serialize_with = "json_number")]
     pub baseline: Option<f64>,
     pub code: String,
     /// `actual - baseline`.
+    #[serde(serialize_with = "json_number")]
     pub delta: Option<f64>,
     pub direction: &'static str,
     pub labels: BTreeMap<String, String>,
     pub metric: String,
     pub passed: bool,
     /// The change in the bad direction relative to the baseline (0.1 is 10 % worse).
+    #[serde(serialize_with = "json_number")]
     pub ratio: Option<f64>,
     /// Where the rule is configured (file and line).
     pub rule: String,
@@ -111,17 +118,29 @@ pub struct Comparison {
     pub tolerance: BTreeMap<&'static str, f64>,
 }
 
-/// What happened with the baseline file.
-#[derive(Debug, Clone, Default, Serialize)]
+/// What happened with the baseline file. Fields in key order, as every report writes them.
+#[derive(Debug, Clone, Serialize)]
 pub struct BaselineSummary {
-    pub path: Option<String>,
-    /// `not_given`, `missing`, `invalid` or `compared`.
-    pub status: &'static str,
-    pub series: usize,
     /// Metric names in this export but not in the baseline.
     pub added_metrics: Vec<String>,
+    pub path: Option<String>,
     /// Metric names in the baseline but not in this export.
     pub removed_metrics: Vec<String>,
+    pub series: usize,
+    /// `not_given`, `missing`, `invalid` or `compared`.
+    pub status: &'static str,
+}
+
+impl Default for BaselineSummary {
+    fn default() -> Self {
+        BaselineSummary {
+            added_metrics: Vec::new(),
+            path: None,
+            removed_metrics: Vec::new(),
+            series: 0,
+            status: "not_given",
+        }
+    }
 }
 
 /// Every gate's result, as `runtime_metrics.json` writes it under `gates`.
@@ -143,6 +162,18 @@ impl GateResults {
 
     pub fn failed_regressions(&self) -> usize {
         self.regressions.iter().filter(|c| !c.passed).count()
+    }
+}
+
+/// A number as the metric list writes it: non-finite values as `"NaN"`, `"Infinity"`,
+/// `"-Infinity"`, so a value never turns into `null`.
+fn json_number<S: serde::Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        None => s.serialize_none(),
+        Some(v) if v.is_nan() => s.serialize_str("NaN"),
+        Some(v) if v.is_infinite() && *v > 0.0 => s.serialize_str("Infinity"),
+        Some(v) if v.is_infinite() => s.serialize_str("-Infinity"),
+        Some(v) => s.serialize_f64(*v),
     }
 }
 
@@ -226,9 +257,6 @@ pub fn evaluate(
             }
         }
     };
-    if baseline_path.is_none() {
-        gated.results.baseline.status = "not_given";
-    }
     let baseline_names: BTreeSet<&str> = baseline
         .iter()
         .flatten()

@@ -1,0 +1,116 @@
+//! `push DIR`: verify the folder, send it to each target, print what each received.
+
+use std::io::Write;
+
+use super::{usage_error, PushArgs, EXIT_FAILED};
+use crate::observability::blockers::{any_error, Blocker};
+use crate::observability::policy::{parse_policy, Policy};
+use crate::push::{self, CredentialVars, PushSpec};
+
+fn spec(args: &PushArgs) -> PushSpec {
+    let vars = |token: &Option<String>, basic: &Option<String>, headers: &Option<String>| {
+        CredentialVars {
+            token: token.clone(),
+            basic_auth: basic.clone(),
+            headers: headers.clone(),
+        }
+    };
+    PushSpec {
+        pushgateway_url: args.pushgateway.clone(),
+        pushgateway_job: Some(args.pushgateway_job.clone()),
+        grouping: (!args.grouping_labels.is_empty()).then(|| args.grouping_labels.clone()),
+        pushgateway_credentials: vars(
+            &args.pushgateway_token_env,
+            &args.pushgateway_basic_auth_env,
+            &args.pushgateway_headers_env,
+        ),
+        remote_write_url: args.remote_write.clone(),
+        remote_write_credentials: vars(
+            &args.remote_write_token_env,
+            &args.remote_write_basic_auth_env,
+            &args.remote_write_headers_env,
+        ),
+        otlp_endpoint: args.otlp_endpoint.clone(),
+        otlp_from_env: args.otlp,
+        otlp_protocol: args.otlp_protocol.clone(),
+        otlp_credentials: vars(
+            &args.otlp_token_env,
+            &args.otlp_basic_auth_env,
+            &args.otlp_headers_env,
+        ),
+        timeout: args.timeout,
+        retries: Some(args.retries),
+    }
+}
+
+fn read_policy(args: &PushArgs) -> Result<Policy, String> {
+    match &args.policy {
+        None => Ok(Policy::default()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| format!("policy file `{}`: {err}", path.display()))?;
+            parse_policy(&text, &path.display().to_string())
+        }
+    }
+}
+
+pub fn run(args: &PushArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
+    let policy = match read_policy(args) {
+        Ok(policy) => policy,
+        Err(message) => return usage_error(stderr, &message),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let mut plan = match push::plan(&spec(args), &env) {
+        Ok(plan) => plan,
+        Err(message) => return usage_error(stderr, &message),
+    };
+    // Tests shorten the backoff; the delays' shape stays the same.
+    if let Some(ms) = env("DPONE_OBSERVABILITY_RETRY_BASE_MS").and_then(|v| v.parse::<u64>().ok()) {
+        plan.retry.base = std::time::Duration::from_millis(ms);
+    }
+    let export = match push::read_export(&args.dir) {
+        Ok(export) => export,
+        Err(message) => {
+            let _ = writeln!(stderr, "error: {message}");
+            return EXIT_FAILED;
+        }
+    };
+    let results = match push::push_export(&export, &plan) {
+        Ok(results) => results,
+        Err(message) => {
+            let _ = writeln!(stderr, "error: {message}");
+            return EXIT_FAILED;
+        }
+    };
+    let mut blockers: Vec<Blocker> = Vec::new();
+    for r in &results {
+        let _ = writeln!(
+            stdout,
+            "{} {}: {} of {} series in {} request{}{}",
+            r.kind,
+            r.target,
+            r.series,
+            r.total,
+            r.requests,
+            if r.requests == 1 { "" } else { "s" },
+            if r.error.is_some() { " (failed)" } else { "" }
+        );
+        blockers.extend(r.blocker());
+    }
+    let blockers = policy.apply(blockers);
+    for b in &blockers {
+        let _ = writeln!(
+            stderr,
+            "{}[{}]: {}\n  runbook: {}",
+            b.severity(),
+            b.id(),
+            b.message,
+            b.code.runbook_url()
+        );
+    }
+    if any_error(&blockers) {
+        EXIT_FAILED
+    } else {
+        0
+    }
+}

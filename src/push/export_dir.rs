@@ -1,0 +1,102 @@
+//! A finished export folder, read for pushing: verified against its index first (tampered or
+//! partial evidence is never published), then each file used is checked again as it is read.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::observability::artifacts::{read_indexed, verify, JSON_REPORT, OPENTELEMETRY, PROMETHEUS};
+use crate::observability::json_input;
+use crate::observability::metrics::sanitize_label_name;
+use crate::observability::timestamp::Timestamp;
+
+/// One series as Prometheus sees it: the name, the labels under their Prometheus names
+/// (empty values dropped, as Prometheus treats them as absent), sorted, and the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+/// What a push sends.
+#[derive(Debug)]
+pub struct Export {
+    pub prometheus_text: Vec<u8>,
+    pub otlp_json: Vec<u8>,
+    pub series: Vec<Series>,
+    /// The time of every data point (`observed_at`), in milliseconds since 1970.
+    pub time_ms: i64,
+}
+
+#[derive(Deserialize)]
+struct Report {
+    observed_at: String,
+    metrics: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    name: String,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    value: Value,
+}
+
+/// Reads and verifies `dir`. Nothing is written to it.
+pub fn read_export(dir: &Path) -> Result<Export, String> {
+    let shown = dir.display();
+    let report = verify(dir).map_err(|err| format!("refusing to push `{shown}`: {err}"))?;
+    if !report.problems.is_empty() {
+        let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+        return Err(format!(
+            "refusing to push `{shown}`: it does not match its metrics_index.json ({})",
+            problems.join("; ")
+        ));
+    }
+    let read = |name: &str| read_indexed(dir, name).map_err(|err| format!("refusing to push: {err}"));
+    let prometheus_text = read(PROMETHEUS.file_name)?;
+    let otlp_json = read(OPENTELEMETRY.file_name)?;
+    let report_bytes = read(JSON_REPORT.file_name)?;
+    let report: Report = json_input::from_slice(&report_bytes).map_err(|err| {
+        format!("refusing to push: `{}` is not an export report: {err}", JSON_REPORT.file_name)
+    })?;
+    let time = Timestamp::parse_rfc3339(&report.observed_at).ok_or_else(|| {
+        format!(
+            "refusing to push: `observed_at` `{}` is not an RFC 3339 time",
+            report.observed_at
+        )
+    })?;
+    let series = report
+        .metrics
+        .into_iter()
+        .map(|entry| {
+            let value = match &entry.value {
+                Value::Null => f64::NAN,
+                other => json_input::number(other).ok_or_else(|| {
+                    format!("refusing to push: `{}` has a non-numeric value", entry.name)
+                })?,
+            };
+            let mut labels: Vec<(String, String)> = entry
+                .labels
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (sanitize_label_name(&k), v))
+                .collect();
+            labels.sort();
+            Ok(Series {
+                name: entry.name,
+                labels,
+                value,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Export {
+        prometheus_text,
+        otlp_json,
+        series,
+        time_ms: i64::try_from(time.unix_nanos() / 1_000_000).unwrap_or(i64::MAX),
+    })
+}

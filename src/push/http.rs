@@ -1,0 +1,252 @@
+//! One HTTP client for every push target: hyper with hyper-rustls (ring), the stack octocrab
+//! uses for the GitHub adapter. Bounded retries with backoff for refused connections, DNS
+//! failures, timeouts, 429 and 5xx (honouring `Retry-After`); other statuses are final and
+//! their (trimmed) body is kept, because receivers explain there what they rejected.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+type Https = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// At most this much of a response body is read (error bodies are shown trimmed).
+const MAX_BODY: usize = 64 * 1024;
+/// A response body shown in a message is cut to this many characters.
+pub const SHOWN_BODY_CHARS: usize = 300;
+
+/// How often and how long to retry.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// The first backoff; it doubles on each retry.
+    pub base: Duration,
+    /// The longest wait, for backoff and for `Retry-After`.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 3,
+            base: Duration::from_secs(1),
+            max_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One request, ready to send (and to send again).
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
+/// A successful (2xx) response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Why a request failed for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What went wrong, without the URL's query or any header (never a secret).
+    pub message: String,
+    pub attempts: u32,
+    /// The final HTTP status, when there was a response.
+    pub status: Option<u16>,
+}
+
+pub struct HttpClient {
+    client: Https,
+    runtime: tokio::runtime::Runtime,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl HttpClient {
+    /// A client with the given per-attempt timeout (connect, send and read together).
+    pub fn new(timeout: Duration, retry: RetryPolicy) -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|err| format!("cannot start the HTTP runtime: {err}"))?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(timeout));
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        // The system's trust store when there is one (a company proxy's CA lives there), the
+        // Mozilla roots compiled in otherwise (the scratch container has no store).
+        let builder = match hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(provider.clone())
+        {
+            Ok(builder) => builder,
+            Err(_) => hyper_rustls::HttpsConnectorBuilder::new()
+                .with_provider_and_webpki_roots(provider)
+                .map_err(|err| format!("cannot set up TLS: {err}"))?,
+        };
+        let https = builder.https_or_http().enable_http1().wrap_connector(http);
+        Ok(HttpClient {
+            client: Client::builder(TokioExecutor::new()).build(https),
+            runtime,
+            timeout,
+            retry,
+        })
+    }
+
+    /// Sends with retries; `Ok` only for a 2xx response.
+    pub fn send(&self, request: &Request) -> Result<Response, Failure> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.runtime.block_on(self.once(request));
+            let (retryable, wait, failure) = match outcome {
+                Ok(response) if response.status.is_success() => return Ok(response),
+                Ok(response) => {
+                    let status = response.status.as_u16();
+                    let retryable = status == 429 || response.status.is_server_error();
+                    let body = shown_body(&response.body);
+                    let message = if body.is_empty() {
+                        format!("HTTP {status}")
+                    } else {
+                        format!("HTTP {status}: {body}")
+                    };
+                    (
+                        retryable,
+                        retry_after(&response.headers),
+                        Failure {
+                            message,
+                            attempts: attempt,
+                            status: Some(status),
+                        },
+                    )
+                }
+                Err(message) => (
+                    true,
+                    None,
+                    Failure {
+                        message,
+                        attempts: attempt,
+                        status: None,
+                    },
+                ),
+            };
+            if !retryable || attempt > self.retry.retries {
+                return Err(failure);
+            }
+            let backoff = self.retry.base.saturating_mul(1 << (attempt - 1).min(16));
+            let wait = wait.unwrap_or(backoff).min(self.retry.max_wait);
+            std::thread::sleep(wait);
+        }
+    }
+
+    async fn once(&self, request: &Request) -> Result<Response, String> {
+        let mut builder = http::Request::builder()
+            .method(request.method.clone())
+            .uri(&request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let req = builder
+            .body(Full::new(request.body.clone()))
+            .map_err(|err| format!("invalid request: {err}"))?;
+        let exchange = async {
+            let response = self
+                .client
+                .request(req)
+                .await
+                .map_err(|err| error_chain(&err))?;
+            let (parts, mut body) = response.into_parts();
+            let mut bytes = Vec::new();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|err| format!("reading the response failed: {err}"))?;
+                if let Some(data) = frame.data_ref() {
+                    let room = MAX_BODY.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&data[..data.len().min(room)]);
+                    if room <= data.len() {
+                        break;
+                    }
+                }
+            }
+            Ok(Response {
+                status: parts.status,
+                headers: parts.headers,
+                body: bytes,
+            })
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "no response within {} s (timeout)",
+                self.timeout.as_secs_f64()
+            )),
+        }
+    }
+}
+
+/// An error and its causes, e.g. `client error (Connect): tcp connect error: Connection
+/// refused (os error 111)`. hyper's errors never hold the URL or headers.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare for these receivers and ignored).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// A response body as one trimmed line.
+pub fn shown_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(SHOWN_BODY_CHARS) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_one_trimmed_line() {
+        assert_eq!(shown_body(b"  out of bounds\n"), "out of bounds");
+        assert_eq!(shown_body(b"a\n\nb"), "a b");
+        let long = "x".repeat(1000);
+        assert_eq!(shown_body(long.as_bytes()).chars().count(), SHOWN_BODY_CHARS + 1);
+    }
+
+    #[test]
+    fn retry_after_seconds() {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), None);
+    }
+}

@@ -1,0 +1,403 @@
+//! The push adapter: a finished, verified export folder sent to a Prometheus Pushgateway, a
+//! Prometheus remote-write receiver and/or an OTLP/HTTP endpoint. It reads the folder and
+//! never writes to it; a failed push is a `push.failed` blocker, never a change to the export.
+//! The core knows nothing of this module.
+
+pub mod export_dir;
+pub mod http;
+pub mod otlp;
+pub mod pushgateway;
+pub mod remote_write;
+pub mod target;
+
+use std::time::Duration;
+
+use ::http::{HeaderName, HeaderValue, Method};
+use bytes::Bytes;
+
+use self::http::{HttpClient, Request, RetryPolicy};
+use crate::observability::blockers::{Blocker, Code};
+pub use export_dir::{read_export, Export, Series};
+pub use otlp::Protocol;
+pub use target::{check_url, credentials, shown_url, CredentialVars, Credentials};
+
+/// `PUT` of the Prometheus text to a Pushgateway group.
+#[derive(Debug, Clone)]
+pub struct PushgatewayTarget {
+    pub url: String,
+    pub job: String,
+    /// Grouping labels asked for; `None` uses [`pushgateway::DEFAULT_GROUPING`].
+    pub grouping: Option<Vec<String>>,
+    pub credentials: Credentials,
+}
+
+#[derive(Debug, Clone)]
+pub struct RemoteWriteTarget {
+    pub url: String,
+    pub per_request: usize,
+    pub credentials: Credentials,
+}
+
+#[derive(Debug, Clone)]
+pub struct OtlpTarget {
+    pub url: String,
+    pub protocol: Protocol,
+    pub credentials: Credentials,
+    /// `OTEL_EXPORTER_OTLP_TIMEOUT` when set, else the plan's.
+    pub timeout: Option<Duration>,
+}
+
+/// Where to push and how patiently.
+#[derive(Debug, Clone)]
+pub struct PushPlan {
+    pub pushgateway: Option<PushgatewayTarget>,
+    pub remote_write: Option<RemoteWriteTarget>,
+    pub otlp: Option<OtlpTarget>,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl PushPlan {
+    pub fn is_empty(&self) -> bool {
+        self.pushgateway.is_none() && self.remote_write.is_none() && self.otlp.is_none()
+    }
+
+    /// Every secret of every target (to mask and to scrub).
+    pub fn secrets(&self) -> Vec<String> {
+        let mut all = Vec::new();
+        for creds in [
+            self.pushgateway.as_ref().map(|t| &t.credentials),
+            self.remote_write.as_ref().map(|t| &t.credentials),
+            self.otlp.as_ref().map(|t| &t.credentials),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            all.extend(creds.secrets.iter().cloned());
+        }
+        all
+    }
+}
+
+/// What happened with one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushResult {
+    /// `pushgateway`, `remote-write` or `otlp`.
+    pub kind: &'static str,
+    /// The URL as shown: scheme, host, port, path.
+    pub target: String,
+    /// Series (data points) the receiver accepted.
+    pub series: usize,
+    /// Series the export holds.
+    pub total: usize,
+    pub requests: usize,
+    /// Why it failed, scrubbed of secrets.
+    pub error: Option<String>,
+}
+
+impl PushResult {
+    /// `push.failed` for a failed target.
+    pub fn blocker(&self) -> Option<Blocker> {
+        let error = self.error.as_ref()?;
+        Some(Blocker::new(
+            Code::PushFailed,
+            format!("push to {} `{}` failed: {error}", self.kind, self.target),
+        ))
+    }
+}
+
+const USER_AGENT: &str = concat!("dpone-observability/", env!("CARGO_PKG_VERSION"));
+
+fn request(method: Method, url: &str, content: &[(&str, &str)], creds: &Credentials, body: Vec<u8>) -> Request {
+    let mut headers: Vec<(HeaderName, HeaderValue)> = content
+        .iter()
+        .filter_map(|(k, v)| {
+            Some((HeaderName::from_bytes(k.as_bytes()).ok()?, HeaderValue::from_str(v).ok()?))
+        })
+        .collect();
+    headers.push((::http::header::USER_AGENT, HeaderValue::from_static(USER_AGENT)));
+    headers.extend(creds.headers.iter().cloned());
+    Request {
+        method,
+        url: url.to_string(),
+        headers,
+        body: Bytes::from(body),
+    }
+}
+
+/// Pushes to every target of the plan, one after the other. Each target's failure is in its
+/// result; `Err` only when no request could be made at all (the HTTP client did not start).
+pub fn push_export(export: &Export, plan: &PushPlan) -> Result<Vec<PushResult>, String> {
+    let client = HttpClient::new(plan.timeout, plan.retry)?;
+    let mut results = Vec::new();
+    if let Some(t) = &plan.pushgateway {
+        results.push(push_pushgateway(&client, export, t));
+    }
+    if let Some(t) = &plan.remote_write {
+        results.push(push_remote_write(&client, export, t));
+    }
+    if let Some(t) = &plan.otlp {
+        let own;
+        let client = match t.timeout {
+            Some(timeout) if timeout != plan.timeout => {
+                own = HttpClient::new(timeout, plan.retry)?;
+                &own
+            }
+            _ => &client,
+        };
+        results.push(push_otlp(client, export, t));
+    }
+    Ok(results)
+}
+
+fn failure_text(creds: &Credentials, failure: &http::Failure) -> String {
+    let tries = if failure.attempts > 1 {
+        format!(" (after {} attempts)", failure.attempts)
+    } else {
+        String::new()
+    };
+    creds.scrub(&format!("{}{tries}", failure.message))
+}
+
+fn push_pushgateway(client: &HttpClient, export: &Export, t: &PushgatewayTarget) -> PushResult {
+    let total = export.series.len();
+    let mut result = PushResult {
+        kind: "pushgateway",
+        target: shown_url(&t.url),
+        series: 0,
+        total,
+        requests: 0,
+        error: None,
+    };
+    let grouping = match pushgateway::grouping(&export.series, t.grouping.as_deref()) {
+        Ok(grouping) => grouping,
+        Err(err) => {
+            result.error = Some(err);
+            return result;
+        }
+    };
+    let url = pushgateway::group_url(&t.url, &t.job, &grouping);
+    result.target = shown_url(&url);
+    let req = request(
+        Method::PUT,
+        &url,
+        &[("content-type", "text/plain; version=0.0.4; charset=utf-8")],
+        &t.credentials,
+        export.prometheus_text.clone(),
+    );
+    result.requests = 1;
+    match client.send(&req) {
+        Ok(_) => result.series = total,
+        Err(failure) => result.error = Some(failure_text(&t.credentials, &failure)),
+    }
+    result
+}
+
+fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget) -> PushResult {
+    let total = export.series.len();
+    let mut result = PushResult {
+        kind: "remote-write",
+        target: shown_url(&t.url),
+        series: 0,
+        total,
+        requests: 0,
+        error: None,
+    };
+    let bodies = match remote_write::bodies(&export.series, export.time_ms, t.per_request) {
+        Ok(bodies) => bodies,
+        Err(err) => {
+            result.error = Some(err);
+            return result;
+        }
+    };
+    let batches = bodies.len();
+    for (i, (count, body)) in bodies.into_iter().enumerate() {
+        let req = request(Method::POST, &t.url, &remote_write::HEADERS, &t.credentials, body);
+        result.requests += 1;
+        match client.send(&req) {
+            Ok(_) => result.series += count,
+            Err(failure) => {
+                result.error = Some(format!(
+                    "request {} of {batches} ({count} series) was refused after {} of {total} \
+                     series were accepted: {}",
+                    i + 1,
+                    result.series,
+                    failure_text(&t.credentials, &failure)
+                ));
+                break;
+            }
+        }
+    }
+    result
+}
+
+fn push_otlp(client: &HttpClient, export: &Export, t: &OtlpTarget) -> PushResult {
+    let mut result = PushResult {
+        kind: "otlp",
+        target: shown_url(&t.url),
+        series: 0,
+        total: export.series.len(),
+        requests: 0,
+        error: None,
+    };
+    let request_message = match otlp::request_from_artifact(&export.otlp_json) {
+        Ok(request) => request,
+        Err(err) => {
+            result.error = Some(err);
+            return result;
+        }
+    };
+    let points = otlp::point_count(&request_message);
+    result.total = points;
+    let body = match t.protocol {
+        otlp::Protocol::Json => export.otlp_json.clone(),
+        otlp::Protocol::Protobuf => prost::Message::encode_to_vec(&request_message),
+    };
+    let req = request(
+        Method::POST,
+        &t.url,
+        &[("content-type", t.protocol.content_type())],
+        &t.credentials,
+        body,
+    );
+    result.requests = 1;
+    match client.send(&req) {
+        Ok(response) => match otlp::partial_rejection(t.protocol, &response.body) {
+            Some((rejected, message)) => {
+                let rejected = usize::try_from(rejected).unwrap_or(points).min(points);
+                result.series = points - rejected;
+                result.error = Some(t.credentials.scrub(&format!(
+                    "the receiver rejected {rejected} of {points} data points: {}",
+                    http::shown_body(message.as_bytes())
+                )));
+            }
+            None => result.series = points,
+        },
+        Err(failure) => result.error = Some(failure_text(&t.credentials, &failure)),
+    }
+    result
+}
+
+/// What a user asked for, before the environment is read: from the `push` flags or the
+/// action's inputs.
+#[derive(Debug, Clone, Default)]
+pub struct PushSpec {
+    pub pushgateway_url: Option<String>,
+    pub pushgateway_job: Option<String>,
+    pub grouping: Option<Vec<String>>,
+    pub pushgateway_credentials: CredentialVars,
+    pub remote_write_url: Option<String>,
+    pub remote_write_credentials: CredentialVars,
+    /// An explicit endpoint; used as given.
+    pub otlp_endpoint: Option<String>,
+    /// Push to the endpoint of the OpenTelemetry variables.
+    pub otlp_from_env: bool,
+    pub otlp_protocol: Option<String>,
+    pub otlp_credentials: CredentialVars,
+    /// Per-request timeout; default 10 s (OTLP: `OTEL_EXPORTER_OTLP_TIMEOUT` when set).
+    pub timeout: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+/// The default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds the plan: checks URLs, reads credentials and the OpenTelemetry variables through
+/// `env`. Every error is a usage error that never quotes a secret.
+pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<PushPlan, String> {
+    let timeout = spec.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let mut retry = RetryPolicy::default();
+    if let Some(retries) = spec.retries {
+        retry.retries = retries;
+    }
+    let pushgateway = match &spec.pushgateway_url {
+        None => None,
+        Some(url) => {
+            check_url(url, "--pushgateway")?;
+            let job = spec.pushgateway_job.clone().unwrap_or_else(|| "dpone".to_string());
+            if job.trim().is_empty() {
+                return Err("--pushgateway-job must not be empty".to_string());
+            }
+            Some(PushgatewayTarget {
+                url: url.clone(),
+                job,
+                grouping: spec.grouping.clone(),
+                credentials: credentials(&spec.pushgateway_credentials, "--pushgateway", env)?,
+            })
+        }
+    };
+    let remote_write = match &spec.remote_write_url {
+        None => None,
+        Some(url) => {
+            check_url(url, "--remote-write")?;
+            Some(RemoteWriteTarget {
+                url: url.clone(),
+                per_request: remote_write::MAX_SERIES_PER_REQUEST,
+                credentials: credentials(&spec.remote_write_credentials, "--remote-write", env)?,
+            })
+        }
+    };
+    let otlp_url = match (&spec.otlp_endpoint, spec.otlp_from_env) {
+        (Some(url), _) => Some(url.clone()),
+        (None, true) => Some(otlp::endpoint_from_env(env).ok_or_else(|| {
+            "--otlp: neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT nor OTEL_EXPORTER_OTLP_ENDPOINT \
+             is set"
+                .to_string()
+        })?),
+        (None, false) => None,
+    };
+    let otlp = match otlp_url {
+        None => None,
+        Some(url) => {
+            check_url(&url, "--otlp-endpoint")?;
+            let protocol = match spec
+                .otlp_protocol
+                .clone()
+                .or_else(|| otlp::signal_var(env, "PROTOCOL"))
+            {
+                Some(text) => Protocol::parse(&text)?,
+                None => Protocol::Protobuf,
+            };
+            let mut creds = credentials(&spec.otlp_credentials, "--otlp", env)?;
+            if let Some(headers) = otlp::signal_var(env, "HEADERS") {
+                target::add_header_list(&mut creds, &headers)
+                    .map_err(|err| format!("OTEL_EXPORTER_OTLP_(METRICS_)HEADERS: {err}"))?;
+            }
+            let env_timeout = match otlp::signal_var(env, "TIMEOUT") {
+                None => None,
+                Some(text) => {
+                    let ms: u64 = text.trim().parse().map_err(|_| {
+                        format!("OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT must be milliseconds, not `{text}`")
+                    })?;
+                    // 0 means no limit in the specification; a day is as good.
+                    Some(if ms == 0 {
+                        Duration::from_secs(86_400)
+                    } else {
+                        Duration::from_millis(ms)
+                    })
+                }
+            };
+            Some(OtlpTarget {
+                url,
+                protocol,
+                credentials: creds,
+                timeout: if spec.timeout.is_some() { None } else { env_timeout },
+            })
+        }
+    };
+    let plan = PushPlan {
+        pushgateway,
+        remote_write,
+        otlp,
+        timeout,
+        retry,
+    };
+    if plan.is_empty() {
+        return Err(
+            "no push target: give --pushgateway URL, --remote-write URL, --otlp-endpoint URL or \
+             --otlp (the OpenTelemetry variables)"
+                .to_string(),
+        );
+    }
+    Ok(plan)
+}

@@ -1,0 +1,246 @@
+//! Push targets and their credentials. Credentials come only from environment variables named
+//! by a flag (or the OpenTelemetry variables), never from a command-line value; they are kept
+//! as sensitive header values and listed as secrets so every message can be scrubbed of them.
+
+use base64::Engine;
+use http::{HeaderName, HeaderValue};
+
+/// Where a push goes, as messages show it: scheme, host, port and path (no query, never
+/// credentials).
+pub fn shown_url(url: &str) -> String {
+    match url.parse::<http::Uri>() {
+        Ok(uri) => format!(
+            "{}://{}{}",
+            uri.scheme_str().unwrap_or("http"),
+            uri.authority().map(|a| a.as_str()).unwrap_or_default(),
+            uri.path()
+        ),
+        Err(_) => "(invalid URL)".to_string(),
+    }
+}
+
+/// Checks a target URL: `http://` or `https://`, a host, no user name or password in it.
+pub fn check_url(url: &str, flag: &str) -> Result<(), String> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|err| format!("{flag}: `{url}` is not a URL: {err}"))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") => {}
+        _ => return Err(format!("{flag}: `{}` must start with http:// or https://", shown_url(url))),
+    }
+    let Some(authority) = uri.authority() else {
+        return Err(format!("{flag}: `{url}` has no host"));
+    };
+    if authority.as_str().contains('@') {
+        return Err(format!(
+            "{flag}: credentials in the URL are refused (they would show in process lists and \
+             logs); put them in an environment variable and name it with the matching `-env` \
+             flag"
+        ));
+    }
+    Ok(())
+}
+
+/// The environment variables a target's credentials are read from.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialVars {
+    /// Holds a bearer token: `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// Holds `user:password`: `Authorization: Basic <base64>`.
+    pub basic_auth: Option<String>,
+    /// Holds extra headers, `key=value,key2=value2` with percent-encoded values (the
+    /// OpenTelemetry `OTEL_EXPORTER_OTLP_HEADERS` format).
+    pub headers: Option<String>,
+}
+
+/// Headers to send, and the secret strings that must never be printed.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub secrets: Vec<String>,
+}
+
+impl Credentials {
+    fn add(&mut self, name: HeaderName, value: &str, secret: &str) -> Result<(), String> {
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| format!("the value for header `{name}` is not a valid header value"))?;
+        value.set_sensitive(true);
+        self.headers.push((name, value));
+        self.add_secret(secret);
+        Ok(())
+    }
+
+    fn add_secret(&mut self, secret: &str) {
+        if !secret.is_empty() && !self.secrets.iter().any(|s| s == secret) {
+            self.secrets.push(secret.to_string());
+        }
+    }
+
+    /// `text` with every secret replaced by `***`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        let mut secrets: Vec<&String> = self.secrets.iter().collect();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for secret in secrets {
+            out = out.replace(secret.as_str(), "***");
+        }
+        out
+    }
+}
+
+/// Reads the named variables. `flag` names the flag or input in messages; a named variable
+/// that is unset or empty is an error (a push without the credentials it was configured with
+/// would only fail later, less clearly).
+pub fn credentials(
+    vars: &CredentialVars,
+    flag: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Credentials, String> {
+    let read = |name: &str, which: &str| -> Result<String, String> {
+        env(name).filter(|v| !v.is_empty()).ok_or_else(|| {
+            format!("environment variable `{name}` (named by {flag}-{which}-env) is not set or empty")
+        })
+    };
+    let mut creds = Credentials::default();
+    if vars.token.is_some() && vars.basic_auth.is_some() {
+        return Err(format!(
+            "{flag}-token-env and {flag}-basic-auth-env both set the Authorization header; give one"
+        ));
+    }
+    if let Some(name) = &vars.token {
+        let token = read(name, "token")?;
+        let token = token.trim();
+        creds.add(
+            http::header::AUTHORIZATION,
+            &format!("Bearer {token}"),
+            token,
+        )?;
+    }
+    if let Some(name) = &vars.basic_auth {
+        let pair = read(name, "basic-auth")?;
+        let Some((_, password)) = pair.split_once(':') else {
+            return Err(format!(
+                "environment variable `{name}` (named by {flag}-basic-auth-env) must hold `user:password`"
+            ));
+        };
+        let encoded = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+        creds.add(
+            http::header::AUTHORIZATION,
+            &format!("Basic {encoded}"),
+            &encoded,
+        )?;
+        creds.add_secret(password);
+        creds.add_secret(&pair);
+    }
+    if let Some(name) = &vars.headers {
+        let text = read(name, "headers")?;
+        add_header_list(&mut creds, &text)
+            .map_err(|err| format!("environment variable `{name}`: {err}"))?;
+    }
+    Ok(creds)
+}
+
+/// Adds headers written `key=value,key2=value2` (values percent-encoded, as OpenTelemetry's
+/// `OTEL_EXPORTER_OTLP_HEADERS`; a value that is not encoded is taken as it is).
+pub fn add_header_list(creds: &mut Credentials, text: &str) -> Result<(), String> {
+    for item in text.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = item.split_once('=') else {
+            return Err("a header must be written `key=value`".to_string());
+        };
+        let key = percent_decode(key.trim());
+        let value = percent_decode(value.trim());
+        let name = HeaderName::from_bytes(key.as_bytes())
+            .map_err(|_| format!("`{key}` is not a valid header name"))?;
+        creds.add(name, &value, &value)?;
+    }
+    Ok(())
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn urls_are_shown_without_query_and_credentials_are_refused() {
+        assert_eq!(
+            shown_url("https://gw.example.com:9091/base?token=x"),
+            "https://gw.example.com:9091/base"
+        );
+        assert!(check_url("ftp://x", "--pushgateway").is_err());
+        let err = check_url("https://user:pw@x.example.com/", "--remote-write").unwrap_err();
+        assert!(!err.contains("pw"), "{err}");
+        assert!(check_url("http://127.0.0.1:9091", "--pushgateway").is_ok());
+    }
+
+    #[test]
+    fn credentials_from_named_variables() {
+        let vars = CredentialVars {
+            token: Some("TOKEN".into()),
+            basic_auth: None,
+            headers: Some("HDRS".into()),
+        };
+        let creds = credentials(
+            &vars,
+            "--otlp",
+            &env(&[("TOKEN", "s3cret"), ("HDRS", "X-Scope-OrgID=team%20a,api-key=k%3D1")]),
+        )
+        .unwrap();
+        let shown: Vec<(String, String)> = creds
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("authorization".into(), "Bearer s3cret".into()),
+                ("x-scope-orgid".into(), "team a".into()),
+                ("api-key".into(), "k=1".into())
+            ]
+        );
+        assert!(creds.headers.iter().all(|(_, v)| v.is_sensitive()));
+        assert_eq!(creds.scrub("token s3cret and k=1"), "token *** and ***");
+
+        let basic = CredentialVars {
+            basic_auth: Some("BASIC".into()),
+            ..CredentialVars::default()
+        };
+        let creds = credentials(&basic, "--pushgateway", &env(&[("BASIC", "me:pw0rd")])).unwrap();
+        assert_eq!(creds.headers[0].1.to_str().unwrap(), "Basic bWU6cHcwcmQ=");
+        assert_eq!(creds.scrub("pw0rd bWU6cHcwcmQ="), "*** ***");
+        let err = credentials(&basic, "--pushgateway", &env(&[])).unwrap_err();
+        assert!(err.contains("`BASIC`") && err.contains("--pushgateway-basic-auth-env"), "{err}");
+    }
+}

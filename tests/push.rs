@@ -1,0 +1,802 @@
+//! `push`: a finished export sent to real receivers on 127.0.0.1 (Debian's Prometheus 2.42 with
+//! its remote-write receiver, Debian's Pushgateway, and an OTLP/HTTP receiver that decodes with
+//! the official OpenTelemetry protobuf definitions), read back through their own APIs, plus
+//! faults against a scripted stand-in. Every server is started by its test on a free port in a
+//! temporary folder and stopped by process id when the test ends.
+
+#![cfg(feature = "push")]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use dpone_observability::observability::metrics::sanitize_label_name;
+
+// ---------------------------------------------------------------- servers
+
+/// A receiver process, killed by process id when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A plain HTTP/1.0 GET on 127.0.0.1 (no client library: the tests read back independently).
+fn http_get(port: u16, path_and_query: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path_and_query} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
+}
+
+fn query_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn start(program: &str, args: &[String], dir: tempfile::TempDir, port: u16) -> Server {
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let child = Command::new(program)
+        .args(args)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("`{program}` is required (Debian packages prometheus, prometheus-pushgateway; .ci/run installs them): {e}")
+        });
+    let server = Server {
+        child,
+        port,
+        _dir: dir,
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() && http_get(port, "/-/ready").0 == 200 {
+            return server;
+        }
+        assert!(Instant::now() < deadline, "{program} did not become ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn prometheus() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("prometheus.yml"),
+        "global: {scrape_interval: 1h}\nscrape_configs: []\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let args = vec![
+        format!("--config.file={}", dir.path().join("prometheus.yml").display()),
+        format!("--storage.tsdb.path={}", dir.path().join("data").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+        "--web.enable-remote-write-receiver".to_string(),
+    ];
+    start("prometheus", &args, dir, port)
+}
+
+fn pushgateway() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // An empty persistence file: Debian's packaged default would share state between tests.
+    let args = vec![
+        format!("--web.listen-address=127.0.0.1:{port}"),
+        "--persistence.file=".to_string(),
+    ];
+    start("prometheus-pushgateway", &args, dir, port)
+}
+
+// ---------------------------------------------------------------- exports
+
+fn export(dir: &Path, args: &[&str]) -> PathBuf {
+    let out = dir.join("export");
+    let mut all = vec!["metrics-export", "--output-dir", out.to_str().unwrap(), "--format", "json"];
+    all.extend_from_slice(args);
+    let o = run_in(dir, &all);
+    assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{}", stderr(&o));
+    out
+}
+
+fn run_report_export(dir: &Path) -> PathBuf {
+    let report = fixture("run-report/run_report_success_real.json");
+    export(dir, &["--run-report", report.to_str().unwrap()])
+}
+
+/// Custom metrics with hostile names, values and label values.
+fn hostile_export(dir: &Path) -> PathBuf {
+    let report = fixture("run-report/run_report_success_real.json");
+    export(
+        dir,
+        &[
+            "--run-report",
+            report.to_str().unwrap(),
+            "--metric",
+            "rows/sec=1.5",
+            "--metric",
+            "задержка=5",
+            "--metric",
+            "nan_metric=nan",
+            "--metric",
+            "neg_inf_metric=-inf",
+            "--metric",
+            "tiny=5e-324",
+            "--metric",
+            "huge=1.7976931348623157e308",
+            "--label",
+            "quote=say \"hi\" \\ back",
+            "--label",
+            "path=a/b",
+            "--label",
+            "newline=x\ny",
+            "--label",
+            "unicode=метка ✓",
+            "--label",
+            "empty=",
+        ],
+    )
+}
+
+type Labels = BTreeMap<String, String>;
+
+/// Every series of an export as Prometheus names it: labels under their Prometheus names,
+/// empty values dropped (Prometheus treats them as absent).
+fn expected_series(dir: &Path) -> Vec<(String, Labels, f64)> {
+    let report = read_json(&dir.join("runtime_metrics.json"));
+    report["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let labels = m["labels"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(_, v)| !v.as_str().unwrap().is_empty())
+                .map(|(k, v)| (sanitize_label_name(k), v.as_str().unwrap().to_string()))
+                .collect();
+            (m["name"].as_str().unwrap().to_string(), labels, number(&m["value"]))
+        })
+        .collect()
+}
+
+fn number(v: &serde_json::Value) -> f64 {
+    match v {
+        serde_json::Value::String(s) => parse_float(s),
+        other => other.as_f64().unwrap(),
+    }
+}
+
+/// Go's and our spellings of special values: `NaN`, `+Inf`, `-Inf`, `Infinity`.
+fn parse_float(s: &str) -> f64 {
+    match s {
+        "+Inf" | "Infinity" => f64::INFINITY,
+        "-Inf" | "-Infinity" => f64::NEG_INFINITY,
+        other => other.parse().unwrap_or_else(|_| panic!("not a number: {other}")),
+    }
+}
+
+fn same_value(a: f64, b: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a == b
+}
+
+/// Asserts both lists hold the same series with the same values.
+fn assert_same_series(what: &str, expected: &[(String, Labels, f64)], got: &[(String, Labels, f64)]) {
+    let key = |(n, l, _): &(String, Labels, f64)| (n.clone(), l.clone());
+    let want: BTreeMap<_, f64> = expected.iter().map(|s| (key(s), s.2)).collect();
+    let have: BTreeMap<_, f64> = got.iter().map(|s| (key(s), s.2)).collect();
+    assert_eq!(want.len(), expected.len(), "the export has duplicate series");
+    let missing: Vec<_> = want.keys().filter(|k| !have.contains_key(*k)).take(5).collect();
+    let extra: Vec<_> = have.keys().filter(|k| !want.contains_key(*k)).take(5).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "{what}: missing {missing:?}, unexpected {extra:?}");
+    for (k, v) in &want {
+        assert!(same_value(*v, have[k]), "{what}: {k:?} is {} not {v}", have[k]);
+    }
+    assert_eq!(have.len(), got.len(), "{what}: a series arrived twice");
+}
+
+fn push(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.arg("push").args(args).current_dir(cwd).env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "20");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn assert_verifies(dir: &Path) {
+    let o = Command::new(bin()).arg("verify").arg(dir).output().unwrap();
+    assert!(o.status.success(), "{} no longer verifies: {}", dir.display(), stderr(&o));
+}
+
+// ---------------------------------------------------------------- Pushgateway
+
+/// `/api/v1/metrics` as (name, labels without an empty `instance`, value) per series, for the
+/// group whose grouping labels are `group`.
+fn pushgateway_series(port: u16, group: &Labels) -> Vec<(String, Labels, f64)> {
+    let (status, body) = http_get(port, "/api/v1/metrics");
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut out = Vec::new();
+    for g in json["data"].as_array().unwrap() {
+        let labels: Labels = serde_json::from_value(g["labels"].clone()).unwrap();
+        if &labels != group {
+            continue;
+        }
+        assert_eq!(g["last_push_successful"], true, "{g}");
+        for (family, content) in g.as_object().unwrap() {
+            if ["labels", "last_push_successful", "push_time_seconds", "push_failure_time_seconds"]
+                .contains(&family.as_str())
+            {
+                continue;
+            }
+            for m in content["metrics"].as_array().unwrap() {
+                let mut labels: Labels = serde_json::from_value(m["labels"].clone()).unwrap();
+                if labels.get("instance").is_some_and(|v| v.is_empty()) {
+                    labels.remove("instance");
+                }
+                out.push((family.clone(), labels, parse_float(m["value"].as_str().unwrap())));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn pushgateway_receives_every_series_of_a_run_report_and_hostile_custom_metrics() {
+    let gw = pushgateway();
+    let url = format!("http://127.0.0.1:{}", gw.port);
+    for (name, make, grouping) in [
+        ("run report", run_report_export as fn(&Path) -> PathBuf, vec![]),
+        ("hostile", hostile_export, vec!["--grouping-label", "path", "--grouping-label", "process"]),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = make(tmp.path());
+        let mut args = vec![dir.to_str().unwrap(), "--pushgateway", &url, "--pushgateway-job", name];
+        args.extend(grouping.iter().copied());
+        let o = push(tmp.path(), &args, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("push.failed"), "{}", stderr(&o));
+        let mut group: Labels = [("job".to_string(), name.to_string())].into();
+        group.insert("process".into(), "orders_pg_to_pg".into());
+        if name == "hostile" {
+            // `a/b` went through the path as `path@base64/YS9i`.
+            group.insert("path".into(), "a/b".into());
+        }
+        let expected: Vec<_> = expected_series(&dir)
+            .into_iter()
+            .map(|(n, mut l, v)| {
+                l.extend(group.clone());
+                (n, l, v)
+            })
+            .collect();
+        let got = pushgateway_series(gw.port, &group);
+        assert_same_series(name, &expected, &got);
+        eprintln!("pushgateway, {name}: {} series read back", got.len());
+        assert!(stdout(&o).contains(&format!("{} of {} series", got.len(), got.len())), "{}", stdout(&o));
+        assert_verifies(&dir);
+    }
+}
+
+#[test]
+fn a_pushgateway_re_run_replaces_its_group() {
+    let gw = pushgateway();
+    let url = format!("http://127.0.0.1:{}", gw.port);
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first");
+    std::fs::create_dir_all(&first).unwrap();
+    let dir = export(&first, &["--metric", "kept=1", "--metric", "dropped_on_rerun=2", "--label", "env=ci"]);
+    assert!(push(&first, &[dir.to_str().unwrap(), "--pushgateway", &url], &[]).status.success());
+    let second = tmp.path().join("second");
+    std::fs::create_dir_all(&second).unwrap();
+    let dir = export(&second, &["--metric", "kept=3", "--label", "env=ci"]);
+    assert!(push(&second, &[dir.to_str().unwrap(), "--pushgateway", &url], &[]).status.success());
+    let got = pushgateway_series(gw.port, &[("job".to_string(), "dpone".to_string())].into());
+    let names: Vec<(&str, f64)> = got.iter().map(|(n, _, v)| (n.as_str(), *v)).collect();
+    assert_eq!(names, [("dpone_kept", 3.0)], "PUT replaces the group");
+}
+
+// ---------------------------------------------------------------- remote-write
+
+/// Every `dpone_` series Prometheus holds at `time_ms`.
+fn prometheus_series(port: u16, time_ms: i64) -> Vec<(String, Labels, f64)> {
+    let query = query_encode("{__name__=~\"dpone_.+\"}");
+    let time = format!("{}.{:03}", time_ms / 1000, time_ms % 1000);
+    let (status, body) = http_get(port, &format!("/api/v1/query?query={query}&time={time}"));
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    json["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut labels: Labels = serde_json::from_value(r["metric"].clone()).unwrap();
+            let name = labels.remove("__name__").unwrap();
+            (name, labels, parse_float(r["value"][1].as_str().unwrap()))
+        })
+        .collect()
+}
+
+fn observed_ms(dir: &Path) -> i64 {
+    let report = read_json(&dir.join("runtime_metrics.json"));
+    let text = report["observed_at"].as_str().unwrap();
+    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap();
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap()
+}
+
+#[test]
+fn remote_write_delivers_every_series_to_prometheus() {
+    for (name, make) in [
+        ("run report", run_report_export as fn(&Path) -> PathBuf),
+        ("hostile", hostile_export),
+    ] {
+        // A fresh Prometheus per export: samples carry the run's time, and a TSDB only takes
+        // samples within an hour of its newest one.
+        let prom = prometheus();
+        let url = format!("http://127.0.0.1:{}/api/v1/write", prom.port);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = make(tmp.path());
+        let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url], &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("push.failed"), "{}", stderr(&o));
+        let got = prometheus_series(prom.port, observed_ms(&dir) + 1);
+        assert_same_series(name, &expected_series(&dir), &got);
+        eprintln!("prometheus remote-write, {name}: {} series read back", got.len());
+        assert_verifies(&dir);
+    }
+}
+
+#[test]
+fn remote_write_sends_100000_series_in_batches() {
+    let prom = prometheus();
+    let url = format!("http://127.0.0.1:{}/api/v1/write", prom.port);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut file = String::from("{");
+    for i in 0..100_000 {
+        if i > 0 {
+            file.push(',');
+        }
+        file.push_str(&format!("\"series_{i:06}\": {}", i as f64 * 0.5));
+    }
+    file.push('}');
+    std::fs::write(tmp.path().join("metrics.json"), file).unwrap();
+    let dir = export(tmp.path(), &["--metrics-file", "metrics.json", "--label", "env=ci"]);
+    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("100000 of 100000 series in 50 requests"),
+        "{}",
+        stdout(&o)
+    );
+    let got = prometheus_series(prom.port, observed_ms(&dir) + 1);
+    assert_eq!(got.len(), 100_000);
+    assert_same_series("100,000 series", &expected_series(&dir), &got);
+    eprintln!("prometheus remote-write: {} series read back", got.len());
+}
+
+// ---------------------------------------------------------------- OTLP/HTTP
+
+struct OtlpReceiver {
+    child: Child,
+    port: u16,
+    out: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for OtlpReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn otlp_receiver() -> OtlpReceiver {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("requests.jsonl");
+    let mut child = Command::new("python3")
+        .arg(repo().join("tests/validators/otlp_receiver.py"))
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3 with opentelemetry-proto");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().parse().unwrap_or_else(|_| {
+        panic!("the OTLP receiver did not start (pip install opentelemetry-proto protobuf): {line:?}")
+    });
+    OtlpReceiver {
+        child,
+        port,
+        out,
+        _dir: dir,
+    }
+}
+
+type Point = (String, Labels, String, f64);
+
+/// Data points of an OTLP/JSON document (the artifact, or a request the receiver decoded).
+fn otlp_points(request: &serde_json::Value) -> (Labels, Vec<Point>) {
+    let mut resource = Labels::new();
+    let mut points = Vec::new();
+    let attrs = |v: &serde_json::Value| -> Labels {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|kv| {
+                        (
+                            kv["key"].as_str().unwrap().to_string(),
+                            kv["value"]["stringValue"].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for rm in request["resourceMetrics"].as_array().unwrap() {
+        resource.extend(attrs(&rm["resource"]["attributes"]));
+        for sm in rm["scopeMetrics"].as_array().unwrap() {
+            for m in sm["metrics"].as_array().unwrap() {
+                for p in m["gauge"]["dataPoints"].as_array().unwrap() {
+                    points.push((
+                        m["name"].as_str().unwrap().to_string(),
+                        attrs(&p["attributes"]),
+                        p["timeUnixNano"].as_str().unwrap().to_string(),
+                        number(&p["asDouble"]),
+                    ));
+                }
+            }
+        }
+    }
+    (resource, points)
+}
+
+fn assert_same_points(what: &str, want: &[Point], got: &[Point]) {
+    assert_eq!(want.len(), got.len(), "{what}: point count");
+    for (a, b) in want.iter().zip(got) {
+        assert_eq!((&a.0, &a.1, &a.2), (&b.0, &b.1, &b.2), "{what}");
+        assert!(same_value(a.3, b.3), "{what}: {} {} vs {}", a.0, a.3, b.3);
+    }
+}
+
+#[test]
+fn otlp_http_in_both_encodings_and_from_the_opentelemetry_variables() {
+    let receiver = otlp_receiver();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = hostile_export(tmp.path());
+    let artifact = read_json(&dir.join("opentelemetry_metrics.json"));
+    let (want_resource, want) = otlp_points(&artifact);
+    let endpoint = format!("http://127.0.0.1:{}/v1/metrics", receiver.port);
+    let base = format!("http://127.0.0.1:{}", receiver.port);
+    let runs: [(&[&str], &[(&str, &str)]); 3] = [
+        (&["--otlp-endpoint", &endpoint], &[]),
+        (&["--otlp-endpoint", &endpoint, "--otlp-protocol", "http/json"], &[]),
+        (
+            &["--otlp"],
+            &[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", &base),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+                ("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=team%20a,x-other=1"),
+                ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-tenant=team%20b"),
+            ],
+        ),
+    ];
+    for (args, env) in runs {
+        let mut all = vec![dir.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let o = push(tmp.path(), &all, env);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("push.failed"), "{}", stderr(&o));
+    }
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&receiver.out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3);
+    let types: Vec<&str> = records.iter().map(|r| r["content_type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["application/x-protobuf", "application/json", "application/json"]);
+    for r in &records {
+        assert_eq!(r["path"], "/v1/metrics");
+        let (resource, got) = otlp_points(&r["request"]);
+        assert_eq!(resource, want_resource);
+        assert_same_points("OTLP", &want, &got);
+    }
+    eprintln!("otlp: {} data points per request, 3 requests", want.len());
+    // The metrics variable replaces the general one: one header, decoded.
+    assert_eq!(records[2]["headers"]["x-tenant"], "team b");
+    assert!(records[2]["headers"].get("x-other").is_none());
+    assert_verifies(&dir);
+}
+
+// ---------------------------------------------------------------- faults
+
+#[derive(Clone)]
+enum Reply {
+    Status(u16, Vec<(&'static str, &'static str)>, &'static str),
+    /// Answers 400 with the request's Authorization header in the body.
+    EchoAuthorization,
+    /// Reads the request and never answers.
+    Hang,
+}
+
+struct StandIn {
+    port: u16,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+/// A scripted HTTP/1.1 server: one reply per connection, in order; the last one repeats.
+fn stand_in(script: Vec<Reply>) -> StandIn {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for (i, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let reply = script[i.min(script.len() - 1)].clone();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                head.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            seen.lock().unwrap().push(head.clone());
+            let (status, headers, text) = match reply {
+                Reply::Hang => {
+                    held.push(stream);
+                    continue;
+                }
+                Reply::Status(s, h, t) => (s, h, t.to_string()),
+                Reply::EchoAuthorization => {
+                    let auth = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("authorization: "))
+                        .unwrap_or_default()
+                        .to_string();
+                    (400, vec![], format!("bad credentials: {auth}"))
+                }
+            };
+            let mut response = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", text.len());
+            for (k, v) in headers {
+                response.push_str(&format!("{k}: {v}\r\n"));
+            }
+            response.push_str("\r\n");
+            response.push_str(&text);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    StandIn { port, requests }
+}
+
+fn fault_export() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_report_export(tmp.path());
+    (tmp, dir)
+}
+
+#[test]
+fn a_refused_connection_is_retried_then_a_warning() {
+    let (tmp, dir) = fault_export();
+    let url = format!("http://127.0.0.1:{}/api/v1/write", free_port());
+    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url, "--retries", "2"], &[]);
+    assert_eq!(o.status.code(), Some(0), "a warning by default");
+    let err = stderr(&o);
+    assert!(err.contains("warning[push.failed]: push to remote-write `http://127.0.0.1:"), "{err}");
+    assert!(err.contains("Connection refused") && err.contains("after 3 attempts"), "{err}");
+    assert_verifies(&dir);
+    // The policy file makes it an error.
+    std::fs::write(tmp.path().join("p.yml"), "blockers:\n  push.failed: error\n").unwrap();
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--remote-write", &url, "--retries", "0", "--policy", "p.yml"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[push.failed]"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_500_then_success_and_a_429_with_retry_after() {
+    let (tmp, dir) = fault_export();
+    let server = stand_in(vec![Reply::Status(500, vec![], "busy"), Reply::Status(200, vec![], "")]);
+    let url = format!("http://127.0.0.1:{}/metrics", server.port);
+    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--pushgateway", &url], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("push.failed"), "{}", stderr(&o));
+    assert_eq!(server.requests.lock().unwrap().len(), 2);
+
+    let server = stand_in(vec![
+        Reply::Status(429, vec![("Retry-After", "1")], "slow down"),
+        Reply::Status(204, vec![], ""),
+    ]);
+    let url = format!("http://127.0.0.1:{}/api/v1/write", server.port);
+    let started = Instant::now();
+    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After was not honoured");
+    assert_eq!(server.requests.lock().unwrap().len(), 2);
+    assert_verifies(&dir);
+}
+
+#[test]
+fn a_400_is_not_retried_and_its_body_is_shown() {
+    let (tmp, dir) = fault_export();
+    let server = stand_in(vec![Reply::Status(
+        400,
+        vec![],
+        "out of bounds\n",
+    )]);
+    let url = format!("http://127.0.0.1:{}/api/v1/write?tenant=x", server.port);
+    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("push to remote-write `http://127.0.0.1:{}/api/v1/write` failed: request 1 of 1 (12 series) was refused after 0 of 12 series were accepted: HTTP 400: out of bounds", server.port)),
+        "{err}"
+    );
+    assert!(!err.contains("tenant=x"), "the query is not shown: {err}");
+    assert_eq!(server.requests.lock().unwrap().len(), 1);
+    assert_verifies(&dir);
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let (tmp, dir) = fault_export();
+    let server = stand_in(vec![Reply::Hang]);
+    let url = format!("http://127.0.0.1:{}/v1/metrics", server.port);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--otlp-endpoint", &url, "--timeout", "0.5", "--retries", "1"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(err.contains("no response within 0.5 s (timeout) (after 2 attempts)"), "{err}");
+    assert_eq!(server.requests.lock().unwrap().len(), 2);
+    assert_verifies(&dir);
+}
+
+#[test]
+fn a_tampered_folder_is_refused_before_any_request() {
+    let (tmp, dir) = fault_export();
+    let server = stand_in(vec![Reply::Status(200, vec![], "")]);
+    let prom = dir.join("prometheus_metrics.prom");
+    let mut text = std::fs::read_to_string(&prom).unwrap();
+    text = text.replace("55000", "55001");
+    std::fs::write(&prom, text).unwrap();
+    let url = format!("http://127.0.0.1:{}", server.port);
+    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--pushgateway", &url], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("refusing to push"), "{}", stderr(&o));
+    assert!(server.requests.lock().unwrap().is_empty(), "a request was sent");
+    // A missing index too.
+    std::fs::remove_file(dir.join("metrics_index.json")).unwrap();
+    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--pushgateway", &url], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(server.requests.lock().unwrap().is_empty());
+}
+
+#[test]
+fn secrets_never_show_in_any_output() {
+    let (tmp, dir) = fault_export();
+    let before: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect();
+    let server = stand_in(vec![Reply::EchoAuthorization]);
+    let url = format!("http://127.0.0.1:{}/api/v1/write", server.port);
+    let secret = "tok-very-secret-4711";
+    for (flag, value) in [
+        ("--remote-write-token-env", secret.to_string()),
+        ("--remote-write-basic-auth-env", format!("robot:{secret}")),
+        ("--remote-write-headers-env", format!("x-api-key={secret}")),
+    ] {
+        let o = push(
+            tmp.path(),
+            &[dir.to_str().unwrap(), "--remote-write", &url, flag, "PUSH_SECRET"],
+            &[("PUSH_SECRET", &value)],
+        );
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.contains("push.failed") && all.contains("bad credentials"), "{all}");
+        assert!(!all.contains(secret), "{flag}: the secret leaked: {all}");
+        if flag != "--remote-write-headers-env" {
+            assert!(all.contains("***"), "{all}");
+        }
+    }
+    // The server did receive it.
+    let seen = server.requests.lock().unwrap().join("\n");
+    assert!(seen.contains(&format!("authorization: Bearer {secret}")), "{seen}");
+    assert!(seen.contains(&format!("x-api-key: {secret}")), "{seen}");
+    // A secret as a value on the command line is refused.
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--remote-write", &format!("http://robot:{secret}@127.0.0.1:1/")],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains(secret), "{}", stderr(&o));
+    // Nothing in the folder changed.
+    for (path, bytes) in before {
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{}", path.display());
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 5);
+}
+
+#[test]
+fn usage_errors() {
+    let (tmp, dir) = fault_export();
+    for (args, wanted) in [
+        (vec![], "no push target"),
+        (vec!["--pushgateway", "ftp://x"], "must start with http:// or https://"),
+        (vec!["--otlp"], "neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"),
+        (vec!["--remote-write", "http://127.0.0.1:1/", "--remote-write-token-env", "NOT_SET_ANYWHERE"], "`NOT_SET_ANYWHERE`"),
+    ] {
+        let mut all = vec![dir.to_str().unwrap()];
+        all.extend(args.iter().copied());
+        let o = push(tmp.path(), &all, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(wanted), "{args:?}: {}", stderr(&o));
+    }
+}
