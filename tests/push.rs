@@ -113,7 +113,10 @@ fn prometheus() -> Server {
     .unwrap();
     let port = free_port();
     let args = vec![
-        format!("--config.file={}", dir.path().join("prometheus.yml").display()),
+        format!(
+            "--config.file={}",
+            dir.path().join("prometheus.yml").display()
+        ),
         format!("--storage.tsdb.path={}", dir.path().join("data").display()),
         format!("--web.listen-address=127.0.0.1:{port}"),
         "--web.enable-remote-write-receiver".to_string(),
@@ -136,10 +139,20 @@ fn pushgateway() -> Server {
 
 fn export(dir: &Path, args: &[&str]) -> PathBuf {
     let out = dir.join("export");
-    let mut all = vec!["metrics-export", "--output-dir", out.to_str().unwrap(), "--format", "json"];
+    let mut all = vec![
+        "metrics-export",
+        "--output-dir",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
     all.extend_from_slice(args);
     let o = run_in(dir, &all);
-    assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{}", stderr(&o));
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{}",
+        stderr(&o)
+    );
     out
 }
 
@@ -200,7 +213,11 @@ fn expected_series(dir: &Path) -> Vec<(String, Labels, f64)> {
                 .filter(|(_, v)| !v.as_str().unwrap().is_empty())
                 .map(|(k, v)| (sanitize_label_name(k), v.as_str().unwrap().to_string()))
                 .collect();
-            (m["name"].as_str().unwrap().to_string(), labels, number(&m["value"]))
+            (
+                m["name"].as_str().unwrap().to_string(),
+                labels,
+                number(&m["value"]),
+            )
         })
         .collect()
 }
@@ -217,7 +234,9 @@ fn parse_float(s: &str) -> f64 {
     match s {
         "+Inf" | "Infinity" => f64::INFINITY,
         "-Inf" | "-Infinity" => f64::NEG_INFINITY,
-        other => other.parse().unwrap_or_else(|_| panic!("not a number: {other}")),
+        other => other
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {other}")),
     }
 }
 
@@ -226,23 +245,49 @@ fn same_value(a: f64, b: f64) -> bool {
 }
 
 /// Asserts both lists hold the same series with the same values.
-fn assert_same_series(what: &str, expected: &[(String, Labels, f64)], got: &[(String, Labels, f64)]) {
+fn assert_same_series(
+    what: &str,
+    expected: &[(String, Labels, f64)],
+    got: &[(String, Labels, f64)],
+) {
     let key = |(n, l, _): &(String, Labels, f64)| (n.clone(), l.clone());
     let want: BTreeMap<_, f64> = expected.iter().map(|s| (key(s), s.2)).collect();
     let have: BTreeMap<_, f64> = got.iter().map(|s| (key(s), s.2)).collect();
-    assert_eq!(want.len(), expected.len(), "the export has duplicate series");
-    let missing: Vec<_> = want.keys().filter(|k| !have.contains_key(*k)).take(5).collect();
-    let extra: Vec<_> = have.keys().filter(|k| !want.contains_key(*k)).take(5).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "{what}: missing {missing:?}, unexpected {extra:?}");
+    assert_eq!(
+        want.len(),
+        expected.len(),
+        "the export has duplicate series"
+    );
+    let missing: Vec<_> = want
+        .keys()
+        .filter(|k| !have.contains_key(*k))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = have
+        .keys()
+        .filter(|k| !want.contains_key(*k))
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{what}: missing {missing:?}, unexpected {extra:?}"
+    );
     for (k, v) in &want {
-        assert!(same_value(*v, have[k]), "{what}: {k:?} is {} not {v}", have[k]);
+        assert!(
+            same_value(*v, have[k]),
+            "{what}: {k:?} is {} not {v}",
+            have[k]
+        );
     }
     assert_eq!(have.len(), got.len(), "{what}: a series arrived twice");
 }
 
 fn push(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin());
-    cmd.arg("push").args(args).current_dir(cwd).env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "20");
+    cmd.arg("push")
+        .args(args)
+        .current_dir(cwd)
+        .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "20");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -251,7 +296,12 @@ fn push(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn assert_verifies(dir: &Path) {
     let o = Command::new(bin()).arg("verify").arg(dir).output().unwrap();
-    assert!(o.status.success(), "{} no longer verifies: {}", dir.display(), stderr(&o));
+    assert!(
+        o.status.success(),
+        "{} no longer verifies: {}",
+        dir.display(),
+        stderr(&o)
+    );
 }
 
 // ---------------------------------------------------------------- Pushgateway
@@ -270,8 +320,13 @@ fn pushgateway_series(port: u16, group: &Labels) -> Vec<(String, Labels, f64)> {
         }
         assert_eq!(g["last_push_successful"], true, "{g}");
         for (family, content) in g.as_object().unwrap() {
-            if ["labels", "last_push_successful", "push_time_seconds", "push_failure_time_seconds"]
-                .contains(&family.as_str())
+            if [
+                "labels",
+                "last_push_successful",
+                "push_time_seconds",
+                "push_failure_time_seconds",
+            ]
+            .contains(&family.as_str())
             {
                 continue;
             }
@@ -280,7 +335,11 @@ fn pushgateway_series(port: u16, group: &Labels) -> Vec<(String, Labels, f64)> {
                 if labels.get("instance").is_some_and(|v| v.is_empty()) {
                     labels.remove("instance");
                 }
-                out.push((family.clone(), labels, parse_float(m["value"].as_str().unwrap())));
+                out.push((
+                    family.clone(),
+                    labels,
+                    parse_float(m["value"].as_str().unwrap()),
+                ));
             }
         }
     }
@@ -292,12 +351,26 @@ fn pushgateway_receives_every_series_of_a_run_report_and_hostile_custom_metrics(
     let gw = pushgateway();
     let url = format!("http://127.0.0.1:{}", gw.port);
     for (name, make, grouping) in [
-        ("run report", run_report_export as fn(&Path) -> PathBuf, vec![]),
-        ("hostile", hostile_export, vec!["--grouping-label", "path", "--grouping-label", "process"]),
+        (
+            "run report",
+            run_report_export as fn(&Path) -> PathBuf,
+            vec![],
+        ),
+        (
+            "hostile",
+            hostile_export,
+            vec!["--grouping-label", "path", "--grouping-label", "process"],
+        ),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let dir = make(tmp.path());
-        let mut args = vec![dir.to_str().unwrap(), "--pushgateway", &url, "--pushgateway-job", name];
+        let mut args = vec![
+            dir.to_str().unwrap(),
+            "--pushgateway",
+            &url,
+            "--pushgateway-job",
+            name,
+        ];
         args.extend(grouping.iter().copied());
         let o = push(tmp.path(), &args, &[]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -318,7 +391,11 @@ fn pushgateway_receives_every_series_of_a_run_report_and_hostile_custom_metrics(
         let got = pushgateway_series(gw.port, &group);
         assert_same_series(name, &expected, &got);
         eprintln!("pushgateway, {name}: {} series read back", got.len());
-        assert!(stdout(&o).contains(&format!("{} of {} series", got.len(), got.len())), "{}", stdout(&o));
+        assert!(
+            stdout(&o).contains(&format!("{} of {} series", got.len(), got.len())),
+            "{}",
+            stdout(&o)
+        );
         assert_verifies(&dir);
     }
 }
@@ -330,12 +407,32 @@ fn a_pushgateway_re_run_replaces_its_group() {
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("first");
     std::fs::create_dir_all(&first).unwrap();
-    let dir = export(&first, &["--metric", "kept=1", "--metric", "dropped_on_rerun=2", "--label", "env=ci"]);
-    assert!(push(&first, &[dir.to_str().unwrap(), "--pushgateway", &url], &[]).status.success());
+    let dir = export(
+        &first,
+        &[
+            "--metric",
+            "kept=1",
+            "--metric",
+            "dropped_on_rerun=2",
+            "--label",
+            "env=ci",
+        ],
+    );
+    assert!(
+        push(&first, &[dir.to_str().unwrap(), "--pushgateway", &url], &[])
+            .status
+            .success()
+    );
     let second = tmp.path().join("second");
     std::fs::create_dir_all(&second).unwrap();
     let dir = export(&second, &["--metric", "kept=3", "--label", "env=ci"]);
-    assert!(push(&second, &[dir.to_str().unwrap(), "--pushgateway", &url], &[]).status.success());
+    assert!(push(
+        &second,
+        &[dir.to_str().unwrap(), "--pushgateway", &url],
+        &[]
+    )
+    .status
+    .success());
     let got = pushgateway_series(gw.port, &[("job".to_string(), "dpone".to_string())].into());
     let names: Vec<(&str, f64)> = got.iter().map(|(n, _, v)| (n.as_str(), *v)).collect();
     assert_eq!(names, [("dpone_kept", 3.0)], "PUT replaces the group");
@@ -365,7 +462,8 @@ fn prometheus_series(port: u16, time_ms: i64) -> Vec<(String, Labels, f64)> {
 fn observed_ms(dir: &Path) -> i64 {
     let report = read_json(&dir.join("runtime_metrics.json"));
     let text = report["observed_at"].as_str().unwrap();
-    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap();
+    let t =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap();
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap()
 }
 
@@ -381,12 +479,19 @@ fn remote_write_delivers_every_series_to_prometheus() {
         let url = format!("http://127.0.0.1:{}/api/v1/write", prom.port);
         let tmp = tempfile::tempdir().unwrap();
         let dir = make(tmp.path());
-        let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url], &[]);
+        let o = push(
+            tmp.path(),
+            &[dir.to_str().unwrap(), "--remote-write", &url],
+            &[],
+        );
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         assert!(!stderr(&o).contains("push.failed"), "{}", stderr(&o));
         let got = prometheus_series(prom.port, observed_ms(&dir) + 1);
         assert_same_series(name, &expected_series(&dir), &got);
-        eprintln!("prometheus remote-write, {name}: {} series read back", got.len());
+        eprintln!(
+            "prometheus remote-write, {name}: {} series read back",
+            got.len()
+        );
         assert_verifies(&dir);
     }
 }
@@ -405,8 +510,15 @@ fn remote_write_sends_100000_series_in_batches() {
     }
     file.push('}');
     std::fs::write(tmp.path().join("metrics.json"), file).unwrap();
-    let dir = export(tmp.path(), &["--metrics-file", "metrics.json", "--label", "env=ci"]);
-    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url], &[]);
+    let dir = export(
+        tmp.path(),
+        &["--metrics-file", "metrics.json", "--label", "env=ci"],
+    );
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--remote-write", &url],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("100000 of 100000 series in 50 requests"),
@@ -450,7 +562,9 @@ fn otlp_receiver() -> OtlpReceiver {
         .read_line(&mut line)
         .unwrap();
     let port = line.trim().parse().unwrap_or_else(|_| {
-        panic!("the OTLP receiver did not start (pip install opentelemetry-proto protobuf): {line:?}")
+        panic!(
+            "the OTLP receiver did not start (pip install opentelemetry-proto protobuf): {line:?}"
+        )
     });
     OtlpReceiver {
         child,
@@ -515,9 +629,13 @@ fn otlp_http_in_both_encodings_and_from_the_opentelemetry_variables() {
     let (want_resource, want) = otlp_points(&artifact);
     let endpoint = format!("http://127.0.0.1:{}/v1/metrics", receiver.port);
     let base = format!("http://127.0.0.1:{}", receiver.port);
-    let runs: [(&[&str], &[(&str, &str)]); 3] = [
+    type Run<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let runs: [Run; 3] = [
         (&["--otlp-endpoint", &endpoint], &[]),
-        (&["--otlp-endpoint", &endpoint, "--otlp-protocol", "http/json"], &[]),
+        (
+            &["--otlp-endpoint", &endpoint, "--otlp-protocol", "http/json"],
+            &[],
+        ),
         (
             &["--otlp"],
             &[
@@ -541,8 +659,18 @@ fn otlp_http_in_both_encodings_and_from_the_opentelemetry_variables() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(records.len(), 3);
-    let types: Vec<&str> = records.iter().map(|r| r["content_type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["application/x-protobuf", "application/json", "application/json"]);
+    let types: Vec<&str> = records
+        .iter()
+        .map(|r| r["content_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "application/x-protobuf",
+            "application/json",
+            "application/json"
+        ]
+    );
     for r in &records {
         assert_eq!(r["path"], "/v1/metrics");
         let (resource, got) = otlp_points(&r["request"]);
@@ -614,7 +742,10 @@ fn stand_in(script: Vec<Reply>) -> StandIn {
                     (400, vec![], format!("bad credentials: {auth}"))
                 }
             };
-            let mut response = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", text.len());
+            let mut response = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                text.len()
+            );
             for (k, v) in headers {
                 response.push_str(&format!("{k}: {v}\r\n"));
             }
@@ -636,17 +767,45 @@ fn fault_export() -> (tempfile::TempDir, PathBuf) {
 fn a_refused_connection_is_retried_then_a_warning() {
     let (tmp, dir) = fault_export();
     let url = format!("http://127.0.0.1:{}/api/v1/write", free_port());
-    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url, "--retries", "2"], &[]);
-    assert_eq!(o.status.code(), Some(0), "a warning by default");
-    let err = stderr(&o);
-    assert!(err.contains("warning[push.failed]: push to remote-write `http://127.0.0.1:"), "{err}");
-    assert!(err.contains("Connection refused") && err.contains("after 3 attempts"), "{err}");
-    assert_verifies(&dir);
-    // The policy file makes it an error.
-    std::fs::write(tmp.path().join("p.yml"), "blockers:\n  push.failed: error\n").unwrap();
     let o = push(
         tmp.path(),
-        &[dir.to_str().unwrap(), "--remote-write", &url, "--retries", "0", "--policy", "p.yml"],
+        &[
+            dir.to_str().unwrap(),
+            "--remote-write",
+            &url,
+            "--retries",
+            "2",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "a warning by default");
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning[push.failed]: push to remote-write `http://127.0.0.1:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Connection refused") && err.contains("after 3 attempts"),
+        "{err}"
+    );
+    assert_verifies(&dir);
+    // The policy file makes it an error.
+    std::fs::write(
+        tmp.path().join("p.yml"),
+        "blockers:\n  push.failed: error\n",
+    )
+    .unwrap();
+    let o = push(
+        tmp.path(),
+        &[
+            dir.to_str().unwrap(),
+            "--remote-write",
+            &url,
+            "--retries",
+            "0",
+            "--policy",
+            "p.yml",
+        ],
         &[],
     );
     assert_eq!(o.status.code(), Some(1));
@@ -656,9 +815,16 @@ fn a_refused_connection_is_retried_then_a_warning() {
 #[test]
 fn a_500_then_success_and_a_429_with_retry_after() {
     let (tmp, dir) = fault_export();
-    let server = stand_in(vec![Reply::Status(500, vec![], "busy"), Reply::Status(200, vec![], "")]);
+    let server = stand_in(vec![
+        Reply::Status(500, vec![], "busy"),
+        Reply::Status(200, vec![], ""),
+    ]);
     let url = format!("http://127.0.0.1:{}/metrics", server.port);
-    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--pushgateway", &url], &[]);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--pushgateway", &url],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("push.failed"), "{}", stderr(&o));
     assert_eq!(server.requests.lock().unwrap().len(), 2);
@@ -669,9 +835,16 @@ fn a_500_then_success_and_a_429_with_retry_after() {
     ]);
     let url = format!("http://127.0.0.1:{}/api/v1/write", server.port);
     let started = Instant::now();
-    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url], &[]);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--remote-write", &url],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After was not honoured");
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After was not honoured"
+    );
     assert_eq!(server.requests.lock().unwrap().len(), 2);
     assert_verifies(&dir);
 }
@@ -679,13 +852,13 @@ fn a_500_then_success_and_a_429_with_retry_after() {
 #[test]
 fn a_400_is_not_retried_and_its_body_is_shown() {
     let (tmp, dir) = fault_export();
-    let server = stand_in(vec![Reply::Status(
-        400,
-        vec![],
-        "out of bounds\n",
-    )]);
+    let server = stand_in(vec![Reply::Status(400, vec![], "out of bounds\n")]);
     let url = format!("http://127.0.0.1:{}/api/v1/write?tenant=x", server.port);
-    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--remote-write", &url], &[]);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--remote-write", &url],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert!(
@@ -704,12 +877,23 @@ fn a_server_that_never_answers_times_out() {
     let url = format!("http://127.0.0.1:{}/v1/metrics", server.port);
     let o = push(
         tmp.path(),
-        &[dir.to_str().unwrap(), "--otlp-endpoint", &url, "--timeout", "0.5", "--retries", "1"],
+        &[
+            dir.to_str().unwrap(),
+            "--otlp-endpoint",
+            &url,
+            "--timeout",
+            "0.5",
+            "--retries",
+            "1",
+        ],
         &[],
     );
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
-    assert!(err.contains("no response within 0.5 s (timeout) (after 2 attempts)"), "{err}");
+    assert!(
+        err.contains("no response within 0.5 s (timeout) (after 2 attempts)"),
+        "{err}"
+    );
     assert_eq!(server.requests.lock().unwrap().len(), 2);
     assert_verifies(&dir);
 }
@@ -723,13 +907,24 @@ fn a_tampered_folder_is_refused_before_any_request() {
     text = text.replace("55000", "55001");
     std::fs::write(&prom, text).unwrap();
     let url = format!("http://127.0.0.1:{}", server.port);
-    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--pushgateway", &url], &[]);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--pushgateway", &url],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("refusing to push"), "{}", stderr(&o));
-    assert!(server.requests.lock().unwrap().is_empty(), "a request was sent");
+    assert!(
+        server.requests.lock().unwrap().is_empty(),
+        "a request was sent"
+    );
     // A missing index too.
     std::fs::remove_file(dir.join("metrics_index.json")).unwrap();
-    let o = push(tmp.path(), &[dir.to_str().unwrap(), "--pushgateway", &url], &[]);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--pushgateway", &url],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(server.requests.lock().unwrap().is_empty());
 }
@@ -755,11 +950,20 @@ fn secrets_never_show_in_any_output() {
     ] {
         let o = push(
             tmp.path(),
-            &[dir.to_str().unwrap(), "--remote-write", &url, flag, "PUSH_SECRET"],
+            &[
+                dir.to_str().unwrap(),
+                "--remote-write",
+                &url,
+                flag,
+                "PUSH_SECRET",
+            ],
             &[("PUSH_SECRET", &value)],
         );
         let all = format!("{}{}", stdout(&o), stderr(&o));
-        assert!(all.contains("push.failed") && all.contains("bad credentials"), "{all}");
+        assert!(
+            all.contains("push.failed") && all.contains("bad credentials"),
+            "{all}"
+        );
         assert!(!all.contains(secret), "{flag}: the secret leaked: {all}");
         if flag != "--remote-write-headers-env" {
             assert!(all.contains("***"), "{all}");
@@ -767,12 +971,19 @@ fn secrets_never_show_in_any_output() {
     }
     // The server did receive it.
     let seen = server.requests.lock().unwrap().join("\n");
-    assert!(seen.contains(&format!("authorization: Bearer {secret}")), "{seen}");
+    assert!(
+        seen.contains(&format!("authorization: Bearer {secret}")),
+        "{seen}"
+    );
     assert!(seen.contains(&format!("x-api-key: {secret}")), "{seen}");
     // A secret as a value on the command line is refused.
     let o = push(
         tmp.path(),
-        &[dir.to_str().unwrap(), "--remote-write", &format!("http://robot:{secret}@127.0.0.1:1/")],
+        &[
+            dir.to_str().unwrap(),
+            "--remote-write",
+            &format!("http://robot:{secret}@127.0.0.1:1/"),
+        ],
         &[],
     );
     assert_eq!(o.status.code(), Some(2));
@@ -789,9 +1000,23 @@ fn usage_errors() {
     let (tmp, dir) = fault_export();
     for (args, wanted) in [
         (vec![], "no push target"),
-        (vec!["--pushgateway", "ftp://x"], "must start with http:// or https://"),
-        (vec!["--otlp"], "neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"),
-        (vec!["--remote-write", "http://127.0.0.1:1/", "--remote-write-token-env", "NOT_SET_ANYWHERE"], "`NOT_SET_ANYWHERE`"),
+        (
+            vec!["--pushgateway", "ftp://x"],
+            "must start with http:// or https://",
+        ),
+        (
+            vec!["--otlp"],
+            "neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+        ),
+        (
+            vec![
+                "--remote-write",
+                "http://127.0.0.1:1/",
+                "--remote-write-token-env",
+                "NOT_SET_ANYWHERE",
+            ],
+            "`NOT_SET_ANYWHERE`",
+        ),
     ] {
         let mut all = vec![dir.to_str().unwrap()];
         all.extend(args.iter().copied());
@@ -799,4 +1024,153 @@ fn usage_errors() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(stderr(&o).contains(wanted), "{args:?}: {}", stderr(&o));
     }
+}
+
+// ---------------------------------------------------------------- the action
+
+#[test]
+fn the_action_pushes_after_the_summary_and_outputs_and_masks_the_secrets() {
+    use dpone_observability::github::runner::INPUTS;
+    let gw = pushgateway();
+    let tmp = tempfile::tempdir().unwrap();
+    let workspace = tmp.path().join("workspace");
+    let files = tmp.path().join("files");
+    std::fs::create_dir_all(&workspace).unwrap();
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::copy(
+        fixture("run-report/run_report_success_real.json"),
+        workspace.join("run_report.json"),
+    )
+    .unwrap();
+    let secret = "gw-token-0815-secret";
+    let run = |extra: &[(&str, String)]| {
+        let mut cmd = Command::new(bin());
+        cmd.arg("action")
+            .current_dir(&workspace)
+            .env_clear()
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "10");
+        for (name, default, _) in INPUTS {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), default);
+        }
+        cmd.env("INPUT_RUN-REPORT", "run_report.json")
+            .env("INPUT_GITHUB-TOKEN", "")
+            .env("INPUT_PR-STATUS", "none")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_RUN_ID", "77")
+            .env("GITHUB_RUN_ATTEMPT", "1")
+            .env("GITHUB_WORKSPACE", &workspace)
+            .env("GITHUB_STEP_SUMMARY", files.join("summary"))
+            .env("GITHUB_OUTPUT", files.join("output"))
+            .env("GW_TOKEN", secret);
+        for (k, v) in extra {
+            cmd.env(format!("INPUT_{}", k.to_uppercase()), v);
+        }
+        cmd.output().unwrap()
+    };
+    let refused = format!("http://127.0.0.1:{}/api/v1/write", free_port());
+    let o = run(&[
+        ("pushgateway-url", format!("http://127.0.0.1:{}", gw.port)),
+        ("pushgateway-token-env", "GW_TOKEN".to_string()),
+        ("remote-write-url", refused.clone()),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a failed push is a warning: {out}{}",
+        stderr(&o)
+    );
+    assert!(out.starts_with(&format!("::add-mask::{secret}\n")), "{out}");
+    assert_eq!(
+        out.matches(secret).count(),
+        1,
+        "only the mask line names it: {out}"
+    );
+    assert!(!stderr(&o).contains(secret));
+    assert!(
+        out.contains("::warning title=push.failed::push to remote-write"),
+        "{out}"
+    );
+    let summary = std::fs::read_to_string(files.join("summary")).unwrap();
+    let pushed = summary.find("### Pushed").expect("a Pushed section");
+    assert!(
+        summary.find("### Artifacts").unwrap() < pushed,
+        "pushed after the rest"
+    );
+    assert!(
+        summary[pushed..].contains("| pushgateway `http://127.0.0.1:"),
+        "{summary}"
+    );
+    assert!(
+        summary[pushed..].contains("12 of 12 (1 request) | ✅ pushed"),
+        "{summary}"
+    );
+    assert!(summary[pushed..].contains("⚠️ failed"), "{summary}");
+    let outputs = std::fs::read_to_string(files.join("output")).unwrap();
+    assert!(outputs.contains("\"kind\":\"pushgateway\""), "{outputs}");
+    assert!(outputs.contains("\"series\":12"), "{outputs}");
+    // The Pushgateway has the series, pushed with the token.
+    let got = pushgateway_series(
+        gw.port,
+        &[
+            ("job".to_string(), "dpone".to_string()),
+            ("process".to_string(), "orders_pg_to_pg".to_string()),
+        ]
+        .into(),
+    );
+    assert_eq!(got.len(), 12);
+    // Nothing under the workspace holds the secret, and the folder verifies.
+    for entry in walk(&workspace) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "{}",
+            entry.display()
+        );
+    }
+    assert!(!std::fs::read_to_string(files.join("summary"))
+        .unwrap()
+        .contains(secret));
+    assert_verifies(&workspace.join("test_artifacts/observability/77-1"));
+    // Under `fail-on: warning` the failed push fails the step.
+    let o = run(&[
+        ("remote-write-url", refused),
+        ("fail-on", "warning".to_string()),
+        ("run-name", "second".to_string()),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("failed by `push.failed`"),
+        "{}",
+        stdout(&o)
+    );
+    // An unset credential variable is a usage error before anything is written.
+    let o = run(&[
+        ("remote-write-url", "http://127.0.0.1:1/".to_string()),
+        ("remote-write-token-env", "NOT_SET".to_string()),
+        ("run-name", "third".to_string()),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("remote-write-token-env"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!workspace
+        .join("test_artifacts/observability/third")
+        .exists());
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

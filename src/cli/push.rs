@@ -8,13 +8,12 @@ use crate::observability::policy::{parse_policy, Policy};
 use crate::push::{self, CredentialVars, PushSpec};
 
 fn spec(args: &PushArgs) -> PushSpec {
-    let vars = |token: &Option<String>, basic: &Option<String>, headers: &Option<String>| {
-        CredentialVars {
+    let vars =
+        |token: &Option<String>, basic: &Option<String>, headers: &Option<String>| CredentialVars {
             token: token.clone(),
             basic_auth: basic.clone(),
             headers: headers.clone(),
-        }
-    };
+        };
     PushSpec {
         pushgateway_url: args.pushgateway.clone(),
         pushgateway_job: Some(args.pushgateway_job.clone()),

@@ -52,6 +52,8 @@ struct Plan {
     pr_kinds: Kinds,
     pr_explicit: bool,
     check_name: String,
+    #[cfg(feature = "push")]
+    push: Option<crate::push::PushPlan>,
 }
 
 fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> {
@@ -127,6 +129,18 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
             .extend(parse_objectives(&text, &source)?);
     }
     request.baseline = env.input("baseline").map(|b| ctx.resolve(&b));
+    #[cfg(feature = "push")]
+    let push = super::push_step::plan(env)?;
+    #[cfg(not(feature = "push"))]
+    if ["pushgateway-url", "remote-write-url", "otlp-endpoint"]
+        .iter()
+        .any(|name| env.input(name).is_some())
+    {
+        return Err(
+            "this build has no push adapter (cargo feature `push`); leave the push inputs empty"
+                .to_string(),
+        );
+    }
     let (pr_kinds, pr_explicit) = parse_kinds(
         env.input("pr-status").as_deref(),
         pull_request(env).is_some(),
@@ -140,6 +154,8 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         output_dir_shown: ctx.relative(&output_dir),
         request,
         fail_on,
+        #[cfg(feature = "push")]
+        push,
         summary: env.input_bool("summary")?,
         annotations: env.input_bool("annotations")?,
     })
@@ -275,6 +291,11 @@ pub fn run(
     if let Some(token) = &token {
         let _ = writeln!(stdout, "::add-mask::{}", escape_data(token));
     }
+    // The push credentials too, whole and (below, once read) in every form they are sent in.
+    #[cfg(feature = "push")]
+    let raw_secrets = super::push_step::raw_secrets(env);
+    #[cfg(feature = "push")]
+    super::push_step::mask(&raw_secrets, stdout);
     let ctx = RunnerContext::from_env(env, cwd);
     let plan = match plan(env, &ctx, now) {
         Ok(plan) => plan,
@@ -288,6 +309,15 @@ pub fn run(
             return EXIT_USAGE;
         }
     };
+    #[cfg(feature = "push")]
+    if let Some(push) = &plan.push {
+        let more: Vec<String> = push
+            .secrets()
+            .into_iter()
+            .filter(|s| !raw_secrets.contains(s))
+            .collect();
+        super::push_step::mask(&more, stdout);
+    }
     let summary_ctx = SummaryContext {
         workspace: &ctx,
         fail_on: plan.fail_on,
@@ -401,6 +431,49 @@ pub fn run(
             let _ = writeln!(stderr, "warning: {warning}");
         }
     }
+    // Last: the evidence is complete and reported before anything is sent elsewhere.
+    #[cfg(feature = "push")]
+    let push_failing: Option<Blocker> = match &plan.push {
+        None => {
+            if let Some(path) = &ctx.output {
+                let _ = append_outputs(path, &[("pushed", "[]".to_string())]);
+            }
+            None
+        }
+        Some(push) => {
+            let pushed = super::push_step::run(push, &output_dir, &plan.request.policy);
+            if plan.summary {
+                if let Some(target) = &ctx.step_summary {
+                    let _ = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(target)
+                        .and_then(|mut file| file.write_all(pushed.summary.as_bytes()));
+                }
+            }
+            match &ctx.output {
+                Some(path) => {
+                    let _ = append_outputs(path, &[("pushed", pushed.output.clone())]);
+                }
+                None => {
+                    let _ = write!(stderr, "{}", format_output("pushed", &pushed.output));
+                }
+            }
+            if plan.annotations {
+                for line in
+                    super::push_step::annotations(&pushed.blockers, |b| report.runbook_url(b.code))
+                {
+                    let _ = writeln!(stdout, "{line}");
+                }
+            }
+            for b in &pushed.blockers {
+                let _ = writeln!(stderr, "{}[{}]: {}", b.severity(), b.id(), b.message);
+            }
+            plan.fail_on.first_failing(&pushed.blockers).cloned()
+        }
+    };
+    #[cfg(not(feature = "push"))]
+    let push_failing: Option<Blocker> = None;
+    let failing = failing.or(push_failing.as_ref());
     let verdict = match failing {
         Some(b) => format!("failed by `{}`", b.id()),
         None => "passed".to_string(),

@@ -7,5 +7,7 @@ pub mod api;
 pub mod commands;
 pub mod outputs;
 pub mod pr_status;
+#[cfg(feature = "push")]
+pub mod push_step;
 pub mod runner;
 pub mod summary;

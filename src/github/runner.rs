@@ -27,6 +27,21 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     ("github-token", "${{ github.token }}", "Token for the check run, PR comment and commit status; masked, never written to a file."),
     ("pr-status", "", "Any of `check-run`, `comment`, `commit-status`, or `none`; empty means `check-run,comment` on pull requests, `check-run` otherwise."),
     ("check-name", "dpone observability", "Name of the check run and commit status context; one PR comment per name."),
+    ("pushgateway-url", "", "Prometheus Pushgateway base URL; the export is PUT to `/metrics/job/<job>{/<label>/<value>}` after the step summary and outputs are written. Empty: no push."),
+    ("pushgateway-job", "dpone", "The Pushgateway `job`."),
+    ("pushgateway-grouping-labels", "", "Pushgateway grouping labels, one per line; each must have one value on every series. Empty: `process` when every series has one."),
+    ("remote-write-url", "", "Prometheus remote-write 1.0 URL (e.g. `https://prometheus.example.com/api/v1/write`). Empty: no push."),
+    ("otlp-endpoint", "", "OTLP/HTTP metrics endpoint, used as given, or `env` for the `OTEL_EXPORTER_OTLP_*` variables. Empty: no push."),
+    ("otlp-protocol", "", "`http/protobuf` or `http/json`; empty means `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL`, else `http/protobuf`."),
+    ("pushgateway-token-env", "", "Name of the environment variable holding the Pushgateway's bearer token (set it from a secret in the step's `env:`)."),
+    ("pushgateway-basic-auth-env", "", "Name of the environment variable holding the Pushgateway's `user:password`."),
+    ("pushgateway-headers-env", "", "Name of the environment variable holding extra Pushgateway headers, `key=value,key2=value2`."),
+    ("remote-write-token-env", "", "Name of the environment variable holding the remote-write receiver's bearer token."),
+    ("remote-write-basic-auth-env", "", "Name of the environment variable holding the remote-write receiver's `user:password`."),
+    ("remote-write-headers-env", "", "Name of the environment variable holding extra remote-write headers (e.g. `X-Scope-OrgID=team`)."),
+    ("otlp-token-env", "", "Name of the environment variable holding the OTLP endpoint's bearer token."),
+    ("otlp-basic-auth-env", "", "Name of the environment variable holding the OTLP endpoint's `user:password`."),
+    ("otlp-headers-env", "", "Name of the environment variable holding extra OTLP headers (added to `OTEL_EXPORTER_OTLP_HEADERS`)."),
 ];
 
 /// Every output of `action.yml`: name and description.
@@ -57,6 +72,10 @@ pub const OUTPUTS: &[(&str, &str)] = &[
         "summary-path",
         "`step_summary.md` in the run folder, relative to the workspace.",
     ),
+    (
+        "pushed",
+        "The pushes as a JSON array of `{kind, target, series, total, requests, error}`; `[]` without a push target.",
+    ),
 ];
 
 /// The environment, as a map (tests pass their own).
@@ -68,6 +87,11 @@ impl Env {
         Env(std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect())
+    }
+
+    /// An environment variable of the step (credentials the workflow passes in `env:`).
+    pub fn var(&self, key: &str) -> Option<String> {
+        self.get(key).map(str::to_string)
     }
 
     fn get(&self, key: &str) -> Option<&str> {

@@ -592,7 +592,10 @@ pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
         .map_err(|err| format!("cannot read `{}`: {err}", index_path.display()))
         .and_then(|bytes| {
             serde_json::from_slice(&bytes).map_err(|err| {
-                format!("`{}` is not a valid metrics index: {err}", index_path.display())
+                format!(
+                    "`{}` is not a valid metrics index: {err}",
+                    index_path.display()
+                )
             })
         })?;
     let entry = index

@@ -7,7 +7,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::observability::artifacts::{read_indexed, verify, JSON_REPORT, OPENTELEMETRY, PROMETHEUS};
+use crate::observability::artifacts::{
+    read_indexed, verify, JSON_REPORT, OPENTELEMETRY, PROMETHEUS,
+};
 use crate::observability::json_input;
 use crate::observability::metrics::sanitize_label_name;
 use crate::observability::timestamp::Timestamp;
@@ -56,12 +58,16 @@ pub fn read_export(dir: &Path) -> Result<Export, String> {
             problems.join("; ")
         ));
     }
-    let read = |name: &str| read_indexed(dir, name).map_err(|err| format!("refusing to push: {err}"));
+    let read =
+        |name: &str| read_indexed(dir, name).map_err(|err| format!("refusing to push: {err}"));
     let prometheus_text = read(PROMETHEUS.file_name)?;
     let otlp_json = read(OPENTELEMETRY.file_name)?;
     let report_bytes = read(JSON_REPORT.file_name)?;
     let report: Report = json_input::from_slice(&report_bytes).map_err(|err| {
-        format!("refusing to push: `{}` is not an export report: {err}", JSON_REPORT.file_name)
+        format!(
+            "refusing to push: `{}` is not an export report: {err}",
+            JSON_REPORT.file_name
+        )
     })?;
     let time = Timestamp::parse_rfc3339(&report.observed_at).ok_or_else(|| {
         format!(

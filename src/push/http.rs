@@ -235,7 +235,10 @@ mod tests {
         assert_eq!(shown_body(b"  out of bounds\n"), "out of bounds");
         assert_eq!(shown_body(b"a\n\nb"), "a b");
         let long = "x".repeat(1000);
-        assert_eq!(shown_body(long.as_bytes()).chars().count(), SHOWN_BODY_CHARS + 1);
+        assert_eq!(
+            shown_body(long.as_bytes()).chars().count(),
+            SHOWN_BODY_CHARS + 1
+        );
     }
 
     #[test]

@@ -108,14 +108,26 @@ impl PushResult {
 
 const USER_AGENT: &str = concat!("dpone-observability/", env!("CARGO_PKG_VERSION"));
 
-fn request(method: Method, url: &str, content: &[(&str, &str)], creds: &Credentials, body: Vec<u8>) -> Request {
+fn request(
+    method: Method,
+    url: &str,
+    content: &[(&str, &str)],
+    creds: &Credentials,
+    body: Vec<u8>,
+) -> Request {
     let mut headers: Vec<(HeaderName, HeaderValue)> = content
         .iter()
         .filter_map(|(k, v)| {
-            Some((HeaderName::from_bytes(k.as_bytes()).ok()?, HeaderValue::from_str(v).ok()?))
+            Some((
+                HeaderName::from_bytes(k.as_bytes()).ok()?,
+                HeaderValue::from_str(v).ok()?,
+            ))
         })
         .collect();
-    headers.push((::http::header::USER_AGENT, HeaderValue::from_static(USER_AGENT)));
+    headers.push((
+        ::http::header::USER_AGENT,
+        HeaderValue::from_static(USER_AGENT),
+    ));
     headers.extend(creds.headers.iter().cloned());
     Request {
         method,
@@ -212,7 +224,13 @@ fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget
     };
     let batches = bodies.len();
     for (i, (count, body)) in bodies.into_iter().enumerate() {
-        let req = request(Method::POST, &t.url, &remote_write::HEADERS, &t.credentials, body);
+        let req = request(
+            Method::POST,
+            &t.url,
+            &remote_write::HEADERS,
+            &t.credentials,
+            body,
+        );
         result.requests += 1;
         match client.send(&req) {
             Ok(_) => result.series += count,
@@ -314,7 +332,10 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
         None => None,
         Some(url) => {
             check_url(url, "--pushgateway")?;
-            let job = spec.pushgateway_job.clone().unwrap_or_else(|| "dpone".to_string());
+            let job = spec
+                .pushgateway_job
+                .clone()
+                .unwrap_or_else(|| "dpone".to_string());
             if job.trim().is_empty() {
                 return Err("--pushgateway-job must not be empty".to_string());
             }
@@ -381,7 +402,11 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
                 url,
                 protocol,
                 credentials: creds,
-                timeout: if spec.timeout.is_some() { None } else { env_timeout },
+                timeout: if spec.timeout.is_some() {
+                    None
+                } else {
+                    env_timeout
+                },
             })
         }
     };

@@ -56,22 +56,31 @@ impl Protocol {
 /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` as it is (a URL without a path gets `/`), else
 /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `v1/metrics` appended after a `/`.
 pub fn endpoint_from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    let set = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let set = |name: &str| {
+        env(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     if let Some(url) = set("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
         let has_path = url
             .split_once("://")
-            .map_or(true, |(_, rest)| rest.contains('/'));
+            .is_none_or(|(_, rest)| rest.contains('/'));
         return Some(if has_path { url } else { format!("{url}/") });
     }
     let base = set("OTEL_EXPORTER_OTLP_ENDPOINT")?;
-    let base = if base.ends_with('/') { base } else { format!("{base}/") };
+    let base = if base.ends_with('/') {
+        base
+    } else {
+        format!("{base}/")
+    };
     Some(format!("{base}v1/metrics"))
 }
 
 /// A per-signal variable, else the general one (the metrics one replaces, never merges).
 pub fn signal_var(env: &dyn Fn(&str) -> Option<String>, what: &str) -> Option<String> {
     let set = |name: String| env(&name).filter(|v| !v.trim().is_empty());
-    set(format!("OTEL_EXPORTER_OTLP_METRICS_{what}")).or_else(|| set(format!("OTEL_EXPORTER_OTLP_{what}")))
+    set(format!("OTEL_EXPORTER_OTLP_METRICS_{what}"))
+        .or_else(|| set(format!("OTEL_EXPORTER_OTLP_{what}")))
 }
 
 fn attributes(value: &Value) -> Result<Vec<KeyValue>, String> {
@@ -104,7 +113,10 @@ pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest,
         json_input::from_slice(json).map_err(|err| format!("the OTLP/JSON artifact: {err}"))?;
     let bad = |what: &str| format!("the OTLP/JSON artifact: {what}");
     let mut request = ExportMetricsServiceRequest::default();
-    for rm in root["resourceMetrics"].as_array().ok_or_else(|| bad("no resourceMetrics"))? {
+    for rm in root["resourceMetrics"]
+        .as_array()
+        .ok_or_else(|| bad("no resourceMetrics"))?
+    {
         let mut resource_metrics = ResourceMetrics {
             resource: Some(Resource {
                 attributes: attributes(&rm["resource"]["attributes"]).map_err(|e| bad(&e))?,
@@ -112,17 +124,25 @@ pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest,
             }),
             ..Default::default()
         };
-        for sm in rm["scopeMetrics"].as_array().ok_or_else(|| bad("no scopeMetrics"))? {
+        for sm in rm["scopeMetrics"]
+            .as_array()
+            .ok_or_else(|| bad("no scopeMetrics"))?
+        {
             let mut scope_metrics = ScopeMetrics {
                 scope: Some(InstrumentationScope {
                     name: sm["scope"]["name"].as_str().unwrap_or_default().to_string(),
-                    version: sm["scope"]["version"].as_str().unwrap_or_default().to_string(),
+                    version: sm["scope"]["version"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
                     ..Default::default()
                 }),
                 ..Default::default()
             };
             for m in sm["metrics"].as_array().ok_or_else(|| bad("no metrics"))? {
-                let name = m["name"].as_str().ok_or_else(|| bad("a metric has no name"))?;
+                let name = m["name"]
+                    .as_str()
+                    .ok_or_else(|| bad("a metric has no name"))?;
                 let points = m["gauge"]["dataPoints"]
                     .as_array()
                     .ok_or_else(|| bad(&format!("`{name}` is not a gauge")))?;
@@ -190,7 +210,13 @@ pub fn partial_rejection(protocol: Protocol, body: &[u8]) -> Option<(i64, String
                 Value::String(s) => s.parse().ok()?,
                 other => other.as_i64()?,
             };
-            (rejected, partial["errorMessage"].as_str().unwrap_or_default().to_string())
+            (
+                rejected,
+                partial["errorMessage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
         }
     };
     (rejected > 0).then_some((rejected, message))
@@ -201,23 +227,54 @@ mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn endpoints_follow_the_specification() {
         let e = |pairs| endpoint_from_env(&env(pairs));
-        assert_eq!(e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]).unwrap(), "http://c:4318/v1/metrics");
-        assert_eq!(e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/")]).unwrap(), "http://c:4318/v1/metrics");
-        assert_eq!(e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/my/")]).unwrap(), "http://c:4318/my/v1/metrics");
         assert_eq!(
-            e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"), ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "https://m.example.com/custom")]).unwrap(),
+            e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]).unwrap(),
+            "http://c:4318/v1/metrics"
+        );
+        assert_eq!(
+            e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/")]).unwrap(),
+            "http://c:4318/v1/metrics"
+        );
+        assert_eq!(
+            e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/my/")]).unwrap(),
+            "http://c:4318/my/v1/metrics"
+        );
+        assert_eq!(
+            e(&[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+                (
+                    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                    "https://m.example.com/custom"
+                )
+            ])
+            .unwrap(),
             "https://m.example.com/custom"
         );
-        assert_eq!(e(&[("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:4318")]).unwrap(), "http://m:4318/");
+        assert_eq!(
+            e(&[("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:4318")]).unwrap(),
+            "http://m:4318/"
+        );
         assert_eq!(e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "  ")]), None);
         assert_eq!(
-            signal_var(&env(&[("OTEL_EXPORTER_OTLP_HEADERS", "a=1"), ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "b=2")]), "HEADERS").unwrap(),
+            signal_var(
+                &env(&[
+                    ("OTEL_EXPORTER_OTLP_HEADERS", "a=1"),
+                    ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "b=2")
+                ]),
+                "HEADERS"
+            )
+            .unwrap(),
             "b=2"
         );
     }
@@ -225,7 +282,9 @@ mod tests {
     #[test]
     fn protocols() {
         assert_eq!(Protocol::parse("http/json").unwrap(), Protocol::Json);
-        assert!(Protocol::parse("grpc").unwrap_err().contains("not supported"));
+        assert!(Protocol::parse("grpc")
+            .unwrap_err()
+            .contains("not supported"));
     }
 
     #[test]
@@ -234,9 +293,16 @@ mod tests {
         let request = request_from_artifact(json).unwrap();
         assert_eq!(point_count(&request), 2);
         let metric = &request.resource_metrics[0].scope_metrics[0].metrics[0];
-        let Some(metric::Data::Gauge(gauge)) = &metric.data else { panic!() };
-        assert!(matches!(gauge.data_points[0].value, Some(number_data_point::Value::AsDouble(v)) if v.is_nan()));
-        assert_eq!(gauge.data_points[1].time_unix_nano, 1_700_000_000_000_000_000);
+        let Some(metric::Data::Gauge(gauge)) = &metric.data else {
+            panic!()
+        };
+        assert!(
+            matches!(gauge.data_points[0].value, Some(number_data_point::Value::AsDouble(v)) if v.is_nan())
+        );
+        assert_eq!(
+            gauge.data_points[1].time_unix_nano,
+            1_700_000_000_000_000_000
+        );
         let bytes = prost::Message::encode_to_vec(&request);
         let back: ExportMetricsServiceRequest = prost::Message::decode(bytes.as_slice()).unwrap();
         assert_eq!(point_count(&back), 2);

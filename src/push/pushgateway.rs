@@ -36,7 +36,11 @@ pub fn segment(name: &str, value: &str) -> String {
 
 /// The group URL under `base` (its trailing `/` ignored).
 pub fn group_url(base: &str, job: &str, grouping: &[(String, String)]) -> String {
-    let mut url = format!("{}/metrics/{}", base.trim_end_matches('/'), segment("job", job));
+    let mut url = format!(
+        "{}/metrics/{}",
+        base.trim_end_matches('/'),
+        segment("job", job)
+    );
     for (name, value) in grouping {
         url.push('/');
         url.push_str(&segment(name, value));
@@ -47,7 +51,10 @@ pub fn group_url(base: &str, job: &str, grouping: &[(String, String)]) -> String
 /// The grouping key: the labels asked for (or the defaults), each with its single value.
 /// An explicit label that is missing on a series or has several values is an error; a default
 /// one is then left out.
-pub fn grouping(series: &[Series], asked: Option<&[String]>) -> Result<Vec<(String, String)>, String> {
+pub fn grouping(
+    series: &[Series],
+    asked: Option<&[String]>,
+) -> Result<Vec<(String, String)>, String> {
     let defaults: Vec<String> = DEFAULT_GROUPING.iter().map(|s| s.to_string()).collect();
     let (names, explicit) = match asked {
         Some(names) => (names.to_vec(), true),
@@ -58,9 +65,12 @@ pub fn grouping(series: &[Series], asked: Option<&[String]>) -> Result<Vec<(Stri
         if name == "job" {
             return Err("`job` is set with --pushgateway-job, not as a grouping label".to_string());
         }
-        let mut values = series
-            .iter()
-            .map(|s| s.labels.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str()));
+        let mut values = series.iter().map(|s| {
+            s.labels
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.as_str())
+        });
         let first = values.next().flatten();
         let single = first.is_some() && values.all(|v| v == first);
         match (single, first) {
@@ -85,7 +95,10 @@ mod tests {
     fn series(labels: &[(&str, &str)]) -> Series {
         Series {
             name: "dpone_x".into(),
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             value: 1.0,
         }
     }
@@ -93,7 +106,11 @@ mod tests {
     #[test]
     fn paths_use_base64_for_slashes_and_empty_values() {
         assert_eq!(
-            group_url("http://gw:9091/", "dpone", &[("process".into(), "orders".into())]),
+            group_url(
+                "http://gw:9091/",
+                "dpone",
+                &[("process".into(), "orders".into())]
+            ),
             "http://gw:9091/metrics/job/dpone/process/orders"
         );
         assert_eq!(segment("path", "a/b"), "path@base64/YS9i");
@@ -105,7 +122,10 @@ mod tests {
     #[test]
     fn grouping_needs_one_value_on_every_series() {
         let same = [series(&[("process", "a")]), series(&[("process", "a")])];
-        assert_eq!(grouping(&same, None).unwrap(), [("process".to_string(), "a".to_string())]);
+        assert_eq!(
+            grouping(&same, None).unwrap(),
+            [("process".to_string(), "a".to_string())]
+        );
         let mixed = [series(&[("process", "a")]), series(&[("process", "b")])];
         assert!(grouping(&mixed, None).unwrap().is_empty());
         assert!(grouping(&mixed, Some(&["process".to_string()])).is_err());

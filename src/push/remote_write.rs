@@ -76,7 +76,11 @@ fn time_series(series: &Series, time_ms: i64) -> prompb::TimeSeries {
 }
 
 /// The compressed request bodies, each with the number of series it holds.
-pub fn bodies(series: &[Series], time_ms: i64, per_request: usize) -> Result<Vec<(usize, Vec<u8>)>, String> {
+pub fn bodies(
+    series: &[Series],
+    time_ms: i64,
+    per_request: usize,
+) -> Result<Vec<(usize, Vec<u8>)>, String> {
     let mut encoder = snap::raw::Encoder::new();
     series
         .chunks(per_request.max(1))
@@ -107,8 +111,13 @@ mod tests {
             })
             .collect();
         let bodies = bodies(&series, 1_700_000_000_123, 2).unwrap();
-        assert_eq!(bodies.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [2, 2, 1]);
-        let raw = snap::raw::Decoder::new().decompress_vec(&bodies[0].1).unwrap();
+        assert_eq!(
+            bodies.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            [2, 2, 1]
+        );
+        let raw = snap::raw::Decoder::new()
+            .decompress_vec(&bodies[0].1)
+            .unwrap();
         let request: prompb::WriteRequest = prost::Message::decode(raw.as_slice()).unwrap();
         let names: Vec<&str> = request.timeseries[1]
             .labels
@@ -116,7 +125,10 @@ mod tests {
             .map(|l| l.name.as_str())
             .collect();
         assert_eq!(names, ["Zone", "__name__", "a"]);
-        assert_eq!(request.timeseries[1].samples[0].timestamp, 1_700_000_000_123);
+        assert_eq!(
+            request.timeseries[1].samples[0].timestamp,
+            1_700_000_000_123
+        );
         assert_eq!(request.timeseries[1].samples[0].value, 1.0);
     }
 }

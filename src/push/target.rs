@@ -26,7 +26,12 @@ pub fn check_url(url: &str, flag: &str) -> Result<(), String> {
         .map_err(|err| format!("{flag}: `{url}` is not a URL: {err}"))?;
     match uri.scheme_str() {
         Some("http") | Some("https") => {}
-        _ => return Err(format!("{flag}: `{}` must start with http:// or https://", shown_url(url))),
+        _ => {
+            return Err(format!(
+                "{flag}: `{}` must start with http:// or https://",
+                shown_url(url)
+            ))
+        }
     }
     let Some(authority) = uri.authority() else {
         return Err(format!("{flag}: `{url}` has no host"));
@@ -98,7 +103,9 @@ pub fn credentials(
 ) -> Result<Credentials, String> {
     let read = |name: &str, which: &str| -> Result<String, String> {
         env(name).filter(|v| !v.is_empty()).ok_or_else(|| {
-            format!("environment variable `{name}` (named by {flag}-{which}-env) is not set or empty")
+            format!(
+                "environment variable `{name}` (named by {flag}-{which}-env) is not set or empty"
+            )
         })
     };
     let mut creds = Credentials::default();
@@ -214,7 +221,10 @@ mod tests {
         let creds = credentials(
             &vars,
             "--otlp",
-            &env(&[("TOKEN", "s3cret"), ("HDRS", "X-Scope-OrgID=team%20a,api-key=k%3D1")]),
+            &env(&[
+                ("TOKEN", "s3cret"),
+                ("HDRS", "X-Scope-OrgID=team%20a,api-key=k%3D1"),
+            ]),
         )
         .unwrap();
         let shown: Vec<(String, String)> = creds
@@ -241,6 +251,9 @@ mod tests {
         assert_eq!(creds.headers[0].1.to_str().unwrap(), "Basic bWU6cHcwcmQ=");
         assert_eq!(creds.scrub("pw0rd bWU6cHcwcmQ="), "*** ***");
         let err = credentials(&basic, "--pushgateway", &env(&[])).unwrap_err();
-        assert!(err.contains("`BASIC`") && err.contains("--pushgateway-basic-auth-env"), "{err}");
+        assert!(
+            err.contains("`BASIC`") && err.contains("--pushgateway-basic-auth-env"),
+            "{err}"
+        );
     }
 }

@@ -1,0 +1,209 @@
+//! The action's push step: after the artifacts, the step summary and the outputs are complete,
+//! the run folder is pushed to the targets the inputs name. Faults become `push.failed`
+//! blockers (annotations, a "Pushed" table in the step summary, the `pushed` output); the
+//! export is never changed.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::commands::{annotation, escape_data, Level};
+use super::runner::Env;
+use crate::observability::blockers::Blocker;
+use crate::observability::markdown::{code, escape};
+use crate::observability::policy::Policy;
+use crate::push::{self, CredentialVars, PushPlan, PushResult, PushSpec};
+
+/// Input names of the credentials' variables, per target.
+const CREDENTIAL_INPUTS: [&str; 3] = ["pushgateway", "remote-write", "otlp"];
+
+fn vars(env: &Env, target: &str) -> CredentialVars {
+    CredentialVars {
+        token: env.input(&format!("{target}-token-env")),
+        basic_auth: env.input(&format!("{target}-basic-auth-env")),
+        headers: env.input(&format!("{target}-headers-env")),
+    }
+}
+
+/// The push plan from the inputs; `None` when no target is named.
+pub fn plan(env: &Env) -> Result<Option<PushPlan>, String> {
+    let otlp = env.input("otlp-endpoint");
+    let spec = PushSpec {
+        pushgateway_url: env.input("pushgateway-url"),
+        pushgateway_job: env.input("pushgateway-job"),
+        grouping: env.input("pushgateway-grouping-labels").map(|text| {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
+        pushgateway_credentials: vars(env, "pushgateway"),
+        remote_write_url: env.input("remote-write-url"),
+        remote_write_credentials: vars(env, "remote-write"),
+        otlp_from_env: otlp.as_deref() == Some("env"),
+        otlp_endpoint: otlp.filter(|o| o != "env"),
+        otlp_protocol: env.input("otlp-protocol"),
+        otlp_credentials: vars(env, "otlp"),
+        timeout: None,
+        retries: None,
+    };
+    if spec.pushgateway_url.is_none()
+        && spec.remote_write_url.is_none()
+        && spec.otlp_endpoint.is_none()
+        && !spec.otlp_from_env
+    {
+        return Ok(None);
+    }
+    let lookup = |name: &str| env.var(name);
+    let mut plan = push::plan(&spec, &lookup).map_err(|err| {
+        // Messages name flags; the action's user sets inputs.
+        err.replace("--pushgateway-", "pushgateway-")
+            .replace("--remote-write-", "remote-write-")
+            .replace("--otlp-", "otlp-")
+            .replace("--pushgateway", "pushgateway-url")
+            .replace("--remote-write", "remote-write-url")
+            .replace("--otlp", "otlp-endpoint")
+    })?;
+    // Tests shorten the backoff; the delays' shape stays the same.
+    if let Some(ms) = env
+        .var("DPONE_OBSERVABILITY_RETRY_BASE_MS")
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        plan.retry.base = std::time::Duration::from_millis(ms);
+    }
+    Ok(Some(plan))
+}
+
+/// Every value the credential inputs point at, whole: masked even when the plan could not be
+/// built, so nothing later can print them.
+pub fn raw_secrets(env: &Env) -> Vec<String> {
+    let mut out = Vec::new();
+    for target in CREDENTIAL_INPUTS {
+        for kind in ["token", "basic-auth", "headers"] {
+            if let Some(value) = env
+                .input(&format!("{target}-{kind}-env"))
+                .and_then(|name| env.var(&name))
+                .filter(|v| !v.is_empty())
+            {
+                out.push(value);
+            }
+        }
+    }
+    for name in [
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+    ] {
+        if let Some(value) = env.var(name).filter(|v| !v.is_empty()) {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// `::add-mask::` lines for the secrets (each line of a multi-line secret masked on its own).
+pub fn mask(secrets: &[String], stdout: &mut impl Write) {
+    for secret in secrets {
+        for line in secret.lines().filter(|l| !l.trim().is_empty()) {
+            let _ = writeln!(stdout, "::add-mask::{}", escape_data(line));
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PushedOutput<'a> {
+    kind: &'a str,
+    target: &'a str,
+    series: usize,
+    total: usize,
+    requests: usize,
+    error: Option<&'a str>,
+}
+
+/// What the push step leaves: the `pushed` output, the summary section and the blockers.
+pub struct Pushed {
+    pub output: String,
+    pub summary: String,
+    pub blockers: Vec<Blocker>,
+}
+
+/// Pushes the run folder and reports each target.
+pub fn run(plan: &PushPlan, dir: &std::path::Path, policy: &Policy) -> Pushed {
+    let results: Vec<PushResult> =
+        match push::read_export(dir).and_then(|export| push::push_export(&export, plan)) {
+            Ok(results) => results,
+            Err(message) => {
+                // The folder was written by this step; failing to read it back is still only a
+                // push failure, reported for every target.
+                let mut failed = Vec::new();
+                for (kind, url) in [
+                    ("pushgateway", plan.pushgateway.as_ref().map(|t| &t.url)),
+                    ("remote-write", plan.remote_write.as_ref().map(|t| &t.url)),
+                    ("otlp", plan.otlp.as_ref().map(|t| &t.url)),
+                ] {
+                    if let Some(url) = url {
+                        failed.push(PushResult {
+                            kind,
+                            target: push::shown_url(url),
+                            series: 0,
+                            total: 0,
+                            requests: 0,
+                            error: Some(message.clone()),
+                        });
+                    }
+                }
+                failed
+            }
+        };
+    let output: Vec<PushedOutput<'_>> = results
+        .iter()
+        .map(|r| PushedOutput {
+            kind: r.kind,
+            target: &r.target,
+            series: r.series,
+            total: r.total,
+            requests: r.requests,
+            error: r.error.as_deref(),
+        })
+        .collect();
+    let mut summary = String::from("\n### Pushed\n\n| target | series | result |\n|---|---|---|\n");
+    for r in &results {
+        summary.push_str(&format!(
+            "| {} {} | {} of {} ({} request{}) | {} |\n",
+            r.kind,
+            code(&r.target),
+            r.series,
+            r.total,
+            r.requests,
+            if r.requests == 1 { "" } else { "s" },
+            match &r.error {
+                None => "✅ pushed".to_string(),
+                Some(err) => format!("⚠️ failed: {}", escape(err)),
+            }
+        ));
+    }
+    Pushed {
+        output: serde_json::to_string(&output).unwrap_or_else(|_| "[]".to_string()),
+        summary,
+        blockers: policy.apply(results.iter().filter_map(PushResult::blocker).collect()),
+    }
+}
+
+/// One annotation per failed push.
+pub fn annotations(blockers: &[Blocker], runbook: impl Fn(&Blocker) -> String) -> Vec<String> {
+    blockers
+        .iter()
+        .map(|b| {
+            let level = match b.severity() {
+                crate::observability::blockers::Severity::Error => Level::Error,
+                crate::observability::blockers::Severity::Warning => Level::Warning,
+            };
+            annotation(
+                level,
+                &b.id().to_string(),
+                None,
+                &format!("{} Runbook: {}", b.message, runbook(b)),
+            )
+        })
+        .collect()
+}
