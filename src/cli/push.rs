@@ -67,7 +67,7 @@ pub fn run(args: &PushArgs, stdout: &mut impl Write, stderr: &mut impl Write) ->
     if let Some(ms) = env("DPONE_OBSERVABILITY_RETRY_BASE_MS").and_then(|v| v.parse::<u64>().ok()) {
         plan.retry.base = std::time::Duration::from_millis(ms);
     }
-    let export = match push::read_export(&args.dir) {
+    let export = match push::read_export(&args.dir, plan.needs()) {
         Ok(export) => export,
         Err(message) => {
             let _ = writeln!(stderr, "error: {message}");

@@ -129,32 +129,33 @@ pub struct Pushed {
 
 /// Pushes the run folder and reports each target.
 pub fn run(plan: &PushPlan, dir: &std::path::Path, policy: &Policy) -> Pushed {
-    let results: Vec<PushResult> =
-        match push::read_export(dir).and_then(|export| push::push_export(&export, plan)) {
-            Ok(results) => results,
-            Err(message) => {
-                // The folder was written by this step; failing to read it back is still only a
-                // push failure, reported for every target.
-                let mut failed = Vec::new();
-                for (kind, url) in [
-                    ("pushgateway", plan.pushgateway.as_ref().map(|t| &t.url)),
-                    ("remote-write", plan.remote_write.as_ref().map(|t| &t.url)),
-                    ("otlp", plan.otlp.as_ref().map(|t| &t.url)),
-                ] {
-                    if let Some(url) = url {
-                        failed.push(PushResult {
-                            kind,
-                            target: push::shown_url(url),
-                            series: 0,
-                            total: 0,
-                            requests: 0,
-                            error: Some(message.clone()),
-                        });
-                    }
+    let results: Vec<PushResult> = match push::read_export(dir, plan.needs())
+        .and_then(|export| push::push_export(&export, plan))
+    {
+        Ok(results) => results,
+        Err(message) => {
+            // The folder was written by this step; failing to read it back is still only a
+            // push failure, reported for every target.
+            let mut failed = Vec::new();
+            for (kind, url) in [
+                ("pushgateway", plan.pushgateway.as_ref().map(|t| &t.url)),
+                ("remote-write", plan.remote_write.as_ref().map(|t| &t.url)),
+                ("otlp", plan.otlp.as_ref().map(|t| &t.url)),
+            ] {
+                if let Some(url) = url {
+                    failed.push(PushResult {
+                        kind,
+                        target: push::shown_url(url),
+                        series: 0,
+                        total: 0,
+                        requests: 0,
+                        error: Some(message.clone()),
+                    });
                 }
-                failed
             }
-        };
+            failed
+        }
+    };
     let output: Vec<PushedOutput<'_>> = results
         .iter()
         .map(|r| PushedOutput {

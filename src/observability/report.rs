@@ -271,6 +271,7 @@ pub struct StdoutReport<'a> {
     observed_at: String,
     tool_version: &'static str,
     inputs: &'a [InputSummary],
+    gates: &'a GateResults,
 }
 
 impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
@@ -299,6 +300,7 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
             observed_at: r.observed_at.to_string(),
             tool_version: env!("CARGO_PKG_VERSION"),
             inputs: &r.inputs,
+            gates: &r.gates,
         }
     }
 }

@@ -23,7 +23,18 @@ pub struct Series {
     pub value: f64,
 }
 
-/// What a push sends.
+/// Which parts of the folder the targets need (the others are verified, not read again).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Needs {
+    /// The Prometheus text (Pushgateway).
+    pub prometheus: bool,
+    /// The OTLP/JSON artifact (OTLP/HTTP).
+    pub otlp: bool,
+    /// The series and their time from `runtime_metrics.json` (remote-write, Pushgateway).
+    pub series: bool,
+}
+
+/// What a push sends; the parts not needed are empty.
 #[derive(Debug)]
 pub struct Export {
     pub prometheus_text: Vec<u8>,
@@ -47,8 +58,8 @@ struct Entry {
     value: Value,
 }
 
-/// Reads and verifies `dir`. Nothing is written to it.
-pub fn read_export(dir: &Path) -> Result<Export, String> {
+/// Verifies `dir` and reads what `needs` asks for. Nothing is written to it.
+pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
     let shown = dir.display();
     let report = verify(dir).map_err(|err| format!("refusing to push `{shown}`: {err}"))?;
     if !report.problems.is_empty() {
@@ -58,11 +69,23 @@ pub fn read_export(dir: &Path) -> Result<Export, String> {
             problems.join("; ")
         ));
     }
-    let read =
-        |name: &str| read_indexed(dir, name).map_err(|err| format!("refusing to push: {err}"));
-    let prometheus_text = read(PROMETHEUS.file_name)?;
-    let otlp_json = read(OPENTELEMETRY.file_name)?;
-    let report_bytes = read(JSON_REPORT.file_name)?;
+    let read = |name: &str, wanted: bool| {
+        if !wanted {
+            return Ok(Vec::new());
+        }
+        read_indexed(dir, name).map_err(|err| format!("refusing to push: {err}"))
+    };
+    let prometheus_text = read(PROMETHEUS.file_name, needs.prometheus)?;
+    let otlp_json = read(OPENTELEMETRY.file_name, needs.otlp)?;
+    if !needs.series {
+        return Ok(Export {
+            prometheus_text,
+            otlp_json,
+            series: Vec::new(),
+            time_ms: 0,
+        });
+    }
+    let report_bytes = read(JSON_REPORT.file_name, true)?;
     let report: Report = json_input::from_slice(&report_bytes).map_err(|err| {
         format!(
             "refusing to push: `{}` is not an export report: {err}",

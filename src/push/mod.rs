@@ -17,7 +17,7 @@ use bytes::Bytes;
 
 use self::http::{HttpClient, Request, RetryPolicy};
 use crate::observability::blockers::{Blocker, Code};
-pub use export_dir::{read_export, Export, Series};
+pub use export_dir::{read_export, Export, Needs, Series};
 pub use otlp::Protocol;
 pub use target::{check_url, credentials, shown_url, CredentialVars, Credentials};
 
@@ -60,6 +60,15 @@ pub struct PushPlan {
 impl PushPlan {
     pub fn is_empty(&self) -> bool {
         self.pushgateway.is_none() && self.remote_write.is_none() && self.otlp.is_none()
+    }
+
+    /// The parts of the export folder the targets send.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            prometheus: self.pushgateway.is_some(),
+            otlp: self.otlp.is_some(),
+            series: self.pushgateway.is_some() || self.remote_write.is_some(),
+        }
     }
 
     /// Every secret of every target (to mask and to scrub).
@@ -254,7 +263,7 @@ fn push_otlp(client: &HttpClient, export: &Export, t: &OtlpTarget) -> PushResult
         kind: "otlp",
         target: shown_url(&t.url),
         series: 0,
-        total: export.series.len(),
+        total: 0,
         requests: 0,
         error: None,
     };
