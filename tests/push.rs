@@ -534,17 +534,8 @@ fn remote_write_sends_100000_series_in_batches() {
 // ---------------------------------------------------------------- OTLP/HTTP
 
 struct OtlpReceiver {
-    child: Child,
-    port: u16,
+    server: Server,
     out: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for OtlpReceiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn otlp_receiver() -> OtlpReceiver {
@@ -567,10 +558,12 @@ fn otlp_receiver() -> OtlpReceiver {
         )
     });
     OtlpReceiver {
-        child,
-        port,
+        server: Server {
+            child,
+            port,
+            _dir: dir,
+        },
         out,
-        _dir: dir,
     }
 }
 
@@ -627,8 +620,8 @@ fn otlp_http_in_both_encodings_and_from_the_opentelemetry_variables() {
     let dir = hostile_export(tmp.path());
     let artifact = read_json(&dir.join("opentelemetry_metrics.json"));
     let (want_resource, want) = otlp_points(&artifact);
-    let endpoint = format!("http://127.0.0.1:{}/v1/metrics", receiver.port);
-    let base = format!("http://127.0.0.1:{}", receiver.port);
+    let endpoint = format!("http://127.0.0.1:{}/v1/metrics", receiver.server.port);
+    let base = format!("http://127.0.0.1:{}", receiver.server.port);
     type Run<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
     let runs: [Run; 3] = [
         (&["--otlp-endpoint", &endpoint], &[]),
@@ -813,6 +806,40 @@ fn a_refused_connection_is_retried_then_a_warning() {
 }
 
 #[test]
+fn a_name_that_does_not_resolve_is_a_warning() {
+    let (tmp, dir) = fault_export();
+    // `.invalid` never resolves (RFC 2606). Without a resolver the lookup may time out instead;
+    // both are bounded by --timeout and end the same way.
+    let o = push(
+        tmp.path(),
+        &[
+            dir.to_str().unwrap(),
+            "--otlp-endpoint",
+            "http://dpone-push-test.invalid/v1/metrics",
+            "--retries",
+            "1",
+            "--timeout",
+            "3",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "warning[push.failed]: push to otlp `http://dpone-push-test.invalid/v1/metrics` failed"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("dns error") || err.contains("timeout"),
+        "{err}"
+    );
+    assert!(err.contains("(after 2 attempts)"), "{err}");
+    assert_verifies(&dir);
+}
+
+#[test]
 fn a_500_then_success_and_a_429_with_retry_after() {
     let (tmp, dir) = fault_export();
     let server = stand_in(vec![
@@ -862,7 +889,7 @@ fn a_400_is_not_retried_and_its_body_is_shown() {
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert!(
-        err.contains(&format!("push to remote-write `http://127.0.0.1:{}/api/v1/write` failed: request 1 of 1 (12 series) was refused after 0 of 12 series were accepted: HTTP 400: out of bounds", server.port)),
+        err.contains(&format!("push to remote-write `http://127.0.0.1:{}/api/v1/write` failed: request 1 of 1 (12 series) failed after 0 of 12 series were accepted: HTTP 400: out of bounds", server.port)),
         "{err}"
     );
     assert!(!err.contains("tenant=x"), "the query is not shown: {err}");

@@ -1,17 +1,13 @@
 //! A finished export folder, read for pushing: verified against its index first (tampered or
 //! partial evidence is never published), then each file used is checked again as it is read.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-
-use serde::Deserialize;
-use serde_json::Value;
 
 use crate::observability::artifacts::{
     read_indexed, verify, JSON_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
-use crate::observability::json_input;
 use crate::observability::metrics::sanitize_label_name;
+use crate::observability::report::read_report;
 use crate::observability::timestamp::Timestamp;
 
 /// One series as Prometheus sees it: the name, the labels under their Prometheus names
@@ -44,20 +40,6 @@ pub struct Export {
     pub time_ms: i64,
 }
 
-#[derive(Deserialize)]
-struct Report {
-    observed_at: String,
-    metrics: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    name: String,
-    #[serde(default)]
-    labels: BTreeMap<String, String>,
-    value: Value,
-}
-
 /// Verifies `dir` and reads what `needs` asks for. Nothing is written to it.
 pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
     let shown = dir.display();
@@ -86,42 +68,30 @@ pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
         });
     }
     let report_bytes = read(JSON_REPORT.file_name, true)?;
-    let report: Report = json_input::from_slice(&report_bytes).map_err(|err| {
-        format!(
-            "refusing to push: `{}` is not an export report: {err}",
-            JSON_REPORT.file_name
-        )
-    })?;
-    let time = Timestamp::parse_rfc3339(&report.observed_at).ok_or_else(|| {
-        format!(
-            "refusing to push: `observed_at` `{}` is not an RFC 3339 time",
-            report.observed_at
-        )
+    let report = read_report(&report_bytes)
+        .map_err(|err| format!("refusing to push: `{}` {err}", JSON_REPORT.file_name))?;
+    let observed_at = report.observed_at.unwrap_or_default();
+    let time = Timestamp::parse_rfc3339(&observed_at).ok_or_else(|| {
+        format!("refusing to push: `observed_at` `{observed_at}` is not an RFC 3339 time")
     })?;
     let series = report
-        .metrics
+        .series
         .into_iter()
-        .map(|entry| {
-            let value = match &entry.value {
-                Value::Null => f64::NAN,
-                other => json_input::number(other).ok_or_else(|| {
-                    format!("refusing to push: `{}` has a non-numeric value", entry.name)
-                })?,
-            };
-            let mut labels: Vec<(String, String)> = entry
+        .map(|s| {
+            let mut labels: Vec<(String, String)> = s
                 .labels
                 .into_iter()
                 .filter(|(_, v)| !v.is_empty())
                 .map(|(k, v)| (sanitize_label_name(&k), v))
                 .collect();
             labels.sort();
-            Ok(Series {
-                name: entry.name,
+            Series {
+                name: s.name,
                 labels,
-                value,
-            })
+                value: s.value,
+            }
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect();
     Ok(Export {
         prometheus_text,
         otlp_json,

@@ -245,7 +245,7 @@ fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget
             Ok(_) => result.series += count,
             Err(failure) => {
                 result.error = Some(format!(
-                    "request {} of {batches} ({count} series) was refused after {} of {total} \
+                    "request {} of {batches} ({count} series) failed after {} of {total} \
                      series were accepted: {}",
                     i + 1,
                     result.series,
@@ -434,4 +434,17 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
         );
     }
     Ok(plan)
+}
+
+/// A fixed environment for tests.
+#[cfg(test)]
+pub(crate) fn test_env(
+    pairs: &'static [(&'static str, &'static str)],
+) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
 }

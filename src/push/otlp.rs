@@ -225,15 +225,7 @@ pub fn partial_rejection(protocol: Protocol, body: &[u8]) -> Option<(i64, String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use crate::push::test_env as env;
 
     #[test]
     fn endpoints_follow_the_specification() {
