@@ -456,7 +456,7 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
     std::fs::write(
         r.workspace.join(".github/dpone-observability.yml"),
-        "regressions:\n  dpone_duration_seconds: {direction: lower, ratio: 0.5}\n  dpone_extracted_rows: {direction: higher, absolute: 0}\n",
+        "regressions:\n  dpone_duration_seconds: {direction: lower, ratio: 0.5}\n  dpone_extracted_rows: {direction: higher, absolute: 0, ignore_labels: [status]}\n",
     )
     .unwrap();
     let (code, out, err) = r.run(&[
@@ -470,8 +470,8 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     std::fs::create_dir_all(r.workspace.join("previous")).unwrap();
     std::fs::copy(&first, r.workspace.join("previous/runtime_metrics.json")).unwrap();
 
-    // The failed run extracted 0 rows: below the objective and a regression against the
-    // passing baseline; its status label differs, so the series match by name and labels.
+    // The failed run extracted 0 rows: below the objective, and (its `status` label ignored
+    // for matching) a regression against the passing baseline.
     let (code, out, err) = r.run(&[
         ("run-report", "failed_run.json"),
         ("objectives", "extracted_rows: {min: 1}\n"),

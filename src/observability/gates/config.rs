@@ -22,6 +22,7 @@
 //!   - metric: dpone_throughput_rows_per_second
 //!     direction: higher
 //!     ratio: 0.10
+//!     ignore_labels: [status]   # match a failed run's series with a passing baseline
 //! ```
 //!
 //! An objective without `min` and `max`, a bound that is not a finite number, a rule without a
@@ -188,6 +189,9 @@ pub struct RegressionRule {
     pub direction: Direction,
     pub tolerance: Tolerance,
     pub severity: Severity,
+    /// Labels left out when a series is matched with its baseline (`status`, which a failed
+    /// run changes from `success` to `error`).
+    pub ignore_labels: Vec<String>,
 }
 
 /// Every gate of an export.
@@ -452,6 +456,8 @@ struct RuleBody {
     severity: Option<SeverityField>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
+    #[serde(default)]
+    ignore_labels: Vec<String>,
 }
 
 fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<RegressionRule, E> {
@@ -487,6 +493,7 @@ fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<Regressio
         direction: direction.0,
         tolerance,
         severity: body.severity.map_or(Severity::Error, |s| s.0),
+        ignore_labels: body.ignore_labels,
     })
 }
 

@@ -495,8 +495,17 @@ fn compare(
                 .iter()
                 .all(|(k, v)| get(k).as_deref() == Some(v.as_str()))
     };
-    let mut before: HashMap<(&str, &Labels), f64> = HashMap::new();
-    let mut before_order: Vec<(&str, &Labels)> = Vec::new();
+    // Series are matched by name and labels, less the rule's `ignore_labels` (e.g. `status`,
+    // which a failed run changes); the first baseline series of a key is the one compared.
+    let key_labels = |labels: &Labels| -> Labels {
+        labels
+            .iter()
+            .filter(|(k, _)| !rule.ignore_labels.contains(k))
+            .cloned()
+            .collect()
+    };
+    let mut before: HashMap<(&str, Labels), f64> = HashMap::new();
+    let mut before_order: Vec<(&str, Labels, &Labels)> = Vec::new();
     for s in baseline {
         let get = |k: &str| {
             s.labels
@@ -504,8 +513,12 @@ fn compare(
                 .find(|(key, _)| key == k)
                 .map(|(_, v)| v.clone())
         };
-        if selected(&s.name, &get) && before.insert((&s.name, &s.labels), s.value).is_none() {
-            before_order.push((&s.name, &s.labels));
+        if !selected(&s.name, &get) {
+            continue;
+        }
+        let key = key_labels(&s.labels);
+        if before.insert((&s.name, key.clone()), s.value).is_none() {
+            before_order.push((&s.name, key, &s.labels));
         }
     }
     let mut seen: HashSet<(String, Labels)> = HashSet::new();
@@ -518,8 +531,9 @@ fn compare(
         names_now.insert(&p.name);
         let labels = labels_of(&p.labels);
         let shown = series_text(&p.name, &labels);
-        let base = before.get(&(&*p.name, &labels)).copied();
-        seen.insert((p.name.to_string(), labels.clone()));
+        let key = key_labels(&labels);
+        let base = before.get(&(&*p.name, key.clone())).copied();
+        seen.insert((p.name.to_string(), key));
         let code = Blocker::for_metric(Code::Regression, &p.name, "")
             .id()
             .to_string();
@@ -623,11 +637,11 @@ fn compare(
         );
         return;
     }
-    for (name, labels) in before_order {
-        if seen.contains(&(name.to_string(), labels.clone())) {
+    for (name, key, labels) in before_order {
+        if seen.contains(&(name.to_string(), key.clone())) {
             continue;
         }
-        let base = before[&(name, labels)];
+        let base = before[&(name, key)];
         let gone = !names_now.contains(name);
         let code = Blocker::for_metric(Code::Regression, name, "")
             .id()

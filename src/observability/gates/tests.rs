@@ -284,3 +284,36 @@ fn zero_baselines_and_tolerance_edges() {
         f64::NAN
     ));
 }
+
+#[test]
+fn ignored_labels_match_a_failed_run_with_a_passing_baseline() {
+    let file = baseline_file(
+        r#"{"name": "dpone_extracted_rows", "labels": {"process": "a", "status": "success"}, "value": 100}"#,
+    );
+    let points = [point(0, 0.0, &[("process", "a"), ("status", "error")])];
+    let strict = compare_with(
+        "regressions:\n  extracted_rows: {direction: higher, absolute: 0}\n",
+        &points,
+        file.path(),
+    );
+    assert!(strict.blockers.is_empty(), "{:?}", strict.blockers);
+    let statuses: Vec<&str> = strict
+        .results
+        .regressions
+        .iter()
+        .map(|c| c.status)
+        .collect();
+    assert_eq!(statuses, ["added", "removed"]);
+    let lenient = compare_with(
+        "regressions:\n  extracted_rows: {direction: higher, absolute: 0, ignore_labels: [status]}\n",
+        &points,
+        file.path(),
+    );
+    assert_eq!(codes(&lenient), ["regression.dpone_extracted_rows"]);
+    let c = &lenient.results.regressions[0];
+    assert_eq!(
+        (c.status, c.baseline, c.actual),
+        ("compared", Some(100.0), Some(0.0))
+    );
+    assert_eq!(c.labels.get("status").map(String::as_str), Some("error"));
+}
