@@ -1015,6 +1015,38 @@ fn secrets_never_show_in_any_output() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(!stderr(&o).contains(secret), "{}", stderr(&o));
+    // Nor in a URL's query or a malformed header list, which usage errors never quote.
+    for (args, env) in [
+        (
+            vec![
+                "--remote-write",
+                "http://127.0.0.1:1/w?api_key=tok-very-secret-4711 x",
+            ],
+            vec![],
+        ),
+        (
+            vec!["--pushgateway", "http://u:tok-very-secret-4711@/x"],
+            vec![],
+        ),
+        (
+            vec![
+                "--remote-write",
+                "http://127.0.0.1:1/w",
+                "--remote-write-headers-env",
+                "PUSH_SECRET",
+            ],
+            vec![(
+                "PUSH_SECRET",
+                "Authorization: Bearer tok-very-secret-4711=x",
+            )],
+        ),
+    ] {
+        let mut all = vec![dir.to_str().unwrap()];
+        all.extend(args.iter().copied());
+        let o = push(tmp.path(), &all, &env);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains(secret), "{args:?}: {}", stderr(&o));
+    }
     // Nothing in the folder changed.
     for (path, bytes) in before {
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "{}", path.display());

@@ -183,8 +183,8 @@ pub struct PushArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<std::time::Duration>,
 
-    /// Retries after a refused connection, a timeout, 429 or 5xx, with backoff.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// Retries after a refused connection, a timeout, 429 or 5xx, with backoff (at most 10).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
 
     /// Policy file (YAML): `blockers: {push.failed: error}` makes a failed push fail.

@@ -71,8 +71,8 @@ pub fn render_within(
     if let Some(first) = failing.first() {
         let _ = writeln!(
             out,
-            "\nFailed by `{}`: {} ([runbook]({}))",
-            first.id(),
+            "\nFailed by {}: {} ([runbook]({}))",
+            code(&first.id().to_string()),
             escape(&clip(&first.message)),
             report.runbook_url(first.code)
         );
@@ -106,8 +106,8 @@ pub fn render_within(
             };
             let _ = writeln!(
                 out,
-                "| `{}` | {}{} | {} | {} | [runbook]({}) |",
-                b.id(),
+                "| {} | {}{} | {} | {} | [runbook]({}) |",
+                code(&b.id().to_string()),
                 b.severity(),
                 fails,
                 escape(&b.message),

@@ -363,8 +363,8 @@ pub fn write_markdown_report(
         for b in &report.blockers {
             writeln!(
                 out,
-                "| `{}` | {} | {} | [runbook]({}) |",
-                b.id(),
+                "| {} | {} | {} | [runbook]({}) |",
+                code(&b.id().to_string()),
                 b.severity(),
                 escape(&b.message),
                 report.runbook_url(b.code)
@@ -497,6 +497,23 @@ pub fn read_report(bytes: &[u8]) -> Result<ReadReport, String> {
                     )
                 })?,
             };
+            // What the export itself guarantees (`LabelSet`): label names stay distinct and
+            // unreserved once sanitised for Prometheus.
+            let mut names: Vec<String> = entry
+                .labels
+                .keys()
+                .map(|k| super::metrics::sanitize_label_name(k))
+                .collect();
+            names.sort();
+            let clash = names.windows(2).any(|w| w[0] == w[1]);
+            if clash || names.iter().any(|n| n.starts_with("__")) {
+                return Err(format!(
+                    "has labels that collide or are reserved once sanitised for Prometheus in \
+                     metric #{} `{}`",
+                    i + 1,
+                    entry.name
+                ));
+            }
             Ok(ReportSeries {
                 name: entry.name,
                 labels: entry.labels.into_iter().collect(),

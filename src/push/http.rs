@@ -67,6 +67,14 @@ pub struct Failure {
     pub status: Option<u16>,
 }
 
+/// How one attempt failed.
+enum Attempt {
+    /// Worth another try (connection, DNS, TLS, timeout).
+    Retry(String),
+    /// Cannot succeed however often it is sent.
+    Final(String),
+}
+
 pub struct HttpClient {
     client: Https,
     runtime: tokio::runtime::Runtime,
@@ -109,7 +117,17 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self.runtime.block_on(self.once(request));
+            let outcome = match self.runtime.block_on(self.once(request)) {
+                Err(Attempt::Final(message)) => {
+                    return Err(Failure {
+                        message,
+                        attempts: attempt,
+                        status: None,
+                    })
+                }
+                Err(Attempt::Retry(message)) => Err(message),
+                Ok(response) => Ok(response),
+            };
             let (retryable, wait, failure) = match outcome {
                 Ok(response) if response.status.is_success() => return Ok(response),
                 Ok(response) => {
@@ -150,7 +168,7 @@ impl HttpClient {
         }
     }
 
-    async fn once(&self, request: &Request) -> Result<Response, String> {
+    async fn once(&self, request: &Request) -> Result<Response, Attempt> {
         let mut builder = http::Request::builder()
             .method(request.method.clone())
             .uri(&request.url);
@@ -159,7 +177,7 @@ impl HttpClient {
         }
         let req = builder
             .body(Full::new(request.body.clone()))
-            .map_err(|err| format!("invalid request: {err}"))?;
+            .map_err(|err| Attempt::Final(format!("invalid request: {err}")))?;
         let exchange = async {
             let response = self
                 .client
@@ -185,11 +203,11 @@ impl HttpClient {
             })
         };
         match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(format!(
+            Ok(result) => result.map_err(Attempt::Retry),
+            Err(_) => Err(Attempt::Retry(format!(
                 "no response within {} s (timeout)",
                 self.timeout.as_secs_f64()
-            )),
+            ))),
         }
     }
 }

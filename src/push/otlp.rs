@@ -68,12 +68,7 @@ pub fn endpoint_from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<String>
         return Some(if has_path { url } else { format!("{url}/") });
     }
     let base = set("OTEL_EXPORTER_OTLP_ENDPOINT")?;
-    let base = if base.ends_with('/') {
-        base
-    } else {
-        format!("{base}/")
-    };
-    Some(format!("{base}v1/metrics"))
+    Some(super::target::join_path(&base, "v1/metrics"))
 }
 
 /// A per-signal variable, else the general one (the metrics one replaces, never merges).
@@ -258,6 +253,10 @@ mod tests {
             "http://m:4318/"
         );
         assert_eq!(e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "  ")]), None);
+        assert_eq!(
+            e(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318?tenant=a")]).unwrap(),
+            "http://c:4318/v1/metrics?tenant=a"
+        );
         assert_eq!(
             signal_var(
                 &env(&[

@@ -19,7 +19,8 @@ pub fn segment(name: &str, value: &str) -> String {
     if value.is_empty() {
         return format!("{name}@base64/=");
     }
-    if value.contains('/') {
+    // `.` and `..` would be read as path steps by the server or a proxy in front of it.
+    if value.contains('/') || value == "." || value == ".." {
         let encoded = base64::engine::general_purpose::URL_SAFE.encode(value.as_bytes());
         return format!("{name}@base64/{encoded}");
     }
@@ -36,16 +37,12 @@ pub fn segment(name: &str, value: &str) -> String {
 
 /// The group URL under `base` (its trailing `/` ignored).
 pub fn group_url(base: &str, job: &str, grouping: &[(String, String)]) -> String {
-    let mut url = format!(
-        "{}/metrics/{}",
-        base.trim_end_matches('/'),
-        segment("job", job)
-    );
+    let mut path = format!("metrics/{}", segment("job", job));
     for (name, value) in grouping {
-        url.push('/');
-        url.push_str(&segment(name, value));
+        path.push('/');
+        path.push_str(&segment(name, value));
     }
-    url
+    super::target::join_path(base, &path)
 }
 
 /// The grouping key: the labels asked for (or the defaults), each with its single value.
@@ -117,6 +114,12 @@ mod tests {
         assert_eq!(segment("empty", ""), "empty@base64/=");
         assert_eq!(segment("env", "ci run"), "env/ci%20run");
         assert_eq!(segment("job", "my/job"), "job@base64/bXkvam9i");
+        assert_eq!(segment("process", ".."), "process@base64/Li4=");
+        assert_eq!(segment("process", "."), "process@base64/Lg==");
+        assert_eq!(
+            group_url("http://gw:9091/base/?k=1", "dpone", &[]),
+            "http://gw:9091/base/metrics/job/dpone?k=1"
+        );
     }
 
     #[test]

@@ -5,43 +5,59 @@
 use base64::Engine;
 use http::{HeaderName, HeaderValue};
 
-/// Where a push goes, as messages show it: scheme, host, port and path (no query, never
-/// credentials).
+/// Where a push goes, as messages show it: scheme, host, port and path (no user name or
+/// password, no query, never credentials).
 pub fn shown_url(url: &str) -> String {
     match url.parse::<http::Uri>() {
-        Ok(uri) => format!(
-            "{}://{}{}",
-            uri.scheme_str().unwrap_or("http"),
-            uri.authority().map(|a| a.as_str()).unwrap_or_default(),
-            uri.path()
-        ),
-        Err(_) => "(invalid URL)".to_string(),
+        Ok(uri) => {
+            let host = uri.host().unwrap_or_default();
+            let port = uri.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!(
+                "{}://{host}{port}{}",
+                uri.scheme_str().unwrap_or("http"),
+                uri.path()
+            )
+        }
+        Err(_) => "(an invalid URL)".to_string(),
     }
 }
 
-/// Checks a target URL: `http://` or `https://`, a host, no user name or password in it.
+/// `url` with `suffix` appended to its path, the query (if any) kept after it.
+pub fn join_path(url: &str, suffix: &str) -> String {
+    let (base, query) = match url.find(['?', '#']) {
+        Some(at) => url.split_at(at),
+        None => (url, ""),
+    };
+    format!(
+        "{}/{}{query}",
+        base.trim_end_matches('/'),
+        suffix.trim_start_matches('/')
+    )
+}
+
+/// Checks a target URL: `http://` or `https://`, a host, no user name or password in it. The
+/// URL is never quoted in the message (its query could hold a key).
 pub fn check_url(url: &str, flag: &str) -> Result<(), String> {
     let uri: http::Uri = url
         .parse()
-        .map_err(|err| format!("{flag}: `{url}` is not a URL: {err}"))?;
-    match uri.scheme_str() {
-        Some("http") | Some("https") => {}
-        _ => {
-            return Err(format!(
-                "{flag}: `{}` must start with http:// or https://",
-                shown_url(url)
-            ))
-        }
-    }
-    let Some(authority) = uri.authority() else {
-        return Err(format!("{flag}: `{url}` has no host"));
-    };
-    if authority.as_str().contains('@') {
+        .map_err(|err| format!("{flag}: not a URL ({err})"))?;
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
         return Err(format!(
             "{flag}: credentials in the URL are refused (they would show in process lists and \
              logs); put them in an environment variable and name it with the matching `-env` \
              flag"
         ));
+    }
+    match uri.scheme_str() {
+        Some("http") | Some("https") => {}
+        _ => {
+            return Err(format!(
+                "{flag}: the URL must start with http:// or https://"
+            ))
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(format!("{flag}: the URL has no host"));
     }
     Ok(())
 }
@@ -69,6 +85,7 @@ impl Credentials {
     fn add(&mut self, name: HeaderName, value: &str, secret: &str) -> Result<(), String> {
         let mut value = HeaderValue::from_str(value)
             .map_err(|_| format!("the value for header `{name}` is not a valid header value"))?;
+        // (The message names the header, never its value.)
         value.set_sensitive(true);
         self.headers.push((name, value));
         self.add_secret(secret);
@@ -124,7 +141,10 @@ pub fn credentials(
         )?;
     }
     if let Some(name) = &vars.basic_auth {
-        let pair = read(name, "basic-auth")?;
+        // A secret read from a file often ends in a newline that is not part of it.
+        let pair = read(name, "basic-auth")?
+            .trim_end_matches(['\r', '\n'])
+            .to_string();
         let Some((_, password)) = pair.split_once(':') else {
             return Err(format!(
                 "environment variable `{name}` (named by {flag}-basic-auth-env) must hold `user:password`"
@@ -149,20 +169,24 @@ pub fn credentials(
 
 /// Adds headers written `key=value,key2=value2` (values percent-encoded, as OpenTelemetry's
 /// `OTEL_EXPORTER_OTLP_HEADERS`; a value that is not encoded is taken as it is).
+/// Errors name the item by its position only: a malformed item may hold the secret.
 pub fn add_header_list(creds: &mut Credentials, text: &str) -> Result<(), String> {
-    for item in text.split(',') {
+    for (i, item) in text.split(',').enumerate() {
         let item = item.trim();
         if item.is_empty() {
             continue;
         }
+        let n = i + 1;
         let Some((key, value)) = item.split_once('=') else {
-            return Err("a header must be written `key=value`".to_string());
+            return Err(format!("header #{n} is not written `key=value`"));
         };
         let key = percent_decode(key.trim());
         let value = percent_decode(value.trim());
         let name = HeaderName::from_bytes(key.as_bytes())
-            .map_err(|_| format!("`{key}` is not a valid header name"))?;
-        creds.add(name, &value, &value)?;
+            .map_err(|_| format!("header #{n} does not have a valid header name"))?;
+        creds
+            .add(name, &value, &value)
+            .map_err(|_| format!("header #{n} does not have a valid header value"))?;
     }
     Ok(())
 }
@@ -197,10 +221,31 @@ mod tests {
             shown_url("https://gw.example.com:9091/base?token=x"),
             "https://gw.example.com:9091/base"
         );
+        assert_eq!(
+            shown_url("https://u:pw@h.example.com/w"),
+            "https://h.example.com/w"
+        );
         assert!(check_url("ftp://x", "--pushgateway").is_err());
-        let err = check_url("https://user:pw@x.example.com/", "--remote-write").unwrap_err();
-        assert!(!err.contains("pw"), "{err}");
+        for bad in [
+            "https://user:pw@x.example.com/",
+            "http://u:pw@/x",
+            "http://h:1/w?k=pw x",
+        ] {
+            let err = check_url(bad, "--remote-write").unwrap_err();
+            assert!(!err.contains("pw"), "{err}");
+        }
         assert!(check_url("http://127.0.0.1:9091", "--pushgateway").is_ok());
+        assert_eq!(
+            join_path("http://gw:1/?t=1", "metrics/job/x"),
+            "http://gw:1/metrics/job/x?t=1"
+        );
+        assert_eq!(
+            join_path("http://c:4318/base", "v1/metrics"),
+            "http://c:4318/base/v1/metrics"
+        );
+        let mut creds = Credentials::default();
+        let err = add_header_list(&mut creds, "Authorization: Bearer s3cr3t=x").unwrap_err();
+        assert!(!err.contains("s3cr3t"), "{err}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ fn value(v: Option<f64>) -> String {
     match v {
         None => "–".to_string(),
         Some(v) if v.is_finite() && v == v.trunc() && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) if v.is_finite() && v.abs() < 1e-4 => format!("{v:.3e}"),
         Some(v) if v.is_finite() => {
             let text = format!("{v:.4}");
             text.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -170,10 +171,20 @@ pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out
     if bars.is_empty() {
         return;
     }
-    let labels: Vec<String> = bars
-        .iter()
-        .map(|(label, _)| format!("\"{}\"", label.replace(['"', '\\'], "")))
-        .collect();
+    // Several series of one metric would share a category: number the repeats.
+    let mut labels: Vec<String> = Vec::with_capacity(bars.len());
+    for (label, _) in &bars {
+        let clean = label.replace(['"', '\\'], "");
+        let repeats = labels
+            .iter()
+            .filter(|l| l.starts_with(&format!("\"{clean}")))
+            .count();
+        labels.push(if repeats == 0 {
+            format!("\"{clean}\"")
+        } else {
+            format!("\"{clean} #{}\"", repeats + 1)
+        });
+    }
     // One far-off value would flatten every other bar: the axis stops at CHART_CAP.
     let values: Vec<String> = bars
         .iter()

@@ -405,7 +405,11 @@ fn evaluate_objective(
         return;
     }
     let metric = selector.name.as_str();
-    let hint = if selector.is_pattern() || catalogued(metric) {
+    let name_present = points.iter().any(|p| selector.matches_name(&p.name));
+    let hint = if name_present {
+        "the metric is there, but none of its series has every label of the objective's \
+         `labels` (check the matchers)"
+    } else if selector.is_pattern() || catalogued(metric) {
         "the input that gives it was not read or does not have it"
     } else {
         "it is not a metric dpone-observability extracts (docs/metrics.md), and no input gave \
@@ -691,7 +695,8 @@ fn compare(
 /// The gate series, grouped by family, each series once.
 struct GatePoints {
     families: Vec<Vec<MetricPoint>>,
-    seen: HashSet<(&'static str, Vec<(String, String)>)>,
+    /// Where each series is, by family and Prometheus label names and values.
+    seen: HashMap<(&'static str, Labels), usize>,
     /// Gate families a collected point already uses (a custom metric named like one).
     taken: Vec<&'static str>,
     /// Those of them a gate wanted to write.
@@ -702,7 +707,7 @@ impl GatePoints {
     fn new(collected: &BTreeSet<&str>) -> Self {
         GatePoints {
             families: CATALOG.iter().map(|_| Vec::new()).collect(),
-            seen: HashSet::new(),
+            seen: HashMap::new(),
             taken: CATALOG
                 .iter()
                 .map(|spec| spec.name)
@@ -742,14 +747,30 @@ impl GatePoints {
         let Ok(labels) = labels else { return };
         let key: Vec<(String, String)> = labels
             .iter()
-            .map(|l| (l.key.clone(), l.value.clone()))
+            .map(|l| (l.prometheus_name.clone(), l.value.clone()))
             .collect();
-        if !self.seen.insert((spec.name, key)) {
-            return;
-        }
         let Some(family) = CATALOG.iter().position(|s| std::ptr::eq(*s, spec)) else {
             return;
         };
+        // Two gates on one series (a policy objective and an `--objectives` one, say) share
+        // the series: a failure wins, and the bound shown is the strictest, so the series and
+        // the step's verdict never disagree.
+        if let Some(&at) = self.seen.get(&(spec.name, key.clone())) {
+            let existing = &mut self.families[family][at];
+            existing.value = if std::ptr::eq(spec, &SLO_BOUND) {
+                match existing.labels.get("rule") {
+                    Some("max") => existing.value.min(value),
+                    _ => existing.value.max(value),
+                }
+            } else if std::ptr::eq(spec, &SLO_PASSED) || std::ptr::eq(spec, &REGRESSION_PASSED) {
+                existing.value.min(value)
+            } else {
+                existing.value
+            };
+            return;
+        }
+        self.seen
+            .insert((spec.name, key), self.families[family].len());
         self.families[family].push(MetricPoint {
             name: spec.name.into(),
             value,

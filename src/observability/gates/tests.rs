@@ -317,3 +317,54 @@ fn ignored_labels_match_a_failed_run_with_a_passing_baseline() {
     );
     assert_eq!(c.labels.get("status").map(String::as_str), Some("error"));
 }
+
+#[test]
+fn overlapping_gates_share_one_series_and_a_failure_wins() {
+    let points = [point(4, 5.0, &[])];
+    let gated = run(
+        "objectives:\n  - metric: dpone_duration_seconds\n    max: 10\n    severity: warning\n  - metric: duration_seconds\n    max: 1\n",
+        &points,
+    );
+    assert_eq!(codes(&gated), ["slo.dpone_duration_seconds.above_max"]);
+    let series: Vec<(&str, f64)> = gated.points.iter().map(|p| (&*p.name, p.value)).collect();
+    assert_eq!(
+        series,
+        [("dpone_slo_passed", 0.0), ("dpone_slo_bound", 1.0)]
+    );
+    let min = run(
+        "objectives:\n  - metric: dpone_duration_seconds\n    min: 1\n  - metric: dpone_duration_seconds\n    min: 2\n",
+        &points,
+    );
+    assert_eq!(min.points[1].value, 2.0, "the strictest min");
+}
+
+#[test]
+fn a_label_matcher_that_matches_nothing_says_so() {
+    let gated = run(
+        "objectives:\n  - metric: dpone_duration_seconds\n    labels: {process: other}\n    max: 1\n",
+        &[point(4, 5.0, &[("process", "a")])],
+    );
+    assert!(
+        gated.blockers[0].message.contains("check the matchers"),
+        "{}",
+        gated.blockers[0].message
+    );
+}
+
+#[test]
+fn a_baseline_with_labels_that_collide_once_sanitised_is_invalid() {
+    let file = baseline_file(
+        r#"{"name": "dpone_duration_seconds", "labels": {"a.b": "1", "a_b": "2"}, "value": 1}"#,
+    );
+    let gated = compare_with(
+        "regressions:\n  duration_seconds: {direction: lower, ratio: 0.5}\n",
+        &[point(4, 1.0, &[])],
+        file.path(),
+    );
+    assert_eq!(codes(&gated), ["baseline.invalid"]);
+    assert!(
+        gated.blockers[0].message.contains("collide"),
+        "{}",
+        gated.blockers[0].message
+    );
+}
