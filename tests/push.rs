@@ -1068,6 +1068,10 @@ fn usage_errors() {
             "neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
         ),
         (
+            vec!["--pushgateway", "http://127.0.0.1:1", "--retries", "11"],
+            "0..=10",
+        ),
+        (
             vec![
                 "--remote-write",
                 "http://127.0.0.1:1/",

@@ -287,6 +287,9 @@ mod tests {
         let creds = credentials(&basic, "--pushgateway", &env(&[("BASIC", "me:pw0rd")])).unwrap();
         assert_eq!(creds.headers[0].1.to_str().unwrap(), "Basic bWU6cHcwcmQ=");
         assert_eq!(creds.scrub("pw0rd bWU6cHcwcmQ="), "*** ***");
+        // A secret read from a file keeps no trailing newline.
+        let creds = credentials(&basic, "--pushgateway", &env(&[("BASIC", "me:pw0rd\n")])).unwrap();
+        assert_eq!(creds.headers[0].1.to_str().unwrap(), "Basic bWU6cHcwcmQ=");
         let err = credentials(&basic, "--pushgateway", &env(&[])).unwrap_err();
         assert!(
             err.contains("`BASIC`") && err.contains("--pushgateway-basic-auth-env"),

@@ -368,3 +368,21 @@ fn a_baseline_with_labels_that_collide_once_sanitised_is_invalid() {
         gated.blockers[0].message
     );
 }
+
+#[test]
+fn chart_categories_of_one_metric_are_numbered() {
+    let points = [
+        point(4, 5.0, &[("process", "a")]),
+        point(4, 6.0, &[("process", "b")]),
+    ];
+    let gated = run(
+        "objectives:\n  dpone_duration_seconds: {max: 10}\n",
+        &points,
+    );
+    let mut md = String::new();
+    write_markdown(&gated.results, "##", 50, &mut md);
+    assert!(
+        md.contains(r#"x-axis ["dpone_duration_seconds max", "dpone_duration_seconds max #2"]"#),
+        "{md}"
+    );
+}
