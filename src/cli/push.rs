@@ -39,6 +39,7 @@ fn spec(args: &PushArgs) -> PushSpec {
         ),
         timeout: args.timeout,
         retries: Some(args.retries),
+        names: push::Names::Flags,
     }
 }
 

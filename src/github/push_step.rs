@@ -47,6 +47,7 @@ pub fn plan(env: &Env) -> Result<Option<PushPlan>, String> {
         otlp_credentials: vars(env, "otlp"),
         timeout: None,
         retries: None,
+        names: push::Names::Inputs,
     };
     if spec.pushgateway_url.is_none()
         && spec.remote_write_url.is_none()
@@ -56,15 +57,7 @@ pub fn plan(env: &Env) -> Result<Option<PushPlan>, String> {
         return Ok(None);
     }
     let lookup = |name: &str| env.var(name);
-    let mut plan = push::plan(&spec, &lookup).map_err(|err| {
-        // Messages name flags; the action's user sets inputs.
-        err.replace("--pushgateway-", "pushgateway-")
-            .replace("--remote-write-", "remote-write-")
-            .replace("--otlp-", "otlp-")
-            .replace("--pushgateway", "pushgateway-url")
-            .replace("--remote-write", "remote-write-url")
-            .replace("--otlp", "otlp-endpoint")
-    })?;
+    let mut plan = push::plan(&spec, &lookup)?;
     // Tests shorten the backoff; the delays' shape stays the same.
     if let Some(ms) = env
         .var("DPONE_OBSERVABILITY_RETRY_BASE_MS")

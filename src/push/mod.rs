@@ -324,6 +324,45 @@ pub struct PushSpec {
     /// Per-request timeout; default 10 s (OTLP: `OTEL_EXPORTER_OTLP_TIMEOUT` when set).
     pub timeout: Option<Duration>,
     pub retries: Option<u32>,
+    /// How messages name the settings: the `push` flags, or the action's inputs.
+    pub names: Names,
+}
+
+/// The names users know the settings by, for messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Names {
+    /// `--pushgateway`, `--pushgateway-token-env`, ...
+    #[default]
+    Flags,
+    /// `pushgateway-url`, `pushgateway-token-env`, ...
+    Inputs,
+}
+
+impl Names {
+    /// The setting holding a target's URL (`target`: `pushgateway`, `remote-write`, `otlp`).
+    fn url(self, target: &str) -> String {
+        match (self, target) {
+            (Names::Flags, "otlp") => "--otlp-endpoint".to_string(),
+            (Names::Flags, _) => format!("--{target}"),
+            (Names::Inputs, "otlp") => "otlp-endpoint".to_string(),
+            (Names::Inputs, _) => format!("{target}-url"),
+        }
+    }
+
+    /// What the credential settings' names start with (`<prefix>-token-env`).
+    fn prefix(self, target: &str) -> String {
+        match self {
+            Names::Flags => format!("--{target}"),
+            Names::Inputs => target.to_string(),
+        }
+    }
+
+    fn setting(self, name: &str) -> String {
+        match self {
+            Names::Flags => format!("--{name}"),
+            Names::Inputs => name.to_string(),
+        }
+    }
 }
 
 /// The default per-request timeout.
@@ -340,46 +379,62 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
     let pushgateway = match &spec.pushgateway_url {
         None => None,
         Some(url) => {
-            check_url(url, "--pushgateway")?;
+            check_url(url, &spec.names.url("pushgateway"))?;
             let job = spec
                 .pushgateway_job
                 .clone()
                 .unwrap_or_else(|| "dpone".to_string());
             if job.trim().is_empty() {
-                return Err("--pushgateway-job must not be empty".to_string());
+                return Err(format!(
+                    "{} must not be empty",
+                    spec.names.setting("pushgateway-job")
+                ));
             }
             Some(PushgatewayTarget {
                 url: url.clone(),
                 job,
                 grouping: spec.grouping.clone(),
-                credentials: credentials(&spec.pushgateway_credentials, "--pushgateway", env)?,
+                credentials: credentials(
+                    &spec.pushgateway_credentials,
+                    &spec.names.prefix("pushgateway"),
+                    env,
+                )?,
             })
         }
     };
     let remote_write = match &spec.remote_write_url {
         None => None,
         Some(url) => {
-            check_url(url, "--remote-write")?;
+            check_url(url, &spec.names.url("remote-write"))?;
             Some(RemoteWriteTarget {
                 url: url.clone(),
                 per_request: remote_write::MAX_SERIES_PER_REQUEST,
-                credentials: credentials(&spec.remote_write_credentials, "--remote-write", env)?,
+                credentials: credentials(
+                    &spec.remote_write_credentials,
+                    &spec.names.prefix("remote-write"),
+                    env,
+                )?,
             })
         }
     };
     let otlp_url = match (&spec.otlp_endpoint, spec.otlp_from_env) {
         (Some(url), _) => Some(url.clone()),
         (None, true) => Some(otlp::endpoint_from_env(env).ok_or_else(|| {
-            "--otlp: neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT nor OTEL_EXPORTER_OTLP_ENDPOINT \
-             is set"
-                .to_string()
+            format!(
+                "{}: neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT nor OTEL_EXPORTER_OTLP_ENDPOINT \
+                 is set",
+                match spec.names {
+                    Names::Flags => "--otlp",
+                    Names::Inputs => "otlp-endpoint: env",
+                }
+            )
         })?),
         (None, false) => None,
     };
     let otlp = match otlp_url {
         None => None,
         Some(url) => {
-            check_url(&url, "--otlp-endpoint")?;
+            check_url(&url, &spec.names.url("otlp"))?;
             let protocol = match spec
                 .otlp_protocol
                 .clone()
@@ -388,7 +443,7 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
                 Some(text) => Protocol::parse(&text)?,
                 None => Protocol::Protobuf,
             };
-            let mut creds = credentials(&spec.otlp_credentials, "--otlp", env)?;
+            let mut creds = credentials(&spec.otlp_credentials, &spec.names.prefix("otlp"), env)?;
             if let Some(headers) = otlp::signal_var(env, "HEADERS") {
                 target::add_header_list(&mut creds, &headers)
                     .map_err(|err| format!("OTEL_EXPORTER_OTLP_(METRICS_)HEADERS: {err}"))?;
@@ -427,11 +482,17 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
         retry,
     };
     if plan.is_empty() {
-        return Err(
-            "no push target: give --pushgateway URL, --remote-write URL, --otlp-endpoint URL or \
-             --otlp (the OpenTelemetry variables)"
-                .to_string(),
-        );
+        return Err(match spec.names {
+            Names::Flags => {
+                "no push target: give --pushgateway URL, --remote-write URL, \
+                             --otlp-endpoint URL or --otlp (the OpenTelemetry variables)"
+            }
+            Names::Inputs => {
+                "no push target: set pushgateway-url, remote-write-url or \
+                              otlp-endpoint"
+            }
+        }
+        .to_string());
     }
     Ok(plan)
 }
