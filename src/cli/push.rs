@@ -60,14 +60,10 @@ pub fn run(args: &PushArgs, stdout: &mut impl Write, stderr: &mut impl Write) ->
         Err(message) => return usage_error(stderr, &message),
     };
     let env = |name: &str| std::env::var(name).ok();
-    let mut plan = match push::plan(&spec(args), &env) {
+    let plan = match push::plan(&spec(args), &env) {
         Ok(plan) => plan,
         Err(message) => return usage_error(stderr, &message),
     };
-    // Tests shorten the backoff; the delays' shape stays the same.
-    if let Some(ms) = env("DPONE_OBSERVABILITY_RETRY_BASE_MS").and_then(|v| v.parse::<u64>().ok()) {
-        plan.retry.base = std::time::Duration::from_millis(ms);
-    }
     let export = match push::read_export(&args.dir, plan.needs()) {
         Ok(export) => export,
         Err(message) => {

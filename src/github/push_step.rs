@@ -57,14 +57,7 @@ pub fn plan(env: &Env) -> Result<Option<PushPlan>, String> {
         return Ok(None);
     }
     let lookup = |name: &str| env.var(name);
-    let mut plan = push::plan(&spec, &lookup)?;
-    // Tests shorten the backoff; the delays' shape stays the same.
-    if let Some(ms) = env
-        .var("DPONE_OBSERVABILITY_RETRY_BASE_MS")
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        plan.retry.base = std::time::Duration::from_millis(ms);
-    }
+    let plan = push::plan(&spec, &lookup)?;
     Ok(Some(plan))
 }
 

@@ -376,6 +376,10 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
     if let Some(retries) = spec.retries {
         retry.retries = retries;
     }
+    // Tests shorten the backoff; the delays' shape stays the same.
+    if let Some(ms) = env("DPONE_OBSERVABILITY_RETRY_BASE_MS").and_then(|v| v.parse::<u64>().ok()) {
+        retry.base = Duration::from_millis(ms);
+    }
     let pushgateway = match &spec.pushgateway_url {
         None => None,
         Some(url) => {
