@@ -1,5 +1,6 @@
 //! The action image, run the way the GitHub runner runs a container action: built with podman
-//! from the Dockerfile's `prebuilt` stage (the statically linked binary `.ci/run` builds),
+//! from the Dockerfile's `prebuilt` stage (the statically linked binary `.ci/run` builds, placed
+//! at `dist/linux/<TARGETARCH>/` of a build context of its own, as the release workflow does),
 //! workspace mounted at `/github/workspace` as the working directory, the file-command folder
 //! mounted, `INPUT_*` variables with `action.yml`'s defaults applied, `GITHUB_*` variables.
 //!
@@ -16,7 +17,19 @@ use common::*;
 const IMAGE: &str = "localhost/dpone-observability-test:latest";
 
 fn static_binary() -> PathBuf {
-    repo().join("target/x86_64-unknown-linux-gnu/release/dpone-observability")
+    repo().join(format!(
+        "target/{}-unknown-linux-gnu/release/dpone-observability",
+        std::env::consts::ARCH
+    ))
+}
+
+/// This machine's platform in OCI terms, as BuildKit and podman set `TARGETARCH`.
+fn target_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => panic!("no action image for {other}"),
+    }
 }
 
 fn podman(args: &[&str]) -> std::process::Output {
@@ -44,20 +57,24 @@ fn image() -> Option<&'static str> {
             eprintln!("container test not run: build the static binary and install podman with `bash .ci/run`");
             return None;
         }
-        let repo = repo();
-        let out = podman(&["build", "--target", "prebuilt", "-t", IMAGE, "-f"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([repo.join("Dockerfile").display().to_string(), repo.display().to_string()])
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>());
+        // The build context holds only the binary, where the `prebuilt` stage looks for it.
+        let context = tempfile::tempdir().unwrap();
+        let dist = context.path().join("dist/linux").join(target_arch());
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::copy(static_binary(), dist.join("dpone-observability")).unwrap();
+        let dockerfile = repo().join("Dockerfile").display().to_string();
+        let context_arg = context.path().display().to_string();
+        let out = podman(&[
+            "build", "--target", "prebuilt", "-t", IMAGE, "-f", &dockerfile, &context_arg,
+        ]);
         assert!(out.status.success(), "podman build failed:\n{}", stderr(&out));
-        let size = podman(&["image", "inspect", "--format", "{{.Size}}", IMAGE]);
-        eprintln!("image size: {} bytes", stdout(&size).trim());
-        let bytes: u64 = stdout(&size).trim().parse().expect("image size");
-        assert!(bytes < 15 * 1024 * 1024, "the image must stay under 15 MB: {bytes} bytes");
+        let inspect = podman(&["image", "inspect", "--format", "{{.Size}} {{.Architecture}}", IMAGE]);
+        let inspect = stdout(&inspect);
+        eprintln!("image size and architecture: {}", inspect.trim());
+        let (size, arch) = inspect.trim().split_once(' ').expect("size and architecture");
+        assert_eq!(arch, target_arch(), "the image is for this machine's platform");
+        let bytes: u64 = size.parse().expect("image size");
+        assert!(bytes < 10 * 1024 * 1024, "the image must stay under 10 MB: {bytes} bytes");
         Some(IMAGE)
     })
 }
