@@ -64,8 +64,12 @@ fn image() -> Option<&'static str> {
         std::fs::copy(static_binary(), dist.join("dpone-observability")).unwrap();
         let dockerfile = repo().join("Dockerfile").display().to_string();
         let context_arg = context.path().display().to_string();
+        // podman sets TARGETARCH itself; naming it keeps buildah from warning about the
+        // `build` stage's unused argument.
+        let arch_arg = format!("TARGETARCH={}", target_arch());
         let out = podman(&[
-            "build", "--target", "prebuilt", "-t", IMAGE, "-f", &dockerfile, &context_arg,
+            "build", "--build-arg", &arch_arg, "--target", "prebuilt", "-t", IMAGE, "-f",
+            &dockerfile, &context_arg,
         ]);
         assert!(out.status.success(), "podman build failed:\n{}", stderr(&out));
         let inspect = podman(&["image", "inspect", "--format", "{{.Size}} {{.Architecture}}", IMAGE]);

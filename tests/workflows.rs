@@ -510,25 +510,34 @@ fn the_composite_installer_runs_a_verified_release_binary_and_refuses_the_rest()
         assert!(!dir.exists(), "{version}: nothing enters the tool cache");
     };
 
+    // The refusals need no real binary (the debug build is over 100 MB): a small script that
+    // would print if it ever ran.
+    let script = b"#!/bin/sh\necho this must never run\n".to_vec();
     // A tampered binary: one byte changed after SHA256SUMS was written.
-    let mut tampered = binary.clone();
-    let last = tampered.len() - 1;
-    tampered[last] ^= 1;
-    release.publish("v1.0.1", Some(&tampered), &sums(&binary));
+    let mut tampered = script.clone();
+    tampered[12] ^= 1;
+    release.publish("v1.0.1", Some(&tampered), &sums(&script));
     refused("v1.0.1", "refusing to run it");
     // A truncated download is the same mismatch.
-    release.publish("v1.0.2", Some(&binary[..binary.len() / 2]), &sums(&binary));
+    release.publish("v1.0.2", Some(&script[..script.len() / 2]), &sums(&script));
     refused("v1.0.2", "the download was changed or cut short");
     // The asset is missing from the release.
-    release.publish("v1.0.3", None, &sums(&binary));
+    release.publish("v1.0.3", None, &sums(&script));
     refused("v1.0.3", "404");
     // SHA256SUMS does not list the asset.
     release.publish(
         "v1.0.4",
-        Some(&binary),
-        &format!("{}  other-file\n", sha256_hex(&binary)),
+        Some(&script),
+        &format!("{}  other-file\n", sha256_hex(&script)),
     );
     refused("v1.0.4", "lists no dpone-observability-");
+    // SHA256SUMS lists it twice.
+    release.publish(
+        "v1.0.5",
+        Some(&script),
+        &format!("{}{}", sums(&script), sums(&script)),
+    );
+    refused("v1.0.5", "more than once or malformed");
     // No release at all.
     refused("v9.9.9", "could not download");
     // A runner the releases have no binary for.
@@ -541,4 +550,99 @@ fn the_composite_installer_runs_a_verified_release_binary_and_refuses_the_rest()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(common::stdout(&out).contains("no dpone-observability release binary for macOS X64"));
+}
+
+/// The release workflow, the installer, the binstall metadata, the Dockerfile and the docs agree
+/// on the targets, the asset names and the image's platforms.
+#[test]
+fn the_release_targets_agree_everywhere() {
+    let repo = common::repo();
+    let release = yaml(&repo.join(".github/workflows/release.yml"));
+    let text = |rel: &str| std::fs::read_to_string(repo.join(rel)).unwrap();
+    let jobs = &release["jobs"];
+    let targets: Vec<(String, String)> = jobs["binaries"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["target"].as_str().unwrap().to_string(),
+                m["runner"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("x86_64-unknown-linux-gnu".into(), "ubuntu-latest".into()),
+            (
+                "aarch64-unknown-linux-gnu".into(),
+                "ubuntu-24.04-arm".into()
+            ),
+            ("aarch64-apple-darwin".into(), "macos-latest".into()),
+            ("x86_64-pc-windows-msvc".into(), "windows-latest".into()),
+        ],
+        "each binary is built natively on its own runner"
+    );
+    let install = text("cli/install.sh");
+    let reference = text("docs/action-reference.md");
+    for (target, _) in &targets {
+        assert!(
+            install.contains(&format!("target={target}")),
+            "install.sh maps a runner to {target}"
+        );
+        assert!(
+            reference.contains(&format!("`{target}`")),
+            "action-reference.md names {target}"
+        );
+    }
+    // Asset names: `dpone-observability-<target>[.exe]` in the workflow, the installer and binstall.
+    let workflow = text(".github/workflows/release.yml");
+    assert!(workflow.contains(r#""dist/dpone-observability-$TARGET$EXT""#));
+    assert!(install.contains("asset=dpone-observability-$target$ext"));
+    let cargo = text("Cargo.toml");
+    assert!(cargo.contains(
+        r#"pkg-url = "{ repo }/releases/download/v{ version }/{ name }-{ target }{ binary-ext }""#
+    ));
+    assert!(cargo.contains(r#"pkg-fmt = "bin""#));
+    // The image: both Linux platforms from the prebuilt stage, attested and pinned by digest.
+    let image_steps = jobs["image"]["steps"].as_array().unwrap();
+    let push = image_steps
+        .iter()
+        .find(|s| s["id"] == "push")
+        .expect("a push step");
+    assert_eq!(push["with"]["target"], "prebuilt");
+    assert_eq!(push["with"]["platforms"], "linux/amd64,linux/arm64");
+    assert!(image_steps.iter().any(|s| s["uses"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("actions/attest-build-provenance@"))
+        && s["with"]["subject-digest"] == "${{ steps.push.outputs.digest }}"));
+    assert!(workflow.contains("release/action_files.py pin --image \"$IMAGE@$DIGEST\""));
+    let smoke = &jobs["smoke"]["steps"];
+    assert!(smoke.as_array().unwrap().iter().any(|s| s["uses"] == "./"));
+    assert!(smoke
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["uses"] == "./cli"));
+    // The Dockerfile picks the architecture instead of naming one.
+    let dockerfile = text("Dockerfile");
+    assert!(
+        !dockerfile.contains("x86_64-unknown-linux-gnu cargo")
+            && dockerfile.contains("ARG TARGETARCH")
+    );
+    assert!(dockerfile
+        .contains("COPY dist/linux/${TARGETARCH}/dpone-observability /dpone-observability"));
+    // The docs say which `uses:` line to pin.
+    for doc in [&reference, &text("README.md")] {
+        for pin in [
+            "dpone/observability-action@v1`",
+            "dpone/observability-action@v1.2.3`",
+            "dpone/observability-action/cli@v1",
+            "dpone/observability-action@main",
+        ] {
+            assert!(doc.contains(pin), "{pin}");
+        }
+    }
+    assert!(reference.contains("gh attestation verify"));
 }
