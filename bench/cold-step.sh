@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a runner does for a released version of the action, on this machine: the action's image
 # is pulled from a registry (the Debian package `docker-registry`, started on 127.0.0.1 with a
-# temporary storage folder), then run on the bundled example exactly as tests/container.rs runs
+# temporary storage folder), then run on the bundled example exactly as tests/it/container.rs runs
 # it (workspace at /github/workspace, file-command folder, INPUT_* with action.yml's defaults,
 # GITHUB_* variables). Each of RUNS repetitions starts with no local copy of the image.
 #
@@ -81,7 +81,7 @@ DIGEST=$(cat "$WORK/digest")
 REF=$IMAGE@$DIGEST
 "${PODMAN[@]}" rmi -f "$IMAGE:bench" >/dev/null
 
-# The run, as tests/container.rs: action.yml's defaults as INPUT_*, then the step's `with:`.
+# The run, as tests/it/container.rs: action.yml's defaults as INPUT_*, then the step's `with:`.
 WS=$WORK/workspace
 FILES=$WORK/file_commands
 ENVS=()

@@ -6,7 +6,7 @@
 //! - `cli/install.sh` installs a release binary only when it matches the release's SHA256SUMS,
 //!   tried against a release served on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -54,12 +54,12 @@ fn the_maturity_workflow_runs_this_action_and_uploads_always() {
 // ---- The release machinery: the pinned action.yml, the composite action and its installer ----
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use sha2::{Digest, Sha256};
+
+use crate::standin;
 
 fn yaml(path: &Path) -> serde_json::Value {
     let text =
@@ -305,35 +305,19 @@ fn pin_refuses_tags_and_malformed_references_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("`runs.using` is not `docker`"));
 }
 
-/// A release served on 127.0.0.1: files under `root`, by URL path; everything else is a 404.
-fn serve(root: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            if reader.read_line(&mut request).is_err() {
-                continue;
-            }
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let path = request.split(' ').nth(1).unwrap_or("/").to_string();
-            let file = (!path.contains(".."))
-                .then(|| root.join(path.trim_start_matches('/')))
-                .filter(|p| p.is_file());
-            let _ = match file.and_then(|p| std::fs::read(p).ok()) {
-                Some(body) => stream
-                    .write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).as_bytes())
-                    .and_then(|_| stream.write_all(&body)),
-                None => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"),
-            };
+/// A release served on 127.0.0.1 by the shared stand-in server: files under `root`, by URL
+/// path; everything else is a 404.
+fn serve(root: PathBuf) -> (String, standin::StandIn) {
+    let server = standin::StandIn::start(move |request| {
+        let file = (!request.path.contains(".."))
+            .then(|| root.join(request.path.trim_start_matches('/')))
+            .filter(|p| p.is_file());
+        match file.and_then(|p| std::fs::read(p).ok()) {
+            Some(body) => standin::Reply::Send(200, vec![], body),
+            None => standin::Reply::Send(404, vec![], b"not found".to_vec()),
         }
     });
-    format!("http://{addr}")
+    (server.url.clone(), server)
 }
 
 fn runner_arch() -> (&'static str, &'static str) {
@@ -392,8 +376,9 @@ fn sha256_hex(bytes: &[u8]) -> String {
 fn the_composite_installer_runs_a_verified_release_binary_and_refuses_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, target) = runner_arch();
+    let (server, _running) = serve(tmp.path().join("www"));
     let release = Release {
-        server: serve(tmp.path().join("www")),
+        server,
         root: tmp.path().join("www"),
         cache: tmp.path().join("toolcache"),
         temp: tmp.path().join("temp"),

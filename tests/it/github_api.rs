@@ -4,16 +4,15 @@
 //! request body is validated against GitHub's OpenAPI description (@octokit/openapi).
 #![cfg(feature = "github-api")]
 
-mod common;
+use crate::common;
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::standin::{self, Reply};
 use common::*;
 use dpone_observability::github::runner::INPUTS;
 use serde_json::{json, Value};
@@ -39,34 +38,38 @@ struct Fault {
 
 #[derive(Default)]
 struct State {
-    requests: Vec<Recorded>,
     faults: VecDeque<Fault>,
     comments: Vec<(u64, String)>,
     next_id: u64,
 }
 
-/// A small HTTP/1.1 server standing in for the GitHub REST API.
+/// The GitHub REST API, modelled on the shared stand-in server.
 struct StandIn {
     url: String,
+    server: standin::StandIn,
     state: Arc<Mutex<State>>,
 }
 
 impl StandIn {
     fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
             next_id: 1000,
             ..State::default()
         }));
         let shared = Arc::clone(&state);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let state = Arc::clone(&shared);
-                std::thread::spawn(move || serve(stream, &state));
-            }
+        let server = standin::StandIn::start(move |request| {
+            let body: Option<Value> = (!request.body.is_empty())
+                .then(|| serde_json::from_slice(&request.body).expect("JSON request body"));
+            let (status, mut headers, response) =
+                answer(&shared, &request.method, &request.path, body.as_ref());
+            headers.push(("Content-Type".into(), "application/json".into()));
+            Reply::Send(status, headers, response.into_bytes())
         });
-        StandIn { url, state }
+        StandIn {
+            url: server.url.clone(),
+            server,
+            state,
+        }
     }
 
     fn fault(&self, route: &str, status: u16, headers: &[(&str, &str)], body: &str) {
@@ -82,71 +85,18 @@ impl StandIn {
     }
 
     fn take(&self) -> Vec<Recorded> {
-        std::mem::take(&mut self.state.lock().unwrap().requests)
-    }
-}
-
-fn serve(stream: TcpStream, state: &Mutex<State>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let (method, path) = (
-            parts.next().unwrap_or("").to_string(),
-            parts.next().unwrap_or("").to_string(),
-        );
-        let mut length = 0;
-        let mut authorization = None;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                match name.to_ascii_lowercase().as_str() {
-                    "content-length" => length = value.trim().parse().unwrap_or(0),
-                    "authorization" => authorization = Some(value.trim().to_string()),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let body: Option<Value> =
-            (!body.is_empty()).then(|| serde_json::from_slice(&body).expect("JSON request body"));
-        let (status, headers, response) = answer(state, &method, &path, body.as_ref());
-        state.lock().unwrap().requests.push(Recorded {
-            method,
-            path,
-            body,
-            authorization,
-            at: Instant::now(),
-        });
-        let mut head = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-            response.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        if writer
-            .write_all(head.as_bytes())
-            .and_then(|()| writer.write_all(response.as_bytes()))
-            .is_err()
-        {
-            return;
-        }
+        self.server
+            .take()
+            .into_iter()
+            .map(|r| Recorded {
+                body: (!r.body.is_empty())
+                    .then(|| serde_json::from_slice(&r.body).expect("JSON request body")),
+                authorization: r.header("authorization").map(str::to_string),
+                method: r.method,
+                path: r.path,
+                at: r.at,
+            })
+            .collect()
     }
 }
 

@@ -1,7 +1,7 @@
 //! `dpone-observability action` run the way the GitHub runner runs a container action:
 //! `INPUT_*` and `GITHUB_*` variables, a workspace, the file-command files.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Docs are part of the product: they must name what the code does, and only that.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

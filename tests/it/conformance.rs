@@ -2,7 +2,7 @@
 //! Prometheus text and the official OpenTelemetry protobuf definitions for OTLP/JSON, for every
 //! dpone fixture and for generated hostile names, labels and values.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

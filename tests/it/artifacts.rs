@@ -2,7 +2,7 @@
 //! `verify` catches a changed byte, a missing and an extra file, and a failed write leaves the
 //! previous complete set in place.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,8 +1,8 @@
 //! Renderer output held in snapshots: the exact Prometheus text and OTLP/JSON for a real run
 //! report plus custom metrics with hostile names, labels and values
-//! (regenerate with `SNAPSHOTS=overwrite cargo test --test renderers`).
+//! (regenerate with `SNAPSHOTS=overwrite cargo test --test it renderers::`).
 
-mod common;
+use crate::common;
 
 use dpone_observability::observability::export::{export, ExportRequest};
 use dpone_observability::observability::metrics::LabelSet;

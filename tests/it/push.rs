@@ -6,16 +6,17 @@
 
 #![cfg(feature = "push")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::standin;
 use common::*;
 use dpone_observability::observability::metrics::sanitize_label_name;
 
@@ -688,66 +689,46 @@ enum Reply {
     Hang,
 }
 
+/// A scripted receiver on the shared stand-in server: one reply per request, in order; the
+/// last one repeats.
 struct StandIn {
     port: u16,
-    requests: Arc<Mutex<Vec<String>>>,
+    server: standin::StandIn,
 }
 
-/// A scripted HTTP/1.1 server: one reply per connection, in order; the last one repeats.
+impl StandIn {
+    /// The request heads received so far (request line and headers, as sent).
+    fn requests(&self) -> Vec<String> {
+        self.server.requests().into_iter().map(|r| r.head).collect()
+    }
+}
+
 fn stand_in(script: Vec<Reply>) -> StandIn {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&requests);
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for (i, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { continue };
-            let reply = script[i.min(script.len() - 1)].clone();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut head = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                head.push_str(&line);
+    let count = Mutex::new(0usize);
+    let server = standin::StandIn::start(move |request| {
+        let mut n = count.lock().unwrap();
+        let reply = script[(*n).min(script.len() - 1)].clone();
+        *n += 1;
+        match reply {
+            Reply::Hang => standin::Reply::Hang,
+            Reply::Status(status, headers, text) => standin::Reply::Send(
+                status,
+                headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                text.as_bytes().to_vec(),
+            ),
+            Reply::EchoAuthorization => {
+                let auth = request.header("authorization").unwrap_or_default();
+                standin::Reply::Send(400, vec![], format!("bad credentials: {auth}").into_bytes())
             }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            seen.lock().unwrap().push(head.clone());
-            let (status, headers, text) = match reply {
-                Reply::Hang => {
-                    held.push(stream);
-                    continue;
-                }
-                Reply::Status(s, h, t) => (s, h, t.to_string()),
-                Reply::EchoAuthorization => {
-                    let auth = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("authorization: "))
-                        .unwrap_or_default()
-                        .to_string();
-                    (400, vec![], format!("bad credentials: {auth}"))
-                }
-            };
-            let mut response = format!(
-                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                text.len()
-            );
-            for (k, v) in headers {
-                response.push_str(&format!("{k}: {v}\r\n"));
-            }
-            response.push_str("\r\n");
-            response.push_str(&text);
-            let _ = stream.write_all(response.as_bytes());
         }
     });
-    StandIn { port, requests }
+    StandIn {
+        port: server.port,
+        server,
+    }
 }
 
 fn fault_export() -> (tempfile::TempDir, PathBuf) {
@@ -854,7 +835,7 @@ fn a_500_then_success_and_a_429_with_retry_after() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("push.failed"), "{}", stderr(&o));
-    assert_eq!(server.requests.lock().unwrap().len(), 2);
+    assert_eq!(server.requests().len(), 2);
 
     let server = stand_in(vec![
         Reply::Status(429, vec![("Retry-After", "1")], "slow down"),
@@ -872,7 +853,7 @@ fn a_500_then_success_and_a_429_with_retry_after() {
         started.elapsed() >= Duration::from_millis(950),
         "Retry-After was not honoured"
     );
-    assert_eq!(server.requests.lock().unwrap().len(), 2);
+    assert_eq!(server.requests().len(), 2);
     assert_verifies(&dir);
 }
 
@@ -893,7 +874,7 @@ fn a_400_is_not_retried_and_its_body_is_shown() {
         "{err}"
     );
     assert!(!err.contains("tenant=x"), "the query is not shown: {err}");
-    assert_eq!(server.requests.lock().unwrap().len(), 1);
+    assert_eq!(server.requests().len(), 1);
     assert_verifies(&dir);
 }
 
@@ -921,7 +902,7 @@ fn a_server_that_never_answers_times_out() {
         err.contains("no response within 0.5 s (timeout) (after 2 attempts)"),
         "{err}"
     );
-    assert_eq!(server.requests.lock().unwrap().len(), 2);
+    assert_eq!(server.requests().len(), 2);
     assert_verifies(&dir);
 }
 
@@ -941,10 +922,7 @@ fn a_tampered_folder_is_refused_before_any_request() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("refusing to push"), "{}", stderr(&o));
-    assert!(
-        server.requests.lock().unwrap().is_empty(),
-        "a request was sent"
-    );
+    assert!(server.requests().is_empty(), "a request was sent");
     // A missing index too.
     std::fs::remove_file(dir.join("metrics_index.json")).unwrap();
     let o = push(
@@ -953,7 +931,7 @@ fn a_tampered_folder_is_refused_before_any_request() {
         &[],
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(server.requests.lock().unwrap().is_empty());
+    assert!(server.requests().is_empty());
 }
 
 #[test]
@@ -997,7 +975,7 @@ fn secrets_never_show_in_any_output() {
         }
     }
     // The server did receive it.
-    let seen = server.requests.lock().unwrap().join("\n");
+    let seen = server.requests().join("\n");
     assert!(
         seen.contains(&format!("authorization: Bearer {secret}")),
         "{seen}"

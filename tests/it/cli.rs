@@ -1,7 +1,7 @@
 //! The command line through the real binary, with stdout and stderr held in snapshot files
-//! (`tests/snapshots/`; regenerate with `SNAPSHOTS=overwrite cargo test --test cli`).
+//! (`tests/it/snapshots/`; regenerate with `SNAPSHOTS=overwrite cargo test --test it cli::`).
 
-mod common;
+use crate::common;
 
 use common::{fixture, EPOCH};
 use snapbox::cmd::Command;

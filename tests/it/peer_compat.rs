@@ -2,7 +2,7 @@
 //! give the same metric names, values, units and blocker codes. The differences allowed are the
 //! ones issue #2 asks for, each named where it is applied.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

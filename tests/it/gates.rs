@@ -1,7 +1,7 @@
 //! Gates end to end: objectives and baseline regressions through the CLI and the action, on the
 //! real dpone fixtures, with the outputs checked by promtool and the OpenTelemetry parser.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

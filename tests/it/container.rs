@@ -6,7 +6,7 @@
 //!
 //! In CI (`CI=true`) a missing podman or binary fails the test; elsewhere it says what to run.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

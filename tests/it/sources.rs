@@ -2,7 +2,7 @@
 //! metrics, failures become namespaced blockers, malformed variants never panic, the Airflow
 //! bundle contract holds, and one call over the whole fixture tree names every file.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

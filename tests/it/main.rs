@@ -1,0 +1,21 @@
+//! The integration tests, in one binary (one link of the crate with its HTTP stack instead of
+//! one per area), a module per area. Run one area with `cargo test --test it <area>::`.
+
+mod common;
+mod standin;
+
+mod action;
+mod artifacts;
+mod cli;
+mod conformance;
+mod container;
+mod docs_contract;
+mod gates;
+#[cfg(feature = "github-api")]
+mod github_api;
+mod peer_compat;
+#[cfg(feature = "push")]
+mod push;
+mod renderers;
+mod sources;
+mod workflows;
