@@ -7,6 +7,7 @@ mod standin;
 mod action;
 mod artifacts;
 mod cli;
+mod cmd;
 mod conformance;
 mod container;
 mod docs_contract;
