@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod exit;
 pub mod github;
 pub mod observability;
 #[cfg(feature = "push")]

@@ -2,10 +2,11 @@
 
 use std::io::Write;
 
-use super::{usage_error, ExplainArgs, EXIT_FAILED};
+use super::ExplainArgs;
+use crate::exit::{Error, Outcome, Verdict};
 use crate::observability::blockers::{explain, runbooks_markdown, Code};
 
-pub fn run(args: &ExplainArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
+pub fn run(args: &ExplainArgs, stdout: &mut impl Write) -> Outcome {
     let text = if args.runbooks {
         runbooks_markdown()
     } else if args.list {
@@ -26,18 +27,15 @@ pub fn run(args: &ExplainArgs, stdout: &mut impl Write, stderr: &mut impl Write)
             Some(code) => explain(code),
             None => {
                 let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-                return usage_error(
-                    stderr,
-                    &format!(
-                        "unknown blocker code `{wanted}`; known codes: {}",
-                        known.join(", ")
-                    ),
-                );
+                return Err(Error::Usage(format!(
+                    "unknown blocker code `{wanted}`; known codes: {}",
+                    known.join(", ")
+                )));
             }
         }
     };
-    match stdout.write_all(text.as_bytes()) {
-        Ok(()) => 0,
-        Err(_) => EXIT_FAILED,
-    }
+    // A closed stdout (`explain --list | head`) fails quietly, as other commands do.
+    Ok(Verdict::from_failed(
+        stdout.write_all(text.as_bytes()).is_err(),
+    ))
 }

@@ -2,8 +2,9 @@
 
 use std::io::Write;
 
-use super::{usage_error, MetricsExportArgs, OutputFormat, EXIT_FAILED};
-use crate::observability::blockers::Severity;
+use super::{MetricsExportArgs, OutputFormat};
+use crate::exit::{write_blocker, Error, Outcome, Verdict};
+use crate::observability::blockers::any_error;
 use crate::observability::export::{export, ExportError, ExportRequest};
 use crate::observability::gates::parse_objectives;
 use crate::observability::metrics::LabelSet;
@@ -61,19 +62,15 @@ fn read_policy(args: &MetricsExportArgs) -> Result<Policy, String> {
     Ok(policy)
 }
 
-pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
-    let now = match export_time() {
-        Ok(now) => now,
-        Err(message) => return usage_error(stderr, &message),
-    };
-    let policy = match read_policy(&args) {
-        Ok(policy) => policy,
-        Err(message) => return usage_error(stderr, &message),
-    };
-    let labels = match LabelSet::new(args.labels) {
-        Ok(labels) => labels,
-        Err(err) => return usage_error(stderr, &format!("invalid --label: {err}")),
-    };
+pub fn run(
+    args: Box<MetricsExportArgs>,
+    stdout: &mut impl Write,
+    stderr: &mut impl Write,
+) -> Outcome {
+    let now = export_time().map_err(Error::Usage)?;
+    let policy = read_policy(&args).map_err(Error::Usage)?;
+    let labels = LabelSet::new(args.labels)
+        .map_err(|err| Error::Usage(format!("invalid --label: {err}")))?;
     let mut request = ExportRequest::new(args.output_dir, now);
     request.policy = policy;
     request.baseline = args.baseline;
@@ -91,24 +88,13 @@ pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut i
     request.namespace = args.namespace;
     request.airflow_evidence_bundle = args.airflow_evidence_bundle;
 
-    let outcome = match export(&request) {
-        Ok(outcome) => outcome,
-        Err(ExportError::Config(err)) => return usage_error(stderr, &err.to_string()),
-        Err(err) => {
-            let _ = writeln!(stderr, "error: {err}");
-            return EXIT_FAILED;
-        }
-    };
+    let outcome = export(&request).map_err(|err| match err {
+        ExportError::Config(err) => Error::Usage(err.to_string()),
+        err => Error::Failed(err.to_string()),
+    })?;
     let report = &outcome.report;
     for blocker in &report.blockers {
-        let _ = writeln!(
-            stderr,
-            "{}[{}]: {}\n  runbook: {}",
-            blocker.severity(),
-            blocker.id(),
-            blocker.message,
-            report.runbook_url(blocker.code)
-        );
+        write_blocker(stderr, blocker, &report.runbook_url(blocker.code));
     }
     let printed = match args.format {
         OutputFormat::Json => {
@@ -120,17 +106,6 @@ pub fn run(args: Box<MetricsExportArgs>, stdout: &mut impl Write, stderr: &mut i
             std::fs::read(&report.paths.markdown_report).and_then(|bytes| stdout.write_all(&bytes))
         }
     };
-    if let Err(err) = printed {
-        let _ = writeln!(stderr, "error: cannot print the report: {err}");
-        return EXIT_FAILED;
-    }
-    let failed = report
-        .blockers
-        .iter()
-        .any(|b| b.severity() == Severity::Error);
-    if failed {
-        EXIT_FAILED
-    } else {
-        0
-    }
+    printed.map_err(|err| Error::Failed(format!("cannot print the report: {err}")))?;
+    Ok(Verdict::from_failed(any_error(&report.blockers)))
 }

@@ -1,14 +1,12 @@
 //! The command-line adapter: clap definitions, then one module per subcommand. No business
-//! rules here: each subcommand parses, calls the core, prints, and returns an exit status.
-//!
-//! Exit status: 0 success; 1 the export has an error blocker, `verify` found a difference, or an
-//! artifact could not be written; 2 usage error (bad flag or value).
+//! rules here: each subcommand parses, calls the core, prints, and returns an
+//! [`Outcome`](crate::exit::Outcome); [`main`] prints its error once and maps it to the exit
+//! status (see [`crate::exit`]).
 
 mod explain;
 mod metrics_export;
 #[cfg(feature = "push")]
 mod push;
-mod values;
 mod verify;
 
 use std::ffi::OsString;
@@ -18,14 +16,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::exit::{self, Error, Outcome, EXIT_FAILED, EXIT_USAGE};
 use crate::observability::inputs::InputPattern;
 
-pub use values::{parse_key_value, parse_metric};
-
-/// Exit status for a usage error, as clap uses.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit status when the export fails or verification finds a difference.
-pub const EXIT_FAILED: u8 = 1;
+use crate::observability::metrics::parse_key_value;
+use crate::observability::sources::custom::parse_metric;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -290,7 +285,47 @@ fn take_metric_flags(args: Vec<OsString>) -> (Vec<OsString>, Vec<OsString>) {
     (rest, metrics)
 }
 
-/// Parses the arguments and runs the subcommand.
+/// The values of the `--metric` flags taken out before clap, parsed with the flag's parser; a
+/// bad one is reported the way clap reports a bad value.
+fn parse_metric_flags(values: &[OsString]) -> Result<Vec<(String, f64)>, Error> {
+    let mut parsed = Vec::with_capacity(values.len());
+    for value in values {
+        // `to_str` is the fast path; only text that is not UTF-8 pays for the lossy copy.
+        let text = value
+            .to_str()
+            .map_or_else(|| value.to_string_lossy(), std::borrow::Cow::Borrowed);
+        match parse_metric(&text) {
+            Ok(metric) => parsed.push(metric),
+            Err(message) => {
+                return Err(Error::Usage(format!(
+                    "invalid value '{text}' for '--metric <NAME=VALUE>': {message}\n\nFor more information, try '--help'."
+                )))
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+/// Runs a parsed command.
+fn run(cli: Cli, stdout: &mut impl Write, stderr: &mut impl Write) -> Outcome {
+    match cli.command {
+        Command::MetricsExport(args) => metrics_export::run(args, stdout, stderr),
+        Command::Verify(args) => verify::run(&args, stdout, stderr),
+        Command::Explain(args) => explain::run(&args, stdout),
+        #[cfg(feature = "push")]
+        Command::Push(args) => push::run(&args, stdout, stderr),
+        Command::Action => {
+            let now = metrics_export::export_time().map_err(Error::Usage)?;
+            let cwd = std::env::current_dir()
+                .map_err(|err| Error::Usage(format!("cannot read the working directory: {err}")))?;
+            let env = crate::github::runner::Env::from_process();
+            crate::github::action::run(&env, &cwd, now, stdout, stderr)
+        }
+    }
+}
+
+/// Parses the arguments and runs the subcommand; prints its error once, as `error: …`, and
+/// returns its exit status.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let (args, metric_values) = take_metric_flags(args.into_iter().collect());
     let mut cli = match Cli::try_parse_from(args) {
@@ -301,65 +336,30 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE));
         }
     };
-    if let Command::MetricsExport(export) = &mut cli.command {
-        let mut parsed = Vec::with_capacity(metric_values.len() + export.metrics.len());
-        for value in &metric_values {
-            // `to_str` is the fast path; only text that is not UTF-8 pays for the lossy copy.
-            let text = value
-                .to_str()
-                .map_or_else(|| value.to_string_lossy(), std::borrow::Cow::Borrowed);
-            match parse_metric(&text) {
-                Ok(metric) => parsed.push(metric),
-                Err(message) => {
-                    let mut err = std::io::stderr().lock();
-                    let _ = writeln!(
-                        err,
-                        "error: invalid value '{text}' for '--metric <NAME=VALUE>': {message}\n\nFor more information, try '--help'."
-                    );
-                    return ExitCode::from(EXIT_USAGE);
-                }
-            }
-        }
-        parsed.append(&mut export.metrics);
-        export.metrics = parsed;
-    }
     // Block-buffered: a report printed line by line would cost one write call per line.
     // Not locked for the whole run: the export's render threads must still be able to print
     // (a panic message would otherwise wait for the lock forever).
     let mut stdout = std::io::BufWriter::new(std::io::stdout());
     let mut stderr = std::io::BufWriter::new(std::io::stderr());
-    let mut status = match cli.command {
-        Command::MetricsExport(args) => metrics_export::run(args, &mut stdout, &mut stderr),
-        Command::Verify(args) => verify::run(&args, &mut stdout, &mut stderr),
-        Command::Explain(args) => explain::run(&args, &mut stdout, &mut stderr),
-        #[cfg(feature = "push")]
-        Command::Push(args) => push::run(&args, &mut stdout, &mut stderr),
-        Command::Action => match (metrics_export::export_time(), std::env::current_dir()) {
-            (Ok(now), Ok(cwd)) => crate::github::action::run(
-                &crate::github::runner::Env::from_process(),
-                &cwd,
-                now,
-                &mut stdout,
-                &mut stderr,
-            ),
-            (Err(message), _) => usage_error(&mut stderr, &message),
-            (_, Err(err)) => usage_error(
-                &mut stderr,
-                &format!("cannot read the working directory: {err}"),
-            ),
-        },
-    };
+    let outcome = match &mut cli.command {
+        Command::MetricsExport(export) if !metric_values.is_empty() => {
+            parse_metric_flags(&metric_values).map(|mut parsed| {
+                parsed.append(&mut export.metrics);
+                export.metrics = parsed;
+            })
+        }
+        _ => Ok(()),
+    }
+    .and_then(|()| run(cli, &mut stdout, &mut stderr));
+    if let Err(err) = &outcome {
+        let _ = writeln!(stderr, "error: {}", err.message());
+    }
+    let mut status = exit::status(&outcome);
     let _ = stderr.flush();
     if stdout.flush().is_err() && status == 0 {
         status = EXIT_FAILED;
     }
     ExitCode::from(status)
-}
-
-/// Prints a usage error the way clap does, and returns its status.
-fn usage_error(stderr: &mut impl Write, message: &str) -> u8 {
-    let _ = writeln!(stderr, "error: {message}");
-    EXIT_USAGE
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use std::io::Write;
 
-use super::{usage_error, PushArgs, EXIT_FAILED};
+use super::PushArgs;
+use crate::exit::{write_blocker, Error, Outcome, Verdict};
 use crate::observability::blockers::{any_error, Blocker};
 use crate::observability::policy::{parse_policy, Policy};
 use crate::push::{self, CredentialVars, PushSpec};
@@ -54,30 +55,12 @@ fn read_policy(args: &PushArgs) -> Result<Policy, String> {
     }
 }
 
-pub fn run(args: &PushArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
-    let policy = match read_policy(args) {
-        Ok(policy) => policy,
-        Err(message) => return usage_error(stderr, &message),
-    };
+pub fn run(args: &PushArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Outcome {
+    let policy = read_policy(args).map_err(Error::Usage)?;
     let env = |name: &str| std::env::var(name).ok();
-    let plan = match push::plan(&spec(args), &env) {
-        Ok(plan) => plan,
-        Err(message) => return usage_error(stderr, &message),
-    };
-    let export = match push::read_export(&args.dir, plan.needs()) {
-        Ok(export) => export,
-        Err(message) => {
-            let _ = writeln!(stderr, "error: {message}");
-            return EXIT_FAILED;
-        }
-    };
-    let results = match push::push_export(&export, &plan) {
-        Ok(results) => results,
-        Err(message) => {
-            let _ = writeln!(stderr, "error: {message}");
-            return EXIT_FAILED;
-        }
-    };
+    let plan = push::plan(&spec(args), &env).map_err(Error::Usage)?;
+    let export = push::read_export(&args.dir, plan.needs()).map_err(Error::Failed)?;
+    let results = push::push_export(&export, &plan).map_err(Error::Failed)?;
     let mut blockers: Vec<Blocker> = Vec::new();
     for r in &results {
         let _ = writeln!(
@@ -95,18 +78,7 @@ pub fn run(args: &PushArgs, stdout: &mut impl Write, stderr: &mut impl Write) ->
     }
     let blockers = policy.apply(blockers);
     for b in &blockers {
-        let _ = writeln!(
-            stderr,
-            "{}[{}]: {}\n  runbook: {}",
-            b.severity(),
-            b.id(),
-            b.message,
-            b.code.runbook_url()
-        );
+        write_blocker(stderr, b, &b.code.runbook_url());
     }
-    if any_error(&blockers) {
-        EXIT_FAILED
-    } else {
-        0
-    }
+    Ok(Verdict::from_failed(any_error(&blockers)))
 }

@@ -2,10 +2,12 @@
 
 use std::io::Write;
 
-use super::{VerifyArgs, EXIT_FAILED};
+use super::VerifyArgs;
+use crate::exit::{Error, Outcome, Verdict};
 use crate::observability::artifacts::verify;
+use crate::observability::text::plural;
 
-pub fn run(args: &VerifyArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
+pub fn run(args: &VerifyArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Outcome {
     match verify(&args.dir) {
         Ok(report) if report.problems.is_empty() => {
             let _ = writeln!(
@@ -14,24 +16,18 @@ pub fn run(args: &VerifyArgs, stdout: &mut impl Write, stderr: &mut impl Write) 
                 report.checked,
                 args.dir.display()
             );
-            0
+            Ok(Verdict::Passed)
         }
         Ok(report) => {
             for problem in &report.problems {
                 let _ = writeln!(stderr, "{problem}");
             }
-            let _ = writeln!(
-                stderr,
-                "error: `{}` does not match its metrics_index.json ({} problem{})",
+            Err(Error::Failed(format!(
+                "`{}` does not match its metrics_index.json ({})",
                 args.dir.display(),
-                report.problems.len(),
-                if report.problems.len() == 1 { "" } else { "s" }
-            );
-            EXIT_FAILED
+                plural(report.problems.len(), "problem")
+            )))
         }
-        Err(err) => {
-            let _ = writeln!(stderr, "error: {err}");
-            EXIT_FAILED
-        }
+        Err(err) => Err(Error::Failed(err.to_string())),
     }
 }

@@ -19,16 +19,17 @@ use super::outputs::{append_outputs, format_output};
 use super::pr_status::{comment_marker, message, parse_kinds, pull_request, Kinds, Message};
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
-use crate::cli::{parse_key_value, parse_metric, EXIT_FAILED, EXIT_USAGE};
+use crate::exit::{write_blocker, Error, Outcome, Verdict};
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
 use crate::observability::blockers::{Blocker, Severity};
 use crate::observability::export::{export_with, ExportError, ExportRequest, ExtraArtifact};
 use crate::observability::gates::parse_objectives;
 use crate::observability::inputs::InputPattern;
-use crate::observability::metrics::LabelSet;
+use crate::observability::metrics::{parse_key_value, LabelSet};
 use crate::observability::policy::{parse_policy, FailOn, Policy};
 use crate::observability::report::ExportReport;
-use crate::observability::sources::custom::CustomMetric;
+use crate::observability::sources::custom::{parse_metric, CustomMetric};
+use crate::observability::text::plural;
 use crate::observability::timestamp::Timestamp;
 
 pub static STEP_SUMMARY: ArtifactSpec = ArtifactSpec {
@@ -278,14 +279,14 @@ struct BlockerOutput<'a> {
     file: Option<String>,
 }
 
-/// Runs the action; returns the exit status.
+/// Runs the action. A usage, configuration or I/O error is annotated here; `main` prints it.
 pub fn run(
     env: &Env,
     cwd: &Path,
     now: Timestamp,
     stdout: &mut impl Write,
     stderr: &mut impl Write,
-) -> u8 {
+) -> Outcome {
     // Masked before anything else is printed; never written to a file.
     let token = github_token(env);
     if let Some(token) = &token {
@@ -305,8 +306,7 @@ pub fn run(
                 "{}",
                 annotation(Level::Error, "dpone-observability: usage", None, &message)
             );
-            let _ = writeln!(stderr, "error: {message}");
-            return EXIT_USAGE;
+            return Err(Error::Usage(message));
         }
     };
     #[cfg(feature = "push")]
@@ -361,8 +361,7 @@ pub fn run(
                     &message
                 )
             );
-            let _ = writeln!(stderr, "error: {message}");
-            return EXIT_USAGE;
+            return Err(Error::Usage(message));
         }
         Err(err) => {
             let message = format!("the export could not be written: {err}");
@@ -371,8 +370,7 @@ pub fn run(
                 "{}",
                 annotation(Level::Error, "dpone-observability: I/O", None, &message)
             );
-            let _ = writeln!(stderr, "error: {message}");
-            return EXIT_FAILED;
+            return Err(Error::Failed(message));
         }
     };
     let report = &outcome.report;
@@ -466,7 +464,7 @@ pub fn run(
                 }
             }
             for b in &pushed.blockers {
-                let _ = writeln!(stderr, "{}[{}]: {}", b.severity(), b.id(), b.message);
+                write_blocker(stderr, b, &report.runbook_url(b.code));
             }
             plan.fail_on.first_failing(&pushed.blockers).cloned()
         }
@@ -485,11 +483,7 @@ pub fn run(
         plural(report.blockers.len(), "blocker"),
         plan.output_dir_shown.escape_debug()
     );
-    if failing.is_some() {
-        EXIT_FAILED
-    } else {
-        0
-    }
+    Ok(Verdict::from_failed(failing.is_some()))
 }
 
 fn outputs(
@@ -533,9 +527,10 @@ fn annotations(report: &ExportReport, ctx: &RunnerContext, fail_on: FailOn) -> V
     let mut lines = Vec::new();
     let (mut errors, mut warnings, mut left_out) = (0, 0, 0);
     for b in ordered {
-        let (level, count) = match b.severity() {
-            Severity::Error => (Level::Error, &mut errors),
-            Severity::Warning => (Level::Warning, &mut warnings),
+        let level = Level::from(b.severity());
+        let count = match b.severity() {
+            Severity::Error => &mut errors,
+            Severity::Warning => &mut warnings,
         };
         if *count == ANNOTATIONS_PER_LEVEL {
             left_out += 1;
@@ -569,13 +564,4 @@ fn annotations(report: &ExportReport, ctx: &RunnerContext, fail_on: FailOn) -> V
         ));
     }
     lines
-}
-
-/// `1 blocker`, `2 blockers`.
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }

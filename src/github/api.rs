@@ -12,6 +12,8 @@ use http::StatusCode;
 use octocrab::Octocrab;
 use serde_json::{json, Value};
 
+use crate::observability::text::clip;
+
 /// Where and as whom to post.
 #[derive(Debug, Clone)]
 pub struct PrTarget {
@@ -295,20 +297,6 @@ async fn comment(
     }
 }
 
-/// At most `max` characters, on a character boundary.
-pub fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => {
-            let mut cut = text[..at].to_string();
-            // Leave room for the ellipsis.
-            cut.pop();
-            cut.push('…');
-            cut
-        }
-        None => text.to_string(),
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 enum Method {
     Get,
@@ -405,13 +393,6 @@ fn http_failure(status: StatusCode, body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clipping_keeps_characters_whole() {
-        assert_eq!(clip("abc", 5), "abc");
-        assert_eq!(clip("héllo wörld", 5), "héll…");
-        assert_eq!(clip(&"x".repeat(200), 140).chars().count(), 140);
-    }
 
     #[test]
     fn failures_explain_common_causes() {

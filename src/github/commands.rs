@@ -5,6 +5,8 @@
 //! start a line, and `%` becomes `%25`, so `%0A` in a report stays literal. Properties also
 //! escape `:` and `,`.
 
+use crate::observability::blockers::Severity;
+
 /// Escapes command data (the message).
 pub fn escape_data(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -30,6 +32,16 @@ pub enum Level {
     Error,
     Warning,
     Notice,
+}
+
+/// The one mapping from a blocker's severity to its annotation level.
+impl From<Severity> for Level {
+    fn from(severity: Severity) -> Self {
+        match severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+        }
+    }
 }
 
 impl Level {

@@ -13,6 +13,7 @@ use crate::observability::blockers::{Blocker, Severity};
 use crate::observability::metrics::MetricPoint;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
+use crate::observability::text;
 
 /// The hidden marker that finds this check's comment again (`--` cannot end the HTML comment).
 pub fn comment_marker(check_name: &str) -> String {
@@ -123,7 +124,7 @@ pub fn message(
     let counts = format!(
         "{} metrics, {}",
         report.metric_count,
-        super::action::plural(report.blockers.len(), "blocker")
+        text::plural(report.blockers.len(), "blocker")
     );
     let title = match failing {
         Some(b) => format!("Failed by {}: {counts}", b.id()),

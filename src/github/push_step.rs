@@ -181,12 +181,8 @@ pub fn annotations(blockers: &[Blocker], runbook: impl Fn(&Blocker) -> String) -
     blockers
         .iter()
         .map(|b| {
-            let level = match b.severity() {
-                crate::observability::blockers::Severity::Error => Level::Error,
-                crate::observability::blockers::Severity::Warning => Level::Warning,
-            };
             annotation(
-                level,
+                Level::from(b.severity()),
                 &b.id().to_string(),
                 None,
                 &format!("{} Runbook: {}", b.message, runbook(b)),

@@ -13,6 +13,7 @@ use crate::observability::markdown::{code, escape};
 use crate::observability::metrics::MetricPoint;
 use crate::observability::policy::FailOn;
 use crate::observability::report::{self, ExportReport};
+use crate::observability::text;
 
 /// GitHub drops a step summary above 1 MiB; this leaves room for the notes.
 pub const SUMMARY_BUDGET: usize = 900 * 1024;
@@ -64,7 +65,7 @@ pub fn render_within(
         out,
         "{} metrics, {} ({} fail the step under `fail-on: {}`).",
         report.metric_count,
-        super::action::plural(report.blockers.len(), "blocker"),
+        text::plural(report.blockers.len(), "blocker"),
         failing.len(),
         ctx.fail_on
     );
@@ -177,8 +178,8 @@ pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1024;
 const MESSAGE_CHARS: usize = 1000;
 
 fn clip(message: &str) -> String {
-    match message.char_indices().nth(MESSAGE_CHARS) {
-        Some((at, _)) => format!("{}… (full text in runtime_metrics.json)", &message[..at]),
+    match text::head(message, MESSAGE_CHARS) {
+        Some(kept) => format!("{kept}… (full text in runtime_metrics.json)"),
         None => message.to_string(),
     }
 }

@@ -358,9 +358,34 @@ pub fn is_unbounded_label_key(key: &str) -> bool {
     })
 }
 
+/// `key=value`: split at the first `=`, both sides trimmed, the key non-empty.
+pub fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = text.split_once('=') else {
+        return Err(format!("expected key=value, got `{text}`"));
+    };
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!("expected a non-empty key in `{text}`"));
+    }
+    Ok((key.to_string(), value.trim().to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_value_text() {
+        assert_eq!(
+            parse_key_value(" a = b=c ").unwrap(),
+            ("a".into(), "b=c".into())
+        );
+        assert_eq!(parse_key_value("a=").unwrap(), ("a".into(), "".into()));
+        assert!(parse_key_value("=v").unwrap_err().contains("non-empty key"));
+        assert!(parse_key_value("novalue")
+            .unwrap_err()
+            .contains("key=value"));
+    }
 
     #[test]
     fn metric_names_follow_the_peer_where_it_was_valid() {

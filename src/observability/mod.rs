@@ -17,4 +17,5 @@ pub mod prometheus;
 pub mod render;
 pub mod report;
 pub mod sources;
+pub mod text;
 pub mod timestamp;

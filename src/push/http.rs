@@ -238,8 +238,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 pub fn shown_body(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(SHOWN_BODY_CHARS) {
-        Some((at, _)) => format!("{}…", &line[..at]),
+    match crate::observability::text::head(&line, SHOWN_BODY_CHARS) {
+        Some(kept) => format!("{kept}…"),
         None => line,
     }
 }

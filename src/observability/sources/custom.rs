@@ -276,9 +276,36 @@ impl<'de> Visitor<'de> for NumberFor<'_> {
     }
 }
 
+/// `name=value` with a numeric value.
+pub fn parse_metric(text: &str) -> Result<(String, f64), String> {
+    let Some((name, value)) = text.split_once('=') else {
+        return Err(format!("expected name=value, got `{text}`"));
+    };
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("expected a non-empty metric name in `{text}`"));
+    }
+    let number = json_input::parse_number(value)
+        .ok_or_else(|| format!("metric `{name}` must be numeric, got `{}`", value.trim()))?;
+    Ok((name.to_string(), number))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metric_values() {
+        assert_eq!(
+            parse_metric("rows/sec=1e3").unwrap(),
+            ("rows/sec".into(), 1000.0)
+        );
+        assert!(parse_metric("x=nan").unwrap().1.is_nan());
+        assert!(parse_metric("x=abc")
+            .unwrap_err()
+            .contains("must be numeric"));
+        assert!(parse_metric("=1").is_err());
+    }
 
     fn sets() -> PointSets {
         PointSets {
