@@ -5,12 +5,9 @@ use std::io::Write;
 use super::{MetricsExportArgs, OutputFormat};
 use crate::exit::{write_blocker, Error, Outcome, Verdict};
 use crate::observability::blockers::any_error;
-use crate::observability::export::{export, ExportError, ExportRequest};
-use crate::observability::gates::parse_objectives;
-use crate::observability::metrics::LabelSet;
-use crate::observability::policy::{parse_policy, Policy};
+use crate::observability::export::{export, ExportError};
 use crate::observability::report::StdoutReport;
-use crate::observability::sources::custom::CustomMetric;
+use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile};
 use crate::observability::timestamp::Timestamp;
 
 /// `SOURCE_DATE_EPOCH` (reproducible builds) fixes every generated time when set.
@@ -31,35 +28,27 @@ pub(crate) fn export_time() -> Result<Timestamp, String> {
     }
 }
 
-/// Reads `--objectives`: a file when one of that name exists, else the text itself.
-pub(crate) fn read_objectives_arg(value: &str, what: &str) -> Result<(String, String), String> {
-    let path = std::path::Path::new(value.trim());
-    if !value.contains('\n') && !value.trim().is_empty() && path.is_file() {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| format!("{what} file `{}`: {err}", path.display()))?;
-        return Ok((text, path.display().to_string()));
-    }
-    Ok((value.to_string(), what.to_string()))
-}
-
-/// The policy file and `--objectives`, merged.
-fn read_policy(args: &MetricsExportArgs) -> Result<Policy, String> {
-    let mut policy = match &args.policy {
-        None => Policy::default(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|err| format!("policy file `{}`: {err}", path.display()))?;
-            parse_policy(&text, &path.display().to_string())?
-        }
-    };
-    if let Some(value) = &args.objectives {
-        let (text, source) = read_objectives_arg(value, "--objectives")?;
-        policy
-            .gates
-            .objectives
-            .extend(parse_objectives(&text, &source)?);
-    }
-    Ok(policy)
+/// The flags as the settings path's low level.
+fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
+    let args = *args;
+    let mut spec = ExportSpec::new(Names::Flags, args.output_dir, now);
+    spec.policy_file = args.policy.map(|path| PolicyFile {
+        shown: path.display().to_string(),
+        path,
+        optional: false,
+    });
+    spec.objectives = args.objectives;
+    spec.labels = args.labels;
+    spec.baseline = args.baseline;
+    spec.run_report = args.run_report;
+    spec.inputs = args.inputs;
+    spec.metrics = args.metrics;
+    spec.metrics_file = args.metrics_file;
+    spec.resource_attributes = args.resource_attributes;
+    spec.service_name = Some(args.service_name);
+    spec.namespace = Some(args.namespace);
+    spec.airflow_evidence_bundle = args.airflow_evidence_bundle;
+    spec
 }
 
 pub fn run(
@@ -68,26 +57,8 @@ pub fn run(
     stderr: &mut impl Write,
 ) -> Outcome {
     let now = export_time().map_err(Error::Usage)?;
-    let policy = read_policy(&args).map_err(Error::Usage)?;
-    let labels = LabelSet::new(args.labels)
-        .map_err(|err| Error::Usage(format!("invalid --label: {err}")))?;
-    let mut request = ExportRequest::new(args.output_dir, now);
-    request.policy = policy;
-    request.baseline = args.baseline;
-    request.run_report = args.run_report;
-    request.inputs = args.inputs;
-    request.metrics = args
-        .metrics
-        .iter()
-        .map(|(name, value)| CustomMetric::new(name, *value))
-        .collect();
-    request.metrics_file = args.metrics_file;
-    request.labels = labels;
-    request.resource_attributes = args.resource_attributes;
-    request.service_name = args.service_name;
-    request.namespace = args.namespace;
-    request.airflow_evidence_bundle = args.airflow_evidence_bundle;
-
+    let format = args.format;
+    let request = resolve(spec(args, now)).map_err(Error::Usage)?;
     let outcome = export(&request).map_err(|err| match err {
         ExportError::Config(err) => Error::Usage(err.to_string()),
         err => Error::Failed(err.to_string()),
@@ -96,7 +67,7 @@ pub fn run(
     for blocker in &report.blockers {
         write_blocker(stderr, blocker, &report.runbook_url(blocker.code));
     }
-    let printed = match args.format {
+    let printed = match format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *stdout, &StdoutReport::from(report))
                 .map_err(std::io::Error::from)

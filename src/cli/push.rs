@@ -5,7 +5,8 @@ use std::io::Write;
 use super::PushArgs;
 use crate::exit::{write_blocker, Error, Outcome, Verdict};
 use crate::observability::blockers::{any_error, Blocker};
-use crate::observability::policy::{parse_policy, Policy};
+use crate::observability::policy::Policy;
+use crate::observability::settings::{read_policy_file, PolicyFile};
 use crate::push::{self, CredentialVars, PushSpec};
 
 fn spec(args: &PushArgs) -> PushSpec {
@@ -47,11 +48,11 @@ fn spec(args: &PushArgs) -> PushSpec {
 fn read_policy(args: &PushArgs) -> Result<Policy, String> {
     match &args.policy {
         None => Ok(Policy::default()),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|err| format!("policy file `{}`: {err}", path.display()))?;
-            parse_policy(&text, &path.display().to_string())
-        }
+        Some(path) => read_policy_file(&PolicyFile {
+            shown: path.display().to_string(),
+            path: path.clone(),
+            optional: false,
+        }),
     }
 }
 

@@ -23,12 +23,10 @@ use crate::exit::{write_blocker, Error, Outcome, Verdict};
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
 use crate::observability::blockers::{Blocker, Severity};
 use crate::observability::export::{export_with, ExportError, ExportRequest, ExtraArtifact};
-use crate::observability::gates::parse_objectives;
 use crate::observability::inputs::InputPattern;
-use crate::observability::metrics::{parse_key_value, LabelSet};
-use crate::observability::policy::{parse_policy, FailOn, Policy};
+use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
-use crate::observability::sources::custom::{parse_metric, CustomMetric};
+use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile, Setting};
 use crate::observability::text::plural;
 use crate::observability::timestamp::Timestamp;
 
@@ -66,70 +64,48 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
     validate_output_root(&output_root)?;
     let output_dir = ctx.resolve(&output_root).join(&run_name);
 
-    let mut request = ExportRequest::new(&output_dir, now);
-    request.run_report = env.input("run-report").map(|p| ctx.resolve(&p));
-    request.metrics_file = env.input("metrics-file").map(|p| ctx.resolve(&p));
-    request.airflow_evidence_bundle = env
+    let mut spec = ExportSpec::new(Names::Inputs, &output_dir, now);
+    spec.run_report = env.input("run-report").map(|p| ctx.resolve(&p));
+    spec.metrics_file = env.input("metrics-file").map(|p| ctx.resolve(&p));
+    spec.airflow_evidence_bundle = env
         .input("airflow-evidence-bundle")
         .map(|p| ctx.resolve(&p));
-    for line in env.input_lines("inputs") {
-        let mut pattern = InputPattern::parse(&line).map_err(|e| format!("input `inputs`: {e}"))?;
+    spec.inputs = spec.parse_lines(Setting::Inputs, &env.input_lines("inputs"), |line| {
+        let mut pattern = InputPattern::parse(line)?;
         pattern.pattern = ctx.resolve(&pattern.pattern).display().to_string();
-        request.inputs.push(pattern);
-    }
-    for line in env.input_lines("metrics") {
-        let (name, value) = parse_metric(&line).map_err(|e| format!("input `metrics`: {e}"))?;
-        request.metrics.push(CustomMetric::new(&name, value));
-    }
-    let labels = env
-        .input_lines("labels")
-        .iter()
-        .map(|l| parse_key_value(l).map_err(|e| format!("input `labels`: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    request.labels = LabelSet::new(labels).map_err(|e| format!("input `labels`: {e}"))?;
-    request.resource_attributes = env
-        .input_lines("resource-attributes")
-        .iter()
-        .map(|l| parse_key_value(l).map_err(|e| format!("input `resource-attributes`: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(name) = env.input("service-name") {
-        request.service_name = name;
-    }
-    if let Some(namespace) = env.input("namespace") {
-        request.namespace = namespace;
-    }
-    request.runbook_base = env.input("runbook-base-url").unwrap_or_else(|| {
+        Ok(pattern)
+    })?;
+    spec.metrics = spec.metric_lines(&env.input_lines("metrics"))?;
+    spec.labels = spec.key_value_lines(Setting::Labels, &env.input_lines("labels"))?;
+    spec.resource_attributes = spec.key_value_lines(
+        Setting::ResourceAttributes,
+        &env.input_lines("resource-attributes"),
+    )?;
+    spec.service_name = env.input("service-name");
+    spec.namespace = env.input("namespace");
+    spec.runbook_base = Some(env.input("runbook-base-url").unwrap_or_else(|| {
         format!(
             "{}/dpone/observability-action/blob/v{}/docs/runbooks.md",
             ctx.server_url.trim_end_matches('/'),
             env!("CARGO_PKG_VERSION")
         )
+    }));
+    spec.policy_file = env.input("policy-file").map(|name| PolicyFile {
+        path: ctx.resolve(&name),
+        optional: name == DEFAULT_POLICY_FILE,
+        shown: name,
     });
-
-    let policy = read_policy(env, ctx)?;
-    let fail_on = match env.input("fail-on") {
+    spec.objectives = env.input("objectives");
+    spec.objectives_base = Some(ctx.resolve("."));
+    spec.baseline = env.input("baseline").map(|b| ctx.resolve(&b));
+    let fail_on_input = env.input("fail-on");
+    let request = resolve(spec)?;
+    let fail_on = match fail_on_input {
         Some(text) => FailOn::parse(&text).ok_or_else(|| {
             format!("input `fail-on` must be `error`, `warning` or `never`, got `{text}`")
         })?,
-        None => policy.fail_on.unwrap_or_default(),
+        None => request.policy.fail_on.unwrap_or_default(),
     };
-    request.policy = policy;
-    if let Some(value) = env.input("objectives") {
-        let resolved = ctx.resolve(value.trim());
-        let (text, source) = if !value.contains('\n') && resolved.is_file() {
-            let text = std::fs::read_to_string(&resolved)
-                .map_err(|err| format!("input `objectives`: `{}`: {err}", value.trim()))?;
-            (text, value.trim().to_string())
-        } else {
-            (value, "input `objectives`".to_string())
-        };
-        request
-            .policy
-            .gates
-            .objectives
-            .extend(parse_objectives(&text, &source)?);
-    }
-    request.baseline = env.input("baseline").map(|b| ctx.resolve(&b));
     #[cfg(feature = "push")]
     let push = super::push_step::plan(env)?;
     #[cfg(not(feature = "push"))]
@@ -160,21 +136,6 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         summary: env.input_bool("summary")?,
         annotations: env.input_bool("annotations")?,
     })
-}
-
-/// The policy file: the default one may be absent; a named one must exist.
-fn read_policy(env: &Env, ctx: &RunnerContext) -> Result<Policy, String> {
-    let Some(name) = env.input("policy-file") else {
-        return Ok(Policy::default());
-    };
-    let path = ctx.resolve(&name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => parse_policy(&text, &name),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && name == DEFAULT_POLICY_FILE => {
-            Ok(Policy::default())
-        }
-        Err(err) => Err(format!("policy file `{name}`: {err}")),
-    }
 }
 
 /// The `github-token` input, unless it is empty or the runner's unexpanded default.

@@ -14,12 +14,12 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::blockers::{Blocker, Code};
-use super::export::ExportRequest;
 use super::inputs::{self, ReadError};
 use super::metrics::{
     is_unbounded_label_key, sanitize_label_name, Descriptor, LabelSet, MetricPoint,
 };
 use super::report::InputSummary;
+use super::settings::ExportRequest;
 use super::sources::airflow::{self, Correlation};
 use super::sources::custom::{self, DroppedDuplicate, MetricsFileError, PointSets};
 use super::sources::detect::{detect, Detection, Kind};

@@ -3,77 +3,24 @@
 //! Pure apart from the files it is told to read and the output directory it writes: no
 //! environment variables, no network, no clock (the caller passes the time).
 
-use std::path::PathBuf;
-
 use std::io;
 
 use super::artifacts::{
     ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact,
     JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
-use super::blockers::{any_error, RUNBOOK_BASE_URL};
+use super::blockers::any_error;
 use super::collect::collect;
 use super::gates::{self, GateConfigError};
-use super::inputs::InputPattern;
-use super::metrics::{LabelSet, MetricPoint};
+use super::metrics::MetricPoint;
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
-use super::policy::Policy;
 use super::prometheus::PrometheusTextRenderer;
 use super::report::{self, ArtifactPaths, ExportReport};
 use super::sources::airflow::Correlation;
-use super::sources::custom::CustomMetric;
-use super::timestamp::Timestamp;
 
-pub const DEFAULT_OUTPUT_DIR: &str = ".dpone/observability/latest";
-pub const DEFAULT_SERVICE_NAME: &str = "dpone";
-pub const DEFAULT_NAMESPACE: &str = "dpone.local";
-
-/// What to export. Labels are validated by the caller through [`LabelSet::new`].
-#[derive(Debug, Clone)]
-pub struct ExportRequest {
-    pub output_dir: PathBuf,
-    pub run_report: Option<PathBuf>,
-    /// `--input` patterns: any standard dpone artifact, its kind detected or forced.
-    pub inputs: Vec<InputPattern>,
-    /// `--metric` values, in the order given.
-    pub metrics: Vec<CustomMetric>,
-    pub metrics_file: Option<PathBuf>,
-    pub labels: LabelSet,
-    pub resource_attributes: Vec<(String, String)>,
-    pub service_name: String,
-    pub namespace: String,
-    pub airflow_evidence_bundle: Option<PathBuf>,
-    /// The export's own time (`SOURCE_DATE_EPOCH` when the caller fixes it).
-    pub now: Timestamp,
-    /// Severity overrides per blocker code (a policy file's `blockers:`) and the gates
-    /// (`objectives:`, `regressions:`, plus `--objectives`).
-    pub policy: Policy,
-    /// A previous export's `runtime_metrics.json` to compare against (`--baseline`).
-    pub baseline: Option<PathBuf>,
-    /// The runbooks document blockers link to (anchors are appended).
-    pub runbook_base: String,
-}
-
-impl ExportRequest {
-    pub fn new(output_dir: impl Into<PathBuf>, now: Timestamp) -> Self {
-        ExportRequest {
-            output_dir: output_dir.into(),
-            run_report: None,
-            inputs: Vec::new(),
-            metrics: Vec::new(),
-            metrics_file: None,
-            labels: LabelSet::default(),
-            resource_attributes: Vec::new(),
-            service_name: DEFAULT_SERVICE_NAME.to_string(),
-            namespace: DEFAULT_NAMESPACE.to_string(),
-            airflow_evidence_bundle: None,
-            now,
-            policy: Policy::default(),
-            baseline: None,
-            runbook_base: RUNBOOK_BASE_URL.to_string(),
-        }
-    }
-}
+pub use super::settings::{
+    ExportRequest, DEFAULT_NAMESPACE, DEFAULT_OUTPUT_DIR, DEFAULT_SERVICE_NAME,
+};
 
 /// A finished export.
 #[derive(Debug)]

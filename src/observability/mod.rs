@@ -16,6 +16,7 @@ pub mod policy;
 pub mod prometheus;
 pub mod render;
 pub mod report;
+pub mod settings;
 pub mod sources;
 pub mod text;
 pub mod timestamp;
