@@ -4,6 +4,8 @@
 //! command-line adapter over it; [`github`] is the GitHub Action adapter and `push` (feature
 //! `push`) sends a finished export to Prometheus and OpenTelemetry receivers.
 #![forbid(unsafe_code)]
+// No `unwrap()` in the product's code paths (tests may): a bad input gets an error, never a panic.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod cli;
 pub mod exit;

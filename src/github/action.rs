@@ -19,7 +19,7 @@ use super::outputs::{append_outputs, format_output};
 use super::pr_status::{comment_marker, message, parse_kinds, pull_request, Kinds, Message};
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
-use crate::exit::{write_blocker, Error, Outcome, Verdict};
+use crate::exit::{Error, Outcome, Verdict};
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
 use crate::observability::blockers::{Blocker, Severity};
 use crate::observability::export::{export_with, ExportError, ExportRequest, ExtraArtifact};
@@ -425,7 +425,7 @@ pub fn run(
                 }
             }
             for b in &pushed.blockers {
-                write_blocker(stderr, b, &report.runbook_url(b.code));
+                crate::exit::write_blocker(stderr, b, &report.runbook_url(b.code));
             }
             plan.fail_on.first_failing(&pushed.blockers).cloned()
         }

@@ -10,6 +10,7 @@ use super::artifacts::{
     JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
 use super::blockers::any_error;
+use super::catalog;
 use super::collect::collect;
 use super::gates::{self, GateConfigError};
 use super::metrics::MetricPoint;
@@ -89,14 +90,6 @@ pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ExportError> {
     export_with(request, None)
 }
 
-/// Every metric name the tool can export, for telling a pattern from a typo.
-fn known_names() -> Vec<&'static str> {
-    super::sources::catalog()
-        .into_iter()
-        .flat_map(|(_, specs)| specs.iter().map(|s| s.name))
-        .collect()
-}
-
 /// [`export`], with one more artifact from an adapter.
 pub fn export_with(
     request: &ExportRequest,
@@ -107,7 +100,7 @@ pub fn export_with(
         &request.policy.gates,
         &collected.points,
         request.baseline.as_deref(),
-        &known_names(),
+        &catalog::known_names(),
         &std::sync::Arc::new(request.labels.clone()),
     )
     .map_err(ExportError::Config)?;

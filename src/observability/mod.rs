@@ -3,6 +3,7 @@
 
 pub mod artifacts;
 pub mod blockers;
+pub mod catalog;
 pub mod collect;
 pub mod export;
 pub mod gates;
@@ -16,6 +17,7 @@ pub mod policy;
 pub mod prometheus;
 pub mod render;
 pub mod report;
+pub mod report_file;
 pub mod settings;
 pub mod sources;
 pub mod text;

@@ -112,31 +112,12 @@ pub fn write_value(value: f64, out: &mut Vec<u8>) {
         out.extend_from_slice(if value > 0.0 { b"+Inf" } else { b"-Inf" });
     } else if value.fract() == 0.0 && value.abs() < 9.007_199_254_740_992e15 {
         // Exact: |value| < 2^53 and integral. `as` is the intended conversion here.
-        let mut itoa = [0u8; 20];
-        out.extend_from_slice(format_i64(value as i64, &mut itoa));
+        let mut itoa = itoa::Buffer::new();
+        out.extend_from_slice(itoa.format(value as i64).as_bytes());
     } else {
         let mut ryu = ryu::Buffer::new();
         out.extend_from_slice(ryu.format_finite(value).as_bytes());
     }
-}
-
-fn format_i64(value: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let negative = value < 0;
-    let mut n = value.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if negative {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
 }
 
 #[cfg(test)]

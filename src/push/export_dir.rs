@@ -7,7 +7,7 @@ use crate::observability::artifacts::{
     read_indexed, verify, JSON_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
 use crate::observability::metrics::sanitize_label_name;
-use crate::observability::report::read_report;
+use crate::observability::report_file::read_report;
 use crate::observability::timestamp::Timestamp;
 
 /// One series as Prometheus sees it: the name, the labels under their Prometheus names

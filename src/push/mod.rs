@@ -277,8 +277,8 @@ fn push_otlp(client: &HttpClient, export: &Export, t: &OtlpTarget) -> PushResult
     let points = otlp::point_count(&request_message);
     result.total = points;
     let body = match t.protocol {
-        otlp::Protocol::Json => export.otlp_json.clone(),
-        otlp::Protocol::Protobuf => prost::Message::encode_to_vec(&request_message),
+        Protocol::Json => export.otlp_json.clone(),
+        Protocol::Protobuf => prost::Message::encode_to_vec(&request_message),
     };
     let req = request(
         Method::POST,

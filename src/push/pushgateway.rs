@@ -4,6 +4,7 @@
 //! no longer has mixed with the new ones.
 
 use base64::Engine;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::export_dir::Series;
 
@@ -24,16 +25,15 @@ pub fn segment(name: &str, value: &str) -> String {
         let encoded = base64::engine::general_purpose::URL_SAFE.encode(value.as_bytes());
         return format!("{name}@base64/{encoded}");
     }
-    let mut out = format!("{name}/");
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!("{name}/{}", utf8_percent_encode(value, SEGMENT))
 }
+
+/// Everything but RFC 3986's unreserved characters is percent-encoded in a path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The group URL under `base` (its trailing `/` ignored).
 pub fn group_url(base: &str, job: &str, grouping: &[(String, String)]) -> String {

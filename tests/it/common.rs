@@ -129,11 +129,7 @@ pub fn check_export(dir: &Path) -> serde_json::Value {
     families_are_contiguous(&std::fs::read_to_string(&prom).unwrap());
     let report = read_json(&dir.join("runtime_metrics.json"));
     read_json(&dir.join("metrics_index.json"));
-    let verified = std::process::Command::new(bin())
-        .arg("verify")
-        .arg(dir)
-        .output()
-        .unwrap();
+    let verified = Command::new(bin()).arg("verify").arg(dir).output().unwrap();
     assert!(verified.status.success(), "{}", stderr(&verified));
     report
 }

@@ -10,7 +10,7 @@ use dpone_observability::observability::artifacts::{
     INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
 };
 use dpone_observability::observability::blockers::{runbooks_markdown, Code};
-use dpone_observability::observability::sources::catalog;
+use dpone_observability::observability::catalog::catalog;
 use dpone_observability::observability::sources::run_report::CATALOG;
 
 fn doc(name: &str) -> String {

@@ -1,10 +1,13 @@
 //! The integration tests, in one binary (one link of the crate with its HTTP stack instead of
 //! one per area), a module per area. Run one area with `cargo test --test it <area>::`.
 
+#![allow(clippy::print_stderr)]
+
 mod common;
 mod standin;
 
 mod action;
+mod architecture;
 mod artifacts;
 mod cli;
 mod cmd;

@@ -624,7 +624,7 @@ fn otlp_http_in_both_encodings_and_from_the_opentelemetry_variables() {
     let endpoint = format!("http://127.0.0.1:{}/v1/metrics", receiver.server.port);
     let base = format!("http://127.0.0.1:{}", receiver.server.port);
     type Run<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
-    let runs: [Run; 3] = [
+    let runs: [Run<'_>; 3] = [
         (&["--otlp-endpoint", &endpoint], &[]),
         (
             &["--otlp-endpoint", &endpoint, "--otlp-protocol", "http/json"],

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::super::blockers::{Blocker, Code};
-use super::super::report::{read_report, ReportSeries};
+use super::super::report_file::{read_report, ReportSeries};
 
 /// One series of the baseline export.
 pub type BaselineSeries = ReportSeries;

@@ -253,7 +253,7 @@ impl<'de> Deserialize<'de> for Bound {
         struct V;
         impl Visitor<'_> for V {
             type Value = Bound;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a number")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Bound, E> {
@@ -338,7 +338,7 @@ impl<'de> Deserialize<'de> for ObjectiveValue {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = ObjectiveValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a number (the max) or a mapping with `min` and/or `max`")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<ObjectiveValue, E> {
@@ -400,7 +400,7 @@ impl<'de> Deserialize<'de> for ObjectiveList {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = ObjectiveList;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a mapping of metric names to objectives, or a list of objectives")
             }
             fn visit_unit<E: de::Error>(self) -> Result<ObjectiveList, E> {
@@ -502,7 +502,7 @@ impl<'de> Deserialize<'de> for RegressionList {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = RegressionList;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a mapping of metric names to regression rules, or a list of rules")
             }
             fn visit_unit<E: de::Error>(self) -> Result<RegressionList, E> {

@@ -184,7 +184,7 @@ impl<'de> DeserializeSeed<'de> for MappingSeed<'_> {
 impl<'de> Visitor<'de> for MappingSeed<'_> {
     type Value = Vec<MetricPoint>;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(MAPPING)
     }
 
@@ -213,7 +213,7 @@ impl<'de> de::Deserialize<'de> for YamlMapping {
         impl<'de> Visitor<'de> for YamlVisitor {
             type Value = YamlMapping;
 
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(MAPPING)
             }
 
@@ -255,7 +255,7 @@ impl<'de> DeserializeSeed<'de> for NumberFor<'_> {
 impl<'de> Visitor<'de> for NumberFor<'_> {
     type Value = f64;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a number for metric `{}`", self.0)
     }
 

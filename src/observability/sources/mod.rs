@@ -68,22 +68,6 @@ pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str) -> Extracte
     }
 }
 
-/// Every metric any source can emit, catalogue by catalogue.
-pub fn catalog() -> Vec<(&'static str, &'static [&'static MetricSpec])> {
-    vec![
-        ("run report", &run_report::CATALOG),
-        ("orchestrated run", &run_report::ORCHESTRATED_CATALOG),
-        ("run registry entry", &run_registry::ENTRY_CATALOG),
-        ("run registry index", &run_registry::INDEX_CATALOG),
-        ("certification suite", &certification::SUITE_CATALOG),
-        ("certification report", &certification::REPORT_CATALOG),
-        ("benchmark baseline", &benchmark::BASELINE_CATALOG),
-        ("benchmark-SLO gate", &benchmark::GATE_CATALOG),
-        ("SLO report", &slo::CATALOG),
-        ("gates (objectives and baseline)", &super::gates::CATALOG),
-    ]
-}
-
 /// `1.0` for a truthy value, `0.0` otherwise (Python truthiness, as dpone writes `passed`).
 pub(crate) fn flag(value: Option<&Value>) -> f64 {
     if value.is_some_and(truthy) {

@@ -1,0 +1,86 @@
+//! Reading a finished export's `runtime_metrics.json` back: its series and observation time,
+//! for a baseline comparison (`gates::baseline`) and for `push`. The writing side is
+//! `report.rs`; this side depends on nothing but the JSON reader and the label rules.
+
+use std::collections::BTreeMap;
+
+/// One series of a `runtime_metrics.json`, as read back (by a baseline comparison, or a push).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSeries {
+    pub name: String,
+    /// Under the keys the report writes, sorted by key.
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+/// The parts of a `runtime_metrics.json` that are read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadReport {
+    pub observed_at: Option<String>,
+    pub series: Vec<ReportSeries>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReportFile {
+    #[serde(default)]
+    observed_at: Option<String>,
+    metrics: Vec<ReportEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReportEntry {
+    name: String,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    value: serde_json::Value,
+}
+
+/// Reads the series of a `runtime_metrics.json` (values as the report writes them, `"NaN"` and
+/// `"Infinity"` included; `null` is NaN). The error says what is wrong, without the path.
+pub fn read_report(bytes: &[u8]) -> Result<ReadReport, String> {
+    let file: ReportFile = super::json_input::from_slice(bytes)
+        .map_err(|err| format!("is not the `runtime_metrics.json` of an export ({err})"))?;
+    let series = file
+        .metrics
+        .into_iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let value = match &entry.value {
+                serde_json::Value::Null => f64::NAN,
+                other => super::json_input::number(other).ok_or_else(|| {
+                    format!(
+                        "has a non-numeric value for metric #{} `{}`",
+                        i + 1,
+                        entry.name
+                    )
+                })?,
+            };
+            // What the export itself guarantees (`LabelSet`): label names stay distinct and
+            // unreserved once sanitised for Prometheus.
+            let mut names: Vec<String> = entry
+                .labels
+                .keys()
+                .map(|k| super::metrics::sanitize_label_name(k))
+                .collect();
+            names.sort();
+            let clash = names.windows(2).any(|w| w[0] == w[1]);
+            if clash || names.iter().any(|n| n.starts_with("__")) {
+                return Err(format!(
+                    "has labels that collide or are reserved once sanitised for Prometheus in \
+                     metric #{} `{}`",
+                    i + 1,
+                    entry.name
+                ));
+            }
+            Ok(ReportSeries {
+                name: entry.name,
+                labels: entry.labels.into_iter().collect(),
+                value,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(ReadReport {
+        observed_at: file.observed_at,
+        series,
+    })
+}
