@@ -11,3 +11,13 @@ fn cli_cases() {
         .env("SOURCE_DATE_EPOCH", common::EPOCH)
         .case("tests/cmd/*.toml");
 }
+
+/// `tests/cmd/own-env/*.toml` set `SOURCE_DATE_EPOCH` themselves with `env.add`. trycmd lets the
+/// runner's default environment (`TestCases::env`) win over a case's `env.add`, so these run
+/// without one.
+#[test]
+fn cli_cases_own_env() {
+    trycmd::TestCases::new()
+        .register_bin("dpone-observability", common::bin())
+        .case("tests/cmd/own-env/*.toml");
+}
