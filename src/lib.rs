@@ -10,6 +10,8 @@
 pub mod cli;
 pub mod exit;
 pub mod github;
+#[cfg(feature = "net")]
+pub mod net;
 pub mod observability;
 #[cfg(feature = "push")]
 pub mod push;

@@ -175,13 +175,10 @@ fn post_pr_status(
     };
     #[cfg(feature = "github-api")]
     {
-        use super::api::{self, FileAnnotation, PrStatusKinds, PrTarget, PrVerdict, RetryPolicy};
-        let target = PrTarget {
+        let target = super::pr_status::PrTarget {
             api_url: env
-                .0
-                .get("GITHUB_API_URL")
+                .var("GITHUB_API_URL")
                 .filter(|u| !u.is_empty())
-                .cloned()
                 .unwrap_or_else(|| "https://api.github.com".to_string()),
             token: token.to_string(),
             owner: owner.to_string(),
@@ -191,38 +188,9 @@ fn post_pr_status(
             check_name: plan.check_name.clone(),
             run_url: ctx.run_url(),
         };
-        let verdict = PrVerdict {
-            conclusion: message.conclusion,
-            title: message.title.clone(),
-            summary: message.summary.clone(),
-            annotations: message
-                .annotations
-                .iter()
-                .map(|(path, failure, title, text)| FileAnnotation {
-                    path: path.clone(),
-                    failure: *failure,
-                    title: title.clone(),
-                    message: text.clone(),
-                })
-                .collect(),
-            comment: message.comment.clone(),
-            status_description: message.status_description.clone(),
-        };
-        let kinds = PrStatusKinds {
-            check_run: plan.pr_kinds.check_run,
-            comment: plan.pr_kinds.comment,
-            commit_status: plan.pr_kinds.commit_status,
-        };
-        let mut retry = RetryPolicy::default();
-        // Tests shorten the backoff; the delays' shape stays the same.
-        if let Some(ms) = env
-            .0
-            .get("DPONE_OBSERVABILITY_RETRY_BASE_MS")
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            retry.base_delay = std::time::Duration::from_millis(ms);
-        }
-        api::post(&target, kinds, &verdict, retry)
+        let mut retry = crate::net::http::RetryPolicy::default();
+        retry.shorten_for_tests(&|name| env.var(name));
+        super::api::post(&target, plan.pr_kinds, message, retry)
     }
     #[cfg(not(feature = "github-api"))]
     {

@@ -4,80 +4,19 @@
 //! Runs only after the artifacts, the step summary and the outputs are complete, and can never
 //! fail the export: every fault (a fork's read-only token, 404, 422, 5xx, rate limits, network)
 //! is retried where retrying is right, then returned as a warning saying what was not posted.
-//! Every request goes to `GITHUB_API_URL`, so GitHub Enterprise Server works unchanged.
+//! Every request goes to `GITHUB_API_URL`, so GitHub Enterprise Server works unchanged. The
+//! requests go through the same HTTP client and retry policy as `push` (`net::http`): the
+//! adapter sends four kinds of JSON request, each validated in the tests against GitHub's
+//! OpenAPI description, which needs no typed SDK.
 
 use std::time::Duration;
 
-use http::StatusCode;
-use octocrab::Octocrab;
+use http::{HeaderName, HeaderValue, Method};
 use serde_json::{json, Value};
 
+use super::pr_status::{comment_marker, Conclusion, FileAnnotation, Kinds, Message, PrTarget};
+use crate::net::http::{Failure, HttpClient, Request, RetryPolicy};
 use crate::observability::text::clip;
-
-/// Where and as whom to post.
-#[derive(Debug, Clone)]
-pub struct PrTarget {
-    pub api_url: String,
-    pub token: String,
-    pub owner: String,
-    pub repo: String,
-    pub head_sha: String,
-    pub pull_number: Option<u64>,
-    pub check_name: String,
-    pub run_url: Option<String>,
-}
-
-/// Which of the three to post.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PrStatusKinds {
-    pub check_run: bool,
-    pub comment: bool,
-    pub commit_status: bool,
-}
-
-/// One check-run annotation (blockers that concern a file).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileAnnotation {
-    pub path: String,
-    pub failure: bool,
-    pub title: String,
-    pub message: String,
-}
-
-/// What to say.
-#[derive(Debug, Clone)]
-pub struct PrVerdict {
-    /// `success`, `failure` or `neutral` (fail policy `never`).
-    pub conclusion: &'static str,
-    pub title: String,
-    /// Markdown within the API's 65,535 characters.
-    pub summary: String,
-    pub annotations: Vec<FileAnnotation>,
-    /// The whole comment body, hidden marker included.
-    pub comment: String,
-    /// At most 140 characters.
-    pub status_description: String,
-}
-
-/// Bounded retries with backoff; `Retry-After` is honoured up to `max_delay`.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub retries: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    pub timeout: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            retries: 3,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(60),
-            timeout: Duration::from_secs(30),
-        }
-    }
-}
 
 /// The API's limits.
 pub const ANNOTATIONS_PER_REQUEST: usize = 50;
@@ -85,56 +24,23 @@ pub const STATUS_DESCRIPTION_CHARS: usize = 140;
 pub const OUTPUT_CHARS: usize = 65_535;
 pub const COMMENT_CHARS: usize = 65_536;
 
-/// Posts what `kinds` asks for; returns a warning for each thing that could not be posted.
-pub fn post(
-    target: &PrTarget,
-    kinds: PrStatusKinds,
-    verdict: &PrVerdict,
-    retry: RetryPolicy,
-) -> Vec<String> {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            return vec![format!(
-                "PR status not posted: cannot start the HTTP runtime: {err}"
-            )]
-        }
-    };
-    runtime.block_on(post_async(target, kinds, verdict, retry))
-}
+/// Each attempt's limit: connecting, sending and reading together.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+/// A page of 100 comments of up to 65,536 characters each.
+const MAX_RESPONSE: usize = 32 * 1024 * 1024;
+/// The REST API version the requests are written for.
+const API_VERSION: &str = "2022-11-28";
 
-async fn post_async(
-    target: &PrTarget,
-    kinds: PrStatusKinds,
-    verdict: &PrVerdict,
-    retry: RetryPolicy,
-) -> Vec<String> {
-    let client = match Octocrab::builder()
-        .base_uri(target.api_url.as_str())
-        .map(|b| {
-            b.personal_token(target.token.clone())
-                .set_connect_timeout(Some(retry.timeout))
-                .set_read_timeout(Some(retry.timeout))
-                .set_write_timeout(Some(retry.timeout))
-        })
-        .and_then(|b| b.build())
-    {
-        Ok(client) => client,
-        Err(err) => {
-            return vec![format!(
-                "PR status not posted: `{}` is not a usable API URL: {err}",
-                target.api_url
-            )]
-        }
+/// Posts what `kinds` asks for; returns a warning for each thing that could not be posted.
+pub fn post(target: &PrTarget, kinds: Kinds, message: &Message, retry: RetryPolicy) -> Vec<String> {
+    let api = match Api::new(target, retry) {
+        Ok(api) => api,
+        Err(why) => return vec![format!("PR status not posted: {why}")],
     };
-    let api = Api { client, retry };
     let repo = format!("/repos/{}/{}", target.owner, target.repo);
     let mut warnings = Vec::new();
     if kinds.check_run {
-        if let Err(why) = check_run(&api, &repo, target, verdict).await {
+        if let Err(why) = check_run(&api, &repo, target, message) {
             warnings.push(format!(
                 "check run `{}` not posted: {why}",
                 target.check_name
@@ -144,7 +50,7 @@ async fn post_async(
     if kinds.comment {
         match target.pull_number {
             Some(number) => {
-                if let Err(why) = comment(&api, &repo, number, target, verdict).await {
+                if let Err(why) = comment(&api, &repo, number, target, message) {
                     warnings.push(format!("PR comment not posted: {why}"));
                 }
             }
@@ -153,47 +59,48 @@ async fn post_async(
         }
     }
     if kinds.commit_status {
-        let state = if verdict.conclusion == "failure" {
-            "failure"
-        } else {
-            "success"
-        };
-        let mut body = json!({
-            "state": state,
-            "description": clip(&verdict.status_description, STATUS_DESCRIPTION_CHARS),
-            "context": target.check_name,
-        });
-        if let Some(url) = &target.run_url {
-            body["target_url"] = json!(url);
-        }
-        if let Err(why) = api
-            .send(
-                Method::Post,
-                &format!("{repo}/statuses/{}", target.head_sha),
-                Some(&body),
-            )
-            .await
-        {
+        if let Err(why) = commit_status(&api, &repo, target, message) {
             warnings.push(format!("commit status not posted: {why}"));
         }
     }
     warnings
 }
 
-async fn check_run(
+fn commit_status(
     api: &Api,
     repo: &str,
     target: &PrTarget,
-    verdict: &PrVerdict,
+    message: &Message,
 ) -> Result<(), String> {
-    let batches: Vec<&[FileAnnotation]> = verdict
+    let state = match message.conclusion {
+        Conclusion::Failure => "failure",
+        Conclusion::Success | Conclusion::Neutral => "success",
+    };
+    let mut body = json!({
+        "state": state,
+        "description": clip(&message.status_description, STATUS_DESCRIPTION_CHARS),
+        "context": target.check_name,
+    });
+    if let Some(url) = &target.run_url {
+        body["target_url"] = json!(url);
+    }
+    api.send(
+        Method::POST,
+        &format!("{repo}/statuses/{}", target.head_sha),
+        Some(&body),
+    )
+    .map(|_| ())
+}
+
+fn check_run(api: &Api, repo: &str, target: &PrTarget, message: &Message) -> Result<(), String> {
+    let batches: Vec<&[FileAnnotation]> = message
         .annotations
         .chunks(ANNOTATIONS_PER_REQUEST)
         .collect();
     let output = |batch: &[FileAnnotation]| {
         json!({
-            "title": clip(&verdict.title, 255),
-            "summary": clip(&verdict.summary, OUTPUT_CHARS),
+            "title": clip(&message.title, 255),
+            "summary": clip(&message.summary, OUTPUT_CHARS),
             "annotations": batch.iter().map(annotation_json).collect::<Vec<_>>(),
         })
     };
@@ -201,15 +108,13 @@ async fn check_run(
         "name": target.check_name,
         "head_sha": target.head_sha,
         "status": "completed",
-        "conclusion": verdict.conclusion,
+        "conclusion": message.conclusion.as_str(),
         "output": output(batches.first().copied().unwrap_or(&[])),
     });
     if let Some(url) = &target.run_url {
         body["details_url"] = json!(url);
     }
-    let created = api
-        .send(Method::Post, &format!("{repo}/check-runs"), Some(&body))
-        .await?;
+    let created = api.send(Method::POST, &format!("{repo}/check-runs"), Some(&body))?;
     let id = created
         .get("id")
         .and_then(Value::as_u64)
@@ -217,11 +122,10 @@ async fn check_run(
     for batch in batches.iter().skip(1) {
         let update = json!({ "output": output(batch) });
         api.send(
-            Method::Patch,
+            Method::PATCH,
             &format!("{repo}/check-runs/{id}"),
             Some(&update),
         )
-        .await
         .map_err(|why| {
             format!("annotations after the first {ANNOTATIONS_PER_REQUEST} not sent: {why}")
         })?;
@@ -240,24 +144,22 @@ fn annotation_json(a: &FileAnnotation) -> Value {
     })
 }
 
-async fn comment(
+fn comment(
     api: &Api,
     repo: &str,
     number: u64,
     target: &PrTarget,
-    verdict: &PrVerdict,
+    message: &Message,
 ) -> Result<(), String> {
-    let marker = super::pr_status::comment_marker(&target.check_name);
-    let body = clip(&verdict.comment, COMMENT_CHARS);
+    let marker = comment_marker(&target.check_name);
+    let body = clip(&message.comment, COMMENT_CHARS);
     let mut page = 1;
     let existing = loop {
-        let list = api
-            .send(
-                Method::Get,
-                &format!("{repo}/issues/{number}/comments?per_page=100&page={page}"),
-                None,
-            )
-            .await?;
+        let list = api.send(
+            Method::GET,
+            &format!("{repo}/issues/{number}/comments?per_page=100&page={page}"),
+            None,
+        )?;
         let comments = list.as_array().cloned().unwrap_or_default();
         if let Some(found) = comments.iter().find(|c| {
             c.get("body")
@@ -279,115 +181,120 @@ async fn comment(
                 .and_then(Value::as_u64)
                 .ok_or("the comment has no id")?;
             api.send(
-                Method::Patch,
+                Method::PATCH,
                 &format!("{repo}/issues/comments/{id}"),
                 Some(&json!({ "body": body })),
             )
-            .await
             .map(|_| ())
         }
         None => api
             .send(
-                Method::Post,
+                Method::POST,
                 &format!("{repo}/issues/{number}/comments"),
                 Some(&json!({ "body": body })),
             )
-            .await
             .map(|_| ()),
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Method {
-    Get,
-    Post,
-    Patch,
-}
-
 struct Api {
-    client: Octocrab,
-    retry: RetryPolicy,
+    client: HttpClient,
+    base: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Api {
+    fn new(target: &PrTarget, retry: RetryPolicy) -> Result<Self, String> {
+        let base = target.api_url.trim_end_matches('/').to_string();
+        match base.parse::<http::Uri>() {
+            Ok(uri) if uri.scheme().is_some() && uri.host().is_some() => {}
+            _ => return Err(format!("`{}` is not a usable API URL", target.api_url)),
+        }
+        let mut token = HeaderValue::from_str(&format!("Bearer {}", target.token))
+            .map_err(|_| "the `github-token` is not a valid header value".to_string())?;
+        token.set_sensitive(true);
+        let headers = vec![
+            (http::header::AUTHORIZATION, token),
+            (
+                http::header::ACCEPT,
+                HeaderValue::from_static("application/vnd.github+json"),
+            ),
+            (
+                HeaderName::from_static("x-github-api-version"),
+                HeaderValue::from_static(API_VERSION),
+            ),
+            (
+                http::header::USER_AGENT,
+                HeaderValue::from_static(concat!(
+                    "dpone-observability/",
+                    env!("CARGO_PKG_VERSION")
+                )),
+            ),
+        ];
+        let client = HttpClient::new(TIMEOUT, retry)?.with_max_body(MAX_RESPONSE);
+        Ok(Api {
+            client,
+            base,
+            headers,
+        })
+    }
+
     /// One request with bounded retries; the JSON body of a success, or why it failed.
-    async fn send(
-        &self,
-        method: Method,
-        route: &str,
-        body: Option<&Value>,
-    ) -> Result<Value, String> {
-        let mut attempt = 0;
-        loop {
-            let sent = match method {
-                Method::Get => self.client._get(route).await,
-                Method::Post => self.client._post(route, body).await,
-                Method::Patch => self.client._patch(route, body).await,
-            };
-            let (status, retry_after, text) = match sent {
-                Ok(response) => {
-                    let status = response.status();
-                    let retry_after = response
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok());
-                    let limited = response
-                        .headers()
-                        .get("x-ratelimit-remaining")
-                        .and_then(|v| v.to_str().ok())
-                        == Some("0");
-                    let text = self
-                        .client
-                        .body_to_string(response)
-                        .await
-                        .unwrap_or_default();
-                    if status.is_success() {
-                        return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
-                    }
-                    let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
-                        || (status == StatusCode::FORBIDDEN
-                            && (retry_after.is_some()
-                                || limited
-                                || text.to_lowercase().contains("rate limit")));
-                    if !(rate_limited || status.is_server_error()) {
-                        return Err(http_failure(status, &text));
-                    }
-                    (Some(status), retry_after, text)
-                }
-                Err(err) => (None, None, err.to_string()),
-            };
-            if attempt >= self.retry.retries {
-                return Err(match status {
-                    Some(status) => {
-                        format!("{} after {} retries", http_failure(status, &text), attempt)
-                    }
-                    None => format!("{text} (after {attempt} retries)"),
-                });
+    fn send(&self, method: Method, route: &str, body: Option<&Value>) -> Result<Value, String> {
+        let mut headers = self.headers.clone();
+        let bytes = match body {
+            Some(body) => {
+                headers.push((
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ));
+                serde_json::to_vec(body)
+                    .map_err(|err| format!("cannot encode the request: {err}"))?
             }
-            let backoff = self.retry.base_delay.saturating_mul(1 << attempt.min(16));
-            let wait = retry_after
-                .map_or(backoff, Duration::from_secs)
-                .min(self.retry.max_delay);
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+            None => Vec::new(),
+        };
+        let request = Request {
+            method,
+            url: format!("{}{route}", self.base),
+            headers,
+            body: bytes.into(),
+        };
+        match self.client.send(&request) {
+            Ok(response) => Ok(serde_json::from_slice(&response.body).unwrap_or(Value::Null)),
+            Err(failure) => Err(failure_text(&failure)),
         }
     }
 }
 
+/// `403 Resource not accessible by integration`, with how often it was retried.
+fn failure_text(failure: &Failure) -> String {
+    let retries = failure.attempts.saturating_sub(1);
+    match failure.status {
+        Some(status) => {
+            let text = http_failure(status, &String::from_utf8_lossy(&failure.body));
+            if retries > 0 {
+                format!("{text} after {retries} retries")
+            } else {
+                text
+            }
+        }
+        None => format!("{} (after {retries} retries)", failure.message),
+    }
+}
+
 /// `403 Resource not accessible by integration`, with a hint where there is a common cause.
-fn http_failure(status: StatusCode, body: &str) -> String {
+fn http_failure(status: u16, body: &str) -> String {
     let message = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
         .unwrap_or_else(|| clip(body.trim(), 200));
-    let hint = match status.as_u16() {
+    let hint = match status {
         403 => " (pull requests from forks get a read-only token; grant `checks: write`, `pull-requests: write` or `statuses: write`)",
         404 => " (check the repository, the commit and the token's access)",
         422 => " (GitHub refused the request's content)",
         _ => "",
     };
-    format!("{} {message}{hint}", status.as_u16())
+    format!("{status} {message}{hint}")
 }
 
 #[cfg(test)]
@@ -397,7 +304,7 @@ mod tests {
     #[test]
     fn failures_explain_common_causes() {
         let text = http_failure(
-            StatusCode::FORBIDDEN,
+            403,
             r#"{"message": "Resource not accessible by integration"}"#,
         );
         assert!(
@@ -406,5 +313,12 @@ mod tests {
             ),
             "{text}"
         );
+        let retried = failure_text(&Failure {
+            message: "HTTP 503".into(),
+            attempts: 4,
+            status: Some(503),
+            body: br#"{"message": "unavailable"}"#.to_vec(),
+        });
+        assert_eq!(retried, "503 unavailable after 3 retries");
     }
 }

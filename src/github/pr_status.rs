@@ -94,16 +94,63 @@ pub fn parse_kinds(text: Option<&str>, on_pull_request: bool) -> Result<(Kinds, 
     Ok((kinds, true))
 }
 
-/// Everything the API calls say, built from the finished export.
-pub struct Message {
-    pub conclusion: &'static str,
+/// A check run's conclusion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conclusion {
+    Success,
+    Failure,
+    /// Blockers, but the fail policy is `never`.
+    Neutral,
+}
+
+impl Conclusion {
+    /// As the checks API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conclusion::Success => "success",
+            Conclusion::Failure => "failure",
+            Conclusion::Neutral => "neutral",
+        }
+    }
+}
+
+/// One check-run annotation: a blocker that concerns a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileAnnotation {
+    /// Relative to the workspace.
+    pub path: String,
+    /// The blocker fails the step (or is an error).
+    pub failure: bool,
     pub title: String,
+    /// The message with its runbook.
+    pub message: String,
+}
+
+/// Everything the API calls say, built from the finished export.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub conclusion: Conclusion,
+    pub title: String,
+    /// Markdown within the checks API's 65,535 characters.
     pub summary: String,
+    /// The whole comment body, hidden marker included.
     pub comment: String,
+    /// At most 140 characters once sent.
     pub status_description: String,
-    /// Blockers that concern a file: path (relative to the workspace), fails the step, title,
-    /// message with its runbook.
-    pub annotations: Vec<(String, bool, String, String)>,
+    pub annotations: Vec<FileAnnotation>,
+}
+
+/// Where and as whom to post.
+#[derive(Debug, Clone)]
+pub struct PrTarget {
+    pub api_url: String,
+    pub token: String,
+    pub owner: String,
+    pub repo: String,
+    pub head_sha: String,
+    pub pull_number: Option<u64>,
+    pub check_name: String,
+    pub run_url: Option<String>,
 }
 
 pub fn message(
@@ -117,9 +164,9 @@ pub fn message(
 ) -> Message {
     let failing: Option<&Blocker> = ctx.fail_on.first_failing(&report.blockers);
     let conclusion = match (failing, ctx.fail_on) {
-        (Some(_), _) => "failure",
-        (None, FailOn::Never) if !report.blockers.is_empty() => "neutral",
-        (None, _) => "success",
+        (Some(_), _) => Conclusion::Failure,
+        (None, FailOn::Never) if !report.blockers.is_empty() => Conclusion::Neutral,
+        (None, _) => Conclusion::Success,
     };
     let counts = format!(
         "{} metrics, {}",
@@ -142,12 +189,12 @@ pub fn message(
         .iter()
         .filter_map(|b| {
             let path = b.subject.as_deref()?;
-            Some((
-                runner.relative(Path::new(path)),
-                ctx.fail_on.fails_on(b.severity()) || b.severity() == Severity::Error,
-                b.id().to_string(),
-                format!("{} Runbook: {}", b.message, report.runbook_url(b.code)),
-            ))
+            Some(FileAnnotation {
+                path: runner.relative(Path::new(path)),
+                failure: ctx.fail_on.fails_on(b.severity()) || b.severity() == Severity::Error,
+                title: b.id().to_string(),
+                message: format!("{} Runbook: {}", b.message, report.runbook_url(b.code)),
+            })
         })
         .collect();
     Message {

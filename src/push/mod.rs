@@ -4,7 +4,6 @@
 //! The core knows nothing of this module.
 
 pub mod export_dir;
-pub mod http;
 pub mod otlp;
 pub mod pushgateway;
 pub mod remote_write;
@@ -15,7 +14,7 @@ use std::time::Duration;
 use ::http::{HeaderName, HeaderValue, Method};
 use bytes::Bytes;
 
-use self::http::{HttpClient, Request, RetryPolicy};
+use crate::net::http::{self, HttpClient, Request, RetryPolicy};
 use crate::observability::blockers::{Blocker, Code};
 pub use export_dir::{read_export, Export, Needs, Series};
 pub use otlp::Protocol;
@@ -376,10 +375,7 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
     if let Some(retries) = spec.retries {
         retry.retries = retries;
     }
-    // Tests shorten the backoff; the delays' shape stays the same.
-    if let Some(ms) = env("DPONE_OBSERVABILITY_RETRY_BASE_MS").and_then(|v| v.parse::<u64>().ok()) {
-        retry.base = Duration::from_millis(ms);
-    }
+    retry.shorten_for_tests(env);
     let pushgateway = match &spec.pushgateway_url {
         None => None,
         Some(url) => {

@@ -1,7 +1,7 @@
-//! One HTTP client for every push target: hyper with hyper-rustls (ring), the stack octocrab
-//! uses for the GitHub adapter. Bounded retries with backoff for refused connections, DNS
-//! failures, timeouts, 429 and 5xx (honouring `Retry-After`); other statuses are final and
-//! their (trimmed) body is kept, because receivers explain there what they rejected.
+//! One HTTP client for every network adapter (the GitHub API and every push target): hyper with
+//! hyper-rustls (ring). Bounded retries with backoff for refused connections, DNS failures,
+//! timeouts, 429, 5xx and a rate-limited 403 (honouring `Retry-After`); other statuses are
+//! final and their body is kept, because servers explain there what they rejected.
 
 use std::time::Duration;
 
@@ -14,12 +14,13 @@ use hyper_util::rt::TokioExecutor;
 
 type Https = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
-/// At most this much of a response body is read (error bodies are shown trimmed).
-const MAX_BODY: usize = 64 * 1024;
+/// By default at most this much of a response body is read (error bodies are shown trimmed);
+/// [`HttpClient::with_max_body`] raises it for APIs whose answers are larger.
+pub const MAX_BODY: usize = 64 * 1024;
 /// A response body shown in a message is cut to this many characters.
 pub const SHOWN_BODY_CHARS: usize = 300;
 
-/// How often and how long to retry.
+/// How often and how long to retry: the one policy of every network adapter.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Retries after the first attempt.
@@ -30,12 +31,27 @@ pub struct RetryPolicy {
     pub max_wait: Duration,
 }
 
+/// The longest wait before a retry: GitHub asks for a minute after a secondary rate limit.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             retries: 3,
             base: Duration::from_secs(1),
-            max_wait: Duration::from_secs(30),
+            max_wait: MAX_WAIT,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Tests shorten the backoff with `DPONE_OBSERVABILITY_RETRY_BASE_MS` (milliseconds); the
+    /// delays' shape stays the same.
+    pub fn shorten_for_tests(&mut self, env: &dyn Fn(&str) -> Option<String>) {
+        if let Some(ms) =
+            env("DPONE_OBSERVABILITY_RETRY_BASE_MS").and_then(|v| v.parse::<u64>().ok())
+        {
+            self.base = Duration::from_millis(ms);
         }
     }
 }
@@ -65,6 +81,9 @@ pub struct Failure {
     pub attempts: u32,
     /// The final HTTP status, when there was a response.
     pub status: Option<u16>,
+    /// The final response's body (up to the client's limit), for callers that read the
+    /// server's own explanation (GitHub's JSON `message`).
+    pub body: Vec<u8>,
 }
 
 /// How one attempt failed.
@@ -80,6 +99,7 @@ pub struct HttpClient {
     runtime: tokio::runtime::Runtime,
     timeout: Duration,
     retry: RetryPolicy,
+    max_body: usize,
 }
 
 impl HttpClient {
@@ -109,7 +129,14 @@ impl HttpClient {
             runtime,
             timeout,
             retry,
+            max_body: MAX_BODY,
         })
+    }
+
+    /// Reads response bodies up to `bytes` instead of [`MAX_BODY`].
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
     }
 
     /// Sends with retries; `Ok` only for a 2xx response.
@@ -123,6 +150,7 @@ impl HttpClient {
                         message,
                         attempts: attempt,
                         status: None,
+                        body: Vec::new(),
                     })
                 }
                 Err(Attempt::Retry(message)) => Err(message),
@@ -132,7 +160,9 @@ impl HttpClient {
                 Ok(response) if response.status.is_success() => return Ok(response),
                 Ok(response) => {
                     let status = response.status.as_u16();
-                    let retryable = status == 429 || response.status.is_server_error();
+                    let retryable = status == 429
+                        || response.status.is_server_error()
+                        || (status == 403 && rate_limited(&response));
                     let body = shown_body(&response.body);
                     let message = if body.is_empty() {
                         format!("HTTP {status}")
@@ -146,6 +176,7 @@ impl HttpClient {
                             message,
                             attempts: attempt,
                             status: Some(status),
+                            body: response.body,
                         },
                     )
                 }
@@ -156,6 +187,7 @@ impl HttpClient {
                         message,
                         attempts: attempt,
                         status: None,
+                        body: Vec::new(),
                     },
                 ),
             };
@@ -189,7 +221,7 @@ impl HttpClient {
             while let Some(frame) = body.frame().await {
                 let frame = frame.map_err(|err| format!("reading the response failed: {err}"))?;
                 if let Some(data) = frame.data_ref() {
-                    let room = MAX_BODY.saturating_sub(bytes.len());
+                    let room = self.max_body.saturating_sub(bytes.len());
                     bytes.extend_from_slice(&data[..data.len().min(room)]);
                     if room <= data.len() {
                         break;
@@ -226,6 +258,19 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// A 403 that is a rate limit, not a refusal: GitHub answers its secondary rate limits so,
+/// with `Retry-After`, `x-ratelimit-remaining: 0` or a message saying so.
+fn rate_limited(response: &Response) -> bool {
+    response.headers.contains_key(http::header::RETRY_AFTER)
+        || response
+            .headers
+            .get("x-ratelimit-remaining")
+            .is_some_and(|v| v.as_bytes() == b"0")
+        || String::from_utf8_lossy(&response.body)
+            .to_lowercase()
+            .contains("rate limit")
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is rare for these receivers and ignored).
