@@ -12,7 +12,7 @@ use super::runner::Env;
 use crate::observability::blockers::Blocker;
 use crate::observability::markdown::{code, escape};
 use crate::observability::policy::Policy;
-use crate::push::{self, CredentialVars, PushPlan, PushResult, PushSpec};
+use crate::push::{self, CredentialVars, PushPlan, PushResult, PushSpec, TargetKind};
 
 /// Input names of the credentials' variables, per target.
 const CREDENTIAL_INPUTS: [&str; 3] = ["pushgateway", "remote-write", "otlp"];
@@ -98,7 +98,7 @@ pub fn mask(secrets: &[String], stdout: &mut impl Write) {
 
 #[derive(Serialize)]
 struct PushedOutput<'a> {
-    kind: &'a str,
+    kind: TargetKind,
     target: &'a str,
     series: usize,
     total: usize,
@@ -124,9 +124,15 @@ pub fn run(plan: &PushPlan, dir: &std::path::Path, policy: &Policy) -> Pushed {
             // push failure, reported for every target.
             let mut failed = Vec::new();
             for (kind, url) in [
-                ("pushgateway", plan.pushgateway.as_ref().map(|t| &t.url)),
-                ("remote-write", plan.remote_write.as_ref().map(|t| &t.url)),
-                ("otlp", plan.otlp.as_ref().map(|t| &t.url)),
+                (
+                    TargetKind::Pushgateway,
+                    plan.pushgateway.as_ref().map(|t| &t.url),
+                ),
+                (
+                    TargetKind::RemoteWrite,
+                    plan.remote_write.as_ref().map(|t| &t.url),
+                ),
+                (TargetKind::Otlp, plan.otlp.as_ref().map(|t| &t.url)),
             ] {
                 if let Some(url) = url {
                     failed.push(PushResult {

@@ -196,7 +196,7 @@ fn tail(report: &ExportReport, written: &[&WrittenArtifact], workspace: &RunnerC
                 out,
                 "| {} | {} | {} |",
                 code(&workspace.relative(Path::new(&input.path))),
-                code(&input.kind),
+                code(input.kind.as_str()),
                 input.metric_count
             );
         }

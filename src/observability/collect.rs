@@ -18,7 +18,7 @@ use super::inputs::{self, ReadError};
 use super::metrics::{
     is_unbounded_label_key, sanitize_label_name, Descriptor, LabelSet, MetricPoint,
 };
-use super::report::InputSummary;
+use super::report::{InputKind, InputSummary};
 use super::settings::ExportRequest;
 use super::sources::airflow::{self, Correlation};
 use super::sources::custom::{self, DroppedDuplicate, MetricsFileError, PointSets};
@@ -79,7 +79,11 @@ pub fn collect(request: &ExportRequest) -> Collected {
         .map(|p| p.as_path())
         .collect();
     if let Some(path) = &request.airflow_evidence_bundle {
-        summaries.push(InputSummary::new(path, "airflow_evidence_bundle", 0));
+        summaries.push(InputSummary::new(
+            path,
+            InputKind::Known(Kind::AirflowEvidenceBundle),
+            0,
+        ));
     }
     for file in &files {
         let shown = file.path.display().to_string();
@@ -87,8 +91,8 @@ pub fn collect(request: &ExportRequest) -> Collected {
             Ok(object) => object,
             Err(err) => {
                 let kind = match err {
-                    ReadError::InvalidJson(_) | ReadError::NotAnObject(_) => "invalid_json",
-                    ReadError::NotAFile(_) | ReadError::Io(_) => "unreadable",
+                    ReadError::InvalidJson(_) | ReadError::NotAnObject(_) => InputKind::InvalidJson,
+                    ReadError::NotAFile(_) | ReadError::Io(_) => InputKind::Unreadable,
                 };
                 blockers.push(input_read_blocker(&shown, err).about(&file.path));
                 summaries.push(InputSummary::new(&file.path, kind, 0));
@@ -101,7 +105,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
                 bundles.push(&file.path);
                 summaries.push(InputSummary::new(
                     &file.path,
-                    Kind::AirflowEvidenceBundle.as_str(),
+                    InputKind::Known(Kind::AirflowEvidenceBundle),
                     0,
                 ));
             }
@@ -115,7 +119,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
                     )
                     .about(&file.path),
                 );
-                summaries.push(InputSummary::new(&file.path, kind.as_str(), 0));
+                summaries.push(InputSummary::new(&file.path, InputKind::Known(kind), 0));
             }
             Detection::Known(kind) => {
                 let before = sourced.len();
@@ -127,13 +131,13 @@ pub fn collect(request: &ExportRequest) -> Collected {
                 }
                 summaries.push(InputSummary::new(
                     &file.path,
-                    kind.as_str(),
+                    InputKind::Known(kind),
                     sourced.len() - before,
                 ));
             }
             Detection::NotARunReport => {
                 blockers.push(not_a_run_report(&shown).about(&file.path));
-                summaries.push(InputSummary::new(&file.path, "not_a_run_report", 0));
+                summaries.push(InputSummary::new(&file.path, InputKind::NotARunReport, 0));
             }
             Detection::Unknown => {
                 blockers.push(
@@ -143,7 +147,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
                     )
                     .about(&file.path),
                 );
-                summaries.push(InputSummary::new(&file.path, "unknown", 0));
+                summaries.push(InputSummary::new(&file.path, InputKind::Unknown, 0));
             }
         }
     }
@@ -203,7 +207,11 @@ pub fn collect(request: &ExportRequest) -> Collected {
                 blockers.push(Blocker::new(Code::MetricsFileInvalid, msg).about(path))
             }
         }
-        summaries.push(InputSummary::new(path, "metrics_file", custom_points.len()));
+        summaries.push(InputSummary::new(
+            path,
+            InputKind::MetricsFile,
+            custom_points.len(),
+        ));
     }
     custom_points.extend(
         request
@@ -271,7 +279,10 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
     let shown = path.display();
     let fail = |blockers: &mut Vec<Blocker>, code, message: String| {
         blockers.push(Blocker::new(code, message).about(path));
-        (None, InputSummary::new(path, "run_report", 0))
+        (
+            None,
+            InputSummary::new(path, InputKind::Known(Kind::RunReport), 0),
+        )
     };
     let object = match inputs::read_object(path) {
         Ok(object) => object,
@@ -306,7 +317,7 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
     };
     if detect(&object) == Detection::NotARunReport {
         blockers.push(not_a_run_report(&shown.to_string()).about(path));
-        return (None, InputSummary::new(path, "not_a_run_report", 0));
+        return (None, InputSummary::new(path, InputKind::NotARunReport, 0));
     }
     // An orchestrated-run wrapper given as the run report is unwrapped.
     let facts = match object.get("run_result").and_then(Value::as_object) {
@@ -314,7 +325,10 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
         _ => run_report::extract(&object),
     };
     let count = facts.values.len();
-    (Some(facts), InputSummary::new(path, "run_report", count))
+    (
+        Some(facts),
+        InputSummary::new(path, InputKind::Known(Kind::RunReport), count),
+    )
 }
 
 fn input_read_blocker(shown: &str, err: ReadError) -> Blocker {

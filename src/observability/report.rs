@@ -18,6 +18,7 @@ use super::markdown::{code, escape};
 use super::metrics::{LabelSet, MetricPoint};
 use super::prometheus;
 use super::render::{BlockCache, Chunked};
+use super::sources::detect::Kind;
 use super::timestamp::Timestamp;
 
 /// Artifact paths as reported: the output directory as given, joined with each file name.
@@ -89,19 +90,54 @@ impl ExportReport {
     }
 }
 
+/// What an input file turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// Detected or forced.
+    Known(Kind),
+    /// Not JSON, or not a JSON object.
+    InvalidJson,
+    /// Not a readable file.
+    Unreadable,
+    /// `dpone run-report` output given as a run report.
+    NotARunReport,
+    /// None of the dpone artifacts this tool reads.
+    Unknown,
+    /// The `--metrics-file`.
+    MetricsFile,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Known(kind) => kind.as_str(),
+            InputKind::InvalidJson => "invalid_json",
+            InputKind::Unreadable => "unreadable",
+            InputKind::NotARunReport => "not_a_run_report",
+            InputKind::Unknown => "unknown",
+            InputKind::MetricsFile => "metrics_file",
+        }
+    }
+}
+
+impl Serialize for InputKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One input file as the reports list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputSummary {
-    /// The detected or forced kind; `unknown`, `unreadable` or `not_a_run_report` otherwise.
-    pub kind: String,
+    pub kind: InputKind,
     pub metric_count: usize,
     pub path: String,
 }
 
 impl InputSummary {
-    pub fn new(path: &Path, kind: &str, metric_count: usize) -> Self {
+    pub fn new(path: &Path, kind: InputKind, metric_count: usize) -> Self {
         InputSummary {
-            kind: kind.to_string(),
+            kind,
             metric_count,
             path: path.display().to_string(),
         }
@@ -401,7 +437,7 @@ pub fn write_markdown_report(
                 out,
                 "| {} | {} | {} |",
                 code(&input.path),
-                code(&input.kind),
+                code(input.kind.as_str()),
                 input.metric_count
             )?;
         }

@@ -87,11 +87,37 @@ impl PushPlan {
     }
 }
 
+/// The kinds of push target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum TargetKind {
+    #[serde(rename = "pushgateway")]
+    Pushgateway,
+    #[serde(rename = "remote-write")]
+    RemoteWrite,
+    #[serde(rename = "otlp")]
+    Otlp,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Pushgateway => "pushgateway",
+            TargetKind::RemoteWrite => "remote-write",
+            TargetKind::Otlp => "otlp",
+        }
+    }
+}
+
+impl std::fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What happened with one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushResult {
-    /// `pushgateway`, `remote-write` or `otlp`.
-    pub kind: &'static str,
+    pub kind: TargetKind,
     /// The URL as shown: scheme, host, port, path.
     pub target: String,
     /// Series (data points) the receiver accepted.
@@ -182,7 +208,7 @@ fn failure_text(creds: &Credentials, failure: &http::Failure) -> String {
 fn push_pushgateway(client: &HttpClient, export: &Export, t: &PushgatewayTarget) -> PushResult {
     let total = export.series.len();
     let mut result = PushResult {
-        kind: "pushgateway",
+        kind: TargetKind::Pushgateway,
         target: shown_url(&t.url),
         series: 0,
         total,
@@ -216,7 +242,7 @@ fn push_pushgateway(client: &HttpClient, export: &Export, t: &PushgatewayTarget)
 fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget) -> PushResult {
     let total = export.series.len();
     let mut result = PushResult {
-        kind: "remote-write",
+        kind: TargetKind::RemoteWrite,
         target: shown_url(&t.url),
         series: 0,
         total,
@@ -259,7 +285,7 @@ fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget
 
 fn push_otlp(client: &HttpClient, export: &Export, t: &OtlpTarget) -> PushResult {
     let mut result = PushResult {
-        kind: "otlp",
+        kind: TargetKind::Otlp,
         target: shown_url(&t.url),
         series: 0,
         total: 0,

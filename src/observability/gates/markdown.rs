@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::super::markdown::{code, escape};
-use super::{series_text, GateResults};
+use super::{series_text, BaselineStatus, ComparisonStatus, GateResults};
 
 /// At most this many bars in the chart (more would be unreadable).
 const CHART_BARS: usize = 12;
@@ -86,13 +86,13 @@ pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out
             series,
             actual: c.actual,
             reference: match c.status {
-                "compared" => format!(
+                ComparisonStatus::Compared => format!(
                     "baseline {} ({}, {} better)",
                     value(c.baseline),
                     tolerance,
-                    c.direction
+                    c.direction.as_str()
                 ),
-                "added" => "not in the baseline".to_string(),
+                ComparisonStatus::Added => "not in the baseline".to_string(),
                 _ => format!("baseline {} ({})", value(c.baseline), c.status),
             },
             delta: c.delta,
@@ -104,12 +104,16 @@ pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out
     let failed = rows.iter().filter(|r| !r.passed).count();
     let _ = writeln!(out, "\n{heading} Gates\n");
     let baseline = match (&results.baseline.path, results.baseline.status) {
-        (Some(path), "compared") => format!(
+        (Some(path), BaselineStatus::Compared) => format!(
             "baseline {} compared ({} series)",
             code(path),
             results.baseline.series
         ),
-        (Some(path), status) => format!("baseline {}: {status}, nothing compared", code(path)),
+        (Some(path), status) => format!(
+            "baseline {}: {}, nothing compared",
+            code(path),
+            status.as_str()
+        ),
         (None, _) => "no baseline given".to_string(),
     };
     let _ = writeln!(

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use super::regressions::{regression_ratio, within};
 use super::*;
 use crate::observability::metrics::{Descriptor, LabelSet, MetricPoint};
 use crate::observability::sources::run_report::CATALOG as RUN;
@@ -189,7 +190,7 @@ fn regressions_against_a_baseline_with_added_removed_and_changed_series() {
         .results
         .regressions
         .iter()
-        .map(|c| (c.metric.as_str(), c.status, c.passed))
+        .map(|c| (c.metric.as_str(), c.status.as_str(), c.passed))
         .collect();
     assert_eq!(
         statuses,
@@ -203,7 +204,7 @@ fn regressions_against_a_baseline_with_added_removed_and_changed_series() {
     // 110 against 100 with ratio 0.10 is exactly at the tolerance.
     let first = &gated.results.regressions[0];
     assert!((first.ratio.unwrap() - 0.1).abs() < 1e-12);
-    assert_eq!(gated.results.baseline.status, "compared");
+    assert_eq!(gated.results.baseline.status, BaselineStatus::Compared);
     assert_eq!(gated.results.baseline.removed_metrics, ["dpone_final_rows"]);
     assert!(gated.results.baseline.added_metrics.is_empty());
     let ratio = gated
@@ -227,7 +228,10 @@ fn a_metric_that_disappeared_is_a_regression() {
     );
     assert_eq!(codes(&gated), ["regression.dpone_duration_seconds"]);
     assert_eq!(gated.blockers[0].severity(), Severity::Warning);
-    assert_eq!(gated.results.regressions[0].status, "disappeared");
+    assert_eq!(
+        gated.results.regressions[0].status,
+        ComparisonStatus::Disappeared
+    );
 }
 
 #[test]
@@ -236,7 +240,7 @@ fn missing_and_invalid_baselines_are_warnings() {
     let config = "regressions:\n  duration_seconds: {direction: lower, ratio: 0.5}\n";
     let gated = compare_with(config, &[point(4, 1.0, &[])], &dir.path().join("nope.json"));
     assert_eq!(codes(&gated), ["baseline.missing"]);
-    assert_eq!(gated.results.baseline.status, "missing");
+    assert_eq!(gated.results.baseline.status, BaselineStatus::Missing);
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "<html>").unwrap();
     let gated = compare_with(config, &[point(4, 1.0, &[])], &bad);
@@ -301,7 +305,7 @@ fn ignored_labels_match_a_failed_run_with_a_passing_baseline() {
         .results
         .regressions
         .iter()
-        .map(|c| c.status)
+        .map(|c| c.status.as_str())
         .collect();
     assert_eq!(statuses, ["added", "removed"]);
     let lenient = compare_with(
@@ -313,7 +317,7 @@ fn ignored_labels_match_a_failed_run_with_a_passing_baseline() {
     let c = &lenient.results.regressions[0];
     assert_eq!(
         (c.status, c.baseline, c.actual),
-        ("compared", Some(100.0), Some(0.0))
+        (ComparisonStatus::Compared, Some(100.0), Some(0.0))
     );
     assert_eq!(c.labels.get("status").map(String::as_str), Some("error"));
 }
@@ -385,4 +389,19 @@ fn chart_categories_of_one_metric_are_numbered() {
         md.contains(r#"x-axis ["dpone_duration_seconds max", "dpone_duration_seconds max #2"]"#),
         "{md}"
     );
+}
+
+#[test]
+fn gate_series_families_follow_the_catalogue() {
+    use super::series::GateSeries;
+    let families = [
+        (GateSeries::SloPassed, "dpone_slo_passed"),
+        (GateSeries::SloBound, "dpone_slo_bound"),
+        (GateSeries::RegressionPassed, "dpone_regression_passed"),
+        (GateSeries::RegressionRatio, "dpone_regression_ratio"),
+        (GateSeries::RegressionBaseline, "dpone_regression_baseline"),
+    ];
+    for (family, name) in families {
+        assert_eq!(CATALOG[family as usize].name, name);
+    }
 }

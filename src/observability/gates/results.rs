@@ -1,0 +1,218 @@
+//! The gates' results, as `runtime_metrics.json` writes them under `gates` and the renderers
+//! read them: one result per objective rule and series, one comparison per regressed series,
+//! what happened with the baseline file.
+
+use super::*;
+
+/// Which side of an objective a result checks; `present` when no series matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundRule {
+    Min,
+    Max,
+    Present,
+}
+
+impl BoundRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BoundRule::Min => "min",
+            BoundRule::Max => "max",
+            BoundRule::Present => "present",
+        }
+    }
+}
+
+impl std::fmt::Display for BoundRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a comparison found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonStatus {
+    /// Judged against its baseline series.
+    Compared,
+    /// No baseline series.
+    Added,
+    /// No series now; others of the metric remain.
+    Removed,
+    /// The metric is gone: fails.
+    Disappeared,
+    /// In neither export: fails, the rule checks nothing.
+    Absent,
+}
+
+impl ComparisonStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComparisonStatus::Compared => "compared",
+            ComparisonStatus::Added => "added",
+            ComparisonStatus::Removed => "removed",
+            ComparisonStatus::Disappeared => "disappeared",
+            ComparisonStatus::Absent => "absent",
+        }
+    }
+}
+
+impl std::fmt::Display for ComparisonStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened with the baseline file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineStatus {
+    #[default]
+    NotGiven,
+    Missing,
+    Invalid,
+    Compared,
+}
+
+impl BaselineStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineStatus::NotGiven => "not_given",
+            BaselineStatus::Missing => "missing",
+            BaselineStatus::Invalid => "invalid",
+            BaselineStatus::Compared => "compared",
+        }
+    }
+}
+
+fn direction_text<S: serde::Serializer>(direction: &Direction, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(direction.as_str())
+}
+
+/// One objective rule applied to one series (or to nothing, for `present`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectiveResult {
+    #[serde(serialize_with = "json_number")]
+    pub actual: Option<f64>,
+    #[serde(serialize_with = "json_number")]
+    pub bound: Option<f64>,
+    pub code: String,
+    /// `actual - bound`.
+    #[serde(serialize_with = "json_number")]
+    pub delta: Option<f64>,
+    pub labels: BTreeMap<String, String>,
+    pub metric: String,
+    /// Where the objective is configured (file and line).
+    pub objective: String,
+    pub passed: bool,
+    pub rule: BoundRule,
+    #[serde(serialize_with = "severity_text")]
+    pub severity: Severity,
+}
+
+/// One series compared with the baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    #[serde(serialize_with = "json_number")]
+    pub actual: Option<f64>,
+    #[serde(serialize_with = "json_number")]
+    pub baseline: Option<f64>,
+    pub code: String,
+    /// `actual - baseline`.
+    #[serde(serialize_with = "json_number")]
+    pub delta: Option<f64>,
+    #[serde(serialize_with = "direction_text")]
+    pub direction: Direction,
+    pub labels: BTreeMap<String, String>,
+    pub metric: String,
+    pub passed: bool,
+    /// The change in the bad direction relative to the baseline (0.1 is 10 % worse).
+    #[serde(serialize_with = "json_number")]
+    pub ratio: Option<f64>,
+    /// Where the rule is configured (file and line).
+    pub rule: String,
+    #[serde(serialize_with = "severity_text")]
+    pub severity: Severity,
+    pub status: ComparisonStatus,
+    pub tolerance: BTreeMap<&'static str, f64>,
+}
+
+/// What happened with the baseline file. Fields in key order, as every report writes them.
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineSummary {
+    /// Metric names in this export but not in the baseline.
+    pub added_metrics: Vec<String>,
+    pub path: Option<String>,
+    /// Metric names in the baseline but not in this export.
+    pub removed_metrics: Vec<String>,
+    pub series: usize,
+    pub status: BaselineStatus,
+}
+
+impl Default for BaselineSummary {
+    fn default() -> Self {
+        BaselineSummary {
+            added_metrics: Vec::new(),
+            path: None,
+            removed_metrics: Vec::new(),
+            series: 0,
+            status: BaselineStatus::NotGiven,
+        }
+    }
+}
+
+/// Every gate's result, as `runtime_metrics.json` writes it under `gates`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GateResults {
+    pub baseline: BaselineSummary,
+    pub objectives: Vec<ObjectiveResult>,
+    pub regressions: Vec<Comparison>,
+}
+
+impl GateResults {
+    pub fn is_empty(&self) -> bool {
+        self.objectives.is_empty() && self.regressions.is_empty() && self.baseline.path.is_none()
+    }
+
+    pub fn failed_objectives(&self) -> usize {
+        self.objectives.iter().filter(|o| !o.passed).count()
+    }
+
+    pub fn failed_regressions(&self) -> usize {
+        self.regressions.iter().filter(|c| !c.passed).count()
+    }
+}
+
+/// A number as the metric list writes it: non-finite values as `"NaN"`, `"Infinity"`,
+/// `"-Infinity"`, so a value never turns into `null`.
+fn json_number<S: serde::Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        None => s.serialize_none(),
+        Some(v) if v.is_nan() => s.serialize_str("NaN"),
+        Some(v) if v.is_infinite() && *v > 0.0 => s.serialize_str("Infinity"),
+        Some(v) if v.is_infinite() => s.serialize_str("-Infinity"),
+        Some(v) => s.serialize_f64(*v),
+    }
+}
+
+fn severity_text<S: serde::Serializer>(severity: &Severity, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(severity.as_str())
+}
+
+/// The gates' verdicts, their blockers and their series.
+#[derive(Debug, Default)]
+pub struct Gated {
+    pub results: GateResults,
+    pub blockers: Vec<Blocker>,
+    pub points: Vec<MetricPoint>,
+}
+
+/// A configuration problem found only against the export (a pattern that matches nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateConfigError(pub String);
+
+impl std::fmt::Display for GateConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
