@@ -37,20 +37,30 @@ pub(super) fn within(
     }
 }
 
-pub(super) fn compare(
+/// One rule's series, matched by name and labels (less the rule's `ignore_labels`).
+struct Matched<'a> {
+    /// Each selected series of this export, in export order, with its baseline value.
+    now: Vec<(&'a MetricPoint, Labels, Option<f64>)>,
+    /// Baseline series with no series now, in baseline order: name, labels, value, and
+    /// whether the metric is gone altogether.
+    left: Vec<(&'a str, &'a Labels, f64, bool)>,
+}
+
+impl Matched<'_> {
+    fn is_empty(&self) -> bool {
+        self.now.is_empty() && self.left.is_empty()
+    }
+}
+
+/// The match phase: series are matched by name and labels, less the rule's `ignore_labels`
+/// (e.g. `status`, which a failed run changes); the first baseline series of a key is the one
+/// compared.
+fn match_series<'a>(
     rule: &RegressionRule,
-    points: &[MetricPoint],
-    baseline: &[BaselineSeries],
-    gated: &mut Gated,
-    out: &mut GatePoints,
-) {
+    points: &'a [MetricPoint],
+    baseline: &'a [BaselineSeries],
+) -> Matched<'a> {
     let selector = &rule.selector;
-    let origin = selector.origin.to_string();
-    let direction = rule.direction.as_str();
-    let tolerance: BTreeMap<&'static str, f64> = match rule.tolerance {
-        Tolerance::Ratio(r) => [("ratio", r)].into(),
-        Tolerance::Absolute(a) => [("absolute", a)].into(),
-    };
     let selected = |name: &str, get: &dyn Fn(&str) -> Option<String>| {
         selector.matches_name(name)
             && !CATALOG.iter().any(|spec| spec.name == name)
@@ -59,8 +69,6 @@ pub(super) fn compare(
                 .iter()
                 .all(|(k, v)| get(k).as_deref() == Some(v.as_str()))
     };
-    // Series are matched by name and labels, less the rule's `ignore_labels` (e.g. `status`,
-    // which a failed run changes); the first baseline series of a key is the one compared.
     let key_labels = |labels: &Labels| -> Labels {
         labels
             .iter()
@@ -87,6 +95,7 @@ pub(super) fn compare(
     }
     let mut seen: HashSet<(String, Labels)> = HashSet::new();
     let mut names_now: HashSet<&str> = HashSet::new();
+    let mut now = Vec::new();
     for p in points {
         let get = |k: &str| p.labels.get(k).map(str::to_string);
         if !selected(&p.name, &get) {
@@ -94,182 +103,211 @@ pub(super) fn compare(
         }
         names_now.insert(&p.name);
         let labels = labels_of(&p.labels);
-        let shown = series_text(&p.name, &labels);
         let key = key_labels(&labels);
         let base = before.get(&(&*p.name, key.clone())).copied();
         seen.insert((p.name.to_string(), key));
-        let code = Blocker::for_metric(Code::Regression, &p.name, "")
-            .id()
-            .to_string();
+        now.push((p, labels, base));
+    }
+    let left = before_order
+        .into_iter()
+        .filter(|(name, key, _)| !seen.contains(&(name.to_string(), key.clone())))
+        .map(|(name, key, labels)| {
+            let base = before[&(name, key)];
+            (name, labels, base, !names_now.contains(name))
+        })
+        .collect();
+    Matched { now, left }
+}
+
+/// The judge phase's view of one rule: where it is configured and how it reads.
+struct Judge<'a> {
+    rule: &'a RegressionRule,
+    origin: String,
+    tolerance: BTreeMap<&'static str, f64>,
+}
+
+impl<'a> Judge<'a> {
+    fn new(rule: &'a RegressionRule) -> Self {
+        Judge {
+            rule,
+            origin: rule.selector.origin.to_string(),
+            tolerance: match rule.tolerance {
+                Tolerance::Ratio(r) => [("ratio", r)].into(),
+                Tolerance::Absolute(a) => [("absolute", a)].into(),
+            },
+        }
+    }
+
+    /// A result row; the caller fills in what it measured.
+    fn comparison(&self, metric: &str, labels: &[(String, String)]) -> Comparison {
+        Comparison {
+            actual: None,
+            baseline: None,
+            code: Blocker::for_metric(Code::Regression, metric, "")
+                .id()
+                .to_string(),
+            delta: None,
+            direction: self.rule.direction,
+            labels: labels.iter().cloned().collect(),
+            metric: metric.to_string(),
+            passed: true,
+            ratio: None,
+            rule: self.origin.clone(),
+            severity: self.rule.severity,
+            status: ComparisonStatus::Compared,
+            tolerance: self.tolerance.clone(),
+        }
+    }
+
+    fn blocker(&self, metric: &str, message: String) -> Blocker {
+        Blocker::for_metric(Code::Regression, metric, message).with_severity(self.rule.severity)
+    }
+
+    /// A series of this export, against its baseline value if it has one.
+    fn series(
+        &self,
+        p: &MetricPoint,
+        labels: &Labels,
+        base: Option<f64>,
+        gated: &mut Gated,
+        out: &mut GatePoints,
+    ) {
+        let rule = self.rule;
+        let mut row = self.comparison(&p.name, labels);
+        row.actual = Some(p.value);
         let Some(base) = base else {
-            gated.results.regressions.push(Comparison {
-                actual: Some(p.value),
-                baseline: None,
-                code,
-                delta: None,
-                direction: rule.direction,
-                labels: labels.into_iter().collect(),
-                metric: p.name.to_string(),
-                passed: true,
-                ratio: None,
-                rule: origin.clone(),
-                severity: rule.severity,
-                status: ComparisonStatus::Added,
-                tolerance: tolerance.clone(),
-            });
-            continue;
+            row.status = ComparisonStatus::Added;
+            gated.results.regressions.push(row);
+            return;
         };
         let ratio = regression_ratio(rule.direction, base, p.value);
         let passed = within(rule.direction, rule.tolerance, base, p.value);
         if !passed {
-            gated.blockers.push(
-                Blocker::for_metric(
-                    Code::Regression,
-                    &p.name,
-                    format!(
-                        "`{shown}` is {} against {} in the baseline: {} ({direction} is \
-                         better), beyond the tolerance ({}; {origin})",
-                        number(p.value),
-                        number(base),
-                        if ratio.is_nan() {
-                            "not comparable".to_string()
-                        } else {
-                            format!("{:.1} % worse", ratio * 100.0)
-                        },
-                        rule.tolerance
-                    ),
-                )
-                .with_severity(rule.severity),
-            );
+            gated.blockers.push(self.blocker(
+                &p.name,
+                format!(
+                    "`{}` is {} against {} in the baseline: {} ({} is better), beyond the \
+                     tolerance ({}; {})",
+                    series_text(&p.name, labels),
+                    number(p.value),
+                    number(base),
+                    if ratio.is_nan() {
+                        "not comparable".to_string()
+                    } else {
+                        format!("{:.1} % worse", ratio * 100.0)
+                    },
+                    rule.direction.as_str(),
+                    rule.tolerance,
+                    self.origin
+                ),
+            ));
         }
-        gated.results.regressions.push(Comparison {
-            actual: Some(p.value),
-            baseline: Some(base),
-            code,
-            delta: Some(p.value - base),
-            direction: rule.direction,
-            labels: labels.iter().cloned().collect(),
-            metric: p.name.to_string(),
-            passed,
-            ratio: Some(ratio),
-            rule: origin.clone(),
-            severity: rule.severity,
-            status: ComparisonStatus::Compared,
-            tolerance: tolerance.clone(),
-        });
-        let extra = [("direction", direction), ("metric", &*p.name)];
+        row.baseline = Some(base);
+        row.delta = Some(p.value - base);
+        row.passed = passed;
+        row.ratio = Some(ratio);
+        gated.results.regressions.push(row);
+        let extra = [("direction", rule.direction.as_str()), ("metric", &*p.name)];
+        let verdict = if passed { 1.0 } else { 0.0 };
+        for (family, value) in [
+            (GateSeries::RegressionPassed, verdict),
+            (GateSeries::RegressionRatio, ratio),
+            (GateSeries::RegressionBaseline, base),
+        ] {
+            out.push(family, value, &extra, labels, &p.attributes);
+        }
+    }
+
+    /// The rule matched nothing, now or in the baseline: it checks nothing, which fails.
+    fn absent(&self, gated: &mut Gated) {
+        let selector = &self.rule.selector;
+        let name = selector.name.as_str();
+        let mut row = self.comparison(name, &selector.labels);
+        row.passed = false;
+        row.status = ComparisonStatus::Absent;
+        gated.results.regressions.push(row);
+        gated.blockers.push(self.blocker(
+            name,
+            format!(
+                "no series of `{}` in this export nor in the baseline, so nothing was \
+                 compared ({}): check the name against docs/metrics.md",
+                selector.shown(),
+                self.origin
+            ),
+        ));
+    }
+
+    /// A baseline series with no series now: removed (others of the metric remain) or, when
+    /// the metric is gone altogether, a failure.
+    fn missing(
+        &self,
+        name: &str,
+        labels: &Labels,
+        base: f64,
+        gone: bool,
+        gated: &mut Gated,
+        out: &mut GatePoints,
+    ) {
+        let mut row = self.comparison(name, labels);
+        row.baseline = Some(base);
+        row.passed = !gone;
+        row.status = if gone {
+            ComparisonStatus::Disappeared
+        } else {
+            ComparisonStatus::Removed
+        };
+        gated.results.regressions.push(row);
+        if !gone {
+            return;
+        }
+        gated.blockers.push(self.blocker(
+            name,
+            format!(
+                "`{}` was {} in the baseline and `{name}` is gone from this export ({})",
+                series_text(name, labels),
+                number(base),
+                self.origin
+            ),
+        ));
+        let extra = [
+            ("direction", self.rule.direction.as_str()),
+            ("metric", name),
+        ];
         out.push(
             GateSeries::RegressionPassed,
-            if passed { 1.0 } else { 0.0 },
+            0.0,
             &extra,
-            &labels,
-            &p.attributes,
-        );
-        out.push(
-            GateSeries::RegressionRatio,
-            ratio,
-            &extra,
-            &labels,
-            &p.attributes,
+            labels,
+            &LabelSet::empty(),
         );
         out.push(
             GateSeries::RegressionBaseline,
             base,
             &extra,
-            &labels,
-            &p.attributes,
+            labels,
+            &LabelSet::empty(),
         );
     }
-    if names_now.is_empty() && before_order.is_empty() {
-        let name = selector.name.as_str();
-        gated.results.regressions.push(Comparison {
-            actual: None,
-            baseline: None,
-            code: Blocker::for_metric(Code::Regression, name, "")
-                .id()
-                .to_string(),
-            delta: None,
-            direction: rule.direction,
-            labels: selector.labels.iter().cloned().collect(),
-            metric: name.to_string(),
-            passed: false,
-            ratio: None,
-            rule: origin.clone(),
-            severity: rule.severity,
-            status: ComparisonStatus::Absent,
-            tolerance: tolerance.clone(),
-        });
-        gated.blockers.push(
-            Blocker::for_metric(
-                Code::Regression,
-                name,
-                format!(
-                    "no series of `{}` in this export nor in the baseline, so nothing was \
-                     compared ({origin}): check the name against docs/metrics.md",
-                    selector.shown()
-                ),
-            )
-            .with_severity(rule.severity),
-        );
+}
+
+/// One regression rule against the baseline: match the series, then judge each.
+pub(super) fn compare(
+    rule: &RegressionRule,
+    points: &[MetricPoint],
+    baseline: &[BaselineSeries],
+    gated: &mut Gated,
+    out: &mut GatePoints,
+) {
+    let matched = match_series(rule, points, baseline);
+    let judge = Judge::new(rule);
+    if matched.is_empty() {
+        judge.absent(gated);
         return;
     }
-    for (name, key, labels) in before_order {
-        if seen.contains(&(name.to_string(), key.clone())) {
-            continue;
-        }
-        let base = before[&(name, key)];
-        let gone = !names_now.contains(name);
-        let code = Blocker::for_metric(Code::Regression, name, "")
-            .id()
-            .to_string();
-        gated.results.regressions.push(Comparison {
-            actual: None,
-            baseline: Some(base),
-            code,
-            delta: None,
-            direction: rule.direction,
-            labels: labels.iter().cloned().collect(),
-            metric: name.to_string(),
-            passed: !gone,
-            ratio: None,
-            rule: origin.clone(),
-            severity: rule.severity,
-            status: if gone {
-                ComparisonStatus::Disappeared
-            } else {
-                ComparisonStatus::Removed
-            },
-            tolerance: tolerance.clone(),
-        });
-        if gone {
-            gated.blockers.push(
-                Blocker::for_metric(
-                    Code::Regression,
-                    name,
-                    format!(
-                        "`{}` was {} in the baseline and `{name}` is gone from this export \
-                         ({origin})",
-                        series_text(name, labels),
-                        number(base)
-                    ),
-                )
-                .with_severity(rule.severity),
-            );
-            let extra = [("direction", direction), ("metric", name)];
-            out.push(
-                GateSeries::RegressionPassed,
-                0.0,
-                &extra,
-                labels,
-                &LabelSet::empty(),
-            );
-            out.push(
-                GateSeries::RegressionBaseline,
-                base,
-                &extra,
-                labels,
-                &LabelSet::empty(),
-            );
-        }
+    for (p, labels, base) in &matched.now {
+        judge.series(p, labels, *base, gated, out);
+    }
+    for (name, labels, base, gone) in matched.left {
+        judge.missing(name, labels, base, gone, gated, out);
     }
 }
