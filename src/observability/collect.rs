@@ -44,7 +44,52 @@ struct Sourced {
     input: String,
 }
 
+/// Reads every input, chooses the primary run, merges the custom metrics into the families,
+/// and checks the result: the four phases below, in that order.
 pub fn collect(request: &ExportRequest) -> Collected {
+    let mut read = read_inputs(request);
+    let run = choose_run(request, &mut read);
+    // The same bundle named twice (flag and pattern) is one bundle.
+    let canonical = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+    read.bundles.sort_by_key(canonical);
+    read.bundles.dedup_by_key(|p| canonical(p));
+    let bundles: Vec<&Path> = read.bundles.iter().map(PathBuf::as_path).collect();
+    let correlation = load_correlation(&bundles, run.run_id.as_deref(), &mut read.blockers);
+    let sourced = std::mem::take(&mut read.sourced);
+    let (points, dropped) = merge_points(request, sourced, &run, &mut read);
+    check(
+        request,
+        &points,
+        &dropped,
+        run.primary.is_some(),
+        &mut read.blockers,
+    );
+    Collected {
+        points,
+        blockers: read.blockers,
+        run_id: run.run_id,
+        observed_at: run
+            .primary
+            .and_then(|f| f.finished_at)
+            .unwrap_or(request.now),
+        correlation,
+        inputs: read.summaries,
+    }
+}
+
+/// What the read phase found: every point of the report sources, the runs among the inputs,
+/// the bundles, and a summary and blockers per input.
+struct Read {
+    primary: Option<RunFacts>,
+    sourced: Vec<Sourced>,
+    input_runs: Vec<(RunFacts, PathBuf)>,
+    bundles: Vec<PathBuf>,
+    summaries: Vec<InputSummary>,
+    blockers: Vec<Blocker>,
+}
+
+/// The read phase: `--run-report`, then the `--input` files in path order, each by its kind.
+fn read_inputs(request: &ExportRequest) -> Read {
     let mut blockers = Vec::new();
     let mut summaries = Vec::new();
 
@@ -73,11 +118,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
     // `--input` files, in path order.
     let (files, expand_blockers) = inputs::expand(&request.inputs);
     blockers.extend(expand_blockers);
-    let mut bundles: Vec<&Path> = request
-        .airflow_evidence_bundle
-        .iter()
-        .map(|p| p.as_path())
-        .collect();
+    let mut bundles: Vec<PathBuf> = request.airflow_evidence_bundle.iter().cloned().collect();
     if let Some(path) = &request.airflow_evidence_bundle {
         summaries.push(InputSummary::new(
             path,
@@ -102,7 +143,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
         let detection = file.kind.map_or_else(|| detect(&object), Detection::Known);
         match detection {
             Detection::Known(Kind::AirflowEvidenceBundle) => {
-                bundles.push(&file.path);
+                bundles.push(file.path.clone());
                 summaries.push(InputSummary::new(
                     &file.path,
                     InputKind::Known(Kind::AirflowEvidenceBundle),
@@ -152,10 +193,31 @@ pub fn collect(request: &ExportRequest) -> Collected {
         }
     }
 
+    Read {
+        primary,
+        sourced,
+        input_runs,
+        bundles,
+        summaries,
+        blockers,
+    }
+}
+
+/// The run the export is about, and the label sets custom metrics take from it.
+struct Run {
+    primary: Option<RunFacts>,
+    run_id: Option<String>,
+    sets: PointSets,
+}
+
+/// The choose phase: the primary run, and a warning when it did not pass.
+fn choose_run(request: &ExportRequest, read: &mut Read) -> Run {
+    let blockers = &mut read.blockers;
     // Without `--run-report`, a single run report among the inputs is the primary run.
-    let (primary, primary_path) = match (primary, input_runs.len()) {
+    let (primary, primary_path) = match (read.primary.take(), read.input_runs.len()) {
         (Some(facts), _) => (Some(facts), request.run_report.clone()),
-        (None, 1) => input_runs
+        (None, 1) => read
+            .input_runs
             .pop()
             .map_or((None, None), |(facts, path)| (Some(facts), Some(path))),
         (None, _) => (None, None),
@@ -186,19 +248,30 @@ pub fn collect(request: &ExportRequest) -> Collected {
             None => failed,
         });
     }
-    // The same bundle named twice (flag and pattern) is one bundle.
-    let canonical = |p: &&Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    bundles.sort_by_key(canonical);
-    bundles.dedup_by_key(|p| canonical(p));
-    let correlation = load_correlation(&bundles, run_id.as_deref(), &mut blockers);
+    Run {
+        primary,
+        run_id,
+        sets: primary_sets,
+    }
+}
 
-    // Families and duplicates among the report sources.
+/// The merge phase: families and duplicates among the report sources, then the custom
+/// metrics, built once and de-duplicated in place.
+fn merge_points(
+    request: &ExportRequest,
+    sourced: Vec<Sourced>,
+    run: &Run,
+    read: &mut Read,
+) -> (Vec<MetricPoint>, Vec<String>) {
+    let primary_sets = &run.sets;
+    let blockers = &mut read.blockers;
+    let summaries = &mut read.summaries;
     let (mut points, mut dropped) = group_families(sourced);
 
     // Custom metrics: the large part, built once and de-duplicated in place.
     let mut custom_points = Vec::new();
     if let Some(path) = &request.metrics_file {
-        match custom::read_metrics_file(path, &primary_sets) {
+        match custom::read_metrics_file(path, primary_sets) {
             Ok(read) => custom_points = read,
             Err(MetricsFileError::Missing(msg)) => {
                 blockers.push(Blocker::new(Code::MetricsFileMissing, msg).about(path))
@@ -218,7 +291,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
             .metrics
             .iter()
             .cloned()
-            .map(|m| m.into_point(&primary_sets)),
+            .map(|m| m.into_point(primary_sets)),
     );
     dropped.extend(
         custom::normalize(&mut custom_points)
@@ -227,8 +300,19 @@ pub fn collect(request: &ExportRequest) -> Collected {
     );
     merge_custom(&mut points, custom_points, &mut dropped);
 
+    (points, dropped)
+}
+
+/// The check phase: duplicates, unbounded labels, and an export with no metric at all.
+fn check(
+    request: &ExportRequest,
+    points: &[MetricPoint],
+    dropped: &[String],
+    has_primary: bool,
+    blockers: &mut Vec<Blocker>,
+) {
     if !dropped.is_empty() {
-        blockers.push(duplicate_blocker(&dropped));
+        blockers.push(duplicate_blocker(dropped));
     }
     for label in request.labels.iter() {
         if is_unbounded_label_key(&label.key) {
@@ -247,23 +331,14 @@ pub fn collect(request: &ExportRequest) -> Collected {
     if points.is_empty() && !explained {
         blockers.push(Blocker::new(
             Code::MetricsEmpty,
-            match (&request.run_report, &primary) {
-                (Some(path), Some(_)) => format!(
+            match (&request.run_report, has_primary) {
+                (Some(path), true) => format!(
                     "`{}` holds none of the run-report fields and no other input gave a metric",
                     path.display()
                 ),
                 _ => "no input gave a metric".to_string(),
             },
         ));
-    }
-
-    Collected {
-        points,
-        blockers,
-        run_id,
-        observed_at: primary.and_then(|f| f.finished_at).unwrap_or(request.now),
-        correlation,
-        inputs: summaries,
     }
 }
 
