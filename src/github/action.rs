@@ -22,7 +22,9 @@ use super::summary::{self, SummaryContext};
 use crate::exit::{Error, Outcome, Verdict};
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
 use crate::observability::blockers::{Blocker, Severity};
-use crate::observability::export::{export_with, ExportError, ExportRequest, ExtraArtifact};
+use crate::observability::export::{
+    export_with, ExportError, ExportOutcome, ExportRequest, ExtraArtifact,
+};
 use crate::observability::inputs::InputPattern;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
@@ -208,7 +210,10 @@ struct BlockerOutput<'a> {
     file: Option<String>,
 }
 
-/// Runs the action. A usage, configuration or I/O error is annotated here; `main` prints it.
+/// Runs the action, phase by phase: mask the secrets, plan, export (with the step summary as
+/// an artifact), then tell the runner (summary, outputs, annotations), post the PR status,
+/// push, and give the verdict. A usage, configuration or I/O error is annotated here; `main`
+/// prints it.
 pub fn run(
     env: &Env,
     cwd: &Path,
@@ -216,39 +221,95 @@ pub fn run(
     stdout: &mut impl Write,
     stderr: &mut impl Write,
 ) -> Outcome {
-    // Masked before anything else is printed; never written to a file.
+    let token = mask_secrets(env, stdout);
+    let ctx = RunnerContext::from_env(env, cwd);
+    let plan = plan(env, &ctx, now).map_err(|message| {
+        let _ = writeln!(
+            stdout,
+            "{}",
+            annotation(Level::Error, "dpone-observability: usage", None, &message)
+        );
+        Error::Usage(message)
+    })?;
+    #[cfg(feature = "push")]
+    if let Some(push) = &plan.push {
+        // Every form the push credentials are sent in, once read.
+        let raw = super::push_step::raw_secrets(env);
+        let more: Vec<String> = push
+            .secrets()
+            .into_iter()
+            .filter(|s| !raw.contains(s))
+            .collect();
+        super::push_step::mask(&more, stdout);
+    }
+    let exported = export(&plan, &ctx, stdout)?;
+    let report = &exported.outcome.report;
+
+    // The artifacts are complete; now tell the runner.
+    if plan.summary {
+        if let Some(target) = &ctx.step_summary {
+            append(target, &exported.summary, "the step summary", stderr);
+        }
+    }
+    let failing = plan.fail_on.first_failing(&report.blockers);
+    let outputs = outputs(report, &ctx, &plan.request.output_dir, failing.is_none());
+    write_outputs(&ctx, &outputs, stderr);
+    if plan.annotations {
+        for line in annotations(report, &ctx, plan.fail_on) {
+            let _ = writeln!(stdout, "{line}");
+        }
+    }
+    if let Some(message) = &exported.pr_message {
+        for warning in post_pr_status(env, &ctx, &plan, token.as_deref(), message) {
+            let title = "dpone-observability: PR status";
+            let _ = writeln!(
+                stdout,
+                "{}",
+                annotation(Level::Warning, title, None, &warning)
+            );
+            let _ = writeln!(stderr, "warning: {warning}");
+        }
+    }
+    // Last: the evidence is complete and reported before anything is sent elsewhere.
+    let push_failing = push(&plan, &ctx, report, stdout, stderr);
+    let failing = failing.or(push_failing.as_ref());
+    let verdict = match failing {
+        Some(b) => format!("failed by `{}`", b.id()),
+        None => "passed".to_string(),
+    };
+    let _ = writeln!(
+        stdout,
+        "dpone-observability: {verdict}; {} metrics, {}; artifacts in {}",
+        report.metric_count,
+        plural(report.blockers.len(), "blocker"),
+        plan.output_dir_shown.escape_debug()
+    );
+    Ok(Verdict::from_failed(failing.is_some()))
+}
+
+/// Masks the `github-token` and the push credentials before anything else is printed; they are
+/// never written to a file. Returns the token.
+fn mask_secrets(env: &Env, stdout: &mut impl Write) -> Option<String> {
     let token = github_token(env);
     if let Some(token) = &token {
         let _ = writeln!(stdout, "::add-mask::{}", escape_data(token));
     }
-    // The push credentials too, whole and (below, once read) in every form they are sent in.
     #[cfg(feature = "push")]
-    let raw_secrets = super::push_step::raw_secrets(env);
-    #[cfg(feature = "push")]
-    super::push_step::mask(&raw_secrets, stdout);
-    let ctx = RunnerContext::from_env(env, cwd);
-    let plan = match plan(env, &ctx, now) {
-        Ok(plan) => plan,
-        Err(message) => {
-            let _ = writeln!(
-                stdout,
-                "{}",
-                annotation(Level::Error, "dpone-observability: usage", None, &message)
-            );
-            return Err(Error::Usage(message));
-        }
-    };
-    #[cfg(feature = "push")]
-    if let Some(push) = &plan.push {
-        let more: Vec<String> = push
-            .secrets()
-            .into_iter()
-            .filter(|s| !raw_secrets.contains(s))
-            .collect();
-        super::push_step::mask(&more, stdout);
-    }
+    super::push_step::mask(&super::push_step::raw_secrets(env), stdout);
+    token
+}
+
+/// The export, with the step summary rendered into it as an indexed artifact, and the PR
+/// message built from the same finished report.
+struct Exported {
+    outcome: ExportOutcome,
+    summary: String,
+    pr_message: Option<Message>,
+}
+
+fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Write) -> Result<Exported, Error> {
     let summary_ctx = SummaryContext {
-        workspace: &ctx,
+        workspace: ctx,
         fail_on: plan.fail_on,
         run_url: ctx.run_url(),
         output_dir: &plan.output_dir_shown,
@@ -265,7 +326,7 @@ pub fn run(
                     points,
                     written,
                     &summary_ctx,
-                    &ctx,
+                    ctx,
                     &plan.check_name,
                     &marker,
                 ));
@@ -276,59 +337,52 @@ pub fn run(
             Ok(())
         }),
     };
-    let outcome = match export_with(&plan.request, Some(extra)) {
-        Ok(outcome) => outcome,
-        Err(ExportError::Config(err)) => {
-            let message = format!("configuration error: {err}");
-            let _ = writeln!(
-                stdout,
-                "{}",
-                annotation(
-                    Level::Error,
-                    "dpone-observability: configuration",
-                    None,
-                    &message
-                )
-            );
-            return Err(Error::Usage(message));
+    let (title, error) = match export_with(&plan.request, Some(extra)) {
+        Ok(outcome) => {
+            return Ok(Exported {
+                outcome,
+                summary: summary_text.into_inner(),
+                pr_message: pr_message.into_inner(),
+            })
         }
-        Err(err) => {
-            let message = format!("the export could not be written: {err}");
-            let _ = writeln!(
-                stdout,
-                "{}",
-                annotation(Level::Error, "dpone-observability: I/O", None, &message)
-            );
-            return Err(Error::Failed(message));
-        }
+        Err(ExportError::Config(err)) => (
+            "dpone-observability: configuration",
+            Error::Usage(format!("configuration error: {err}")),
+        ),
+        Err(err) => (
+            "dpone-observability: I/O",
+            Error::Failed(format!("the export could not be written: {err}")),
+        ),
     };
-    let report = &outcome.report;
-    let output_dir = plan.request.output_dir.clone();
+    let _ = writeln!(
+        stdout,
+        "{}",
+        annotation(Level::Error, title, None, error.message())
+    );
+    Err(error)
+}
 
-    // The artifacts are complete; now tell the runner.
-    if plan.summary {
-        if let Some(target) = &ctx.step_summary {
-            // The same text as `step_summary.md`, kept from rendering it.
-            let text = summary_text.take();
-            let appended = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(target)
-                .and_then(|mut file| file.write_all(text.as_bytes()));
-            if let Err(err) = appended {
-                let _ = writeln!(
-                    stderr,
-                    "warning: cannot write the step summary to `{}`: {err}",
-                    target.display()
-                );
-            }
-        }
+/// Appends to a runner file (`GITHUB_STEP_SUMMARY`); a failure is a warning.
+fn append(target: &Path, text: &str, what: &str, stderr: &mut impl Write) {
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(target)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    if let Err(err) = appended {
+        let _ = writeln!(
+            stderr,
+            "warning: cannot write {what} to `{}`: {err}",
+            target.display()
+        );
     }
-    let failing = plan.fail_on.first_failing(&report.blockers);
-    let outputs = outputs(report, &ctx, &output_dir, failing.is_none());
+}
+
+/// The step outputs into `GITHUB_OUTPUT`, or on stderr outside Actions.
+fn write_outputs(ctx: &RunnerContext, outputs: &[(&str, String)], stderr: &mut impl Write) {
     match &ctx.output {
         Some(path) => {
-            if let Err(err) = append_outputs(path, &outputs) {
+            if let Err(err) = append_outputs(path, outputs) {
                 let _ = writeln!(
                     stderr,
                     "warning: cannot write step outputs to `{}`: {err}",
@@ -337,82 +391,69 @@ pub fn run(
             }
         }
         None => {
-            for (name, value) in &outputs {
+            for (name, value) in outputs {
                 let _ = write!(stderr, "{}", format_output(name, value));
             }
         }
     }
+}
+
+/// The push phase: the run folder to each target, the Pushed summary section, the `pushed`
+/// output, annotations and blockers. Returns the push blocker that fails the step, if any.
+#[cfg(feature = "push")]
+fn push(
+    plan: &Plan,
+    ctx: &RunnerContext,
+    report: &ExportReport,
+    stdout: &mut impl Write,
+    stderr: &mut impl Write,
+) -> Option<Blocker> {
+    let Some(push) = &plan.push else {
+        if let Some(path) = &ctx.output {
+            let _ = append_outputs(path, &[("pushed", "[]".to_string())]);
+        }
+        return None;
+    };
+    let pushed = super::push_step::run(push, &plan.request.output_dir, &plan.request.policy);
+    if plan.summary {
+        if let Some(target) = &ctx.step_summary {
+            // Only to a summary this step has written.
+            let _ = std::fs::OpenOptions::new()
+                .append(true)
+                .open(target)
+                .and_then(|mut file| file.write_all(pushed.summary.as_bytes()));
+        }
+    }
+    match &ctx.output {
+        Some(path) => {
+            let _ = append_outputs(path, &[("pushed", pushed.output.clone())]);
+        }
+        None => {
+            let _ = write!(stderr, "{}", format_output("pushed", &pushed.output));
+        }
+    }
     if plan.annotations {
-        for line in annotations(report, &ctx, plan.fail_on) {
+        for line in super::push_step::annotations(&pushed.blockers, |b| report.runbook_url(b.code))
+        {
             let _ = writeln!(stdout, "{line}");
         }
     }
-    if let Some(message) = pr_message.into_inner() {
-        for warning in post_pr_status(env, &ctx, &plan, token.as_deref(), &message) {
-            let title = "dpone-observability: PR status";
-            let _ = writeln!(
-                stdout,
-                "{}",
-                annotation(Level::Warning, title, None, &warning)
-            );
-            let _ = writeln!(stderr, "warning: {warning}");
-        }
+    for b in &pushed.blockers {
+        crate::exit::write_blocker(stderr, b, &report.runbook_url(b.code));
     }
-    // Last: the evidence is complete and reported before anything is sent elsewhere.
-    #[cfg(feature = "push")]
-    let push_failing: Option<Blocker> = match &plan.push {
-        None => {
-            if let Some(path) = &ctx.output {
-                let _ = append_outputs(path, &[("pushed", "[]".to_string())]);
-            }
-            None
-        }
-        Some(push) => {
-            let pushed = super::push_step::run(push, &output_dir, &plan.request.policy);
-            if plan.summary {
-                if let Some(target) = &ctx.step_summary {
-                    let _ = std::fs::OpenOptions::new()
-                        .append(true)
-                        .open(target)
-                        .and_then(|mut file| file.write_all(pushed.summary.as_bytes()));
-                }
-            }
-            match &ctx.output {
-                Some(path) => {
-                    let _ = append_outputs(path, &[("pushed", pushed.output.clone())]);
-                }
-                None => {
-                    let _ = write!(stderr, "{}", format_output("pushed", &pushed.output));
-                }
-            }
-            if plan.annotations {
-                for line in
-                    super::push_step::annotations(&pushed.blockers, |b| report.runbook_url(b.code))
-                {
-                    let _ = writeln!(stdout, "{line}");
-                }
-            }
-            for b in &pushed.blockers {
-                crate::exit::write_blocker(stderr, b, &report.runbook_url(b.code));
-            }
-            plan.fail_on.first_failing(&pushed.blockers).cloned()
-        }
-    };
-    #[cfg(not(feature = "push"))]
-    let push_failing: Option<Blocker> = None;
-    let failing = failing.or(push_failing.as_ref());
-    let verdict = match failing {
-        Some(b) => format!("failed by `{}`", b.id()),
-        None => "passed".to_string(),
-    };
-    let _ = writeln!(
-        stdout,
-        "dpone-observability: {verdict}; {} metrics, {}; artifacts in {}",
-        report.metric_count,
-        plural(report.blockers.len(), "blocker"),
-        plan.output_dir_shown.escape_debug()
-    );
-    Ok(Verdict::from_failed(failing.is_some()))
+    plan.fail_on.first_failing(&pushed.blockers).cloned()
+}
+
+/// Without the push adapter there is nothing to push (the plan refused the push inputs).
+#[cfg(not(feature = "push"))]
+fn push(
+    _plan: &Plan,
+    _ctx: &RunnerContext,
+    _report: &ExportReport,
+    _stdout: &mut impl Write,
+    _stderr: &mut impl Write,
+) -> Option<Blocker> {
+    None
 }
 
 fn outputs(
