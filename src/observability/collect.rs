@@ -113,12 +113,10 @@ fn read_inputs(request: &ExportRequest) -> Read {
             input: input.clone(),
         }));
     }
-    let mut input_runs: Vec<(RunFacts, PathBuf)> = Vec::new();
-
     // `--input` files, in path order.
     let (files, expand_blockers) = inputs::expand(&request.inputs);
     blockers.extend(expand_blockers);
-    let mut bundles: Vec<PathBuf> = request.airflow_evidence_bundle.iter().cloned().collect();
+    let bundles: Vec<PathBuf> = request.airflow_evidence_bundle.iter().cloned().collect();
     if let Some(path) = &request.airflow_evidence_bundle {
         summaries.push(InputSummary::new(
             path,
@@ -126,80 +124,91 @@ fn read_inputs(request: &ExportRequest) -> Read {
             0,
         ));
     }
-    for file in &files {
-        let shown = file.path.display().to_string();
-        let object = match inputs::read_object(&file.path) {
-            Ok(object) => object,
-            Err(err) => {
-                let kind = match err {
-                    ReadError::InvalidJson(_) | ReadError::NotAnObject(_) => InputKind::InvalidJson,
-                    ReadError::NotAFile(_) | ReadError::Io(_) => InputKind::Unreadable,
-                };
-                blockers.push(input_read_blocker(&shown, err).about(&file.path));
-                summaries.push(InputSummary::new(&file.path, kind, 0));
-                continue;
-            }
-        };
-        let detection = file.kind.map_or_else(|| detect(&object), Detection::Known);
-        match detection {
-            Detection::Known(Kind::AirflowEvidenceBundle) => {
-                bundles.push(file.path.clone());
-                summaries.push(InputSummary::new(
-                    &file.path,
-                    InputKind::Known(Kind::AirflowEvidenceBundle),
-                    0,
-                ));
-            }
-            Detection::Known(kind) if file.kind.is_some() && !kind.looks_like(&object) => {
-                blockers.push(
-                    Blocker::new(
-                        Code::InputNoMetrics,
-                        format!(
-                            "`{shown}` was read as `{kind}` but has none of that kind's fields"
-                        ),
-                    )
-                    .about(&file.path),
-                );
-                summaries.push(InputSummary::new(&file.path, InputKind::Known(kind), 0));
-            }
-            Detection::Known(kind) => {
-                let before = sourced.len();
-                let mut found = Vec::new();
-                let run = read_source(kind, &object, &shown, request, &mut sourced, &mut found);
-                blockers.extend(found.into_iter().map(|b| b.about(&file.path)));
-                if let Some(facts) = run {
-                    input_runs.push((facts, file.path.clone()));
-                }
-                summaries.push(InputSummary::new(
-                    &file.path,
-                    InputKind::Known(kind),
-                    sourced.len() - before,
-                ));
-            }
-            Detection::NotARunReport => {
-                blockers.push(not_a_run_report(&shown).about(&file.path));
-                summaries.push(InputSummary::new(&file.path, InputKind::NotARunReport, 0));
-            }
-            Detection::Unknown => {
-                blockers.push(
-                    Blocker::new(
-                        Code::InputUnknownKind,
-                        format!("`{shown}` is none of the dpone artifacts this tool reads"),
-                    )
-                    .about(&file.path),
-                );
-                summaries.push(InputSummary::new(&file.path, InputKind::Unknown, 0));
-            }
-        }
-    }
-
-    Read {
+    let mut read = Read {
         primary,
+        sourced,
+        input_runs: Vec::new(),
+        bundles,
+        summaries,
+        blockers,
+    };
+    for file in &files {
+        read_input_file(file, request, &mut read);
+    }
+    read
+}
+
+/// One `--input` file, read as its detected or forced kind.
+fn read_input_file(file: &inputs::MatchedFile, request: &ExportRequest, read: &mut Read) {
+    let Read {
         sourced,
         input_runs,
         bundles,
         summaries,
         blockers,
+        ..
+    } = read;
+    let shown = file.path.display().to_string();
+    let object = match inputs::read_object(&file.path) {
+        Ok(object) => object,
+        Err(err) => {
+            let kind = match err {
+                ReadError::InvalidJson(_) | ReadError::NotAnObject(_) => InputKind::InvalidJson,
+                ReadError::NotAFile(_) | ReadError::Io(_) => InputKind::Unreadable,
+            };
+            blockers.push(input_read_blocker(&shown, err).about(&file.path));
+            summaries.push(InputSummary::new(&file.path, kind, 0));
+            return;
+        }
+    };
+    let detection = file.kind.map_or_else(|| detect(&object), Detection::Known);
+    match detection {
+        Detection::Known(Kind::AirflowEvidenceBundle) => {
+            bundles.push(file.path.clone());
+            summaries.push(InputSummary::new(
+                &file.path,
+                InputKind::Known(Kind::AirflowEvidenceBundle),
+                0,
+            ));
+        }
+        Detection::Known(kind) if file.kind.is_some() && !kind.looks_like(&object) => {
+            blockers.push(
+                Blocker::new(
+                    Code::InputNoMetrics,
+                    format!("`{shown}` was read as `{kind}` but has none of that kind's fields"),
+                )
+                .about(&file.path),
+            );
+            summaries.push(InputSummary::new(&file.path, InputKind::Known(kind), 0));
+        }
+        Detection::Known(kind) => {
+            let before = sourced.len();
+            let mut found = Vec::new();
+            let run = read_source(kind, &object, &shown, request, sourced, &mut found);
+            blockers.extend(found.into_iter().map(|b| b.about(&file.path)));
+            if let Some(facts) = run {
+                input_runs.push((facts, file.path.clone()));
+            }
+            summaries.push(InputSummary::new(
+                &file.path,
+                InputKind::Known(kind),
+                sourced.len() - before,
+            ));
+        }
+        Detection::NotARunReport => {
+            blockers.push(not_a_run_report(&shown).about(&file.path));
+            summaries.push(InputSummary::new(&file.path, InputKind::NotARunReport, 0));
+        }
+        Detection::Unknown => {
+            blockers.push(
+                Blocker::new(
+                    Code::InputUnknownKind,
+                    format!("`{shown}` is none of the dpone artifacts this tool reads"),
+                )
+                .about(&file.path),
+            );
+            summaries.push(InputSummary::new(&file.path, InputKind::Unknown, 0));
+        }
     }
 }
 

@@ -112,28 +112,7 @@ pub fn evaluate(
         evaluate_objective(objective, points, &catalogued, common, &mut gated, &mut out);
     }
 
-    let baseline = match baseline_path {
-        None => None,
-        Some(path) => {
-            gated.results.baseline.path = Some(path.display().to_string());
-            match read_baseline(path) {
-                Ok(series) => {
-                    gated.results.baseline.status = BaselineStatus::Compared;
-                    gated.results.baseline.series = series.len();
-                    Some(series)
-                }
-                Err(blocker) => {
-                    gated.results.baseline.status = if blocker.code == Code::BaselineMissing {
-                        BaselineStatus::Missing
-                    } else {
-                        BaselineStatus::Invalid
-                    };
-                    gated.blockers.push(blocker);
-                    None
-                }
-            }
-        }
-    };
+    let baseline = baseline_path.and_then(|path| read_baseline_into(path, &mut gated));
     let baseline_names: BTreeSet<&str> = baseline
         .iter()
         .flatten()
@@ -173,6 +152,28 @@ pub fn evaluate(
     gated.blockers.extend(duplicates);
     Ok(gated)
 }
+/// Reads the baseline export; a missing or invalid one is a warning blocker and leaves the
+/// regressions uncompared.
+fn read_baseline_into(path: &Path, gated: &mut Gated) -> Option<Vec<BaselineSeries>> {
+    gated.results.baseline.path = Some(path.display().to_string());
+    match read_baseline(path) {
+        Ok(series) => {
+            gated.results.baseline.status = BaselineStatus::Compared;
+            gated.results.baseline.series = series.len();
+            Some(series)
+        }
+        Err(blocker) => {
+            gated.results.baseline.status = if blocker.code == Code::BaselineMissing {
+                BaselineStatus::Missing
+            } else {
+                BaselineStatus::Invalid
+            };
+            gated.blockers.push(blocker);
+            None
+        }
+    }
+}
+
 fn labels_of(set: &LabelSet) -> Labels {
     set.iter()
         .map(|l| (l.key.clone(), l.value.clone()))

@@ -4,6 +4,8 @@
 use super::series::GateSeries;
 use super::*;
 
+/// One objective: each matching series judged against each bound, or `present` failed when
+/// no series matches.
 pub(super) fn evaluate_objective(
     objective: &Objective,
     points: &[MetricPoint],
@@ -13,7 +15,6 @@ pub(super) fn evaluate_objective(
     out: &mut GatePoints,
 ) {
     let selector = &objective.selector;
-    let origin = selector.origin.to_string();
     let mut found = false;
     for p in points {
         if !selector.matches_name(&p.name) || !selector.matches_labels(|k| p.labels.get(k)) {
@@ -23,71 +24,89 @@ pub(super) fn evaluate_objective(
             continue;
         }
         found = true;
-        let labels = labels_of(&p.labels);
-        let shown = series_text(&p.name, &labels);
-        let rules = [
+        let bounds = [
             (BoundRule::Max, objective.max, Code::SloAboveMax),
             (BoundRule::Min, objective.min, Code::SloBelowMin),
         ];
-        for (rule, bound, code) in rules {
-            let Some(bound) = bound else { continue };
-            let v = p.value;
-            let passed = if rule == BoundRule::Max {
-                v <= bound
-            } else {
-                v >= bound
-            };
-            let blocker = Blocker::for_metric(
-                code,
-                &p.name,
-                format!(
-                    "`{shown}` is {}, {} the objective's {rule} {} ({origin})",
-                    number(v),
-                    if v.is_nan() {
-                        "not a number, so it cannot meet"
-                    } else if rule == BoundRule::Max {
-                        "above"
-                    } else {
-                        "below"
-                    },
-                    number(bound)
-                ),
-            )
-            .with_severity(objective.severity);
-            gated.results.objectives.push(ObjectiveResult {
-                actual: Some(v),
-                bound: Some(bound),
-                code: blocker.id().to_string(),
-                delta: Some(v - bound),
-                labels: labels.iter().cloned().collect(),
-                metric: p.name.to_string(),
-                objective: origin.clone(),
-                passed,
-                rule,
-                severity: objective.severity,
-            });
-            out.push(
-                GateSeries::SloPassed,
-                if passed { 1.0 } else { 0.0 },
-                &[("metric", &p.name), ("rule", rule.as_str())],
-                &labels,
-                &p.attributes,
-            );
-            out.push(
-                GateSeries::SloBound,
-                bound,
-                &[("metric", &p.name), ("rule", rule.as_str())],
-                &labels,
-                &p.attributes,
-            );
-            if !passed {
-                gated.blockers.push(blocker);
+        for (rule, bound, code) in bounds {
+            if let Some(bound) = bound {
+                judge_bound(objective, p, rule, bound, code, gated, out);
             }
         }
     }
-    if found {
-        return;
+    if !found {
+        absent(objective, points, catalogued, common, gated, out);
     }
+}
+
+/// One series against one bound: a result, two series (verdict and bound), and a blocker when
+/// it fails.
+fn judge_bound(
+    objective: &Objective,
+    p: &MetricPoint,
+    rule: BoundRule,
+    bound: f64,
+    code: Code,
+    gated: &mut Gated,
+    out: &mut GatePoints,
+) {
+    let origin = objective.selector.origin.to_string();
+    let labels = labels_of(&p.labels);
+    let v = p.value;
+    let passed = match rule {
+        BoundRule::Max => v <= bound,
+        BoundRule::Min | BoundRule::Present => v >= bound,
+    };
+    let blocker = Blocker::for_metric(
+        code,
+        &p.name,
+        format!(
+            "`{}` is {}, {} the objective's {rule} {} ({origin})",
+            series_text(&p.name, &labels),
+            number(v),
+            if v.is_nan() {
+                "not a number, so it cannot meet"
+            } else if rule == BoundRule::Max {
+                "above"
+            } else {
+                "below"
+            },
+            number(bound)
+        ),
+    )
+    .with_severity(objective.severity);
+    gated.results.objectives.push(ObjectiveResult {
+        actual: Some(v),
+        bound: Some(bound),
+        code: blocker.id().to_string(),
+        delta: Some(v - bound),
+        labels: labels.iter().cloned().collect(),
+        metric: p.name.to_string(),
+        objective: origin,
+        passed,
+        rule,
+        severity: objective.severity,
+    });
+    let own = [("metric", &*p.name), ("rule", rule.as_str())];
+    let verdict = if passed { 1.0 } else { 0.0 };
+    out.push(GateSeries::SloPassed, verdict, &own, &labels, &p.attributes);
+    out.push(GateSeries::SloBound, bound, &own, &labels, &p.attributes);
+    if !passed {
+        gated.blockers.push(blocker);
+    }
+}
+
+/// No series matched: the objective fails as `present`, with a hint at why.
+fn absent(
+    objective: &Objective,
+    points: &[MetricPoint],
+    catalogued: &dyn Fn(&str) -> bool,
+    common: &Arc<LabelSet>,
+    gated: &mut Gated,
+    out: &mut GatePoints,
+) {
+    let selector = &objective.selector;
+    let origin = selector.origin.to_string();
     let metric = selector.name.as_str();
     let name_present = points.iter().any(|p| selector.matches_name(&p.name));
     let hint = if name_present {
@@ -126,7 +145,7 @@ pub(super) fn evaluate_objective(
     out.push(
         GateSeries::SloPassed,
         0.0,
-        &[("metric", metric), ("rule", "present")],
+        &[("metric", metric), ("rule", BoundRule::Present.as_str())],
         &all,
         &LabelSet::empty(),
     );
