@@ -50,6 +50,28 @@ pub fn render_within(
     limit: usize,
 ) -> String {
     let mut out = String::new();
+    write_verdict(report, ctx, &mut out);
+    write_blockers(report, ctx, &mut out);
+    crate::observability::gates::write_markdown(&report.gates, "###", TABLE_ROWS, &mut out);
+    // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
+    let tail = tail(report, written, ctx.workspace);
+    write_metrics(points, budget.saturating_sub(tail.len()), &mut out);
+    out.push_str(&tail);
+    if out.len() > limit {
+        // Only reachable with hundreds of very long paths: cut at a line and say so.
+        let mut cut = limit - 256;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = out[..cut].rfind('\n').unwrap_or(0);
+        out.truncate(cut);
+        out.push_str("\n\n*The step summary was cut at GitHub's 1 MiB limit; the full export is in the uploaded artifact.*\n");
+    }
+    out
+}
+
+/// The title with the verdict, the counts, the first failing blocker, where the artifacts are.
+fn write_verdict(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
     let failing: Vec<&Blocker> = report
         .blockers
         .iter()
@@ -87,7 +109,10 @@ pub fn render_within(
     } else {
         let _ = writeln!(out, "\nArtifacts in {}", code(ctx.output_dir));
     }
+}
 
+/// Every blocker, failing ones first, with its runbook.
+fn write_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
     let _ = writeln!(out, "\n### Blockers\n");
     if report.blockers.is_empty() {
         let _ = writeln!(out, "None.");
@@ -127,17 +152,16 @@ pub fn render_within(
             );
         }
     }
+}
 
-    crate::observability::gates::write_markdown(&report.gates, "###", TABLE_ROWS, &mut out);
-
-    // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
-    let tail = tail(report, written, ctx.workspace);
+/// The metrics, as many as fit in `budget` bytes of the whole summary (the tail excluded).
+fn write_metrics(points: &[MetricPoint], budget: usize, out: &mut String) {
     let _ = writeln!(out, "\n### Metrics\n");
     if points.is_empty() {
         let _ = writeln!(out, "None.");
     } else {
         let _ = writeln!(out, "| name | value | unit | labels |\n|---|---|---|---|");
-        let budget = budget.saturating_sub(out.len() + tail.len() + 512);
+        let budget = budget.saturating_sub(out.len() + 512);
         let start = out.len();
         let mut shown = 0;
         for p in points {
@@ -157,18 +181,6 @@ pub fn render_within(
             );
         }
     }
-    out.push_str(&tail);
-    if out.len() > limit {
-        // Only reachable with hundreds of very long paths: cut at a line and say so.
-        let mut cut = limit - 256;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let cut = out[..cut].rfind('\n').unwrap_or(0);
-        out.truncate(cut);
-        out.push_str("\n\n*The step summary was cut at GitHub's 1 MiB limit; the full export is in the uploaded artifact.*\n");
-    }
-    out
 }
 
 /// GitHub's per-step limit; past it the whole summary is dropped.

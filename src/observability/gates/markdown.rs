@@ -49,11 +49,21 @@ fn percent(actual: Option<f64>, reference: Option<f64>) -> Option<f64> {
     (r != 0.0 && p.is_finite()).then_some((p * 10.0).round() / 10.0)
 }
 
-/// Writes `### Gates` (at `level` heading depth) and returns nothing when there is no gate.
+/// Writes `### Gates` (at `level` heading depth) and returns nothing when there is no gate:
+/// the verdict line, the table, the metrics gone since the baseline, the chart.
 pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out: &mut String) {
     if results.is_empty() {
         return;
     }
+    let rows = rows(results);
+    write_table(results, &rows, heading, max_rows, out);
+    write_removed(results, out);
+    write_chart(&rows, out);
+}
+
+/// One row per objective result and comparison, failures first; the sort is stable, so
+/// configuration order is kept within each group.
+fn rows(results: &GateResults) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
     for o in &results.objectives {
         let series = series_text(&o.metric, &o.labels.clone().into_iter().collect::<Vec<_>>());
@@ -98,9 +108,17 @@ pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out
             delta: c.delta,
         });
     }
-    // Failures first; the sort is stable, so configuration order is kept within each group.
     rows.sort_by_key(|r| r.passed);
+    rows
+}
 
+fn write_table(
+    results: &GateResults,
+    rows: &[Row],
+    heading: &str,
+    max_rows: usize,
+    out: &mut String,
+) {
     let failed = rows.iter().filter(|r| !r.passed).count();
     let _ = writeln!(out, "\n{heading} Gates\n");
     let baseline = match (&results.baseline.path, results.baseline.status) {
@@ -147,6 +165,9 @@ pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out
             );
         }
     }
+}
+
+fn write_removed(results: &GateResults, out: &mut String) {
     if !results.baseline.removed_metrics.is_empty() {
         let names: Vec<String> = results
             .baseline
@@ -167,6 +188,10 @@ pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out
             }
         );
     }
+}
+
+/// Each value as a percentage of its bound or baseline, where both are finite.
+fn write_chart(rows: &[Row], out: &mut String) {
     let bars: Vec<&(String, f64)> = rows
         .iter()
         .filter_map(|r| r.percent.as_ref())
