@@ -11,7 +11,7 @@ use super::artifacts::{
 };
 use super::blockers::any_error;
 use super::catalog;
-use super::collect::collect;
+use super::collect::{collect, Collected};
 use super::gates::{self, GateConfigError};
 use super::metrics::MetricPoint;
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
@@ -95,6 +95,12 @@ pub fn export_with(
     request: &ExportRequest,
     extra: Option<ExtraArtifact<'_>>,
 ) -> Result<ExportOutcome, ExportError> {
+    let (report, collected) = gate_and_report(request)?;
+    render(request, report, &collected, extra)
+}
+
+/// Collects, gates and applies the policy: the finished report and its points.
+fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected), ExportError> {
     let mut collected = collect(request);
     let gated = gates::evaluate(
         &request.policy.gates,
@@ -107,7 +113,9 @@ pub fn export_with(
     collected.points.extend(gated.points);
     collected.blockers.extend(gated.blockers);
     let resource = resource_attributes(request, collected.correlation.as_ref());
-    let blockers = request.policy.apply(collected.blockers);
+    let blockers = request
+        .policy
+        .apply(std::mem::take(&mut collected.blockers));
     let report = ExportReport {
         passed: !any_error(&blockers),
         gates: gated.results,
@@ -122,12 +130,23 @@ pub fn export_with(
             .correlation
             .as_ref()
             .map(|c| c.correlation_id.clone()),
-        run_id: collected.run_id,
+        run_id: collected.run_id.take(),
         observed_at: collected.observed_at,
-        inputs: collected.inputs,
+        inputs: std::mem::take(&mut collected.inputs),
         generated_at: request.now,
     };
+    Ok((report, collected))
+}
+
+/// Renders every artifact (the adapter's last), indexes them and moves them into place.
+fn render(
+    request: &ExportRequest,
+    report: ExportReport,
+    collected: &Collected,
+    extra: Option<ExtraArtifact<'_>>,
+) -> Result<ExportOutcome, ExportError> {
     let points = &collected.points;
+    let report_ref = &report;
 
     let mut otlp_resource = report.resource_attributes.clone();
     otlp_resource.push(("service.name".to_string(), request.service_name.clone()));
@@ -155,20 +174,20 @@ pub fn export_with(
         ),
         (
             &JSON_REPORT,
-            Box::new(|out| report::write_json_report(&report, points, out)),
+            Box::new(|out| report::write_json_report(report_ref, points, out)),
         ),
     ];
     staged.write_all(jobs, points.len() >= PARALLEL_RENDER_POINTS)?;
     let before_markdown: Vec<WrittenArtifact> = staged.written().cloned().collect();
     let before_markdown: Vec<&WrittenArtifact> = before_markdown.iter().collect();
     staged.write(&MARKDOWN_REPORT, |out| {
-        report::write_markdown_report(&report, points, &before_markdown, out)
+        report::write_markdown_report(report_ref, points, &before_markdown, out)
     })?;
     if let Some(extra) = extra {
         let written: Vec<WrittenArtifact> = staged.written().cloned().collect();
         let written: Vec<&WrittenArtifact> = written.iter().collect();
         staged.write(extra.spec, |out| {
-            (extra.render)(&report, points, &written, out)
+            (extra.render)(report_ref, points, &written, out)
         })?;
     }
     let artifacts = staged.commit(request.now)?;

@@ -402,108 +402,10 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
         retry.retries = retries;
     }
     retry.shorten_for_tests(env);
-    let pushgateway = match &spec.pushgateway_url {
-        None => None,
-        Some(url) => {
-            check_url(url, &spec.names.url("pushgateway"))?;
-            let job = spec
-                .pushgateway_job
-                .clone()
-                .unwrap_or_else(|| "dpone".to_string());
-            if job.trim().is_empty() {
-                return Err(format!(
-                    "{} must not be empty",
-                    spec.names.setting("pushgateway-job")
-                ));
-            }
-            Some(PushgatewayTarget {
-                url: url.clone(),
-                job,
-                grouping: spec.grouping.clone(),
-                credentials: credentials(
-                    &spec.pushgateway_credentials,
-                    &spec.names.prefix("pushgateway"),
-                    env,
-                )?,
-            })
-        }
-    };
-    let remote_write = match &spec.remote_write_url {
-        None => None,
-        Some(url) => {
-            check_url(url, &spec.names.url("remote-write"))?;
-            Some(RemoteWriteTarget {
-                url: url.clone(),
-                per_request: remote_write::MAX_SERIES_PER_REQUEST,
-                credentials: credentials(
-                    &spec.remote_write_credentials,
-                    &spec.names.prefix("remote-write"),
-                    env,
-                )?,
-            })
-        }
-    };
-    let otlp_url = match (&spec.otlp_endpoint, spec.otlp_from_env) {
-        (Some(url), _) => Some(url.clone()),
-        (None, true) => Some(otlp::endpoint_from_env(env).ok_or_else(|| {
-            format!(
-                "{}: neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT nor OTEL_EXPORTER_OTLP_ENDPOINT \
-                 is set",
-                match spec.names {
-                    Names::Flags => "--otlp",
-                    Names::Inputs => "otlp-endpoint: env",
-                }
-            )
-        })?),
-        (None, false) => None,
-    };
-    let otlp = match otlp_url {
-        None => None,
-        Some(url) => {
-            check_url(&url, &spec.names.url("otlp"))?;
-            let protocol = match spec
-                .otlp_protocol
-                .clone()
-                .or_else(|| otlp::signal_var(env, "PROTOCOL"))
-            {
-                Some(text) => Protocol::parse(&text)?,
-                None => Protocol::Protobuf,
-            };
-            let mut creds = credentials(&spec.otlp_credentials, &spec.names.prefix("otlp"), env)?;
-            if let Some(headers) = otlp::signal_var(env, "HEADERS") {
-                target::add_header_list(&mut creds, &headers)
-                    .map_err(|err| format!("OTEL_EXPORTER_OTLP_(METRICS_)HEADERS: {err}"))?;
-            }
-            let env_timeout = match otlp::signal_var(env, "TIMEOUT") {
-                None => None,
-                Some(text) => {
-                    let ms: u64 = text.trim().parse().map_err(|_| {
-                        format!("OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT must be milliseconds, not `{text}`")
-                    })?;
-                    // 0 means no limit in the specification; a day is as good.
-                    Some(if ms == 0 {
-                        Duration::from_secs(86_400)
-                    } else {
-                        Duration::from_millis(ms)
-                    })
-                }
-            };
-            Some(OtlpTarget {
-                url,
-                protocol,
-                credentials: creds,
-                timeout: if spec.timeout.is_some() {
-                    None
-                } else {
-                    env_timeout
-                },
-            })
-        }
-    };
     let plan = PushPlan {
-        pushgateway,
-        remote_write,
-        otlp,
+        pushgateway: pushgateway_target(spec, env)?,
+        remote_write: remote_write_target(spec, env)?,
+        otlp: otlp_target(spec, env)?,
         timeout,
         retry,
     };
@@ -521,6 +423,108 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
         .to_string());
     }
     Ok(plan)
+}
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn pushgateway_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<PushgatewayTarget>, String> {
+    let Some(url) = &spec.pushgateway_url else {
+        return Ok(None);
+    };
+    check_url(url, &spec.names.url("pushgateway"))?;
+    let job = spec
+        .pushgateway_job
+        .clone()
+        .unwrap_or_else(|| "dpone".to_string());
+    if job.trim().is_empty() {
+        return Err(format!(
+            "{} must not be empty",
+            spec.names.setting("pushgateway-job")
+        ));
+    }
+    Ok(Some(PushgatewayTarget {
+        url: url.clone(),
+        job,
+        grouping: spec.grouping.clone(),
+        credentials: credentials(
+            &spec.pushgateway_credentials,
+            &spec.names.prefix("pushgateway"),
+            env,
+        )?,
+    }))
+}
+
+fn remote_write_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<RemoteWriteTarget>, String> {
+    let Some(url) = &spec.remote_write_url else {
+        return Ok(None);
+    };
+    check_url(url, &spec.names.url("remote-write"))?;
+    Ok(Some(RemoteWriteTarget {
+        url: url.clone(),
+        per_request: remote_write::MAX_SERIES_PER_REQUEST,
+        credentials: credentials(
+            &spec.remote_write_credentials,
+            &spec.names.prefix("remote-write"),
+            env,
+        )?,
+    }))
+}
+
+/// The OTLP target: the endpoint as given or from the OpenTelemetry variables, with their
+/// protocol, headers and timeout.
+fn otlp_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<OtlpTarget>, String> {
+    let url = match (&spec.otlp_endpoint, spec.otlp_from_env) {
+        (Some(url), _) => url.clone(),
+        (None, true) => otlp::endpoint_from_env(env).ok_or_else(|| {
+            format!(
+                "{}: neither OTEL_EXPORTER_OTLP_METRICS_ENDPOINT nor OTEL_EXPORTER_OTLP_ENDPOINT \
+                 is set",
+                match spec.names {
+                    Names::Flags => "--otlp",
+                    Names::Inputs => "otlp-endpoint: env",
+                }
+            )
+        })?,
+        (None, false) => return Ok(None),
+    };
+    check_url(&url, &spec.names.url("otlp"))?;
+    let protocol = match spec
+        .otlp_protocol
+        .clone()
+        .or_else(|| otlp::signal_var(env, "PROTOCOL"))
+    {
+        Some(text) => Protocol::parse(&text)?,
+        None => Protocol::Protobuf,
+    };
+    let mut creds = credentials(&spec.otlp_credentials, &spec.names.prefix("otlp"), env)?;
+    if let Some(headers) = otlp::signal_var(env, "HEADERS") {
+        target::add_header_list(&mut creds, &headers)
+            .map_err(|err| format!("OTEL_EXPORTER_OTLP_(METRICS_)HEADERS: {err}"))?;
+    }
+    let env_timeout = match otlp::signal_var(env, "TIMEOUT") {
+        None => None,
+        Some(text) => {
+            let ms: u64 = text.trim().parse().map_err(|_| {
+                format!("OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT must be milliseconds, not `{text}`")
+            })?;
+            // 0 means no limit in the specification; a day is as good.
+            Some(if ms == 0 {
+                Duration::from_secs(86_400)
+            } else {
+                Duration::from_millis(ms)
+            })
+        }
+    };
+    Ok(Some(OtlpTarget {
+        url,
+        protocol,
+        credentials: creds,
+        timeout: if spec.timeout.is_some() {
+            None
+        } else {
+            env_timeout
+        },
+    }))
 }
 
 /// A fixed environment for tests.
