@@ -66,40 +66,7 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
     validate_output_root(&output_root)?;
     let output_dir = ctx.resolve(&output_root).join(&run_name);
 
-    let mut spec = ExportSpec::new(Names::Inputs, &output_dir, now);
-    spec.run_report = env.input("run-report").map(|p| ctx.resolve(&p));
-    spec.metrics_file = env.input("metrics-file").map(|p| ctx.resolve(&p));
-    spec.airflow_evidence_bundle = env
-        .input("airflow-evidence-bundle")
-        .map(|p| ctx.resolve(&p));
-    spec.inputs = spec.parse_lines(Setting::Inputs, &env.input_lines("inputs"), |line| {
-        let mut pattern = InputPattern::parse(line)?;
-        pattern.pattern = ctx.resolve(&pattern.pattern).display().to_string();
-        Ok(pattern)
-    })?;
-    spec.metrics = spec.metric_lines(&env.input_lines("metrics"))?;
-    spec.labels = spec.key_value_lines(Setting::Labels, &env.input_lines("labels"))?;
-    spec.resource_attributes = spec.key_value_lines(
-        Setting::ResourceAttributes,
-        &env.input_lines("resource-attributes"),
-    )?;
-    spec.service_name = env.input("service-name");
-    spec.namespace = env.input("namespace");
-    spec.runbook_base = Some(env.input("runbook-base-url").unwrap_or_else(|| {
-        format!(
-            "{}/dpone/observability-action/blob/v{}/docs/runbooks.md",
-            ctx.server_url.trim_end_matches('/'),
-            env!("CARGO_PKG_VERSION")
-        )
-    }));
-    spec.policy_file = env.input("policy-file").map(|name| PolicyFile {
-        path: ctx.resolve(&name),
-        optional: name == DEFAULT_POLICY_FILE,
-        shown: name,
-    });
-    spec.objectives = env.input("objectives");
-    spec.objectives_base = Some(ctx.resolve("."));
-    spec.baseline = env.input("baseline").map(|b| ctx.resolve(&b));
+    let spec = export_spec(env, ctx, &output_dir, now)?;
     let fail_on_input = env.input("fail-on");
     let request = resolve(spec)?;
     let fail_on = match fail_on_input {
@@ -138,6 +105,50 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         summary: env.input_bool("summary")?,
         annotations: env.input_bool("annotations")?,
     })
+}
+
+/// The export's settings from the inputs, on the same settings path as the CLI's flags.
+fn export_spec(
+    env: &Env,
+    ctx: &RunnerContext,
+    output_dir: &Path,
+    now: Timestamp,
+) -> Result<ExportSpec, String> {
+    let mut spec = ExportSpec::new(Names::Inputs, output_dir, now);
+    spec.run_report = env.input("run-report").map(|p| ctx.resolve(&p));
+    spec.metrics_file = env.input("metrics-file").map(|p| ctx.resolve(&p));
+    spec.airflow_evidence_bundle = env
+        .input("airflow-evidence-bundle")
+        .map(|p| ctx.resolve(&p));
+    spec.inputs = spec.parse_lines(Setting::Inputs, &env.input_lines("inputs"), |line| {
+        let mut pattern = InputPattern::parse(line)?;
+        pattern.pattern = ctx.resolve(&pattern.pattern).display().to_string();
+        Ok(pattern)
+    })?;
+    spec.metrics = spec.metric_lines(&env.input_lines("metrics"))?;
+    spec.labels = spec.key_value_lines(Setting::Labels, &env.input_lines("labels"))?;
+    spec.resource_attributes = spec.key_value_lines(
+        Setting::ResourceAttributes,
+        &env.input_lines("resource-attributes"),
+    )?;
+    spec.service_name = env.input("service-name");
+    spec.namespace = env.input("namespace");
+    spec.runbook_base = Some(env.input("runbook-base-url").unwrap_or_else(|| {
+        format!(
+            "{}/dpone/observability-action/blob/v{}/docs/runbooks.md",
+            ctx.server_url.trim_end_matches('/'),
+            env!("CARGO_PKG_VERSION")
+        )
+    }));
+    spec.policy_file = env.input("policy-file").map(|name| PolicyFile {
+        path: ctx.resolve(&name),
+        optional: name == DEFAULT_POLICY_FILE,
+        shown: name,
+    });
+    spec.objectives = env.input("objectives");
+    spec.objectives_base = Some(ctx.resolve("."));
+    spec.baseline = env.input("baseline").map(|b| ctx.resolve(&b));
+    Ok(spec)
 }
 
 /// The `github-token` input, unless it is empty or the runner's unexpanded default.

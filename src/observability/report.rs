@@ -371,6 +371,17 @@ pub fn write_markdown_report(
     written: &[&WrittenArtifact],
     out: &mut impl Write,
 ) -> io::Result<()> {
+    write_markdown_head(report, out)?;
+    write_markdown_blockers(report, out)?;
+    let mut gates = String::new();
+    write_gates_markdown(&report.gates, "##", MARKDOWN_METRIC_ROWS, &mut gates);
+    out.write_all(gates.as_bytes())?;
+    write_markdown_metrics(report, points, out)?;
+    write_markdown_artifacts(report, written, out)
+}
+
+/// The title and the export's facts, as the peer lists them.
+fn write_markdown_head(report: &ExportReport, out: &mut impl Write) -> io::Result<()> {
     let py_bool = if report.passed { "True" } else { "False" };
     writeln!(out, "# dpone runtime metrics export\n")?;
     writeln!(out, "- Passed: `{py_bool}`")?;
@@ -386,8 +397,10 @@ pub fn write_markdown_report(
     }
     writeln!(out, "- Observed at: `{}`", report.observed_at)?;
     writeln!(out, "- Generated at: `{}`", report.generated_at)?;
-    writeln!(out, "- Tool version: `{}`", env!("CARGO_PKG_VERSION"))?;
+    writeln!(out, "- Tool version: `{}`", env!("CARGO_PKG_VERSION"))
+}
 
+fn write_markdown_blockers(report: &ExportReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "\n## Blockers\n")?;
     if report.blockers.is_empty() {
         writeln!(out, "- none")?;
@@ -407,11 +420,15 @@ pub fn write_markdown_report(
             )?;
         }
     }
+    Ok(())
+}
 
-    let mut gates = String::new();
-    write_gates_markdown(&report.gates, "##", MARKDOWN_METRIC_ROWS, &mut gates);
-    out.write_all(gates.as_bytes())?;
-
+/// The metrics (at most [`MARKDOWN_METRIC_ROWS`]) and the inputs.
+fn write_markdown_metrics(
+    report: &ExportReport,
+    points: &[MetricPoint],
+    out: &mut impl Write,
+) -> io::Result<()> {
     writeln!(out, "\n## Metrics\n")?;
     if points.is_empty() {
         writeln!(out, "- none")?;
@@ -442,7 +459,15 @@ pub fn write_markdown_report(
             )?;
         }
     }
+    Ok(())
+}
 
+/// Every artifact with its size and sha256 (this file and the index say where to look).
+fn write_markdown_artifacts(
+    report: &ExportReport,
+    written: &[&WrittenArtifact],
+    out: &mut impl Write,
+) -> io::Result<()> {
     writeln!(out, "\n## Artifacts\n")?;
     writeln!(
         out,
