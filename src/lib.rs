@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod exit;
 pub mod github;
+pub mod inert;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod observability;

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::{self, Error, Outcome, EXIT_FAILED, EXIT_USAGE};
+use crate::inert::{Commands, Inert};
 use crate::observability::inputs::InputPattern;
 
 use crate::observability::metrics::parse_key_value;
@@ -307,7 +308,7 @@ fn parse_metric_flags(values: &[OsString]) -> Result<Vec<(String, f64)>, Error> 
 }
 
 /// Runs a parsed command.
-fn run(cli: Cli, stdout: &mut impl Write, stderr: &mut impl Write) -> Outcome {
+fn run(cli: Cli, stdout: &mut impl Commands, stderr: &mut impl Write) -> Outcome {
     match cli.command {
         Command::MetricsExport(args) => metrics_export::run(args, stdout, stderr),
         Command::Verify(args) => verify::run(&args, stdout, stderr),
@@ -328,19 +329,31 @@ fn run(cli: Cli, stdout: &mut impl Write, stderr: &mut impl Write) -> Outcome {
 /// returns its exit status.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let (args, metric_values) = take_metric_flags(args.into_iter().collect());
+    let under_runner = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+        || args.get(1).is_some_and(|a| a == "action");
     let mut cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
-            // clap prints help and version to stdout with status 0, errors to stderr with 2.
-            let _ = err.print();
+            // clap prints help and version to stdout with status 0, errors to stderr with 2;
+            // a bad value it quotes may hold anything, so it goes through `Inert` too.
+            let text = err.render().to_string();
+            let _ = if err.use_stderr() {
+                let mut out = Inert::new(std::io::stderr(), under_runner);
+                out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            } else {
+                let mut out = Inert::new(std::io::stdout(), under_runner);
+                out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            };
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE));
         }
     };
     // Block-buffered: a report printed line by line would cost one write call per line.
     // Not locked for the whole run: the export's render threads must still be able to print
-    // (a panic message would otherwise wait for the lock forever).
-    let mut stdout = std::io::BufWriter::new(std::io::stdout());
-    let mut stderr = std::io::BufWriter::new(std::io::stderr());
+    // (a panic message would otherwise wait for the lock forever). Under a GitHub runner, and
+    // for `action`, nothing printed can form a workflow command but the tool's own.
+    let inert = under_runner || matches!(cli.command, Command::Action);
+    let mut stdout = Inert::new(std::io::BufWriter::new(std::io::stdout()), inert);
+    let mut stderr = Inert::new(std::io::BufWriter::new(std::io::stderr()), inert);
     let outcome = match &mut cli.command {
         Command::MetricsExport(export) if !metric_values.is_empty() => {
             parse_metric_flags(&metric_values).map(|mut parsed| {

@@ -20,6 +20,7 @@ use super::pr_status::{comment_marker, message, parse_kinds, pull_request, Kinds
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::exit::{Error, Outcome, Verdict};
+use crate::inert::Commands;
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
 use crate::observability::blockers::{Blocker, Severity};
 use crate::observability::export::{
@@ -229,17 +230,18 @@ pub fn run(
     env: &Env,
     cwd: &Path,
     now: Timestamp,
-    stdout: &mut impl Write,
+    stdout: &mut impl Commands,
     stderr: &mut impl Write,
 ) -> Outcome {
     let token = mask_secrets(env, stdout);
     let ctx = RunnerContext::from_env(env, cwd);
     let plan = plan(env, &ctx, now).map_err(|message| {
-        let _ = writeln!(
-            stdout,
-            "{}",
-            annotation(Level::Error, "dpone-observability: usage", None, &message)
-        );
+        stdout.command(&annotation(
+            Level::Error,
+            "dpone-observability: usage",
+            None,
+            &message,
+        ));
         Error::Usage(message)
     })?;
     #[cfg(feature = "push")]
@@ -267,17 +269,13 @@ pub fn run(
     write_outputs(&ctx, &outputs, stderr);
     if plan.annotations {
         for line in annotations(report, &ctx, plan.fail_on) {
-            let _ = writeln!(stdout, "{line}");
+            stdout.command(&line);
         }
     }
     if let Some(message) = &exported.pr_message {
         for warning in post_pr_status(env, &ctx, &plan, token.as_deref(), message) {
             let title = "dpone-observability: PR status";
-            let _ = writeln!(
-                stdout,
-                "{}",
-                annotation(Level::Warning, title, None, &warning)
-            );
+            stdout.command(&annotation(Level::Warning, title, None, &warning));
             let _ = writeln!(stderr, "warning: {warning}");
         }
     }
@@ -300,10 +298,10 @@ pub fn run(
 
 /// Masks the `github-token` and the push credentials before anything else is printed; they are
 /// never written to a file. Returns the token.
-fn mask_secrets(env: &Env, stdout: &mut impl Write) -> Option<String> {
+fn mask_secrets(env: &Env, stdout: &mut impl Commands) -> Option<String> {
     let token = github_token(env);
     if let Some(token) = &token {
-        let _ = writeln!(stdout, "::add-mask::{}", escape_data(token));
+        stdout.command(&format!("::add-mask::{}", escape_data(token)));
     }
     #[cfg(feature = "push")]
     super::push_step::mask(&super::push_step::raw_secrets(env), stdout);
@@ -318,7 +316,7 @@ struct Exported {
     pr_message: Option<Message>,
 }
 
-fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Write) -> Result<Exported, Error> {
+fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Commands) -> Result<Exported, Error> {
     let summary_ctx = SummaryContext {
         workspace: ctx,
         fail_on: plan.fail_on,
@@ -365,11 +363,7 @@ fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Write) -> Result<E
             Error::Failed(format!("the export could not be written: {err}")),
         ),
     };
-    let _ = writeln!(
-        stdout,
-        "{}",
-        annotation(Level::Error, title, None, error.message())
-    );
+    stdout.command(&annotation(Level::Error, title, None, error.message()));
     Err(error)
 }
 
@@ -416,7 +410,7 @@ fn push(
     plan: &Plan,
     ctx: &RunnerContext,
     report: &ExportReport,
-    stdout: &mut impl Write,
+    stdout: &mut impl Commands,
     stderr: &mut impl Write,
 ) -> Option<Blocker> {
     let Some(push) = &plan.push else {
@@ -446,7 +440,7 @@ fn push(
     if plan.annotations {
         for line in super::push_step::annotations(&pushed.blockers, |b| report.runbook_url(b.code))
         {
-            let _ = writeln!(stdout, "{line}");
+            stdout.command(&line);
         }
     }
     for b in &pushed.blockers {
@@ -461,7 +455,7 @@ fn push(
     _plan: &Plan,
     _ctx: &RunnerContext,
     _report: &ExportReport,
-    _stdout: &mut impl Write,
+    _stdout: &mut impl Commands,
     _stderr: &mut impl Write,
 ) -> Option<Blocker> {
     None

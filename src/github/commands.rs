@@ -62,7 +62,8 @@ pub fn annotation(level: Level, title: &str, file: Option<&str>, message: &str) 
         line.push_str(&escape_property(file));
     }
     line.push_str("::");
-    line.push_str(&escape_data(message));
+    // The line is a command of its own; a legacy `##[` in its data is broken all the same.
+    line.push_str(&escape_data(message).replace("##[", "##\u{200B}["));
     line
 }
 

@@ -3,8 +3,6 @@
 //! blockers (annotations, a "Pushed" table in the step summary, the `pushed` output); the
 //! export is never changed.
 
-use std::io::Write;
-
 use serde::Serialize;
 
 use super::commands::{annotation, escape_data, Level};
@@ -88,10 +86,10 @@ pub fn raw_secrets(env: &Env) -> Vec<String> {
 }
 
 /// `::add-mask::` lines for the secrets (each line of a multi-line secret masked on its own).
-pub fn mask(secrets: &[String], stdout: &mut impl Write) {
+pub fn mask(secrets: &[String], stdout: &mut impl crate::inert::Commands) {
     for secret in secrets {
         for line in secret.lines().filter(|l| !l.trim().is_empty()) {
-            let _ = writeln!(stdout, "::add-mask::{}", escape_data(line));
+            stdout.command(&format!("::add-mask::{}", escape_data(line)));
         }
     }
 }
