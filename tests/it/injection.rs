@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use serde_json::json;
 
-use crate::common::{self, bin, EPOCH};
+use crate::common::{bin, EPOCH};
 use crate::standin;
 
 /// Strings an attacker (or an unlucky report) might put anywhere.
@@ -135,9 +135,11 @@ fn no_input_forms_a_runner_command_in_any_output() {
         let metric = format!("{text}=1");
         let objectives = format!("{{\"{}\": 1}}", text.replace(['"', '\\'], ""));
 
-        let cases: Vec<(String, Vec<String>, Vec<(String, String)>)> = vec![
+        let remote_write = format!("{}/api/v1/write", server.url);
+        let unlabelled = format!("{text}=v");
+        let cases: [(&str, Vec<&str>); 10] = [
             (
-                "export md".into(),
+                "export md",
                 vec![
                     "metrics-export",
                     "--run-report",
@@ -150,14 +152,10 @@ fn no_input_forms_a_runner_command_in_any_output() {
                     &metric,
                     "--input",
                     "*.json",
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-                vec![],
+                ],
             ),
             (
-                "export json".into(),
+                "export json",
                 vec![
                     "metrics-export",
                     "--run-report",
@@ -168,36 +166,24 @@ fn no_input_forms_a_runner_command_in_any_output() {
                     "json",
                     "--objectives",
                     &objectives,
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-                vec![],
+                ],
             ),
             (
-                "bad label key".into(),
+                "bad label key",
                 vec![
                     "metrics-export",
                     "--output-dir",
                     "out",
                     "--label",
-                    &format!("{text}=v"),
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-                vec![],
+                    &unlabelled,
+                ],
             ),
             (
-                "bad metric flag".into(),
-                vec!["metrics-export", "--output-dir", "out", "--metric", text]
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
-                vec![],
+                "bad metric flag",
+                vec!["metrics-export", "--output-dir", "out", "--metric", text],
             ),
             (
-                "bad policy".into(),
+                "bad policy",
                 vec![
                     "metrics-export",
                     "--run-report",
@@ -206,68 +192,35 @@ fn no_input_forms_a_runner_command_in_any_output() {
                     "out",
                     "--policy",
                     "policy.yml",
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-                vec![],
+                ],
             ),
             (
-                "bad objectives".into(),
+                "bad objectives",
                 vec![
                     "metrics-export",
                     "--output-dir",
                     "out",
                     "--objectives",
                     text,
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-                vec![],
+                ],
             ),
+            ("explain", vec!["explain", text]),
+            ("verify", vec!["verify", text]),
             (
-                "explain".into(),
-                vec!["explain", text]
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
-                vec![],
-            ),
-            (
-                "verify".into(),
-                vec!["verify", text].into_iter().map(String::from).collect(),
-                vec![],
-            ),
-            (
-                "push to a hostile receiver".into(),
+                "push to a hostile receiver",
                 vec![
                     "push",
                     "out",
                     "--remote-write",
-                    &format!("{}/api/v1/write", server.url),
+                    &remote_write,
                     "--retries",
                     "0",
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-                vec![],
+                ],
             ),
-            (
-                "push usage".into(),
-                vec!["push", "out", "--pushgateway", text]
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
-                vec![],
-            ),
+            ("push usage", vec!["push", "out", "--pushgateway", text]),
         ];
-        for (what, args, env) in &cases {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let env: Vec<(&str, &str)> =
-                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            lines += assert_inert(&format!("{what} with {text:?}"), &run(&case, &args, &env));
+        for (what, args) in &cases {
+            lines += assert_inert(&format!("{what} with {text:?}"), &run(&case, args, &[]));
             scenarios += 1;
         }
 
@@ -315,7 +268,6 @@ fn no_input_forms_a_runner_command_in_any_output() {
         "{} hostile strings, {scenarios} scenarios, {lines} output lines read, no injected command",
         HOSTILE.len()
     );
-    common::stdout(&Command::new("true").output().unwrap());
 }
 
 #[test]
