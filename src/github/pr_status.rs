@@ -10,6 +10,7 @@ use super::runner::{Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::observability::artifacts::WrittenArtifact;
 use crate::observability::blockers::{Blocker, Severity};
+use crate::observability::files;
 use crate::observability::metrics::MetricPoint;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
@@ -51,7 +52,8 @@ pub fn pull_request(env: &Env) -> Option<PullRequest> {
     if event != "pull_request" && event != "pull_request_target" {
         return None;
     }
-    let text = std::fs::read_to_string(env.0.get("GITHUB_EVENT_PATH")?).ok()?;
+    let path = Path::new(env.0.get("GITHUB_EVENT_PATH")?);
+    let text = files::read_text_capped(path, files::MAX_EVENT_BYTES).ok()?;
     let payload: Value = serde_json::from_str(&text).ok()?;
     let pr = payload.get("pull_request")?;
     Some(PullRequest {

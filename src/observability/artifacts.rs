@@ -9,12 +9,13 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::files::{self, FileError};
 use super::timestamp::Timestamp;
 
 /// What the index says about one kind of artifact.
@@ -435,6 +436,11 @@ pub enum VerifyProblem {
     UnsafePath {
         file: String,
     },
+    /// A symbolic link (it could vouch for a file outside the folder), a FIFO, a directory...
+    NotRegular {
+        file: String,
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for VerifyProblem {
@@ -460,6 +466,12 @@ impl fmt::Display for VerifyProblem {
                 write!(
                     f,
                     "unsafe: the index names `{file}`, which is not a file name inside the folder"
+                )
+            }
+            VerifyProblem::NotRegular { file, what } => {
+                write!(
+                    f,
+                    "unsafe: {file} is {what}, not a regular file in the folder"
                 )
             }
         }
@@ -500,11 +512,14 @@ impl std::error::Error for VerifyError {}
 /// Re-hashes every file named in `dir/metrics_index.json` and lists what differs.
 pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
     let index_path = dir.join(INDEX_FILE_NAME);
-    let bytes = std::fs::read(&index_path).map_err(|source| {
+    let bytes = files::read_capped(&index_path, files::MAX_INDEX_BYTES).map_err(|err| {
         VerifyError::Io(ArtifactError {
             action: "read",
             path: index_path.clone(),
-            source,
+            source: match err {
+                FileError::Io(source) => source,
+                other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+            },
         })
     })?;
     let index: ArtifactIndex =
@@ -536,16 +551,25 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
                     });
                 }
             }
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            Err(err) if err.is_not_found() => {
                 report.problems.push(VerifyProblem::Missing {
                     file: name.to_string(),
                 });
             }
-            Err(source) => {
+            Err(FileError::NotRegular(what)) => {
+                report.problems.push(VerifyProblem::NotRegular {
+                    file: name.to_string(),
+                    what,
+                });
+            }
+            Err(err) => {
                 return Err(VerifyError::Io(ArtifactError {
                     action: "read",
                     path,
-                    source,
+                    source: match err {
+                        FileError::Io(source) => source,
+                        other => io::Error::other(other.to_string()),
+                    },
                 }))
             }
         }
@@ -588,7 +612,7 @@ fn is_plain_file_name(name: &str) -> bool {
 /// `verify` and the read is caught).
 pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
     let index_path = dir.join(INDEX_FILE_NAME);
-    let index: ArtifactIndex = std::fs::read(&index_path)
+    let index: ArtifactIndex = files::read_capped(&index_path, files::MAX_INDEX_BYTES)
         .map_err(|err| format!("cannot read `{}`: {err}", index_path.display()))
         .and_then(|bytes| {
             serde_json::from_slice(&bytes).map_err(|err| {
@@ -604,8 +628,8 @@ pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
         .find(|e| e.relative_path == file_name)
         .ok_or_else(|| format!("`{file_name}` is not listed in `{}`", index_path.display()))?;
     let path = dir.join(file_name);
-    let bytes =
-        std::fs::read(&path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+    let bytes = read_artifact(&path, entry.size_bytes)
+        .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
     let mut hashing = HashingWriter::new(io::sink());
     hashing
         .write_all(&bytes)
@@ -621,8 +645,27 @@ pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn hash_file(path: &Path) -> io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
+/// An artifact's bytes: a regular file in the folder itself (never a link elsewhere), read up to
+/// one byte past the size its index gives.
+fn read_artifact(path: &Path, indexed_size: u64) -> Result<Vec<u8>, FileError> {
+    let mut bytes = Vec::new();
+    open_artifact(path)?
+        .take(indexed_size.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Opens an artifact: a symbolic link is refused (it could vouch for a file outside the
+/// folder), and so is anything but a regular file.
+fn open_artifact(path: &Path) -> Result<File, FileError> {
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(FileError::NotRegular("a symbolic link"));
+    }
+    files::open_regular(path)
+}
+
+fn hash_file(path: &Path) -> Result<(String, u64), FileError> {
+    let mut file = open_artifact(path)?;
     let mut hashing = HashingWriter::new(io::sink());
     io::copy(&mut file, &mut hashing)?;
     let (_, sha256, size) = hashing.finish();

@@ -1,11 +1,11 @@
 //! `--input` patterns: expansion to files in a stable order, and reading a file as a JSON object.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
 use super::blockers::{Blocker, Code};
+use super::files::{self, FileError};
 use super::json_input;
 use super::sources::detect::Kind;
 
@@ -115,20 +115,16 @@ pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a regular file as a JSON object, leniently (dpone's `NaN`/`Infinity` tokens).
 pub fn read_object(path: &Path) -> Result<Map<String, Value>, ReadError> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => {}
-        Ok(_) => return Err(ReadError::NotAFile("not a regular file".to_string())),
-        Err(err) => return Err(ReadError::NotAFile(err.to_string())),
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|err| ReadError::Io(err.to_string()))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(ReadError::Io(format!(
+    let bytes = files::read_capped(path, MAX_INPUT_BYTES).map_err(|err| match err {
+        FileError::NotRegular(kind) => ReadError::NotAFile(format!("{kind}, not a regular file")),
+        FileError::Io(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            ReadError::NotAFile(err.to_string())
+        }
+        FileError::TooLarge(_) => ReadError::Io(format!(
             "larger than {MAX_INPUT_BYTES} bytes, which no dpone report is"
-        )));
-    }
+        )),
+        FileError::Io(err) => ReadError::Io(err.to_string()),
+    })?;
     let value: Value =
         json_input::from_slice(&bytes).map_err(|err| ReadError::InvalidJson(err.to_string()))?;
     match value {

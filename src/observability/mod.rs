@@ -6,6 +6,7 @@ pub mod blockers;
 pub mod catalog;
 pub mod collect;
 pub mod export;
+pub mod files;
 pub mod gates;
 pub mod inputs;
 pub mod json_input;

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::blockers::RUNBOOK_BASE_URL;
+use super::files;
 use super::gates::parse_objectives;
 use super::inputs::InputPattern;
 use super::metrics::{parse_key_value, LabelSet};
@@ -199,11 +200,9 @@ impl ExportSpec {
 
 /// Reads and parses a policy file; an optional one that does not exist is the default policy.
 pub fn read_policy_file(file: &PolicyFile) -> Result<Policy, String> {
-    match std::fs::read_to_string(&file.path) {
+    match files::read_text_capped(&file.path, files::MAX_POLICY_BYTES) {
         Ok(text) => parse_policy(&text, &file.shown),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && file.optional => {
-            Ok(Policy::default())
-        }
+        Err(err) if err.is_not_found() && file.optional => Ok(Policy::default()),
         Err(err) => Err(format!("policy file `{}`: {err}", file.shown)),
     }
 }
@@ -218,10 +217,13 @@ fn read_objectives(spec: &ExportSpec, value: &str) -> Result<(String, String), S
         _ => PathBuf::from(trimmed),
     };
     if !value.contains('\n') && !trimmed.is_empty() && path.is_file() {
-        let text = std::fs::read_to_string(&path).map_err(|err| match spec.names {
-            Names::Flags => format!("{name} file `{}`: {err}", path.display()),
-            Names::Inputs => format!("{name}: `{trimmed}`: {err}"),
-        })?;
+        let text =
+            files::read_text_capped(&path, files::MAX_OBJECTIVES_BYTES).map_err(
+                |err| match spec.names {
+                    Names::Flags => format!("{name} file `{}`: {err}", path.display()),
+                    Names::Inputs => format!("{name}: `{trimmed}`: {err}"),
+                },
+            )?;
         let shown = match spec.names {
             Names::Flags => path.display().to_string(),
             Names::Inputs => trimmed.to_string(),

@@ -17,6 +17,7 @@ mod docs_contract;
 mod gates;
 #[cfg(feature = "github-api")]
 mod github_api;
+mod hardening;
 mod injection;
 mod peer_compat;
 #[cfg(feature = "push")]

@@ -36,7 +36,8 @@ pub fn read_baseline(path: &Path) -> Result<Vec<BaselineSeries>, Blocker> {
         )
         .about(path)
     };
-    let bytes = std::fs::read(path).map_err(|err| invalid(format!("cannot be read ({err})")))?;
+    let bytes = super::super::files::read_capped(path, super::super::files::MAX_BASELINE_BYTES)
+        .map_err(|err| invalid(format!("cannot be read ({err})")))?;
     read_report(&bytes)
         .map(|report| report.series)
         .map_err(invalid)

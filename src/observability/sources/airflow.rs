@@ -71,8 +71,10 @@ pub fn load(path: &Path) -> Result<Correlation, Blocker> {
     };
     // The limit is enforced while reading too: the file may grow after the size check.
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_BUNDLE_BYTES + 1).read_to_end(&mut bytes))
+    super::super::files::open_regular(path)
+        .map_err(|err| invalid(format!("cannot read: {err}")))?
+        .take(MAX_BUNDLE_BYTES + 1)
+        .read_to_end(&mut bytes)
         .map_err(|err| invalid(format!("cannot read: {err}")))?;
     if bytes.len() as u64 > MAX_BUNDLE_BYTES {
         return Err(too_large());

@@ -11,13 +11,13 @@
 //! large set costs.
 
 use std::fmt;
-use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
+use super::super::files::{self, FileError};
 use super::super::json_input;
 use super::super::metrics::{
     sanitize_metric_name, CustomOrigin, Descriptor, LabelSet, MetricPoint,
@@ -136,7 +136,12 @@ pub fn read_metrics_file(
         Ok(_) => return Err(missing("not a regular file".into())),
         Err(err) => return Err(missing(err.to_string())),
     }
-    let read_all = || std::fs::read(path).map_err(|err| missing(format!("cannot read: {err}")));
+    let read_all = || {
+        files::read_capped(path, files::MAX_METRICS_FILE_BYTES).map_err(|err| match err {
+            FileError::TooLarge(_) => invalid(err.to_string()),
+            err => missing(format!("cannot read: {err}")),
+        })
+    };
     let is_yaml = path
         .extension()
         .and_then(|e| e.to_str())
@@ -149,9 +154,11 @@ pub fn read_metrics_file(
             .map_err(|e| invalid(e.to_string()))?;
         return Ok(metrics.0.into_iter().map(|m| m.into_point(sets)).collect());
     }
-    let file = File::open(path).map_err(|err| missing(format!("cannot read: {err}")))?;
-    let mut streamed =
-        serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, file));
+    let file = files::open_regular(path).map_err(|err| missing(format!("cannot read: {err}")))?;
+    let mut streamed = serde_json::Deserializer::from_reader(BufReader::with_capacity(
+        1 << 20,
+        file.take(files::MAX_METRICS_FILE_BYTES + 1),
+    ));
     let strict = seed
         .deserialize(&mut streamed)
         .and_then(|points| streamed.end().map(|()| points));

@@ -1,0 +1,153 @@
+//! Reading the files the tool is given. Each is opened once, without blocking, and checked to
+//! be a regular file after symbolic links are followed; it is read up to a cap per kind. A FIFO,
+//! a device, a socket or a directory is an error that says what it is: nothing blocks and
+//! nothing grows without bound, whatever a committed file turns out to be.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// A policy file (`--policy`, `policy-file`).
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+/// An objectives file (`--objectives FILE`, the `objectives` input).
+pub const MAX_OBJECTIVES_BYTES: u64 = 1024 * 1024;
+/// A previous export's `runtime_metrics.json` (`--baseline`).
+pub const MAX_BASELINE_BYTES: u64 = 512 * 1024 * 1024;
+/// A `metrics_index.json` (`verify`, `push`).
+pub const MAX_INDEX_BYTES: u64 = 16 * 1024 * 1024;
+/// The runner's event payload (`GITHUB_EVENT_PATH`).
+pub const MAX_EVENT_BYTES: u64 = 64 * 1024 * 1024;
+/// A `--metrics-file` (1,000,000 metrics are about 41 MB).
+pub const MAX_METRICS_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Why a file could not be read.
+#[derive(Debug)]
+pub enum FileError {
+    /// It exists but is not a regular file: `a directory`, `a FIFO`, ...
+    NotRegular(&'static str),
+    /// Larger than the cap for its kind.
+    TooLarge(u64),
+    Io(io::Error),
+}
+
+impl FileError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, FileError::Io(err) if err.kind() == io::ErrorKind::NotFound)
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileError::NotRegular(what) => write!(f, "is {what}, not a regular file"),
+            FileError::TooLarge(cap) => write!(f, "is larger than {cap} bytes"),
+            FileError::Io(err) => err.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl From<io::Error> for FileError {
+    fn from(err: io::Error) -> Self {
+        FileError::Io(err)
+    }
+}
+
+fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Opens `path` for reading without blocking (a FIFO with no writer would block a plain open),
+/// and refuses anything but a regular file.
+pub fn open_regular(path: &Path) -> Result<File, FileError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The flag's bits fit an `i32`, as `open(2)` takes them.
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = options.open(path)?;
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
+        return Err(FileError::NotRegular(kind_of(file_type)));
+    }
+    Ok(file)
+}
+
+/// A regular file's bytes, at most `cap` of them.
+pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, FileError> {
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(FileError::TooLarge(cap));
+    }
+    Ok(bytes)
+}
+
+/// A regular file's UTF-8 text, at most `cap` bytes of it.
+pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, FileError> {
+    String::from_utf8(read_capped(path, cap)?)
+        .map_err(|err| FileError::Io(io::Error::new(io::ErrorKind::InvalidData, err)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regular_files_only_and_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"12345").unwrap();
+        assert_eq!(read_capped(&file, 5).unwrap(), b"12345");
+        assert!(matches!(read_capped(&file, 4), Err(FileError::TooLarge(4))));
+        let err = read_capped(dir.path(), 10).unwrap_err();
+        assert_eq!(err.to_string(), "is a directory, not a regular file");
+        assert!(read_capped(&dir.path().join("absent"), 1)
+            .unwrap_err()
+            .is_not_found());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_or_a_device_never_blocks_or_grows() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let err = read_capped(&fifo, 10).unwrap_err();
+        assert_eq!(err.to_string(), "is a FIFO, not a regular file");
+        let zero = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let err = read_capped(&zero, 10).unwrap_err();
+        assert_eq!(err.to_string(), "is a device, not a regular file");
+    }
+}

@@ -1,0 +1,193 @@
+//! Files that are not what they claim: a FIFO, a link to `/dev/zero`, a directory, a symbolic
+//! link out of an export folder. Each is refused at once with a message that says what it is;
+//! nothing blocks and nothing grows. Every run here has a deadline, so a regression fails the
+//! test instead of hanging it.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{self, bin, fixture, EPOCH};
+
+/// Runs the binary, killing it if it is still running after 20 s.
+fn run_bounded(dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "`{}` did not finish within 20 s: it blocked",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn fifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo");
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", common::stdout(o), common::stderr(o))
+}
+
+#[test]
+fn a_fifo_or_a_device_in_place_of_an_input_is_refused_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fifo(&dir.join("fifo"));
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero")).unwrap();
+    std::fs::copy(
+        fixture("run-report/run_report_success_real.json"),
+        dir.join("r.json"),
+    )
+    .unwrap();
+    for (special, what) in [("fifo", "a FIFO"), ("zero", "a device")] {
+        let cases: [(&[&str], i32); 5] = [
+            (
+                &[
+                    "metrics-export",
+                    "--run-report",
+                    special,
+                    "--output-dir",
+                    "out",
+                ],
+                1,
+            ),
+            (
+                &["metrics-export", "--input", special, "--output-dir", "out"],
+                1,
+            ),
+            (
+                &[
+                    "metrics-export",
+                    "--metrics-file",
+                    special,
+                    "--output-dir",
+                    "out",
+                ],
+                1,
+            ),
+            (
+                &[
+                    "metrics-export",
+                    "--run-report",
+                    "r.json",
+                    "--policy",
+                    special,
+                    "--output-dir",
+                    "out",
+                ],
+                2,
+            ),
+            (
+                &[
+                    "metrics-export",
+                    "--run-report",
+                    "r.json",
+                    "--baseline",
+                    special,
+                    "--output-dir",
+                    "out",
+                ],
+                0,
+            ),
+        ];
+        for (args, code) in cases {
+            let o = run_bounded(dir, args);
+            assert_eq!(o.status.code(), Some(code), "{args:?}: {}", text(&o));
+            assert!(
+                text(&o).contains(&format!("{what}, not a regular file"))
+                    || text(&o).contains("not a regular file"),
+                "{args:?} names what the file is: {}",
+                text(&o)
+            );
+        }
+    }
+}
+
+#[test]
+fn verify_and_push_refuse_links_fifos_and_an_endless_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::copy(
+        fixture("run-report/run_report_success_real.json"),
+        dir.join("r.json"),
+    )
+    .unwrap();
+    let export = |name: &str| {
+        let o = run_bounded(
+            dir,
+            &[
+                "metrics-export",
+                "--run-report",
+                "r.json",
+                "--output-dir",
+                name,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        dir.join(name)
+    };
+
+    // An artifact replaced by a link to an identical copy outside the folder.
+    let linked = export("linked");
+    let outside = dir.join("outside.prom");
+    std::fs::copy(linked.join("prometheus_metrics.prom"), &outside).unwrap();
+    std::fs::remove_file(linked.join("prometheus_metrics.prom")).unwrap();
+    std::os::unix::fs::symlink(&outside, linked.join("prometheus_metrics.prom")).unwrap();
+    let o = run_bounded(dir, &["verify", "linked"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("prometheus_metrics.prom is a symbolic link, not a regular file"),
+        "{}",
+        text(&o)
+    );
+
+    // An artifact replaced by a FIFO: verify and push answer at once.
+    let piped = export("piped");
+    std::fs::remove_file(piped.join("runtime_metrics.json")).unwrap();
+    fifo(&piped.join("runtime_metrics.json"));
+    let o = run_bounded(dir, &["verify", "piped"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("runtime_metrics.json is a FIFO"),
+        "{}",
+        text(&o)
+    );
+    let o = run_bounded(
+        dir,
+        &[
+            "push",
+            "piped",
+            "--pushgateway",
+            "http://127.0.0.1:1",
+            "--retries",
+            "0",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    // An index that never ends.
+    let endless = export("endless");
+    std::fs::remove_file(endless.join("metrics_index.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", endless.join("metrics_index.json")).unwrap();
+    let o = run_bounded(dir, &["verify", "endless"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("a device, not a regular file"),
+        "{}",
+        text(&o)
+    );
+}
