@@ -69,7 +69,11 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
 
     let spec = export_spec(env, ctx, &output_dir, now)?;
     let fail_on_input = env.input("fail-on");
-    let request = resolve(spec)?;
+    let mut request = resolve(spec)?;
+    // The step's own secrets are never written, whatever a label or a report holds.
+    request.secrets.extend(github_token(env));
+    #[cfg(feature = "push")]
+    request.secrets.extend(super::push_step::raw_secrets(env));
     let fail_on = match fail_on_input {
         Some(text) => FailOn::parse(&text).ok_or_else(|| {
             format!("input `fail-on` must be `error`, `warning` or `never`, got `{text}`")

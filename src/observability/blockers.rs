@@ -217,6 +217,14 @@ blocker_codes! {
         fix: "Move the identifier to `--resource-attr` (OpenTelemetry only), or drop it: the run id is already attached to every OpenTelemetry data point and to `runtime_metrics.json`.",
         verify: "The export has no `labels.high_cardinality`; the identifier appears under `resource_attributes` or OpenTelemetry attributes instead.",
     },
+    LabelsSecretLike {
+        code: "labels.secret_like",
+        severity: Error,
+        summary: "A label, resource attribute or metric name looks like a credential; it was not written.",
+        cause: "A label key or value, a resource attribute or a metric name has the shape of a credential: a GitHub token (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), an AWS access key id, a Slack token, a private key block, a JSON Web Token, a URL with a password, or the value of one of the action's own secrets. Labels and names are written into every artifact, the step summary and whatever receives a push, so the series (or the attribute) was dropped; the message names the key, never the value.",
+        fix: "Remove the secret from the labels, attributes or metric names: a credential belongs in the step's `env:` from a secret, never in observability data. If the value is not a secret (a false positive), change its shape (for example, drop the prefix that makes it look like a token), or lower this code with `blockers: {labels.secret_like: warning}` in the policy file; the value is still not written.",
+        verify: "The next export has no `labels.secret_like`, and `grep` for the value in the run folder finds nothing.",
+    },
     OrchestratedRunNotPassed {
         code: "orchestrated_run.not_passed",
         severity: Error,

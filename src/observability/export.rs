@@ -17,6 +17,7 @@ use super::metrics::MetricPoint;
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::prometheus::PrometheusTextRenderer;
 use super::report::{self, ArtifactPaths, ExportReport};
+use super::secrets;
 use super::sources::airflow::Correlation;
 
 pub use super::settings::{
@@ -102,6 +103,11 @@ pub fn export_with(
 /// Collects, gates and applies the policy: the finished report and its points.
 fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected), ExportError> {
     let mut collected = collect(request);
+    // Before the gates copy any label: a credential-shaped label is written nowhere.
+    let mut resource = resource_attributes(request, collected.correlation.as_ref());
+    let secret_like =
+        secrets::drop_secret_like(&mut collected.points, &mut resource, &request.secrets);
+    collected.blockers.extend(secret_like);
     let gated = gates::evaluate(
         &request.policy.gates,
         &collected.points,
@@ -112,7 +118,6 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
     .map_err(ExportError::Config)?;
     collected.points.extend(gated.points);
     collected.blockers.extend(gated.blockers);
-    let resource = resource_attributes(request, collected.correlation.as_ref());
     let blockers = request
         .policy
         .apply(std::mem::take(&mut collected.blockers));

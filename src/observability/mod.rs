@@ -19,6 +19,7 @@ pub mod prometheus;
 pub mod render;
 pub mod report;
 pub mod report_file;
+pub mod secrets;
 pub mod settings;
 pub mod sources;
 pub mod text;

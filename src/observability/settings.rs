@@ -44,6 +44,9 @@ pub struct ExportRequest {
     pub baseline: Option<PathBuf>,
     /// The runbooks document blockers link to (anchors are appended).
     pub runbook_base: String,
+    /// Values that must never be written (the action's token and push credentials): a label,
+    /// attribute or metric name holding one is `labels.secret_like`.
+    pub secrets: Vec<String>,
 }
 
 impl ExportRequest {
@@ -63,6 +66,7 @@ impl ExportRequest {
             policy: Policy::default(),
             baseline: None,
             runbook_base: RUNBOOK_BASE_URL.to_string(),
+            secrets: Vec::new(),
         }
     }
 }

@@ -191,3 +191,89 @@ fn verify_and_push_refuse_links_fifos_and_an_endless_index() {
         text(&o)
     );
 }
+
+/// Every file under `dir`, read as text.
+fn folder_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            text.push_str(&folder_text(&path));
+        } else {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    text
+}
+
+#[test]
+fn credential_shaped_labels_names_and_attributes_are_written_nowhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::copy(
+        fixture("run-report/run_report_success_real.json"),
+        dir.join("r.json"),
+    )
+    .unwrap();
+    let secrets = [
+        "ghp_0123456789abcdefghijABCDEFGHIJ0123",
+        "AKIAIOSFODNN7EXAMPLE",
+        "hunter22secret",
+    ];
+    let o = run_bounded(
+        dir,
+        &[
+            "metrics-export",
+            "--run-report",
+            "r.json",
+            "--output-dir",
+            "out",
+            "--metric",
+            "kept=1",
+            "--metric",
+            &format!("{}=2", secrets[1]),
+            "--resource-attr",
+            &format!("db=https://svc:{}@db.example.com/x", secrets[2]),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let shown = text(&o);
+    assert!(shown.contains("labels.secret_like"), "{shown}");
+    let written = folder_text(&dir.join("out"));
+    assert!(written.contains("kept"), "the other metrics are exported");
+    for secret in &secrets {
+        assert!(
+            !shown.contains(secret) && !written.contains(secret),
+            "{secret} was written"
+        );
+    }
+
+    // The action never writes its own token, whatever label holds it.
+    let token = "s3cr3t-token-value-0123";
+    let o = Command::new(bin())
+        .arg("action")
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("GITHUB_WORKSPACE", dir)
+        .env("INPUT_RUN-REPORT", "r.json")
+        .env("INPUT_LABELS", format!("owner={token}"))
+        .env("INPUT_GITHUB-TOKEN", token)
+        .env("INPUT_PR-STATUS", "none")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let shown = text(&o);
+    assert!(
+        shown.contains("the value of label `owner` looks like a secret of this step"),
+        "{shown}"
+    );
+    let written = folder_text(&dir.join("test_artifacts"));
+    assert!(
+        !written.contains(token),
+        "the token was written into the run folder"
+    );
+    // Only the mask names it.
+    assert!(shown
+        .lines()
+        .all(|l| !l.contains(token) || l.starts_with("::add-mask::")));
+}

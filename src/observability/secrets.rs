@@ -1,0 +1,232 @@
+//! Credential shapes that must never be written into an artifact: a label key or value, a
+//! resource attribute or a metric name that looks like one is the error blocker
+//! `labels.secret_like`, and the series or attribute is dropped, so the value is written
+//! nowhere (not in a message either: the message names the key and the shape).
+//!
+//! The shapes (`docs/runbooks.md#labelssecret_like` lists them): GitHub tokens (`ghp_`,
+//! `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), AWS access key ids, Slack tokens, private
+//! key blocks, JSON Web Tokens, URLs with a password, and the values of the action's own
+//! secrets (its token and push credentials).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::blockers::{Blocker, Code};
+use super::metrics::{LabelSet, MetricPoint};
+
+/// What a text looks like, if it looks like a credential.
+pub fn secret_shape(text: &str, known: &[String]) -> Option<&'static str> {
+    if known
+        .iter()
+        .any(|secret| secret.len() >= 8 && text.contains(secret.as_str()))
+    {
+        return Some("a secret of this step");
+    }
+    if text.len() < 16 {
+        return None;
+    }
+    if text.contains("PRIVATE KEY") && text.contains("-----BEGIN") {
+        return Some("a private key");
+    }
+    if url_with_password(text) {
+        return Some("a URL with a password");
+    }
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_-.".contains(c))) {
+        if let Some(shape) = word_shape(word) {
+            return Some(shape);
+        }
+    }
+    None
+}
+
+fn word_shape(word: &str) -> Option<&'static str> {
+    let alnum = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric());
+    for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
+        if let Some(rest) = word.strip_prefix(prefix) {
+            if rest.len() >= 30 && alnum(rest) {
+                return Some("a GitHub token");
+            }
+        }
+    }
+    if let Some(rest) = word.strip_prefix("github_pat_") {
+        if rest.len() >= 30 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Some("a GitHub token");
+        }
+    }
+    if aws_key_id(word) {
+        return Some("an AWS access key id");
+    }
+    if ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xapp-"]
+        .iter()
+        .any(|p| word.starts_with(p) && word.len() >= 20)
+    {
+        return Some("a Slack token");
+    }
+    let parts: Vec<&str> = word.split('.').collect();
+    if parts.len() == 3
+        && parts[0].starts_with("eyJ")
+        && parts[1].starts_with("eyJ")
+        && parts.iter().all(|p| {
+            p.len() >= 8
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+    {
+        return Some("a JSON Web Token");
+    }
+    None
+}
+
+/// An AWS access key id anywhere in the word (a metric name prefixes it with `dpone_`): 20
+/// upper-case letters and digits starting with a known prefix, bounded on both sides.
+fn aws_key_id(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let key_byte = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    (0..bytes.len().saturating_sub(19)).any(|start| {
+        let window = &bytes[start..start + 20];
+        [
+            "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T",
+        ]
+        .iter()
+        .any(|p| window.starts_with(p.as_bytes()))
+            && window.iter().all(|&b| key_byte(b))
+            && (start == 0 || !key_byte(bytes[start - 1]))
+            && bytes.get(start + 20).is_none_or(|&b| !key_byte(b))
+    })
+}
+
+/// `scheme://user:password@host…` with a non-empty password.
+fn url_with_password(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let after = &rest[at + 3..];
+        let authority = after.split(['/', '?', '#', ' ']).next().unwrap_or_default();
+        if let Some((userinfo, _host)) = authority.rsplit_once('@') {
+            if userinfo
+                .split_once(':')
+                .is_some_and(|(_, pw)| !pw.is_empty())
+            {
+                return true;
+            }
+        }
+        rest = after;
+    }
+    false
+}
+
+/// Drops every point whose name or labels look like a credential, and every such resource
+/// attribute; one `labels.secret_like` blocker per key (never quoting the value). Points keep
+/// their order, so families stay contiguous.
+pub fn drop_secret_like(
+    points: &mut Vec<MetricPoint>,
+    attributes: &mut Vec<(String, String)>,
+    known: &[String],
+) -> Vec<Blocker> {
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    // Label sets are shared between points: each is looked at once.
+    let mut seen: HashMap<*const LabelSet, Option<String>> = HashMap::new();
+    points.retain(|p| {
+        // The raw name (a custom metric's, as given) is in its description.
+        if let Some(shape) =
+            secret_shape(&p.name, known).or_else(|| secret_shape(p.raw_name(), known))
+        {
+            found.insert(format!(
+                "a metric name looks like {shape}; that metric was not written"
+            ));
+            return false;
+        }
+        let verdict = seen.entry(Arc::as_ptr(&p.labels)).or_insert_with(|| {
+            p.labels.iter().find_map(|l| {
+                if let Some(shape) = secret_shape(&l.key, known) {
+                    Some(format!(
+                        "a label key looks like {shape}; its series were not written"
+                    ))
+                } else {
+                    secret_shape(&l.value, known).map(|shape| {
+                        format!(
+                            "the value of label `{}` looks like {shape}; its series were not \
+                                 written",
+                            l.key
+                        )
+                    })
+                }
+            })
+        });
+        match verdict {
+            Some(message) => {
+                found.insert(message.clone());
+                false
+            }
+            None => true,
+        }
+    });
+    attributes.retain(|(key, value)| {
+        if let Some(shape) = secret_shape(key, known) {
+            found.insert(format!(
+                "a resource attribute key looks like {shape}; it was not written"
+            ));
+            return false;
+        }
+        match secret_shape(value, known) {
+            Some(shape) => {
+                found.insert(format!(
+                    "the value of resource attribute `{key}` looks like {shape}; it was not written"
+                ));
+                false
+            }
+            None => true,
+        }
+    });
+    found
+        .into_iter()
+        .map(|message| Blocker::new(Code::LabelsSecretLike, message))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_shapes_are_found() {
+        let none: &[String] = &[];
+        for (text, shape) in [
+            ("ghp_0123456789abcdefghijABCDEFGHIJ0123", "a GitHub token"),
+            ("token=ghs_0123456789abcdefghijABCDEFGHIJ0123 x", "a GitHub token"),
+            ("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv", "a GitHub token"),
+            ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
+            ("dpone_AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
+            ("xoxb-1234567890-abcdefghij", "a Slack token"),
+            ("-----BEGIN RSA PRIVATE KEY-----\nMIIE", "a private key"),
+            ("https://user:hunter22@example.com/x", "a URL with a password"),
+            (
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+                "a JSON Web Token",
+            ),
+        ] {
+            assert_eq!(secret_shape(text, none), Some(shape), "{text}");
+        }
+        let known = vec!["s3cr3t-value".to_string()];
+        assert_eq!(
+            secret_shape("prefix s3cr3t-value", &known),
+            Some("a secret of this step")
+        );
+    }
+
+    #[test]
+    fn ordinary_labels_pass() {
+        let none: &[String] = &[];
+        for text in [
+            "ci",
+            "orders_pg_to_pg",
+            "https://github.com/acme/pipelines/actions/runs/1",
+            "https://user@example.com/x",
+            "ghp_short",
+            "AKIA-not-a-key-at-all",
+            "1.2.3",
+            "0123abcd0123abcd0123abcd0123abcd0123abcd",
+        ] {
+            assert_eq!(secret_shape(text, none), None, "{text}");
+        }
+    }
+}
