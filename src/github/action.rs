@@ -66,8 +66,10 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
     let output_root = env.input("output-root").unwrap_or_default();
     validate_output_root(&output_root)?;
     let output_dir = ctx.resolve(&output_root).join(&run_name);
+    ctx.check_writable(&output_dir)?;
 
     let spec = export_spec(env, ctx, &output_dir, now)?;
+    check_readable(&spec, ctx)?;
     let fail_on_input = env.input("fail-on");
     let mut request = resolve(spec)?;
     // The step's own secrets are never written, whatever a label or a report holds.
@@ -154,6 +156,37 @@ fn export_spec(
     spec.objectives_base = Some(ctx.resolve("."));
     spec.baseline = env.input("baseline").map(|b| ctx.resolve(&b));
     Ok(spec)
+}
+
+/// The workspace is a wall: every file the export will read resolves inside the workspace or
+/// `RUNNER_TEMP` (the `inputs` patterns are expanded to check each match).
+fn check_readable(spec: &ExportSpec, ctx: &RunnerContext) -> Result<(), String> {
+    let paths = [
+        ("run-report", spec.run_report.as_ref()),
+        ("metrics-file", spec.metrics_file.as_ref()),
+        (
+            "airflow-evidence-bundle",
+            spec.airflow_evidence_bundle.as_ref(),
+        ),
+        ("baseline", spec.baseline.as_ref()),
+        ("policy-file", spec.policy_file.as_ref().map(|p| &p.path)),
+    ];
+    for (input, path) in paths {
+        if let Some(path) = path {
+            ctx.check_readable(input, path)?;
+        }
+    }
+    if let (Some(value), Some(base)) = (&spec.objectives, &spec.objectives_base) {
+        if !value.contains('\n') {
+            ctx.check_readable("objectives", &base.join(value.trim()))?;
+        }
+    }
+    for pattern in &spec.inputs {
+        for path in glob::glob(&pattern.pattern).into_iter().flatten().flatten() {
+            ctx.check_readable("inputs", &path)?;
+        }
+    }
+    Ok(())
 }
 
 /// The `github-token` input, unless it is empty or the runner's unexpanded default.

@@ -156,6 +156,8 @@ pub struct RunnerContext {
     pub workspace: PathBuf,
     pub step_summary: Option<PathBuf>,
     pub output: Option<PathBuf>,
+    /// `RUNNER_TEMP`: the only place outside the workspace the action reads from.
+    pub runner_temp: Option<PathBuf>,
     /// The working directory is the workspace (as in the container): relative paths stay
     /// relative, so messages show them as the user wrote them.
     cwd_is_workspace: bool,
@@ -181,6 +183,7 @@ impl RunnerContext {
             workspace,
             step_summary: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             output: get("GITHUB_OUTPUT").map(PathBuf::from),
+            runner_temp: get("RUNNER_TEMP").map(PathBuf::from),
         }
     }
 
@@ -209,6 +212,56 @@ impl RunnerContext {
             p.to_path_buf()
         } else {
             self.workspace.join(p)
+        }
+    }
+
+    /// The workspace is a wall: a path the action reads must resolve (links followed) inside
+    /// the workspace or `RUNNER_TEMP`. A path that does not exist is left to the export, which
+    /// reports it missing without reading anything.
+    pub fn check_readable(&self, input: &str, path: &Path) -> Result<(), String> {
+        let Ok(real) = std::fs::canonicalize(path) else {
+            return Ok(());
+        };
+        let roots = [Some(&self.workspace), self.runner_temp.as_ref()];
+        let inside = roots
+            .into_iter()
+            .flatten()
+            .filter_map(|root| std::fs::canonicalize(root).ok())
+            .any(|root| real.starts_with(root));
+        if inside {
+            return Ok(());
+        }
+        Err(format!(
+            "input `{input}`: `{}` resolves outside the workspace (to `{}`); the action reads \
+             only the workspace and RUNNER_TEMP",
+            path.display().to_string().escape_debug(),
+            real.display().to_string().escape_debug()
+        ))
+    }
+
+    /// The run folder must resolve inside the workspace, even through a linked component of
+    /// `output-root` or `run-name`: its deepest existing ancestor is checked, links followed.
+    pub fn check_writable(&self, output_dir: &Path) -> Result<(), String> {
+        let workspace = std::fs::canonicalize(&self.workspace)
+            .map_err(|err| format!("the workspace `{}`: {err}", self.workspace.display()))?;
+        let mut existing = output_dir;
+        loop {
+            match std::fs::canonicalize(existing) {
+                Ok(real) if real.starts_with(&workspace) => return Ok(()),
+                Ok(real) => {
+                    return Err(format!(
+                        "the run folder `{}` resolves outside the workspace (through `{}`, a \
+                         link to `{}`); inputs `output-root` and `run-name` must stay inside it",
+                        output_dir.display().to_string().escape_debug(),
+                        existing.display().to_string().escape_debug(),
+                        real.display().to_string().escape_debug()
+                    ))
+                }
+                Err(_) => match existing.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+                    _ => return Ok(()),
+                },
+            }
         }
     }
 

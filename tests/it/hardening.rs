@@ -277,3 +277,87 @@ fn credential_shaped_labels_names_and_attributes_are_written_nowhere() {
         .lines()
         .all(|l| !l.contains(token) || l.starts_with("::add-mask::")));
 }
+
+fn action(workspace: &Path, inputs: &[(&str, &str)], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.arg("action")
+        .current_dir(workspace)
+        .env_clear()
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("GITHUB_WORKSPACE", workspace)
+        .env("INPUT_PR-STATUS", "none");
+    for (name, value) in inputs {
+        cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().unwrap()
+}
+
+#[test]
+fn in_the_action_the_workspace_is_a_wall() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workspace = tmp.path().join("workspace");
+    let outside = tmp.path().join("outside");
+    let temp = tmp.path().join("runner_temp");
+    for dir in [&workspace, &outside, &temp] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let report = fixture("run-report/run_report_success_real.json");
+    std::fs::copy(&report, workspace.join("r.json")).unwrap();
+    std::fs::copy(&report, outside.join("r.json")).unwrap();
+    std::fs::copy(&report, temp.join("r.json")).unwrap();
+    std::fs::write(outside.join("secret.yml"), "SECRET-CONTENT: [unclosed\n").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.yml"), workspace.join("policy.yml")).unwrap();
+    std::os::unix::fs::symlink(outside.join("r.json"), workspace.join("linked.json")).unwrap();
+    let outside_report = outside.join("r.json").display().to_string();
+
+    let refused: [(&str, &str); 5] = [
+        ("policy-file", "policy.yml"),
+        ("run-report", "linked.json"),
+        ("run-report", &outside_report),
+        ("inputs", "../outside/*.json"),
+        ("objectives", "../outside/secret.yml"),
+    ];
+    for (input, value) in refused {
+        let mut inputs = vec![(input, value)];
+        if input != "run-report" {
+            inputs.push(("run-report", "r.json"));
+        }
+        let o = action(&workspace, &inputs, &[]);
+        assert_eq!(o.status.code(), Some(2), "{input}={value}: {}", text(&o));
+        let shown = text(&o);
+        assert!(shown.contains("resolves outside the workspace"), "{shown}");
+        assert!(
+            !shown.contains("SECRET-CONTENT"),
+            "a file outside was quoted: {shown}"
+        );
+    }
+
+    // RUNNER_TEMP is readable.
+    let in_temp = temp.join("r.json").display().to_string();
+    let o = action(
+        &workspace,
+        &[("run-report", &in_temp)],
+        &[("RUNNER_TEMP", temp.to_str().unwrap())],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    // A committed `test_artifacts` link would send the run folder elsewhere.
+    std::fs::remove_dir_all(workspace.join("test_artifacts")).unwrap();
+    std::os::unix::fs::symlink(&outside, workspace.join("test_artifacts")).unwrap();
+    let o = action(
+        &workspace,
+        &[("run-report", "r.json"), ("run-name", "x")],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("resolves outside the workspace"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !outside.join("observability").exists(),
+        "nothing was written outside"
+    );
+}
