@@ -116,10 +116,10 @@ blocker_codes! {
     RunReportInvalidShape {
         code: "run_report.invalid_shape",
         severity: Error,
-        summary: "The run report's top level is not a JSON object.",
-        cause: "The file is valid JSON but its top level is an array, string, number, boolean or null. `dpone run --format json` always prints one object.",
-        fix: "Pass the JSON object printed by `dpone run --format json`, not a list of reports or another tool's output.",
-        verify: "`jq type <path>` prints `\"object\"`.",
+        summary: "The run report's top level is not a JSON object, or one of its fields has the wrong JSON type.",
+        cause: "The file is valid JSON but its top level is an array, string, number, boolean or null, or a field dpone writes with one type has another: `passed` not a boolean, `result` not an object, a count, duration, throughput, attempt count or backoff written as a string (only Python's `NaN`/`Infinity` tokens are numbers besides JSON numbers). Such a value is never coerced: `\"passed\": \"false\"` would otherwise read as a pass. The field is left out and the message names it; a missing or null field is fine. `dpone run --format json` always prints one object with these types.",
+        fix: "Pass the JSON object printed by `dpone run --format json`, not a list of reports or another tool's output; if a script edits the report, keep each field's type (`true`, not `\"true\"`; `10`, not `\"10\"`).",
+        verify: "`jq type <path>` prints `\"object\"` and `jq '.passed | type' <path>` prints `\"boolean\"`; the next export has no `run_report.invalid_shape`.",
     },
     RunReportNotARunReport {
         code: "run_report.not_a_run_report",

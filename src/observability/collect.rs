@@ -404,10 +404,16 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
         return (None, InputSummary::new(path, InputKind::NotARunReport, 0));
     }
     // An orchestrated-run wrapper given as the run report is unwrapped.
-    let facts = match object.get("run_result").and_then(Value::as_object) {
-        Some(inner) if object.contains_key("lock_key") => run_report::extract(inner),
-        _ => run_report::extract(&object),
+    let report = match object.get("run_result").and_then(Value::as_object) {
+        Some(inner) if object.contains_key("lock_key") => inner,
+        _ => &object,
     };
+    let facts = run_report::extract(report);
+    blockers.extend(
+        run_report::type_errors(report, &shown.to_string())
+            .into_iter()
+            .map(|b| b.about(path)),
+    );
     let count = facts.values.len();
     (
         Some(facts),

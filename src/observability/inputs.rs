@@ -129,18 +129,7 @@ pub fn read_object(path: &Path) -> Result<Map<String, Value>, ReadError> {
         json_input::from_slice(&bytes).map_err(|err| ReadError::InvalidJson(err.to_string()))?;
     match value {
         Value::Object(object) => Ok(object),
-        other => Err(ReadError::NotAnObject(json_kind(&other))),
-    }
-}
-
-pub fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        other => Err(ReadError::NotAnObject(json_input::json_kind(&other))),
     }
 }
 

@@ -53,6 +53,7 @@ pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str) -> Extracte
     match kind {
         Kind::RunReport => Extracted {
             run: Some(run_report::extract(object)),
+            blockers: run_report::type_errors(object, shown),
             ..Extracted::default()
         },
         Kind::OrchestratedRun => run_report::extract_orchestrated(object, shown),

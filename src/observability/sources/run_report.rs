@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::super::blockers::{Blocker, Code};
-use super::super::json_input::{label_text, number, truthy};
+use super::super::json_input::{label_text, number};
 use super::super::metrics::MetricSpec;
 use super::super::timestamp::Timestamp;
 use super::{array, flag, listed, text, Extracted, Series};
@@ -228,48 +228,49 @@ pub fn extract(report: &Map<String, Value>) -> RunFacts {
     push(
         &mut values,
         &EXTRACTED_ROWS,
-        result.get("extracted_rows").and_then(number),
+        result.get("extracted_rows").and_then(strict_number),
     );
     push(
         &mut values,
         &INSERTED_ROWS,
-        result.get("inserted_rows").and_then(number),
+        result.get("inserted_rows").and_then(strict_number),
     );
     push(
         &mut values,
         &UPDATED_ROWS,
-        result.get("updated_rows").and_then(number),
+        result.get("updated_rows").and_then(strict_number),
     );
     push(
         &mut values,
         &FINAL_ROWS,
-        result.get("final_rows").and_then(number),
+        result.get("final_rows").and_then(strict_number),
     );
     push(
         &mut values,
         &DURATION_SECONDS,
-        result.get("duration_seconds").and_then(number),
+        result.get("duration_seconds").and_then(strict_number),
     );
     push(&mut values, &THROUGHPUT, throughput(result));
     push(
         &mut values,
         &ATTEMPTS,
-        report.get("attempts").and_then(number),
+        report.get("attempts").and_then(strict_number),
     );
     push(
         &mut values,
         &MAX_ATTEMPTS,
-        report.get("max_attempts").and_then(number),
+        report.get("max_attempts").and_then(strict_number),
     );
     push(
         &mut values,
         &RETRY_BACKOFF_SECONDS,
         report
             .get("retry_backoff_seconds")
-            .and_then(number)
-            .or_else(|| result.get("retry_backoff_seconds").and_then(number)),
+            .and_then(strict_number)
+            .or_else(|| result.get("retry_backoff_seconds").and_then(strict_number)),
     );
-    let passed = report.get("passed").filter(|v| !v.is_null()).map(truthy);
+    // Never coerced: `"passed": "false"` is not a pass (type_errors reports it).
+    let passed = report.get("passed").and_then(Value::as_bool);
     let recognised = !values.is_empty() || passed.is_some();
     if recognised {
         // Unlike the peer, zero counts are written: "no errors" must differ from "unknown".
@@ -306,10 +307,72 @@ pub fn extract(report: &Map<String, Value>) -> RunFacts {
     }
 }
 
+/// A number as dpone writes one: a JSON number, or one of Python's non-finite tokens (which the
+/// reader turns into these strings). A numeric string is not coerced.
+fn strict_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => number(value),
+        _ => None,
+    }
+}
+
+/// The numeric fields of a run report: at the top level, then under `result`.
+const TOP_NUMBERS: [&str; 3] = ["attempts", "max_attempts", "retry_backoff_seconds"];
+const RESULT_NUMBERS: [&str; 7] = [
+    "extracted_rows",
+    "inserted_rows",
+    "updated_rows",
+    "final_rows",
+    "duration_seconds",
+    "throughput_rows_per_second",
+    "retry_backoff_seconds",
+];
+
+/// Fields of a run report whose JSON type is wrong, each a `run_report.invalid_shape` blocker
+/// naming the file and the field; the value is not used. Missing and null fields are fine.
+pub fn type_errors(report: &Map<String, Value>, shown: &str) -> Vec<Blocker> {
+    let kind = super::super::json_input::json_kind;
+    let mut errors = Vec::new();
+    let mut wrong = |field: String, found: &Value, expected: &str| {
+        errors.push(Blocker::new(
+            Code::RunReportInvalidShape,
+            format!(
+                "run report `{shown}`: `{field}` is a {}, not {expected}; it was not used",
+                kind(found)
+            ),
+        ));
+    };
+    match report.get("passed") {
+        None | Some(Value::Null | Value::Bool(_)) => {}
+        Some(other) => wrong("passed".into(), other, "a boolean"),
+    }
+    let numeric = |v: &Value| v.is_null() || strict_number(v).is_some();
+    for field in TOP_NUMBERS {
+        match report.get(field) {
+            Some(v) if !numeric(v) => wrong(field.into(), v, "a number"),
+            _ => {}
+        }
+    }
+    match report.get("result") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(result)) => {
+            for field in RESULT_NUMBERS {
+                match result.get(field) {
+                    Some(v) if !numeric(v) => wrong(format!("result.{field}"), v, "a number"),
+                    _ => {}
+                }
+            }
+        }
+        Some(other) => wrong("result".into(), other, "an object"),
+    }
+    errors
+}
+
 fn throughput(result: &Map<String, Value>) -> Option<f64> {
     result
         .get("throughput_rows_per_second")
-        .and_then(number)
+        .and_then(strict_number)
         .or_else(|| {
             result
                 .get("run_throughput")
@@ -420,7 +483,8 @@ mod tests {
         assert_eq!(value(&f, "dpone_retry_backoff_seconds"), Some(7.5));
         assert_eq!(value(&f, "dpone_run_passed"), Some(0.0));
         assert_eq!(value(&f, "dpone_throughput_rows_per_second"), Some(5.0));
-        assert_eq!(value(&f, "dpone_extracted_rows"), Some(10.0));
+        // A count written as a string is not coerced (`type_errors` reports it).
+        assert_eq!(value(&f, "dpone_extracted_rows"), None);
         assert_eq!(f.run_id.as_deref(), Some("r1"));
         assert_eq!(
             f.labels,
@@ -429,6 +493,41 @@ mod tests {
                 ("status", "failed".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn wrong_types_are_blockers_never_coerced() {
+        let report = json!({
+            "passed": "false", "attempts": "2", "max_attempts": null,
+            "result": {"extracted_rows": "10", "duration_seconds": 1.5, "final_rows": "NaN"}
+        });
+        let object = report.as_object().unwrap();
+        let messages: Vec<String> = type_errors(object, "r.json")
+            .into_iter()
+            .map(|b| b.message)
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "run report `r.json`: `passed` is a string, not a boolean; it was not used",
+                "run report `r.json`: `attempts` is a string, not a number; it was not used",
+                "run report `r.json`: `result.extracted_rows` is a string, not a number; it was not used",
+            ]
+        );
+        let f = extract(object);
+        assert_eq!(
+            value(&f, "dpone_run_passed"),
+            None,
+            "\"false\" is not a pass"
+        );
+        assert_eq!(value(&f, "dpone_attempts"), None);
+        assert!(value(&f, "dpone_final_rows").is_some_and(f64::is_nan));
+        let not_object = json!({"passed": true, "result": [1]});
+        assert_eq!(
+            type_errors(not_object.as_object().unwrap(), "r.json").len(),
+            1
+        );
+        assert!(type_errors(json!({}).as_object().unwrap(), "r.json").is_empty());
     }
 
     #[test]
