@@ -1,11 +1,10 @@
 //! Artifact files: all-or-nothing writes, sha256 while writing, the index, and `verify`.
 //!
-//! Every artifact is rendered into a hidden temporary file in the output directory while its
-//! bytes stream through sha256, so no file is read back and no rendered text is held in memory.
-//! Only when every file has been written are they renamed into place: first the old index is
-//! removed, then the artifacts are renamed, then the new index. A failure before that leaves the
-//! previous set untouched; a set without `metrics_index.json` is by definition incomplete, and
-//! `verify` says so.
+//! Every artifact is rendered into a staging folder beside the output folder while its bytes
+//! stream through sha256, so no file is read back and no rendered text is held in memory. When
+//! every file and the index are written, the staging folder is switched in with one atomic
+//! exchange (see [`StagedArtifacts`]): the output folder always holds a whole set, the previous
+//! one or the new one.
 
 use std::fmt;
 use std::fs::File;
@@ -135,55 +134,104 @@ const WRITE_BUFFER: usize = 64 * 1024;
 /// What renderers write to: buffered, hashed, then the temporary file.
 pub type ArtifactWriter = BufWriter<HashingWriter<File>>;
 
-/// Artifacts written to temporary files, waiting to be renamed into place together.
+/// A set of artifacts staged in a folder beside the output folder, switched in whole.
+///
+/// The whole set (artifacts, index and any adapter artifact) is written into a staging folder
+/// `.<name>.<pid>.staging` beside the output folder, then switched in with one atomic
+/// operation: `rename` when the folder does not exist yet, else `renameat2(RENAME_EXCHANGE)`
+/// (Linux; elsewhere, or on a file system without it, the old folder is renamed aside first,
+/// which leaves an instant with no folder but never a mixed one). At every instant, and after a
+/// failure or a kill at any system call, the output folder holds the previous complete set or
+/// the new one. Exports into folders of one parent are serialised by an advisory lock on the
+/// parent; staging folders a killed export left behind are removed by the next one.
 pub struct StagedArtifacts {
     dir: PathBuf,
+    staging: PathBuf,
     staged: Vec<(PathBuf, WrittenArtifact)>,
-    index_temp: Option<PathBuf>,
+    committed: bool,
+    /// Held until the set is switched in (the lock is released when it is closed).
+    _lock: Option<File>,
 }
 
 impl StagedArtifacts {
-    /// Creates the output directory (and its parents) if needed.
+    /// Locks the parent folder (created if needed), clears what a killed export left, checks
+    /// the output folder holds nothing but a previous set, and creates the staging folder.
     pub fn new(dir: &Path) -> Result<Self, ArtifactError> {
-        std::fs::create_dir_all(dir).map_err(|source| ArtifactError {
-            action: "create the output directory",
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        remove_stale_temporaries(dir);
+        fn fail(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ArtifactError {
+            let path = path.to_path_buf();
+            move |source| ArtifactError {
+                action,
+                path,
+                source,
+            }
+        }
+        let name = dir
+            .file_name()
+            .filter(|n| *n != "." && *n != "..")
+            .ok_or_else(|| ArtifactError {
+                action: "use as the output directory",
+                path: dir.to_path_buf(),
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "give a folder of its own, e.g. `.dpone/observability/latest`",
+                ),
+            })?
+            .to_string_lossy()
+            .into_owned();
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)
+            .map_err(|err| match err.kind() {
+                // A file where a folder must be: say so, as creating the folder itself would.
+                io::ErrorKind::AlreadyExists => not_a_directory(),
+                _ => err,
+            })
+            .map_err(fail("create the output directory", dir))?;
+        let lock = lock_folder(&parent).map_err(fail("lock", &parent))?;
+        remove_leftovers(&parent, &name);
+        foreign_entries(dir)?;
+        let staging = parent.join(format!(".{name}.{}.staging", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir(&staging).map_err(fail("create the staging directory", &staging))?;
         Ok(StagedArtifacts {
             dir: dir.to_path_buf(),
+            staging,
             staged: Vec::new(),
-            index_temp: None,
+            committed: false,
+            _lock: lock,
         })
     }
 
-    /// Streams one artifact into its temporary file through sha256.
+    /// Streams one artifact into the staging folder through sha256.
     pub fn write(
         &mut self,
         spec: &'static ArtifactSpec,
         render: impl FnOnce(&mut ArtifactWriter) -> io::Result<()>,
     ) -> Result<&WrittenArtifact, ArtifactError> {
-        let staged = stage(&self.dir, spec, render)?;
+        let staged = stage(&self.staging, &self.dir, spec, render)?;
         self.staged.push(staged);
         Ok(&self.staged[self.staged.len() - 1].1)
     }
 
     /// Writes several artifacts, each on its own thread when `parallel` (they share nothing but
-    /// the points they read), and keeps them in the order given. On failure, the files that
-    /// were written are removed with the rest and the first error is returned.
+    /// the points they read), and keeps them in the order given. On failure the staging folder
+    /// is removed with the rest and the first error is returned.
     pub fn write_all(
         &mut self,
         jobs: Vec<(&'static ArtifactSpec, Render<'_>)>,
         parallel: bool,
     ) -> Result<(), ArtifactError> {
-        let dir = self.dir.as_path();
+        let (staging, dir) = (self.staging.as_path(), self.dir.as_path());
         let results: Vec<Result<(PathBuf, WrittenArtifact), ArtifactError>> =
             if parallel && jobs.len() > 1 {
                 std::thread::scope(|scope| {
                     let handles: Vec<_> = jobs
                         .into_iter()
-                        .map(|(spec, render)| (spec, scope.spawn(move || stage(dir, spec, render))))
+                        .map(|(spec, render)| {
+                            (spec, scope.spawn(move || stage(staging, dir, spec, render)))
+                        })
                         .collect();
                     handles
                         .into_iter()
@@ -200,7 +248,7 @@ impl StagedArtifacts {
                 })
             } else {
                 jobs.into_iter()
-                    .map(|(spec, render)| stage(dir, spec, render))
+                    .map(|(spec, render)| stage(staging, dir, spec, render))
                     .collect()
             };
         let mut first_error = None;
@@ -219,112 +267,224 @@ impl StagedArtifacts {
         self.staged.iter().map(|(_, a)| a)
     }
 
-    /// Writes the index of every staged artifact, then renames everything into place.
+    /// Writes the index of every staged artifact, then switches the staging folder in.
     pub fn commit(
         mut self,
         generated_at: Timestamp,
     ) -> Result<Vec<WrittenArtifact>, ArtifactError> {
         let index = ArtifactIndex::new(&self.dir, generated_at, self.written());
-        let index_temp = temp_path(&self.dir, INDEX_FILE_NAME);
-        self.index_temp = Some(index_temp.clone());
-        write_hashed(&index_temp, |out| {
+        write_hashed(&self.staging.join(INDEX_FILE_NAME), |out| {
             serde_json::to_writer_pretty(&mut *out, &index)?;
             out.write_all(b"\n")
         })?;
-
-        let index_path = self.dir.join(INDEX_FILE_NAME);
-        remove_if_present(&index_path)?;
-        for (temp, artifact) in &self.staged {
-            let target = self.dir.join(artifact.spec.file_name);
-            // Removing first makes the rename a plain move: on ext4 a rename that replaces a file
-            // forces a synchronous flush (auto_da_alloc), which would dominate a small export.
-            // Without the index the folder is incomplete either way until the index lands.
-            remove_if_present(&target)?;
-            std::fs::rename(temp, &target).map_err(|source| ArtifactError {
-                action: "move into place",
-                path: target,
-                source,
+        // Files in the folder that are not the previous set's stay: hard links in the staging
+        // folder carry them over (a crash leaves the originals where they were).
+        for name in foreign_entries(&self.dir)? {
+            let from = self.dir.join(&name);
+            std::fs::hard_link(&from, self.staging.join(&name)).map_err(|source| {
+                ArtifactError {
+                    action: "keep",
+                    path: from,
+                    source,
+                }
             })?;
         }
-        std::fs::rename(&index_temp, &index_path).map_err(|source| ArtifactError {
-            action: "move into place",
-            path: index_path,
-            source,
-        })?;
-        self.index_temp = None;
+        switch_in(&self.staging, &self.dir)?;
+        self.committed = true;
+        // The staging folder now holds the previous set, if there was one.
+        let _ = std::fs::remove_dir_all(&self.staging);
         let written = std::mem::take(&mut self.staged);
         Ok(written.into_iter().map(|(_, a)| a).collect())
     }
 }
 
 impl Drop for StagedArtifacts {
-    /// Removes temporary files left by a failed export (after a commit there are none).
+    /// Removes the staging folder of a failed export (after a commit, the previous set).
     fn drop(&mut self) {
-        for (temp, _) in &self.staged {
-            let _ = std::fs::remove_file(temp);
-        }
-        if let Some(temp) = &self.index_temp {
-            let _ = std::fs::remove_file(temp);
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
         }
     }
 }
 
-/// Removes the temporary files an export that was killed left behind (`.NAME.PID.tmp` of our
-/// own artifact names, whose process is gone), so they do not make `verify` fail forever.
-/// Best effort: a file that cannot be removed is left for `verify` to report.
-fn remove_stale_temporaries(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+fn not_a_directory() -> io::Error {
+    #[cfg(unix)]
+    {
+        rustix::io::Errno::NOTDIR.into()
+    }
+    #[cfg(not(unix))]
+    {
+        io::Error::from(io::ErrorKind::NotADirectory)
+    }
+}
+
+/// An exclusive advisory lock on a folder, held while the returned handle is open. Exports
+/// into the same folder (or its siblings) wait for each other instead of mixing their sets.
+fn lock_folder(folder: &Path) -> io::Result<Option<File>> {
+    #[cfg(unix)]
+    {
+        let handle = File::open(folder)?;
+        rustix::fs::flock(&handle, rustix::fs::FlockOperation::LockExclusive)?;
+        Ok(Some(handle))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        Ok(None)
+    }
+}
+
+/// Under the lock, what a killed export left is garbage: its staging folder (or the previous
+/// set it had moved aside), and temporary files of the earlier file-by-file scheme.
+fn remove_leftovers(parent: &Path, name: &str) {
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        let prefix = format!(".{name}.");
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let text = file_name.to_string_lossy();
+            if text.starts_with(&prefix) && (text.ends_with(".staging") || text.ends_with(".old")) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(parent.join(name)) else {
         return;
     };
+    for entry in entries.flatten() {
+        if is_old_temporary(&entry.file_name().to_string_lossy()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `.NAME.PID.tmp` of one of the standard artifacts: what the earlier file-by-file scheme wrote.
+fn is_old_temporary(text: &str) -> bool {
     let names = [
         PROMETHEUS.file_name,
         OPENTELEMETRY.file_name,
         JSON_REPORT.file_name,
         MARKDOWN_REPORT.file_name,
         INDEX_FILE_NAME,
+        "step_summary.md",
     ];
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(text) = file_name.to_str() else {
-            continue;
-        };
-        let Some(pid) = text
-            .strip_prefix('.')
-            .and_then(|rest| rest.strip_suffix(".tmp"))
-            .and_then(|rest| {
-                names
-                    .iter()
-                    .find_map(|n| rest.strip_prefix(n)?.strip_prefix('.'))
+    text.strip_prefix('.')
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+        .and_then(|rest| {
+            names
+                .iter()
+                .find_map(|n| rest.strip_prefix(n)?.strip_prefix('.'))
+        })
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What the output folder holds besides the previous set (the files its index lists, the
+/// index, the standard artifact names): files the new set carries over. A folder in there would
+/// have to be moved, so it is refused before anything is written, and so is an output path
+/// that is a file.
+fn foreign_entries(dir: &Path) -> Result<Vec<std::ffi::OsString>, ArtifactError> {
+    let refuse = |why: String| ArtifactError {
+        action: "replace the export in",
+        path: dir.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::AlreadyExists, why),
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) if err.kind() == io::ErrorKind::NotADirectory => {
+            return Err(refuse("it is a file, not a folder".to_string()))
+        }
+        Err(source) => {
+            return Err(ArtifactError {
+                action: "list",
+                path: dir.to_path_buf(),
+                source,
             })
-        else {
-            continue;
-        };
-        let alive = pid.parse::<u32>().is_ok_and(|pid| {
-            pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
-        });
-        if !alive {
-            let _ = std::fs::remove_file(entry.path());
+        }
+    };
+    let mut owned: Vec<String> = [
+        PROMETHEUS.file_name,
+        OPENTELEMETRY.file_name,
+        JSON_REPORT.file_name,
+        MARKDOWN_REPORT.file_name,
+        INDEX_FILE_NAME,
+        "step_summary.md",
+    ]
+    .iter()
+    .map(|n| n.to_string())
+    .collect();
+    if let Ok(bytes) = files::read_capped(&dir.join(INDEX_FILE_NAME), files::MAX_INDEX_BYTES) {
+        if let Ok(index) = serde_json::from_slice::<ArtifactIndex>(&bytes) {
+            owned.extend(index.artifacts.into_iter().map(|a| a.relative_path));
         }
     }
+    let mut foreign = Vec::new();
+    let mut folders = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let text = name.to_string_lossy();
+        if owned.iter().any(|o| *o == text) || is_old_temporary(&text) {
+            continue;
+        }
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => folders.push(text.into_owned()),
+            _ => foreign.push(name),
+        }
+    }
+    if folders.is_empty() {
+        return Ok(foreign);
+    }
+    folders.sort();
+    folders.truncate(5);
+    Err(refuse(format!(
+        "it holds folders that are not part of an export ({}); give an empty folder or one of \
+         its own",
+        folders.join(", ")
+    )))
+}
+
+/// Switches the staged set in: one atomic rename or exchange.
+fn switch_in(staging: &Path, dir: &Path) -> Result<(), ArtifactError> {
+    let fail = |source| ArtifactError {
+        action: "move into place",
+        path: dir.to_path_buf(),
+        source,
+    };
+    if std::fs::symlink_metadata(dir).is_err() {
+        return std::fs::rename(staging, dir).map_err(fail);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        match renameat_with(CWD, staging, CWD, dir, RenameFlags::EXCHANGE) {
+            Ok(()) => return Ok(()),
+            Err(err)
+                if err == rustix::io::Errno::INVAL
+                    || err == rustix::io::Errno::NOSYS
+                    || err == rustix::io::Errno::NOTSUP => {}
+            Err(err) => return Err(fail(err.into())),
+        }
+    }
+    // Without an exchange: the previous set aside, the new one in, the previous one gone.
+    let aside = staging.with_extension("old");
+    std::fs::rename(dir, &aside).map_err(fail)?;
+    std::fs::rename(staging, dir).map_err(fail)?;
+    std::fs::rename(&aside, staging).map_err(fail)
 }
 
 /// A renderer for one artifact, movable to another thread.
 pub type Render<'a> = Box<dyn FnOnce(&mut ArtifactWriter) -> io::Result<()> + Send + 'a>;
 
-/// The hidden temporary file an artifact is written to before it is moved into place.
-fn temp_path(dir: &Path, file_name: &str) -> PathBuf {
-    dir.join(format!(".{file_name}.{}.tmp", std::process::id()))
-}
-
+/// Writes one artifact into the staging folder; its recorded path is in the output folder.
 fn stage(
+    staging: &Path,
     dir: &Path,
     spec: &'static ArtifactSpec,
     render: impl FnOnce(&mut ArtifactWriter) -> io::Result<()>,
 ) -> Result<(PathBuf, WrittenArtifact), ArtifactError> {
-    let temp = temp_path(dir, spec.file_name);
-    let (sha256, size_bytes) = write_hashed(&temp, render)?;
+    let path = staging.join(spec.file_name);
+    let (sha256, size_bytes) = write_hashed(&path, render)?;
     Ok((
-        temp,
+        path,
         WrittenArtifact {
             spec,
             path: dir.join(spec.file_name),
@@ -332,18 +492,6 @@ fn stage(
             size_bytes,
         },
     ))
-}
-
-fn remove_if_present(path: &Path) -> Result<(), ArtifactError> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(ArtifactError {
-            action: "remove the previous",
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
 }
 
 fn write_hashed(

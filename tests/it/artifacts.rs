@@ -157,19 +157,18 @@ fn a_failed_write_leaves_the_previous_set_complete() {
         .collect();
     let index_before = std::fs::read(dir.join(INDEX_FILE_NAME)).unwrap();
 
-    // A directory where the OpenTelemetry temporary file must go: that write fails after the
-    // Prometheus one succeeded.
-    let blocker = dir.join(format!(
-        ".opentelemetry_metrics.json.{}.tmp",
-        std::process::id()
-    ));
-    std::fs::create_dir(&blocker).unwrap();
+    // A file where this export's staging folder must go: the export fails before it writes.
+    // (tests/it/faults.rs fails every file-system call of an export in turn.)
+    let blocker = tmp
+        .path()
+        .join(format!(".out.{}.staging", std::process::id()));
+    std::fs::write(&blocker, "in the way").unwrap();
     let mut second = request(&dir);
     second.metrics.push(CustomMetric::new("other", 9.0));
     let err = export(&second).unwrap_err();
     let message = err.to_string();
     assert!(
-        message.contains(".opentelemetry_metrics.json") && message.contains("os error"),
+        message.contains(".staging") && message.contains("os error"),
         "{message}"
     );
 
@@ -182,7 +181,7 @@ fn a_failed_write_leaves_the_previous_set_complete() {
         index_before,
         std::fs::read(dir.join(INDEX_FILE_NAME)).unwrap()
     );
-    std::fs::remove_dir(&blocker).unwrap();
+    std::fs::remove_file(&blocker).unwrap();
     assert!(
         verify(&dir).unwrap().problems.is_empty(),
         "the previous set still verifies and no temporary file is left"
