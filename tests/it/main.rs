@@ -14,6 +14,7 @@ mod cmd;
 mod conformance;
 mod container;
 mod docs_contract;
+mod faults;
 mod gates;
 #[cfg(feature = "github-api")]
 mod github_api;
