@@ -191,7 +191,6 @@ impl StagedArtifacts {
             .map_err(fail("create the output directory", dir))?;
         let lock = lock_folder(&parent).map_err(fail("lock", &parent))?;
         remove_leftovers(&parent, &name);
-        foreign_entries(dir)?;
         let staging = parent.join(format!(".{name}.{}.staging", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir(&staging).map_err(fail("create the staging directory", &staging))?;
@@ -335,7 +334,8 @@ fn lock_folder(folder: &Path) -> io::Result<Option<File>> {
 }
 
 /// Under the lock, what a killed export left is garbage: its staging folder (or the previous
-/// set it had moved aside), and temporary files of the earlier file-by-file scheme.
+/// set it had moved aside). Temporary files of the earlier file-by-file scheme inside the
+/// output folder are not carried over, so they go with the previous set.
 fn remove_leftovers(parent: &Path, name: &str) {
     if let Ok(entries) = std::fs::read_dir(parent) {
         let prefix = format!(".{name}.");
@@ -345,14 +345,6 @@ fn remove_leftovers(parent: &Path, name: &str) {
             if text.starts_with(&prefix) && (text.ends_with(".staging") || text.ends_with(".old")) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
-        }
-    }
-    let Ok(entries) = std::fs::read_dir(parent.join(name)) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if is_old_temporary(&entry.file_name().to_string_lossy()) {
-            let _ = std::fs::remove_file(entry.path());
         }
     }
 }
@@ -379,8 +371,8 @@ fn is_old_temporary(text: &str) -> bool {
 
 /// What the output folder holds besides the previous set (the files its index lists, the
 /// index, the standard artifact names): files the new set carries over. A folder in there would
-/// have to be moved, so it is refused before anything is written, and so is an output path
-/// that is a file.
+/// have to be moved, so it is refused before the switch (the staging folder is removed), and
+/// so is an output path that is a file.
 fn foreign_entries(dir: &Path) -> Result<Vec<std::ffi::OsString>, ArtifactError> {
     let refuse = |why: String| ArtifactError {
         action: "replace the export in",

@@ -287,3 +287,29 @@ fn temporaries_of_a_killed_export_are_cleaned_up() {
     std::fs::remove_file(&unrelated).unwrap();
     assert!(verify(&dir).unwrap().problems.is_empty());
 }
+
+#[test]
+fn other_files_in_the_folder_are_kept_and_a_sub_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    export(&request(&dir)).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    export(&request(&dir)).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    std::fs::create_dir(dir.join("nested")).unwrap();
+    let err = export(&request(&dir)).unwrap_err().to_string();
+    assert!(
+        err.contains("it holds folders that are not part of an export (nested)"),
+        "{err}"
+    );
+    assert!(dir.join("nested").is_dir() && dir.join("notes.txt").is_file());
+    let beside: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+    assert_eq!(
+        beside.len(),
+        1,
+        "no staging folder is left beside the output folder"
+    );
+}
