@@ -29,7 +29,7 @@ const HOSTILE: &[&str] = &[
 ];
 
 /// The commands a runner would parse in `text`: (name, the whole line).
-fn commands(text: &str) -> Vec<(String, String)> {
+pub(crate) fn commands(text: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for line in text.split(['\n', '\r']) {
         let trimmed = line.trim_start();

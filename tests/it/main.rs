@@ -21,6 +21,7 @@ mod github_api;
 mod hardening;
 mod injection;
 mod peer_compat;
+mod properties;
 #[cfg(feature = "push")]
 mod push;
 mod renderers;
