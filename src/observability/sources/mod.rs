@@ -15,7 +15,7 @@ pub mod slo;
 use serde_json::{Map, Value};
 
 use super::blockers::Blocker;
-use super::json_input::{number, truthy};
+use super::json_input::number;
 use super::metrics::MetricSpec;
 use detect::Kind;
 use run_report::RunFacts;
@@ -69,9 +69,11 @@ pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str) -> Extracte
     }
 }
 
-/// `1.0` for a truthy value, `0.0` otherwise (Python truthiness, as dpone writes `passed`).
+/// `1.0` for `true`, `0.0` otherwise. Never coerced: dpone writes `passed` and `required` as
+/// JSON booleans, and a `"true"` string, a number or an object is not a pass (the artifact's
+/// `not_passed` blocker then says the verdict is not a pass).
 pub(crate) fn flag(value: Option<&Value>) -> f64 {
-    if value.is_some_and(truthy) {
+    if matches!(value, Some(Value::Bool(true))) {
         1.0
     } else {
         0.0
