@@ -411,7 +411,13 @@ fn foreign_entries(dir: &Path) -> Result<Vec<std::ffi::OsString>, ArtifactError>
     }
     let mut foreign = Vec::new();
     let mut folders = Vec::new();
-    for entry in entries.flatten() {
+    for entry in entries {
+        // A listing that fails part-way must not lose a file: the export stops instead.
+        let entry = entry.map_err(|source| ArtifactError {
+            action: "list",
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let name = entry.file_name();
         let text = name.to_string_lossy();
         if owned.iter().any(|o| *o == text) || is_old_temporary(&text) {
