@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::blockers::{Blocker, Code};
-use super::metrics::{LabelSet, MetricPoint};
+use super::metrics::{Descriptor, LabelSet, MetricPoint};
 
 /// What a text looks like, if it looks like a credential.
 pub fn secret_shape(text: &str, known: &[String]) -> Option<&'static str> {
@@ -22,7 +22,7 @@ pub fn secret_shape(text: &str, known: &[String]) -> Option<&'static str> {
     {
         return Some("a secret of this step");
     }
-    if text.len() < 16 {
+    if text.len() < 16 || !has_marker(text) {
         return None;
     }
     if text.contains("PRIVATE KEY") && text.contains("-----BEGIN") {
@@ -37,6 +37,23 @@ pub fn secret_shape(text: &str, known: &[String]) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Whether `text` holds something every shape starts with: a quick no for the millions of
+/// ordinary metric names an export may have.
+fn has_marker(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|i| {
+        let rest = &bytes[i..];
+        match bytes[i] {
+            // AWS key ids, `PRIVATE KEY`, `://`.
+            b'A' | b'P' | b':' => true,
+            b'g' => rest.starts_with(b"gh") || rest.starts_with(b"github_pat_"),
+            b'x' => rest.starts_with(b"xox") || rest.starts_with(b"xapp-"),
+            b'e' => rest.starts_with(b"eyJ"),
+            _ => false,
+        }
+    })
 }
 
 fn word_shape(word: &str) -> Option<&'static str> {
@@ -83,6 +100,10 @@ fn aws_key_id(word: &str) -> bool {
     let bytes = word.as_bytes();
     let key_byte = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
     (0..bytes.len().saturating_sub(19)).any(|start| {
+        // Every prefix starts with `A`: most names are lower case and end here.
+        if bytes[start] != b'A' {
+            return false;
+        }
         let window = &bytes[start..start + 20];
         [
             "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T",
@@ -125,17 +146,23 @@ pub fn drop_secret_like(
     let mut found: BTreeSet<String> = BTreeSet::new();
     // Label sets are shared between points: each is looked at once.
     let mut seen: HashMap<*const LabelSet, Option<String>> = HashMap::new();
+    let mut last: Option<*const LabelSet> = None;
     points.retain(|p| {
-        // The raw name (a custom metric's, as given) is in its description.
-        if let Some(shape) =
-            secret_shape(&p.name, known).or_else(|| secret_shape(p.raw_name(), known))
-        {
+        // A catalogued name is the tool's own; a custom one is checked as given (its raw name
+        // is in its description; the exported name is derived from it).
+        let custom = matches!(p.descriptor, Descriptor::Custom(_));
+        if let Some(shape) = custom.then(|| secret_shape(p.raw_name(), known)).flatten() {
             found.insert(format!(
                 "a metric name looks like {shape}; that metric was not written"
             ));
             return false;
         }
-        let verdict = seen.entry(Arc::as_ptr(&p.labels)).or_insert_with(|| {
+        // Consecutive points mostly share one set: only a new set is looked up.
+        let key = Arc::as_ptr(&p.labels);
+        if last == Some(key) {
+            return true;
+        }
+        let verdict = seen.entry(key).or_insert_with(|| {
             p.labels.iter().find_map(|l| {
                 if let Some(shape) = secret_shape(&l.key, known) {
                     Some(format!(
@@ -157,7 +184,10 @@ pub fn drop_secret_like(
                 found.insert(message.clone());
                 false
             }
-            None => true,
+            None => {
+                last = Some(key);
+                true
+            }
         }
     });
     attributes.retain(|(key, value)| {
