@@ -349,16 +349,19 @@ fn remove_leftovers(parent: &Path, name: &str) {
     }
 }
 
+/// The file names of a set: the four artifacts, the index and the action's step summary.
+const SET_NAMES: [&str; 6] = [
+    PROMETHEUS.file_name,
+    OPENTELEMETRY.file_name,
+    JSON_REPORT.file_name,
+    MARKDOWN_REPORT.file_name,
+    INDEX_FILE_NAME,
+    "step_summary.md",
+];
+
 /// `.NAME.PID.tmp` of one of the standard artifacts: what the earlier file-by-file scheme wrote.
 fn is_old_temporary(text: &str) -> bool {
-    let names = [
-        PROMETHEUS.file_name,
-        OPENTELEMETRY.file_name,
-        JSON_REPORT.file_name,
-        MARKDOWN_REPORT.file_name,
-        INDEX_FILE_NAME,
-        "step_summary.md",
-    ];
+    let names = SET_NAMES;
     text.strip_prefix('.')
         .and_then(|rest| rest.strip_suffix(".tmp"))
         .and_then(|rest| {
@@ -393,17 +396,7 @@ fn foreign_entries(dir: &Path) -> Result<Vec<std::ffi::OsString>, ArtifactError>
             })
         }
     };
-    let mut owned: Vec<String> = [
-        PROMETHEUS.file_name,
-        OPENTELEMETRY.file_name,
-        JSON_REPORT.file_name,
-        MARKDOWN_REPORT.file_name,
-        INDEX_FILE_NAME,
-        "step_summary.md",
-    ]
-    .iter()
-    .map(|n| n.to_string())
-    .collect();
+    let mut owned: Vec<String> = SET_NAMES.iter().map(|n| n.to_string()).collect();
     if let Ok(bytes) = files::read_capped(&dir.join(INDEX_FILE_NAME), files::MAX_INDEX_BYTES) {
         if let Ok(index) = serde_json::from_slice::<ArtifactIndex>(&bytes) {
             owned.extend(index.artifacts.into_iter().map(|a| a.relative_path));
