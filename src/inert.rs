@@ -114,14 +114,6 @@ impl<W: Write> Commands for Inert<W> {
     }
 }
 
-/// Plain buffers take commands as lines (unit tests).
-impl Commands for Vec<u8> {
-    fn command(&mut self, line: &str) {
-        self.extend_from_slice(line.as_bytes());
-        self.push(b'\n');
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

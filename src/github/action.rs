@@ -176,10 +176,8 @@ fn check_readable(spec: &ExportSpec, ctx: &RunnerContext) -> Result<(), String> 
             ctx.check_readable(input, path)?;
         }
     }
-    if let (Some(value), Some(base)) = (&spec.objectives, &spec.objectives_base) {
-        if !value.contains('\n') {
-            ctx.check_readable("objectives", &base.join(value.trim()))?;
-        }
+    if let Some(path) = spec.objectives_file() {
+        ctx.check_readable("objectives", &path)?;
     }
     for pattern in &spec.inputs {
         for path in glob::glob(&pattern.pattern).into_iter().flatten().flatten() {
@@ -283,12 +281,11 @@ pub fn run(
     })?;
     #[cfg(feature = "push")]
     if let Some(push) = &plan.push {
-        // Every form the push credentials are sent in, once read.
-        let raw = super::push_step::raw_secrets(env);
+        // Every form the push credentials are sent in, once read (the raw ones are masked).
         let more: Vec<String> = push
             .secrets()
             .into_iter()
-            .filter(|s| !raw.contains(s))
+            .filter(|s| !plan.request.secrets.contains(s))
             .collect();
         super::push_step::mask(&more, stdout);
     }

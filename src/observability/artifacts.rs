@@ -278,7 +278,8 @@ impl StagedArtifacts {
         })?;
         // Files in the folder that are not the previous set's stay: hard links in the staging
         // folder carry them over (a crash leaves the originals where they were).
-        for name in foreign_entries(&self.dir)? {
+        let staged: Vec<&str> = self.written().map(|a| a.spec.file_name).collect();
+        for name in foreign_entries(&self.dir, &staged)? {
             let from = self.dir.join(&name);
             std::fs::hard_link(&from, self.staging.join(&name)).map_err(|source| {
                 ArtifactError {
@@ -349,34 +350,23 @@ fn remove_leftovers(parent: &Path, name: &str) {
     }
 }
 
-/// The file names of a set: the four artifacts, the index and the action's step summary.
-const SET_NAMES: [&str; 6] = [
-    PROMETHEUS.file_name,
-    OPENTELEMETRY.file_name,
-    JSON_REPORT.file_name,
-    MARKDOWN_REPORT.file_name,
-    INDEX_FILE_NAME,
-    "step_summary.md",
-];
-
-/// `.NAME.PID.tmp` of one of the standard artifacts: what the earlier file-by-file scheme wrote.
-fn is_old_temporary(text: &str) -> bool {
-    let names = SET_NAMES;
+/// `.NAME.PID.tmp` of a set's file: what the earlier file-by-file scheme wrote.
+fn is_old_temporary(text: &str, names: &[String]) -> bool {
     text.strip_prefix('.')
         .and_then(|rest| rest.strip_suffix(".tmp"))
         .and_then(|rest| {
             names
                 .iter()
-                .find_map(|n| rest.strip_prefix(n)?.strip_prefix('.'))
+                .find_map(|n| rest.strip_prefix(n.as_str())?.strip_prefix('.'))
         })
         .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// What the output folder holds besides the previous set (the files its index lists, the
-/// index, the standard artifact names): files the new set carries over. A folder in there would
+/// What the output folder holds besides the previous set and the new one's names (the files the
+/// previous index lists, the index, the `staged` names): files the new set carries over. A folder in there would
 /// have to be moved, so it is refused before the switch (the staging folder is removed), and
 /// so is an output path that is a file.
-fn foreign_entries(dir: &Path) -> Result<Vec<std::ffi::OsString>, ArtifactError> {
+fn foreign_entries(dir: &Path, staged: &[&str]) -> Result<Vec<std::ffi::OsString>, ArtifactError> {
     let refuse = |why: String| ArtifactError {
         action: "replace the export in",
         path: dir.to_path_buf(),
@@ -396,7 +386,8 @@ fn foreign_entries(dir: &Path) -> Result<Vec<std::ffi::OsString>, ArtifactError>
             })
         }
     };
-    let mut owned: Vec<String> = SET_NAMES.iter().map(|n| n.to_string()).collect();
+    let mut owned: Vec<String> = staged.iter().map(|n| n.to_string()).collect();
+    owned.push(INDEX_FILE_NAME.to_string());
     if let Ok(bytes) = files::read_capped(&dir.join(INDEX_FILE_NAME), files::MAX_INDEX_BYTES) {
         if let Ok(index) = serde_json::from_slice::<ArtifactIndex>(&bytes) {
             owned.extend(index.artifacts.into_iter().map(|a| a.relative_path));
@@ -413,7 +404,7 @@ fn foreign_entries(dir: &Path) -> Result<Vec<std::ffi::OsString>, ArtifactError>
         })?;
         let name = entry.file_name();
         let text = name.to_string_lossy();
-        if owned.iter().any(|o| *o == text) || is_old_temporary(&text) {
+        if owned.iter().any(|o| *o == text) || is_old_temporary(&text, &owned) {
             continue;
         }
         match entry.file_type() {
@@ -655,10 +646,7 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
         VerifyError::Io(ArtifactError {
             action: "read",
             path: index_path.clone(),
-            source: match err {
-                FileError::Io(source) => source,
-                other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
-            },
+            source: err.into(),
         })
     })?;
     let index: ArtifactIndex =
@@ -705,10 +693,7 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
                 return Err(VerifyError::Io(ArtifactError {
                     action: "read",
                     path,
-                    source: match err {
-                        FileError::Io(source) => source,
-                        other => io::Error::other(other.to_string()),
-                    },
+                    source: err.into(),
                 }))
             }
         }

@@ -53,8 +53,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
     let canonical = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
     read.bundles.sort_by_key(canonical);
     read.bundles.dedup_by_key(|p| canonical(p));
-    let bundles: Vec<&Path> = read.bundles.iter().map(PathBuf::as_path).collect();
-    let correlation = load_correlation(&bundles, run.run_id.as_deref(), &mut read.blockers);
+    let correlation = load_correlation(&read.bundles, run.run_id.as_deref(), &mut read.blockers);
     let sourced = std::mem::take(&mut read.sourced);
     let (points, dropped) = merge_points(request, sourced, &run, &mut read);
     check(
@@ -523,7 +522,7 @@ fn read_source(
 
 /// One bundle at most; its run must be the run report's.
 fn load_correlation(
-    bundles: &[&Path],
+    bundles: &[PathBuf],
     run_id: Option<&str>,
     blockers: &mut Vec<Blocker>,
 ) -> Option<Correlation> {

@@ -49,6 +49,16 @@ impl fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
+/// For callers whose errors carry an `io::Error`: the OS error as it was, the others as text.
+impl From<FileError> for io::Error {
+    fn from(err: FileError) -> Self {
+        match err {
+            FileError::Io(err) => err,
+            other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+        }
+    }
+}
+
 impl From<io::Error> for FileError {
     fn from(err: io::Error) -> Self {
         FileError::Io(err)

@@ -187,6 +187,20 @@ impl ExportSpec {
             .collect()
     }
 
+    /// The file a one-line `objectives` value names, relative to `objectives_base`; whether it
+    /// is read depends on whether it exists.
+    pub fn objectives_file(&self) -> Option<PathBuf> {
+        let value = self.objectives.as_deref()?;
+        let trimmed = value.trim();
+        if value.contains('\n') || trimmed.is_empty() {
+            return None;
+        }
+        Some(match &self.objectives_base {
+            Some(base) if Path::new(trimmed).is_relative() => base.join(trimmed),
+            _ => PathBuf::from(trimmed),
+        })
+    }
+
     /// `name=value` lines (the action's `metrics`).
     pub fn metric_lines(&self, lines: &[String]) -> Result<Vec<(String, f64)>, String> {
         self.parse_lines(Setting::Metrics, lines, parse_metric)
@@ -216,11 +230,7 @@ pub fn read_policy_file(file: &PolicyFile) -> Result<Policy, String> {
 fn read_objectives(spec: &ExportSpec, value: &str) -> Result<(String, String), String> {
     let name = spec.names.of(Setting::Objectives);
     let trimmed = value.trim();
-    let path = match &spec.objectives_base {
-        Some(base) if Path::new(trimmed).is_relative() => base.join(trimmed),
-        _ => PathBuf::from(trimmed),
-    };
-    if !value.contains('\n') && !trimmed.is_empty() && path.is_file() {
+    if let Some(path) = spec.objectives_file().filter(|p| p.is_file()) {
         let text =
             files::read_text_capped(&path, files::MAX_OBJECTIVES_BYTES).map_err(
                 |err| match spec.names {
