@@ -443,6 +443,11 @@ impl Code {
         format!("{base}#{}", self.runbook_anchor())
     }
 
+    /// A gate's code (an objective or a regression rule), one per metric.
+    pub fn is_gate(self) -> bool {
+        self.as_str().contains(METRIC_PLACEHOLDER)
+    }
+
     pub fn parse(text: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == text)
     }

@@ -23,8 +23,9 @@ use super::settings::ExportRequest;
 use super::sources::airflow::{self, Correlation};
 use super::sources::custom::{self, DroppedDuplicate, MetricsFileError, PointSets};
 use super::sources::detect::{detect, Detection, Kind};
-use super::sources::run_report::{self, RunFacts};
+use super::sources::run_report::{self, RunFacts, RunOutcome};
 use super::sources::{self, Series};
+use super::text;
 use super::timestamp::Timestamp;
 
 /// Points and findings, before anything is written.
@@ -33,6 +34,8 @@ pub struct Collected {
     pub points: Vec<MetricPoint>,
     pub blockers: Vec<Blocker>,
     pub run_id: Option<String>,
+    /// The primary run's own outcome.
+    pub run: Option<RunOutcome>,
     pub observed_at: Timestamp,
     pub correlation: Option<Correlation>,
     pub inputs: Vec<InputSummary>,
@@ -67,6 +70,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
         points,
         blockers: read.blockers,
         run_id: run.run_id,
+        run: run.primary.as_ref().map(|f| f.outcome.clone()),
         observed_at: run
             .primary
             .and_then(|f| f.finished_at)
@@ -239,18 +243,7 @@ fn choose_run(request: &ExportRequest, read: &mut Read) -> Run {
     };
     let run_id = primary.as_ref().and_then(|f| f.run_id.clone());
     if let Some(facts) = primary.as_ref().filter(|f| f.failed()) {
-        let failed = Blocker::new(
-            Code::RunReportRunFailed,
-            format!(
-                "dpone run `{}` did not pass (status `{}`)",
-                facts.run_id.as_deref().unwrap_or("?"),
-                facts
-                    .labels
-                    .iter()
-                    .find(|(k, _)| *k == "status")
-                    .map_or("?", |(_, v)| v.as_str())
-            ),
-        );
+        let failed = Blocker::new(Code::RunReportRunFailed, run_failed_message(&facts.outcome));
         blockers.push(match &primary_path {
             Some(path) => failed.about(path),
             None => failed,
@@ -261,6 +254,32 @@ fn choose_run(request: &ExportRequest, read: &mut Read) -> Run {
         run_id,
         sets: primary_sets,
     }
+}
+
+/// `run_report.run_failed`'s message: which run, its status, and why it failed (the error code
+/// and the first error, on one line, clipped).
+pub fn run_failed_message(run: &RunOutcome) -> String {
+    let mut message = format!("dpone run `{}`", run.run_id.as_deref().unwrap_or("?"));
+    if let Some(name) = run.name() {
+        message.push_str(&format!(" (`{name}`)"));
+    }
+    message.push_str(&format!(
+        " did not pass (status `{}`)",
+        run.status.as_deref().unwrap_or("?")
+    ));
+    if let Some(code) = &run.error_code {
+        message.push_str(&format!(": `{code}`"));
+    }
+    if let Some(error) = &run.first_error {
+        let sep = if run.error_code.is_some() {
+            " — "
+        } else {
+            ": "
+        };
+        message.push_str(sep);
+        message.push_str(&text::one_line(error, text::LINE_CHARS));
+    }
+    message
 }
 
 /// The merge phase: families and duplicates among the report sources, then the custom

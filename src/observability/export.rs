@@ -136,6 +136,7 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
             .as_ref()
             .map(|c| c.correlation_id.clone()),
         run_id: collected.run_id.take(),
+        run: collected.run.take(),
         observed_at: collected.observed_at,
         inputs: std::mem::take(&mut collected.inputs),
         generated_at: request.now,

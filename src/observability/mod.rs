@@ -24,3 +24,4 @@ pub mod settings;
 pub mod sources;
 pub mod text;
 pub mod timestamp;
+pub mod verdict;

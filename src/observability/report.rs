@@ -19,6 +19,7 @@ use super::metrics::{LabelSet, MetricPoint};
 use super::prometheus;
 use super::render::{BlockCache, Chunked};
 use super::sources::detect::Kind;
+use super::sources::run_report::RunOutcome;
 use super::timestamp::Timestamp;
 
 /// Artifact paths as reported: the output directory as given, joined with each file name.
@@ -60,6 +61,8 @@ pub struct ExportReport {
     pub resource_attributes: Vec<(String, String)>,
     pub correlation_id: Option<String>,
     pub run_id: Option<String>,
+    /// What the primary run report said about its own outcome.
+    pub run: Option<RunOutcome>,
     /// The time of every data point: the run's end when the report says, else `generated_at`.
     pub observed_at: Timestamp,
     pub generated_at: Timestamp,

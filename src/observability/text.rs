@@ -29,6 +29,28 @@ pub fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// A line of free text in a message: about one screen line.
+pub const LINE_CHARS: usize = 160;
+
+/// `text` on one line (control characters and runs of white space become one space), clipped
+/// to `max` characters.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max * 4));
+    for word in text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.len() > max * 4 {
+            break;
+        }
+    }
+    clip(&out, max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +69,12 @@ mod tests {
         assert_eq!(clip(&"x".repeat(200), 140).chars().count(), 140);
         assert_eq!(head("héllo", 2), Some("hé"));
         assert_eq!(head("hé", 2), None);
+    }
+
+    #[test]
+    fn one_line_folds_and_clips() {
+        assert_eq!(one_line("a\n\tb  c\r\n", 10), "a b c");
+        assert_eq!(one_line(&"word ".repeat(100), 12), "word word w…");
+        assert_eq!(one_line("", 5), "");
     }
 }

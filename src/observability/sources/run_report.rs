@@ -196,6 +196,89 @@ pub struct RunFacts {
     pub run_id: Option<String>,
     /// When the run finished, if the report says.
     pub finished_at: Option<Timestamp>,
+    /// What the run said about itself, for the verdict line.
+    pub outcome: RunOutcome,
+}
+
+/// What a run report says about its own outcome, as the verdict line shows it: which run, and
+/// for a failed run why. Text fields are kept as written (renderers escape and clip them).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunOutcome {
+    pub run_id: Option<String>,
+    pub process: Option<String>,
+    pub manifest: Option<String>,
+    /// `result.status`.
+    pub status: Option<String>,
+    /// `passed`, when it is a boolean.
+    pub passed: Option<bool>,
+    /// `result.error_code` (or a top-level `error_code`).
+    pub error_code: Option<String>,
+    /// The first of the run's errors, without a leading repeat of the error code.
+    pub first_error: Option<String>,
+}
+
+impl RunOutcome {
+    fn read(report: &Map<String, Value>, result: &Map<String, Value>) -> Self {
+        let text = |object: &Map<String, Value>, key: &str| {
+            object
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
+        let either = |key: &str| text(result, key).or_else(|| text(report, key));
+        let error_code = either("error_code");
+        let first_error = [result, report].into_iter().find_map(|object| {
+            object
+                .get("errors")?
+                .as_array()?
+                .iter()
+                .find_map(error_text)
+        });
+        let first_error = first_error.map(|e| match &error_code {
+            Some(code) => e
+                .strip_prefix(code.as_str())
+                .and_then(|rest| rest.strip_prefix(':'))
+                .map_or(e.clone(), |rest| rest.trim().to_string()),
+            None => e,
+        });
+        RunOutcome {
+            run_id: text(report, "run_id"),
+            process: text(report, "process"),
+            manifest: text(report, "manifest"),
+            status: text(result, "status").or_else(|| text(report, "status")),
+            passed: report.get("passed").and_then(Value::as_bool),
+            error_code,
+            first_error,
+        }
+    }
+
+    /// The run's name for people: its process, else its manifest.
+    pub fn name(&self) -> Option<&str> {
+        self.process.as_deref().or(self.manifest.as_deref())
+    }
+
+    /// The report says the run did not pass.
+    pub fn failed(&self) -> bool {
+        self.passed == Some(false)
+    }
+}
+
+/// One error of `errors` as text: a string, or an object's `message` (with its `code`).
+fn error_text(error: &Value) -> Option<String> {
+    let text = match error {
+        Value::String(s) => s.trim().to_string(),
+        Value::Object(o) => {
+            let message = o.get("message").and_then(Value::as_str)?.trim();
+            match o.get("code").and_then(Value::as_str) {
+                Some(code) if !code.is_empty() => format!("{code}: {message}"),
+                _ => message.to_string(),
+            }
+        }
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 impl RunFacts {
@@ -304,6 +387,7 @@ pub fn extract(report: &Map<String, Value>) -> RunFacts {
         labels,
         run_id: report.get("run_id").and_then(label_text),
         finished_at: finished_at(report, result),
+        outcome: RunOutcome::read(report, result),
     }
 }
 
