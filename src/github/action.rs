@@ -8,15 +8,17 @@
 //! folder; outputs and annotations are printed).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use std::cell::RefCell;
 
-use super::commands::{annotation, escape_data, Level};
+use super::commands::{annotation, annotation_at, escape_data, Level};
 use super::outputs::{append_outputs, format_output};
-use super::pr_status::{comment_marker, message, parse_kinds, pull_request, Kinds, Message};
+use super::pr_status::{
+    comment_marker, message, parse_kinds, pull_request, CommentMode, Kinds, Message,
+};
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::exit::{Error, Outcome, Verdict};
@@ -29,8 +31,10 @@ use crate::observability::export::{
 use crate::observability::inputs::InputPattern;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
+use crate::observability::report_file::{REF_NAME_ATTRIBUTE, REVISION_ATTRIBUTE};
 use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile, Setting};
-use crate::observability::text::plural;
+use crate::observability::verdict::Assessment;
+
 use crate::observability::timestamp::Timestamp;
 
 pub static STEP_SUMMARY: ArtifactSpec = ArtifactSpec {
@@ -53,7 +57,16 @@ struct Plan {
     output_dir_shown: String,
     pr_kinds: Kinds,
     pr_explicit: bool,
-    check_name: String,
+    /// The `check-name` input; empty: one from the job and the run's process.
+    check_name: Option<String>,
+    comment_mode: CommentMode,
+    artifact_url: Option<String>,
+    /// `GITHUB_JOB`.
+    job: String,
+    /// The output root: annotations never point into it.
+    output_root: PathBuf,
+    /// The commit the run is for (the PR head on pull requests).
+    head_sha: Option<String>,
     #[cfg(feature = "push")]
     push: Option<crate::push::PushPlan>,
 }
@@ -94,16 +107,39 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
                 .to_string(),
         );
     }
-    let (pr_kinds, pr_explicit) = parse_kinds(
+    let (mut pr_kinds, pr_explicit) = parse_kinds(
         env.input("pr-status").as_deref(),
         pull_request(env).is_some(),
     )?;
+    let comment_mode = CommentMode::parse(&env.input("comment-mode").unwrap_or_default())?;
+    if comment_mode == CommentMode::Off {
+        pr_kinds.comment = false;
+    }
+    let artifact_url = env.input("artifact-url");
+    if let Some(url) = &artifact_url {
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>()[]`\"".contains(c))
+        {
+            return Err(format!(
+                "input `artifact-url` must be an http(s) URL (the `artifact-url` output of `actions/upload-artifact@v4`), got `{}`",
+                url.escape_debug()
+            ));
+        }
+    }
     Ok(Plan {
         pr_kinds,
         pr_explicit,
-        check_name: env
-            .input("check-name")
-            .unwrap_or_else(|| "dpone observability".to_string()),
+        check_name: env.input("check-name").filter(|n| !n.trim().is_empty()),
+        comment_mode,
+        artifact_url,
+        job: env
+            .var("GITHUB_JOB")
+            .filter(|j| !j.is_empty())
+            .unwrap_or_default(),
+        output_root: ctx.resolve(&output_root),
+        head_sha: pull_request(env).map(|p| p.head_sha).or(ctx.sha.clone()),
         output_dir_shown: ctx.relative(&output_dir),
         request,
         fail_on,
@@ -138,6 +174,25 @@ fn export_spec(
         Setting::ResourceAttributes,
         &env.input_lines("resource-attributes"),
     )?;
+    // The commit and branch the export was made at, so a later run comparing with it as a
+    // baseline can say which commit it compared with (a user's own value wins).
+    let pr = pull_request(env);
+    let revision = pr.as_ref().map(|p| p.head_sha.clone()).or(ctx.sha.clone());
+    let ref_name = env
+        .var("GITHUB_HEAD_REF")
+        .filter(|r| !r.is_empty())
+        .or_else(|| env.var("GITHUB_REF_NAME"))
+        .filter(|r| !r.is_empty());
+    for (key, value) in [
+        (REVISION_ATTRIBUTE, revision),
+        (REF_NAME_ATTRIBUTE, ref_name),
+    ] {
+        if let Some(value) = value {
+            if !spec.resource_attributes.iter().any(|(k, _)| k == key) {
+                spec.resource_attributes.push((key.to_string(), value));
+            }
+        }
+    }
     spec.service_name = env.input("service-name");
     spec.namespace = env.input("namespace");
     spec.runbook_base = Some(env.input("runbook-base-url").unwrap_or_else(|| {
@@ -200,6 +255,7 @@ fn post_pr_status(
     plan: &Plan,
     token: Option<&str>,
     message: &Message,
+    check_name: &str,
 ) -> Vec<String> {
     let why_not = |reason: &str| {
         if plan.pr_explicit {
@@ -234,8 +290,9 @@ fn post_pr_status(
             repo: repo.to_string(),
             head_sha,
             pull_number: pr.map(|p| p.number),
-            check_name: plan.check_name.clone(),
+            check_name: check_name.to_string(),
             run_url: ctx.run_url(),
+            comment_mode: plan.comment_mode,
         };
         let mut retry = crate::net::http::RetryPolicy::default();
         retry.shorten_for_tests(&|name| env.var(name));
@@ -243,7 +300,7 @@ fn post_pr_status(
     }
     #[cfg(not(feature = "github-api"))]
     {
-        let _ = (owner, repo, head_sha, message, token);
+        let _ = (owner, repo, head_sha, message, token, check_name);
         vec!["PR status not posted: this build has no GitHub API adapter (cargo feature `github-api`)".to_string()]
     }
 }
@@ -302,12 +359,13 @@ pub fn run(
     let outputs = outputs(report, &ctx, &plan.request.output_dir, failing.is_none());
     write_outputs(&ctx, &outputs, stderr);
     if plan.annotations {
-        for line in annotations(report, &ctx, plan.fail_on) {
+        for line in annotations(report, &ctx, plan.fail_on, &plan.output_root) {
             stdout.command(&line);
         }
     }
     if let Some(message) = &exported.pr_message {
-        for warning in post_pr_status(env, &ctx, &plan, token.as_deref(), message) {
+        let name = &exported.check_name;
+        for warning in post_pr_status(env, &ctx, &plan, token.as_deref(), message, name) {
             let title = "dpone-observability: PR status";
             stdout.command(&annotation(Level::Warning, title, None, &warning));
             let _ = writeln!(stderr, "warning: {warning}");
@@ -316,15 +374,15 @@ pub fn run(
     // Last: the evidence is complete and reported before anything is sent elsewhere.
     let push_failing = push(&plan, &ctx, report, stdout, stderr);
     let failing = failing.or(push_failing.as_ref());
-    let verdict = match failing {
-        Some(b) => format!("failed by `{}`", b.id()),
-        None => "passed".to_string(),
+    let assessment = Assessment::of(&report.blockers, &report.gates, plan.fail_on);
+    let verdict = match (&push_failing, failing) {
+        (Some(b), _) => format!("❌ failed by `{}`", b.id()),
+        (None, _) => assessment.to_string(),
     };
     let _ = writeln!(
         stdout,
-        "dpone-observability: {verdict}; {} metrics, {}; artifacts in {}",
+        "dpone-observability: {verdict}; {} metrics; artifacts in {}",
         report.metric_count,
-        plural(report.blockers.len(), "blocker"),
         plan.output_dir_shown.escape_debug()
     );
     Ok(Verdict::from_failed(failing.is_some()))
@@ -348,21 +406,49 @@ struct Exported {
     outcome: ExportOutcome,
     summary: String,
     pr_message: Option<Message>,
+    /// The check run's name and the comment's key.
+    check_name: String,
+}
+
+/// `dpone observability: <job> / <process>`: matrix legs (one process each) and jobs never
+/// share a check run or a comment unless the user names them alike.
+pub fn default_check_name(job: &str, report: &ExportReport) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if !job.is_empty() {
+        parts.push(job.to_string());
+    }
+    if let Some(name) = report.run.as_ref().and_then(|r| r.name()) {
+        parts.push(name.to_string());
+    }
+    let name = if parts.is_empty() {
+        "dpone observability".to_string()
+    } else {
+        format!("dpone observability: {}", parts.join(" / "))
+    };
+    // A check name is one line of at most 100 characters here.
+    crate::observability::text::one_line(&name, 100)
 }
 
 fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Commands) -> Result<Exported, Error> {
-    let summary_ctx = SummaryContext {
-        workspace: ctx,
-        fail_on: plan.fail_on,
-        run_url: ctx.run_url(),
-        output_dir: &plan.output_dir_shown,
-    };
-    let marker = comment_marker(&plan.check_name);
     let pr_message: RefCell<Option<Message>> = RefCell::new(None);
     let summary_text: RefCell<String> = RefCell::new(String::new());
+    let check_name: RefCell<String> = RefCell::new(String::new());
     let extra = ExtraArtifact {
         spec: &STEP_SUMMARY,
         render: Box::new(|report, points, written, out| {
+            let name = match &plan.check_name {
+                Some(name) => name.clone(),
+                None => default_check_name(&plan.job, report),
+            };
+            let summary_ctx = SummaryContext {
+                workspace: ctx,
+                fail_on: plan.fail_on,
+                run_url: ctx.run_url(),
+                output_dir: &plan.output_dir_shown,
+                title: &name,
+                head_sha: plan.head_sha.as_deref(),
+                artifact_url: plan.artifact_url.as_deref(),
+            };
             if plan.pr_kinds.any() {
                 *pr_message.borrow_mut() = Some(message(
                     report,
@@ -370,13 +456,14 @@ fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Commands) -> Resul
                     written,
                     &summary_ctx,
                     ctx,
-                    &plan.check_name,
-                    &marker,
+                    &comment_marker(&name),
+                    &plan.job,
                 ));
             }
             let text = summary::render(report, points, written, &summary_ctx);
             out.write_all(text.as_bytes())?;
             *summary_text.borrow_mut() = text;
+            *check_name.borrow_mut() = name;
             Ok(())
         }),
     };
@@ -386,6 +473,7 @@ fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Commands) -> Resul
                 outcome,
                 summary: summary_text.into_inner(),
                 pr_message: pr_message.into_inner(),
+                check_name: check_name.into_inner(),
             })
         }
         Err(ExportError::Config(err)) => (
@@ -530,7 +618,12 @@ fn outputs(
 
 /// One annotation per blocker, most severe first, within GitHub's per-step limits; the rest are
 /// counted in one notice.
-fn annotations(report: &ExportReport, ctx: &RunnerContext, fail_on: FailOn) -> Vec<String> {
+fn annotations(
+    report: &ExportReport,
+    ctx: &RunnerContext,
+    fail_on: FailOn,
+    output_root: &Path,
+) -> Vec<String> {
     let mut ordered: Vec<&Blocker> = report.blockers.iter().collect();
     ordered.sort_by_key(|b| (!fail_on.fails_on(b.severity()), b.severity()));
     let mut lines = Vec::new();
@@ -556,11 +649,22 @@ fn annotations(report: &ExportReport, ctx: &RunnerContext, fail_on: FailOn) -> V
             b.message,
             report.runbook_url(b.code)
         );
-        let file = b.subject.as_deref().map(|s| ctx.relative(Path::new(s)));
-        lines.push(annotation(
+        // Only a file of the repository is annotated: inside the workspace, outside the
+        // output root (the export's own files are not in the diff).
+        let root = ctx.workspace_file(output_root);
+        let file = b
+            .subject
+            .as_deref()
+            .and_then(|s| ctx.workspace_file(Path::new(s)))
+            .filter(|f| match &root {
+                Some(root) => !(f == root || f.starts_with(&format!("{root}/"))),
+                None => true,
+            });
+        lines.push(annotation_at(
             level,
             &b.id().to_string(),
             file.as_deref(),
+            file.as_ref().and(b.line),
             &message,
         ));
     }

@@ -14,7 +14,10 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue, Method};
 use serde_json::{json, Value};
 
-use super::pr_status::{comment_marker, Conclusion, FileAnnotation, Kinds, Message, PrTarget};
+use super::pr_status::{
+    comment_marker, decide_comment, shared_comment_warning, CommentAction, Conclusion,
+    FileAnnotation, Kinds, Message, PrTarget,
+};
 use crate::net::http::{Failure, HttpClient, Request, RetryPolicy};
 use crate::observability::text::clip;
 
@@ -49,11 +52,11 @@ pub fn post(target: &PrTarget, kinds: Kinds, message: &Message, retry: RetryPoli
     }
     if kinds.comment {
         match target.pull_number {
-            Some(number) => {
-                if let Err(why) = comment(&api, &repo, number, target, message) {
-                    warnings.push(format!("PR comment not posted: {why}"));
-                }
-            }
+            Some(number) => match comment(&api, &repo, number, target, message) {
+                Ok(Some(shared)) => warnings.push(shared),
+                Ok(None) => {}
+                Err(why) => warnings.push(format!("PR comment not posted: {why}")),
+            },
             None => warnings
                 .push("PR comment not posted: this run is not for a pull request".to_string()),
         }
@@ -134,25 +137,27 @@ fn check_run(api: &Api, repo: &str, target: &PrTarget, message: &Message) -> Res
 }
 
 fn annotation_json(a: &FileAnnotation) -> Value {
+    let line = a.line.unwrap_or(1);
     json!({
         "path": a.path,
-        "start_line": 1,
-        "end_line": 1,
+        "start_line": line,
+        "end_line": line,
         "annotation_level": if a.failure { "failure" } else { "warning" },
         "title": clip(&a.title, 255),
         "message": clip(&a.message, 64_000),
     })
 }
 
+/// Finds this check's comment by its marker, then creates, edits or leaves it as the
+/// `comment-mode` says. Returns a warning when another job of this run wrote it last.
 fn comment(
     api: &Api,
     repo: &str,
     number: u64,
     target: &PrTarget,
     message: &Message,
-) -> Result<(), String> {
+) -> Result<Option<String>, String> {
     let marker = comment_marker(&target.check_name);
-    let body = clip(&message.comment, COMMENT_CHARS);
     let mut page = 1;
     let existing = loop {
         let list = api.send(
@@ -173,8 +178,16 @@ fn comment(
         }
         page += 1;
     };
+    let existing_body = existing
+        .as_ref()
+        .and_then(|c| c.get("body"))
+        .and_then(Value::as_str);
+    let shared = shared_comment_warning(message, existing_body, &target.check_name);
+    let body = match decide_comment(message, target.comment_mode, existing_body) {
+        CommentAction::Keep => return Ok(shared),
+        CommentAction::Write(body) => clip(&body, COMMENT_CHARS),
+    };
     match existing {
-        Some(found) if found.get("body").and_then(Value::as_str) == Some(body.as_str()) => Ok(()),
         Some(found) => {
             let id = found
                 .get("id")
@@ -184,17 +197,17 @@ fn comment(
                 Method::PATCH,
                 &format!("{repo}/issues/comments/{id}"),
                 Some(&json!({ "body": body })),
-            )
-            .map(|_| ())
+            )?;
         }
-        None => api
-            .send(
+        None => {
+            api.send(
                 Method::POST,
                 &format!("{repo}/issues/{number}/comments"),
                 Some(&json!({ "body": body })),
-            )
-            .map(|_| ()),
+            )?;
+        }
     }
+    Ok(shared)
 }
 
 struct Api {

@@ -56,10 +56,24 @@ impl Level {
 
 /// One annotation line: `::error title=T,file=F::message`.
 pub fn annotation(level: Level, title: &str, file: Option<&str>, message: &str) -> String {
+    annotation_at(level, title, file, None, message)
+}
+
+/// [`annotation`] at a line of `file` (GitHub ignores `line` without `file`).
+pub fn annotation_at(
+    level: Level,
+    title: &str,
+    file: Option<&str>,
+    line_number: Option<u64>,
+    message: &str,
+) -> String {
     let mut line = format!("::{} title={}", level.command(), escape_property(title));
     if let Some(file) = file {
         line.push_str(",file=");
         line.push_str(&escape_property(file));
+        if let Some(n) = line_number {
+            line.push_str(&format!(",line={n}"));
+        }
     }
     line.push_str("::");
     // The line is a command of its own; a legacy `##[` in its data is broken all the same.

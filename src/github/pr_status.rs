@@ -9,12 +9,13 @@ use serde_json::Value;
 use super::runner::{Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::observability::artifacts::WrittenArtifact;
-use crate::observability::blockers::{Blocker, Severity};
+use crate::observability::blockers::Severity;
 use crate::observability::files;
 use crate::observability::metrics::MetricPoint;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
-use crate::observability::text;
+use crate::observability::verdict::{Assessment, Verdict};
+use sha2::{Digest, Sha256};
 
 /// The hidden marker that finds this check's comment again (`--` cannot end the HTML comment).
 pub fn comment_marker(check_name: &str) -> String {
@@ -121,6 +122,8 @@ impl Conclusion {
 pub struct FileAnnotation {
     /// Relative to the workspace.
     pub path: String,
+    /// The line the finding is about (a gate's line in the policy file).
+    pub line: Option<u64>,
     /// The blocker fails the step (or is an error).
     pub failure: bool,
     pub title: String,
@@ -137,6 +140,9 @@ pub struct Message {
     pub summary: String,
     /// The whole comment body, hidden marker included.
     pub comment: String,
+    /// The body a passing run leaves where a failure was (`comment-mode: failures`).
+    pub comment_passing: String,
+    pub comment_state: CommentState,
     /// At most 140 characters once sent.
     pub status_description: String,
     pub annotations: Vec<FileAnnotation>,
@@ -153,6 +159,188 @@ pub struct PrTarget {
     pub pull_number: Option<u64>,
     pub check_name: String,
     pub run_url: Option<String>,
+    pub comment_mode: CommentMode,
+}
+
+/// `comment-mode`: when the PR comment is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommentMode {
+    /// Create, then edit in place on every run.
+    #[default]
+    Always,
+    /// Post or edit only when the verdict or the set of failures changed.
+    Changes,
+    /// Only while something fails or warns; a passing run then edits it to "now passing".
+    Failures,
+    Off,
+}
+
+impl CommentMode {
+    pub fn parse(text: &str) -> Result<CommentMode, String> {
+        match text.trim() {
+            "" | "always" => Ok(CommentMode::Always),
+            "changes" => Ok(CommentMode::Changes),
+            "failures" => Ok(CommentMode::Failures),
+            "off" => Ok(CommentMode::Off),
+            other => Err(format!(
+                "input `comment-mode` must be `always`, `changes`, `failures` or `off`, got `{}`",
+                other.escape_debug()
+            )),
+        }
+    }
+}
+
+/// What a comment says about itself, in a hidden line, so the next run can tell what changed
+/// and who wrote it last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentState {
+    /// `passed`, `warned` or `failed`.
+    pub verdict: String,
+    /// A digest of the failing and warning blocker codes.
+    pub findings: String,
+    /// `<run id>-<attempt>` of the run that wrote it.
+    pub run: String,
+    /// The job that wrote it.
+    pub job: String,
+}
+
+const STATE_PREFIX: &str = "<!-- dpone-observability-state ";
+
+impl CommentState {
+    pub fn new(
+        assessment: &Assessment,
+        report: &ExportReport,
+        fail_on: FailOn,
+        run: &str,
+        job: &str,
+    ) -> Self {
+        let mut codes: Vec<String> = report
+            .blockers
+            .iter()
+            .map(|b| format!("{}:{}", fail_on.fails_on(b.severity()), b.id()))
+            .collect();
+        codes.sort();
+        codes.dedup();
+        let digest = Sha256::digest(codes.join("\n").as_bytes());
+        let findings: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        CommentState {
+            verdict: match assessment.verdict {
+                Verdict::Passed => "passed",
+                Verdict::PassedWithWarnings => "warned",
+                Verdict::Failed => "failed",
+            }
+            .to_string(),
+            findings,
+            run: token(run),
+            job: token(job),
+        }
+    }
+
+    /// The hidden line.
+    pub fn marker(&self) -> String {
+        format!(
+            "{STATE_PREFIX}verdict={} findings={} run={} job={} -->",
+            self.verdict, self.findings, self.run, self.job
+        )
+    }
+
+    /// The state a comment body carries, if any.
+    pub fn parse(body: &str) -> Option<CommentState> {
+        let start = body.find(STATE_PREFIX)? + STATE_PREFIX.len();
+        let rest = &body[start..];
+        let line = &rest[..rest.find("-->")?];
+        let field = |name: &str| {
+            line.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                .map(str::to_string)
+        };
+        Some(CommentState {
+            verdict: field("verdict")?,
+            findings: field("findings").unwrap_or_default(),
+            run: field("run").unwrap_or_default(),
+            job: field("job").unwrap_or_default(),
+        })
+    }
+}
+
+/// A value in the hidden line: no spaces, no `--`, no `>`.
+fn token(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if cleaned.is_empty() {
+        "_".to_string()
+    } else {
+        cleaned
+    }
+}
+
+/// What to do with the PR comment, given the one already there (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentAction {
+    /// Leave it as it is (or do not create one).
+    Keep,
+    /// Create or edit it to this body.
+    Write(String),
+}
+
+/// The comment for this run under `mode`, against `existing` (the body found by the marker).
+pub fn decide_comment(
+    message: &Message,
+    mode: CommentMode,
+    existing: Option<&str>,
+) -> CommentAction {
+    let before = existing.and_then(CommentState::parse);
+    let now = &message.comment_state;
+    let write = |body: &str| match existing {
+        Some(old) if old == body => CommentAction::Keep,
+        _ => CommentAction::Write(body.to_string()),
+    };
+    match mode {
+        CommentMode::Off => CommentAction::Keep,
+        CommentMode::Always => write(&message.comment),
+        CommentMode::Changes => match &before {
+            Some(b) if b.verdict == now.verdict && b.findings == now.findings => {
+                CommentAction::Keep
+            }
+            _ => write(&message.comment),
+        },
+        CommentMode::Failures => {
+            if now.verdict != "passed" {
+                write(&message.comment)
+            } else {
+                match &before {
+                    Some(b) if b.verdict != "passed" => write(&message.comment_passing),
+                    _ => CommentAction::Keep,
+                }
+            }
+        }
+    }
+}
+
+/// A warning when the comment found was written by another job (or matrix leg) of this run:
+/// they share the comment key and overwrite each other.
+pub fn shared_comment_warning(
+    message: &Message,
+    existing: Option<&str>,
+    key: &str,
+) -> Option<String> {
+    let before = CommentState::parse(existing?)?;
+    let now = &message.comment_state;
+    (before.run == now.run).then(|| {
+        format!(
+            "the PR comment for `{key}` was last written by job `{}` of this same run; jobs or matrix legs sharing a `check-name` overwrite each other's comment and check run, so give each its own `check-name`",
+            before.job
+        )
+    })
 }
 
 pub fn message(
@@ -161,38 +349,43 @@ pub fn message(
     written: &[&WrittenArtifact],
     ctx: &SummaryContext<'_>,
     runner: &RunnerContext,
-    check_name: &str,
     marker: &str,
+    job: &str,
 ) -> Message {
-    let failing: Option<&Blocker> = ctx.fail_on.first_failing(&report.blockers);
-    let conclusion = match (failing, ctx.fail_on) {
-        (Some(_), _) => Conclusion::Failure,
-        (None, FailOn::Never) if !report.blockers.is_empty() => Conclusion::Neutral,
-        (None, _) => Conclusion::Success,
+    let assessment = Assessment::of(&report.blockers, &report.gates, ctx.fail_on);
+    let conclusion = match assessment.verdict {
+        Verdict::Failed => Conclusion::Failure,
+        Verdict::PassedWithWarnings => Conclusion::Neutral,
+        Verdict::Passed => Conclusion::Success,
     };
-    let counts = format!(
-        "{} metrics, {}",
-        report.metric_count,
-        text::plural(report.blockers.len(), "blocker")
+    let counts = format!("{} metrics", report.metric_count);
+    let title = format!(
+        "{} {} ({counts})",
+        assessment.verdict.emoji(),
+        assessment.text()
     );
-    let title = match failing {
-        Some(b) => format!("Failed by {}: {counts}", b.id()),
-        None => format!("Passed: {counts}"),
-    };
     let summary = summary::render_within(report, points, written, ctx, 50_000, 65_000);
-    let comment_summary = summary::render_within(report, points, written, ctx, 30_000, 60_000);
-    let comment = format!("{marker}\n### {check_name}\n\n{comment_summary}");
-    let status_description = match failing {
-        Some(b) => format!("Failed by {} ({counts})", b.id()),
-        None => format!("Passed ({counts})"),
-    };
+    let run = format!(
+        "{}-{}",
+        runner.run_id.as_deref().unwrap_or("0"),
+        runner.run_attempt.as_deref().unwrap_or("1")
+    );
+    let comment_state = CommentState::new(&assessment, report, ctx.fail_on, &run, job);
+    let hidden = format!("{marker}\n{}", comment_state.marker());
+    let comment = summary::render_comment(report, ctx, &hidden);
+    let mut passing_state = comment_state.clone();
+    passing_state.verdict = "passed".to_string();
+    let comment_passing =
+        summary::render_now_passing(ctx, &format!("{marker}\n{}", passing_state.marker()));
+    let status_description = format!("{} ({counts})", assessment.text());
     let annotations = report
         .blockers
         .iter()
         .filter_map(|b| {
-            let path = b.subject.as_deref()?;
+            let path = runner.workspace_file(Path::new(b.subject.as_deref()?))?;
             Some(FileAnnotation {
-                path: runner.relative(Path::new(path)),
+                path,
+                line: b.line,
                 failure: ctx.fail_on.fails_on(b.severity()) || b.severity() == Severity::Error,
                 title: b.id().to_string(),
                 message: format!("{} Runbook: {}", b.message, report.runbook_url(b.code)),
@@ -204,6 +397,8 @@ pub fn message(
         title,
         summary,
         comment,
+        comment_passing,
+        comment_state,
         status_description,
         annotations,
     }

@@ -26,7 +26,9 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     ("runbook-base-url", "", "Runbooks document blockers link to; default: this action's docs on `GITHUB_SERVER_URL`."),
     ("github-token", "${{ github.token }}", "Token for the check run, PR comment and commit status; masked, never written to a file."),
     ("pr-status", "", "Any of `check-run`, `comment`, `commit-status`, or `none`; empty means `check-run,comment` on pull requests, `check-run` otherwise."),
-    ("check-name", "dpone observability", "Name of the check run and commit status context; one PR comment per name."),
+    ("check-name", "", "Name of the check run, commit status context and PR comment key; empty: `dpone observability: <job> / <process>` (the job and the run report's process), so matrix legs never overwrite each other."),
+    ("comment-mode", "always", "When the PR comment is written: `always` (create, then edit in place), `changes` (only when the verdict or the failures change), `failures` (only while something fails or warns; a later passing run edits it to \"now passing\"), or `off`."),
+    ("artifact-url", "", "The uploaded artifact's URL (`actions/upload-artifact@v4`'s `artifact-url` output) for the step summary to link; empty: link the workflow run."),
     ("pushgateway-url", "", "Prometheus Pushgateway base URL; the export is PUT to `/metrics/job/<job>{/<label>/<value>}` after the step summary and outputs are written. Empty: no push."),
     ("pushgateway-job", "dpone", "The Pushgateway `job`."),
     ("pushgateway-grouping-labels", "", "Pushgateway grouping labels, one per line; each must have one value on every series. Empty: `process` when every series has one."),
@@ -266,6 +268,58 @@ impl RunnerContext {
     }
 
     /// A path as the outputs and annotations give it: relative to the workspace when inside.
+    /// The workspace-relative path of a file inside the workspace (`None` outside it, or for
+    /// a path that climbs out with `..`).
+    pub fn workspace_file(&self, path: &Path) -> Option<String> {
+        let inside = if path.is_absolute() {
+            path.strip_prefix(&self.workspace).ok()?
+        } else if self.cwd_is_workspace {
+            path
+        } else {
+            return None;
+        };
+        let mut parts = Vec::new();
+        for c in inside.components() {
+            match c {
+                std::path::Component::Normal(p) => parts.push(p.to_str()?),
+                std::path::Component::CurDir => {}
+                _ => return None,
+            }
+        }
+        (!parts.is_empty()).then(|| parts.join("/"))
+    }
+
+    /// A link to a workspace file's line at `sha` on GitHub.
+    pub fn blob_url(&self, rel: &str, line: Option<u64>, sha: &str) -> Option<String> {
+        let encoded: String = rel
+            .split('/')
+            .map(|p| {
+                p.replace('%', "%25")
+                    .replace(' ', "%20")
+                    .replace('#', "%23")
+                    .replace('?', "%3F")
+                    .replace(')', "%29")
+                    .replace('(', "%28")
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        Some(format!(
+            "{}/{}/blob/{sha}/{encoded}{}",
+            self.server_url.trim_end_matches('/'),
+            self.repository.as_ref()?,
+            line.map(|l| format!("#L{l}")).unwrap_or_default()
+        ))
+    }
+
+    /// A link to a commit on GitHub.
+    pub fn commit_url(&self, sha: &str) -> Option<String> {
+        Some(format!(
+            "{}/{}/commit/{sha}",
+            self.server_url.trim_end_matches('/'),
+            self.repository.as_ref()?
+        ))
+    }
+
     pub fn relative(&self, path: &Path) -> String {
         path.strip_prefix(&self.workspace)
             .unwrap_or(path)

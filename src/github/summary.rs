@@ -1,35 +1,82 @@
-//! The step summary: the verdict first, then the blockers with their runbooks, the metrics, the
-//! inputs and the artifacts. Text from reports is escaped for Markdown, and the whole stays
-//! under GitHub's 1 MiB per-step limit however large the export (tables are cut with a note).
+//! The step summary and the PR comment, shaped for a reviewer who reads them in two seconds:
+//! the verdict and counts in the heading, the dpone run's own outcome, only the failures in
+//! view (gates with actual, limit and where; other blockers grouped by code), one line of
+//! warnings with the head commit and the baseline's provenance, then everything else folded
+//! into `<details>`. Text from reports is escaped piece by piece (code spans stay code), cells
+//! stay short, and the whole stays under GitHub's 1 MiB per-step limit however large the
+//! export (tables are cut with a note).
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::runner::RunnerContext;
 
 use crate::observability::artifacts::{WrittenArtifact, INDEX_FILE_NAME};
-use crate::observability::blockers::Blocker;
-use crate::observability::markdown::{code, escape};
+use crate::observability::blockers::{Blocker, Code};
+use crate::observability::gates::{
+    is_gate_series, BaselineStatus, BoundRule, ComparisonStatus, Direction, GateResults, Origin,
+};
+use crate::observability::markdown::{code, escape, human, message_within};
 use crate::observability::metrics::MetricPoint;
 use crate::observability::policy::FailOn;
-use crate::observability::report::{self, ExportReport};
-use crate::observability::text;
+use crate::observability::report::ExportReport;
+use crate::observability::sources::run_report::RunOutcome;
+use crate::observability::text::plural;
+use crate::observability::verdict::{not_compared, Assessment};
 
 /// GitHub drops a step summary above 1 MiB; this leaves room for the notes.
 pub const SUMMARY_BUDGET: usize = 900 * 1024;
-/// At most this many blocker and input rows; the rest are counted.
+/// GitHub's per-step limit; past it the whole summary is dropped.
+pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1024;
+/// At most this many rows in a table; the rest are counted.
 pub const TABLE_ROWS: usize = 200;
+/// A message in a table cell or line: about this many visible characters.
+pub const CELL_CHARS: usize = 200;
 
 /// What the summary needs besides the export.
 pub struct SummaryContext<'a> {
-    /// Paths are shown relative to the workspace.
+    /// Paths are shown relative to the workspace; links point into the repository.
     pub workspace: &'a RunnerContext,
     pub fail_on: FailOn,
     pub run_url: Option<String>,
     /// The run folder as the uploaded artifact shows it (relative to the workspace).
     pub output_dir: &'a str,
+    /// The heading's name (the check name).
+    pub title: &'a str,
+    /// The commit the run is for (the PR head on pull requests).
+    pub head_sha: Option<&'a str>,
+    /// The uploaded artifact's page (`actions/upload-artifact`'s `artifact-url` output).
+    pub artifact_url: Option<&'a str>,
 }
 
+impl SummaryContext<'_> {
+    fn assessment(&self, report: &ExportReport) -> Assessment {
+        Assessment::of(&report.blockers, &report.gates, self.fail_on)
+    }
+
+    /// A link to a configuration file's line at the head commit, or its name and line.
+    fn place(&self, at: &Origin) -> Option<String> {
+        let line = (at.line > 0).then_some(at.line);
+        let file = at.file.as_deref()?;
+        let shown = format!(
+            "{}{}",
+            file_label(file),
+            line.map(|l| format!(" L{l}")).unwrap_or_default()
+        );
+        let url = self
+            .workspace
+            .workspace_file(file)
+            .zip(self.head_sha.filter(|s| is_sha(s)))
+            .and_then(|(rel, sha)| self.workspace.blob_url(&rel, line, sha));
+        Some(match url {
+            Some(url) => format!("[{}]({url})", escape(&shown)),
+            None => escape(&shown),
+        })
+    }
+}
+
+/// The full step summary.
 pub fn render(
     report: &ExportReport,
     points: &[MetricPoint],
@@ -39,8 +86,8 @@ pub fn render(
     render_within(report, points, written, ctx, SUMMARY_BUDGET, SUMMARY_LIMIT)
 }
 
-/// [`render`] for a smaller place (a check run's summary, a PR comment): the metrics table fills
-/// at most `budget` bytes and the whole stays under `limit`.
+/// [`render`] for a smaller place (a check run's summary): the metrics table fills at most
+/// `budget` bytes and the whole stays under `limit`.
 pub fn render_within(
     report: &ExportReport,
     points: &[MetricPoint],
@@ -50,164 +97,695 @@ pub fn render_within(
     limit: usize,
 ) -> String {
     let mut out = String::new();
-    write_verdict(report, ctx, &mut out);
-    write_blockers(report, ctx, &mut out);
-    crate::observability::gates::write_markdown(&report.gates, "###", TABLE_ROWS, &mut out);
+    write_head(report, ctx, &mut out);
+    write_other_gates(report, ctx, &mut out);
+    write_all_blockers(report, ctx, &mut out);
     // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
-    let tail = tail(report, written, ctx.workspace);
-    write_metrics(points, budget.saturating_sub(tail.len()), &mut out);
+    let tail = tail(report, written, ctx);
+    write_metrics(
+        points,
+        budget.saturating_sub(out.len() + tail.len()),
+        &mut out,
+    );
     out.push_str(&tail);
-    if out.len() > limit {
-        // Only reachable with hundreds of very long paths: cut at a line and say so.
-        let mut cut = limit - 256;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let cut = out[..cut].rfind('\n').unwrap_or(0);
-        out.truncate(cut);
-        out.push_str("\n\n*The step summary was cut at GitHub's 1 MiB limit; the full export is in the uploaded artifact.*\n");
-    }
+    cut_to(&mut out, limit);
     out
 }
 
-/// The title with the verdict, the counts, the first failing blocker, where the artifacts are.
-fn write_verdict(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
-    let failing: Vec<&Blocker> = report
-        .blockers
-        .iter()
-        .filter(|b| ctx.fail_on.fails_on(b.severity()))
-        .collect();
-    let verdict = if failing.is_empty() {
-        "✅ passed"
-    } else {
-        "❌ failed"
-    };
-    let _ = writeln!(out, "## dpone observability: {verdict}\n");
+/// The PR comment: the verdict, the failures, the warnings line with the commits, and a link
+/// to the full summary. `marker` (hidden HTML comments) goes first.
+pub fn render_comment(report: &ExportReport, ctx: &SummaryContext<'_>, marker: &str) -> String {
+    let mut out = String::from(marker);
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    write_head(report, ctx, &mut out);
+    match &ctx.run_url {
+        Some(url) => {
+            let _ = writeln!(
+                out,
+                "\n[Full summary, metrics and artifacts]({url}) in the workflow run."
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "\nFull summary, metrics and artifacts: {} in the workflow run.",
+                code(ctx.output_dir)
+            );
+        }
+    }
+    cut_to(&mut out, 60_000);
+    out
+}
+
+/// The comment a passing run leaves where a failure was (`comment-mode: failures`).
+pub fn render_now_passing(ctx: &SummaryContext<'_>, marker: &str) -> String {
+    let mut out = String::from(marker);
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    let _ = write!(out, "### ✅ {} — now passing", escape(ctx.title));
+    if let Some(sha) = ctx.head_sha.filter(|s| is_sha(s)) {
+        let _ = write!(out, " at {}", commit_link(ctx, sha));
+    }
+    out.push('\n');
+    out
+}
+
+fn cut_to(out: &mut String, limit: usize) {
+    if out.len() <= limit {
+        return;
+    }
+    // Only reachable with hundreds of very long paths: cut at a line and say so.
+    let mut cut = limit.saturating_sub(256);
+    while !out.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = out[..cut].rfind('\n').unwrap_or(0);
+    out.truncate(cut);
+    out.push_str("\n\n*The summary was cut at GitHub's size limit; the full export is in the uploaded artifact.*\n");
+}
+
+/// What the summary and the comment share: the heading, the run's outcome, the failures and
+/// the warnings line.
+fn write_head(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
+    let assessment = ctx.assessment(report);
     let _ = writeln!(
         out,
-        "{} metrics, {} ({} fail the step under `fail-on: {}`).",
-        report.metric_count,
-        text::plural(report.blockers.len(), "blocker"),
-        failing.len(),
-        ctx.fail_on
+        "### {} {} — {}\n",
+        assessment.verdict.emoji(),
+        escape(ctx.title),
+        assessment.text()
     );
-    if let Some(first) = failing.first() {
-        let _ = writeln!(
-            out,
-            "\nFailed by {}: {} ([runbook]({}))",
-            code(&first.id().to_string()),
-            escape(&clip(&first.message)),
-            report.runbook_url(first.code)
-        );
+    if let Some(run) = &report.run {
+        let _ = writeln!(out, "{}\n", run_line(run));
     }
-    if let Some(url) = &ctx.run_url {
-        let _ = writeln!(
-            out,
-            "\n[Workflow run]({url}) · artifacts in {}",
-            code(ctx.output_dir)
-        );
-    } else {
-        let _ = writeln!(out, "\nArtifacts in {}", code(ctx.output_dir));
+    write_failed_gates(report, ctx, out);
+    write_failing_blockers(report, ctx, out);
+    let _ = writeln!(out, "{}", warnings_line(report, ctx));
+}
+
+/// `**dpone run `X`** (`orders`) **failed**: `CODE` — first error.
+fn run_line(run: &RunOutcome) -> String {
+    let mut line = format!(
+        "**dpone run {}**",
+        code(run.run_id.as_deref().unwrap_or("(no run id)"))
+    );
+    if let Some(name) = run.name() {
+        let _ = write!(line, " ({})", code(name));
+    }
+    let status = run
+        .status
+        .as_deref()
+        .map(|s| format!(" (status {})", code(s)))
+        .unwrap_or_default();
+    match run.passed {
+        Some(false) => {
+            let _ = write!(line, " **failed**{status}");
+            if let Some(error_code) = &run.error_code {
+                let _ = write!(line, ": {}", code(error_code));
+            }
+            if let Some(error) = &run.first_error {
+                let sep = if run.error_code.is_some() {
+                    " — "
+                } else {
+                    ": "
+                };
+                let _ = write!(line, "{sep}{}", message_within(error, CELL_CHARS));
+            }
+        }
+        Some(true) => {
+            let _ = write!(line, " passed{status}.");
+        }
+        None => {
+            let _ = write!(line, " did not say whether it passed{status}.");
+        }
+    }
+    line
+}
+
+/// Whether a gate result failed, passed, or judged nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum GateState {
+    Failed,
+    Passed,
+    NotCompared,
+}
+
+impl GateState {
+    fn mark(self) -> &'static str {
+        match self {
+            GateState::Failed => "❌",
+            GateState::Passed => "✅",
+            GateState::NotCompared => "⚪",
+        }
     }
 }
 
-/// Every blocker, failing ones first, with its runbook.
-fn write_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
-    let _ = writeln!(out, "\n### Blockers\n");
-    if report.blockers.is_empty() {
-        let _ = writeln!(out, "None.");
-    } else {
-        let _ = writeln!(
-            out,
-            "| code | severity | message | file | runbook |\n|---|---|---|---|---|"
-        );
-        // Failing blockers first, then errors, then warnings.
-        let mut ordered: Vec<&Blocker> = report.blockers.iter().collect();
-        ordered.sort_by_key(|b| (!ctx.fail_on.fails_on(b.severity()), b.severity()));
-        for b in ordered.iter().take(TABLE_ROWS) {
-            let fails = if ctx.fail_on.fails_on(b.severity()) {
-                " (fails)"
+struct GateRow<'a> {
+    state: GateState,
+    gate: String,
+    actual: String,
+    limit: String,
+    delta: String,
+    at: &'a Origin,
+}
+
+/// Every gate result as a row, in configuration order.
+fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
+    // Labels every result shares say nothing about which series a row is.
+    let all: Vec<&std::collections::BTreeMap<String, String>> = gates
+        .objectives
+        .iter()
+        .map(|o| &o.labels)
+        .chain(gates.regressions.iter().map(|c| &c.labels))
+        .collect();
+    let shared = |key: &str, value: &str| {
+        all.iter()
+            .all(|l| l.get(key).map(String::as_str) == Some(value))
+    };
+    let series = |metric: &str, labels: &std::collections::BTreeMap<String, String>| {
+        let short = metric.strip_prefix("dpone_").unwrap_or(metric);
+        let own: Vec<String> = labels
+            .iter()
+            .filter(|(k, v)| !shared(k, v))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if own.is_empty() {
+            code(short)
+        } else {
+            code(&format!("{short}{{{}}}", own.join(",")))
+        }
+    };
+    let mut rows = Vec::new();
+    for o in &gates.objectives {
+        let missing = o.actual.is_none();
+        rows.push(GateRow {
+            state: if o.passed {
+                GateState::Passed
             } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {}{} | {} | {} | [runbook]({}) |",
-                code(&b.id().to_string()),
-                b.severity(),
-                fails,
-                escape(&b.message),
-                b.subject
-                    .as_deref()
-                    .map(|s| code(&ctx.workspace.relative(Path::new(s))))
-                    .unwrap_or_default(),
-                report.runbook_url(b.code)
-            );
+                GateState::Failed
+            },
+            gate: series(&o.metric, &o.labels),
+            actual: if missing {
+                "— (missing)".to_string()
+            } else {
+                number(o.actual)
+            },
+            limit: match (o.rule, o.bound) {
+                (BoundRule::Max, Some(b)) => format!("≤ {}", human(b)),
+                (BoundRule::Min, Some(b)) => format!("≥ {}", human(b)),
+                _ => "present".to_string(),
+            },
+            delta: signed(o.delta),
+            at: &o.at,
+        });
+    }
+    for c in &gates.regressions {
+        let state = if not_compared(c.status) {
+            GateState::NotCompared
+        } else if c.passed {
+            GateState::Passed
+        } else {
+            GateState::Failed
+        };
+        let limit = regression_limit(c.baseline, c.direction, &c.tolerance);
+        rows.push(GateRow {
+            state,
+            gate: format!("{} vs baseline", series(&c.metric, &c.labels)),
+            actual: match c.status {
+                ComparisonStatus::Added => "not compared (no baseline series)".to_string(),
+                ComparisonStatus::Removed => "not compared (gone from this export)".to_string(),
+                ComparisonStatus::Disappeared | ComparisonStatus::Absent => {
+                    "— (missing)".to_string()
+                }
+                ComparisonStatus::Compared => number(c.actual),
+            },
+            limit,
+            delta: match (c.actual, c.baseline) {
+                (Some(a), Some(b)) if b != 0.0 && a.is_finite() && b.is_finite() => {
+                    let pct = (a - b) / b.abs() * 100.0;
+                    format!("{}{} %", if pct > 0.0 { "+" } else { "" }, human(pct))
+                }
+                _ => signed(c.delta),
+            },
+            at: &c.at,
+        });
+    }
+    rows
+}
+
+/// The value a regression rule lets the metric reach: `≥ 92,000` for 20 % higher-is-better.
+fn regression_limit(
+    baseline: Option<f64>,
+    direction: Direction,
+    tolerance: &std::collections::BTreeMap<&'static str, f64>,
+) -> String {
+    let Some(b) = baseline.filter(|b| b.is_finite()) else {
+        return "—".to_string();
+    };
+    let higher = direction.as_str() == "higher";
+    let allowed = if let Some(r) = tolerance.get("ratio") {
+        if higher {
+            b - b.abs() * r
+        } else {
+            b + b.abs() * r
         }
-        if ordered.len() > TABLE_ROWS {
-            let _ = writeln!(
-                out,
-                "\n{} more blockers are in `runtime_metrics.json`.",
-                ordered.len() - TABLE_ROWS
-            );
+    } else if let Some(a) = tolerance.get("absolute") {
+        if higher {
+            b - a
+        } else {
+            b + a
         }
+    } else {
+        b
+    };
+    format!("{} {}", if higher { "≥" } else { "≤" }, human(allowed))
+}
+
+fn number(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), human)
+}
+
+fn signed(v: Option<f64>) -> String {
+    match v {
+        Some(d) if d > 0.0 => format!("+{}", human(d)),
+        other => number(other),
     }
 }
 
-/// The metrics, as many as fit in `budget` bytes of the whole summary (the tail excluded).
-fn write_metrics(points: &[MetricPoint], budget: usize, out: &mut String) {
-    let _ = writeln!(out, "\n### Metrics\n");
-    if points.is_empty() {
-        let _ = writeln!(out, "None.");
+fn write_gate_table(
+    rows: &[&GateRow<'_>],
+    ctx: &SummaryContext<'_>,
+    with_place: bool,
+    out: &mut String,
+) {
+    if with_place {
+        let _ = writeln!(
+            out,
+            "| | gate | actual | limit | Δ | where |\n|:-:|---|--:|--:|--:|---|"
+        );
     } else {
-        let _ = writeln!(out, "| name | value | unit | labels |\n|---|---|---|---|");
-        let budget = budget.saturating_sub(out.len() + 512);
+        let _ = writeln!(
+            out,
+            "| | gate | actual | limit | Δ |\n|:-:|---|--:|--:|--:|"
+        );
+    }
+    for r in rows.iter().take(TABLE_ROWS) {
+        let _ = write!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            r.state.mark(),
+            r.gate,
+            r.actual,
+            r.limit,
+            r.delta
+        );
+        if with_place {
+            let _ = write!(out, " {} |", ctx.place(r.at).unwrap_or_default());
+        }
+        out.push('\n');
+    }
+    if rows.len() > TABLE_ROWS {
+        let _ = writeln!(
+            out,
+            "\n{} more gate results are in `runtime_metrics.json` under `gates`.",
+            rows.len() - TABLE_ROWS
+        );
+    }
+    out.push('\n');
+}
+
+/// The failed gates, in view.
+fn write_failed_gates(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
+    let rows = gate_rows(&report.gates);
+    let failed: Vec<&GateRow<'_>> = rows
+        .iter()
+        .filter(|r| r.state == GateState::Failed)
+        .collect();
+    if !failed.is_empty() {
+        let places = failed.iter().any(|r| r.at.file.is_some());
+        write_gate_table(&failed, ctx, places, out);
+    }
+}
+
+/// Passing and not-compared gates, folded away.
+fn write_other_gates(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
+    let rows = gate_rows(&report.gates);
+    let mut others: Vec<&GateRow<'_>> = rows
+        .iter()
+        .filter(|r| r.state != GateState::Failed)
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    others.sort_by_key(|r| r.state);
+    let passed = others
+        .iter()
+        .filter(|r| r.state == GateState::Passed)
+        .count();
+    let unjudged = others.len() - passed;
+    let mut title = Vec::new();
+    if passed > 0 {
+        title.push(format!("{passed} passing"));
+    }
+    if unjudged > 0 {
+        title.push(format!("{unjudged} not compared"));
+    }
+    let _ = writeln!(
+        out,
+        "\n<details><summary>{} {}</summary>\n",
+        title.join(", "),
+        if others.len() == 1 { "gate" } else { "gates" }
+    );
+    write_gate_table(&others, ctx, false, out);
+    let _ = writeln!(out, "</details>");
+}
+
+/// Blockers of one code, in report order.
+struct Group<'a> {
+    id: String,
+    code: Code,
+    blockers: Vec<&'a Blocker>,
+    fails: bool,
+}
+
+/// Blockers grouped by their shown code, failing groups first, then by severity, then in
+/// order of first appearance.
+fn groups<'a>(blockers: impl Iterator<Item = &'a Blocker>, fail_on: FailOn) -> Vec<Group<'a>> {
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    for b in blockers {
+        let id = b.id().to_string();
+        let fails = fail_on.fails_on(b.severity());
+        match groups.iter_mut().find(|g| g.id == id && g.fails == fails) {
+            Some(g) => g.blockers.push(b),
+            None => groups.push(Group {
+                id,
+                code: b.code,
+                blockers: vec![b],
+                fails,
+            }),
+        }
+    }
+    groups.sort_by_key(|g| (!g.fails, g.blockers[0].severity()));
+    groups
+}
+
+fn times(n: usize) -> String {
+    if n > 1 {
+        format!(" ×{n}")
+    } else {
+        String::new()
+    }
+}
+
+/// Failing blockers other than the gates' (which the gate table shows), grouped by code.
+fn write_failing_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
+    let failing = report
+        .blockers
+        .iter()
+        .filter(|b| ctx.fail_on.fails_on(b.severity()) && !b.code.is_gate());
+    let groups = groups(failing, ctx.fail_on);
+    if groups.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "| | blocker | message |\n|:-:|---|---|");
+    for g in groups.iter().take(TABLE_ROWS) {
+        let first = g.blockers[0];
+        let more = if g.blockers.len() > 1 {
+            format!(" (and {} more)", g.blockers.len() - 1)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "| ❌ | [{}]({}){} | {}{more} |",
+            code(&g.id),
+            report.runbook_url(g.code),
+            times(g.blockers.len()),
+            message_within(&first.message, CELL_CHARS),
+        );
+    }
+    out.push('\n');
+}
+
+/// One line: the blockers that do not fail the step, the head commit and the baseline.
+fn warnings_line(report: &ExportReport, ctx: &SummaryContext<'_>) -> String {
+    let mut parts = Vec::new();
+    let warnings = groups(
+        report
+            .blockers
+            .iter()
+            .filter(|b| !ctx.fail_on.fails_on(b.severity())),
+        ctx.fail_on,
+    );
+    if !warnings.is_empty() {
+        let n: usize = warnings.iter().map(|g| g.blockers.len()).sum();
+        let listed: Vec<String> = warnings
+            .iter()
+            .take(8)
+            .map(|g| {
+                format!(
+                    "[{}]({}){}",
+                    code(&g.id),
+                    report.runbook_url(g.code),
+                    times(g.blockers.len())
+                )
+            })
+            .collect();
+        let more = warnings.len().saturating_sub(8);
+        parts.push(format!(
+            "⚠️ {}: {}{}",
+            plural(n, "warning"),
+            listed.join(", "),
+            if more > 0 {
+                format!(" and {more} more codes")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if let Some(sha) = ctx.head_sha.filter(|s| is_sha(s)) {
+        parts.push(format!("commit {}", commit_link(ctx, sha)));
+    }
+    if let Some(baseline) = baseline_text(&report.gates, ctx) {
+        parts.push(baseline);
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("{}\n", parts.join(" · "))
+}
+
+/// Where the baseline came from: its branch and commit when it recorded them.
+fn baseline_text(gates: &GateResults, ctx: &SummaryContext<'_>) -> Option<String> {
+    let b = &gates.baseline;
+    let path = b.path.as_deref()?;
+    let shown = code(&file_label(Path::new(path)));
+    Some(match b.status {
+        BaselineStatus::Compared => {
+            let from = match (&b.ref_name, &b.revision) {
+                (Some(r), Some(rev)) if is_sha(rev) => {
+                    format!("{}@{}", code(r), commit_link(ctx, rev))
+                }
+                (None, Some(rev)) if is_sha(rev) => commit_link(ctx, rev),
+                (Some(r), _) => code(r),
+                _ => format!("{shown} (commit not recorded)"),
+            };
+            format!("vs baseline from {from} ({} series)", b.series)
+        }
+        BaselineStatus::Missing => format!("no baseline yet ({shown} not found): nothing compared"),
+        BaselineStatus::Invalid => format!("baseline {shown} unreadable: nothing compared"),
+        BaselineStatus::NotGiven => return None,
+    })
+}
+
+fn commit_link(ctx: &SummaryContext<'_>, sha: &str) -> String {
+    let short = &sha[..sha.len().min(7)];
+    match ctx.workspace.commit_url(sha) {
+        Some(url) => format!("[`{short}`]({url})"),
+        None => format!("`{short}`"),
+    }
+}
+
+/// A git object name: only then is it put in a link.
+fn is_sha(s: &str) -> bool {
+    (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A file as a cell shows it: its name, or its workspace path when short.
+fn file_label(path: &Path) -> String {
+    let text = path.display().to_string();
+    if text.chars().count() <= 60 {
+        return text;
+    }
+    path.file_name()
+        .map(|n| format!("…/{}", n.to_string_lossy()))
+        .unwrap_or(text)
+}
+
+/// Every blocker, grouped by code, folded away; each group with its files.
+fn write_all_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
+    if report.blockers.is_empty() {
+        return;
+    }
+    let groups = groups(report.blockers.iter(), ctx.fail_on);
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Blockers ({}) with runbooks</summary>\n",
+        report.blockers.len()
+    );
+    for g in groups.iter().take(TABLE_ROWS) {
+        let mark = if g.fails { "❌" } else { "⚠️" };
+        let first = g.blockers[0];
+        let _ = writeln!(
+            out,
+            "- {mark} {}{} ({}{}) — {} [runbook]({})",
+            code(&g.id),
+            times(g.blockers.len()),
+            first.severity(),
+            if g.fails { ", fails the step" } else { "" },
+            message_within(g.code.summary(), CELL_CHARS),
+            report.runbook_url(g.code)
+        );
+        for b in g.blockers.iter().take(TABLE_ROWS) {
+            let file = b
+                .subject
+                .as_deref()
+                .map(|s| format!("{}: ", code(&ctx.workspace.relative(Path::new(s)))))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  - {file}{}", message_within(&b.message, CELL_CHARS));
+        }
+        if g.blockers.len() > TABLE_ROWS {
+            let _ = writeln!(
+                out,
+                "  - {} more in `runtime_metrics.json`",
+                g.blockers.len() - TABLE_ROWS
+            );
+        }
+    }
+    let _ = writeln!(out, "\n</details>");
+}
+
+/// The metrics, folded away: labels every measured series shares on one line, gate series
+/// counted apart; as many rows as fit in `budget` bytes.
+fn write_metrics(points: &[MetricPoint], budget: usize, out: &mut String) {
+    let (gate, measured): (Vec<&MetricPoint>, Vec<&MetricPoint>) =
+        points.iter().partition(|p| is_gate_series(&p.name));
+    if measured.is_empty() && gate.is_empty() {
+        return;
+    }
+    // Labels with the same value on every measured series.
+    let common: Vec<(String, String)> = match measured.first() {
+        Some(first) => first
+            .labels
+            .iter()
+            .filter(|l| {
+                measured.iter().all(|p| {
+                    p.labels
+                        .iter()
+                        .any(|m| m.key == l.key && m.value == l.value)
+                })
+            })
+            .map(|l| (l.key.to_string(), l.value.to_string()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let common_text = if common.is_empty() || measured.len() < 2 {
+        String::new()
+    } else {
+        let shown: Vec<String> = common
+            .iter()
+            .map(|(k, v)| format!("<code>{}={}</code>", html(k), html(v)))
+            .collect();
+        format!(" · common labels {}", shown.join(" "))
+    };
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Metrics ({}){common_text}</summary>\n",
+        measured.len()
+    );
+    if !measured.is_empty() {
+        let _ = writeln!(out, "| metric | value | unit | labels |\n|---|--:|---|---|");
         let start = out.len();
+        let budget = budget.saturating_sub(1024);
         let mut shown = 0;
-        for p in points {
-            let row = report::metric_row(p);
+        for p in &measured {
+            let labels: Vec<String> = p
+                .labels
+                .iter()
+                .filter(|l| {
+                    common.len() < 1
+                        || measured.len() < 2
+                        || !common.iter().any(|(k, v)| *k == *l.key && *v == *l.value)
+                })
+                .map(|l| code(&format!("{}={}", l.key, l.value)))
+                .collect();
+            let row = format!(
+                "| {} | {} | {} | {} |\n",
+                code(&p.name),
+                human(p.value),
+                escape(p.unit()),
+                labels.join(" ")
+            );
             if out.len() - start + row.len() > budget {
                 break;
             }
             out.push_str(&row);
             shown += 1;
         }
-        if shown < points.len() {
+        if shown < measured.len() {
             let _ = writeln!(
                 out,
-                "\n{} of {} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact.",
-                shown,
-                points.len()
+                "\n{shown} of {} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact.",
+                measured.len()
             );
         }
     }
-}
-
-/// GitHub's per-step limit; past it the whole summary is dropped.
-pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1024;
-
-/// A blocker message fits a table cell: at most this many characters.
-const MESSAGE_CHARS: usize = 1000;
-
-fn clip(message: &str) -> String {
-    match text::head(message, MESSAGE_CHARS) {
-        Some(kept) => format!("{kept}… (full text in runtime_metrics.json)"),
-        None => message.to_string(),
+    if !gate.is_empty() {
+        let names: BTreeSet<&str> = gate.iter().map(|p| &*p.name).collect();
+        let listed: Vec<String> = names.iter().map(|n| code(n)).collect();
+        let _ = writeln!(
+            out,
+            "\nGate series ({}): {}.",
+            gate.len(),
+            listed.join(", ")
+        );
     }
+    let _ = writeln!(out, "\n</details>");
 }
 
-fn tail(report: &ExportReport, written: &[&WrittenArtifact], workspace: &RunnerContext) -> String {
+/// Text inside an HTML element (a `<summary>`).
+fn html(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '`' => "&#96;".to_string(),
+            '|' => "&#124;".to_string(),
+            c if c.is_control() => " ".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn tail(report: &ExportReport, written: &[&WrittenArtifact], ctx: &SummaryContext<'_>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "\n### Inputs\n");
-    if report.inputs.is_empty() {
-        let _ = writeln!(out, "None.");
-    } else {
-        let _ = writeln!(out, "| path | kind | metrics |\n|---|---|---|");
+    if !report.inputs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Inputs ({})</summary>\n",
+            report.inputs.len()
+        );
+        let _ = writeln!(out, "| file | kind | metrics |\n|---|---|--:|");
         for input in report.inputs.iter().take(TABLE_ROWS) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
-                code(&workspace.relative(Path::new(&input.path))),
+                code(&ctx.workspace.relative(Path::new(&input.path))),
                 code(input.kind.as_str()),
                 input.metric_count
             );
@@ -219,22 +797,56 @@ fn tail(report: &ExportReport, written: &[&WrittenArtifact], workspace: &RunnerC
                 report.inputs.len() - TABLE_ROWS
             );
         }
+        let _ = writeln!(out, "\n</details>");
     }
-    let _ = writeln!(out, "\n### Artifacts\n");
-    let _ = writeln!(out, "| file | size (bytes) | sha256 |\n|---|---|---|");
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Artifacts ({} files, sha256 in <code>{INDEX_FILE_NAME}</code>)</summary>\n",
+        written.len() + 1
+    );
+    let folder = code(ctx.output_dir);
+    match (ctx.artifact_url, &ctx.run_url) {
+        (Some(url), _) => {
+            let _ = writeln!(out, "{folder}: [download the uploaded artifact]({url}).\n");
+        }
+        (None, Some(url)) => {
+            let _ = writeln!(
+                out,
+                "{folder}: upload it with `actions/upload-artifact`, then download it from the [workflow run]({url}).\n"
+            );
+        }
+        (None, None) => {
+            let _ = writeln!(out, "{folder}\n");
+        }
+    }
+    let _ = writeln!(out, "| file | bytes | sha256 |\n|---|--:|---|");
     for a in written {
         let _ = writeln!(
             out,
-            "| {} | {} | `{}` |",
+            "| {} | {} | `{}…` |",
             code(a.spec.file_name),
-            a.size_bytes,
-            a.sha256
+            human_int(a.size_bytes),
+            &a.sha256[..a.sha256.len().min(16)]
         );
     }
     let _ = writeln!(
         out,
-        "| {} | | sizes and sha256 of every file above and of this summary |",
+        "| {} | | the sizes and sha256 of every file above and of this summary |",
         code(INDEX_FILE_NAME)
     );
+    let _ = writeln!(out, "\n</details>");
+    out
+}
+
+/// An exact count with thousands separators.
+fn human_int(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
     out
 }

@@ -468,6 +468,8 @@ pub struct Blocker {
     severity: Severity,
     /// The input file the finding concerns, when there is one (annotations point at it).
     pub subject: Option<String>,
+    /// The line of `subject` the finding concerns (a gate's line in the policy file).
+    pub line: Option<u64>,
     /// The metric a per-metric code is about (`slo.<metric>.missing`).
     metric: Option<Box<str>>,
 }
@@ -479,6 +481,7 @@ impl Blocker {
             message: message.into(),
             severity: code.severity(),
             subject: None,
+            line: None,
             metric: None,
         }
     }
@@ -501,6 +504,13 @@ impl Blocker {
     /// The same finding, about an input file.
     pub fn about(mut self, path: &std::path::Path) -> Self {
         self.subject = Some(path.display().to_string());
+        self
+    }
+
+    /// The same finding, about a line of a configuration file (line 0 is no line).
+    pub fn at_line(mut self, path: &std::path::Path, line: u64) -> Self {
+        self.subject = Some(path.display().to_string());
+        self.line = (line > 0).then_some(line);
         self
     }
 

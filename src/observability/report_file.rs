@@ -18,13 +18,24 @@ pub struct ReportSeries {
 pub struct ReadReport {
     pub observed_at: Option<String>,
     pub series: Vec<ReportSeries>,
+    /// The commit the export was made at (`vcs.ref.head.revision` among its resource
+    /// attributes), and its branch or tag (`vcs.ref.head.name`), when it says.
+    pub revision: Option<String>,
+    pub ref_name: Option<String>,
 }
+
+/// The OpenTelemetry VCS attributes an export records its commit under.
+pub const REVISION_ATTRIBUTE: &str = "vcs.ref.head.revision";
+pub const REF_NAME_ATTRIBUTE: &str = "vcs.ref.head.name";
 
 #[derive(serde::Deserialize)]
 struct ReportFile {
     #[serde(default)]
     observed_at: Option<String>,
     metrics: Vec<ReportEntry>,
+    /// Read leniently: a wrong shape only loses the provenance.
+    #[serde(default)]
+    resource_attributes: serde_json::Value,
 }
 
 #[derive(serde::Deserialize)]
@@ -79,7 +90,16 @@ pub fn read_report(bytes: &[u8]) -> Result<ReadReport, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
+    let attribute = |key: &str| {
+        file.resource_attributes
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
     Ok(ReadReport {
+        revision: attribute(REVISION_ATTRIBUTE),
+        ref_name: attribute(REF_NAME_ATTRIBUTE),
         observed_at: file.observed_at,
         series,
     })

@@ -219,7 +219,10 @@ impl ExportSpec {
 /// Reads and parses a policy file; an optional one that does not exist is the default policy.
 pub fn read_policy_file(file: &PolicyFile) -> Result<Policy, String> {
     match files::read_text_capped(&file.path, files::MAX_POLICY_BYTES) {
-        Ok(text) => parse_policy(&text, &file.shown),
+        Ok(text) => parse_policy(&text, &file.shown).map(|mut policy| {
+            policy.gates.set_file(&file.path);
+            policy
+        }),
         Err(err) if err.is_not_found() && file.optional => Ok(Policy::default()),
         Err(err) => Err(format!("policy file `{}`: {err}", file.shown)),
     }
@@ -256,10 +259,13 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
     };
     if let Some(value) = &spec.objectives {
         let (text, source) = read_objectives(&spec, value)?;
-        policy
-            .gates
-            .objectives
-            .extend(parse_objectives(&text, &source)?);
+        let mut objectives = parse_objectives(&text, &source)?;
+        if let Some(path) = spec.objectives_file().filter(|p| p.is_file()) {
+            for o in &mut objectives {
+                o.selector.origin.file = Some(path.clone());
+            }
+        }
+        policy.gates.objectives.extend(objectives);
     }
     let labels = LabelSet::new(spec.labels.clone())
         .map_err(|err| spec.names.invalid(Setting::Labels, err))?;

@@ -3,14 +3,14 @@
 use std::path::Path;
 
 use super::super::blockers::{Blocker, Code};
-use super::super::report_file::{read_report, ReportSeries};
+use super::super::report_file::{read_report, ReadReport, ReportSeries};
 
 /// One series of the baseline export.
 pub type BaselineSeries = ReportSeries;
 
 /// Reads the baseline; a missing or malformed file is a warning blocker, never a failure of
 /// the export (a first run has no baseline).
-pub fn read_baseline(path: &Path) -> Result<Vec<BaselineSeries>, Blocker> {
+pub fn read_baseline(path: &Path) -> Result<ReadReport, Blocker> {
     let shown = path.display();
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => {}
@@ -38,7 +38,5 @@ pub fn read_baseline(path: &Path) -> Result<Vec<BaselineSeries>, Blocker> {
     };
     let bytes = super::super::files::read_capped(path, super::super::files::MAX_BASELINE_BYTES)
         .map_err(|err| invalid(format!("cannot be read ({err})")))?;
-    read_report(&bytes)
-        .map(|report| report.series)
-        .map_err(invalid)
+    read_report(&bytes).map_err(invalid)
 }

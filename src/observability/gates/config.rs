@@ -43,6 +43,21 @@ use super::super::metrics::{sanitize_metric_name, METRIC_PREFIX};
 pub struct Origin {
     pub source: String,
     pub line: u64,
+    /// The file, when the gate came from one (annotations and links point at its line).
+    pub file: Option<std::path::PathBuf>,
+}
+
+impl Origin {
+    /// The finding, placed at this gate's line when the gate came from a file.
+    pub fn locate(
+        &self,
+        blocker: super::super::blockers::Blocker,
+    ) -> super::super::blockers::Blocker {
+        match &self.file {
+            Some(file) => blocker.at_line(file, self.line),
+            None => blocker,
+        }
+    }
 }
 
 impl fmt::Display for Origin {
@@ -96,6 +111,7 @@ impl Selector {
             origin: Origin {
                 source: String::new(),
                 line,
+                file: None,
             },
         })
     }
@@ -213,6 +229,16 @@ impl GateConfig {
         }
         for r in &mut self.regressions {
             r.selector.origin.source = source.to_string();
+        }
+    }
+
+    /// Names the file every gate was read from.
+    pub fn set_file(&mut self, file: &std::path::Path) {
+        for o in &mut self.objectives {
+            o.selector.origin.file = Some(file.to_path_buf());
+        }
+        for r in &mut self.regressions {
+            r.selector.origin.file = Some(file.to_path_buf());
         }
     }
 

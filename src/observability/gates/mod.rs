@@ -29,6 +29,7 @@ pub use config::{
 };
 pub use markdown::write_markdown;
 pub use results::*;
+pub use series::is_gate_series;
 
 use objectives::evaluate_objective;
 use regressions::compare;
@@ -157,10 +158,14 @@ pub fn evaluate(
 fn read_baseline_into(path: &Path, gated: &mut Gated) -> Option<Vec<BaselineSeries>> {
     gated.results.baseline.path = Some(path.display().to_string());
     match read_baseline(path) {
-        Ok(series) => {
-            gated.results.baseline.status = BaselineStatus::Compared;
-            gated.results.baseline.series = series.len();
-            Some(series)
+        Ok(read) => {
+            let baseline = &mut gated.results.baseline;
+            baseline.status = BaselineStatus::Compared;
+            baseline.series = read.series.len();
+            baseline.observed_at = read.observed_at;
+            baseline.revision = read.revision;
+            baseline.ref_name = read.ref_name;
+            Some(read.series)
         }
         Err(blocker) => {
             gated.results.baseline.status = if blocker.code == Code::BaselineMissing {

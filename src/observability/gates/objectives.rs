@@ -75,7 +75,9 @@ fn judge_bound(
         ),
     )
     .with_severity(objective.severity);
+    let blocker = objective.selector.origin.locate(blocker);
     gated.results.objectives.push(ObjectiveResult {
+        at: objective.selector.origin.clone(),
         actual: Some(v),
         bound: Some(bound),
         code: blocker.id().to_string(),
@@ -127,8 +129,10 @@ fn absent(
         ),
     )
     .with_severity(objective.severity);
+    let blocker = selector.origin.locate(blocker);
     let labels: Labels = selector.labels.clone();
     gated.results.objectives.push(ObjectiveResult {
+        at: selector.origin.clone(),
         actual: None,
         bound: None,
         code: blocker.id().to_string(),

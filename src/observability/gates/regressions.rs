@@ -141,6 +141,7 @@ impl<'a> Judge<'a> {
     /// A result row; the caller fills in what it measured.
     fn comparison(&self, metric: &str, labels: &[(String, String)]) -> Comparison {
         Comparison {
+            at: self.rule.selector.origin.clone(),
             actual: None,
             baseline: None,
             code: Blocker::for_metric(Code::Regression, metric, "")
@@ -160,7 +161,9 @@ impl<'a> Judge<'a> {
     }
 
     fn blocker(&self, metric: &str, message: String) -> Blocker {
-        Blocker::for_metric(Code::Regression, metric, message).with_severity(self.rule.severity)
+        let blocker = Blocker::for_metric(Code::Regression, metric, message)
+            .with_severity(self.rule.severity);
+        self.rule.selector.origin.locate(blocker)
     }
 
     /// A series of this export, against its baseline value if it has one.

@@ -92,6 +92,9 @@ fn direction_text<S: serde::Serializer>(direction: &Direction, s: S) -> Result<S
 /// One objective rule applied to one series (or to nothing, for `present`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectiveResult {
+    /// Where the objective is configured, for links (`objective` is its text).
+    #[serde(skip)]
+    pub at: Origin,
     #[serde(serialize_with = "json_number")]
     pub actual: Option<f64>,
     #[serde(serialize_with = "json_number")]
@@ -113,6 +116,9 @@ pub struct ObjectiveResult {
 /// One series compared with the baseline.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    /// Where the rule is configured, for links (`rule` is its text).
+    #[serde(skip)]
+    pub at: Origin,
     #[serde(serialize_with = "json_number")]
     pub actual: Option<f64>,
     #[serde(serialize_with = "json_number")]
@@ -142,9 +148,17 @@ pub struct Comparison {
 pub struct BaselineSummary {
     /// Metric names in this export but not in the baseline.
     pub added_metrics: Vec<String>,
+    /// When the baseline's run was observed, its commit and its branch or tag, when it says
+    /// (provenance for the reader; not written when unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_at: Option<String>,
     pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ref_name: Option<String>,
     /// Metric names in the baseline but not in this export.
     pub removed_metrics: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
     pub series: usize,
     pub status: BaselineStatus,
 }
@@ -153,8 +167,11 @@ impl Default for BaselineSummary {
     fn default() -> Self {
         BaselineSummary {
             added_metrics: Vec::new(),
+            observed_at: None,
             path: None,
+            ref_name: None,
             removed_metrics: Vec::new(),
+            revision: None,
             series: 0,
             status: BaselineStatus::NotGiven,
         }

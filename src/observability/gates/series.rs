@@ -14,6 +14,11 @@ pub(super) enum GateSeries {
     RegressionBaseline,
 }
 
+/// A series the gates write (`dpone_slo_passed`, ...), as against a measured metric.
+pub fn is_gate_series(name: &str) -> bool {
+    CATALOG.iter().any(|spec| spec.name == name)
+}
+
 impl GateSeries {
     fn spec(self) -> &'static MetricSpec {
         CATALOG[self as usize]
