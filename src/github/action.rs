@@ -23,7 +23,9 @@ use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext}
 use super::summary::{self, SummaryContext};
 use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
-use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
+use crate::observability::artifacts::{
+    ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS, SCHEMA_VERSION,
+};
 use crate::observability::blockers::{Blocker, Severity};
 use crate::observability::export::{
     export_with, ExportError, ExportOutcome, ExportRequest, ExtraArtifact,
@@ -307,6 +309,8 @@ fn post_pr_status(
 
 #[derive(Serialize)]
 struct BlockerOutput<'a> {
+    /// Each object carries it: the output is an array, which stays one (see `SCHEMA_VERSION`).
+    schema_version: u32,
     code: String,
     severity: &'static str,
     message: &'a str,
@@ -593,6 +597,7 @@ fn outputs(
         .blockers
         .iter()
         .map(|b| BlockerOutput {
+            schema_version: SCHEMA_VERSION,
             code: b.id().to_string(),
             severity: b.severity().as_str(),
             message: &b.message,

@@ -55,7 +55,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ("metric-count", "Number of metric points exported."),
     (
         "blockers",
-        "The blockers as a JSON array of `{code, severity, message, runbook_url, file}`.",
+        "The blockers as a JSON array of `{schema_version, code, severity, message, runbook_url, file}`.",
     ),
     ("output-dir", "The run folder, relative to the workspace."),
     (

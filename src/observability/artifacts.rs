@@ -47,6 +47,18 @@ pub static MARKDOWN_REPORT: ArtifactSpec = ArtifactSpec {
 };
 pub const INDEX_FILE_NAME: &str = "metrics_index.json";
 
+/// The `schema_version` written first in `runtime_metrics.json`, `metrics_index.json`, the
+/// `--format json` stdout and each object of the action's `blockers` output (the schemas are in
+/// `docs/schema/`). Within a major version fields are only added, never renamed or removed; this
+/// number changes only with a breaking change. A document without it (an older export, the
+/// Python peer's) is version 1.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The version of a document written before `schema_version` existed.
+fn unversioned() -> u32 {
+    1
+}
+
 /// Lower-case hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -504,9 +516,12 @@ fn write_hashed(
     Ok((sha256, size))
 }
 
-/// `metrics_index.json`: the sha256 and size of every other artifact (the peer's shape).
+/// `metrics_index.json`: the sha256 and size of every other artifact (the peer's shape, plus
+/// `schema_version` first; an index without it is read as version 1).
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ArtifactIndex {
+    #[serde(default = "unversioned")]
+    pub schema_version: u32,
     pub artifacts: Vec<IndexEntry>,
     pub generated_at: String,
     pub output_dir: String,
@@ -542,6 +557,7 @@ impl ArtifactIndex {
             .collect();
         artifacts.sort_by(|a, b| a.name.cmp(&b.name));
         ArtifactIndex {
+            schema_version: SCHEMA_VERSION,
             artifacts,
             generated_at: generated_at.to_string(),
             output_dir: dir.display().to_string(),
@@ -816,6 +832,21 @@ mod tests {
             sha,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn the_index_writes_its_schema_version_first_and_reads_one_without_it() {
+        let index = ArtifactIndex::new(
+            Path::new("out"),
+            Timestamp::from_unix_nanos(0),
+            std::iter::empty(),
+        );
+        let text = serde_json::to_string_pretty(&index).unwrap();
+        assert!(text.starts_with("{\n  \"schema_version\": 1,\n"), "{text}");
+        let old = r#"{"artifacts": [], "generated_at": "x", "output_dir": "out"}"#;
+        let read: ArtifactIndex = serde_json::from_str(old).unwrap();
+        assert_eq!(read.schema_version, 1);
+        assert_eq!(read.output_dir, "out");
     }
 
     #[test]

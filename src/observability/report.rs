@@ -12,7 +12,9 @@ use super::blockers::{Blocker, Code};
 use super::gates::{write_markdown as write_gates_markdown, GateResults};
 use std::path::Path;
 
-use super::artifacts::{INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS};
+use super::artifacts::{
+    INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS, SCHEMA_VERSION,
+};
 use super::json_output::{write_double, write_string, write_string_parts};
 use super::markdown::{code, escape};
 use super::metrics::{LabelSet, MetricPoint};
@@ -156,9 +158,11 @@ pub struct BlockerDetail<'a> {
     pub severity: &'static str,
 }
 
-/// The report's fields. Field order is alphabetical, matching the peer's sorted file.
+/// The report's fields: `schema_version` first (a streaming reader learns it before the metric
+/// list), then in alphabetical order, matching the peer's sorted file.
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    schema_version: u32,
     blocker_details: Vec<BlockerDetail<'a>>,
     blockers: Vec<String>,
     correlation_id: Option<&'a str>,
@@ -190,6 +194,7 @@ pub fn write_json_report(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let json = JsonReport {
+        schema_version: SCHEMA_VERSION,
         blocker_details: report.blocker_details(),
         blockers: report.blockers.iter().map(|b| b.id().to_string()).collect(),
         correlation_id: report.correlation_id.as_deref(),
@@ -287,10 +292,11 @@ fn label_map(set: &LabelSet, block: &mut Vec<u8>) {
     block.extend_from_slice(b"\n      }");
 }
 
-/// The stdout of `--format json`: the report without the metric list, in the peer's order
-/// (not sorted), followed by the fields the peer lacks.
+/// The stdout of `--format json`: `schema_version`, then the report without the metric list in
+/// the peer's order (not sorted), followed by the other fields the peer lacks.
 #[derive(Serialize)]
 pub struct StdoutReport<'a> {
+    schema_version: u32,
     passed: bool,
     output_dir: &'a str,
     metric_count: usize,
@@ -316,6 +322,7 @@ pub struct StdoutReport<'a> {
 impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
     fn from(r: &'a ExportReport) -> Self {
         StdoutReport {
+            schema_version: SCHEMA_VERSION,
             passed: r.passed,
             output_dir: &r.paths.output_dir,
             metric_count: r.metric_count,

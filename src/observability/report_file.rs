@@ -104,3 +104,21 @@ pub fn read_report(bytes: &[u8]) -> Result<ReadReport, String> {
         series,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_report_with_or_without_schema_version() {
+        for head in ["", "\"schema_version\": 1, "] {
+            let text = format!(
+                "{{{head}\"observed_at\": \"t\", \"metrics\": [{{\"name\": \"dpone_x\", \"value\": 2.5}}]}}"
+            );
+            let read = read_report(text.as_bytes()).unwrap();
+            assert_eq!(read.observed_at.as_deref(), Some("t"), "{text}");
+            assert_eq!(read.series.len(), 1, "{text}");
+            assert_eq!(read.series[0].value, 2.5);
+        }
+    }
+}

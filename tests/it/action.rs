@@ -10,14 +10,15 @@ use std::process::Command;
 use common::*;
 use dpone_observability::github::runner::{INPUTS, OUTPUTS};
 
-struct Runner {
+/// A runner workspace (also used by `schema::` to validate the `blockers` output).
+pub(crate) struct Runner {
     _tmp: tempfile::TempDir,
-    workspace: PathBuf,
+    pub(crate) workspace: PathBuf,
     files: PathBuf,
 }
 
 impl Runner {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let workspace = tmp.path().join("workspace");
         let files = tmp.path().join("file_commands");
@@ -38,7 +39,7 @@ impl Runner {
 
     /// Runs the action with the runner's variables plus `inputs` (`action.yml` defaults are
     /// applied as the runner does).
-    fn run(&self, inputs: &[(&str, &str)]) -> (i32, String, String) {
+    pub(crate) fn run(&self, inputs: &[(&str, &str)]) -> (i32, String, String) {
         let mut cmd = Command::new(bin());
         cmd.arg("action")
             .current_dir(&self.workspace)
@@ -80,7 +81,7 @@ impl Runner {
     }
 
     /// `GITHUB_OUTPUT` parsed by the runner's rules.
-    fn outputs(&self) -> BTreeMap<String, String> {
+    pub(crate) fn outputs(&self) -> BTreeMap<String, String> {
         parse_outputs(&std::fs::read_to_string(self.files.join("output")).unwrap())
     }
 }

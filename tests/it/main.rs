@@ -25,5 +25,6 @@ mod properties;
 #[cfg(feature = "push")]
 mod push;
 mod renderers;
+mod schema;
 mod sources;
 mod workflows;
