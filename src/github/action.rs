@@ -414,15 +414,16 @@ struct Exported {
     check_name: String,
 }
 
-/// `dpone observability: <job> / <process>`: matrix legs (one process each) and jobs never
-/// share a check run or a comment unless the user names them alike.
+/// `dpone observability: <job> / <pipeline>` (the pipeline is the run's manifest, or its
+/// process): matrix legs (one pipeline each) and jobs never share a check run or a comment
+/// unless the user names them alike, and a failed run keeps the name of a passing one.
 pub fn default_check_name(job: &str, report: &ExportReport) -> String {
     let mut parts: Vec<String> = Vec::new();
     if !job.is_empty() {
         parts.push(job.to_string());
     }
-    if let Some(name) = report.run.as_ref().and_then(|r| r.name()) {
-        parts.push(name.to_string());
+    if let Some(name) = report.run.as_ref().and_then(|r| r.stable_name()) {
+        parts.push(name);
     }
     let name = if parts.is_empty() {
         "dpone observability".to_string()

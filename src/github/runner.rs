@@ -26,7 +26,7 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     ("runbook-base-url", "", "Runbooks document blockers link to; default: this action's docs on `GITHUB_SERVER_URL`."),
     ("github-token", "${{ github.token }}", "Token for the check run, PR comment and commit status; masked, never written to a file."),
     ("pr-status", "", "Any of `check-run`, `comment`, `commit-status`, or `none`; empty means `check-run,comment` on pull requests, `check-run` otherwise."),
-    ("check-name", "", "Name of the check run, commit status context and PR comment key; empty: `dpone observability: <job> / <process>` (the job and the run report's process), so matrix legs never overwrite each other."),
+    ("check-name", "", "Name of the check run, commit status context and PR comment key; empty: `dpone observability: <job> / <pipeline>` (`GITHUB_JOB` and the run report's manifest, or its process), so matrix legs never overwrite each other."),
     ("comment-mode", "always", "When the PR comment is written: `always` (create, then edit in place), `changes` (only when the verdict or the failures change), `failures` (only while something fails or warns; a later passing run edits it to \"now passing\"), or `off`."),
     ("artifact-url", "", "The uploaded artifact's URL (`actions/upload-artifact@v4`'s `artifact-url` output) for the step summary to link; empty: link the workflow run."),
     ("pushgateway-url", "", "Prometheus Pushgateway base URL; the export is PUT to `/metrics/job/<job>{/<label>/<value>}` after the step summary and outputs are written. Empty: no push."),

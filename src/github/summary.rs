@@ -315,7 +315,9 @@ fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
             state,
             gate: format!("{} vs baseline", series(&c.metric, &c.labels)),
             actual: match c.status {
-                ComparisonStatus::Added => "not compared (no baseline series)".to_string(),
+                ComparisonStatus::Added => {
+                    "not compared (no baseline series with these labels)".to_string()
+                }
                 ComparisonStatus::Removed => "not compared (gone from this export)".to_string(),
                 ComparisonStatus::Disappeared | ComparisonStatus::Absent => {
                     "— (missing)".to_string()

@@ -118,7 +118,7 @@ fn a_passing_report() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(commands(&out).is_empty(), "no annotation: {out}");
     assert!(
-        out.contains("dpone-observability: passed; 12 metrics, 0 blockers"),
+        out.contains("dpone-observability: ✅ passed; 12 metrics"),
         "{out}"
     );
 
@@ -147,14 +147,17 @@ fn a_passing_report() {
     // The step summary is an indexed artifact, and the runner's copy is the same text.
     let summary = r.summary();
     assert!(
-        summary.starts_with("## dpone observability: ✅ passed"),
+        summary.starts_with("### ✅ dpone observability: orders\\_pg\\_to\\_pg — passed\n"),
         "{summary}"
     );
     assert_eq!(
         summary,
         std::fs::read_to_string(r.run_dir().join("step_summary.md")).unwrap()
     );
-    assert!(summary.contains("| `dpone_extracted_rows` | 55000 | `rows` |"));
+    assert!(
+        summary.contains("| `dpone_extracted_rows` | 55,000 | rows |"),
+        "{summary}"
+    );
     assert!(summary.contains("https://github.example.com/acme/pipelines/actions/runs/4242"));
     let index = read_json(&r.run_dir().join("metrics_index.json"));
     assert!(index["artifacts"]
@@ -196,17 +199,30 @@ fn a_failed_run_warns_and_the_policy_can_fail_the_step() {
         commands(&out)[0].starts_with("::error title=run_report.run_failed"),
         "{out}"
     );
-    assert!(out.contains("failed by `run_report.run_failed`"));
+    assert!(
+        out.contains("dpone-observability: ❌ failed: 1 error;"),
+        "{out}"
+    );
     let summary = std::fs::read_to_string(
         r.workspace
             .join("test_artifacts/observability/strict/step_summary.md"),
     )
     .unwrap();
     assert!(
-        summary.starts_with("## dpone observability: ❌ failed"),
+        summary.starts_with(
+            "### ❌ dpone observability: orders\\_pg\\_to\\_pg.yaml — failed: 1 error"
+        ),
         "{summary}"
     );
-    assert!(summary.contains("Failed by `run_report.run_failed`"));
+    // The run's own failure cause is in view, and the failing blocker links its runbook.
+    assert!(
+        summary.contains("**failed** (status `error`): `DPONE_LEGACY_RUNTIME_DEFAULTS_DISABLED` — Implicit runtime defaults are disabled"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| ❌ | [`run_report.run_failed`]("),
+        "{summary}"
+    );
 
     let (code, _, _) = r.run(&[
         ("run-report", "failed_run.json"),
@@ -237,7 +253,11 @@ fn a_blocker_fails_the_step_with_an_annotation_on_the_file() {
     let blockers: serde_json::Value = serde_json::from_str(&outputs["blockers"]).unwrap();
     assert_eq!(blockers[0]["code"], "run_report.missing");
     assert_eq!(blockers[0]["file"], "missing/run_report.json");
-    assert!(r.summary().contains("Failed by `run_report.missing`"));
+    assert!(
+        r.summary().contains("| ❌ | [`run_report.missing`]("),
+        "{}",
+        r.summary()
+    );
     check_export(&r.run_dir());
 }
 
@@ -370,11 +390,14 @@ fn annotations_stay_within_the_per_step_limits() {
         "{}",
         notice[0]
     );
-    assert_eq!(
-        r.summary().matches("| `input.").count(),
-        26,
-        "every blocker is in the summary"
-    );
+    // Every blocker is in the summary, grouped by code: 12 patterns matched nothing, 14 files
+    // are of no known kind.
+    let summary = r.summary();
+    assert!(summary.contains("| ❌ | [`input.no_match`]("), "{summary}");
+    assert!(summary.contains(") ×12 |"), "{summary}");
+    assert!(summary.contains("[`input.unknown_kind`]("), "{summary}");
+    assert!(summary.contains(") ×14"), "{summary}");
+    assert_eq!(summary.matches("\n  - `").count(), 26, "{summary}");
 }
 
 #[test]
@@ -402,7 +425,10 @@ fn the_summary_stays_under_one_mebibyte() {
         summary.contains("of 40000 metrics shown"),
         "a note says how many were left out"
     );
-    assert!(summary.contains("### Artifacts"), "the tail is kept");
+    assert!(
+        summary.contains("<details><summary>Artifacts ("),
+        "the tail is kept"
+    );
 }
 
 #[test]
@@ -420,7 +446,7 @@ fn outside_actions_it_previews_locally() {
     let dir = r.workspace.join("test_artifacts/observability/local");
     assert!(std::fs::read_to_string(dir.join("step_summary.md"))
         .unwrap()
-        .starts_with("## dpone observability: ✅ passed"));
+        .starts_with("### ✅ dpone observability: orders\\_pg\\_to\\_pg — passed"));
     let outputs = parse_outputs(&stderr(&o));
     assert_eq!(outputs["passed"], "true");
     check_export(&dir);
@@ -480,18 +506,34 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
         ("run-name", "second"),
     ]);
     assert_eq!(code, 1, "{out}\n{err}");
-    let summary = r.summary();
-    let gates = summary.find("### Gates").expect("a Gates section");
-    let gates_text = &summary[gates..];
+    let summary = std::fs::read_to_string(
+        r.workspace
+            .join("test_artifacts/observability/second/step_summary.md"),
+    )
+    .unwrap();
+    // The failures are in view: the objective with actual and limit, the regression against
+    // the baseline with its allowed value and change.
     assert!(
-        gates_text.contains("❌ failed | `slo.dpone_extracted_rows.below_min`"),
-        "{gates_text}"
+        summary.contains("| ❌ | `extracted_rows{status=error}` | 0 | ≥ 1 | -1 |"),
+        "{summary}"
+    );
+    // The failed run has no `process`: its series has no partner in the baseline, which is
+    // said, folded away, and never counted as a pass.
+    assert!(
+        summary.contains("<summary>4 not compared gates</summary>"),
+        "{summary}"
     );
     assert!(
-        gates_text.contains("baseline `previous/runtime_metrics.json` compared"),
-        "{gates_text}"
+        summary.contains("| ⚪ | `extracted_rows{status=error}` vs baseline | not compared (no baseline series with these labels) |"),
+        "{summary}"
     );
-    assert!(gates_text.contains("```mermaid"), "{gates_text}");
+    // The baseline says which commit it was made at (the first run recorded it).
+    assert!(
+        summary.contains("vs baseline from [`0123abc`](https://github.example.com/acme/pipelines/commit/0123abcd) (14 series)"),
+        "{summary}"
+    );
+    // No chart that says nothing.
+    assert!(!summary.contains("```mermaid"), "{summary}");
     let outputs = r.outputs();
     assert!(
         outputs["blockers"].contains("slo.dpone_extracted_rows.below_min"),

@@ -294,16 +294,23 @@ fn a_passing_run_on_a_pull_request() {
         "the PR head, not the merge commit"
     );
     assert_eq!(check["conclusion"], "success");
-    assert_eq!(check["name"], "dpone observability");
+    // The default name carries the pipeline, so matrix legs never share a check or comment.
+    assert_eq!(check["name"], "dpone observability: orders_pg_to_pg");
+    assert_eq!(check["output"]["title"], "✅ passed (12 metrics)");
     assert_eq!(check["output"]["annotations"], json!([]));
     assert!(check["output"]["summary"]
         .as_str()
         .unwrap()
-        .starts_with("## dpone observability: ✅ passed"));
-    assert!(requests[2].body.as_ref().unwrap()["body"]
-        .as_str()
-        .unwrap()
-        .starts_with("<!-- dpone-observability:dpone observability -->"));
+        .starts_with("### ✅ dpone observability: orders\\_pg\\_to\\_pg — passed\n"));
+    let comment = requests[2].body.as_ref().unwrap()["body"].as_str().unwrap();
+    assert!(
+        comment.starts_with("<!-- dpone-observability:dpone observability: orders_pg_to_pg -->\n<!-- dpone-observability-state verdict=passed "),
+        "{comment}"
+    );
+    // The comment is short: the verdict, the run, the commit, a link to the full summary.
+    assert!(!comment.contains("<details>"), "{comment}");
+    assert!(comment.lines().count() <= 12, "{comment}");
+    assert!(comment.contains("commit [`feedfac`]("), "{comment}");
     let status = requests[3].body.as_ref().unwrap();
     assert_eq!(status["state"], "success");
     assert!(status["description"].as_str().unwrap().chars().count() <= 140);
@@ -326,10 +333,19 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
         std::fs::write(ws.root.join(format!("other{i:03}.json")), r#"{"x": 1}"#).unwrap();
     }
     patterns.push_str("other*.json\n");
+    std::fs::copy(
+        fixture("run-report/run_report_failed_real.json"),
+        ws.root.join("run.json"),
+    )
+    .unwrap();
     let (code, out) = ws.run(
         &api,
         "2",
-        &[("run-report", "missing.json"), ("inputs", &patterns)],
+        &[
+            ("run-report", "run.json"),
+            ("inputs", &patterns),
+            ("fail-on", "warning"),
+        ],
     );
     assert_eq!(code, 1, "{out}");
     let requests = api.take();
@@ -355,25 +371,36 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
     assert_eq!(
         batches,
         [50, 50, 21],
-        "120 unknown inputs and the missing run report"
+        "120 unknown inputs and the failed run"
     );
-    let first = &requests[0].body.as_ref().unwrap()["output"]["annotations"][0];
-    assert_eq!(first["path"], "missing.json");
-    assert_eq!(first["annotation_level"], "failure");
-    assert_eq!(first["title"], "run_report.missing");
+    let all: Vec<&serde_json::Value> = requests[..3]
+        .iter()
+        .flat_map(|r| {
+            r.body.as_ref().unwrap()["output"]["annotations"]
+                .as_array()
+                .unwrap()
+        })
+        .collect();
+    let run = all
+        .iter()
+        .find(|a| a["path"] == "run.json")
+        .expect("the failed run is annotated");
+    assert_eq!(run["annotation_level"], "failure");
+    assert_eq!(run["title"], "run_report.run_failed");
     assert_eq!(requests[0].body.as_ref().unwrap()["conclusion"], "failure");
     validate_against_openapi(&requests);
 
-    // A second run finds the comment by its marker and edits it.
+    // A second run, now passing, finds the comment by its marker and edits it: a failed run
+    // (whose report has no `process`) and a passing one share the default name.
     std::fs::copy(
         fixture("run-report/run_report_success_real.json"),
-        ws.root.join("missing.json"),
+        ws.root.join("run.json"),
     )
     .unwrap();
     for i in 0..120 {
         std::fs::remove_file(ws.root.join(format!("other{i:03}.json"))).unwrap();
     }
-    let (code, out) = ws.run(&api, "3", &[("run-report", "missing.json")]);
+    let (code, out) = ws.run(&api, "3", &[("run-report", "run.json")]);
     assert_eq!(code, 0, "{out}");
     let requests = api.take();
     assert_eq!(
@@ -422,7 +449,7 @@ fn a_fork_pull_request_gets_403_and_the_export_still_passes() {
         .filter(|l| l.starts_with("::warning title=dpone-observability%3A PR status::"))
         .collect();
     assert_eq!(warnings.len(), 2, "{out}");
-    assert!(warnings[0].contains("check run `dpone observability` not posted: 403 Resource not accessible by integration (pull requests from forks"));
+    assert!(warnings[0].contains("check run `dpone observability: orders_pg_to_pg` not posted: 403 Resource not accessible by integration (pull requests from forks"));
     assert!(warnings[1].contains("PR comment not posted: 403"));
     check_export(&ws.root.join("test_artifacts/observability/4-1"));
     ws.assert_token_never_written();
@@ -492,7 +519,9 @@ fn retries_are_bounded() {
     assert_eq!(code, 0);
     assert_eq!(api.take().len(), 4, "one try and three retries");
     assert!(
-        out.contains("check run `dpone observability` not posted: 503 unavailable after 3 retries"),
+        out.contains(
+            "check run `dpone observability: orders_pg_to_pg` not posted: 503 unavailable after 3 retries"
+        ),
         "{out}"
     );
 }

@@ -1136,7 +1136,7 @@ fn the_action_pushes_after_the_summary_and_outputs_and_masks_the_secrets() {
     let summary = std::fs::read_to_string(files.join("summary")).unwrap();
     let pushed = summary.find("### Pushed").expect("a Pushed section");
     assert!(
-        summary.find("### Artifacts").unwrap() < pushed,
+        summary.find("<summary>Artifacts (").unwrap() < pushed,
         "pushed after the rest"
     );
     assert!(

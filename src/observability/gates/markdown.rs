@@ -1,16 +1,11 @@
-//! The gates as Markdown: a verdict line, a table (failures first) and, where it helps the
-//! eye, a Mermaid chart of each value as a percentage of its bound or baseline (GitHub renders
-//! Mermaid in step summaries, PR comments and Markdown files).
+//! The gates as Markdown, for `runtime_metrics.md`: a verdict line and a table with the
+//! failures first. No chart: a bar of percentages drew nothing for a bound of 0 and hid the
+//! numbers the table gives (actual, bound or baseline, delta).
 
 use std::fmt::Write;
 
 use super::super::markdown::{code, escape};
 use super::{series_text, BaselineStatus, ComparisonStatus, GateResults};
-
-/// At most this many bars in the chart (more would be unreadable).
-const CHART_BARS: usize = 12;
-/// Where the chart's axis stops, in percent.
-const CHART_CAP: f64 = 300.0;
 
 struct Row {
     passed: bool,
@@ -19,8 +14,6 @@ struct Row {
     actual: Option<f64>,
     reference: String,
     delta: Option<f64>,
-    /// `(label, actual as % of the reference)` when both are finite and the reference is not 0.
-    percent: Option<(String, f64)>,
 }
 
 fn value(v: Option<f64>) -> String {
@@ -43,14 +36,8 @@ fn signed(v: Option<f64>) -> String {
     }
 }
 
-fn percent(actual: Option<f64>, reference: Option<f64>) -> Option<f64> {
-    let (a, r) = (actual?, reference?);
-    let p = a / r * 100.0;
-    (r != 0.0 && p.is_finite()).then_some((p * 10.0).round() / 10.0)
-}
-
 /// Writes `### Gates` (at `level` heading depth) and returns nothing when there is no gate:
-/// the verdict line, the table, the metrics gone since the baseline, the chart.
+/// the verdict line, the table, the metrics gone since the baseline.
 pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out: &mut String) {
     if results.is_empty() {
         return;
@@ -58,7 +45,6 @@ pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out
     let rows = rows(results);
     write_table(results, &rows, heading, max_rows, out);
     write_removed(results, out);
-    write_chart(&rows, out);
 }
 
 /// One row per objective result and comparison, failures first; the sort is stable, so
@@ -70,7 +56,6 @@ fn rows(results: &GateResults) -> Vec<Row> {
         rows.push(Row {
             passed: o.passed,
             code: o.code.clone(),
-            percent: percent(o.actual, o.bound).map(|p| (format!("{} {}", o.metric, o.rule), p)),
             series,
             actual: o.actual,
             reference: match o.bound {
@@ -91,8 +76,6 @@ fn rows(results: &GateResults) -> Vec<Row> {
         rows.push(Row {
             passed: c.passed,
             code: c.code.clone(),
-            percent: percent(c.actual, c.baseline)
-                .map(|p| (format!("{} vs baseline", c.metric), p)),
             series,
             actual: c.actual,
             reference: match c.status {
@@ -188,43 +171,4 @@ fn write_removed(results: &GateResults, out: &mut String) {
             }
         );
     }
-}
-
-/// Each value as a percentage of its bound or baseline, where both are finite.
-fn write_chart(rows: &[Row], out: &mut String) {
-    let bars: Vec<&(String, f64)> = rows
-        .iter()
-        .filter_map(|r| r.percent.as_ref())
-        .take(CHART_BARS)
-        .collect();
-    if bars.is_empty() {
-        return;
-    }
-    // Several series of one metric would share a category: number the repeats.
-    let mut labels: Vec<String> = Vec::with_capacity(bars.len());
-    for (label, _) in &bars {
-        let clean = label.replace(['"', '\\'], "");
-        let repeats = labels
-            .iter()
-            .filter(|l| l.starts_with(&format!("\"{clean}")))
-            .count();
-        labels.push(if repeats == 0 {
-            format!("\"{clean}\"")
-        } else {
-            format!("\"{clean} #{}\"", repeats + 1)
-        });
-    }
-    // One far-off value would flatten every other bar: the axis stops at CHART_CAP.
-    let values: Vec<String> = bars
-        .iter()
-        .map(|(_, p)| format!("{}", p.clamp(0.0, CHART_CAP)))
-        .collect();
-    let hundreds: Vec<&str> = bars.iter().map(|_| "100").collect();
-    let _ = writeln!(
-        out,
-        "\n```mermaid\nxychart-beta\n    title \"Actual as % of bound or baseline (line = 100 %, bars stop at 300 %)\"\n    x-axis [{}]\n    y-axis \"%\"\n    bar [{}]\n    line [{}]\n```",
-        labels.join(", "),
-        values.join(", "),
-        hundreds.join(", ")
-    );
 }

@@ -263,6 +263,20 @@ impl RunOutcome {
     pub fn failed(&self) -> bool {
         self.passed == Some(false)
     }
+
+    /// A name that stays the same whether the run passed or failed: the manifest's file stem
+    /// (dpone leaves `process` empty in some failed runs), else the process.
+    pub fn stable_name(&self) -> Option<String> {
+        let stem = self.manifest.as_deref().and_then(|m| {
+            let file = m.rsplit(['/', '\\']).next().unwrap_or(m);
+            let stem = file
+                .strip_suffix(".yaml")
+                .or_else(|| file.strip_suffix(".yml"))
+                .unwrap_or(file);
+            (!stem.is_empty()).then(|| stem.to_string())
+        });
+        stem.or_else(|| self.process.clone())
+    }
 }
 
 /// One error of `errors` as text: a string, or an object's `message` (with its `code`).
