@@ -446,6 +446,39 @@ impl Code {
     pub fn parse(text: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == text)
     }
+
+    /// The code the user most likely meant by an unknown `text`, as it would be written: a
+    /// fixed code, or a per-metric one with the metric `text` names
+    /// (`slo.dpone_x.below_mn` → `slo.dpone_x.below_min`).
+    pub fn suggest(text: &str) -> Option<String> {
+        let text = text.trim();
+        let mut candidates: Vec<String> = Vec::with_capacity(Code::ALL.len());
+        for code in Code::ALL {
+            match code.as_str().split_once(METRIC_PLACEHOLDER) {
+                None => candidates.push(code.as_str().to_string()),
+                Some((head, tail)) => {
+                    // The metric is the part between the family's first and last dot.
+                    let metric = text
+                        .split_once('.')
+                        .and_then(|(_, rest)| match tail.is_empty() {
+                            true => Some(rest),
+                            false => rest.rsplit_once('.').map(|(metric, _)| metric),
+                        })
+                        .filter(|m| !m.is_empty())
+                        .unwrap_or(METRIC_PLACEHOLDER);
+                    candidates.push(format!("{head}{metric}{tail}"));
+                }
+            }
+        }
+        super::text::closest(text, candidates.iter().map(String::as_str)).map(str::to_string)
+    }
+
+    /// `; did you mean `x`?` for an unknown code, or nothing.
+    pub fn did_you_mean(text: &str) -> String {
+        Code::suggest(text)
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_default()
+    }
 }
 
 impl fmt::Display for Code {
