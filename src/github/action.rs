@@ -269,6 +269,7 @@ pub fn run(
     stderr: &mut impl Write,
 ) -> Outcome {
     let token = mask_secrets(env, stdout);
+    warn_misspelt_inputs(env, stdout, stderr);
     let ctx = RunnerContext::from_env(env, cwd);
     let plan = plan(env, &ctx, now).map_err(|message| {
         stdout.command(&annotation(
@@ -328,6 +329,26 @@ pub fn run(
         plan.output_dir_shown.escape_debug()
     );
     Ok(Verdict::from_failed(failing.is_some()))
+}
+
+/// An `INPUT_*` variable close to one of the inputs is ignored, as the runner would: a warning
+/// (annotation and stderr) names the input it likely means. The variable's name is text from
+/// the environment: it only ever goes into an escaped annotation message or the inert stderr.
+fn warn_misspelt_inputs(env: &Env, stdout: &mut impl Commands, stderr: &mut impl Write) {
+    for (variable, input) in env.misspelt_inputs() {
+        let warning = format!(
+            "`{variable}` is not an input of this action and is ignored; did you mean input \
+             `{input}` (variable `INPUT_{}`)?",
+            input.to_uppercase()
+        );
+        stdout.command(&annotation(
+            Level::Warning,
+            "dpone-observability: unknown input",
+            None,
+            &warning,
+        ));
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
 }
 
 /// Masks the `github-token` and the push credentials before anything else is printed; they are
