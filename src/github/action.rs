@@ -22,7 +22,7 @@ use super::summary::{self, SummaryContext};
 use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
 use crate::observability::artifacts::{ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS};
-use crate::observability::blockers::{Blocker, Severity};
+use crate::observability::blockers::{runbook_base_url, Blocker, Severity};
 use crate::observability::export::{
     export_with, ExportError, ExportOutcome, ExportRequest, ExtraArtifact,
 };
@@ -140,13 +140,10 @@ fn export_spec(
     )?;
     spec.service_name = env.input("service-name");
     spec.namespace = env.input("namespace");
-    spec.runbook_base = Some(env.input("runbook-base-url").unwrap_or_else(|| {
-        format!(
-            "{}/dpone/observability-action/blob/v{}/docs/runbooks.md",
-            ctx.server_url.trim_end_matches('/'),
-            env!("CARGO_PKG_VERSION")
-        )
-    }));
+    spec.runbook_base = Some(
+        env.input("runbook-base-url")
+            .unwrap_or_else(|| runbook_base_url(&ctx.server_url)),
+    );
     spec.policy_file = env.input("policy-file").map(|name| PolicyFile {
         path: ctx.resolve(&name),
         optional: name == DEFAULT_POLICY_FILE,
