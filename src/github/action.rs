@@ -471,7 +471,13 @@ fn push(
         }
         return None;
     };
-    let pushed = super::push_step::run(push, &plan.request.output_dir, &plan.request.policy);
+    let pushed = super::push_step::run(
+        push,
+        &plan.request.output_dir,
+        &plan.request.policy,
+        stdout,
+        stderr,
+    );
     if plan.summary {
         if let Some(target) = &ctx.step_summary {
             // Only to a summary this step has written.
