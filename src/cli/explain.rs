@@ -27,8 +27,12 @@ pub fn run(args: &ExplainArgs, stdout: &mut impl Write) -> Outcome {
             Some(code) => explain(code),
             None => {
                 let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+                let hint = match Code::suggest(wanted) {
+                    Some(code) => format!("did you mean `{code}`? "),
+                    None => String::new(),
+                };
                 return Err(Error::Usage(format!(
-                    "unknown blocker code `{wanted}`; known codes: {}",
+                    "unknown blocker code `{wanted}`; {hint}known codes: {}",
                     known.join(", ")
                 )));
             }

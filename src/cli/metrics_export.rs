@@ -4,10 +4,11 @@ use std::io::Write;
 
 use super::{MetricsExportArgs, OutputFormat};
 use crate::exit::{write_blocker, Error, Outcome, Verdict};
-use crate::observability::blockers::any_error;
+use crate::observability::blockers::{any_error, Severity};
 use crate::observability::export::{export, ExportError};
 use crate::observability::report::StdoutReport;
 use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile};
+use crate::observability::text::plural;
 use crate::observability::timestamp::Timestamp;
 
 /// `SOURCE_DATE_EPOCH` (reproducible builds) fixes every generated time when set.
@@ -77,6 +78,22 @@ pub fn run(
             std::fs::read(&report.paths.markdown_report).and_then(|bytes| stdout.write_all(&bytes))
         }
     };
-    printed.map_err(|err| Error::Failed(format!("cannot print the report: {err}")))?;
+    printed
+        .and_then(|()| stdout.flush())
+        .map_err(|err| Error::Failed(format!("cannot print the report: {err}")))?;
+    // Last, after the report (flushed above), so the counts are not scrolled away.
+    let errors = report
+        .blockers
+        .iter()
+        .filter(|b| b.severity() == Severity::Error)
+        .count();
+    let _ = writeln!(
+        stderr,
+        "exported {} → {}; {}, {}",
+        plural(report.metric_count, "metric"),
+        request.output_dir.display(),
+        plural(errors, "error"),
+        plural(report.blockers.len() - errors, "warning")
+    );
     Ok(Verdict::from_failed(any_error(&report.blockers)))
 }

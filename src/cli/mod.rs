@@ -38,6 +38,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Export metrics from dpone run reports, other dpone artifacts and custom metrics.
+    #[command(after_help = METRICS_EXPORT_AFTER_HELP)]
     MetricsExport(Box<MetricsExportArgs>),
     /// Re-hash the files named in DIR/metrics_index.json; fail on a missing, changed or extra file.
     Verify(VerifyArgs),
@@ -52,6 +53,22 @@ pub enum Command {
     Action,
 }
 
+/// Examples and exit statuses, after `metrics-export`'s flags.
+const METRICS_EXPORT_AFTER_HELP: &str = "\
+Examples:
+  dpone-observability metrics-export --run-report run_report.json
+  dpone-observability metrics-export --input 'test_artifacts/**/*.json' --metric lag_seconds=42 --label env=ci
+  dpone-observability metrics-export --run-report run_report.json --policy .github/dpone-observability.yml \\
+      --objectives '{\"run_passed\": {\"min\": 1}}' --baseline previous/runtime_metrics.json --format json
+
+Exit status:
+  0  Exported; no error blocker (warnings only)
+  1  An error blocker, a failed objective or regression among them (the artifacts are still written),
+     or an artifact could not be written
+  2  Usage or configuration error (a bad flag, policy file or gate); nothing is written
+
+Blocker codes: dpone-observability explain --list";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Md,
@@ -60,16 +77,8 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct MetricsExportArgs {
-    /// Directory the artifacts are written to (created if needed).
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = ".dpone/observability/latest"
-    )]
-    pub output_dir: PathBuf,
-
     /// JSON output from `dpone run --format json`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     pub run_report: Option<PathBuf>,
 
     /// Any standard dpone artifact, by glob pattern (`**` for any depth); repeatable. The kind
@@ -77,56 +86,80 @@ pub struct MetricsExportArgs {
     /// orchestrated_run, run_registry, run_registry_index, certification_suite,
     /// certification_suite_index, certification_report, benchmark_baseline, benchmark_slo_gate,
     /// slo_report, airflow_evidence_bundle).
-    #[arg(long = "input", value_name = "[KIND=]PATTERN", value_parser = InputPattern::parse)]
+    #[arg(long = "input", value_name = "[KIND=]PATTERN", value_parser = InputPattern::parse, help_heading = "Inputs")]
     pub inputs: Vec<InputPattern>,
 
     /// A custom metric; repeatable. The value is a number (`1e3`, `nan` and `inf` accepted).
-    #[arg(long = "metric", value_name = "NAME=VALUE", value_parser = parse_metric)]
+    #[arg(long = "metric", value_name = "NAME=VALUE", value_parser = parse_metric, help_heading = "Inputs")]
     pub metrics: Vec<(String, f64)>,
 
     /// A JSON or YAML (`.yaml`/`.yml`) mapping of metric names to numbers, for large sets.
     /// A `--metric` flag with the same name, as written, overrides the file's entry.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     pub metrics_file: Option<PathBuf>,
 
     /// A label added to every metric; repeatable. Keep it low-cardinality.
-    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_key_value, help_heading = "Labels and attributes")]
     pub labels: Vec<(String, String)>,
 
     /// An OpenTelemetry resource attribute; repeatable. Cannot override `service.*`.
-    #[arg(long = "resource-attr", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    #[arg(long = "resource-attr", value_name = "KEY=VALUE", value_parser = parse_key_value, help_heading = "Labels and attributes")]
     pub resource_attributes: Vec<(String, String)>,
 
     /// OpenTelemetry `service.name`.
-    #[arg(long, value_name = "NAME", default_value = "dpone")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "dpone",
+        help_heading = "Labels and attributes"
+    )]
     pub service_name: String,
 
     /// OpenTelemetry `service.namespace`.
-    #[arg(long, value_name = "NAMESPACE", default_value = "dpone.local")]
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        default_value = "dpone.local",
+        help_heading = "Labels and attributes"
+    )]
     pub namespace: String,
 
     /// Airflow evidence bundle from `dpone gitops airflow evidence-bundle`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     pub airflow_evidence_bundle: Option<PathBuf>,
 
     /// Policy file (YAML): per-code `blockers:` severities, `objectives:` and `regressions:`.
     /// `fail-on` is the action's; `metrics-export` fails on error blockers.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Gates")]
     pub policy: Option<PathBuf>,
 
     /// Objectives to gate on, YAML or JSON, inline or in a file: `{"metric": {"min": 1,
     /// "max": 9}}` (dpone's `--objectives-json` format, a bare number is a max) or a list of
     /// `{metric, labels, min, max, severity}`. Added to the policy file's.
-    #[arg(long, value_name = "OBJECTIVES|FILE", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "OBJECTIVES|FILE",
+        allow_hyphen_values = true,
+        help_heading = "Gates"
+    )]
     pub objectives: Option<String>,
 
     /// A previous export's `runtime_metrics.json` to compare with, under the policy file's
     /// `regressions:` rules. A missing or invalid file is a warning, so a first run passes.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Gates")]
     pub baseline: Option<PathBuf>,
 
+    /// Directory the artifacts are written to (created if needed).
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".dpone/observability/latest",
+        help_heading = "Output"
+    )]
+    pub output_dir: PathBuf,
+
     /// What to print on stdout: the Markdown report or the JSON report without its metric list.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = "Output")]
     pub format: OutputFormat,
 }
 

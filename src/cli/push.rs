@@ -4,6 +4,7 @@ use std::io::Write;
 
 use super::PushArgs;
 use crate::exit::{write_blocker, Error, Outcome, Verdict};
+use crate::inert::Commands;
 use crate::observability::blockers::{any_error, Blocker};
 use crate::observability::policy::Policy;
 use crate::observability::settings::{read_policy_file, PolicyFile};
@@ -56,12 +57,18 @@ fn read_policy(args: &PushArgs) -> Result<Policy, String> {
     }
 }
 
-pub fn run(args: &PushArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Outcome {
+pub fn run(args: &PushArgs, stdout: &mut impl Commands, stderr: &mut impl Write) -> Outcome {
     let policy = read_policy(args).map_err(Error::Usage)?;
     let env = |name: &str| std::env::var(name).ok();
     let plan = push::plan(&spec(args), &env).map_err(Error::Usage)?;
     let export = push::read_export(&args.dir, plan.needs()).map_err(Error::Failed)?;
-    let results = push::push_export(&export, &plan).map_err(Error::Failed)?;
+    let mut progress = push::Printed {
+        stdout: &mut *stdout,
+        stderr: &mut *stderr,
+        // In a workflow, each target's lines fold into a group of the log.
+        groups: env("GITHUB_ACTIONS").as_deref() == Some("true"),
+    };
+    let results = push::push_export(&export, &plan, &mut progress).map_err(Error::Failed)?;
     let mut blockers: Vec<Blocker> = Vec::new();
     for r in &results {
         let _ = writeln!(

@@ -26,7 +26,7 @@ use crate::inert::Commands;
 use crate::observability::artifacts::{
     ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS, SCHEMA_VERSION,
 };
-use crate::observability::blockers::{Blocker, Severity};
+use crate::observability::blockers::{runbook_base_url, Blocker, Severity};
 use crate::observability::export::{
     export_with, ExportError, ExportOutcome, ExportRequest, ExtraArtifact,
 };
@@ -197,13 +197,10 @@ fn export_spec(
     }
     spec.service_name = env.input("service-name");
     spec.namespace = env.input("namespace");
-    spec.runbook_base = Some(env.input("runbook-base-url").unwrap_or_else(|| {
-        format!(
-            "{}/dpone/observability-action/blob/v{}/docs/runbooks.md",
-            ctx.server_url.trim_end_matches('/'),
-            env!("CARGO_PKG_VERSION")
-        )
-    }));
+    spec.runbook_base = Some(
+        env.input("runbook-base-url")
+            .unwrap_or_else(|| runbook_base_url(&ctx.server_url)),
+    );
     spec.policy_file = env.input("policy-file").map(|name| PolicyFile {
         path: ctx.resolve(&name),
         optional: name == DEFAULT_POLICY_FILE,
@@ -330,6 +327,7 @@ pub fn run(
     stderr: &mut impl Write,
 ) -> Outcome {
     let token = mask_secrets(env, stdout);
+    warn_misspelt_inputs(env, stdout, stderr);
     let ctx = RunnerContext::from_env(env, cwd);
     let plan = plan(env, &ctx, now).map_err(|message| {
         stdout.command(&annotation(
@@ -390,6 +388,26 @@ pub fn run(
         plan.output_dir_shown.escape_debug()
     );
     Ok(Verdict::from_failed(failing.is_some()))
+}
+
+/// An `INPUT_*` variable close to one of the inputs is ignored, as the runner would: a warning
+/// (annotation and stderr) names the input it likely means. The variable's name is text from
+/// the environment: it only ever goes into an escaped annotation message or the inert stderr.
+fn warn_misspelt_inputs(env: &Env, stdout: &mut impl Commands, stderr: &mut impl Write) {
+    for (variable, input) in env.misspelt_inputs() {
+        let warning = format!(
+            "`{variable}` is not an input of this action and is ignored; did you mean input \
+             `{input}` (variable `INPUT_{}`)?",
+            input.to_uppercase()
+        );
+        stdout.command(&annotation(
+            Level::Warning,
+            "dpone-observability: unknown input",
+            None,
+            &warning,
+        ));
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
 }
 
 /// Masks the `github-token` and the push credentials before anything else is printed; they are
@@ -546,7 +564,13 @@ fn push(
         }
         return None;
     };
-    let pushed = super::push_step::run(push, &plan.request.output_dir, &plan.request.policy);
+    let pushed = super::push_step::run(
+        push,
+        &plan.request.output_dir,
+        &plan.request.policy,
+        stdout,
+        stderr,
+    );
     if plan.summary {
         if let Some(target) = &ctx.step_summary {
             // Only to a summary this step has written.

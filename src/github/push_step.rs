@@ -111,10 +111,22 @@ pub struct Pushed {
     pub blockers: Vec<Blocker>,
 }
 
-/// Pushes the run folder and reports each target.
-pub fn run(plan: &PushPlan, dir: &std::path::Path, policy: &Policy) -> Pushed {
+/// Pushes the run folder and reports each target; each target's progress (what is sent, each
+/// retry) is printed on stderr inside a `::group::` of its own.
+pub fn run(
+    plan: &PushPlan,
+    dir: &std::path::Path,
+    policy: &Policy,
+    stdout: &mut impl crate::inert::Commands,
+    stderr: &mut impl std::io::Write,
+) -> Pushed {
+    let mut progress = push::Printed {
+        stdout,
+        stderr,
+        groups: true,
+    };
     let results: Vec<PushResult> = match push::read_export(dir, plan.needs())
-        .and_then(|export| push::push_export(&export, plan))
+        .and_then(|export| push::push_export(&export, plan, &mut progress))
     {
         Ok(results) => results,
         Err(message) => {

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::observability::text::closest;
+
 /// Every input of `action.yml`: name, default, description. A test keeps `action.yml` equal.
 pub const INPUTS: &[(&str, &str, &str)] = &[
     ("run-report", "", "Path of the JSON printed by `dpone run --format json`."),
@@ -127,6 +129,27 @@ impl Env {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// `INPUT_*` variables that name none of this action's inputs but look like one
+    /// (`INPUT_RUN_REPORT`, set by hand with `_` for `-`; `INPUT_RUN-REPORTS`), each with the
+    /// input it most likely means, sorted by variable. They are ignored; the caller warns.
+    pub fn misspelt_inputs(&self) -> Vec<(&str, &'static str)> {
+        let names = || INPUTS.iter().map(|(name, _, _)| *name);
+        let mut found: Vec<(&str, &'static str)> = self
+            .0
+            .keys()
+            .filter_map(|key| {
+                let rest = key.strip_prefix("INPUT_")?;
+                if names().any(|name| name.to_uppercase() == rest) {
+                    return None;
+                }
+                let spelt = rest.to_lowercase().replace('_', "-");
+                Some((key.as_str(), closest(&spelt, names())?))
+            })
+            .collect();
+        found.sort_unstable();
+        found
     }
 
     /// A boolean input (`true`/`false`, any case); empty means `action.yml`'s default.
@@ -368,6 +391,27 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect())
+    }
+
+    #[test]
+    fn variables_that_look_like_an_input_are_found_with_the_input() {
+        let e = env(&[
+            ("INPUT_RUN_REPORT", "r.json"),
+            ("INPUT_RUN-REPORTS", "r.json"),
+            ("INPUT_METRICS_FILE", "m.json"),
+            ("INPUT_LABELS", "env=ci"),
+            ("INPUT_RUN-REPORT", "r.json"),
+            ("INPUT_SOMETHING-ELSE-ENTIRELY", "x"),
+            ("RUN_REPORT", "r.json"),
+        ]);
+        assert_eq!(
+            e.misspelt_inputs(),
+            [
+                ("INPUT_METRICS_FILE", "metrics-file"),
+                ("INPUT_RUN-REPORTS", "run-report"),
+                ("INPUT_RUN_REPORT", "run-report"),
+            ]
+        );
     }
 
     #[test]

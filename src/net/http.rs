@@ -56,6 +56,18 @@ impl RetryPolicy {
     }
 }
 
+/// A retry about to happen: which attempt failed and why, and how long the client waits.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry<'a> {
+    /// The attempt that failed, from 1.
+    pub failed_attempt: u32,
+    /// Every attempt the policy allows (retries + 1).
+    pub attempts: u32,
+    pub wait: Duration,
+    /// The failure as [`Failure::message`] gives it (not scrubbed).
+    pub reason: &'a str,
+}
+
 /// One request, ready to send (and to send again).
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -141,6 +153,16 @@ impl HttpClient {
 
     /// Sends with retries; `Ok` only for a 2xx response.
     pub fn send(&self, request: &Request) -> Result<Response, Failure> {
+        self.send_observed(request, &mut |_| {})
+    }
+
+    /// [`send`](Self::send), telling `on_retry` about each retry before its wait: the client
+    /// never prints; the caller decides what to show (and scrubs the reason of secrets).
+    pub fn send_observed(
+        &self,
+        request: &Request,
+        on_retry: &mut dyn FnMut(&Retry<'_>),
+    ) -> Result<Response, Failure> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -196,6 +218,12 @@ impl HttpClient {
             }
             let backoff = self.retry.base.saturating_mul(1 << (attempt - 1).min(16));
             let wait = wait.unwrap_or(backoff).min(self.retry.max_wait);
+            on_retry(&Retry {
+                failed_attempt: attempt,
+                attempts: self.retry.retries + 1,
+                wait,
+                reason: &failure.message,
+            });
             std::thread::sleep(wait);
         }
     }

@@ -31,9 +31,27 @@ impl fmt::Display for Severity {
 /// The part of a per-metric code that the metric's exported name replaces.
 pub const METRIC_PLACEHOLDER: &str = "<metric>";
 
-/// Where the runbooks are published; a code's anchor is appended.
-pub const RUNBOOK_BASE_URL: &str =
-    "https://github.com/dpone/observability-action/blob/main/docs/runbooks.md";
+/// The runbooks' path on a GitHub host, at this release's tag: a blocker links to the runbook of
+/// the version that raised it, not to `main`, which may have moved on.
+macro_rules! runbook_path {
+    () => {
+        concat!(
+            "/dpone/observability-action/blob/v",
+            env!("CARGO_PKG_VERSION"),
+            "/docs/runbooks.md"
+        )
+    };
+}
+
+/// Where the runbooks are published (github.com, this version's tag); a code's anchor is
+/// appended. The CLI links here; the action links to [`runbook_base_url`] of its server.
+pub const RUNBOOK_BASE_URL: &str = concat!("https://github.com", runbook_path!());
+
+/// The runbooks document on a GitHub server (`GITHUB_SERVER_URL`, which is a GitHub Enterprise
+/// Server's own host there), at this version's tag: the one place the default is decided.
+pub fn runbook_base_url(server_url: &str) -> String {
+    format!("{}{}", server_url.trim_end_matches('/'), runbook_path!())
+}
 
 macro_rules! blocker_codes {
     ($(
@@ -451,6 +469,39 @@ impl Code {
     pub fn parse(text: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == text)
     }
+
+    /// The code the user most likely meant by an unknown `text`, as it would be written: a
+    /// fixed code, or a per-metric one with the metric `text` names
+    /// (`slo.dpone_x.below_mn` → `slo.dpone_x.below_min`).
+    pub fn suggest(text: &str) -> Option<String> {
+        let text = text.trim();
+        let mut candidates: Vec<String> = Vec::with_capacity(Code::ALL.len());
+        for code in Code::ALL {
+            match code.as_str().split_once(METRIC_PLACEHOLDER) {
+                None => candidates.push(code.as_str().to_string()),
+                Some((head, tail)) => {
+                    // The metric is the part between the family's first and last dot.
+                    let metric = text
+                        .split_once('.')
+                        .and_then(|(_, rest)| match tail.is_empty() {
+                            true => Some(rest),
+                            false => rest.rsplit_once('.').map(|(metric, _)| metric),
+                        })
+                        .filter(|m| !m.is_empty())
+                        .unwrap_or(METRIC_PLACEHOLDER);
+                    candidates.push(format!("{head}{metric}{tail}"));
+                }
+            }
+        }
+        super::text::closest(text, candidates.iter().map(String::as_str)).map(str::to_string)
+    }
+
+    /// `; did you mean `x`?` for an unknown code, or nothing.
+    pub fn did_you_mean(text: &str) -> String {
+        Code::suggest(text)
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_default()
+    }
 }
 
 impl fmt::Display for Code {
@@ -630,6 +681,23 @@ mod tests {
         assert!(Code::MetricsEmpty
             .runbook_url()
             .ends_with("runbooks.md#metricsempty"));
+    }
+
+    #[test]
+    fn runbooks_link_to_this_version_s_tag_on_any_server() {
+        let tag = format!("/blob/v{}/docs/runbooks.md", env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            RUNBOOK_BASE_URL,
+            format!("https://github.com/dpone/observability-action{tag}")
+        );
+        assert_eq!(runbook_base_url("https://github.com/"), RUNBOOK_BASE_URL);
+        assert_eq!(
+            runbook_base_url("https://ghe.example.com"),
+            format!("https://ghe.example.com/dpone/observability-action{tag}")
+        );
+        assert!(Code::MetricsEmpty
+            .runbook_url()
+            .ends_with(&format!("{tag}#metricsempty")));
     }
 
     #[test]

@@ -23,6 +23,7 @@ use serde::Deserialize;
 
 use super::blockers::{Blocker, Code, Severity};
 use super::gates::{GateConfig, ObjectiveList, RegressionList};
+use super::text::unknown_field_hint;
 
 /// Which blockers fail the step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,7 +136,8 @@ impl<'de> Deserialize<'de> for KnownCode {
             ))),
             Some(code) => Ok(KnownCode(code)),
             None => Err(de::Error::custom(format!(
-                "unknown blocker code `{text}` (see `dpone-observability explain --list`)"
+                "unknown blocker code `{text}`{} (see `dpone-observability explain --list`)",
+                Code::did_you_mean(&text)
             ))),
         }
     }
@@ -161,8 +163,13 @@ pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
     if text.trim().is_empty() {
         return Ok(Policy::default());
     }
-    let file: PolicyFile =
-        serde_saphyr::from_str(text).map_err(|err| format!("policy file `{source}`: {err}"))?;
+    let file: PolicyFile = serde_saphyr::from_str(text).map_err(|err| {
+        let err = err.to_string();
+        format!(
+            "policy file `{source}`: {err}{}",
+            unknown_field_hint(&err).unwrap_or_default()
+        )
+    })?;
     let mut gates = GateConfig {
         objectives: file.objectives.0,
         regressions: file.regressions.0,
@@ -216,6 +223,16 @@ mod tests {
             err.contains("unknown field `block`") && err.contains("line 2"),
             "{err}"
         );
+        assert!(err.ends_with("\nhelp: did you mean `blockers`?"), "{err}");
+        let err = parse_policy("objectives:\n  a:\n    mx: 1\n", "p.yml").unwrap_err();
+        assert!(err.ends_with("\nhelp: did you mean `max`?"), "{err}");
+        let err = parse_policy("blockers:\n  metric.empty: warning\n", "p.yml").unwrap_err();
+        assert!(
+            err.contains("unknown blocker code `metric.empty`; did you mean `metrics.empty`?"),
+            "{err}"
+        );
+        let err = parse_policy("blockers:\n  slo.x.below_mn: warning\n", "p.yml").unwrap_err();
+        assert!(err.contains("did you mean `slo.x.below_min`?"), "{err}");
     }
 
     #[test]

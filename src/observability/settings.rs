@@ -233,14 +233,24 @@ pub fn read_policy_file(file: &PolicyFile) -> Result<Policy, String> {
 fn read_objectives(spec: &ExportSpec, value: &str) -> Result<(String, String), String> {
     let name = spec.names.of(Setting::Objectives);
     let trimmed = value.trim();
-    if let Some(path) = spec.objectives_file().filter(|p| p.is_file()) {
-        let text =
-            files::read_text_capped(&path, files::MAX_OBJECTIVES_BYTES).map_err(
-                |err| match spec.names {
-                    Names::Flags => format!("{name} file `{}`: {err}", path.display()),
-                    Names::Inputs => format!("{name}: `{trimmed}`: {err}"),
-                },
-            )?;
+    // One line that cannot be objectives (no `:`, not a flow mapping or list) names a file,
+    // whether or not it exists: a missing one is said so, not parsed as YAML.
+    let names_a_file = !trimmed.contains(':') && !trimmed.starts_with(['{', '[']);
+    if let Some(path) = spec
+        .objectives_file()
+        .filter(|p| p.is_file() || names_a_file)
+    {
+        let text = files::read_text_capped(&path, files::MAX_OBJECTIVES_BYTES).map_err(|err| {
+            let err = if err.is_not_found() {
+                "no such file (a one-line value without `:` names a file of objectives)".to_string()
+            } else {
+                err.to_string()
+            };
+            match spec.names {
+                Names::Flags => format!("{name} file `{}`: {err}", path.display()),
+                Names::Inputs => format!("{name}: `{trimmed}`: {err}"),
+            }
+        })?;
         let shown = match spec.names {
             Names::Flags => path.display().to_string(),
             Names::Inputs => trimmed.to_string(),
@@ -335,6 +345,34 @@ mod tests {
         let mut spec = ExportSpec::new(Names::Flags, "out", now());
         spec.objectives = Some("{\"a\": {\"min\": 1}, \"b\": 3}".into());
         assert_eq!(resolve(spec).unwrap().policy.gates.objectives.len(), 2);
+    }
+
+    #[test]
+    fn a_one_line_objectives_value_without_a_colon_names_a_file_that_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        for (names, want) in [
+            (Names::Flags, "--objectives file `"),
+            (Names::Inputs, "input `objectives`: `slo.yml`: "),
+        ] {
+            let mut spec = ExportSpec::new(names, "out", now());
+            spec.objectives = Some("slo.yml".into());
+            spec.objectives_base = Some(dir.path().to_path_buf());
+            let err = resolve(spec).unwrap_err();
+            assert!(
+                err.starts_with(want) && err.contains("no such file"),
+                "{err}"
+            );
+        }
+        let mut spec = ExportSpec::new(Names::Flags, "out", now());
+        spec.objectives = Some(dir.path().display().to_string());
+        let err = resolve(spec).unwrap_err();
+        assert!(err.ends_with("is a directory, not a regular file"), "{err}");
+        // Inline objectives on one line are still inline.
+        for inline in ["{}", "[]", "a: 1"] {
+            let mut spec = ExportSpec::new(Names::Flags, "out", now());
+            spec.objectives = Some(inline.into());
+            assert!(resolve(spec).is_ok(), "{inline}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Small text helpers every renderer and adapter shares: counted nouns and clipping on a
-//! character boundary.
+//! Small text helpers every renderer and adapter shares: counted nouns, clipping on a
+//! character boundary, and "did you mean …" suggestions.
 
 /// `1 blocker`, `2 blockers`.
 pub fn plural(n: usize, noun: &str) -> String {
@@ -51,6 +51,57 @@ pub fn one_line(text: &str, max: usize) -> String {
     clip(&out, max)
 }
 
+/// How similar a candidate more than one edit away must be (Jaro-Winkler, 0 to 1) to be
+/// suggested; clap uses 0.7 for flags, a little stricter here because the lists are longer.
+const SUGGESTION_THRESHOLD: f64 = 0.8;
+
+/// The candidate closest to `wanted` (case-insensitive), when one is close enough to be the
+/// name the user meant; the first of equally close ones.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted = wanted.trim().to_lowercase();
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut best: Option<(f64, &'a str)> = None;
+    for candidate in candidates {
+        let lower = candidate.to_lowercase();
+        let similar = strsim::jaro_winkler(&wanted, &lower);
+        // One edit away is always a likely typo, even in a short name (`mx` for `max`), where
+        // Jaro-Winkler is harsh; it ranks above any merely similar candidate.
+        let score = if strsim::damerau_levenshtein(&wanted, &lower) <= 1 {
+            1.0 + similar
+        } else if similar >= SUGGESTION_THRESHOLD {
+            similar
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(top, _)| score > top) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+/// `; did you mean `x`?` for the closest candidate, or nothing.
+pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(wanted, candidates)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+/// For a serde `unknown field `x`, expected one of a, b, c` message, a last line
+/// `help: did you mean `b`?` naming the closest expected field, or `None`.
+pub fn unknown_field_hint(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("unknown field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    let expected = rest.lines().next()?;
+    let expected = expected
+        .strip_prefix(", expected one of ")
+        .or_else(|| expected.strip_prefix(", expected "))?;
+    let candidates = expected.split(", ").map(|c| c.trim().trim_matches('`'));
+    closest(field, candidates).map(|c| format!("\nhelp: did you mean `{c}`?"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +127,28 @@ mod tests {
         assert_eq!(one_line("a\n\tb  c\r\n", 10), "a b c");
         assert_eq!(one_line(&"word ".repeat(100), 12), "word word w…");
         assert_eq!(one_line("", 5), "");
+    }
+
+    #[test]
+    fn suggestions_are_the_closest_close_candidate() {
+        let names = [
+            "run_report.missing",
+            "metrics.empty",
+            "metrics.duplicate_series",
+        ];
+        assert_eq!(closest("metric.empty", names), Some("metrics.empty"));
+        assert_eq!(closest("METRICS.EMTPY", names), Some("metrics.empty"));
+        assert_eq!(
+            closest("run_report.mising", names),
+            Some("run_report.missing")
+        );
+        assert_eq!(closest("zzz", names), None);
+        assert_eq!(closest("mx", ["metric", "min", "max"]), Some("max"));
+        assert_eq!(closest("", names), None);
+        assert_eq!(
+            did_you_mean("metrics.empt", names),
+            "; did you mean `metrics.empty`?"
+        );
+        assert_eq!(did_you_mean("qqqq", names), "");
     }
 }

@@ -9,13 +9,16 @@ pub mod pushgateway;
 pub mod remote_write;
 pub mod target;
 
+use std::io::Write;
 use std::time::Duration;
 
 use ::http::{HeaderName, HeaderValue, Method};
 use bytes::Bytes;
 
+use crate::inert::Commands;
 use crate::net::http::{self, HttpClient, Request, RetryPolicy};
 use crate::observability::blockers::{Blocker, Code};
+use crate::observability::text::plural;
 pub use export_dir::{read_export, Export, Needs, Series};
 pub use otlp::Protocol;
 pub use target::{check_url, credentials, shown_url, CredentialVars, Credentials};
@@ -171,16 +174,164 @@ fn request(
     }
 }
 
+/// What a push tells while it runs, target by target: the adapters print it (the push itself
+/// never prints). Every text handed over is scrubbed of the target's secrets.
+pub trait Progress {
+    /// About to send `series` series (OTLP: data points) to a target in `requests` requests.
+    fn start(&mut self, kind: TargetKind, target: &str, series: usize, requests: usize);
+    /// Of a multi-request push, `done` of `requests` sent and `series` series accepted; called
+    /// about every 10 % or 5 s, never for the last request (the result says it).
+    fn sent(&mut self, kind: TargetKind, done: usize, requests: usize, series: usize);
+    /// A request failed and is retried after `wait`.
+    fn retry(
+        &mut self,
+        kind: TargetKind,
+        failed_attempt: u32,
+        attempts: u32,
+        wait: Duration,
+        reason: &str,
+    );
+    /// The target is done (pushed or failed).
+    fn finish(&mut self, result: &PushResult);
+}
+
+/// No progress at all.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&mut self, _: TargetKind, _: &str, _: usize, _: usize) {}
+    fn sent(&mut self, _: TargetKind, _: usize, _: usize, _: usize) {}
+    fn retry(&mut self, _: TargetKind, _: u32, _: u32, _: Duration, _: &str) {}
+    fn finish(&mut self, _: &PushResult) {}
+}
+
+/// Progress as lines on stderr, as both adapters print it: what each target is about to
+/// receive, each retry as it happens, and how far a multi-request push has got. With `groups`
+/// (in GitHub Actions) each target's lines sit between `::group::push to <kind>` and
+/// `::endgroup::` on stdout; the title is the tool's own words, never input text. Both
+/// writers are flushed around a group command so the runner sees the lines inside it.
+pub struct Printed<'a, O: Commands, E: Write> {
+    pub stdout: &'a mut O,
+    pub stderr: &'a mut E,
+    pub groups: bool,
+}
+
+impl<O: Commands, E: Write> Printed<'_, O, E> {
+    fn group(&mut self, line: &str) {
+        if self.groups {
+            let _ = self.stderr.flush();
+            self.stdout.command(line);
+            let _ = self.stdout.flush();
+        }
+    }
+}
+
+impl<O: Commands, E: Write> Progress for Printed<'_, O, E> {
+    fn start(&mut self, kind: TargetKind, target: &str, series: usize, requests: usize) {
+        self.group(&format!("::group::push to {kind}"));
+        if requests > 0 {
+            let _ = writeln!(
+                self.stderr,
+                "push to {kind} `{target}`: sending {series} series in {}",
+                plural(requests, "request")
+            );
+        }
+    }
+
+    fn sent(&mut self, kind: TargetKind, done: usize, requests: usize, series: usize) {
+        let _ = writeln!(
+            self.stderr,
+            "push to {kind}: {done} of {requests} requests sent, {series} series accepted"
+        );
+    }
+
+    fn retry(
+        &mut self,
+        kind: TargetKind,
+        failed: u32,
+        attempts: u32,
+        wait: Duration,
+        reason: &str,
+    ) {
+        let _ = writeln!(
+            self.stderr,
+            "push to {kind}: attempt {failed} of {attempts} failed ({reason}); retrying in {:.2} s",
+            wait.as_secs_f64()
+        );
+    }
+
+    fn finish(&mut self, _: &PushResult) {
+        self.group("::endgroup::");
+    }
+}
+
+/// How often a multi-request push reports: at each further 10 % of its requests, or when 5 s
+/// passed since the last report, whichever comes first.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+struct Throttle {
+    last_tenth: usize,
+    last_at: std::time::Instant,
+}
+
+impl Throttle {
+    fn new() -> Self {
+        Throttle {
+            last_tenth: 0,
+            last_at: std::time::Instant::now(),
+        }
+    }
+
+    /// True when `done` of `total` requests is worth a report.
+    fn due(&mut self, done: usize, total: usize) -> bool {
+        if done >= total || total < 2 {
+            return false;
+        }
+        let tenth = done * 10 / total;
+        if tenth > self.last_tenth || self.last_at.elapsed() >= PROGRESS_EVERY {
+            self.last_tenth = tenth;
+            self.last_at = std::time::Instant::now();
+            return true;
+        }
+        false
+    }
+}
+
+/// Sends one request, reporting each retry (its reason scrubbed of the target's secrets).
+fn send(
+    client: &HttpClient,
+    req: &Request,
+    kind: TargetKind,
+    creds: &Credentials,
+    progress: &mut dyn Progress,
+) -> Result<http::Response, http::Failure> {
+    client.send_observed(req, &mut |retry| {
+        progress.retry(
+            kind,
+            retry.failed_attempt,
+            retry.attempts,
+            retry.wait,
+            &creds.scrub(retry.reason),
+        )
+    })
+}
+
 /// Pushes to every target of the plan, one after the other. Each target's failure is in its
 /// result; `Err` only when no request could be made at all (the HTTP client did not start).
-pub fn push_export(export: &Export, plan: &PushPlan) -> Result<Vec<PushResult>, String> {
+pub fn push_export(
+    export: &Export,
+    plan: &PushPlan,
+    progress: &mut dyn Progress,
+) -> Result<Vec<PushResult>, String> {
     let client = HttpClient::new(plan.timeout, plan.retry)?;
     let mut results = Vec::new();
     if let Some(t) = &plan.pushgateway {
-        results.push(push_pushgateway(&client, export, t));
+        results.push(push_pushgateway(&client, export, t, progress));
+        progress.finish(&results[results.len() - 1]);
     }
     if let Some(t) = &plan.remote_write {
-        results.push(push_remote_write(&client, export, t));
+        results.push(push_remote_write(&client, export, t, progress));
+        progress.finish(&results[results.len() - 1]);
     }
     if let Some(t) = &plan.otlp {
         let own;
@@ -191,7 +342,8 @@ pub fn push_export(export: &Export, plan: &PushPlan) -> Result<Vec<PushResult>, 
             }
             _ => &client,
         };
-        results.push(push_otlp(client, export, t));
+        results.push(push_otlp(client, export, t, progress));
+        progress.finish(&results[results.len() - 1]);
     }
     Ok(results)
 }
@@ -205,7 +357,12 @@ fn failure_text(creds: &Credentials, failure: &http::Failure) -> String {
     creds.scrub(&format!("{}{tries}", failure.message))
 }
 
-fn push_pushgateway(client: &HttpClient, export: &Export, t: &PushgatewayTarget) -> PushResult {
+fn push_pushgateway(
+    client: &HttpClient,
+    export: &Export,
+    t: &PushgatewayTarget,
+    progress: &mut dyn Progress,
+) -> PushResult {
     let total = export.series.len();
     let mut result = PushResult {
         kind: TargetKind::Pushgateway,
@@ -218,12 +375,14 @@ fn push_pushgateway(client: &HttpClient, export: &Export, t: &PushgatewayTarget)
     let grouping = match pushgateway::grouping(&export.series, t.grouping.as_deref()) {
         Ok(grouping) => grouping,
         Err(err) => {
+            progress.start(result.kind, &result.target, total, 0);
             result.error = Some(err);
             return result;
         }
     };
     let url = pushgateway::group_url(&t.url, &t.job, &grouping);
     result.target = shown_url(&url);
+    progress.start(result.kind, &result.target, total, 1);
     let req = request(
         Method::PUT,
         &url,
@@ -232,14 +391,19 @@ fn push_pushgateway(client: &HttpClient, export: &Export, t: &PushgatewayTarget)
         export.prometheus_text.clone(),
     );
     result.requests = 1;
-    match client.send(&req) {
+    match send(client, &req, result.kind, &t.credentials, progress) {
         Ok(_) => result.series = total,
         Err(failure) => result.error = Some(failure_text(&t.credentials, &failure)),
     }
     result
 }
 
-fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget) -> PushResult {
+fn push_remote_write(
+    client: &HttpClient,
+    export: &Export,
+    t: &RemoteWriteTarget,
+    progress: &mut dyn Progress,
+) -> PushResult {
     let total = export.series.len();
     let mut result = PushResult {
         kind: TargetKind::RemoteWrite,
@@ -252,11 +416,14 @@ fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget
     let bodies = match remote_write::bodies(&export.series, export.time_ms, t.per_request) {
         Ok(bodies) => bodies,
         Err(err) => {
+            progress.start(result.kind, &result.target, total, 0);
             result.error = Some(err);
             return result;
         }
     };
     let batches = bodies.len();
+    progress.start(result.kind, &result.target, total, batches);
+    let mut throttle = Throttle::new();
     for (i, (count, body)) in bodies.into_iter().enumerate() {
         let req = request(
             Method::POST,
@@ -266,8 +433,13 @@ fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget
             body,
         );
         result.requests += 1;
-        match client.send(&req) {
-            Ok(_) => result.series += count,
+        match send(client, &req, result.kind, &t.credentials, progress) {
+            Ok(_) => {
+                result.series += count;
+                if throttle.due(result.requests, batches) {
+                    progress.sent(result.kind, result.requests, batches, result.series);
+                }
+            }
             Err(failure) => {
                 result.error = Some(format!(
                     "request {} of {batches} ({count} series) failed after {} of {total} \
@@ -283,7 +455,12 @@ fn push_remote_write(client: &HttpClient, export: &Export, t: &RemoteWriteTarget
     result
 }
 
-fn push_otlp(client: &HttpClient, export: &Export, t: &OtlpTarget) -> PushResult {
+fn push_otlp(
+    client: &HttpClient,
+    export: &Export,
+    t: &OtlpTarget,
+    progress: &mut dyn Progress,
+) -> PushResult {
     let mut result = PushResult {
         kind: TargetKind::Otlp,
         target: shown_url(&t.url),
@@ -295,12 +472,14 @@ fn push_otlp(client: &HttpClient, export: &Export, t: &OtlpTarget) -> PushResult
     let request_message = match otlp::request_from_artifact(&export.otlp_json) {
         Ok(request) => request,
         Err(err) => {
+            progress.start(result.kind, &result.target, 0, 0);
             result.error = Some(err);
             return result;
         }
     };
     let points = otlp::point_count(&request_message);
     result.total = points;
+    progress.start(result.kind, &result.target, points, 1);
     let body = match t.protocol {
         Protocol::Json => export.otlp_json.clone(),
         Protocol::Protobuf => prost::Message::encode_to_vec(&request_message),
@@ -313,7 +492,7 @@ fn push_otlp(client: &HttpClient, export: &Export, t: &OtlpTarget) -> PushResult
         body,
     );
     result.requests = 1;
-    match client.send(&req) {
+    match send(client, &req, result.kind, &t.credentials, progress) {
         Ok(response) => match otlp::partial_rejection(t.protocol, &response.body) {
             Some((rejected, message)) => {
                 let rejected = usize::try_from(rejected).unwrap_or(points).min(points);

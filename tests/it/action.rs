@@ -553,4 +553,59 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     ]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("has neither `min` nor `max`"), "{out}");
+    // So is an objective on a name that is no metric, with a suggestion.
+    let (code, out, _) = r.run(&[
+        ("run-report", "run_report.json"),
+        ("objectives", "extracted_rowz: {min: 1}\n"),
+        ("run-name", "fourth"),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("names no metric") && out.contains("did you mean `extracted_rows`?"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_input_variable_that_looks_like_ours_is_warned_about_by_its_right_name() {
+    let r = Runner::new();
+    // `INPUT_RUN_REPORT` (set by hand with `_`) and a typo; the real input is absent.
+    let (code, out, err) = r.run(&[
+        ("run_report", "run_report.json"),
+        ("run-reports", "run_report.json"),
+        ("metrics", "lag_seconds=1"),
+        // A variable name can hold a line break: it never starts a command of its own.
+        ("run-report\n::error::boom", "x"),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let warnings: Vec<&str> = commands(&out)
+        .into_iter()
+        .filter(|c| c.starts_with("::warning title=dpone-observability%3A unknown input::"))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{out}");
+    assert!(
+        warnings[0].contains("`INPUT_RUN-REPORT%0A::ERROR::BOOM`"),
+        "{warnings:?}"
+    );
+    for text in [&out, &err] {
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.starts_with("::ERROR::") || l.starts_with("::error::")),
+            "{text}"
+        );
+    }
+    let warnings = &warnings[1..];
+    assert!(
+        warnings[0].ends_with(
+            "`INPUT_RUN-REPORTS` is not an input of this action and is ignored; did you mean \
+             input `run-report` (variable `INPUT_RUN-REPORT`)?"
+        ),
+        "{warnings:?}"
+    );
+    assert!(warnings[1].contains("`INPUT_RUN_REPORT`"), "{warnings:?}");
+    assert!(
+        err.contains("warning: `INPUT_RUN_REPORT` is not an input"),
+        "{err}"
+    );
 }

@@ -215,6 +215,23 @@ fn readme_keeps_its_two_commands() {
 }
 
 #[test]
+fn readme_usage_lists_every_subcommand() {
+    let readme = doc("README.md");
+    let usage = readme
+        .split_once("## Usage\n\n```\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("README has a Usage block");
+    let (_, subcommands) = cli_flags();
+    for sub in subcommands.iter().map(String::as_str).chain(["help"]) {
+        assert!(
+            usage.contains(&format!("dpone-observability {sub} ")),
+            "README's Usage block lacks `{sub}`:\n{usage}"
+        );
+    }
+}
+
+#[test]
 fn flag_scanner_finds_flags() {
     let found = documented_flags(
         "use `--run-report FILE` and --label k=v, not x--y or ---z; see --format.",

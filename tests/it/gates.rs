@@ -100,7 +100,7 @@ fn a_policy_file_with_labels_severity_and_a_missing_metric() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("policy.yml"),
-        "objectives:\n  - metric: dpone_duration_seconds\n    labels: {process: orders_pg_to_pg}\n    max: 0.0001\n    severity: warning\n  - metric: dpone_duration_seconds\n    labels: {process: other}\n    max: 1\n  - metric: freshness_lag_seconds\n    max: 300\n    severity: warning\n",
+        "objectives:\n  - metric: dpone_duration_seconds\n    labels: {process: orders_pg_to_pg}\n    max: 0.0001\n    severity: warning\n  - metric: dpone_duration_seconds\n    labels: {process: other}\n    max: 1\n  - metric: certification_suite_passed\n    min: 1\n    severity: warning\n",
     )
     .unwrap();
     let o = export(tmp.path(), "out", &["--policy", "policy.yml"]);
@@ -112,7 +112,7 @@ fn a_policy_file_with_labels_severity_and_a_missing_metric() {
         [
             "slo.dpone_duration_seconds.above_max",
             "slo.dpone_duration_seconds.missing",
-            "slo.dpone_freshness_lag_seconds.missing"
+            "slo.dpone_certification_suite_passed.missing"
         ]
     );
     let details = report["blocker_details"].as_array().unwrap();
@@ -150,6 +150,22 @@ fn configuration_errors_are_usage_errors_that_name_the_line_and_write_nothing() 
             vec!["--objectives", "- metric: dpone_no_such_*\n  min: 1\n"],
             "objective `dpone_no_such_*` (--objectives line 1) matches no metric",
         ),
+        (
+            vec!["--objectives", "duration_secnds: {max: 300}\n"],
+            "objective `duration_secnds` (--objectives line 1) names no metric: \
+             `dpone_duration_secnds` is not a metric dpone-observability extracts \
+             (docs/metrics.md) nor a custom metric of this export; did you mean \
+             `duration_seconds`?",
+        ),
+        (
+            vec![
+                "--metric",
+                "lag_seconds=4",
+                "--objectives",
+                "lag_secs: 60\n",
+            ],
+            "did you mean `lag_seconds`?",
+        ),
     ] {
         let o = export(tmp.path(), "never", &args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -179,6 +195,56 @@ fn configuration_errors_are_usage_errors_that_name_the_line_and_write_nothing() 
     let o = export(tmp.path(), "never", &["--policy", "p.yml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("per-metric code"), "{}", stderr(&o));
+    // Typos get a suggestion: a blocker code, a policy key.
+    for (policy, wanted) in [
+        (
+            "blockers:\n  metric.empty: warning\n",
+            "unknown blocker code `metric.empty`; did you mean `metrics.empty`?",
+        ),
+        ("objective: {}\n", "help: did you mean `objectives`?"),
+    ] {
+        std::fs::write(tmp.path().join("p.yml"), policy).unwrap();
+        let o = export(tmp.path(), "never", &["--policy", "p.yml"]);
+        assert_eq!(o.status.code(), Some(2), "{policy}");
+        assert!(stderr(&o).contains(wanted), "{policy}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn objectives_on_custom_metrics_and_on_catalogued_metrics_this_export_lacks() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A custom metric's name is a metric, from `--metric` or from `--metrics-file`.
+    std::fs::write(tmp.path().join("m.json"), r#"{"queue_depth": 3}"#).unwrap();
+    let o = export(
+        tmp.path(),
+        "out",
+        &[
+            "--metric",
+            "lag_seconds=4",
+            "--metrics-file",
+            "m.json",
+            "--objectives",
+            "lag_seconds: 60\nqueue_depth: {max: 10}\n",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A metrics file that could not be read may have named it: the objective fails as missing.
+    let o = export(
+        tmp.path(),
+        "out2",
+        &[
+            "--metrics-file",
+            "absent.json",
+            "--objectives",
+            "queue_depth: 10\n",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report = read_json(&tmp.path().join("out2/runtime_metrics.json"));
+    assert!(
+        blockers(&report).contains(&"slo.dpone_queue_depth.missing".to_string()),
+        "{report}"
+    );
 }
 
 fn custom_export(cwd: &Path, out: &str, metrics: &[&str], extra: &[&str]) -> std::process::Output {

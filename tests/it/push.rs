@@ -526,6 +526,23 @@ fn remote_write_sends_100000_series_in_batches() {
         "{}",
         stdout(&o)
     );
+    // What it is about to send, then progress at least every 10 % (never after the last).
+    let err = stderr(&o);
+    assert!(
+        err.contains("`: sending 100000 series in 50 requests\n"),
+        "{err}"
+    );
+    for tenth in 1..10 {
+        let done = tenth * 5;
+        assert!(
+            err.contains(&format!(
+                "push to remote-write: {done} of 50 requests sent, {} series accepted\n",
+                done * 2000
+            )),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("50 of 50 requests sent"), "{err}");
     let got = prometheus_series(prom.port, observed_ms(&dir) + 1);
     assert_eq!(got.len(), 100_000);
     assert_same_series("100,000 series", &expected_series(&dir), &got);
@@ -685,6 +702,8 @@ enum Reply {
     Status(u16, Vec<(&'static str, &'static str)>, &'static str),
     /// Answers 400 with the request's Authorization header in the body.
     EchoAuthorization,
+    /// The same with 503, which is retried: the retry lines quote the body too.
+    EchoAuthorizationRetried,
     /// Reads the request and never answers.
     Hang,
 }
@@ -719,9 +738,17 @@ fn stand_in(script: Vec<Reply>) -> StandIn {
                     .collect(),
                 text.as_bytes().to_vec(),
             ),
-            Reply::EchoAuthorization => {
+            Reply::EchoAuthorization | Reply::EchoAuthorizationRetried => {
                 let auth = request.header("authorization").unwrap_or_default();
-                standin::Reply::Send(400, vec![], format!("bad credentials: {auth}").into_bytes())
+                let status = match reply {
+                    Reply::EchoAuthorization => 400,
+                    _ => 503,
+                };
+                standin::Reply::Send(
+                    status,
+                    vec![],
+                    format!("bad credentials: {auth}").into_bytes(),
+                )
             }
         }
     });
@@ -858,6 +885,66 @@ fn a_500_then_success_and_a_429_with_retry_after() {
 }
 
 #[test]
+fn each_retry_is_printed_as_it_happens() {
+    let (tmp, dir) = fault_export();
+    let server = stand_in(vec![
+        Reply::Status(503, vec![], "unavailable"),
+        Reply::Status(503, vec![], "still unavailable"),
+        Reply::Status(204, vec![], ""),
+    ]);
+    let url = format!("http://127.0.0.1:{}/api/v1/write", server.port);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--remote-write", &url],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "what is sent, then one line per retry: {err}"
+    );
+    assert_eq!(
+        lines[0],
+        format!("push to remote-write `{url}`: sending 12 series in 1 request")
+    );
+    assert!(
+        lines[1].starts_with(
+            "push to remote-write: attempt 1 of 4 failed (HTTP 503: unavailable); retrying in "
+        ),
+        "{err}"
+    );
+    assert!(
+        lines[2].starts_with(
+            "push to remote-write: attempt 2 of 4 failed (HTTP 503: still unavailable); retrying in "
+        ),
+        "{err}"
+    );
+    assert_eq!(server.requests().len(), 3);
+    // Outside a workflow there are no groups; inside one, the target's lines sit in one.
+    assert!(!stdout(&o).contains("::group::"), "{}", stdout(&o));
+    let server = stand_in(vec![
+        Reply::Status(503, vec![], "unavailable"),
+        Reply::Status(204, vec![], ""),
+    ]);
+    let url = format!("http://127.0.0.1:{}/api/v1/write", server.port);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--remote-write", &url],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("::group::push to remote-write\n::endgroup::\n"),
+        "{out}"
+    );
+    assert!(stderr(&o).contains("attempt 1 of 4 failed (HTTP 503: unavailable)"));
+}
+
+#[test]
 fn a_400_is_not_retried_and_its_body_is_shown() {
     let (tmp, dir) = fault_export();
     let server = stand_in(vec![Reply::Status(400, vec![], "out of bounds\n")]);
@@ -945,7 +1032,10 @@ fn secrets_never_show_in_any_output() {
             (p, b)
         })
         .collect();
-    let server = stand_in(vec![Reply::EchoAuthorization]);
+    let server = stand_in(vec![
+        Reply::EchoAuthorizationRetried,
+        Reply::EchoAuthorization,
+    ]);
     let url = format!("http://127.0.0.1:{}/api/v1/write", server.port);
     let secret = "tok-very-secret-4711";
     for (flag, value) in [
@@ -970,6 +1060,13 @@ fn secrets_never_show_in_any_output() {
             "{all}"
         );
         assert!(!all.contains(secret), "{flag}: the secret leaked: {all}");
+        if flag == "--remote-write-token-env" {
+            // The first answer is a 503: its retry line quotes the body, scrubbed.
+            assert!(
+                all.contains("attempt 1 of 4 failed (HTTP 503: bad credentials: Bearer ***)"),
+                "{all}"
+            );
+        }
         if flag != "--remote-write-headers-env" {
             assert!(all.contains("***"), "{all}");
         }
@@ -1132,6 +1229,32 @@ fn the_action_pushes_after_the_summary_and_outputs_and_masks_the_secrets() {
     assert!(
         out.contains("::warning title=push.failed::push to remote-write"),
         "{out}"
+    );
+    // Each target's progress sits in a group of its own, titled with the tool's words only.
+    let groups: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("::group::") || l.starts_with("::endgroup::"))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "::group::push to pushgateway",
+            "::endgroup::",
+            "::group::push to remote-write",
+            "::endgroup::"
+        ],
+        "{out}"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("push to pushgateway `http://127.0.0.1:")
+            && err.contains("`: sending 12 series in 1 request\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("push to remote-write: attempt 1 of 4 failed (")
+            && err.contains("push to remote-write: attempt 3 of 4 failed ("),
+        "{err}"
     );
     let summary = std::fs::read_to_string(files.join("summary")).unwrap();
     let pushed = summary.find("### Pushed").expect("a Pushed section");

@@ -253,8 +253,11 @@ pub fn parse_objectives(text: &str, source: &str) -> Result<Vec<Objective>, Stri
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let list: ObjectiveList =
-        serde_saphyr::from_str(text).map_err(|err| format!("objectives in {source}: {err}"))?;
+    let list: ObjectiveList = serde_saphyr::from_str(text).map_err(|err| {
+        let err = err.to_string();
+        let hint = super::super::text::unknown_field_hint(&err).unwrap_or_default();
+        format!("objectives in {source}: {err}{hint}")
+    })?;
     let mut config = GateConfig {
         objectives: list.0,
         regressions: Vec::new(),

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::blockers::{Blocker, Code, Severity};
-use super::metrics::{Descriptor, LabelSet, MetricPoint, MetricSpec};
+use super::metrics::{Descriptor, LabelSet, MetricPoint, MetricSpec, METRIC_PREFIX};
 use crate::metric_spec;
 
 pub use baseline::{read_baseline, BaselineSeries};
@@ -153,6 +153,50 @@ pub fn evaluate(
     gated.blockers.extend(duplicates);
     Ok(gated)
 }
+/// An objective on a plain metric name that is neither in the catalogue (`known`) nor a metric
+/// of this export (`points`: the catalogued ones read and the custom ones given) can never be
+/// met: a configuration error, with the closest known name as a suggestion. The caller checks
+/// only when `points` hold every custom metric the export was given (a metrics file that could
+/// not be read may have named it; the objective then fails as `slo.<metric>.missing`).
+/// A catalogued metric this export lacks is not an error here: it is `slo.<metric>.missing`.
+pub fn check_objective_names(
+    config: &GateConfig,
+    points: &[MetricPoint],
+    known: &[&str],
+) -> Result<(), GateConfigError> {
+    let unknown = |o: &&Objective| {
+        let name = o.selector.name.as_str();
+        !o.selector.is_pattern() && !known.contains(&name)
+    };
+    if !config.objectives.iter().any(|o| unknown(&o)) {
+        return Ok(());
+    }
+    let mut names: BTreeSet<&str> = points.iter().map(|p| &*p.name).collect();
+    for objective in config.objectives.iter().filter(unknown) {
+        let selector = &objective.selector;
+        if names.contains(selector.name.as_str()) {
+            continue;
+        }
+        names.extend(known.iter().copied());
+        let hint = super::text::closest(&selector.name, names.iter().copied())
+            .map(|name| {
+                // Shown the way it was written: a bare name suggests a bare name.
+                let shown = match selector.written.starts_with(METRIC_PREFIX) {
+                    true => name,
+                    false => name.strip_prefix(METRIC_PREFIX).unwrap_or(name),
+                };
+                format!("; did you mean `{shown}`?")
+            })
+            .unwrap_or_default();
+        return Err(GateConfigError(format!(
+            "objective `{}` ({}) names no metric: `{}` is not a metric dpone-observability \
+             extracts (docs/metrics.md) nor a custom metric of this export{hint}",
+            selector.written, selector.origin, selector.name
+        )));
+    }
+    Ok(())
+}
+
 /// Reads the baseline export; a missing or invalid one is a warning blocker and leaves the
 /// regressions uncompared.
 fn read_baseline_into(path: &Path, gated: &mut Gated) -> Option<Vec<BaselineSeries>> {

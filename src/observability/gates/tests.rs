@@ -405,3 +405,38 @@ fn gate_series_families_follow_the_catalogue() {
         assert_eq!(CATALOG[family as usize].name, name);
     }
 }
+
+#[test]
+fn an_objective_on_a_name_that_is_no_metric_is_a_configuration_error() {
+    let check = |config: &str, points: &[MetricPoint]| {
+        let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
+        check_objective_names(&policy.gates, points, &known())
+    };
+    // RUN[4] is dpone_duration_seconds: a bare name with a typo suggests the bare name.
+    let err = check("objectives:\n  duration_secnds: {max: 1}\n", &[]).unwrap_err();
+    assert!(
+        err.0
+            .contains("objective `duration_secnds` (p.yml line 2) names no metric")
+            && err.0.ends_with("; did you mean `duration_seconds`?"),
+        "{err}"
+    );
+    let err = check("objectives:\n  dpone_duration_secnds: 1\n", &[]).unwrap_err();
+    assert!(
+        err.0.ends_with("did you mean `dpone_duration_seconds`?"),
+        "{err}"
+    );
+    // A custom metric of the export is a name; so is a close one, as a suggestion.
+    let mut custom = point(4, 1.0, &[]);
+    custom.name = "dpone_lag_seconds".into();
+    assert!(check(
+        "objectives:\n  lag_seconds: 60\n",
+        std::slice::from_ref(&custom)
+    )
+    .is_ok());
+    let err = check("objectives:\n  lag_secs: 60\n", &[custom]).unwrap_err();
+    assert!(err.0.ends_with("did you mean `lag_seconds`?"), "{err}");
+    // Nothing close: no suggestion. A catalogued metric this export lacks is no error here.
+    let err = check("objectives:\n  zzzz: 60\n", &[]).unwrap_err();
+    assert!(!err.0.contains("did you mean"), "{err}");
+    assert!(check("objectives:\n  duration_seconds: 60\n  dpone_*: 1\n", &[]).is_ok());
+}
