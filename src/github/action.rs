@@ -61,6 +61,7 @@ struct Plan {
     pr_explicit: bool,
     /// The `check-name` input; empty: one from the job and the run's process.
     check_name: Option<String>,
+    #[cfg_attr(not(feature = "github-api"), allow(dead_code))]
     comment_mode: CommentMode,
     artifact_url: Option<String>,
     /// `GITHUB_JOB`.

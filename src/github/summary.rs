@@ -183,7 +183,10 @@ fn write_head(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String)
     }
     write_failed_gates(report, ctx, out);
     write_failing_blockers(report, ctx, out);
-    let _ = writeln!(out, "{}", warnings_line(report, ctx));
+    let line = warnings_line(report, ctx);
+    if !line.is_empty() {
+        let _ = writeln!(out, "{line}");
+    }
 }
 
 /// `**dpone run `X`** (`orders`) **failed**: `CODE` — first error.
@@ -574,10 +577,7 @@ fn warnings_line(report: &ExportReport, ctx: &SummaryContext<'_>) -> String {
     if let Some(baseline) = baseline_text(&report.gates, ctx) {
         parts.push(baseline);
     }
-    if parts.is_empty() {
-        return String::new();
-    }
-    format!("{}\n", parts.join(" · "))
+    parts.join(" · ")
 }
 
 /// Where the baseline came from: its branch and commit when it recorded them.
@@ -718,7 +718,7 @@ fn write_metrics(points: &[MetricPoint], budget: usize, out: &mut String) {
                 .labels
                 .iter()
                 .filter(|l| {
-                    common.len() < 1
+                    common.is_empty()
                         || measured.len() < 2
                         || !common.iter().any(|(k, v)| *k == *l.key && *v == *l.value)
                 })

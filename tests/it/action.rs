@@ -72,7 +72,7 @@ impl Runner {
         )
     }
 
-    fn run_dir(&self) -> PathBuf {
+    pub(crate) fn run_dir(&self) -> PathBuf {
         self.workspace.join("test_artifacts/observability/4242-1")
     }
 
@@ -209,9 +209,7 @@ fn a_failed_run_warns_and_the_policy_can_fail_the_step() {
     )
     .unwrap();
     assert!(
-        summary.starts_with(
-            "### ❌ dpone observability: orders\\_pg\\_to\\_pg.yaml — failed: 1 error"
-        ),
+        summary.starts_with("### ❌ dpone observability: orders\\_pg\\_to\\_pg — failed: 1 error"),
         "{summary}"
     );
     // The run's own failure cause is in view, and the failing blocker links its runbook.

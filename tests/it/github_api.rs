@@ -179,6 +179,17 @@ impl Workspace {
     }
 
     fn run(&self, api: &StandIn, run_id: &str, inputs: &[(&str, &str)]) -> (i32, String) {
+        self.run_as(api, run_id, "check", inputs)
+    }
+
+    /// [`Workspace::run`] as the job `job` (`GITHUB_JOB`).
+    fn run_as(
+        &self,
+        api: &StandIn,
+        run_id: &str,
+        job: &str,
+        inputs: &[(&str, &str)],
+    ) -> (i32, String) {
         let mut cmd = Command::new(bin());
         cmd.arg("action")
             .current_dir(&self.root)
@@ -198,6 +209,7 @@ impl Workspace {
         cmd.env("GITHUB_ACTIONS", "true")
             .env("GITHUB_RUN_ID", run_id)
             .env("GITHUB_RUN_ATTEMPT", "1")
+            .env("GITHUB_JOB", job)
             .env("GITHUB_SHA", "0000000000000000000000000000000000000000")
             .env("GITHUB_REPOSITORY", "acme/pipelines")
             .env("GITHUB_SERVER_URL", "https://github.example.com")
@@ -295,16 +307,19 @@ fn a_passing_run_on_a_pull_request() {
     );
     assert_eq!(check["conclusion"], "success");
     // The default name carries the pipeline, so matrix legs never share a check or comment.
-    assert_eq!(check["name"], "dpone observability: orders_pg_to_pg");
+    assert_eq!(
+        check["name"],
+        "dpone observability: check / orders_pg_to_pg"
+    );
     assert_eq!(check["output"]["title"], "✅ passed (12 metrics)");
     assert_eq!(check["output"]["annotations"], json!([]));
     assert!(check["output"]["summary"]
         .as_str()
         .unwrap()
-        .starts_with("### ✅ dpone observability: orders\\_pg\\_to\\_pg — passed\n"));
+        .starts_with("### ✅ dpone observability: check / orders\\_pg\\_to\\_pg — passed\n"));
     let comment = requests[2].body.as_ref().unwrap()["body"].as_str().unwrap();
     assert!(
-        comment.starts_with("<!-- dpone-observability:dpone observability: orders_pg_to_pg -->\n<!-- dpone-observability-state verdict=passed "),
+        comment.starts_with("<!-- dpone-observability:dpone observability: check / orders_pg_to_pg -->\n<!-- dpone-observability-state verdict=passed "),
         "{comment}"
     );
     // The comment is short: the verdict, the run, the commit, a link to the full summary.
@@ -373,7 +388,7 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
         [50, 50, 21],
         "120 unknown inputs and the failed run"
     );
-    let all: Vec<&serde_json::Value> = requests[..3]
+    let all: Vec<&Value> = requests[..3]
         .iter()
         .flat_map(|r| {
             r.body.as_ref().unwrap()["output"]["annotations"]
@@ -449,7 +464,7 @@ fn a_fork_pull_request_gets_403_and_the_export_still_passes() {
         .filter(|l| l.starts_with("::warning title=dpone-observability%3A PR status::"))
         .collect();
     assert_eq!(warnings.len(), 2, "{out}");
-    assert!(warnings[0].contains("check run `dpone observability: orders_pg_to_pg` not posted: 403 Resource not accessible by integration (pull requests from forks"));
+    assert!(warnings[0].contains("check run `dpone observability: check / orders_pg_to_pg` not posted: 403 Resource not accessible by integration (pull requests from forks"));
     assert!(warnings[1].contains("PR comment not posted: 403"));
     check_export(&ws.root.join("test_artifacts/observability/4-1"));
     ws.assert_token_never_written();
@@ -520,8 +535,170 @@ fn retries_are_bounded() {
     assert_eq!(api.take().len(), 4, "one try and three retries");
     assert!(
         out.contains(
-            "check run `dpone observability: orders_pg_to_pg` not posted: 503 unavailable after 3 retries"
+            "check run `dpone observability: check / orders_pg_to_pg` not posted: 503 unavailable after 3 retries"
         ),
+        "{out}"
+    );
+}
+
+/// The comment's body after the last request, as the stand-in keeps it.
+fn only_comment(api: &StandIn) -> String {
+    let state = api.state.lock().unwrap();
+    assert_eq!(state.comments.len(), 1, "one comment");
+    state.comments[0].1.clone()
+}
+
+#[test]
+fn comment_mode_failures_comments_only_while_failing_then_says_now_passing() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    std::fs::copy(
+        fixture("run-report/run_report_failed_real.json"),
+        ws.root.join("failed.json"),
+    )
+    .unwrap();
+    let mode = ("comment-mode", "failures");
+    // Passing with nothing to say: no comment is created.
+    let (code, out) = ws.run(&api, "21", &[("run-report", "run_report.json"), mode]);
+    assert_eq!(code, 0, "{out}");
+    let requests = api.take();
+    assert!(
+        !sequence(&requests)
+            .iter()
+            .any(|r| r.contains("/comments") && !r.starts_with("GET")),
+        "{:?}",
+        sequence(&requests)
+    );
+    // The run fails: the comment appears, short, with the run's own failure.
+    let (code, out) = ws.run(&api, "22", &[("run-report", "failed.json"), mode]);
+    assert_eq!(code, 0, "a failed run is a warning by default: {out}");
+    let comment = only_comment(&api);
+    assert!(comment.contains("### ⚠️ "), "{comment}");
+    assert!(
+        comment.contains("`DPONE_LEGACY_RUNTIME_DEFAULTS_DISABLED`"),
+        "{comment}"
+    );
+    assert!(comment.contains("verdict=warned"), "{comment}");
+    validate_against_openapi(&api.take());
+    // Passing again: the same comment now says so, in one line.
+    let (code, out) = ws.run(&api, "23", &[("run-report", "run_report.json"), mode]);
+    assert_eq!(code, 0, "{out}");
+    let requests = api.take();
+    assert!(
+        sequence(&requests)
+            .iter()
+            .any(|r| r.starts_with("PATCH") && r.contains("/issues/comments/")),
+        "{:?}",
+        sequence(&requests)
+    );
+    let comment = only_comment(&api);
+    assert!(comment.contains("— now passing"), "{comment}");
+    assert!(comment.contains("verdict=passed"), "{comment}");
+    // And stays as it is while passing.
+    let (code, _) = ws.run(&api, "24", &[("run-report", "run_report.json"), mode]);
+    assert_eq!(code, 0);
+    assert!(!sequence(&api.take()).iter().any(
+        |r| r.starts_with("PATCH") || r.starts_with("POST /api/v3/repos/acme/pipelines/issues")
+    ));
+}
+
+#[test]
+fn comment_mode_changes_edits_only_when_the_verdict_or_failures_change() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let mode = ("comment-mode", "changes");
+    let (code, out) = ws.run(&api, "31", &[("run-report", "run_report.json"), mode]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(api.state.lock().unwrap().comments.len(), 1);
+    api.take();
+    // Same verdict, same findings, another run: nothing is sent, though the run id differs.
+    let (code, _) = ws.run(&api, "32", &[("run-report", "run_report.json"), mode]);
+    assert_eq!(code, 0);
+    let requests = api.take();
+    assert!(
+        !sequence(&requests)
+            .iter()
+            .any(|r| r.starts_with("PATCH") || r.ends_with("/issues/7/comments")),
+        "{:?}",
+        sequence(&requests)
+    );
+    // A warning appears: the comment changes.
+    std::fs::write(ws.root.join("other.json"), r#"{"x": 1}"#).unwrap();
+    let (code, _) = ws.run(
+        &api,
+        "33",
+        &[
+            ("run-report", "run_report.json"),
+            ("inputs", "other.json"),
+            mode,
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(sequence(&api.take()).iter().any(|r| r.starts_with("PATCH")));
+    assert!(only_comment(&api).contains("verdict=warned"));
+}
+
+#[test]
+fn matrix_legs_get_their_own_check_and_comment_and_a_shared_name_is_warned_about() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    std::fs::copy(
+        fixture("run-report/run_report_failed_real.json"),
+        ws.root.join("failed.json"),
+    )
+    .unwrap();
+    // Two jobs of one run: the failing one is not hidden by the passing one.
+    ws.run_as(
+        &api,
+        "41",
+        "load",
+        &[("run-report", "failed.json"), ("run-name", "a")],
+    );
+    ws.run_as(
+        &api,
+        "41",
+        "report",
+        &[("run-report", "run_report.json"), ("run-name", "b")],
+    );
+    let requests = api.take();
+    let names: Vec<String> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/check-runs"))
+        .map(|r| {
+            r.body.as_ref().unwrap()["name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "dpone observability: load / orders_pg_to_pg",
+            "dpone observability: report / orders_pg_to_pg"
+        ]
+    );
+    assert_eq!(
+        api.state.lock().unwrap().comments.len(),
+        2,
+        "one comment each"
+    );
+    // Two legs forced onto one name: the second warns that it overwrites the first's comment.
+    let shared = ("check-name", "observability");
+    ws.run_as(
+        &api,
+        "42",
+        "load",
+        &[("run-report", "failed.json"), ("run-name", "c"), shared],
+    );
+    let (_, out) = ws.run_as(
+        &api,
+        "42",
+        "load",
+        &[("run-report", "run_report.json"), ("run-name", "d"), shared],
+    );
+    assert!(
+        out.contains("was last written by job `load` of this same run"),
         "{out}"
     );
 }

@@ -27,4 +27,5 @@ mod push;
 mod renderers;
 mod schema;
 mod sources;
+mod summary;
 mod workflows;

@@ -374,7 +374,7 @@ fn a_baseline_with_labels_that_collide_once_sanitised_is_invalid() {
 }
 
 #[test]
-fn chart_categories_of_one_metric_are_numbered() {
+fn each_series_of_one_metric_has_its_row_and_no_chart() {
     let points = [
         point(4, 5.0, &[("process", "a")]),
         point(4, 6.0, &[("process", "b")]),
@@ -386,9 +386,14 @@ fn chart_categories_of_one_metric_are_numbered() {
     let mut md = String::new();
     write_markdown(&gated.results, "##", 50, &mut md);
     assert!(
-        md.contains(r#"x-axis ["dpone_duration_seconds max", "dpone_duration_seconds max #2"]"#),
+        md.contains(r#"`dpone_duration_seconds{process="a"}`"#),
         "{md}"
     );
+    assert!(
+        md.contains(r#"`dpone_duration_seconds{process="b"}`"#),
+        "{md}"
+    );
+    assert!(!md.contains("mermaid"), "{md}");
 }
 
 #[test]

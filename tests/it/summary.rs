@@ -1,0 +1,319 @@
+//! The step summary as GitHub renders it (GFM: tables, code spans, inline HTML), parsed with
+//! pulldown-cmark: the verdict first and short, code spans that render as code (no literal
+//! backtick reaches the page), tables whose rows keep their cells, nothing from a report
+//! turned into a link or HTML, and the rest folded into `<details>`.
+
+use crate::action::Runner;
+use crate::common::*;
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+/// What a reader sees of a Markdown document.
+struct Rendered {
+    /// Plain text outside code spans.
+    text: String,
+    code: Vec<String>,
+    html: Vec<String>,
+    links: Vec<String>,
+    /// Each table row's cell count, with the header's first.
+    tables: Vec<Vec<usize>>,
+}
+
+fn render(markdown: &str) -> Rendered {
+    let mut out = Rendered {
+        text: String::new(),
+        code: Vec::new(),
+        html: Vec::new(),
+        links: Vec::new(),
+        tables: Vec::new(),
+    };
+    let mut cells = 0;
+    for event in Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    ) {
+        match event {
+            Event::Text(t) => {
+                out.text.push_str(&t);
+                out.text.push(' ');
+            }
+            Event::Code(c) => out.code.push(c.to_string()),
+            Event::Html(h) | Event::InlineHtml(h) => out.html.push(h.trim().to_string()),
+            Event::Start(Tag::Link { dest_url, .. }) => out.links.push(dest_url.to_string()),
+            Event::Start(Tag::Table(_)) => out.tables.push(Vec::new()),
+            Event::Start(Tag::TableHead | Tag::TableRow) => cells = 0,
+            Event::Start(Tag::TableCell) => cells += 1,
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                if let Some(t) = out.tables.last_mut() {
+                    t.push(cells);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Lines outside `<details>` blocks: what is in view without a click.
+fn visible_lines(markdown: &str) -> usize {
+    let mut depth = 0usize;
+    let mut n = 0;
+    for line in markdown.lines() {
+        if line.contains("<details>") {
+            depth += 1;
+        }
+        if depth == 0 {
+            n += 1;
+        }
+        if line.contains("</details>") {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    n
+}
+
+/// The HTML the summary itself writes; anything else came from a report.
+fn own_html(h: &str) -> bool {
+    h.starts_with("<!-- dpone-observability")
+        || [
+            "<details>",
+            "</details>",
+            "<summary>",
+            "</summary>",
+            "<code>",
+            "</code>",
+        ]
+        .iter()
+        .any(|tag| h.starts_with(tag))
+}
+
+fn check_rendered(name: &str, markdown: &str, literal_backticks_allowed: bool) -> Rendered {
+    let r = render(markdown);
+    if !literal_backticks_allowed {
+        assert!(
+            !r.text.contains('`'),
+            "{name}: a literal backtick reaches the page:\n{}\n---\n{markdown}",
+            r.text
+        );
+    }
+    for h in &r.html {
+        assert!(own_html(h), "{name}: HTML from a report: {h}\n{markdown}");
+    }
+    for link in &r.links {
+        assert!(
+            link.starts_with("https://github.example.com/")
+                || link.starts_with("https://github.com/dpone/observability-action/"),
+            "{name}: a link the summary did not make: {link}"
+        );
+    }
+    for table in &r.tables {
+        assert!(
+            table.iter().all(|n| *n == table[0]),
+            "{name}: a row with a different cell count: {table:?}\n{markdown}"
+        );
+    }
+    r
+}
+
+fn summary_of(r: &Runner, run_name: &str) -> String {
+    std::fs::read_to_string(
+        r.workspace
+            .join("test_artifacts/observability")
+            .join(run_name)
+            .join("step_summary.md"),
+    )
+    .unwrap()
+}
+
+fn policy(r: &Runner) {
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::copy(
+        repo().join("examples/dpone-observability.yml"),
+        r.workspace.join(".github/dpone-observability.yml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(r.workspace.join("baseline")).unwrap();
+    std::fs::copy(
+        repo().join("examples/baseline/runtime_metrics.json"),
+        r.workspace.join("baseline/runtime_metrics.json"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_five_review_scenarios_render_as_code_with_the_verdict_in_view() {
+    let r = Runner::new();
+    policy(&r);
+    let copy = |from: &std::path::Path, to: &str| {
+        let target = r.workspace.join(to);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(from, target).unwrap();
+    };
+    // Every fixture, under its own folder, for the many-input scenario.
+    for entry in walk(&fixtures()) {
+        if entry.extension().is_some_and(|e| e == "json") {
+            let rel = entry.strip_prefix(fixtures()).unwrap();
+            copy(&entry, &format!("fixtures/{}", rel.display()));
+        }
+    }
+    // Name, inputs, heading, most lines in view.
+    type Scenario<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, usize);
+    let scenarios: [Scenario<'_>; 5] = [
+        ("pass", &[("run-report", "run_report.json")], "### ✅ ", 12),
+        (
+            "failed",
+            &[("run-report", "failed_run.json")],
+            "### ❌ ",
+            16,
+        ),
+        (
+            "inputs",
+            &[
+                ("run-report", "run_report.json"),
+                ("inputs", "fixtures/**/*.json"),
+            ],
+            "### ❌ ",
+            26,
+        ),
+        (
+            "gates",
+            &[
+                ("run-report", "failed_run.json"),
+                ("baseline", "baseline/runtime_metrics.json"),
+            ],
+            "### ❌ ",
+            16,
+        ),
+        (
+            "first",
+            &[
+                ("run-report", "run_report.json"),
+                ("baseline", "baseline/none.json"),
+            ],
+            "### ⚠️ ",
+            12,
+        ),
+    ];
+    for (name, inputs, heading, most_lines) in scenarios {
+        let mut inputs = inputs.to_vec();
+        inputs.push(("run-name", name));
+        let (_, out, err) = r.run(&inputs);
+        let summary = summary_of(&r, name);
+        assert!(
+            summary.starts_with(heading),
+            "{name}: {summary}\n{out}{err}"
+        );
+        let rendered = check_rendered(name, &summary, false);
+        assert!(!rendered.code.is_empty());
+        let lines = visible_lines(&summary);
+        assert!(
+            lines <= most_lines,
+            "{name}: {lines} lines in view:\n{summary}"
+        );
+        // Cells stay short: no line in view is a wall of text.
+        let mut depth = 0;
+        for line in summary.lines() {
+            depth += line.matches("<details>").count();
+            depth -= line.matches("</details>").count().min(depth);
+            if depth == 0 {
+                assert!(line.chars().count() < 1200, "{name}: {line}");
+            }
+        }
+    }
+    // The failed run's own cause is in view, in the heading's next paragraph.
+    let failed = summary_of(&r, "failed");
+    let second = failed.split("\n\n").nth(1).unwrap();
+    assert!(
+        second.contains("`DPONE_LEGACY_RUNTIME_DEFAULTS_DISABLED`"),
+        "{failed}"
+    );
+    // 39 files of no known kind are one group, their files folded away.
+    let inputs = summary_of(&r, "inputs");
+    let in_view = &inputs[..inputs.find("<details>").unwrap()];
+    assert!(in_view.contains("[`input.unknown_kind`]("), "{inputs}");
+    assert_eq!(
+        in_view.matches("input.unknown_kind").count(),
+        1,
+        "{in_view}"
+    );
+    // The gates against the example baseline fail in view with their limits; the failed run's
+    // regression is missing, not passing.
+    let gates = summary_of(&r, "gates");
+    let in_view = &gates[..gates.find("<details>").unwrap()];
+    assert!(in_view.contains("| ❌ | `run_passed"), "{in_view}");
+    assert!(
+        in_view.contains("vs baseline | — (missing) | ≥ 92,000 |"),
+        "{in_view}"
+    );
+    assert!(
+        in_view.contains("[.github/dpone-observability.yml L7](https://github.example.com/acme/pipelines/blob/0123abcd/.github/dpone-observability.yml#L7)"),
+        "{in_view}"
+    );
+}
+
+/// Every file under `dir`, sorted.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn hostile_report_text_stays_text() {
+    let r = Runner::new();
+    let hostile =
+        "x`y` | <img src=x onerror=alert(1)> [click](https://evil.example) **b** ``` </details>";
+    let report = serde_json::json!({
+        "manifest": format!("m{hostile}.yaml"),
+        "process": hostile,
+        "run_id": hostile,
+        "passed": false,
+        "result": {
+            "status": hostile,
+            "error_code": hostile,
+            "errors": [format!("{hostile}\nsecond line ::error::x")],
+            "extracted_rows": 1,
+        },
+    });
+    std::fs::write(r.workspace.join("hostile.json"), report.to_string()).unwrap();
+    let (code, out, err) = r.run(&[
+        ("run-report", "hostile.json"),
+        ("labels", "team=a|b"),
+        ("check-name", hostile),
+        ("run-name", "hostile"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let summary = summary_of(&r, "hostile");
+    // The report's own backticks may show; its HTML, links and table breaks may not.
+    let rendered = check_rendered("hostile", &summary, true);
+    assert!(
+        rendered.text.contains("<img src=x onerror=alert(1)>")
+            || rendered
+                .code
+                .iter()
+                .any(|c| c.contains("<img src=x onerror=alert(1)>")),
+        "the text is shown, not run: {summary}"
+    );
+    let opened = rendered
+        .html
+        .iter()
+        .filter(|h| h.starts_with("<details>"))
+        .count();
+    let closed = rendered
+        .html
+        .iter()
+        .filter(|h| h.starts_with("</details>"))
+        .count();
+    assert_eq!(opened, closed, "{summary}");
+}
