@@ -59,9 +59,12 @@ impl SummaryContext<'_> {
     fn place(&self, at: &Origin) -> Option<String> {
         let line = (at.line > 0).then_some(at.line);
         let file = at.file.as_deref()?;
+        let name = file
+            .file_name()
+            .map_or_else(|| file_label(file), |n| n.to_string_lossy().into_owned());
         let shown = format!(
             "{}{}",
-            file_label(file),
+            crate::observability::text::clip(&name, 40),
             line.map(|l| format!(" L{l}")).unwrap_or_default()
         );
         let url = self
@@ -248,6 +251,8 @@ impl GateState {
 
 struct GateRow<'a> {
     state: GateState,
+    /// The short metric name, and the same with the labels that tell its series apart.
+    short: String,
     gate: String,
     actual: String,
     limit: String,
@@ -268,17 +273,17 @@ fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
         all.iter()
             .all(|l| l.get(key).map(String::as_str) == Some(value))
     };
+    let short = |metric: &str| metric.strip_prefix("dpone_").unwrap_or(metric).to_string();
     let series = |metric: &str, labels: &std::collections::BTreeMap<String, String>| {
-        let short = metric.strip_prefix("dpone_").unwrap_or(metric);
         let own: Vec<String> = labels
             .iter()
             .filter(|(k, v)| !shared(k, v))
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         if own.is_empty() {
-            code(short)
+            short(metric)
         } else {
-            code(&format!("{short}{{{}}}", own.join(",")))
+            format!("{}{{{}}}", short(metric), own.join(","))
         }
     };
     let mut rows = Vec::new();
@@ -290,15 +295,16 @@ fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
             } else {
                 GateState::Failed
             },
+            short: short(&o.metric),
             gate: series(&o.metric, &o.labels),
             actual: if missing {
-                "— (missing)".to_string()
+                "missing".to_string()
             } else {
                 number(o.actual)
             },
             limit: match (o.rule, o.bound) {
-                (BoundRule::Max, Some(b)) => format!("≤ {}", human(b)),
-                (BoundRule::Min, Some(b)) => format!("≥ {}", human(b)),
+                (BoundRule::Max, Some(b)) => format!("≤\u{a0}{}", human(b)),
+                (BoundRule::Min, Some(b)) => format!("≥\u{a0}{}", human(b)),
                 _ => "present".to_string(),
             },
             delta: signed(o.delta),
@@ -316,15 +322,14 @@ fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
         let limit = regression_limit(c.baseline, c.direction, &c.tolerance);
         rows.push(GateRow {
             state,
+            short: format!("{} vs baseline", short(&c.metric)),
             gate: format!("{} vs baseline", series(&c.metric, &c.labels)),
             actual: match c.status {
                 ComparisonStatus::Added => {
                     "not compared (no baseline series with these labels)".to_string()
                 }
                 ComparisonStatus::Removed => "not compared (gone from this export)".to_string(),
-                ComparisonStatus::Disappeared | ComparisonStatus::Absent => {
-                    "— (missing)".to_string()
-                }
+                ComparisonStatus::Disappeared | ComparisonStatus::Absent => "missing".to_string(),
                 ComparisonStatus::Compared => number(c.actual),
             },
             limit,
@@ -366,7 +371,8 @@ fn regression_limit(
     } else {
         b
     };
-    format!("{} {}", if higher { "≥" } else { "≤" }, human(allowed))
+    // A non-breaking space: the sign never wraps away from its number.
+    format!("{}\u{a0}{}", if higher { "≥" } else { "≤" }, human(allowed))
 }
 
 fn number(v: Option<f64>) -> String {
@@ -398,11 +404,21 @@ fn write_gate_table(
         );
     }
     for r in rows.iter().take(TABLE_ROWS) {
+        // Labels only where two rows of this table share a name: short cells, no scrolling.
+        let shared_name = rows.iter().filter(|o| o.short == r.short).count() > 1;
+        let gate = if shared_name { &r.gate } else { &r.short };
+        let gate = match gate.strip_suffix(" vs baseline") {
+            Some(name) => format!(
+                "{} vs baseline",
+                code(&crate::observability::text::clip(name, 60))
+            ),
+            None => code(&crate::observability::text::clip(gate, 60)),
+        };
         let _ = write!(
             out,
             "| {} | {} | {} | {} | {} |",
             r.state.mark(),
-            r.gate,
+            gate,
             r.actual,
             r.limit,
             r.delta

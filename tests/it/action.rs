@@ -512,7 +512,7 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     // The failures are in view: the objective with actual and limit, the regression against
     // the baseline with its allowed value and change.
     assert!(
-        summary.contains("| ❌ | `extracted_rows{status=error}` | 0 | ≥ 1 | -1 |"),
+        summary.contains("| ❌ | `extracted_rows` | 0 | ≥\u{a0}1 | -1 |"),
         "{summary}"
     );
     // The failed run has no `process`: its series has no partner in the baseline, which is

@@ -242,11 +242,11 @@ fn the_five_review_scenarios_render_as_code_with_the_verdict_in_view() {
     let in_view = &gates[..gates.find("<details>").unwrap()];
     assert!(in_view.contains("| ❌ | `run_passed"), "{in_view}");
     assert!(
-        in_view.contains("vs baseline | — (missing) | ≥ 92,000 |"),
+        in_view.contains("vs baseline | missing | ≥\u{a0}92,000 |"),
         "{in_view}"
     );
     assert!(
-        in_view.contains("[.github/dpone-observability.yml L7](https://github.example.com/acme/pipelines/blob/0123abcd/.github/dpone-observability.yml#L7)"),
+        in_view.contains("[dpone-observability.yml L7](https://github.example.com/acme/pipelines/blob/0123abcd/.github/dpone-observability.yml#L7)"),
         "{in_view}"
     );
 }
