@@ -432,4 +432,94 @@ mod tests {
         assert!(parse_kinds(Some("checks"), true).is_err());
         assert_eq!(comment_marker("a--b"), "<!-- dpone-observability:a- -b -->");
     }
+
+    fn state(verdict: &str, findings: &str, run: &str) -> CommentState {
+        CommentState {
+            verdict: verdict.into(),
+            findings: findings.into(),
+            run: run.into(),
+            job: "j".into(),
+        }
+    }
+
+    fn message_in(state: CommentState) -> Message {
+        Message {
+            conclusion: Conclusion::Success,
+            title: String::new(),
+            summary: String::new(),
+            comment: format!("<!-- m -->\n{}\nbody", state.marker()),
+            comment_passing: format!("<!-- m -->\n{}\nnow passing", state.marker()),
+            comment_state: state,
+            status_description: String::new(),
+            annotations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn comment_modes() {
+        use CommentAction::{Keep, Write};
+        let failed = message_in(state("failed", "aa", "1_1"));
+        let old_failed = message_in(state("failed", "aa", "0_1")).comment;
+        let old_other = message_in(state("failed", "bb", "0_1")).comment;
+        let old_passed = message_in(state("passed", "", "0_1")).comment;
+        // always: write unless identical
+        assert_eq!(
+            decide_comment(&failed, CommentMode::Always, None),
+            Write(failed.comment.clone())
+        );
+        assert_eq!(
+            decide_comment(&failed, CommentMode::Always, Some(&failed.comment)),
+            Keep
+        );
+        // changes: only when the verdict or the findings changed
+        assert_eq!(
+            decide_comment(&failed, CommentMode::Changes, Some(&old_failed)),
+            Keep
+        );
+        assert!(matches!(
+            decide_comment(&failed, CommentMode::Changes, Some(&old_other)),
+            Write(_)
+        ));
+        assert!(matches!(
+            decide_comment(&failed, CommentMode::Changes, Some(&old_passed)),
+            Write(_)
+        ));
+        assert!(matches!(
+            decide_comment(&failed, CommentMode::Changes, None),
+            Write(_)
+        ));
+        // failures: a passing run writes only over a failure, and then says "now passing"
+        let passed = message_in(state("passed", "", "1_1"));
+        assert_eq!(decide_comment(&passed, CommentMode::Failures, None), Keep);
+        assert_eq!(
+            decide_comment(&passed, CommentMode::Failures, Some(&old_passed)),
+            Keep
+        );
+        assert_eq!(
+            decide_comment(&passed, CommentMode::Failures, Some(&old_failed)),
+            Write(passed.comment_passing.clone())
+        );
+        assert!(matches!(
+            decide_comment(&failed, CommentMode::Failures, None),
+            Write(_)
+        ));
+        assert_eq!(
+            decide_comment(&failed, CommentMode::Off, Some(&old_failed)),
+            Keep
+        );
+        // A comment from another job of this run is warned about; one from an earlier run is not.
+        let same_run = message_in(state("failed", "aa", "1_1")).comment;
+        assert!(shared_comment_warning(&failed, Some(&same_run), "k").is_some());
+        assert!(shared_comment_warning(&failed, Some(&old_failed), "k").is_none());
+        // A body without a state (an older comment) is simply rewritten.
+        assert!(matches!(
+            decide_comment(&failed, CommentMode::Changes, Some("<!-- m -->")),
+            Write(_)
+        ));
+        assert_eq!(
+            CommentState::parse(&failed.comment),
+            Some(failed.comment_state.clone())
+        );
+        assert!(CommentMode::parse("sometimes").is_err());
+    }
 }

@@ -607,3 +607,55 @@ fn an_input_variable_that_looks_like_ours_is_warned_about_by_its_right_name() {
         "{err}"
     );
 }
+
+#[test]
+fn annotations_point_only_at_repository_files_and_gates_at_their_policy_line() {
+    let r = Runner::new();
+    // A file under the output root (an earlier export) is not part of the change: no `file=`.
+    let old = r.workspace.join("test_artifacts/observability/old");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("stray.json"), r#"{"x": 1}"#).unwrap();
+    std::fs::write(r.workspace.join("stray.json"), r#"{"x": 1}"#).unwrap();
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::write(
+        r.workspace.join(".github/dpone-observability.yml"),
+        "# policy\nobjectives:\n  dpone_run_passed: {min: 1}\n",
+    )
+    .unwrap();
+    let (code, out, _) = r.run(&[
+        ("run-report", "failed_run.json"),
+        (
+            "inputs",
+            "test_artifacts/observability/old/stray.json\nstray.json",
+        ),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let lines = commands(&out);
+    let gate = lines
+        .iter()
+        .find(|l| l.starts_with("::error title=slo.dpone_run_passed.below_min"))
+        .expect("the gate is annotated");
+    assert!(
+        gate.starts_with(
+            "::error title=slo.dpone_run_passed.below_min,file=.github/dpone-observability.yml,line=3::"
+        ),
+        "{gate}"
+    );
+    let unknown: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("::warning title=input.unknown_kind"))
+        .collect();
+    assert_eq!(unknown.len(), 2, "{out}");
+    assert!(
+        unknown
+            .iter()
+            .any(|l| l.starts_with("::warning title=input.unknown_kind,file=stray.json::")),
+        "{out}"
+    );
+    assert!(
+        unknown
+            .iter()
+            .any(|l| l.starts_with("::warning title=input.unknown_kind::")),
+        "the export's own folder gets no file=: {out}"
+    );
+}
