@@ -203,9 +203,13 @@ fn the_image_runs_as_a_github_container_action() {
         "{}",
         passing.stdout
     );
-    assert!(passing
-        .summary()
-        .starts_with("## dpone observability: ✅ passed"));
+    assert!(
+        passing
+            .summary()
+            .starts_with("### ✅ dpone observability: "),
+        "{}",
+        passing.summary()
+    );
     assert!(
         passing.output().contains("\ntrue\n")
             && passing
@@ -230,10 +234,14 @@ fn the_image_runs_as_a_github_container_action() {
     );
     let summary = failed.summary();
     assert!(
-        summary.starts_with("## dpone observability: ❌ failed"),
+        summary.starts_with("### ❌ dpone observability: "),
         "{summary}"
     );
-    assert!(summary.contains("Failed by `run_report.run_failed`"));
+    assert!(summary.contains("— failed: 1 error\n"), "{summary}");
+    assert!(
+        summary.contains("| ❌ | [`run_report.run_failed`]("),
+        "{summary}"
+    );
     eprintln!("--- step summary of the failed-run case ---\n{summary}");
     check_export(&failed.run_dir());
 
@@ -252,8 +260,10 @@ fn the_image_runs_as_a_github_container_action() {
         blocked.stdout
     );
     assert!(blocked.output().contains("\nfalse\n"));
-    assert!(blocked
-        .summary()
-        .contains("| `run_report.missing` | error (fails) |"));
+    assert!(
+        blocked.summary().contains("| ❌ | [`run_report.missing`]("),
+        "{}",
+        blocked.summary()
+    );
     check_export(&blocked.run_dir());
 }
