@@ -40,7 +40,7 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     });
     spec.objectives = args.objectives;
     spec.labels = args.labels;
-    spec.baseline = args.baseline;
+    spec.baselines = args.baseline;
     spec.run_report = args.run_report;
     spec.inputs = args.inputs;
     spec.metrics = args.metrics;

@@ -144,10 +144,12 @@ pub struct MetricsExportArgs {
     )]
     pub objectives: Option<String>,
 
-    /// A previous export's `runtime_metrics.json` to compare with, under the policy file's
-    /// `regressions:` rules. A missing or invalid file is a warning, so a first run passes.
-    #[arg(long, value_name = "FILE", help_heading = "Gates")]
-    pub baseline: Option<PathBuf>,
+    /// An earlier export to compare with under the policy's `regressions:` rules (or the
+    /// default rules): its `runtime_metrics.json`, its folder (verified against its
+    /// `metrics_index.json`), or a glob of either. Repeat it for a history: each is one sample,
+    /// ordered by export time. A missing or invalid one is a warning, so a first run passes.
+    #[arg(long, value_name = "FILE|DIR|GLOB", help_heading = "Gates")]
+    pub baseline: Vec<PathBuf>,
 
     /// Directory the artifacts are written to (created if needed).
     #[arg(

@@ -209,7 +209,11 @@ fn export_spec(
     });
     spec.objectives = env.input("objectives");
     spec.objectives_base = Some(ctx.resolve("."));
-    spec.baseline = env.input("baseline").map(|b| ctx.resolve(&b));
+    spec.baselines = env
+        .input_lines("baseline")
+        .iter()
+        .map(|b| ctx.resolve(b))
+        .collect();
     Ok(spec)
 }
 
@@ -223,7 +227,6 @@ fn check_readable(spec: &ExportSpec, ctx: &RunnerContext) -> Result<(), String> 
             "airflow-evidence-bundle",
             spec.airflow_evidence_bundle.as_ref(),
         ),
-        ("baseline", spec.baseline.as_ref()),
         ("policy-file", spec.policy_file.as_ref().map(|p| &p.path)),
     ];
     for (input, path) in paths {
@@ -233,6 +236,16 @@ fn check_readable(spec: &ExportSpec, ctx: &RunnerContext) -> Result<(), String> 
     }
     if let Some(path) = spec.objectives_file() {
         ctx.check_readable("objectives", &path)?;
+    }
+    for pattern in &spec.baselines {
+        let text = pattern.display().to_string();
+        let matches: Vec<PathBuf> = glob::glob(&text).into_iter().flatten().flatten().collect();
+        if matches.is_empty() {
+            ctx.check_readable("baseline", pattern)?;
+        }
+        for path in matches {
+            ctx.check_readable("baseline", &path)?;
+        }
     }
     for pattern in &spec.inputs {
         for path in glob::glob(&pattern.pattern).into_iter().flatten().flatten() {

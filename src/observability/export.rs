@@ -124,7 +124,7 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
     let gated = gates::evaluate(
         &request.policy.gates,
         &collected.points,
-        request.baseline.as_deref(),
+        &request.baselines,
         &known,
         &std::sync::Arc::new(request.labels.clone()),
     )

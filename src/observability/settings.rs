@@ -40,8 +40,9 @@ pub struct ExportRequest {
     /// Severity overrides per blocker code (a policy file's `blockers:`) and the gates
     /// (`objectives:`, `regressions:`, plus `--objectives`).
     pub policy: Policy,
-    /// A previous export's `runtime_metrics.json` to compare against (`--baseline`).
-    pub baseline: Option<PathBuf>,
+    /// The history to compare against (`--baseline`, repeatable): earlier exports'
+    /// `runtime_metrics.json` files, export folders, or glob patterns of either.
+    pub baselines: Vec<PathBuf>,
     /// The runbooks document blockers link to (anchors are appended).
     pub runbook_base: String,
     /// Values that must never be written (the action's token and push credentials): a label,
@@ -64,7 +65,7 @@ impl ExportRequest {
             airflow_evidence_bundle: None,
             now,
             policy: Policy::default(),
-            baseline: None,
+            baselines: Vec::new(),
             runbook_base: RUNBOOK_BASE_URL.to_string(),
             secrets: Vec::new(),
         }
@@ -146,7 +147,9 @@ pub struct ExportSpec {
     pub objectives: Option<String>,
     /// Where a one-line `objectives` value is looked for as a file.
     pub objectives_base: Option<PathBuf>,
-    pub baseline: Option<PathBuf>,
+    /// Earlier exports to compare against: `runtime_metrics.json` files, export folders or
+    /// glob patterns of either, each one sample of the history.
+    pub baselines: Vec<PathBuf>,
     pub runbook_base: Option<String>,
 }
 
@@ -168,7 +171,7 @@ impl ExportSpec {
             policy_file: None,
             objectives: None,
             objectives_base: None,
-            baseline: None,
+            baselines: Vec::new(),
             runbook_base: None,
         }
     }
@@ -298,7 +301,7 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
         request.namespace = namespace;
     }
     request.airflow_evidence_bundle = spec.airflow_evidence_bundle;
-    request.baseline = spec.baseline;
+    request.baselines = spec.baselines;
     if let Some(base) = spec.runbook_base {
         request.runbook_base = base;
     }

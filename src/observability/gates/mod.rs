@@ -83,12 +83,12 @@ type Labels = Vec<(String, String)>;
 pub fn evaluate(
     config: &GateConfig,
     points: &[MetricPoint],
-    baseline_path: Option<&Path>,
+    baselines: &[std::path::PathBuf],
     known: &[&str],
     common: &Arc<LabelSet>,
 ) -> Result<Gated, GateConfigError> {
     let mut gated = Gated::default();
-    if config.is_empty() && baseline_path.is_none() {
+    if config.is_empty() && baselines.is_empty() {
         return Ok(gated);
     }
     let mut names: BTreeSet<&str> = points.iter().map(|p| &*p.name).collect();
@@ -113,7 +113,10 @@ pub fn evaluate(
         evaluate_objective(objective, points, &catalogued, common, &mut gated, &mut out);
     }
 
-    let baseline = baseline_path.and_then(|path| read_baseline_into(path, &mut gated));
+    // Interim: the last of the given baselines is the one compared (history comes next).
+    let baseline = baselines
+        .last()
+        .and_then(|path| read_baseline_into(path, &mut gated));
     let baseline_names: BTreeSet<&str> = baseline
         .iter()
         .flatten()

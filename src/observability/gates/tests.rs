@@ -21,7 +21,7 @@ fn known() -> Vec<&'static str> {
 
 fn run(config: &str, points: &[MetricPoint]) -> Gated {
     let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
-    evaluate(&policy.gates, points, None, &known(), &LabelSet::empty()).unwrap()
+    evaluate(&policy.gates, points, &[], &known(), &LabelSet::empty()).unwrap()
 }
 
 fn codes(gated: &Gated) -> Vec<String> {
@@ -134,7 +134,7 @@ fn a_pattern_that_matches_nothing_is_a_configuration_error() {
         "p.yml",
     )
     .unwrap();
-    let err = evaluate(&policy.gates, &[], None, &known(), &LabelSet::empty()).unwrap_err();
+    let err = evaluate(&policy.gates, &[], &[], &known(), &LabelSet::empty()).unwrap_err();
     assert!(
         err.0.contains("p.yml line 2") && err.0.contains("dpone_nothing_*"),
         "{err}"
@@ -159,7 +159,7 @@ fn compare_with(config: &str, points: &[MetricPoint], baseline: &Path) -> Gated 
     evaluate(
         &policy.gates,
         points,
-        Some(baseline),
+        &[baseline.to_path_buf()],
         &known(),
         &LabelSet::empty(),
     )
