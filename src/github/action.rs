@@ -33,7 +33,7 @@ use crate::observability::export::{
 use crate::observability::inputs::InputPattern;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
-use crate::observability::report_file::{REF_NAME_ATTRIBUTE, REVISION_ATTRIBUTE};
+use crate::observability::report_file::{REF_NAME_ATTRIBUTE, REVISION_ATTRIBUTE, RUN_ID_ATTRIBUTE};
 use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile, Setting};
 use crate::observability::verdict::Assessment;
 
@@ -186,9 +186,16 @@ fn export_spec(
         .filter(|r| !r.is_empty())
         .or_else(|| env.var("GITHUB_REF_NAME"))
         .filter(|r| !r.is_empty());
+    let var = |name: &str| env.var(name).filter(|v| !v.is_empty());
+    // Where the export came from, as OpenTelemetry CI/CD attributes: resource attributes only
+    // (the JSON report and OTLP), never Prometheus labels.
     for (key, value) in [
         (REVISION_ATTRIBUTE, revision),
         (REF_NAME_ATTRIBUTE, ref_name),
+        ("cicd.pipeline.name", var("GITHUB_WORKFLOW")),
+        ("cicd.pipeline.task.name", var("GITHUB_JOB")),
+        (RUN_ID_ATTRIBUTE, var("GITHUB_RUN_ID")),
+        ("cicd.pipeline.run.attempt", var("GITHUB_RUN_ATTEMPT")),
     ] {
         if let Some(value) = value {
             if !spec.resource_attributes.iter().any(|(k, _)| k == key) {

@@ -100,7 +100,7 @@ pub fn render_within(
     limit: usize,
 ) -> String {
     let mut out = String::new();
-    write_head(report, ctx, &mut out);
+    write_head(report, ctx, true, &mut out);
     write_other_gates(report, ctx, &mut out);
     write_all_blockers(report, ctx, &mut out);
     // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
@@ -122,7 +122,7 @@ pub fn render_comment(report: &ExportReport, ctx: &SummaryContext<'_>, marker: &
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
-    write_head(report, ctx, &mut out);
+    write_head(report, ctx, false, &mut out);
     match &ctx.run_url {
         Some(url) => {
             let _ = writeln!(
@@ -172,7 +172,7 @@ fn cut_to(out: &mut String, limit: usize) {
 
 /// What the summary and the comment share: the heading, the run's outcome, the failures and
 /// the warnings line.
-fn write_head(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
+fn write_head(report: &ExportReport, ctx: &SummaryContext<'_>, charts: bool, out: &mut String) {
     let assessment = ctx.assessment(report);
     let _ = writeln!(
         out,
@@ -184,7 +184,7 @@ fn write_head(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String)
     if let Some(run) = &report.run {
         let _ = writeln!(out, "{}\n", run_line(run));
     }
-    write_failed_gates(report, ctx, out);
+    write_failed_gates(report, ctx, charts, out);
     write_failing_blockers(report, ctx, out);
     let line = warnings_line(report, ctx);
     if !line.is_empty() {
@@ -235,6 +235,8 @@ fn run_line(run: &RunOutcome) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum GateState {
     Failed,
+    /// Breached, but short of the rule's `consecutive`: a warning.
+    Warned,
     Passed,
     NotCompared,
 }
@@ -243,6 +245,7 @@ impl GateState {
     fn mark(self) -> &'static str {
         match self {
             GateState::Failed => "❌",
+            GateState::Warned => "⚠️",
             GateState::Passed => "✅",
             GateState::NotCompared => "⚪",
         }
@@ -258,6 +261,41 @@ struct GateRow<'a> {
     limit: String,
     delta: String,
     at: &'a Origin,
+    /// The history and this run, for a failing regression's chart.
+    chart: Option<Chart>,
+}
+
+/// A failing regression's history as the chart draws it.
+struct Chart {
+    title: String,
+    values: Vec<f64>,
+    labels: Vec<String>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    test: &'static str,
+}
+
+fn chart_data(c: &crate::observability::gates::Comparison) -> Option<Chart> {
+    let actual = c.actual.filter(|a| a.is_finite())?;
+    if c.history.is_empty() || c.history.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut values = c.history.clone();
+    values.push(actual);
+    let mut labels: Vec<String> = (1..=c.history.len()).map(|i| i.to_string()).collect();
+    labels.push("now".to_string());
+    Some(Chart {
+        title: c
+            .metric
+            .strip_prefix("dpone_")
+            .unwrap_or(&c.metric)
+            .to_string(),
+        values,
+        labels,
+        lower: c.lower_limit.filter(|v| v.is_finite()),
+        upper: c.upper_limit.filter(|v| v.is_finite()),
+        test: c.test,
+    })
 }
 
 /// Every gate result as a row, in configuration order.
@@ -309,17 +347,25 @@ fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
             },
             delta: signed(o.delta),
             at: &o.at,
+            chart: None,
         });
     }
     for c in &gates.regressions {
         let state = if not_compared(c.status) {
             GateState::NotCompared
-        } else if c.passed {
-            GateState::Passed
-        } else {
+        } else if !c.passed {
             GateState::Failed
+        } else if c.breached {
+            GateState::Warned
+        } else {
+            GateState::Passed
         };
-        let limit = regression_limit(c.baseline, c.direction, &c.tolerance);
+        let limit = match (c.lower_limit, c.upper_limit) {
+            (Some(l), Some(u)) => format!("{}\u{a0}–\u{a0}{}", human(l), human(u)),
+            (Some(l), None) => format!("≥\u{a0}{}", human(l)),
+            (None, Some(u)) => format!("≤\u{a0}{}", human(u)),
+            (None, None) => regression_limit(c.baseline, c.direction, &c.tolerance),
+        };
         rows.push(GateRow {
             state,
             short: format!("{} vs baseline", short(&c.metric)),
@@ -329,6 +375,10 @@ fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
                     "not compared (no baseline series with these labels)".to_string()
                 }
                 ComparisonStatus::Removed => "not compared (gone from this export)".to_string(),
+                ComparisonStatus::Insufficient | ComparisonStatus::NotComputable => format!(
+                    "not compared ({})",
+                    escape(c.reason.as_deref().unwrap_or("no limits"))
+                ),
                 ComparisonStatus::Disappeared | ComparisonStatus::Absent => "missing".to_string(),
                 ComparisonStatus::Compared => number(c.actual),
             },
@@ -341,6 +391,9 @@ fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
                 _ => signed(c.delta),
             },
             at: &c.at,
+            chart: (state == GateState::Failed || state == GateState::Warned)
+                .then(|| chart_data(c))
+                .flatten(),
         });
     }
     rows
@@ -439,16 +492,79 @@ fn write_gate_table(
 }
 
 /// The failed gates, in view.
-fn write_failed_gates(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
+fn write_failed_gates(
+    report: &ExportReport,
+    ctx: &SummaryContext<'_>,
+    charts: bool,
+    out: &mut String,
+) {
     let rows = gate_rows(&report.gates);
     let failed: Vec<&GateRow<'_>> = rows
         .iter()
-        .filter(|r| r.state == GateState::Failed)
+        .filter(|r| matches!(r.state, GateState::Failed | GateState::Warned))
         .collect();
     if !failed.is_empty() {
         let places = failed.iter().any(|r| r.at.file.is_some());
         write_gate_table(&failed, ctx, places, out);
     }
+    if charts {
+        for chart in failed.iter().filter_map(|r| r.chart.as_ref()).take(CHARTS) {
+            write_chart(chart, out);
+        }
+    }
+}
+
+/// At most this many history charts in a summary.
+const CHARTS: usize = 3;
+
+/// A failing regression's history and this run as bars, its limit(s) as lines, with numbered
+/// labels and a legend. Nothing is drawn when every value and limit is 0 (a flat line at 0
+/// says nothing the table does not).
+fn write_chart(chart: &Chart, out: &mut String) {
+    let limits: Vec<f64> = chart
+        .lower
+        .iter()
+        .chain(chart.upper.iter())
+        .copied()
+        .collect();
+    if chart.values.iter().chain(limits.iter()).all(|v| *v == 0.0) {
+        return;
+    }
+    let number = |v: f64| {
+        let text = format!("{v}");
+        if text.contains('e') {
+            format!("{v:.6}")
+        } else {
+            text
+        }
+    };
+    let values: Vec<String> = chart.values.iter().map(|v| number(*v)).collect();
+    let labels: Vec<String> = chart.labels.iter().map(|l| format!("\"{l}\"")).collect();
+    let _ = writeln!(
+        out,
+        "```mermaid\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    bar [{}]",
+        chart.title.replace(['"', '\\', '\n'], ""),
+        labels.join(", "),
+        values.join(", ")
+    );
+    for limit in &limits {
+        let line: Vec<String> = chart.values.iter().map(|_| number(*limit)).collect();
+        let _ = writeln!(out, "    line [{}]", line.join(", "));
+    }
+    let _ = writeln!(out, "```\n");
+    let sides = match (chart.lower, chart.upper) {
+        (Some(l), Some(u)) => format!("the limits {} and {}", human(l), human(u)),
+        (Some(l), None) => format!("the lower limit {}", human(l)),
+        (None, Some(u)) => format!("the upper limit {}", human(u)),
+        (None, None) => "no limit".to_string(),
+    };
+    let n = chart.values.len() - 1;
+    let _ = writeln!(
+        out,
+        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; the line is {sides} ({}).*\n",
+        code(&chart.title),
+        chart.test
+    );
 }
 
 /// Passing and not-compared gates, folded away.
@@ -456,7 +572,7 @@ fn write_other_gates(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut 
     let rows = gate_rows(&report.gates);
     let mut others: Vec<&GateRow<'_>> = rows
         .iter()
-        .filter(|r| r.state != GateState::Failed)
+        .filter(|r| !matches!(r.state, GateState::Failed | GateState::Warned))
         .collect();
     if others.is_empty() {
         return;
@@ -596,12 +712,48 @@ fn warnings_line(report: &ExportReport, ctx: &SummaryContext<'_>) -> String {
     parts.join(" · ")
 }
 
-/// Where the baseline came from: its branch and commit when it recorded them.
+/// Where the baseline came from: its branch and commit when it recorded them; for a history,
+/// how many samples and the span of commits.
 fn baseline_text(gates: &GateResults, ctx: &SummaryContext<'_>) -> Option<String> {
     let b = &gates.baseline;
     let path = b.path.as_deref()?;
     let shown = code(&file_label(Path::new(path)));
+    let rules = if b.default_rules {
+        ", default rules"
+    } else {
+        ""
+    };
+    let compared = gates
+        .regressions
+        .iter()
+        .filter(|c| c.status == ComparisonStatus::Compared)
+        .count();
     Some(match b.status {
+        BaselineStatus::Compared if b.samples.len() > 1 => {
+            let ends = |s: &crate::observability::gates::SampleSummary| match &s.revision {
+                Some(rev) if is_sha(rev) => commit_link(ctx, rev),
+                _ => match &s.run_id {
+                    Some(run) => format!("run {}", escape(run)),
+                    None => code(&file_label(Path::new(&s.source))),
+                },
+            };
+            let first = b.samples.first().map(ends).unwrap_or_default();
+            let last = b.samples.last().map(ends).unwrap_or_default();
+            let branch = b
+                .ref_name
+                .as_deref()
+                .map(|r| format!(" of {}", code(r)))
+                .unwrap_or_default();
+            format!(
+                "vs a history of {} samples{branch} ({first} … {last}{rules}): {}",
+                b.samples.len(),
+                if compared == 0 {
+                    "nothing compared".to_string()
+                } else {
+                    format!("{compared} compared")
+                }
+            )
+        }
         BaselineStatus::Compared => {
             let from = match (&b.ref_name, &b.revision) {
                 (Some(r), Some(rev)) if is_sha(rev) => {
@@ -611,9 +763,18 @@ fn baseline_text(gates: &GateResults, ctx: &SummaryContext<'_>) -> Option<String
                 (Some(r), _) => code(r),
                 _ => format!("{shown} (commit not recorded)"),
             };
-            format!("vs baseline from {from} ({} series)", b.series)
+            if compared == 0 {
+                format!(
+                    "baseline from {from} read ({} series{rules}): nothing compared",
+                    b.series
+                )
+            } else {
+                format!("vs baseline from {from} ({} series{rules})", b.series)
+            }
         }
-        BaselineStatus::Missing => format!("no baseline yet ({shown} not found): nothing compared"),
+        BaselineStatus::Missing => {
+            format!("no baseline yet ({shown} not found): nothing compared")
+        }
         BaselineStatus::Invalid => format!("baseline {shown} unreadable: nothing compared"),
         BaselineStatus::NotGiven => return None,
     })

@@ -22,7 +22,25 @@ pub struct ReadReport {
     /// attributes), and its branch or tag (`vcs.ref.head.name`), when it says.
     pub revision: Option<String>,
     pub ref_name: Option<String>,
+    /// When the export was made (its `generated_at`).
+    pub generated_at: Option<String>,
+    /// The CI run that made it (`cicd.pipeline.run.id`), when it says.
+    pub run_id: Option<String>,
+    /// The export's own regression results (for `consecutive`), read leniently.
+    pub recorded: Vec<RecordedComparison>,
 }
+
+/// One regression result an earlier export recorded: which rule and series, and whether it
+/// breached its limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedComparison {
+    pub code: String,
+    pub labels: Vec<(String, String)>,
+    pub breached: bool,
+}
+
+/// The resource attribute an export records its CI run under.
+pub const RUN_ID_ATTRIBUTE: &str = "cicd.pipeline.run.id";
 
 /// The OpenTelemetry VCS attributes an export records its commit under.
 pub const REVISION_ATTRIBUTE: &str = "vcs.ref.head.revision";
@@ -36,6 +54,46 @@ struct ReportFile {
     /// Read leniently: a wrong shape only loses the provenance.
     #[serde(default)]
     resource_attributes: serde_json::Value,
+    #[serde(default)]
+    generated_at: serde_json::Value,
+    /// Read leniently: a wrong shape only loses the recorded results.
+    #[serde(default)]
+    gates: serde_json::Value,
+}
+
+/// The regression results under `gates.regressions`: those with a string `code` and a boolean
+/// `passed` (or `breached`, which newer exports write).
+fn recorded(gates: &serde_json::Value) -> Vec<RecordedComparison> {
+    let Some(list) = gates
+        .get("regressions")
+        .and_then(serde_json::Value::as_array)
+    else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|entry| {
+            let code = entry.get("code")?.as_str()?.to_string();
+            let breached = match entry.get("breached").and_then(serde_json::Value::as_bool) {
+                Some(b) => b,
+                None => !entry.get("passed")?.as_bool()?,
+            };
+            let mut labels: Vec<(String, String)> = entry
+                .get("labels")
+                .and_then(serde_json::Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            labels.sort();
+            Some(RecordedComparison {
+                code,
+                labels,
+                breached,
+            })
+        })
+        .collect()
 }
 
 #[derive(serde::Deserialize)]
@@ -100,6 +158,9 @@ pub fn read_report(bytes: &[u8]) -> Result<ReadReport, String> {
     Ok(ReadReport {
         revision: attribute(REVISION_ATTRIBUTE),
         ref_name: attribute(REF_NAME_ATTRIBUTE),
+        run_id: attribute(RUN_ID_ATTRIBUTE),
+        generated_at: file.generated_at.as_str().map(str::to_string),
+        recorded: recorded(&file.gates),
         observed_at: file.observed_at,
         series,
     })

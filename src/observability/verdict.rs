@@ -122,7 +122,13 @@ impl fmt::Display for Assessment {
 
 /// A comparison that judged nothing: the series is new, or has no partner in the baseline.
 pub fn not_compared(status: ComparisonStatus) -> bool {
-    matches!(status, ComparisonStatus::Added | ComparisonStatus::Removed)
+    matches!(
+        status,
+        ComparisonStatus::Added
+            | ComparisonStatus::Removed
+            | ComparisonStatus::Insufficient
+            | ComparisonStatus::NotComputable
+    )
 }
 
 #[cfg(test)]

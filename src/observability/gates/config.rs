@@ -37,6 +37,7 @@ use serde_saphyr::Spanned;
 
 use super::super::blockers::Severity;
 use super::super::metrics::{sanitize_metric_name, METRIC_PREFIX};
+use super::stats::Test;
 
 /// Where a gate was configured, for messages: the file (or flag) and the line.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -85,7 +86,11 @@ pub struct Selector {
 }
 
 impl Selector {
-    fn new(written: &str, labels: BTreeMap<String, String>, line: u64) -> Result<Self, String> {
+    pub(super) fn new(
+        written: &str,
+        labels: BTreeMap<String, String>,
+        line: u64,
+    ) -> Result<Self, String> {
         let trimmed = written.trim();
         if trimmed.is_empty() {
             return Err("a metric name is empty".to_string());
@@ -169,6 +174,8 @@ pub struct Objective {
 pub enum Direction {
     Higher,
     Lower,
+    /// Either way is a change worth failing on: both limits are checked.
+    Both,
 }
 
 impl Direction {
@@ -176,7 +183,18 @@ impl Direction {
         match self {
             Direction::Higher => "higher",
             Direction::Lower => "lower",
+            Direction::Both => "both",
         }
+    }
+
+    /// Whether the lower limit is checked (a fall is bad).
+    pub fn checks_lower(self) -> bool {
+        matches!(self, Direction::Higher | Direction::Both)
+    }
+
+    /// Whether the upper limit is checked (a rise is bad).
+    pub fn checks_upper(self) -> bool {
+        matches!(self, Direction::Lower | Direction::Both)
     }
 }
 
@@ -198,16 +216,66 @@ impl fmt::Display for Tolerance {
     }
 }
 
-/// A regression rule: compare the metric's series with the baseline export's.
+/// How a rule sets its limits: a tolerance around the most recent sample, or a statistical
+/// test over the samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Method {
+    Tolerance(Tolerance),
+    Test { test: Test, boundary: f64 },
+}
+
+impl Method {
+    /// As results and messages name it: `ratio`, `absolute`, `t_test`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Tolerance(Tolerance::Ratio(_)) => "ratio",
+            Method::Tolerance(Tolerance::Absolute(_)) => "absolute",
+            Method::Test { test, .. } => test.as_str(),
+        }
+    }
+
+    /// The tolerance or the test's boundary.
+    pub fn boundary(self) -> f64 {
+        match self {
+            Method::Tolerance(Tolerance::Ratio(v) | Tolerance::Absolute(v)) => v,
+            Method::Test { boundary, .. } => boundary,
+        }
+    }
+
+    pub fn default_min_samples(self) -> usize {
+        match self {
+            Method::Tolerance(_) => 1,
+            Method::Test { test, .. } => test.default_min_samples(),
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Method::Tolerance(t) => t.fmt(f),
+            Method::Test { test, boundary } => write!(f, "{} {boundary}", test.as_str()),
+        }
+    }
+}
+
+/// A regression rule: compare the metric's series with the history's.
 #[derive(Debug, Clone)]
 pub struct RegressionRule {
     pub selector: Selector,
     pub direction: Direction,
-    pub tolerance: Tolerance,
+    pub method: Method,
     pub severity: Severity,
     /// Labels left out when a series is matched with its baseline (`status`, which a failed
     /// run changes from `success` to `error`).
     pub ignore_labels: Vec<String>,
+    /// Below this many samples of a series the rule does not judge it.
+    pub min_samples: usize,
+    /// Only the most recent samples count.
+    pub max_samples: Option<usize>,
+    /// The step fails only when this export and the `consecutive - 1` most recent samples all
+    /// breached; a breach short of that is a warning.
+    pub consecutive: usize,
 }
 
 /// Every gate of an export.
@@ -337,8 +405,9 @@ impl<'de> Deserialize<'de> for DirectionField {
         match text.as_str() {
             "higher" => Ok(DirectionField(Direction::Higher)),
             "lower" => Ok(DirectionField(Direction::Lower)),
+            "both" => Ok(DirectionField(Direction::Both)),
             _ => Err(de::Error::custom(format!(
-                "a direction is `higher` or `lower` (which way is better), not `{text}`"
+                "a direction is `higher` or `lower` (which way is better) or `both`, not `{text}`"
             ))),
         }
     }
@@ -482,6 +551,16 @@ struct RuleBody {
     #[serde(default)]
     absolute: Option<Bound>,
     #[serde(default)]
+    test: Option<String>,
+    #[serde(default)]
+    boundary: Option<Bound>,
+    #[serde(default)]
+    min_samples: Option<usize>,
+    #[serde(default)]
+    max_samples: Option<usize>,
+    #[serde(default)]
+    consecutive: Option<usize>,
+    #[serde(default)]
     severity: Option<SeverityField>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
@@ -493,36 +572,85 @@ fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<Regressio
     let at = |what: String| E::custom(format!("regression rule `{name}` (line {line}) {what}"));
     let Some(direction) = body.direction else {
         return Err(at(
-            "needs `direction: higher` or `direction: lower` (which way is better)".to_string(),
+            "needs `direction: higher`, `direction: lower` (which way is better) or `direction: both`"
+                .to_string(),
         ));
     };
-    let tolerance = match (body.ratio, body.absolute) {
-        (Some(r), None) => Tolerance::Ratio(r.0),
-        (None, Some(a)) => Tolerance::Absolute(a.0),
-        (None, None) => {
-            return Err(at(
-                "needs a tolerance: `ratio` (of the baseline value) or `absolute`".to_string(),
-            ))
+    let method = match (body.ratio, body.absolute, body.test) {
+        (Some(r), None, None) => Method::Tolerance(Tolerance::Ratio(r.0)),
+        (None, Some(a), None) => Method::Tolerance(Tolerance::Absolute(a.0)),
+        (None, None, Some(test)) => {
+            let Some(parsed) = Test::parse(&test) else {
+                return Err(at(format!(
+                    "has an unknown `test: {test}`: one of `percentage`, `z_score`, `t_test`, \
+                     `iqr`, `log_normal`{}",
+                    super::super::text::closest(
+                        &test,
+                        ["percentage", "z_score", "t_test", "iqr", "log_normal"]
+                    )
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default()
+                )));
+            };
+            let Some(boundary) = body.boundary.as_ref() else {
+                return Err(at(format!("needs a `boundary` for `test: {test}`")));
+            };
+            parsed
+                .check_boundary(boundary.0)
+                .map_err(|why| at(format!("`boundary`: {why}")))?;
+            Method::Test {
+                test: parsed,
+                boundary: boundary.0,
+            }
         }
-        (Some(_), Some(_)) => {
+        (None, None, None) => return Err(at(
+            "needs a tolerance (`ratio` of the baseline value, or `absolute`) or a `test` with \
+                 a `boundary`"
+                .to_string(),
+        )),
+        _ => {
             return Err(at(
-                "gives both `ratio` and `absolute`; choose one".to_string()
+                "gives more than one of `ratio`, `absolute` and `test`; choose one".to_string(),
             ))
         }
     };
-    let value = match tolerance {
-        Tolerance::Ratio(v) | Tolerance::Absolute(v) => v,
-    };
-    if value < 0.0 {
-        return Err(at(format!("has a negative tolerance {value}")));
+    if let Method::Tolerance(t) = method {
+        let value = match t {
+            Tolerance::Ratio(v) | Tolerance::Absolute(v) => v,
+        };
+        if value < 0.0 {
+            return Err(at(format!("has a negative tolerance {value}")));
+        }
+        if body.boundary.is_some() {
+            return Err(at("has a `boundary` without a `test`".to_string()));
+        }
+    }
+    let min_samples = body.min_samples.unwrap_or(method.default_min_samples());
+    if min_samples == 0 {
+        return Err(at("has `min_samples: 0`; it is at least 1".to_string()));
+    }
+    if body.max_samples == Some(0) {
+        return Err(at("has `max_samples: 0`; it is at least 1".to_string()));
+    }
+    if let Some(max) = body.max_samples.filter(|max| *max < min_samples) {
+        return Err(at(format!(
+            "has `max_samples: {max}` below `min_samples: {min_samples}`, so it could never compare"
+        )));
+    }
+    let consecutive = body.consecutive.unwrap_or(1);
+    if consecutive == 0 {
+        return Err(at("has `consecutive: 0`; it is at least 1".to_string()));
     }
     let selector = Selector::new(name, body.labels, line).map_err(at)?;
     Ok(RegressionRule {
         selector,
         direction: direction.0,
-        tolerance,
+        method,
         severity: body.severity.map_or(Severity::Error, |s| s.0),
         ignore_labels: body.ignore_labels,
+        min_samples,
+        max_samples: body.max_samples,
+        consecutive,
     })
 }
 

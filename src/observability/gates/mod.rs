@@ -11,9 +11,9 @@ mod objectives;
 mod regressions;
 mod results;
 mod series;
+pub mod stats;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -22,10 +22,10 @@ use super::blockers::{Blocker, Code, Severity};
 use super::metrics::{Descriptor, LabelSet, MetricPoint, MetricSpec, METRIC_PREFIX};
 use crate::metric_spec;
 
-pub use baseline::{read_baseline, BaselineSeries};
+pub use baseline::{read_history, read_sample, BaselineSeries, History, Sample};
 pub use config::{
-    parse_objectives, Direction, GateConfig, Objective, ObjectiveList, Origin, RegressionList,
-    RegressionRule, Selector, Tolerance,
+    parse_objectives, Direction, GateConfig, Method, Objective, ObjectiveList, Origin,
+    RegressionList, RegressionRule, Selector, Tolerance,
 };
 pub use markdown::write_markdown;
 pub use results::*;
@@ -113,42 +113,76 @@ pub fn evaluate(
         evaluate_objective(objective, points, &catalogued, common, &mut gated, &mut out);
     }
 
-    // Interim: the last of the given baselines is the one compared (history comes next).
-    let baseline = baselines
-        .last()
-        .and_then(|path| read_baseline_into(path, &mut gated));
-    let baseline_names: BTreeSet<&str> = baseline
-        .iter()
-        .flatten()
-        .map(|s| s.name.as_str())
-        .filter(|n| !CATALOG.iter().any(|spec| spec.name == *n))
-        .collect();
-    if baseline.is_some() {
+    if !baselines.is_empty() {
+        let history = read_history(baselines);
+        let summary = &mut gated.results.baseline;
+        summary.path = baselines.first().map(|p| p.display().to_string());
+        summary.samples = history.samples.iter().map(sample_summary).collect();
+        let invalid_only = history
+            .blockers
+            .iter()
+            .all(|b| b.code == Code::BaselineInvalid);
+        gated.blockers.extend(history.blockers);
+        let Some(latest) = history.samples.last() else {
+            gated.results.baseline.status = if invalid_only {
+                BaselineStatus::Invalid
+            } else {
+                BaselineStatus::Missing
+            };
+            let (points, duplicates) = out.finish();
+            gated.points = points;
+            gated.blockers.extend(duplicates);
+            return Ok(gated);
+        };
+        let summary = &mut gated.results.baseline;
+        summary.status = BaselineStatus::Compared;
+        summary.series = latest.report.series.len();
+        summary.observed_at = latest.report.observed_at.clone();
+        summary.revision = latest.report.revision.clone();
+        summary.ref_name = latest.report.ref_name.clone();
+        let history_names: BTreeSet<&str> = history
+            .samples
+            .iter()
+            .flat_map(|s| s.report.series.iter().map(|series| series.name.as_str()))
+            .filter(|n| !CATALOG.iter().any(|spec| spec.name == *n))
+            .collect();
+        let latest_names: BTreeSet<&str> = latest
+            .report
+            .series
+            .iter()
+            .map(|s| s.name.as_str())
+            .filter(|n| !CATALOG.iter().any(|spec| spec.name == *n))
+            .collect();
         gated.results.baseline.added_metrics = names
-            .difference(&baseline_names)
+            .difference(&latest_names)
             .map(|n| n.to_string())
             .collect();
-        gated.results.baseline.removed_metrics = baseline_names
+        gated.results.baseline.removed_metrics = latest_names
             .difference(&names)
             .map(|n| n.to_string())
             .collect();
-    }
-    for rule in &config.regressions {
-        let selector = &rule.selector;
-        let anywhere = |n: &&str| selector.matches_name(n);
-        let nowhere = !names.iter().any(anywhere)
-            && !known.iter().any(anywhere)
-            && !baseline_names.iter().any(anywhere);
-        // Without a baseline to look in, a name can only be judged against this export.
-        if nowhere && selector.is_pattern() && baseline.is_some() {
-            return Err(GateConfigError(format!(
-                "regression rule `{}` ({}) matches no metric: none in this export, none in the \
-                 baseline and none that dpone-observability extracts (docs/metrics.md)",
-                selector.written, selector.origin
-            )));
-        }
-        if let Some(baseline) = &baseline {
-            compare(rule, points, baseline, &mut gated, &mut out);
+        let defaults;
+        let rules: &[RegressionRule] = if config.regressions.is_empty() {
+            defaults = default_rules(&names, &history_names);
+            gated.results.baseline.default_rules = true;
+            &defaults
+        } else {
+            &config.regressions
+        };
+        for rule in rules {
+            let selector = &rule.selector;
+            let anywhere = |n: &&str| selector.matches_name(n);
+            let nowhere = !names.iter().any(anywhere)
+                && !known.iter().any(anywhere)
+                && !history_names.iter().any(anywhere);
+            if nowhere && selector.is_pattern() {
+                return Err(GateConfigError(format!(
+                    "regression rule `{}` ({}) matches no metric: none in this export, none in \
+                     the baseline and none that dpone-observability extracts (docs/metrics.md)",
+                    selector.written, selector.origin
+                )));
+            }
+            compare(rule, points, &history.samples, &mut gated, &mut out);
         }
     }
     let (points, duplicates) = out.finish();
@@ -200,31 +234,73 @@ pub fn check_objective_names(
     Ok(())
 }
 
-/// Reads the baseline export; a missing or invalid one is a warning blocker and leaves the
-/// regressions uncompared.
-fn read_baseline_into(path: &Path, gated: &mut Gated) -> Option<Vec<BaselineSeries>> {
-    gated.results.baseline.path = Some(path.display().to_string());
-    match read_baseline(path) {
-        Ok(read) => {
-            let baseline = &mut gated.results.baseline;
-            baseline.status = BaselineStatus::Compared;
-            baseline.series = read.series.len();
-            baseline.observed_at = read.observed_at;
-            baseline.revision = read.revision;
-            baseline.ref_name = read.ref_name;
-            Some(read.series)
-        }
-        Err(blocker) => {
-            gated.results.baseline.status = if blocker.code == Code::BaselineMissing {
-                BaselineStatus::Missing
-            } else {
-                BaselineStatus::Invalid
-            };
-            gated.blockers.push(blocker);
-            None
-        }
+fn sample_summary(sample: &Sample) -> SampleSummary {
+    SampleSummary {
+        generated_at: sample.report.generated_at.clone(),
+        ref_name: sample.report.ref_name.clone(),
+        revision: sample.report.revision.clone(),
+        run_id: sample.report.run_id.clone(),
+        source: sample.source.clone(),
     }
 }
+
+/// The rules that apply when a history is given and the policy has no `regressions:`: each
+/// catalogued metric with a default direction (docs/gates.md), present now or in the history,
+/// under the default test, matched with `status` left out (a failed run changes it).
+fn default_rules(now: &BTreeSet<&str>, history: &BTreeSet<&str>) -> Vec<RegressionRule> {
+    DEFAULT_DIRECTIONS
+        .iter()
+        .filter(|(name, _)| now.contains(name) || history.contains(name))
+        .filter_map(|(name, direction)| {
+            let mut selector = Selector::new(name, BTreeMap::new(), 0).ok()?;
+            selector.origin.source = "the default rules (docs/gates.md)".to_string();
+            let method = DEFAULT_METHOD;
+            Some(RegressionRule {
+                selector,
+                direction: *direction,
+                method,
+                severity: Severity::Error,
+                ignore_labels: vec!["status".to_string()],
+                min_samples: method.default_min_samples(),
+                max_samples: None,
+                consecutive: 1,
+            })
+        })
+        .collect()
+}
+
+/// The default rules' test: a 99 % Student-t prediction interval over the history.
+pub const DEFAULT_METHOD: Method = Method::Test {
+    test: stats::Test::TTest,
+    boundary: 0.99,
+};
+
+/// Which way each catalogued metric gets better, for the default rules; a metric not listed
+/// (row counts, verdicts, gate series) is not compared unless a rule names it.
+pub const DEFAULT_DIRECTIONS: &[(&str, Direction)] = &[
+    ("dpone_throughput_rows_per_second", Direction::Higher),
+    ("dpone_duration_seconds", Direction::Lower),
+    ("dpone_attempts", Direction::Lower),
+    ("dpone_retry_backoff_seconds", Direction::Lower),
+    ("dpone_error_count", Direction::Lower),
+    ("dpone_warning_count", Direction::Lower),
+    ("dpone_orchestrated_run_blocker_count", Direction::Lower),
+    ("dpone_run_registry_failing_artifacts", Direction::Lower),
+    ("dpone_run_registry_blocker_count", Direction::Lower),
+    ("dpone_run_registry_index_failing_runs", Direction::Lower),
+    (
+        "dpone_run_registry_index_failing_artifacts",
+        Direction::Lower,
+    ),
+    ("dpone_certification_suite_blocker_count", Direction::Lower),
+    ("dpone_certification_report_failed_cases", Direction::Lower),
+    (
+        "dpone_certification_report_checksum_mismatches",
+        Direction::Lower,
+    ),
+    ("dpone_certification_report_blocker_count", Direction::Lower),
+    ("dpone_benchmark_failing_items", Direction::Lower),
+];
 
 fn labels_of(set: &LabelSet) -> Labels {
     set.iter()

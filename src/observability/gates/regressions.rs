@@ -1,14 +1,21 @@
-//! Regressions: each series matched with its baseline series and judged under the rule's
-//! direction and tolerance.
+//! Regressions: each series matched with its history (one value per sample that has it) and
+//! judged against limits set by the rule: a tolerance around the most recent sample, or a
+//! statistical test over the samples (`stats.rs`). A breach fails the step once it has
+//! happened `consecutive` times in a row (this export and the most recent samples, by their own
+//! recorded results); short of that it is a warning.
 
+use super::baseline::Sample;
 use super::series::GateSeries;
+use super::stats::{self, Limits};
 use super::*;
 
-/// The change in the bad direction, relative to the baseline's magnitude.
+/// The change in the bad direction, relative to the baseline's magnitude; for `both`, the
+/// change either way.
 pub(super) fn regression_ratio(direction: Direction, baseline: f64, actual: f64) -> f64 {
     let worse = match direction {
         Direction::Lower => actual - baseline,
         Direction::Higher => baseline - actual,
+        Direction::Both => (actual - baseline).abs(),
     };
     if baseline == 0.0 {
         if worse == 0.0 {
@@ -21,29 +28,63 @@ pub(super) fn regression_ratio(direction: Direction, baseline: f64, actual: f64)
     }
 }
 
-pub(super) fn within(
-    direction: Direction,
-    tolerance: Tolerance,
-    baseline: f64,
-    actual: f64,
-) -> bool {
-    let worse = match direction {
-        Direction::Lower => actual - baseline,
-        Direction::Higher => baseline - actual,
+/// A tolerance's limits around `base` (the most recent sample).
+fn tolerance_limits(tolerance: Tolerance, base: f64) -> Limits {
+    let reach = match tolerance {
+        Tolerance::Ratio(r) => base.abs() * r,
+        Tolerance::Absolute(a) => a,
     };
-    match tolerance {
-        Tolerance::Ratio(r) => regression_ratio(direction, baseline, actual) <= r,
-        Tolerance::Absolute(a) => worse <= a,
+    Limits {
+        centre: base,
+        lower: base - reach,
+        upper: base + reach,
     }
 }
 
+/// Whether `actual` is within a tolerance of `base` (the most recent sample): the ratio (or
+/// amount) of the change in the bad direction is at most the tolerance, so a baseline of 0
+/// allows only no change; `both` checks either way.
+pub(super) fn within_tolerance(
+    direction: Direction,
+    tolerance: Tolerance,
+    base: f64,
+    actual: f64,
+) -> bool {
+    let side = |direction: Direction| {
+        let worse = match direction {
+            Direction::Lower => actual - base,
+            _ => base - actual,
+        };
+        match tolerance {
+            Tolerance::Ratio(r) => regression_ratio(direction, base, actual) <= r,
+            Tolerance::Absolute(a) => worse <= a,
+        }
+    };
+    match direction {
+        Direction::Both => side(Direction::Higher) && side(Direction::Lower),
+        d => side(d),
+    }
+}
+
+/// Whether `actual` is within the rule's checked limits.
+fn within(rule: &RegressionRule, limits: &Limits, actual: f64) -> bool {
+    if let Method::Tolerance(tolerance) = rule.method {
+        return within_tolerance(rule.direction, tolerance, limits.centre, actual);
+    }
+    (!rule.direction.checks_lower() || actual >= limits.lower)
+        && (!rule.direction.checks_upper() || actual <= limits.upper)
+}
+
+/// A series' history: the value in each sample that has it, oldest first, with the sample.
+type Values<'a> = Vec<(f64, &'a Sample)>;
+
 /// One rule's series, matched by name and labels (less the rule's `ignore_labels`).
 struct Matched<'a> {
-    /// Each selected series of this export, in export order, with its baseline value.
-    now: Vec<(&'a MetricPoint, Labels, Option<f64>)>,
-    /// Baseline series with no series now, in baseline order: name, labels, value, and
+    /// Each selected series of this export, in export order, with its history.
+    now: Vec<(&'a MetricPoint, Labels, Values<'a>)>,
+    /// Series of the most recent sample with no series now: name, labels, history, and
     /// whether the metric is gone altogether.
-    left: Vec<(&'a str, &'a Labels, f64, bool)>,
+    left: Vec<(&'a str, &'a Labels, Values<'a>, bool)>,
 }
 
 impl Matched<'_> {
@@ -52,13 +93,24 @@ impl Matched<'_> {
     }
 }
 
+/// The labels a series is matched by: its own, less the rule's `ignore_labels`.
+fn key_labels(rule: &RegressionRule, labels: &[(String, String)]) -> Labels {
+    let mut key: Labels = labels
+        .iter()
+        .filter(|(k, _)| !rule.ignore_labels.contains(k))
+        .cloned()
+        .collect();
+    key.sort();
+    key
+}
+
 /// The match phase: series are matched by name and labels, less the rule's `ignore_labels`
-/// (e.g. `status`, which a failed run changes); the first baseline series of a key is the one
-/// compared.
+/// (e.g. `status`, which a failed run changes), in each of the window's samples (the first
+/// series of a key in a sample is the one compared).
 fn match_series<'a>(
     rule: &RegressionRule,
     points: &'a [MetricPoint],
-    baseline: &'a [BaselineSeries],
+    window: &'a [Sample],
 ) -> Matched<'a> {
     let selector = &rule.selector;
     let selected = |name: &str, get: &dyn Fn(&str) -> Option<String>| {
@@ -69,28 +121,33 @@ fn match_series<'a>(
                 .iter()
                 .all(|(k, v)| get(k).as_deref() == Some(v.as_str()))
     };
-    let key_labels = |labels: &Labels| -> Labels {
-        labels
-            .iter()
-            .filter(|(k, _)| !rule.ignore_labels.contains(k))
-            .cloned()
-            .collect()
-    };
-    let mut before: HashMap<(&str, Labels), f64> = HashMap::new();
-    let mut before_order: Vec<(&str, Labels, &Labels)> = Vec::new();
-    for s in baseline {
-        let get = |k: &str| {
-            s.labels
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-        };
-        if !selected(&s.name, &get) {
-            continue;
-        }
-        let key = key_labels(&s.labels);
-        if before.insert((&s.name, key.clone()), s.value).is_none() {
-            before_order.push((&s.name, key, &s.labels));
+    // Key -> the value in each sample, and the latest sample's series in its order.
+    let mut history: HashMap<(&str, Labels), Values<'a>> = HashMap::new();
+    let mut latest_order: Vec<(&str, Labels, &Labels)> = Vec::new();
+    let last = window.len().saturating_sub(1);
+    for (i, sample) in window.iter().enumerate() {
+        let mut seen_here: HashSet<(&str, Labels)> = HashSet::new();
+        for s in &sample.report.series {
+            let get = |k: &str| {
+                s.labels
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+            };
+            if !selected(&s.name, &get) {
+                continue;
+            }
+            let key = key_labels(rule, &s.labels);
+            if !seen_here.insert((&s.name, key.clone())) {
+                continue;
+            }
+            history
+                .entry((&s.name, key.clone()))
+                .or_default()
+                .push((s.value, sample));
+            if i == last {
+                latest_order.push((&s.name, key, &s.labels));
+            }
         }
     }
     let mut seen: HashSet<(String, Labels)> = HashSet::new();
@@ -103,17 +160,20 @@ fn match_series<'a>(
         }
         names_now.insert(&p.name);
         let labels = labels_of(&p.labels);
-        let key = key_labels(&labels);
-        let base = before.get(&(&*p.name, key.clone())).copied();
+        let key = key_labels(rule, &labels);
+        let values = history
+            .get(&(&*p.name, key.clone()))
+            .cloned()
+            .unwrap_or_default();
         seen.insert((p.name.to_string(), key));
-        now.push((p, labels, base));
+        now.push((p, labels, values));
     }
-    let left = before_order
+    let left = latest_order
         .into_iter()
         .filter(|(name, key, _)| !seen.contains(&(name.to_string(), key.clone())))
         .map(|(name, key, labels)| {
-            let base = before[&(name, key)];
-            (name, labels, base, !names_now.contains(name))
+            let values = history.get(&(name, key)).cloned().unwrap_or_default();
+            (name, labels, values, !names_now.contains(name))
         })
         .collect();
     Matched { now, left }
@@ -131,84 +191,186 @@ impl<'a> Judge<'a> {
         Judge {
             rule,
             origin: rule.selector.origin.to_string(),
-            tolerance: match rule.tolerance {
-                Tolerance::Ratio(r) => [("ratio", r)].into(),
-                Tolerance::Absolute(a) => [("absolute", a)].into(),
+            tolerance: match rule.method {
+                Method::Tolerance(Tolerance::Ratio(r)) => [("ratio", r)].into(),
+                Method::Tolerance(Tolerance::Absolute(a)) => [("absolute", a)].into(),
+                Method::Test { boundary, .. } => [("boundary", boundary)].into(),
             },
         }
     }
 
     /// A result row; the caller fills in what it measured.
-    fn comparison(&self, metric: &str, labels: &[(String, String)]) -> Comparison {
+    fn comparison(
+        &self,
+        metric: &str,
+        labels: &[(String, String)],
+        values: &Values<'_>,
+    ) -> Comparison {
         Comparison {
             at: self.rule.selector.origin.clone(),
             actual: None,
             baseline: None,
+            breached: false,
             code: Blocker::for_metric(Code::Regression, metric, "")
                 .id()
                 .to_string(),
+            consecutive: 0,
             delta: None,
             direction: self.rule.direction,
             labels: labels.iter().cloned().collect(),
+            lower_limit: None,
             metric: metric.to_string(),
             passed: true,
             ratio: None,
+            reason: None,
             rule: self.origin.clone(),
+            sample_ids: values.iter().map(|(_, s)| s.id()).collect(),
+            samples: values.len(),
             severity: self.rule.severity,
             status: ComparisonStatus::Compared,
+            test: self.rule.method.name(),
             tolerance: self.tolerance.clone(),
+            upper_limit: None,
+            history: values.iter().map(|(v, _)| *v).collect(),
         }
     }
 
-    fn blocker(&self, metric: &str, message: String) -> Blocker {
-        let blocker = Blocker::for_metric(Code::Regression, metric, message)
-            .with_severity(self.rule.severity);
+    fn blocker(&self, metric: &str, message: String, severity: Severity) -> Blocker {
+        let blocker =
+            Blocker::for_metric(Code::Regression, metric, message).with_severity(severity);
         self.rule.selector.origin.locate(blocker)
     }
 
-    /// A series of this export, against its baseline value if it has one.
+    /// The limits the rule sets from a series' history, or why it cannot.
+    fn limits(&self, values: &Values<'_>) -> Result<Limits, (ComparisonStatus, String)> {
+        if values.len() < self.rule.min_samples {
+            return Err((
+                ComparisonStatus::Insufficient,
+                format!(
+                    "{} of the {} the rule needs (`min_samples`)",
+                    plural_samples(values.len()),
+                    self.rule.min_samples
+                ),
+            ));
+        }
+        let samples: Vec<f64> = values.iter().map(|(v, _)| *v).collect();
+        match self.rule.method {
+            Method::Tolerance(t) => match samples.last() {
+                Some(base) => Ok(tolerance_limits(t, *base)),
+                None => Err((ComparisonStatus::Insufficient, "no sample".to_string())),
+            },
+            Method::Test { test, boundary } => stats::limits(test, boundary, &samples)
+                .map_err(|why| (ComparisonStatus::NotComputable, why.0)),
+        }
+    }
+
+    /// How many breaches in a row end with this export's: 1 plus the most recent samples
+    /// whose own results breached this rule on this series.
+    fn breaches_in_a_row(&self, code: &str, key: &Labels, window: &[Sample]) -> usize {
+        let mut n = 1;
+        for sample in window.iter().rev() {
+            let breached =
+                sample.report.recorded.iter().any(|r| {
+                    r.code == code && r.breached && key_labels(self.rule, &r.labels) == *key
+                });
+            if !breached {
+                break;
+            }
+            n += 1;
+            if n >= self.rule.consecutive {
+                break;
+            }
+        }
+        n
+    }
+
+    /// A series of this export, against its history.
     fn series(
         &self,
         p: &MetricPoint,
         labels: &Labels,
-        base: Option<f64>,
+        values: &Values<'_>,
+        window: &[Sample],
         gated: &mut Gated,
         out: &mut GatePoints,
     ) {
         let rule = self.rule;
-        let mut row = self.comparison(&p.name, labels);
+        let mut row = self.comparison(&p.name, labels, values);
         row.actual = Some(p.value);
-        let Some(base) = base else {
+        if values.is_empty() {
             row.status = ComparisonStatus::Added;
+            row.reason = Some("no sample has a series with these labels".to_string());
             gated.results.regressions.push(row);
             return;
-        };
-        let ratio = regression_ratio(rule.direction, base, p.value);
-        let passed = within(rule.direction, rule.tolerance, base, p.value);
-        if !passed {
-            gated.blockers.push(self.blocker(
-                &p.name,
-                format!(
-                    "`{}` is {} against {} in the baseline: {} ({} is better), beyond the \
-                     tolerance ({}; {})",
-                    series_text(&p.name, labels),
-                    number(p.value),
-                    number(base),
-                    if ratio.is_nan() {
-                        "not comparable".to_string()
-                    } else {
-                        format!("{:.1} % worse", ratio * 100.0)
-                    },
-                    rule.direction.as_str(),
-                    rule.tolerance,
-                    self.origin
-                ),
-            ));
         }
+        let limits = match self.limits(values) {
+            Ok(limits) => limits,
+            Err((status, reason)) => {
+                row.status = status;
+                row.reason = Some(reason);
+                gated.results.regressions.push(row);
+                return;
+            }
+        };
+        let base = limits.centre;
+        let ratio = regression_ratio(rule.direction, base, p.value);
+        let breached = !within(rule, &limits, p.value);
         row.baseline = Some(base);
         row.delta = Some(p.value - base);
-        row.passed = passed;
         row.ratio = Some(ratio);
+        row.lower_limit = rule.direction.checks_lower().then_some(limits.lower);
+        row.upper_limit = rule.direction.checks_upper().then_some(limits.upper);
+        row.breached = breached;
+        let mut passed = !breached;
+        if breached {
+            let key = key_labels(rule, labels);
+            let in_a_row = self.breaches_in_a_row(&row.code, &key, window);
+            row.consecutive = in_a_row;
+            let confirmed = in_a_row >= rule.consecutive;
+            passed = !confirmed;
+            let limit = match (row.lower_limit, row.upper_limit) {
+                (Some(l), Some(u)) => format!("{} to {}", number(l), number(u)),
+                (Some(l), None) => format!("at least {}", number(l)),
+                (None, Some(u)) => format!("at most {}", number(u)),
+                (None, None) => String::new(),
+            };
+            let mut message = format!(
+                "`{}` is {}, outside the limit ({limit}) that {} over {} sets{}: {} ({} is better; {})",
+                series_text(&p.name, labels),
+                number(p.value),
+                rule.method,
+                plural_samples(values.len()),
+                match rule.method {
+                    Method::Tolerance(_) => format!(" around the most recent, {}", number(base)),
+                    Method::Test { .. } => format!(" around {}", number(base)),
+                },
+                if ratio.is_nan() {
+                    "not comparable".to_string()
+                } else {
+                    format!("{:.1} % {}", ratio.abs() * 100.0, if ratio >= 0.0 { "worse" } else { "off" })
+                },
+                rule.direction.as_str(),
+                self.origin
+            );
+            if !confirmed {
+                message.push_str(&format!(
+                    "; breach {in_a_row} of {} in a row needed to fail (`consecutive: {}`), so a warning",
+                    rule.consecutive, rule.consecutive
+                ));
+            }
+            let severity = if confirmed {
+                rule.severity
+            } else {
+                Severity::Warning
+            };
+            gated
+                .blockers
+                .push(self.blocker(&p.name, message, severity));
+            if !confirmed {
+                row.severity = Severity::Warning;
+            }
+        }
+        row.passed = passed;
         gated.results.regressions.push(row);
         let extra = [("direction", rule.direction.as_str()), ("metric", &*p.name)];
         let verdict = if passed { 1.0 } else { 0.0 };
@@ -221,13 +383,14 @@ impl<'a> Judge<'a> {
         }
     }
 
-    /// The rule matched nothing, now or in the baseline: it checks nothing, which fails.
+    /// The rule matched nothing, now or in the history: it checks nothing, which fails.
     fn absent(&self, gated: &mut Gated) {
         let selector = &self.rule.selector;
         let name = selector.name.as_str();
-        let mut row = self.comparison(name, &selector.labels);
+        let mut row = self.comparison(name, &selector.labels, &Vec::new());
         row.passed = false;
         row.status = ComparisonStatus::Absent;
+        row.reason = Some("no series in this export nor in the baseline".to_string());
         gated.results.regressions.push(row);
         gated.blockers.push(self.blocker(
             name,
@@ -237,28 +400,34 @@ impl<'a> Judge<'a> {
                 selector.shown(),
                 self.origin
             ),
+            self.rule.severity,
         ));
     }
 
-    /// A baseline series with no series now: removed (others of the metric remain) or, when
-    /// the metric is gone altogether, a failure.
+    /// A series of the most recent sample with no series now: removed (others of the metric
+    /// remain) or, when the metric is gone altogether, a failure.
     fn missing(
         &self,
         name: &str,
         labels: &Labels,
-        base: f64,
+        values: &Values<'_>,
         gone: bool,
         gated: &mut Gated,
         out: &mut GatePoints,
     ) {
-        let mut row = self.comparison(name, labels);
+        let base = values.last().map_or(f64::NAN, |(v, _)| *v);
+        let mut row = self.comparison(name, labels, values);
         row.baseline = Some(base);
         row.passed = !gone;
+        row.breached = gone;
         row.status = if gone {
             ComparisonStatus::Disappeared
         } else {
             ComparisonStatus::Removed
         };
+        if !gone {
+            row.reason = Some("no series with these labels in this export".to_string());
+        }
         gated.results.regressions.push(row);
         if !gone {
             return;
@@ -271,6 +440,7 @@ impl<'a> Judge<'a> {
                 number(base),
                 self.origin
             ),
+            self.rule.severity,
         ));
         let extra = [
             ("direction", self.rule.direction.as_str()),
@@ -293,24 +463,36 @@ impl<'a> Judge<'a> {
     }
 }
 
-/// One regression rule against the baseline: match the series, then judge each.
+fn plural_samples(n: usize) -> String {
+    if n == 1 {
+        "1 sample".to_string()
+    } else {
+        format!("{n} samples")
+    }
+}
+
+/// One regression rule against the history: match the series, then judge each.
 pub(super) fn compare(
     rule: &RegressionRule,
     points: &[MetricPoint],
-    baseline: &[BaselineSeries],
+    samples: &[Sample],
     gated: &mut Gated,
     out: &mut GatePoints,
 ) {
-    let matched = match_series(rule, points, baseline);
+    let window = match rule.max_samples {
+        Some(max) if samples.len() > max => &samples[samples.len() - max..],
+        _ => samples,
+    };
+    let matched = match_series(rule, points, window);
     let judge = Judge::new(rule);
     if matched.is_empty() {
         judge.absent(gated);
         return;
     }
-    for (p, labels, base) in &matched.now {
-        judge.series(p, labels, *base, gated, out);
+    for (p, labels, values) in &matched.now {
+        judge.series(p, labels, values, window, gated, out);
     }
-    for (name, labels, base, gone) in matched.left {
-        judge.missing(name, labels, base, gone, gated, out);
+    for (name, labels, values, gone) in matched.left {
+        judge.missing(name, labels, &values, gone, gated, out);
     }
 }

@@ -43,6 +43,10 @@ pub enum ComparisonStatus {
     Disappeared,
     /// In neither export: fails, the rule checks nothing.
     Absent,
+    /// Fewer samples of the series than the rule's `min_samples`: not compared.
+    Insufficient,
+    /// The rule's test cannot judge these samples (e.g. a value ≤ 0 for `log_normal`).
+    NotComputable,
 }
 
 impl ComparisonStatus {
@@ -53,6 +57,8 @@ impl ComparisonStatus {
             ComparisonStatus::Removed => "removed",
             ComparisonStatus::Disappeared => "disappeared",
             ComparisonStatus::Absent => "absent",
+            ComparisonStatus::Insufficient => "insufficient",
+            ComparisonStatus::NotComputable => "not_computable",
         }
     }
 }
@@ -121,26 +127,60 @@ pub struct Comparison {
     pub at: Origin,
     #[serde(serialize_with = "json_number")]
     pub actual: Option<f64>,
+    /// The value compared with: the most recent sample for a tolerance, the centre (mean or
+    /// median) of the samples for a test.
     #[serde(serialize_with = "json_number")]
     pub baseline: Option<f64>,
+    /// Outside a checked limit (a breach short of `consecutive` fails nothing but is one).
+    pub breached: bool,
     pub code: String,
+    /// The breaches in a row, this export included, when it breached.
+    pub consecutive: usize,
     /// `actual - baseline`.
     #[serde(serialize_with = "json_number")]
     pub delta: Option<f64>,
     #[serde(serialize_with = "direction_text")]
     pub direction: Direction,
     pub labels: BTreeMap<String, String>,
+    /// The lowest value that passes (`null` when the rule does not check that side).
+    #[serde(serialize_with = "json_number")]
+    pub lower_limit: Option<f64>,
     pub metric: String,
     pub passed: bool,
     /// The change in the bad direction relative to the baseline (0.1 is 10 % worse).
     #[serde(serialize_with = "json_number")]
     pub ratio: Option<f64>,
+    /// Why nothing was compared, for a status that compared nothing.
+    pub reason: Option<String>,
     /// Where the rule is configured (file and line).
     pub rule: String,
+    /// The samples the series had, and what identifies each (commit, run or file), oldest
+    /// first.
+    pub sample_ids: Vec<String>,
+    pub samples: usize,
     #[serde(serialize_with = "severity_text")]
     pub severity: Severity,
     pub status: ComparisonStatus,
+    /// `ratio` or `absolute` for a tolerance, `percentage`, `z_score`, `t_test`, `iqr` or
+    /// `log_normal` for a statistical test.
+    pub test: &'static str,
     pub tolerance: BTreeMap<&'static str, f64>,
+    /// The highest value that passes (`null` when the rule does not check that side).
+    #[serde(serialize_with = "json_number")]
+    pub upper_limit: Option<f64>,
+    /// The values of the samples compared with, oldest first (for the history chart).
+    #[serde(skip)]
+    pub history: Vec<f64>,
+}
+
+/// One sample of the history, as the results list it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleSummary {
+    pub generated_at: Option<String>,
+    pub ref_name: Option<String>,
+    pub revision: Option<String>,
+    pub run_id: Option<String>,
+    pub source: String,
 }
 
 /// What happened with the baseline file. Fields in key order, as every report writes them.
@@ -148,6 +188,8 @@ pub struct Comparison {
 pub struct BaselineSummary {
     /// Metric names in this export but not in the baseline.
     pub added_metrics: Vec<String>,
+    /// The default rules applied (a baseline and no `regressions:` in the policy).
+    pub default_rules: bool,
     /// When the baseline's run was observed, its commit and its branch or tag, when it says
     /// (provenance for the reader; not written when unknown).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,6 +201,8 @@ pub struct BaselineSummary {
     pub removed_metrics: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// Every sample read, oldest first (one for a single `--baseline` file).
+    pub samples: Vec<SampleSummary>,
     pub series: usize,
     pub status: BaselineStatus,
 }
@@ -167,11 +211,13 @@ impl Default for BaselineSummary {
     fn default() -> Self {
         BaselineSummary {
             added_metrics: Vec::new(),
+            default_rules: false,
             observed_at: None,
             path: None,
             ref_name: None,
             removed_metrics: Vec::new(),
             revision: None,
+            samples: Vec::new(),
             series: 0,
             status: BaselineStatus::NotGiven,
         }

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
-use super::regressions::{regression_ratio, within};
+use super::regressions::{regression_ratio, within_tolerance as within};
+use std::path::Path;
 use super::*;
 use crate::observability::metrics::{Descriptor, LabelSet, MetricPoint};
 use crate::observability::sources::run_report::CATALOG as RUN;
