@@ -11,6 +11,7 @@ mod objectives;
 mod regressions;
 mod results;
 mod series;
+pub mod stats;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
