@@ -53,10 +53,12 @@ impl AutoBaseline {
         let text = env.input("baseline-samples").unwrap_or_default();
         let samples = match text.parse::<usize>() {
             Ok(n) if (1..=MAX_SAMPLES).contains(&n) => n,
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "input `baseline-samples` must be a whole number from 1 to {MAX_SAMPLES}, got `{}`",
                 text.escape_debug()
-            )),
+            ))
+            }
         };
         let artifact_name = env.input("artifact-name").unwrap_or_default();
         if artifact_name.is_empty()
@@ -558,10 +560,12 @@ mod remote {
             let both: Vec<&str> = dirs.into_iter().filter(|d| complete(d)).collect();
             match both.as_slice() {
                 [one] => one.to_string(),
-                [] => return Err(format!(
+                [] => {
+                    return Err(format!(
                     "it holds no `{}` with its `{INDEX_FILE_NAME}` at its root or one folder down",
                     JSON_REPORT.file_name
-                )),
+                ))
+                }
                 more => {
                     return Err(format!(
                         "it holds {} exports; upload one run folder per artifact",
