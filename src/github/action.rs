@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use std::cell::RefCell;
 
+use super::baseline::AutoBaseline;
 use super::commands::{annotation, annotation_at, escape_data, Level};
 use super::outputs::{append_outputs, format_output};
 use super::pr_status::{
@@ -72,6 +73,8 @@ struct Plan {
     head_sha: Option<String>,
     #[cfg(feature = "push")]
     push: Option<crate::push::PushPlan>,
+    /// `baseline: auto`: the history is fetched before the export.
+    auto_baseline: Option<AutoBaseline>,
 }
 
 fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> {
@@ -84,6 +87,7 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
     let output_dir = ctx.resolve(&output_root).join(&run_name);
     ctx.check_writable(&output_dir)?;
 
+    let auto_baseline = AutoBaseline::from_inputs(env)?;
     let spec = export_spec(env, ctx, &output_dir, now)?;
     check_readable(&spec, ctx)?;
     let fail_on_input = env.input("fail-on");
@@ -150,6 +154,7 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         push,
         summary: env.input_bool("summary")?,
         annotations: env.input_bool("annotations")?,
+        auto_baseline,
     })
 }
 
@@ -216,11 +221,14 @@ fn export_spec(
     });
     spec.objectives = env.input("objectives");
     spec.objectives_base = Some(ctx.resolve("."));
-    spec.baselines = env
-        .input_lines("baseline")
-        .iter()
-        .map(|b| ctx.resolve(b))
-        .collect();
+    // `auto`: the adapter fetches the history before the export (`baseline::fetch`).
+    if env.input("baseline").as_deref() != Some(super::baseline::AUTO) {
+        spec.baselines = env
+            .input_lines("baseline")
+            .iter()
+            .map(|b| ctx.resolve(b))
+            .collect();
+    }
     Ok(spec)
 }
 
@@ -350,7 +358,7 @@ pub fn run(
     let token = mask_secrets(env, stdout);
     warn_misspelt_inputs(env, stdout, stderr);
     let ctx = RunnerContext::from_env(env, cwd);
-    let plan = plan(env, &ctx, now).map_err(|message| {
+    let mut plan = plan(env, &ctx, now).map_err(|message| {
         stdout.command(&annotation(
             Level::Error,
             "dpone-observability: usage",
@@ -368,6 +376,12 @@ pub fn run(
             .filter(|s| !plan.request.secrets.contains(s))
             .collect();
         super::push_step::mask(&more, stdout);
+    }
+    if let Some(auto) = &plan.auto_baseline {
+        // Never fails the step: without samples the export says why (`baseline.unavailable`).
+        let fetched = super::baseline::fetch(env, &ctx, auto, token.as_deref(), stdout, stderr);
+        plan.request.baselines = fetched.folders;
+        plan.request.pre_export_blockers.extend(fetched.blocker);
     }
     let exported = export(&plan, &ctx, stdout)?;
     let report = &exported.outcome.report;

@@ -36,7 +36,7 @@ const API_VERSION: &str = "2022-11-28";
 
 /// Posts what `kinds` asks for; returns a warning for each thing that could not be posted.
 pub fn post(target: &PrTarget, kinds: Kinds, message: &Message, retry: RetryPolicy) -> Vec<String> {
-    let api = match Api::new(target, retry) {
+    let api = match Api::new(&target.api_url, &target.token, retry) {
         Ok(api) => api,
         Err(why) => return vec![format!("PR status not posted: {why}")],
     };
@@ -210,20 +210,21 @@ fn comment(
     Ok(shared)
 }
 
-struct Api {
+/// The REST API at `GITHUB_API_URL` with the workflow's token.
+pub(super) struct Api {
     client: HttpClient,
     base: String,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Api {
-    fn new(target: &PrTarget, retry: RetryPolicy) -> Result<Self, String> {
-        let base = target.api_url.trim_end_matches('/').to_string();
+    pub(super) fn new(api_url: &str, token: &str, retry: RetryPolicy) -> Result<Self, String> {
+        let base = api_url.trim_end_matches('/').to_string();
         match base.parse::<http::Uri>() {
             Ok(uri) if uri.scheme().is_some() && uri.host().is_some() => {}
-            _ => return Err(format!("`{}` is not a usable API URL", target.api_url)),
+            _ => return Err(format!("`{api_url}` is not a usable API URL")),
         }
-        let mut token = HeaderValue::from_str(&format!("Bearer {}", target.token))
+        let mut token = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| "the `github-token` is not a valid header value".to_string())?;
         token.set_sensitive(true);
         let headers = vec![
@@ -254,6 +255,53 @@ impl Api {
 
     /// One request with bounded retries; the JSON body of a success, or why it failed.
     fn send(&self, method: Method, route: &str, body: Option<&Value>) -> Result<Value, String> {
+        self.request(method, route, body)
+            .map_err(|failure| failure_text(&failure))
+    }
+
+    /// The API's scheme (`https`, or `http` for a local stand-in).
+    pub(super) fn scheme(&self) -> &str {
+        self.base
+            .split_once("://")
+            .map_or("https", |(scheme, _)| scheme)
+    }
+
+    /// A GET whose answer is a redirect (an artifact's download): the `Location`, never
+    /// followed here, so the token stays with the API.
+    pub(super) fn redirect(&self, route: &str) -> Result<String, Failure> {
+        let request = Request {
+            method: Method::GET,
+            url: format!("{}{route}", self.base),
+            headers: self.headers.clone(),
+            body: Vec::new().into(),
+        };
+        let response = self.client.send_keeping_redirects(&request)?;
+        let failure = |message: &str| Failure {
+            message: format!("HTTP {}: {message}", response.status.as_u16()),
+            attempts: 1,
+            status: None,
+            body: Vec::new(),
+        };
+        if !response.status.is_redirection() {
+            return Err(failure(
+                "the API answered without a redirect to the download",
+            ));
+        }
+        response
+            .headers
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| failure("the API's redirect has no usable `Location`"))
+    }
+
+    /// [`send`](Self::send), with the failure as it came (the caller explains it).
+    pub(super) fn request(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Failure> {
         let mut headers = self.headers.clone();
         let bytes = match body {
             Some(body) => {
@@ -261,8 +309,12 @@ impl Api {
                     http::header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json"),
                 ));
-                serde_json::to_vec(body)
-                    .map_err(|err| format!("cannot encode the request: {err}"))?
+                serde_json::to_vec(body).map_err(|err| Failure {
+                    message: format!("cannot encode the request: {err}"),
+                    attempts: 0,
+                    status: None,
+                    body: Vec::new(),
+                })?
             }
             None => Vec::new(),
         };
@@ -272,19 +324,30 @@ impl Api {
             headers,
             body: bytes.into(),
         };
-        match self.client.send(&request) {
-            Ok(response) => Ok(serde_json::from_slice(&response.body).unwrap_or(Value::Null)),
-            Err(failure) => Err(failure_text(&failure)),
-        }
+        self.client
+            .send(&request)
+            .map(|response| serde_json::from_slice(&response.body).unwrap_or(Value::Null))
     }
 }
 
+/// What a 403 on the PR status requests usually means.
+const PR_STATUS_FORBIDDEN: &str = "pull requests from forks get a read-only token; grant `checks: write`, `pull-requests: write` or `statuses: write`";
+
 /// `403 Resource not accessible by integration`, with how often it was retried.
 fn failure_text(failure: &Failure) -> String {
+    explain_failure(failure, PR_STATUS_FORBIDDEN)
+}
+
+/// [`failure_text`] with the caller's hint for a 403 (the permission its requests need).
+pub(super) fn explain_failure(failure: &Failure, forbidden_hint: &str) -> String {
     let retries = failure.attempts.saturating_sub(1);
     match failure.status {
         Some(status) => {
-            let text = http_failure(status, &String::from_utf8_lossy(&failure.body));
+            let text = http_failure(
+                status,
+                &String::from_utf8_lossy(&failure.body),
+                forbidden_hint,
+            );
             if retries > 0 {
                 format!("{text} after {retries} retries")
             } else {
@@ -296,16 +359,16 @@ fn failure_text(failure: &Failure) -> String {
 }
 
 /// `403 Resource not accessible by integration`, with a hint where there is a common cause.
-fn http_failure(status: u16, body: &str) -> String {
+fn http_failure(status: u16, body: &str, forbidden_hint: &str) -> String {
     let message = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
         .unwrap_or_else(|| clip(body.trim(), 200));
     let hint = match status {
-        403 => " (pull requests from forks get a read-only token; grant `checks: write`, `pull-requests: write` or `statuses: write`)",
-        404 => " (check the repository, the commit and the token's access)",
-        422 => " (GitHub refused the request's content)",
-        _ => "",
+        403 => format!(" ({forbidden_hint})"),
+        404 => " (check the repository, the commit and the token's access)".to_string(),
+        422 => " (GitHub refused the request's content)".to_string(),
+        _ => String::new(),
     };
     format!("{status} {message}{hint}")
 }
@@ -319,6 +382,7 @@ mod tests {
         let text = http_failure(
             403,
             r#"{"message": "Resource not accessible by integration"}"#,
+            PR_STATUS_FORBIDDEN,
         );
         assert!(
             text.starts_with(

@@ -4,6 +4,7 @@
 pub mod action;
 #[cfg(feature = "github-api")]
 pub mod api;
+pub mod baseline;
 pub mod commands;
 pub mod outputs;
 pub mod pr_status;

@@ -77,7 +77,7 @@ pub struct Request {
     pub body: Bytes,
 }
 
-/// A successful (2xx) response.
+/// A successful (2xx) response, or a redirect when the caller asked to see them.
 #[derive(Debug)]
 pub struct Response {
     pub status: StatusCode,
@@ -163,6 +163,22 @@ impl HttpClient {
         request: &Request,
         on_retry: &mut dyn FnMut(&Retry<'_>),
     ) -> Result<Response, Failure> {
+        self.send_inner(request, on_retry, false)
+    }
+
+    /// [`send`](Self::send), also returning a redirect (3xx) as it came, never followed: the
+    /// caller decides where to go next and with which headers (a download URL on another host
+    /// must not get the API's credentials).
+    pub fn send_keeping_redirects(&self, request: &Request) -> Result<Response, Failure> {
+        self.send_inner(request, &mut |_| {}, true)
+    }
+
+    fn send_inner(
+        &self,
+        request: &Request,
+        on_retry: &mut dyn FnMut(&Retry<'_>),
+        redirects: bool,
+    ) -> Result<Response, Failure> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -180,6 +196,9 @@ impl HttpClient {
             };
             let (retryable, wait, failure) = match outcome {
                 Ok(response) if response.status.is_success() => return Ok(response),
+                Ok(response) if redirects && response.status.is_redirection() => {
+                    return Ok(response)
+                }
                 Ok(response) => {
                     let status = response.status.as_u16();
                     let retryable = status == 429

@@ -355,6 +355,14 @@ blocker_codes! {
         fix: "Pass the `runtime_metrics.json` of the previous export (not `metrics_index.json`, the Prometheus text or the OpenTelemetry file), and check the download step did not save an HTML error page.",
         verify: "`jq '.metrics | length' <baseline>` prints a number and the next export's Gates section says `baseline: compared`.",
     },
+    BaselineUnavailable {
+        code: "baseline.unavailable",
+        severity: Warning,
+        summary: "The baseline history could not be fetched; nothing was compared.",
+        cause: "The action's `baseline: auto` looks for earlier runs' artifacts (named by the `artifact-name` input) on the base branch of a pull request, the default branch on a push, and the run's own branch otherwise, and found none it could use: the workflow's token lacks `actions: read` (403), no run on that branch has uploaded the artifact yet (or they expired), the API kept failing through every retry, or no downloaded artifact held a `runtime_metrics.json` that matches its `metrics_index.json`. The message says which. The regression gates are not compared; the export itself is complete, so this is a warning.",
+        fix: "Grant `permissions: actions: read` to the job (next to `contents: read`); make sure a workflow on the branch uploads the run folder with `actions/upload-artifact` under the same name as the `artifact-name` input (the default is `observability`) and that its retention has not passed; for artifacts skipped as not verifying, upload the run folder unchanged (`test_artifacts/observability/<run>/`, with its `metrics_index.json`).",
+        verify: "The step's log lists the samples used (`baseline sample: artifact <id> (run <id>, commit <sha>, created <time>)`) and the next export's Gates section compares against them, without `baseline.unavailable`.",
+    },
     PushFailed {
         code: "push.failed",
         severity: Warning,

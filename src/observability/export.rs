@@ -103,6 +103,9 @@ pub fn export_with(
 /// Collects, gates and applies the policy: the finished report and its points.
 fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected), ExportError> {
     let mut collected = collect(request);
+    collected
+        .blockers
+        .splice(0..0, request.pre_export_blockers.iter().cloned());
     // Before the gates copy any label: a credential-shaped label is written nowhere.
     let mut resource = resource_attributes(request, collected.correlation.as_ref());
     let secret_like =

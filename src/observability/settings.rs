@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::blockers::RUNBOOK_BASE_URL;
+use super::blockers::{Blocker, RUNBOOK_BASE_URL};
 use super::files;
 use super::gates::parse_objectives;
 use super::inputs::InputPattern;
@@ -48,6 +48,9 @@ pub struct ExportRequest {
     /// Values that must never be written (the action's token and push credentials): a label,
     /// attribute or metric name holding one is `labels.secret_like`.
     pub secrets: Vec<String>,
+    /// Findings an adapter made before the export (a history it could not fetch): reported
+    /// with the export's own, first, under the same policy.
+    pub pre_export_blockers: Vec<Blocker>,
 }
 
 impl ExportRequest {
@@ -68,6 +71,7 @@ impl ExportRequest {
             baselines: Vec::new(),
             runbook_base: RUNBOOK_BASE_URL.to_string(),
             secrets: Vec::new(),
+            pre_export_blockers: Vec::new(),
         }
     }
 }

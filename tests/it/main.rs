@@ -9,6 +9,8 @@ mod standin;
 mod action;
 mod architecture;
 mod artifacts;
+#[cfg(feature = "github-api")]
+mod baseline_auto;
 mod cli;
 mod cmd;
 mod conformance;

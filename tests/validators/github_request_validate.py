@@ -3,13 +3,18 @@
 (npm package @octokit/openapi, dereferenced api.github.com schema).
 
 Input: a file of JSON lines {"method": "POST", "path": "/repos/o/r/check-runs", "body": {...}}.
-Every request must match an operation of the description, and a request with a body must
-validate against that operation's `application/json` request schema. Exit 1 on the first error.
+Every request must match an operation of the description, each query parameter must be one of
+the operation's (an integer one must be an integer), and a request with a body must validate
+against that operation's `application/json` request schema. A line may also carry the
+stand-in's answer, {"response": {"status": 200, "body": {...}}}: its body must then validate
+against the operation's response schema for that status, so the stand-in models the real API.
+Exit 1 on the first error.
 """
 import json
 import os
 import re
 import sys
+import urllib.parse
 
 import jsonschema
 
@@ -32,7 +37,7 @@ def main(requests_file):
             if not line.strip():
                 continue
             request = json.loads(line)
-            path = request["path"].split("?", 1)[0]
+            path, _, query = request["path"].partition("?")
             method = request["method"].lower()
             matches = [(t, item) for rx, t, item in routes if rx.match(path) and method in item]
             if not matches:
@@ -40,6 +45,27 @@ def main(requests_file):
                 return 1
             template, item = matches[0]
             operation = item[method]
+            parameters = {p["name"]: p for p in operation.get("parameters", []) if p.get("in") == "query"}
+            for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+                parameter = parameters.get(name)
+                if parameter is None:
+                    print(f"INVALID {request['method']} {template}: no query parameter `{name}`", file=sys.stderr)
+                    return 1
+                if parameter.get("schema", {}).get("type") == "integer" and not re.fullmatch(r"-?[0-9]+", value):
+                    print(f"INVALID {request['method']} {template}: `{name}` must be an integer, got {value!r}", file=sys.stderr)
+                    return 1
+            response = request.get("response")
+            if response is not None:
+                described = operation.get("responses", {}).get(str(response["status"]))
+                if described is None:
+                    print(f"INVALID {request['method']} {template}: the stand-in answered {response['status']}, which the operation does not describe", file=sys.stderr)
+                    return 1
+                schema = described.get("content", {}).get("application/json", {}).get("schema")
+                if schema is not None and response.get("body") is not None:
+                    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(response["body"]), key=str)
+                    if errors:
+                        print(f"INVALID response to {request['method']} {template}: {errors[0].message} at {list(errors[0].path)}", file=sys.stderr)
+                        return 1
             body = request.get("body")
             if body is not None:
                 schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")

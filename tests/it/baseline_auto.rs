@@ -1,0 +1,694 @@
+//! `baseline: auto` against a stand-in GitHub API and a stand-in blob storage on another port of
+//! 127.0.0.1 (no credentials, no internet). The artifacts are zips of real exports, made here by
+//! running `metrics-export` on dpone's own run report. Every API request (with its query) and
+//! the stand-in's answers are validated against GitHub's OpenAPI description (@octokit/openapi);
+//! the storage checks that neither the `Authorization` header nor the token reaches it.
+#![cfg(feature = "github-api")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::common::*;
+use crate::standin::{self, Reply};
+use dpone_observability::github::runner::INPUTS;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "ghs_fakeTOKENforBASELINEtests0123456789";
+const REPO: &str = "/api/v3/repos/acme/pipelines";
+const RUN_ID: u64 = 9000;
+
+/// One artifact the stand-in lists.
+#[derive(Clone)]
+struct Artifact {
+    id: u64,
+    run_id: u64,
+    branch: &'static str,
+    /// Days after 2026-01-01 it was created.
+    day: u32,
+    expired: bool,
+    zip: Arc<Vec<u8>>,
+}
+
+fn artifact(id: u64, day: u32, zip: &Arc<Vec<u8>>) -> Artifact {
+    Artifact {
+        id,
+        run_id: id + 100_000,
+        branch: "main",
+        day,
+        expired: false,
+        zip: Arc::clone(zip),
+    }
+}
+
+fn sha(run_id: u64) -> String {
+    format!("{run_id:040x}")
+}
+
+fn created(day: u32) -> String {
+    format!("2026-{:02}-{:02}T12:00:00Z", 1 + day / 28, 1 + day % 28)
+}
+
+fn listed(a: &Artifact) -> Value {
+    json!({
+        "id": a.id,
+        "node_id": format!("MDg6QXJ0aWZhY3Q{}", a.id),
+        "name": "observability",
+        "size_in_bytes": a.zip.len(),
+        "url": format!("https://api.github.com/repos/acme/pipelines/actions/artifacts/{}", a.id),
+        "archive_download_url": format!("https://api.github.com/repos/acme/pipelines/actions/artifacts/{}/zip", a.id),
+        "expired": a.expired,
+        "created_at": created(a.day),
+        "updated_at": created(a.day),
+        "expires_at": "2026-12-31T00:00:00Z",
+        "digest": format!("sha256:{:064x}", a.id),
+        "workflow_run": {
+            "id": a.run_id,
+            "repository_id": 42,
+            "head_repository_id": 42,
+            "head_branch": a.branch,
+            "head_sha": sha(a.run_id),
+        },
+    })
+}
+
+/// A request the API stand-in answered, with its answer (for the OpenAPI check).
+#[derive(Clone)]
+struct Answered {
+    method: String,
+    path: String,
+    authorization: Option<String>,
+    status: u16,
+    body: Option<Value>,
+}
+
+struct World {
+    api: standin::StandIn,
+    storage: standin::StandIn,
+    answered: Arc<Mutex<Vec<Answered>>>,
+}
+
+impl World {
+    /// The API lists `artifacts` (in the order given) and redirects each download to the
+    /// storage; `forbidden` answers every request 403 as for a token without `actions: read`.
+    fn start(artifacts: Vec<Artifact>, forbidden: bool) -> Self {
+        let zips: Vec<(u64, Arc<Vec<u8>>)> = artifacts
+            .iter()
+            .map(|a| (a.id, Arc::clone(&a.zip)))
+            .collect();
+        let storage = standin::StandIn::start(move |request| {
+            let id: Option<u64> = request
+                .path
+                .strip_prefix("/blob/")
+                .and_then(|rest| rest.split('?').next())
+                .and_then(|id| id.parse().ok());
+            match zips.iter().find(|(i, _)| Some(*i) == id) {
+                Some((_, zip)) => Reply::Send(200, Vec::new(), zip.to_vec()),
+                None => Reply::Send(404, Vec::new(), b"no such blob".to_vec()),
+            }
+        });
+        let storage_url = storage.url.clone();
+        let answered = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&answered);
+        let api = standin::StandIn::start(move |request| {
+            let (status, headers, body) = if forbidden {
+                (
+                    403,
+                    Vec::new(),
+                    Some(json!({"message": "Resource not accessible by integration"})),
+                )
+            } else {
+                answer(&artifacts, &storage_url, &request.path)
+            };
+            log.lock().unwrap().push(Answered {
+                method: request.method.clone(),
+                path: request.path.clone(),
+                authorization: request.header("authorization").map(str::to_string),
+                status,
+                body: body.clone(),
+            });
+            let mut headers = headers;
+            headers.push(("Content-Type".into(), "application/json".into()));
+            let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+            Reply::Send(status, headers, bytes)
+        });
+        World {
+            api,
+            storage,
+            answered,
+        }
+    }
+
+    fn answered(&self) -> Vec<Answered> {
+        self.answered.lock().unwrap().clone()
+    }
+
+    /// The API requests as `METHOD path`, the API prefix cut.
+    fn sequence(&self) -> Vec<String> {
+        self.answered()
+            .iter()
+            .map(|a| format!("{} {}", a.method, a.path.trim_start_matches(REPO)))
+            .collect()
+    }
+
+    /// The artifact ids the storage was asked for, in order; no request there carried the
+    /// `Authorization` header or the token anywhere.
+    fn downloads(&self) -> Vec<u64> {
+        self.storage
+            .requests()
+            .iter()
+            .map(|r| {
+                assert_eq!(r.header("authorization"), None, "{}", r.head);
+                assert!(!r.head.contains(TOKEN), "token sent to storage: {}", r.head);
+                assert!(!r.head.to_lowercase().contains("bearer"), "{}", r.head);
+                r.path
+                    .strip_prefix("/blob/")
+                    .and_then(|rest| rest.split('?').next())
+                    .and_then(|id| id.parse().ok())
+                    .expect("a blob path")
+            })
+            .collect()
+    }
+
+    /// Every API request, with the token, against GitHub's OpenAPI description, and each
+    /// answer of the stand-in that the description types.
+    fn validate_against_openapi(&self) {
+        let answered = self.answered();
+        assert!(!answered.is_empty());
+        let lines: Vec<String> = answered
+            .iter()
+            .map(|a| {
+                assert_eq!(
+                    a.authorization.as_deref(),
+                    Some(format!("Bearer {TOKEN}").as_str())
+                );
+                let mut line = json!({
+                    "method": a.method,
+                    "path": a.path.trim_start_matches("/api/v3"),
+                    "body": null,
+                });
+                if a.status == 200 || a.status == 302 {
+                    line["response"] = json!({"status": a.status, "body": a.body});
+                }
+                line.to_string()
+            })
+            .collect();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), lines.join("\n")).unwrap();
+        let out = Command::new("python3")
+            .arg(repo().join("tests/validators/github_request_validate.py"))
+            .arg(file.path())
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "GitHub's OpenAPI description rejects a request or an answer:\n{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
+
+/// The API's answers: the artifact list, 100 a page, and a 302 to the storage per download.
+fn answer(
+    artifacts: &[Artifact],
+    storage: &str,
+    path: &str,
+) -> (u16, Vec<(String, String)>, Option<Value>) {
+    let not_found = (404, Vec::new(), Some(json!({"message": "Not Found"})));
+    let Some(rest) = path.strip_prefix(&format!("{REPO}/actions/artifacts")) else {
+        return not_found;
+    };
+    if let Some(query) = rest.strip_prefix('?') {
+        let param = |name: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .map(str::to_string)
+        };
+        assert_eq!(param("name").as_deref(), Some("observability"));
+        let per_page: usize = param("per_page").unwrap().parse().unwrap();
+        let page: usize = param("page").unwrap().parse().unwrap();
+        let items: Vec<Value> = artifacts
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(listed)
+            .collect();
+        return (
+            200,
+            Vec::new(),
+            Some(json!({"total_count": artifacts.len(), "artifacts": items})),
+        );
+    }
+    let id = rest
+        .strip_prefix('/')
+        .and_then(|r| r.strip_suffix("/zip"))
+        .and_then(|id| id.parse::<u64>().ok());
+    match id {
+        Some(id) if artifacts.iter().any(|a| a.id == id) => (
+            302,
+            vec![(
+                "Location".into(),
+                format!("{storage}/blob/{id}?sv=2025&sig=storage-signature"),
+            )],
+            None,
+        ),
+        _ => not_found,
+    }
+}
+
+/// A real export's files, made once by `metrics-export` on dpone's run report.
+fn export_files() -> &'static Vec<(String, Vec<u8>)> {
+    static FILES: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let report = fixture("run-report/run_report_success_real.json");
+        let o = run_in(
+            tmp.path(),
+            &[
+                "metrics-export",
+                "--run-report",
+                report.to_str().unwrap(),
+                "--output-dir",
+                "export",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(tmp.path().join("export"))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        assert!(files.iter().any(|(n, _)| n == "metrics_index.json"));
+        files
+    })
+}
+
+/// A zip of the export's files under `prefix` (`""`: at the root, as `upload-artifact` of
+/// the run folder makes it), with `extra` entries and `change` applied to each file.
+fn zip_of(
+    prefix: &str,
+    change: impl Fn(&str, &mut Vec<u8>),
+    extra: &[(&str, &[u8])],
+) -> Arc<Vec<u8>> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in export_files() {
+        let mut bytes = bytes.clone();
+        change(name, &mut bytes);
+        writer
+            .start_file(format!("{prefix}{name}"), options)
+            .unwrap();
+        writer.write_all(&bytes).unwrap();
+    }
+    for (name, bytes) in extra {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    Arc::new(writer.finish().unwrap().into_inner())
+}
+
+fn good_zip() -> Arc<Vec<u8>> {
+    zip_of("", |_, _| {}, &[])
+}
+
+struct Workspace {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    temp: PathBuf,
+    files: PathBuf,
+}
+
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    report: Value,
+}
+
+impl Ran {
+    fn blocker(&self, code: &str) -> Option<&Value> {
+        self.report["blocker_details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["code"] == code)
+    }
+
+    fn samples(&self) -> Vec<u64> {
+        self.stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("baseline sample: artifact "))
+            .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+            .collect()
+    }
+}
+
+impl Workspace {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, temp, files) = (
+            tmp.path().join("workspace"),
+            tmp.path().join("runner-temp"),
+            tmp.path().join("files"),
+        );
+        for dir in [&root, &temp, &files] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::copy(
+            fixture("run-report/run_report_success_real.json"),
+            root.join("run_report.json"),
+        )
+        .unwrap();
+        Workspace {
+            _tmp: tmp,
+            root,
+            temp,
+            files,
+        }
+    }
+
+    /// The action on a pull request into `main` (or a push with `event: push`).
+    fn run(&self, world: &World, event: &str, inputs: &[(&str, &str)]) -> Ran {
+        let mut cmd = Command::new(bin());
+        cmd.arg("action")
+            .current_dir(&self.root)
+            .env_clear()
+            .env("SOURCE_DATE_EPOCH", EPOCH);
+        for (name, default, _) in INPUTS {
+            let value = if *name == "github-token" {
+                TOKEN
+            } else {
+                default
+            };
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        cmd.env("INPUT_RUN-REPORT", "run_report.json")
+            .env("INPUT_BASELINE", "auto")
+            .env("INPUT_PR-STATUS", "none");
+        for (name, value) in inputs {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        let payload = match event {
+            "push" => json!({"repository": {"default_branch": "main"}}),
+            _ => json!({"pull_request": {"number": 7, "head": {"sha": sha(1)}}}),
+        };
+        std::fs::write(self.files.join("event.json"), payload.to_string()).unwrap();
+        if event == "push" {
+            cmd.env("GITHUB_REF_NAME", "feature/x");
+        } else {
+            cmd.env("GITHUB_BASE_REF", "main")
+                .env("GITHUB_HEAD_REF", "feature/x")
+                .env("GITHUB_REF_NAME", "7/merge");
+        }
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", event)
+            .env("GITHUB_EVENT_PATH", self.files.join("event.json"))
+            .env("GITHUB_RUN_ID", RUN_ID.to_string())
+            .env("GITHUB_RUN_ATTEMPT", "1")
+            .env("GITHUB_JOB", "check")
+            .env("GITHUB_SHA", sha(2))
+            .env("GITHUB_REPOSITORY", "acme/pipelines")
+            .env("GITHUB_SERVER_URL", "https://github.example.com")
+            .env("GITHUB_API_URL", format!("{}/api/v3", world.api.url))
+            .env("GITHUB_WORKSPACE", &self.root)
+            .env("RUNNER_TEMP", &self.temp)
+            .env("GITHUB_STEP_SUMMARY", self.files.join("summary"))
+            .env("GITHUB_OUTPUT", self.files.join("output"))
+            .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "20");
+        let o = cmd.output().unwrap();
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert!(
+            out.starts_with(&format!("::add-mask::{TOKEN}\n")),
+            "the token is masked first: {out}"
+        );
+        let report_path = self.root.join(format!(
+            "test_artifacts/observability/{RUN_ID}-1/runtime_metrics.json"
+        ));
+        let report = if report_path.is_file() {
+            read_json(&report_path)
+        } else {
+            Value::Null
+        };
+        self.assert_token_never_written();
+        Ran {
+            code: o.status.code().unwrap(),
+            stdout: out,
+            stderr: err,
+            report,
+        }
+    }
+
+    fn samples_dir(&self) -> PathBuf {
+        self.temp.join("dpone-observability-baseline")
+    }
+
+    /// The files of one sample's folder, sorted.
+    fn sample_files(&self, id: u64) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.samples_dir().join(id.to_string()))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn assert_token_never_written(&self) {
+        fn walk(dir: &Path) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path);
+                } else {
+                    let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                    assert!(!text.contains(TOKEN), "token in {}", path.display());
+                }
+            }
+        }
+        walk(&self.root);
+        walk(&self.temp);
+        walk(&self.files);
+    }
+}
+
+fn list_page(page: u32) -> String {
+    format!("GET /actions/artifacts?name=observability&per_page=100&page={page}")
+}
+
+fn zip_route(id: u64) -> String {
+    format!("GET /actions/artifacts/{id}/zip")
+}
+
+/// `baseline.unavailable`: a warning in the report, the summary, the outputs and an
+/// annotation; the step passes and nothing is compared.
+fn assert_unavailable(ran: &Ran, ws: &Workspace, why: &str) {
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let blocker = ran
+        .blocker("baseline.unavailable")
+        .unwrap_or_else(|| panic!("no baseline.unavailable: {}", ran.report["blocker_details"]));
+    assert_eq!(blocker["severity"], "warning");
+    let message = blocker["message"].as_str().unwrap();
+    assert!(message.contains(why), "{message}");
+    assert!(message.contains("not compared"), "{message}");
+    assert_eq!(ran.report["gates"]["baseline"]["status"], "not_given");
+    assert!(
+        ran.stdout
+            .contains("::warning title=baseline.unavailable::"),
+        "{}",
+        ran.stdout
+    );
+    let summary = std::fs::read_to_string(ws.files.join("summary")).unwrap();
+    assert!(summary.contains("baseline.unavailable"), "{summary}");
+    let outputs = std::fs::read_to_string(ws.files.join("output")).unwrap();
+    assert!(outputs.contains("baseline.unavailable"), "{outputs}");
+}
+
+#[test]
+fn no_artifact_yet_is_a_warning_and_the_step_passes() {
+    let world = World::start(Vec::new(), false);
+    let ws = Workspace::new();
+    let ran = ws.run(&world, "pull_request", &[]);
+    assert_unavailable(&ran, &ws, "no unexpired artifact named `observability`");
+    assert_eq!(world.sequence(), [list_page(1)]);
+    assert!(world.downloads().is_empty());
+    world.validate_against_openapi();
+}
+
+#[test]
+fn a_token_without_actions_read_is_a_warning_and_the_step_passes() {
+    let world = World::start(vec![artifact(1, 1, &good_zip())], true);
+    let ws = Workspace::new();
+    let ran = ws.run(&world, "pull_request", &[]);
+    assert_unavailable(&ran, &ws, "403 Resource not accessible by integration");
+    assert!(
+        ran.blocker("baseline.unavailable").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("actions: read"),
+        "the permission is named"
+    );
+    // A refusal is final: no retry, no download.
+    assert_eq!(world.sequence(), [list_page(1)]);
+    assert!(world.downloads().is_empty());
+    world.validate_against_openapi();
+}
+
+#[test]
+fn one_artifact_on_the_default_branch_of_a_push_is_the_history() {
+    let zip = good_zip();
+    let usable = artifact(11, 3, &zip);
+    let mut expired = artifact(12, 9, &zip);
+    expired.expired = true;
+    let mut other_branch = artifact(13, 8, &zip);
+    other_branch.branch = "feature/x";
+    let mut this_run = artifact(14, 10, &zip);
+    this_run.run_id = RUN_ID;
+    let world = World::start(vec![expired, other_branch, this_run, usable], false);
+    let ws = Workspace::new();
+    let ran = ws.run(&world, "push", &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.blocker("baseline.unavailable").is_none(),
+        "{}",
+        ran.report
+    );
+    // Only the unexpired artifact of another run on `main` (the push's default branch, not
+    // the pushed branch) is downloaded.
+    assert_eq!(world.sequence(), [list_page(1), zip_route(11)]);
+    assert_eq!(world.downloads(), [11]);
+    assert_eq!(ran.samples(), [11]);
+    let line = format!(
+        "baseline sample: artifact 11 (run 100011, commit {}, created 2026-01-04T12:00:00.000000+00:00)",
+        sha(100_011)
+    );
+    assert!(ran.stderr.contains(&line), "{}", ran.stderr);
+    // Only the metrics and their index are taken out of the zip, and they match.
+    assert_eq!(
+        ws.sample_files(11),
+        ["metrics_index.json", "runtime_metrics.json"]
+    );
+    let taken = std::fs::read(ws.samples_dir().join("11/runtime_metrics.json")).unwrap();
+    let original = &export_files()
+        .iter()
+        .find(|(n, _)| n == "runtime_metrics.json")
+        .unwrap()
+        .1;
+    assert_eq!(&taken, original);
+    world.validate_against_openapi();
+}
+
+#[test]
+fn twenty_five_artifacts_give_the_twenty_newest() {
+    let zip = good_zip();
+    // Oldest first in the listing, and 110 of another branch on top, so the list takes two
+    // pages and only the sort by `created_at` puts the newest first.
+    let mut artifacts: Vec<Artifact> = (1..=25).map(|i| artifact(i, i as u32, &zip)).collect();
+    for i in 0..110 {
+        let mut other = artifact(1000 + i, 40, &zip);
+        other.branch = "release";
+        artifacts.insert(0, other);
+    }
+    let world = World::start(artifacts, false);
+    let ws = Workspace::new();
+    let ran = ws.run(&world, "pull_request", &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.blocker("baseline.unavailable").is_none());
+    let newest: Vec<u64> = (6..=25).rev().collect();
+    let mut expected = vec![list_page(1), list_page(2)];
+    expected.extend(newest.iter().map(|id| zip_route(*id)));
+    assert_eq!(world.sequence(), expected);
+    assert_eq!(world.downloads(), newest);
+    assert_eq!(ran.samples(), newest);
+    assert!(!ws.samples_dir().join("5").exists());
+    world.validate_against_openapi();
+}
+
+#[test]
+fn baseline_samples_is_checked() {
+    let world = World::start(Vec::new(), false);
+    let ws = Workspace::new();
+    for bad in ["0", "many", "101"] {
+        let ran = ws.run(&world, "pull_request", &[("baseline-samples", bad)]);
+        assert_eq!(ran.code, 2, "{bad}: {}", ran.stderr);
+        assert!(ran.stdout.contains("baseline-samples"), "{}", ran.stdout);
+    }
+    assert!(world.answered().is_empty(), "a usage error fetches nothing");
+    let ran = ws.run(&world, "pull_request", &[("baseline-samples", "3")]);
+    assert_eq!(ran.code, 0);
+}
+
+#[test]
+fn a_tampered_artifact_is_skipped_with_a_warning_naming_it() {
+    // The newest's metrics changed after indexing; the older one is folded one folder down,
+    // as an upload of the output root holding one run folder gives it.
+    let tampered = zip_of(
+        "",
+        |name, bytes| {
+            if name == "runtime_metrics.json" {
+                let at = bytes.len() - 2;
+                bytes.insert(at, b' ');
+            }
+        },
+        &[],
+    );
+    let nested = zip_of("8999-1/", |_, _| {}, &[]);
+    let world = World::start(
+        vec![artifact(21, 5, &tampered), artifact(22, 4, &nested)],
+        false,
+    );
+    let ws = Workspace::new();
+    let ran = ws.run(&world, "pull_request", &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.blocker("baseline.unavailable").is_none());
+    assert_eq!(world.downloads(), [21, 22]);
+    assert_eq!(ran.samples(), [22]);
+    let warning = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::warning title=dpone-observability%3A baseline::"))
+        .unwrap_or_else(|| panic!("{}", ran.stdout));
+    assert!(
+        warning.contains("baseline artifact `observability` 21 (run 100021) skipped")
+            && warning.contains("does not match its `metrics_index.json`"),
+        "{warning}"
+    );
+    assert!(
+        !ws.samples_dir().join("21").exists(),
+        "nothing of it is kept"
+    );
+    assert_eq!(
+        ws.sample_files(22),
+        ["metrics_index.json", "runtime_metrics.json"]
+    );
+    world.validate_against_openapi();
+}
+
+#[test]
+fn a_zip_that_climbs_out_is_rejected() {
+    let evil = zip_of("", |_, _| {}, &[("../evil", b"owned")]);
+    let world = World::start(vec![artifact(31, 2, &evil)], false);
+    let ws = Workspace::new();
+    let ran = ws.run(&world, "pull_request", &[]);
+    assert_unavailable(&ran, &ws, "none of the 1 artifacts");
+    assert!(
+        ran.stdout
+            .contains("skipped: it holds the entry `../evil`, a path outside the archive"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(world.downloads(), [31]);
+    assert!(!ws.samples_dir().join("31").exists());
+    for dir in [&ws.temp, &ws.samples_dir(), &ws.root] {
+        assert!(!dir.join("evil").exists(), "{}", dir.display());
+    }
+    world.validate_against_openapi();
+}
