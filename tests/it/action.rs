@@ -527,7 +527,7 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     );
     // The baseline says which commit it was made at (the first run recorded it).
     assert!(
-        summary.contains("vs baseline from [`0123abc`](https://github.example.com/acme/pipelines/commit/0123abcd) (14 series)"),
+        summary.contains("baseline from [`0123abc`](https://github.example.com/acme/pipelines/commit/0123abcd) read (14 series): nothing compared"),
         "{summary}"
     );
     // No chart that says nothing.

@@ -183,7 +183,7 @@ fn configuration_errors_are_usage_errors_that_name_the_line_and_write_nothing() 
     let o = export(tmp.path(), "never", &["--policy", "p.yml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("regression rule `dpone_attempts` (line 2) needs `direction: higher` or `direction: lower`"),
+        stderr(&o).contains("regression rule `dpone_attempts` (line 2) needs `direction: higher`, `direction: lower` (which way is better) or `direction: both`"),
         "{}",
         stderr(&o)
     );

@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
 use super::regressions::{regression_ratio, within_tolerance as within};
-use std::path::Path;
 use super::*;
 use crate::observability::metrics::{Descriptor, LabelSet, MetricPoint};
 use crate::observability::sources::run_report::CATALOG as RUN;
+use std::path::Path;
 
 fn point(spec_index: usize, value: f64, labels: &[(&str, &str)]) -> MetricPoint {
     MetricPoint {
