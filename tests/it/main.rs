@@ -21,6 +21,7 @@ mod gates;
 #[cfg(feature = "github-api")]
 mod github_api;
 mod hardening;
+mod history;
 mod injection;
 mod peer_compat;
 mod properties;
