@@ -530,21 +530,23 @@ fn write_chart(chart: &Chart, out: &mut String) {
     if chart.values.iter().chain(limits.iter()).all(|v| *v == 0.0) {
         return;
     }
-    let number = |v: f64| {
-        let text = format!("{v}");
-        if text.contains('e') {
-            format!("{v:.6}")
-        } else {
-            text
-        }
-    };
+    // Four significant digits, without separators (Mermaid reads plain numbers).
+    let number = |v: f64| human(v).replace(',', "");
     let values: Vec<String> = chart.values.iter().map(|v| number(*v)).collect();
     let labels: Vec<String> = chart.labels.iter().map(|l| format!("\"{l}\"")).collect();
+    // The axis spans the values and limits with a margin, so no bar is drawn at height 0.
+    let all = chart.values.iter().chain(limits.iter());
+    let (low, high) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(*v), hi.max(*v))
+    });
+    let margin = ((high - low) * 0.15).max(high.abs().max(low.abs()) * 0.01);
     let _ = writeln!(
         out,
-        "```mermaid\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    bar [{}]",
+        "```mermaid\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    y-axis {} --> {}\n    bar [{}]",
         chart.title.replace(['"', '\\', '\n'], ""),
         labels.join(", "),
+        number(low - margin),
+        number(high + margin),
         values.join(", ")
     );
     for limit in &limits {

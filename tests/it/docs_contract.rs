@@ -293,6 +293,36 @@ fn metrics_catalogue_documents_exactly_what_the_code_emits() {
 }
 
 #[test]
+fn default_regression_directions_are_documented_exactly() {
+    use dpone_observability::observability::gates::DEFAULT_DIRECTIONS;
+    let text = doc("docs/metrics.md");
+    let section = &text[text
+        .find("## Default regression directions")
+        .expect("docs/metrics.md has a Default regression directions section")..];
+    let documented: BTreeSet<(String, String)> = section
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((name.to_string(), cells.get(2)?.to_string()))
+        })
+        .collect();
+    let code: BTreeSet<(String, String)> = DEFAULT_DIRECTIONS
+        .iter()
+        .map(|(n, d)| (n.to_string(), d.as_str().to_string()))
+        .collect();
+    assert_eq!(documented, code);
+    // Each is a catalogued metric.
+    let known: BTreeSet<&str> = catalog()
+        .into_iter()
+        .flat_map(|(_, specs)| specs.iter().map(|s| s.name))
+        .collect();
+    for (name, _) in DEFAULT_DIRECTIONS {
+        assert!(known.contains(name), "{name} is not catalogued");
+    }
+}
+
+#[test]
 fn action_reference_documents_exactly_the_inputs_and_outputs() {
     use dpone_observability::github::runner::{INPUTS, OUTPUTS};
     let text = doc("docs/action-reference.md");

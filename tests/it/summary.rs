@@ -317,3 +317,52 @@ fn hostile_report_text_stays_text() {
         .count();
     assert_eq!(opened, closed, "{summary}");
 }
+
+#[test]
+fn a_failing_regression_draws_its_history_with_the_limit_and_a_legend() {
+    let r = Runner::new();
+    for (i, v) in [100.0, 104.0, 98.0, 101.0].iter().enumerate() {
+        let o = std::process::Command::new(bin())
+            .args(["metrics-export", "--metric", &format!("lag_seconds={v}")])
+            .args(["--output-dir", &format!("hist/{i}")])
+            .current_dir(&r.workspace)
+            .env("SOURCE_DATE_EPOCH", (1_764_000_000 + i).to_string())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+    }
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::write(
+        r.workspace.join(".github/dpone-observability.yml"),
+        "regressions:\n  lag_seconds: {direction: lower, test: t_test, boundary: 0.99}\n",
+    )
+    .unwrap();
+    let (code, out, _) = r.run(&[
+        ("metrics", "lag_seconds=180"),
+        ("baseline", "hist/*"),
+        ("run-name", "chart"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let summary = summary_of(&r, "chart");
+    let in_view = &summary[..summary.find("<details>").unwrap()];
+    assert!(
+        in_view
+            .contains("```mermaid\nxychart-beta\n    title \"lag_seconds: history and this run\""),
+        "{in_view}"
+    );
+    assert!(
+        in_view.contains("x-axis [\"1\", \"2\", \"3\", \"4\", \"now\"]"),
+        "{in_view}"
+    );
+    assert!(
+        in_view.contains("bar [100, 104, 98, 101, 180]"),
+        "{in_view}"
+    );
+    assert!(in_view.contains("    line ["), "{in_view}");
+    assert!(
+        in_view.contains("bars 1–4 are the samples, oldest first, and `now` is this run; the line is the upper limit"),
+        "{in_view}"
+    );
+    assert!(in_view.contains("vs a history of 4 samples"), "{in_view}");
+    check_rendered("chart", &summary, false);
+}
