@@ -211,6 +211,7 @@ impl<'a> Judge<'a> {
             actual: None,
             baseline: None,
             breached: false,
+            centre: None,
             code: Blocker::for_metric(Code::Regression, metric, "")
                 .id()
                 .to_string(),
@@ -316,6 +317,7 @@ impl<'a> Judge<'a> {
         let ratio = regression_ratio(rule.direction, base, p.value);
         let breached = !within(rule, &limits, p.value);
         row.baseline = Some(base);
+        row.centre = Some(base);
         row.delta = Some(p.value - base);
         row.ratio = Some(ratio);
         row.lower_limit = rule.direction.checks_lower().then_some(limits.lower);

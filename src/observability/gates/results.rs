@@ -133,6 +133,10 @@ pub struct Comparison {
     pub baseline: Option<f64>,
     /// Outside a checked limit (a breach short of `consecutive` fails nothing but is one).
     pub breached: bool,
+    /// The centre of the limits: the most recent sample for a tolerance, the mean (median for
+    /// `iqr`, geometric mean for `log_normal`) for a test; `null` when nothing was compared.
+    #[serde(serialize_with = "json_number")]
+    pub centre: Option<f64>,
     pub code: String,
     /// The breaches in a row, this export included, when it breached.
     pub consecutive: usize,
