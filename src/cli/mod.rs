@@ -5,6 +5,7 @@
 
 mod explain;
 mod metrics_export;
+mod pack;
 #[cfg(feature = "push")]
 mod push;
 mod verify;
@@ -44,6 +45,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print a blocker code's severity, summary and runbook.
     Explain(ExplainArgs),
+    /// Turn the policy's objectives into Prometheus alerting rules, their promtool tests and a
+    /// Grafana dashboard, written to DIR as one indexed set (docs/pack.md).
+    Pack(PackArgs),
     /// Send a finished, verified export folder to a Prometheus Pushgateway, a remote-write
     /// receiver and/or an OTLP/HTTP endpoint. Never writes to DIR.
     #[cfg(feature = "push")]
@@ -163,6 +167,39 @@ pub struct MetricsExportArgs {
     /// What to print on stdout: the Markdown report or the JSON report without its metric list.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = "Output")]
     pub format: OutputFormat,
+}
+
+/// How the metrics reach Prometheus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PackSource {
+    /// `push --pushgateway`, scraped with `honor_labels: true`.
+    Pushgateway,
+    /// `push --remote-write` (or OTLP into the TSDB).
+    RemoteWrite,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// A YAML policy file whose `objectives:` become alerts (as for `metrics-export --policy`).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Objectives as YAML or JSON, or a file holding them (as for `metrics-export
+    /// --objectives`); added to the policy file's.
+    #[arg(long, value_name = "OBJECTIVES|FILE", allow_hyphen_values = true)]
+    pub objectives: Option<String>,
+    /// How the metrics reach Prometheus; it decides how the alerts read them (docs/pack.md).
+    #[arg(long, value_enum, default_value = "remote-write")]
+    pub source: PackSource,
+    /// How long a run's metrics count as current: the schedule's interval plus slack, as a
+    /// Prometheus duration (`30m`, `6h`, `1d`).
+    #[arg(long, value_name = "DURATION", default_value = "1d")]
+    pub window: String,
+    /// The Pushgateway `job` the runs are pushed under (`--source pushgateway`).
+    #[arg(long, value_name = "JOB", default_value = "dpone")]
+    pub pushgateway_job: String,
+    /// Directory the pack is written to (created if needed).
+    #[arg(long, value_name = "DIR", default_value = ".dpone/observability/pack")]
+    pub output_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -347,6 +384,7 @@ fn run(cli: Cli, stdout: &mut impl Commands, stderr: &mut impl Write) -> Outcome
     match cli.command {
         Command::MetricsExport(args) => metrics_export::run(args, stdout, stderr),
         Command::Verify(args) => verify::run(&args, stdout, stderr),
+        Command::Pack(args) => pack::run(&args, stdout),
         Command::Explain(args) => explain::run(&args, stdout),
         #[cfg(feature = "push")]
         Command::Push(args) => push::run(&args, stdout, stderr),

@@ -14,6 +14,7 @@ pub mod json_output;
 pub mod markdown;
 pub mod metrics;
 pub mod opentelemetry;
+pub mod pack;
 pub mod policy;
 pub mod prometheus;
 pub mod render;

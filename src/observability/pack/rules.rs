@@ -1,0 +1,493 @@
+//! The alerting and recording rules, and their `promtool test rules` unit tests: for each
+//! alert one series that breaches and must fire, and one that holds and must not.
+//!
+//! Every string goes into the YAML as a JSON string, which YAML reads as a double-quoted
+//! scalar; label values in PromQL are quoted the same way (PromQL takes Go's escapes).
+
+use std::fmt::Write as _;
+
+use super::super::blockers::Severity;
+use super::super::gates::Objective;
+use super::super::gates::Origin;
+use super::{origin, severity_label, AlertKind, PackRequest, Source};
+
+/// One alerting rule.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub name: String,
+    pub kind: AlertKind,
+    /// The metric an objective alert reads.
+    pub metric: Option<String>,
+    /// The objective's label matchers.
+    pub matchers: Vec<(String, String)>,
+    pub bound: Option<f64>,
+    pub severity: &'static str,
+    pub origin: Option<Origin>,
+    pub expr: String,
+    pub summary: String,
+    /// With `{{ $value }}` where the value goes.
+    pub description: String,
+    pub runbook_url: String,
+}
+
+/// The recording rules: series a dashboard or an alert reads that PromQL derives.
+pub const RECORDING_RULES: [(&str, &str); 1] = [(
+    "dpone:run_passed:avg_1d",
+    "avg by (process) (avg_over_time(dpone_run_passed[1d]))",
+)];
+
+/// A string as YAML (and PromQL) reads it: a JSON string.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// `metric{k="v",...}`.
+fn selector(metric: &str, matchers: &[(String, String)]) -> String {
+    if matchers.is_empty() {
+        return metric.to_string();
+    }
+    let inner: Vec<String> = matchers
+        .iter()
+        .map(|(k, v)| format!("{k}={}", quoted(v)))
+        .collect();
+    format!("{metric}{{{}}}", inner.join(","))
+}
+
+/// How an alert reads a metric under the transport: as pushed, or the latest within the window.
+fn current(source: &Source, window: &str, series: &str) -> String {
+    match source {
+        Source::Pushgateway { .. } => series.to_string(),
+        Source::RemoteWrite => format!("last_over_time({series}[{window}])"),
+    }
+}
+
+/// A bound as PromQL and people read it.
+fn number(v: f64) -> String {
+    format!("{v}")
+}
+
+/// `DponeDurationSecondsAboveMax` from `dpone_duration_seconds`.
+fn alert_name(metric: &str, suffix: &str) -> String {
+    let mut out = String::from("Dpone");
+    for part in metric
+        .strip_prefix("dpone_")
+        .unwrap_or(metric)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    out.push_str(suffix);
+    out
+}
+
+/// One alert per objective bound and matching metric, then the run-failed and no-fresh-run
+/// alerts. A glob objective gives one rule per catalogued metric it matches.
+pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert>, String> {
+    let mut alerts: Vec<Alert> = Vec::new();
+    for objective in &request.gates.objectives {
+        let selector_ = &objective.selector;
+        let metrics: Vec<String> = if selector_.is_pattern() {
+            let matched: Vec<String> = known
+                .iter()
+                .filter(|n| selector_.matches_name(n))
+                .filter(|n| !super::super::gates::is_gate_series(n))
+                .map(|n| n.to_string())
+                .collect();
+            if matched.is_empty() {
+                return Err(format!(
+                    "objective `{}` ({}) matches no catalogued metric, so it would alert on nothing",
+                    selector_.written, selector_.origin
+                ));
+            }
+            matched
+        } else {
+            vec![selector_.name.clone()]
+        };
+        for metric in metrics {
+            for (kind, bound) in [
+                (AlertKind::AboveMax, objective.max),
+                (AlertKind::BelowMin, objective.min),
+            ] {
+                if let Some(bound) = bound {
+                    alerts.push(objective_alert(request, objective, &metric, kind, bound));
+                }
+            }
+        }
+    }
+    let window = &request.window;
+    let run_failed_expr = format!(
+        "{} == 0",
+        current(&request.source, window, "dpone_run_passed")
+    );
+    alerts.push(Alert {
+        name: "DponeRunFailed".to_string(),
+        kind: AlertKind::RunFailed,
+        metric: Some("dpone_run_passed".to_string()),
+        matchers: Vec::new(),
+        bound: None,
+        severity: "error",
+        origin: None,
+        expr: run_failed_expr,
+        summary: "A dpone run failed".to_string(),
+        description: format!(
+            "The latest dpone run (within {window}) reported passed: false (dpone_run_passed is {{{{ $value }}}})."
+        ),
+        runbook_url: AlertKind::RunFailed.code().runbook_url_at(&request.runbook_base),
+    });
+    let window_seconds = super::parse_window(window)?;
+    let no_fresh_expr = match &request.source {
+        Source::Pushgateway { job } => format!(
+            "time() - max by (process) (push_time_seconds{{job={}}}) > {window_seconds}",
+            quoted(job)
+        ),
+        Source::RemoteWrite => format!(
+            "count by (process) (last_over_time(dpone_run_passed[{}s])) unless count by (process) (last_over_time(dpone_run_passed[{window}]))",
+            window_seconds.saturating_mul(7)
+        ),
+    };
+    alerts.push(Alert {
+        name: "DponeNoFreshRun".to_string(),
+        kind: AlertKind::NoFreshRun,
+        metric: None,
+        matchers: Vec::new(),
+        bound: None,
+        severity: "warning",
+        origin: None,
+        expr: no_fresh_expr,
+        summary: "No fresh dpone run".to_string(),
+        description: match &request.source {
+            Source::Pushgateway { .. } => format!(
+                "No push for this process for more than {window} ({{{{ $value }}}} seconds since the last one)."
+            ),
+            Source::RemoteWrite => format!(
+                "This process reported runs in the last 7 × {window} but none in the last {window}."
+            ),
+        },
+        runbook_url: AlertKind::NoFreshRun.code().runbook_url_at(&request.runbook_base),
+    });
+    // Names stay unique: a second rule of one name gets a number.
+    let mut seen: Vec<String> = Vec::new();
+    for alert in &mut alerts {
+        let base = alert.name.clone();
+        let mut n = 1;
+        while seen.contains(&alert.name) {
+            n += 1;
+            alert.name = format!("{base}{n}");
+        }
+        seen.push(alert.name.clone());
+    }
+    Ok(alerts)
+}
+
+fn objective_alert(
+    request: &PackRequest,
+    objective: &Objective,
+    metric: &str,
+    kind: AlertKind,
+    bound: f64,
+) -> Alert {
+    let matchers = objective.selector.labels.clone();
+    let series = selector(metric, &matchers);
+    let (op, side, word) = match kind {
+        AlertKind::AboveMax => (">", "AboveMax", "above"),
+        _ => ("<", "BelowMin", "below"),
+    };
+    let rule = if kind == AlertKind::AboveMax {
+        "max"
+    } else {
+        "min"
+    };
+    let expr = format!(
+        "{} {op} {}",
+        current(&request.source, &request.window, &series),
+        number(bound)
+    );
+    let from = origin(&objective.selector.origin)
+        .map(|o| format!(" that {o} sets"))
+        .unwrap_or_default();
+    Alert {
+        name: alert_name(metric, side),
+        kind,
+        metric: Some(metric.to_string()),
+        matchers,
+        bound: Some(bound),
+        severity: severity_label(objective.severity),
+        origin: origin(&objective.selector.origin),
+        expr,
+        summary: format!("{metric} {word} its objective's {rule} {}", number(bound)),
+        description: format!(
+            "{series} is {{{{ $value }}}}, {word} the objective's {rule} {}{from}.",
+            number(bound)
+        ),
+        runbook_url: kind.code().runbook_url_at(&request.runbook_base),
+    }
+}
+
+/// `prometheus_alerts.yml`.
+pub fn rules_yaml(alerts: &[Alert], request: &PackRequest) -> String {
+    let mut out = format!(
+        "# Generated by dpone-observability {} pack from the policy's objectives, for metrics sent \
+         by {} (docs/pack.md). Test with: promtool test rules prometheus_alerts_test.yml\n\
+         groups:\n  - name: \"dpone-observability\"\n    rules:\n",
+        env!("CARGO_PKG_VERSION"),
+        request.source.as_str()
+    );
+    for a in alerts {
+        let _ = writeln!(out, "      - alert: {}", quoted(&a.name));
+        let _ = writeln!(out, "        expr: {}", quoted(&a.expr));
+        let _ = writeln!(
+            out,
+            "        labels:\n          severity: {}",
+            quoted(a.severity)
+        );
+        let _ = writeln!(out, "        annotations:");
+        let _ = writeln!(out, "          summary: {}", quoted(&a.summary));
+        let _ = writeln!(out, "          description: {}", quoted(&a.description));
+        let _ = writeln!(out, "          runbook_url: {}", quoted(&a.runbook_url));
+    }
+    let _ = writeln!(
+        out,
+        "  - name: \"dpone-observability-recording\"\n    rules:"
+    );
+    for (record, expr) in RECORDING_RULES {
+        let _ = writeln!(out, "      - record: {}", quoted(record));
+        let _ = writeln!(out, "        expr: {}", quoted(expr));
+    }
+    out
+}
+
+/// A float as Go's `%v` prints it (the alert template's `{{ $value }}`).
+fn go_float(v: f64) -> String {
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let exp = v.abs().log10().floor() as i32;
+    if (-4..21).contains(&exp) {
+        return format!("{v}");
+    }
+    let text = format!("{v:e}");
+    match text.split_once('e') {
+        Some((mantissa, e)) => {
+            let (sign, digits) = match e.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', e),
+            };
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+        None => text,
+    }
+}
+
+/// The series a test feeds: the alert's metric with its matchers (and a process).
+fn test_series(metric: &str, matchers: &[(String, String)]) -> (String, Vec<(String, String)>) {
+    let mut labels = matchers.to_vec();
+    if !labels.iter().any(|(k, _)| k == "process") {
+        labels.push(("process".to_string(), "orders".to_string()));
+    }
+    labels.sort();
+    (selector(metric, &labels), labels)
+}
+
+fn render(template: &str, value: f64) -> String {
+    template.replace("{{ $value }}", &go_float(value))
+}
+
+/// `prometheus_alerts_test.yml`: per alert, a breaching series that must fire and a holding one
+/// that must not; and the recording rule's value.
+pub fn tests_yaml(alerts: &[Alert], request: &PackRequest, window_seconds: u64) -> String {
+    let mut out = format!(
+        "# Generated by dpone-observability {} pack: promtool test rules prometheus_alerts_test.yml\n\
+         rule_files:\n  - prometheus_alerts.yml\nevaluation_interval: 1m\ntests:\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let test = |out: &mut String,
+                series: &[(String, String)],
+                eval_minutes: u64,
+                alert: &Alert,
+                fired: Option<(&[(String, String)], f64)>| {
+        let _ = writeln!(out, "  - interval: 1m\n    input_series:");
+        for (name, values) in series {
+            let _ = writeln!(
+                out,
+                "      - series: {}\n        values: {}",
+                quoted(name),
+                quoted(values)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    alert_rule_test:\n      - eval_time: {eval_minutes}m\n        alertname: {}",
+            quoted(&alert.name)
+        );
+        match fired {
+            None => {
+                let _ = writeln!(out, "        exp_alerts: []");
+            }
+            Some((labels, value)) => {
+                let _ = writeln!(out, "        exp_alerts:\n          - exp_labels:");
+                let mut all: Vec<(String, String)> = labels.to_vec();
+                all.push(("severity".to_string(), alert.severity.to_string()));
+                all.sort();
+                for (k, v) in all {
+                    let _ = writeln!(out, "              {k}: {}", quoted(&v));
+                }
+                let _ = writeln!(out, "            exp_annotations:");
+                let _ = writeln!(out, "              summary: {}", quoted(&alert.summary));
+                let _ = writeln!(
+                    out,
+                    "              description: {}",
+                    quoted(&render(&alert.description, value))
+                );
+                let _ = writeln!(
+                    out,
+                    "              runbook_url: {}",
+                    quoted(&alert.runbook_url)
+                );
+            }
+        }
+    };
+    let window_minutes = window_seconds.div_ceil(60);
+    for alert in alerts {
+        match alert.kind {
+            AlertKind::AboveMax | AlertKind::BelowMin => {
+                let (Some(metric), Some(bound)) = (&alert.metric, alert.bound) else {
+                    continue;
+                };
+                let (name, labels) = test_series(metric, &alert.matchers);
+                let breach = if alert.kind == AlertKind::AboveMax {
+                    bound + 1.0
+                } else {
+                    bound - 1.0
+                };
+                let _ = writeln!(out, "  # {}: a breaching value fires", alert.name);
+                test(
+                    &mut out,
+                    &[(name.clone(), format!("{}x10", number(breach)))],
+                    5,
+                    alert,
+                    Some((&labels, breach)),
+                );
+                let _ = writeln!(out, "  # {}: the bound itself holds", alert.name);
+                test(
+                    &mut out,
+                    &[(name, format!("{}x10", number(bound)))],
+                    5,
+                    alert,
+                    None,
+                );
+            }
+            AlertKind::RunFailed => {
+                let (name, labels) = test_series("dpone_run_passed", &[]);
+                let _ = writeln!(out, "  # {}: a failed run fires", alert.name);
+                test(
+                    &mut out,
+                    &[(name.clone(), "0x10".to_string())],
+                    5,
+                    alert,
+                    Some((&labels, 0.0)),
+                );
+                let _ = writeln!(out, "  # {}: a passing run does not", alert.name);
+                test(&mut out, &[(name, "1x10".to_string())], 5, alert, None);
+            }
+            AlertKind::NoFreshRun => {
+                let late = window_minutes + 2;
+                match &request.source {
+                    Source::Pushgateway { job } => {
+                        let labels = vec![
+                            ("job".to_string(), job.clone()),
+                            ("process".to_string(), "orders".to_string()),
+                        ];
+                        let name = selector("push_time_seconds", &labels);
+                        let process = vec![("process".to_string(), "orders".to_string())];
+                        let _ = writeln!(
+                            out,
+                            "  # {}: the last push is older than the window",
+                            alert.name
+                        );
+                        // Pushed at time 0, still exposed by the Pushgateway.
+                        let age = (late * 60) as f64;
+                        test(
+                            &mut out,
+                            &[(name.clone(), format!("0x{late}"))],
+                            late,
+                            alert,
+                            Some((&process, age)),
+                        );
+                        let _ = writeln!(out, "  # {}: a push within the window holds", alert.name);
+                        test(
+                            &mut out,
+                            &[(name, format!("0x{late}"))],
+                            window_minutes / 2,
+                            alert,
+                            None,
+                        );
+                    }
+                    Source::RemoteWrite => {
+                        let (name, labels) = test_series("dpone_run_passed", &[]);
+                        let _ = writeln!(
+                            out,
+                            "  # {}: one run, then nothing for longer than the window",
+                            alert.name
+                        );
+                        test(
+                            &mut out,
+                            &[(name.clone(), format!("1 _x{late}"))],
+                            late,
+                            alert,
+                            Some((&labels, 1.0)),
+                        );
+                        let _ = writeln!(out, "  # {}: within the window it holds", alert.name);
+                        test(
+                            &mut out,
+                            &[(name, format!("1 _x{late}"))],
+                            window_minutes / 2,
+                            alert,
+                            None,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // The recording rule: a run that passed then failed passes half the time.
+    let (name, labels) = test_series("dpone_run_passed", &[]);
+    let _ = writeln!(
+        out,
+        "  # dpone:run_passed:avg_1d: one pass and one failure average 0.5\n  - interval: 1m\n    input_series:\n      - series: {}\n        values: \"1 0\"\n    promql_expr_test:\n      - expr: \"dpone:run_passed:avg_1d\"\n        eval_time: 1m\n        exp_samples:\n          - labels: {}\n            value: 0.5",
+        quoted(&name),
+        quoted(&selector("dpone:run_passed:avg_1d", &labels))
+    );
+    let _ = Severity::Error;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_floats() {
+        assert_eq!(go_float(61.0), "61");
+        assert_eq!(go_float(1.5), "1.5");
+        assert_eq!(go_float(0.0), "0");
+        assert_eq!(go_float(1e-7), "1e-07");
+        assert_eq!(go_float(2.5e21), "2.5e+21");
+    }
+
+    #[test]
+    fn names_and_selectors() {
+        assert_eq!(
+            alert_name("dpone_duration_seconds", "AboveMax"),
+            "DponeDurationSecondsAboveMax"
+        );
+        assert_eq!(
+            selector("m", &[("process".into(), "a\"b".into())]),
+            "m{process=\"a\\\"b\"}"
+        );
+    }
+}
