@@ -32,6 +32,7 @@ use crate::observability::export::{
     export_with, ExportError, ExportOutcome, ExportRequest, ExtraArtifact,
 };
 use crate::observability::inputs::InputPattern;
+use crate::observability::pack::{PackRequest, Source as PackSource};
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
 use crate::observability::report_file::{REF_NAME_ATTRIBUTE, REVISION_ATTRIBUTE, RUN_ID_ATTRIBUTE};
@@ -71,6 +72,8 @@ struct Plan {
     output_root: PathBuf,
     /// The commit the run is for (the PR head on pull requests).
     head_sha: Option<String>,
+    /// The `pack` input: the policy's alerts and dashboard, added to the run folder.
+    pack: Option<PackRequest>,
     #[cfg(feature = "push")]
     push: Option<crate::push::PushPlan>,
     /// `baseline: auto`: the history is fetched before the export.
@@ -122,6 +125,34 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
     if comment_mode == CommentMode::Off {
         pr_kinds.comment = false;
     }
+    let pack = match env.input("pack").as_deref().map(str::trim) {
+        None | Some("" | "off" | "false") => None,
+        Some(source @ ("remote-write" | "pushgateway")) => Some(PackRequest {
+            gates: request.policy.gates.clone(),
+            source: if source == "pushgateway" {
+                PackSource::Pushgateway {
+                    job: env
+                        .input("pushgateway-job")
+                        .unwrap_or_else(|| "dpone".to_string()),
+                }
+            } else {
+                PackSource::RemoteWrite
+            },
+            window: env.input("pack-window").unwrap_or_else(|| "1d".to_string()),
+            runbook_base: request.runbook_base.clone(),
+            now,
+        }),
+        Some(other) => {
+            return Err(format!(
+                "input `pack` must be `off`, `remote-write` or `pushgateway`, got `{}`",
+                other.escape_debug()
+            ))
+        }
+    };
+    if let Some(pack) = &pack {
+        crate::observability::pack::parse_window(&pack.window)
+            .map_err(|why| format!("input `pack-window`: {why}"))?;
+    }
     let artifact_url = env.input("artifact-url");
     if let Some(url) = &artifact_url {
         if !(url.starts_with("https://") || url.starts_with("http://"))
@@ -147,6 +178,7 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
             .unwrap_or_default(),
         output_root: ctx.resolve(&output_root),
         head_sha: pull_request(env).map(|p| p.head_sha).or(ctx.sha.clone()),
+        pack,
         output_dir_shown: ctx.relative(&output_dir),
         request,
         fail_on,
@@ -525,7 +557,24 @@ fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Commands) -> Resul
             Ok(())
         }),
     };
-    let (title, error) = match export_with(&plan.request, Some(extra)) {
+    let mut extras = Vec::new();
+    if let Some(request) = &plan.pack {
+        match crate::observability::pack::build(request) {
+            Ok(pack) => extras.extend(crate::observability::pack::extras(&pack, request)),
+            Err(why) => {
+                let error = Error::Usage(format!("input `pack`: {why}"));
+                stdout.command(&annotation(
+                    Level::Error,
+                    "dpone-observability: configuration",
+                    None,
+                    error.message(),
+                ));
+                return Err(error);
+            }
+        }
+    }
+    extras.push(extra);
+    let (title, error) = match export_with(&plan.request, extras) {
         Ok(outcome) => {
             return Ok(Exported {
                 outcome,

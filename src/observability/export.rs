@@ -88,16 +88,16 @@ impl From<ArtifactError> for ExportError {
 
 /// Runs the whole export: collect, gate, render every artifact, index, move into place.
 pub fn export(request: &ExportRequest) -> Result<ExportOutcome, ExportError> {
-    export_with(request, None)
+    export_with(request, Vec::new())
 }
 
 /// [`export`], with one more artifact from an adapter.
 pub fn export_with(
     request: &ExportRequest,
-    extra: Option<ExtraArtifact<'_>>,
+    extras: Vec<ExtraArtifact<'_>>,
 ) -> Result<ExportOutcome, ExportError> {
     let (report, collected) = gate_and_report(request)?;
-    render(request, report, &collected, extra)
+    render(request, report, &collected, extras)
 }
 
 /// Collects, gates and applies the policy: the finished report and its points.
@@ -165,7 +165,7 @@ fn render(
     request: &ExportRequest,
     report: ExportReport,
     collected: &Collected,
-    extra: Option<ExtraArtifact<'_>>,
+    extras: Vec<ExtraArtifact<'_>>,
 ) -> Result<ExportOutcome, ExportError> {
     let points = &collected.points;
     let report_ref = &report;
@@ -205,7 +205,7 @@ fn render(
     staged.write(&MARKDOWN_REPORT, |out| {
         report::write_markdown_report(report_ref, points, &before_markdown, out)
     })?;
-    if let Some(extra) = extra {
+    for extra in extras {
         let written: Vec<WrittenArtifact> = staged.written().cloned().collect();
         let written: Vec<&WrittenArtifact> = written.iter().collect();
         staged.write(extra.spec, |out| {

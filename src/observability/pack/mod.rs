@@ -142,25 +142,27 @@ pub fn build(request: &PackRequest) -> Result<Pack, String> {
     })
 }
 
-/// Writes the pack as one artifact set into `staged` (a pack folder, or an export's run
-/// folder): the rules, their tests, the dashboard, and the account of them.
-pub fn stage(
-    pack: &Pack,
-    request: &PackRequest,
-    staged: &mut StagedArtifacts,
-) -> Result<(), super::artifacts::ArtifactError> {
-    staged.write(&ALERTS, |out| out.write_all(pack.rules_yaml.as_bytes()))?;
-    staged.write(&ALERT_TESTS, |out| {
-        out.write_all(pack.tests_yaml.as_bytes())
-    })?;
-    staged.write(&DASHBOARD, |out| {
-        out.write_all(pack.dashboard_json.as_bytes())
-    })?;
-    let json = pack_json(pack, request);
-    staged.write(&PACK_JSON, |out| out.write_all(json.as_bytes()))?;
-    let markdown = pack_markdown(pack, request);
-    staged.write(&PACK_MARKDOWN, |out| out.write_all(markdown.as_bytes()))?;
-    Ok(())
+/// The pack's files and their content, in the order written.
+pub fn files(pack: &Pack, request: &PackRequest) -> Vec<(&'static ArtifactSpec, String)> {
+    vec![
+        (&ALERTS, pack.rules_yaml.clone()),
+        (&ALERT_TESTS, pack.tests_yaml.clone()),
+        (&DASHBOARD, pack.dashboard_json.clone()),
+        (&PACK_JSON, pack_json(pack, request)),
+        (&PACK_MARKDOWN, pack_markdown(pack, request)),
+    ]
+}
+
+/// The pack as artifacts of an export (the action's `pack` input): written into the run folder
+/// and indexed with the export's files.
+pub fn extras(pack: &Pack, request: &PackRequest) -> Vec<super::export::ExtraArtifact<'static>> {
+    files(pack, request)
+        .into_iter()
+        .map(|(spec, text)| super::export::ExtraArtifact {
+            spec,
+            render: Box::new(move |_, _, _, out| out.write_all(text.as_bytes())),
+        })
+        .collect()
 }
 
 /// Writes a pack folder on its own.
@@ -170,7 +172,9 @@ pub fn write_pack(
     dir: &std::path::Path,
 ) -> Result<Vec<WrittenArtifact>, super::artifacts::ArtifactError> {
     let mut staged = StagedArtifacts::new(dir)?;
-    stage(pack, request, &mut staged)?;
+    for (spec, text) in files(pack, request) {
+        staged.write(spec, |out| out.write_all(text.as_bytes()))?;
+    }
     staged.commit(request.now)
 }
 
