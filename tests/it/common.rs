@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: the binary, the fixtures, and the independent
-//! validators (promtool and the official OpenTelemetry protobuf definitions).
+//! validators (promtool, the official OpenTelemetry protobuf definitions and Grafana's dashboard
+//! model from `@grafana/schema`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -96,6 +97,46 @@ pub fn otlp_accepts(paths: &[PathBuf]) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("validator summary"))
         .collect()
+}
+
+/// Runs `tests/validators/grafana_dashboard_check.py` on a batch of dashboard JSON files (one tsc
+/// run): `Ok(report)` when Grafana's dashboard model (`@grafana/schema`, type-checked by tsc, see
+/// the script) accepts every file, `Err(diagnostics)` when it rejects any, naming each file and
+/// the JSON path. It panics when the checker cannot run at all: in CI (`CI=true`) `.ci/run` must
+/// have installed it; elsewhere the message says how to install it.
+pub fn grafana_dashboard_check(paths: &[PathBuf]) -> Result<String, String> {
+    assert!(!paths.is_empty(), "no dashboard to check");
+    let script = repo().join("tests/validators/grafana_dashboard_check.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(paths)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is required: {e}"));
+    let (stdout, stderr) = (stdout(&out), stderr(&out));
+    match out.status.code() {
+        Some(0) => Ok(stdout),
+        Some(1) => Err(stderr),
+        code => {
+            let ci = std::env::var("CI").as_deref() == Ok("true");
+            panic!(
+                "the Grafana dashboard checker could not run (status {code:?}){}:\n{stderr}",
+                if ci {
+                    "; CI must install it (the @grafana/schema step of .ci/run)"
+                } else {
+                    "; install it as .ci/run does: mkdir -p /opt/grafana-schema-check && cd \
+                     /opt/grafana-schema-check && npm install --no-audit --no-fund \
+                     @grafana/schema@13.2.3 typescript@6.0.3 (or set GRAFANA_SCHEMA_CHECK)"
+                }
+            )
+        }
+    }
+}
+
+/// Grafana's dashboard model accepts every file; else panics with tsc's diagnostics.
+pub fn grafana_dashboard_accepts(paths: &[PathBuf]) {
+    if let Err(diagnostics) = grafana_dashboard_check(paths) {
+        panic!("{diagnostics}");
+    }
 }
 
 /// Prometheus families must be contiguous, each with one HELP and one TYPE (promtool 2.42 does

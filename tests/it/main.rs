@@ -20,6 +20,7 @@ mod faults;
 mod gates;
 #[cfg(feature = "github-api")]
 mod github_api;
+mod grafana;
 mod hardening;
 mod history;
 mod injection;
