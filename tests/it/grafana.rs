@@ -5,6 +5,7 @@
 //! of the modern one is rejected at its JSON path.
 
 use crate::common;
+use crate::common::{grafana_dashboard_accepts, repo, run_in, stderr};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -193,4 +194,31 @@ fn each_breakage_of_a_modern_dashboard_is_rejected_where_it_is() {
             b.error
         );
     }
+}
+
+/// The pack's dashboards, for both transports, are Grafana dashboards by Grafana's own model.
+#[test]
+fn the_packs_dashboards_satisfy_the_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut dashboards = Vec::new();
+    for source in ["remote-write", "pushgateway"] {
+        let out = tmp.path().join(source);
+        let o = run_in(
+            tmp.path(),
+            &[
+                "pack",
+                "--policy",
+                repo().join("examples/dpone-observability.yml").to_str().unwrap(),
+                "--objectives",
+                "{\"dpone_*_count\": {\"max\": 5}, \"throughput_rows_per_second\": {\"min\": 1000}}",
+                "--source",
+                source,
+                "--output-dir",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        dashboards.push(out.join("grafana_dashboard.json"));
+    }
+    grafana_dashboard_accepts(&dashboards);
 }

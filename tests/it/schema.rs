@@ -634,13 +634,14 @@ fn the_schemas_follow_the_code() {
     }
 
     // The index: one branch per artifact the code writes, name and type together.
-    let specs: [&ArtifactSpec; 5] = [
+    let mut specs: Vec<&ArtifactSpec> = vec![
         &OPENTELEMETRY,
         &PROMETHEUS,
         &JSON_REPORT,
         &MARKDOWN_REPORT,
         &STEP_SUMMARY,
     ];
+    specs.extend(dpone_observability::observability::pack::PACK_FILES);
     let index = schema(INDEX);
     let branches: BTreeSet<(String, String)> = index["$defs"]["artifact"]["oneOf"]
         .as_array()

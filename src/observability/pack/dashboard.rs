@@ -203,7 +203,6 @@ pub fn dashboard_json(request: &PackRequest, alerts: &[Alert]) -> (String, usize
             "type": "query",
             "datasource": datasource(),
             "query": {"query": format!("label_values(dpone_run_passed, {name})"), "refId": format!("{name}-values")},
-            "definition": format!("label_values(dpone_run_passed, {name})"),
             "refresh": 2,
             "includeAll": true,
             "multi": true,
@@ -240,7 +239,6 @@ pub fn dashboard_json(request: &PackRequest, alerts: &[Alert]) -> (String, usize
                 "label": "Prometheus",
                 "type": "datasource",
                 "query": "prometheus",
-                "current": {},
                 "options": [],
                 "refresh": 1,
                 "hide": 0
