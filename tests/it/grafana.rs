@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 
 fn modern_dashboard_path() -> PathBuf {
-    common::repo().join("tests/it/fixtures/grafana/valid_dashboard.json")
+    repo().join("tests/it/fixtures/grafana/valid_dashboard.json")
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn a_modern_dashboard_fits_grafanas_model() {
         vars[1]["query"]["query"],
         "label_values(dpone_run_passed, process)"
     );
-    common::grafana_dashboard_accepts(&[path]);
+    grafana_dashboard_accepts(&[path]);
 }
 
 /// One breakage of the modern dashboard, and the JSON path and tsc error the checker must name.
