@@ -659,3 +659,59 @@ fn annotations_point_only_at_repository_files_and_gates_at_their_policy_line() {
         "the export's own folder gets no file=: {out}"
     );
 }
+
+#[test]
+fn the_pack_input_adds_the_rules_and_dashboard_to_the_run_folder() {
+    let r = Runner::new();
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::copy(
+        repo().join("examples/dpone-observability.yml"),
+        r.workspace.join(".github/dpone-observability.yml"),
+    )
+    .unwrap();
+    let (code, out, err) = r.run(&[
+        ("run-report", "run_report.json"),
+        ("pack", "pushgateway"),
+        ("pack-window", "6h"),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let dir = r.run_dir();
+    for name in [
+        "prometheus_alerts.yml",
+        "prometheus_alerts_test.yml",
+        "grafana_dashboard.json",
+        "observability_pack.json",
+        "observability_pack.md",
+    ] {
+        assert!(dir.join(name).is_file(), "{name}");
+        assert!(
+            r.summary().contains(&format!("| `{name}` |")),
+            "{name} in the summary"
+        );
+    }
+    let index = read_json(&dir.join("metrics_index.json"));
+    assert_eq!(index["artifacts"].as_array().unwrap().len(), 10);
+    let rules = std::fs::read_to_string(dir.join("prometheus_alerts.yml")).unwrap();
+    assert!(
+        rules.contains("time() - max by (process) (push_time_seconds{job=\\\"dpone\\\"}) > 21600"),
+        "{rules}"
+    );
+    let o = Command::new("promtool")
+        .args(["test", "rules", "prometheus_alerts_test.yml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    // A bad value is a usage error that writes nothing.
+    let (code, out, _) = r.run(&[
+        ("run-report", "run_report.json"),
+        ("pack", "prometheus"),
+        ("run-name", "bad"),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("input `pack` must be `off`, `remote-write` or `pushgateway`"));
+    assert!(!r
+        .workspace
+        .join("test_artifacts/observability/bad")
+        .exists());
+}
