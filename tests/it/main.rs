@@ -24,12 +24,15 @@ mod grafana;
 mod hardening;
 mod history;
 mod injection;
+mod pack;
 mod peer_compat;
 mod properties;
 #[cfg(feature = "push")]
 mod push;
 mod renderers;
 mod schema;
+#[cfg(feature = "push")]
+mod servers;
 mod sources;
 mod summary;
 mod workflows;

@@ -261,26 +261,26 @@ pub fn rules_yaml(alerts: &[Alert], request: &PackRequest) -> String {
     out
 }
 
-/// A float as Go's `%v` prints it (the alert template's `{{ $value }}`).
+/// A float as Go's `%v` prints it (the alert template's `{{ $value }}`): `strconv`'s shortest
+/// `%g`, which switches to an exponent below 1e-4 and from 1e6 on (`1e+06`, not `1000000`).
 fn go_float(v: f64) -> String {
     if v == 0.0 {
         return "0".to_string();
     }
-    let exp = v.abs().log10().floor() as i32;
-    if (-4..21).contains(&exp) {
+    // The shortest digits and their exact decimal exponent, as Go's `%g` decides on them.
+    let text = format!("{v:e}");
+    let Some((mantissa, e)) = text.split_once('e') else {
+        return text;
+    };
+    let exp: i32 = e.parse().unwrap_or(0);
+    if (-4..6).contains(&exp) {
         return format!("{v}");
     }
-    let text = format!("{v:e}");
-    match text.split_once('e') {
-        Some((mantissa, e)) => {
-            let (sign, digits) = match e.strip_prefix('-') {
-                Some(d) => ('-', d),
-                None => ('+', e),
-            };
-            format!("{mantissa}e{sign}{digits:0>2}")
-        }
-        None => text,
-    }
+    let (sign, digits) = match e.strip_prefix('-') {
+        Some(d) => ('-', d),
+        None => ('+', e),
+    };
+    format!("{mantissa}e{sign}{digits:0>2}")
 }
 
 /// The series a test feeds: the alert's metric with its matchers (and a process).
@@ -477,6 +477,9 @@ mod tests {
         assert_eq!(go_float(0.0), "0");
         assert_eq!(go_float(1e-7), "1e-07");
         assert_eq!(go_float(2.5e21), "2.5e+21");
+        assert_eq!(go_float(999_999.0), "999999");
+        assert_eq!(go_float(1_000_001.0), "1.000001e+06");
+        assert_eq!(go_float(-2e6), "-2e+06");
     }
 
     #[test]
