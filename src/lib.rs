@@ -7,6 +7,7 @@
 // No `unwrap()` in the product's code paths (tests may): a bad input gets an error, never a panic.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod ci_env;
 pub mod cli;
 pub mod exit;
 pub mod github;

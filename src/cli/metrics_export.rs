@@ -32,6 +32,14 @@ pub(crate) fn export_time() -> Result<Timestamp, String> {
 /// The flags as the settings path's low level.
 fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     let args = *args;
+    let mut resource_attributes = args.resource_attributes;
+    if !args.no_ci_attributes {
+        let get = |name: &str| std::env::var(name).ok();
+        crate::ci_env::merge(
+            &mut resource_attributes,
+            crate::ci_env::resource_attributes(&get),
+        );
+    }
     let mut spec = ExportSpec::new(Names::Flags, args.output_dir, now);
     spec.policy_file = args.policy.map(|path| PolicyFile {
         shown: path.display().to_string(),
@@ -45,7 +53,7 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     spec.inputs = args.inputs;
     spec.metrics = args.metrics;
     spec.metrics_file = args.metrics_file;
-    spec.resource_attributes = args.resource_attributes;
+    spec.resource_attributes = resource_attributes;
     spec.service_name = Some(args.service_name);
     spec.namespace = Some(args.namespace);
     spec.airflow_evidence_bundle = args.airflow_evidence_bundle;
@@ -65,6 +73,9 @@ pub fn run(
         err => Error::Failed(err.to_string()),
     })?;
     let report = &outcome.report;
+    for hint in &request.hints {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
     for blocker in &report.blockers {
         write_blocker(stderr, blocker, &report.runbook_url(blocker.code));
     }

@@ -164,6 +164,11 @@ pub struct MetricsExportArgs {
     )]
     pub output_dir: PathBuf,
 
+    /// Inside GitHub Actions, do not record the run's OpenTelemetry CI/CD and VCS resource
+    /// attributes (`cicd.*`, `vcs.*`; semantic conventions v1.44.0).
+    #[arg(long, help_heading = "Labels and attributes")]
+    pub no_ci_attributes: bool,
+
     /// What to print on stdout: the Markdown report or the JSON report without its metric list.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = "Output")]
     pub format: OutputFormat,

@@ -35,7 +35,6 @@ use crate::observability::inputs::InputPattern;
 use crate::observability::pack::{PackRequest, Source as PackSource};
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
-use crate::observability::report_file::{REF_NAME_ATTRIBUTE, REVISION_ATTRIBUTE, RUN_ID_ATTRIBUTE};
 use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile, Setting};
 use crate::observability::verdict::Assessment;
 
@@ -214,31 +213,15 @@ fn export_spec(
         Setting::ResourceAttributes,
         &env.input_lines("resource-attributes"),
     )?;
-    // The commit and branch the export was made at, so a later run comparing with it as a
-    // baseline can say which commit it compared with (a user's own value wins).
-    let pr = pull_request(env);
-    let revision = pr.as_ref().map(|p| p.head_sha.clone()).or(ctx.sha.clone());
-    let ref_name = env
-        .var("GITHUB_HEAD_REF")
-        .filter(|r| !r.is_empty())
-        .or_else(|| env.var("GITHUB_REF_NAME"))
-        .filter(|r| !r.is_empty());
-    let var = |name: &str| env.var(name).filter(|v| !v.is_empty());
-    // Where the export came from, as OpenTelemetry CI/CD attributes: resource attributes only
-    // (the JSON report and OTLP), never Prometheus labels.
-    for (key, value) in [
-        (REVISION_ATTRIBUTE, revision),
-        (REF_NAME_ATTRIBUTE, ref_name),
-        ("cicd.pipeline.name", var("GITHUB_WORKFLOW")),
-        ("cicd.pipeline.task.name", var("GITHUB_JOB")),
-        (RUN_ID_ATTRIBUTE, var("GITHUB_RUN_ID")),
-        ("cicd.pipeline.run.attempt", var("GITHUB_RUN_ATTEMPT")),
-    ] {
-        if let Some(value) = value {
-            if !spec.resource_attributes.iter().any(|(k, _)| k == key) {
-                spec.resource_attributes.push((key.to_string(), value));
-            }
-        }
+    // Where the export came from, as OpenTelemetry CI/CD and VCS resource attributes (the JSON
+    // report and OTLP, never Prometheus labels); a later run comparing with it as a baseline
+    // names its commit. A value the user gave wins.
+    if env.input_bool("ci-attributes")? {
+        let get = |name: &str| env.var(name);
+        crate::ci_env::merge(
+            &mut spec.resource_attributes,
+            crate::ci_env::resource_attributes(&get),
+        );
     }
     spec.service_name = env.input("service-name");
     spec.namespace = env.input("namespace");
@@ -414,6 +397,14 @@ pub fn run(
         let fetched = super::baseline::fetch(env, &ctx, auto, token.as_deref(), stdout, stderr);
         plan.request.baselines = fetched.folders;
         plan.request.pre_export_blockers.extend(fetched.blocker);
+    }
+    for hint in &plan.request.hints {
+        stdout.command(&annotation(
+            Level::Notice,
+            "dpone-observability: hint",
+            None,
+            hint,
+        ));
     }
     let exported = export(&plan, &ctx, stdout)?;
     let report = &exported.outcome.report;

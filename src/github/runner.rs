@@ -32,6 +32,7 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     ("pr-status", "", "Any of `check-run`, `comment`, `commit-status`, or `none`; empty means `check-run,comment` on pull requests, `check-run` otherwise."),
     ("check-name", "", "Name of the check run, commit status context and PR comment key; empty: `dpone observability: <job> / <pipeline>` (`GITHUB_JOB` and the run report's manifest, or its process), so matrix legs never overwrite each other."),
     ("comment-mode", "always", "When the PR comment is written: `always` (create, then edit in place), `changes` (only when the verdict or the failures change), `failures` (only while something fails or warns; a later passing run edits it to \"now passing\"), or `off`."),
+    ("ci-attributes", "true", "Record where the export was made as OpenTelemetry CI/CD and VCS resource attributes (`cicd.*`, `vcs.*`, semantic conventions v1.44.0) in the OTLP resource and the JSON report, never as Prometheus labels. `false`: none."),
     ("pack", "off", "`remote-write` or `pushgateway`: add the policy's objectives as Prometheus alerting rules (for that transport), their promtool tests and a Grafana dashboard to the run folder (docs/pack.md). `off`: no pack."),
     ("pack-window", "1d", "With `pack`: how long a run's metrics count as current, as a Prometheus duration (the schedule's interval plus slack)."),
     ("artifact-url", "", "The uploaded artifact's URL (`actions/upload-artifact@v4`'s `artifact-url` output) for the step summary to link; empty: link the workflow run."),

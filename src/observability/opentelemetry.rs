@@ -28,6 +28,9 @@ pub struct OtlpContext<'a> {
 
 pub struct OpenTelemetryJsonRenderer;
 
+/// The semantic conventions the OTLP resources follow.
+pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.44.0";
+
 impl OpenTelemetryJsonRenderer {
     pub fn render(
         points: &[MetricPoint],
@@ -43,7 +46,10 @@ impl OpenTelemetryJsonRenderer {
                 .map(|(k, v)| (k.as_str(), v.as_str())),
             buf,
         );
-        buf.extend_from_slice(b"},\"scopeMetrics\":[{\"scope\":{\"name\":");
+        // The semantic conventions the resource's attributes follow (`cicd.*`, `vcs.*`).
+        buf.extend_from_slice(b"},\"schemaUrl\":");
+        write_string(SCHEMA_URL, buf);
+        buf.extend_from_slice(b",\"scopeMetrics\":[{\"scope\":{\"name\":");
         write_string(SCOPE_NAME, buf);
         buf.extend_from_slice(b",\"version\":");
         write_string(env!("CARGO_PKG_VERSION"), buf);

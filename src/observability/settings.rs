@@ -51,6 +51,8 @@ pub struct ExportRequest {
     /// Findings an adapter made before the export (a history it could not fetch): reported
     /// with the export's own, first, under the same policy.
     pub pre_export_blockers: Vec<Blocker>,
+    /// Advice about the settings that changes nothing (a deprecated attribute name).
+    pub hints: Vec<String>,
 }
 
 impl ExportRequest {
@@ -72,6 +74,7 @@ impl ExportRequest {
             runbook_base: RUNBOOK_BASE_URL.to_string(),
             secrets: Vec::new(),
             pre_export_blockers: Vec::new(),
+            hints: Vec::new(),
         }
     }
 }
@@ -297,6 +300,17 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
         .map(|(name, value)| CustomMetric::new(name, *value))
         .collect();
     request.metrics_file = spec.metrics_file;
+    if spec
+        .resource_attributes
+        .iter()
+        .any(|(k, _)| k == "deployment.environment")
+    {
+        request.hints.push(
+            "the resource attribute `deployment.environment` is deprecated in OpenTelemetry's \
+             semantic conventions: use `deployment.environment.name` (stable since v1.41.0)"
+                .to_string(),
+        );
+    }
     request.resource_attributes = spec.resource_attributes;
     if let Some(name) = spec.service_name {
         request.service_name = name;

@@ -715,3 +715,157 @@ fn the_pack_input_adds_the_rules_and_dashboard_to_the_run_folder() {
         .join("test_artifacts/observability/bad")
         .exists());
 }
+
+/// The run's OpenTelemetry CI/CD and VCS attributes: every one for a pull request and for a
+/// push, in the OTLP resource and the JSON report, never in Prometheus; none when turned off.
+#[test]
+fn ci_and_vcs_resource_attributes_follow_the_semantic_conventions() {
+    let r = Runner::new();
+    let event = r.workspace.join("event.json");
+    std::fs::write(
+        &event,
+        r#"{"pull_request": {"number": 7, "head": {"sha": "feedface00000000000000000000000000000000"}}}"#,
+    )
+    .unwrap();
+    let run = |extra: &[(&str, &str)], inputs: &[(&str, &str)]| {
+        let mut cmd = Command::new(bin());
+        cmd.arg("action")
+            .current_dir(&r.workspace)
+            .env_clear()
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (name, default, _) in INPUTS {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), default);
+        }
+        for (name, value) in inputs {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+        }
+        for (k, v) in [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_WORKFLOW", "pipelines"),
+            ("GITHUB_RUN_ID", "4242"),
+            ("GITHUB_RUN_ATTEMPT", "3"),
+            ("GITHUB_JOB", "load"),
+            ("RUNNER_NAME", "GitHub Actions 12"),
+            ("GITHUB_REPOSITORY", "acme/pipelines"),
+            ("GITHUB_SERVER_URL", "https://github.example.com"),
+            ("GITHUB_SHA", "0123abcd00000000000000000000000000000000"),
+            ("GITHUB_WORKSPACE", r.workspace.to_str().unwrap()),
+        ]
+        .iter()
+        .chain(extra)
+        {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+        stdout(&o)
+    };
+    let attributes = |name: &str| -> serde_json::Map<String, serde_json::Value> {
+        let dir = r.workspace.join("test_artifacts/observability").join(name);
+        let prom = std::fs::read_to_string(dir.join("prometheus_metrics.prom")).unwrap();
+        assert!(!prom.contains("cicd") && !prom.contains("4242"), "{prom}");
+        otlp_accepts(&[dir.join("opentelemetry_metrics.json")]);
+        let otlp = [read_json(&dir.join("opentelemetry_metrics.json"))];
+        assert_eq!(
+            otlp[0]["resourceMetrics"][0]["schemaUrl"],
+            "https://opentelemetry.io/schemas/1.44.0"
+        );
+        let otlp_keys: Vec<String> = otlp[0]["resourceMetrics"][0]["resource"]["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["key"].as_str().unwrap().to_string())
+            .collect();
+        let report = read_json(&dir.join("runtime_metrics.json"));
+        let attrs = report["resource_attributes"].as_object().unwrap().clone();
+        for key in attrs.keys() {
+            assert!(otlp_keys.contains(key), "{key} in OTLP too");
+        }
+        attrs
+    };
+    let common = [
+        ("cicd.pipeline.name", "pipelines"),
+        ("cicd.pipeline.run.id", "4242"),
+        (
+            "cicd.pipeline.run.url.full",
+            "https://github.example.com/acme/pipelines/actions/runs/4242/attempts/3",
+        ),
+        ("cicd.pipeline.task.name", "load"),
+        ("cicd.worker.name", "GitHub Actions 12"),
+        ("vcs.provider.name", "github"),
+        ("vcs.owner.name", "acme"),
+        ("vcs.repository.name", "pipelines"),
+        (
+            "vcs.repository.url.full",
+            "https://github.example.com/acme/pipelines",
+        ),
+    ];
+    // A pull request.
+    run(
+        &[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+            ("GITHUB_HEAD_REF", "feature/x"),
+            ("GITHUB_BASE_REF", "main"),
+            ("GITHUB_REF_NAME", "7/merge"),
+        ],
+        &[("run-report", "run_report.json"), ("run-name", "pr")],
+    );
+    let pr = attributes("pr");
+    for (k, v) in common.iter().chain(&[
+        ("vcs.ref.head.name", "feature/x"),
+        (
+            "vcs.ref.head.revision",
+            "feedface00000000000000000000000000000000",
+        ),
+        ("vcs.ref.head.type", "branch"),
+        ("vcs.ref.base.name", "main"),
+        ("vcs.ref.base.type", "branch"),
+        ("vcs.change.id", "7"),
+    ]) {
+        assert_eq!(pr.get(*k).and_then(|x| x.as_str()), Some(*v), "{k}: {pr:?}");
+    }
+    // A tag push; a user's own value wins.
+    run(
+        &[
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_REF_NAME", "v1.2.3"),
+            ("GITHUB_REF_TYPE", "tag"),
+        ],
+        &[
+            ("run-report", "run_report.json"),
+            ("run-name", "push"),
+            ("resource-attributes", "cicd.worker.name=mine"),
+        ],
+    );
+    let push = attributes("push");
+    assert_eq!(push["vcs.ref.head.name"], "v1.2.3");
+    assert_eq!(push["vcs.ref.head.type"], "tag");
+    assert_eq!(
+        push["vcs.ref.head.revision"],
+        "0123abcd00000000000000000000000000000000"
+    );
+    assert_eq!(push["cicd.worker.name"], "mine");
+    assert!(!push.contains_key("vcs.change.id") && !push.contains_key("vcs.ref.base.name"));
+    // Turned off: none; the deprecated environment attribute gets a hint.
+    let out = run(
+        &[("GITHUB_EVENT_NAME", "push")],
+        &[
+            ("run-report", "run_report.json"),
+            ("run-name", "off"),
+            ("ci-attributes", "false"),
+            ("resource-attributes", "deployment.environment=ci"),
+        ],
+    );
+    let off = attributes("off");
+    assert!(
+        off.keys()
+            .all(|k| !k.starts_with("cicd.") && !k.starts_with("vcs.")),
+        "{off:?}"
+    );
+    assert!(
+        out.contains("::notice title=dpone-observability%3A hint::the resource attribute `deployment.environment` is deprecated"),
+        "{out}"
+    );
+}
