@@ -35,4 +35,6 @@ mod schema;
 mod servers;
 mod sources;
 mod summary;
+#[cfg(feature = "push")]
+mod victoria;
 mod workflows;

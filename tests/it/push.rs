@@ -22,7 +22,7 @@ use dpone_observability::observability::metrics::sanitize_label_name;
 
 // ---------------------------------------------------------------- exports
 
-fn export(dir: &Path, args: &[&str]) -> PathBuf {
+pub(crate) fn export(dir: &Path, args: &[&str]) -> PathBuf {
     let out = dir.join("export");
     let mut all = vec![
         "metrics-export",
@@ -48,7 +48,11 @@ fn run_report_export(dir: &Path) -> PathBuf {
 
 /// Custom metrics with hostile names, values and label values.
 fn hostile_export(dir: &Path) -> PathBuf {
-    let report = fixture("run-report/run_report_success_real.json");
+    hostile_export_of(dir, &fixture("run-report/run_report_success_real.json"))
+}
+
+/// `hostile_export` of another run report.
+pub(crate) fn hostile_export_of(dir: &Path, report: &Path) -> PathBuf {
     export(
         dir,
         &[
@@ -80,11 +84,11 @@ fn hostile_export(dir: &Path) -> PathBuf {
     )
 }
 
-type Labels = BTreeMap<String, String>;
+pub(crate) type Labels = BTreeMap<String, String>;
 
 /// Every series of an export as Prometheus names it: labels under their Prometheus names,
 /// empty values dropped (Prometheus treats them as absent).
-fn expected_series(dir: &Path) -> Vec<(String, Labels, f64)> {
+pub(crate) fn expected_series(dir: &Path) -> Vec<(String, Labels, f64)> {
     let report = read_json(&dir.join("runtime_metrics.json"));
     report["metrics"]
         .as_array()
@@ -115,7 +119,7 @@ fn number(v: &serde_json::Value) -> f64 {
 }
 
 /// Go's and our spellings of special values: `NaN`, `+Inf`, `-Inf`, `Infinity`.
-fn parse_float(s: &str) -> f64 {
+pub(crate) fn parse_float(s: &str) -> f64 {
     match s {
         "+Inf" | "Infinity" => f64::INFINITY,
         "-Inf" | "-Infinity" => f64::NEG_INFINITY,
@@ -125,7 +129,7 @@ fn parse_float(s: &str) -> f64 {
     }
 }
 
-fn same_value(a: f64, b: f64) -> bool {
+pub(crate) fn same_value(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || a == b
 }
 
@@ -134,6 +138,16 @@ fn assert_same_series(
     what: &str,
     expected: &[(String, Labels, f64)],
     got: &[(String, Labels, f64)],
+) {
+    assert_same_series_by(what, expected, got, same_value);
+}
+
+/// Asserts both lists hold the same series, with values that `same(expected, got)` accepts.
+pub(crate) fn assert_same_series_by(
+    what: &str,
+    expected: &[(String, Labels, f64)],
+    got: &[(String, Labels, f64)],
+    same: fn(f64, f64) -> bool,
 ) {
     let key = |(n, l, _): &(String, Labels, f64)| (n.clone(), l.clone());
     let want: BTreeMap<_, f64> = expected.iter().map(|s| (key(s), s.2)).collect();
@@ -158,16 +172,12 @@ fn assert_same_series(
         "{what}: missing {missing:?}, unexpected {extra:?}"
     );
     for (k, v) in &want {
-        assert!(
-            same_value(*v, have[k]),
-            "{what}: {k:?} is {} not {v}",
-            have[k]
-        );
+        assert!(same(*v, have[k]), "{what}: {k:?} is {} not {v}", have[k]);
     }
     assert_eq!(have.len(), got.len(), "{what}: a series arrived twice");
 }
 
-fn push(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn push(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin());
     cmd.arg("push")
         .args(args)
@@ -179,7 +189,7 @@ fn push(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("the binary runs")
 }
 
-fn assert_verifies(dir: &Path) {
+pub(crate) fn assert_verifies(dir: &Path) {
     let o = Command::new(bin()).arg("verify").arg(dir).output().unwrap();
     assert!(
         o.status.success(),
@@ -344,7 +354,7 @@ fn prometheus_series(port: u16, time_ms: i64) -> Vec<(String, Labels, f64)> {
         .collect()
 }
 
-fn observed_ms(dir: &Path) -> i64 {
+pub(crate) fn observed_ms(dir: &Path) -> i64 {
     let report = read_json(&dir.join("runtime_metrics.json"));
     let text = report["observed_at"].as_str().unwrap();
     let t =

@@ -1,6 +1,7 @@
 //! The real servers the push and pack tests start: Debian's Prometheus 2.42 (with its
-//! remote-write receiver) and Pushgateway, each on a free port on 127.0.0.1 in a temporary
-//! folder, killed by process id when dropped; and a plain HTTP GET to read them back.
+//! remote-write receiver), Pushgateway and VictoriaMetrics, each on a free port on 127.0.0.1 in
+//! a temporary folder, killed by process id when dropped; and a plain HTTP GET to read them
+//! back (and a POST to feed one a file).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -30,15 +31,41 @@ pub(crate) fn free_port() -> u16 {
 
 /// A plain HTTP/1.0 GET on 127.0.0.1 (no client library: the tests read back independently).
 pub(crate) fn http_get(port: u16, path_and_query: &str) -> (u16, String) {
+    http_request(port, "GET", path_and_query, None)
+}
+
+/// A plain HTTP/1.0 POST of `body` (with its content type) on 127.0.0.1.
+pub(crate) fn http_post(
+    port: u16,
+    path_and_query: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String) {
+    http_request(port, "POST", path_and_query, Some((content_type, body)))
+}
+
+fn http_request(
+    port: u16,
+    method: &str,
+    path_and_query: &str,
+    body: Option<(&str, &[u8])>,
+) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
-    write!(
-        stream,
-        "GET {path_and_query} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
-    )
-    .unwrap();
+    let mut request = format!("{method} {path_and_query} HTTP/1.0\r\nHost: 127.0.0.1\r\n");
+    if let Some((content_type, body)) = body {
+        request.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    if let Some((_, body)) = body {
+        stream.write_all(body).unwrap();
+    }
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -73,7 +100,7 @@ pub(crate) fn start(program: &str, args: &[String], dir: tempfile::TempDir, port
         .stderr(log)
         .spawn()
         .unwrap_or_else(|e| {
-            panic!("`{program}` is required (Debian packages prometheus, prometheus-pushgateway; .ci/run installs them): {e}")
+            panic!("`{program}` is required (Debian packages prometheus, prometheus-pushgateway, victoria-metrics; .ci/run installs them): {e}")
         });
     let server = Server {
         child,
@@ -121,4 +148,21 @@ pub(crate) fn pushgateway() -> Server {
         "--persistence.file=".to_string(),
     ];
     start("prometheus-pushgateway", &args, dir, port)
+}
+
+/// Debian's single-node VictoriaMetrics with a storage folder of its own. Just-written samples
+/// are queryable at once: no 30 s latency offset and no response cache (a test that reads back
+/// right after writing would otherwise see nothing or a stale answer). A retention of one day:
+/// the tests write samples of now.
+pub(crate) fn victoria_metrics() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let args = vec![
+        format!("-storageDataPath={}", dir.path().join("data").display()),
+        format!("-httpListenAddr=127.0.0.1:{port}"),
+        "-retentionPeriod=1d".to_string(),
+        "-search.latencyOffset=0s".to_string(),
+        "-search.disableCache".to_string(),
+    ];
+    start("victoria-metrics", &args, dir, port)
 }
