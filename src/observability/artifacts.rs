@@ -35,6 +35,11 @@ pub static OPENTELEMETRY: ArtifactSpec = ArtifactSpec {
     artifact_type: "opentelemetry",
     description: "OpenTelemetry OTLP/JSON metrics payload (ExportMetricsServiceRequest).",
 };
+pub static OPENTELEMETRY_TRACES: ArtifactSpec = ArtifactSpec {
+    file_name: "opentelemetry_traces.json",
+    artifact_type: "opentelemetry_traces",
+    description: "OpenTelemetry OTLP/JSON trace of the export (ExportTraceServiceRequest).",
+};
 pub static JSON_REPORT: ArtifactSpec = ArtifactSpec {
     file_name: "runtime_metrics.json",
     artifact_type: "runtime_report",

@@ -21,8 +21,9 @@ fn request(dir: &Path) -> ExportRequest {
     r
 }
 
-const ARTIFACTS: [&str; 4] = [
+const ARTIFACTS: [&str; 5] = [
     "opentelemetry_metrics.json",
+    "opentelemetry_traces.json",
     "prometheus_metrics.prom",
     "runtime_metrics.json",
     "runtime_metrics.md",
