@@ -247,6 +247,11 @@ pub struct PushArgs {
     #[arg(long, value_name = "PROTOCOL", value_parser = ["http/protobuf", "http/json"])]
     pub otlp_protocol: Option<String>,
 
+    /// OTLP request compression for metrics and traces; default
+    /// `OTEL_EXPORTER_OTLP_(METRICS_|TRACES_)COMPRESSION`, else `none`.
+    #[arg(long, value_name = "COMPRESSION", value_parser = ["gzip", "none"])]
+    pub otlp_compression: Option<String>,
+
     /// Seconds to wait for each request (default 10; OTLP: `OTEL_EXPORTER_OTLP_TIMEOUT`).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<std::time::Duration>,
