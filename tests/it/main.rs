@@ -35,4 +35,5 @@ mod schema;
 mod servers;
 mod sources;
 mod summary;
+mod traces;
 mod workflows;
