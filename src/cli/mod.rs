@@ -234,7 +234,8 @@ pub struct PushArgs {
     #[arg(long, value_name = "URL")]
     pub remote_write: Option<String>,
 
-    /// OTLP/HTTP metrics endpoint, used as given (e.g. `http://collector:4318/v1/metrics`).
+    /// OTLP/HTTP metrics endpoint, used as given (e.g. `http://collector:4318/v1/metrics`);
+    /// traces go to `/v1/traces` beside it unless `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
     #[arg(long, value_name = "URL")]
     pub otlp_endpoint: Option<String>,
 
