@@ -239,7 +239,8 @@ pub struct PushArgs {
     #[arg(long, value_name = "URL")]
     pub remote_write: Option<String>,
 
-    /// OTLP/HTTP metrics endpoint, used as given (e.g. `http://collector:4318/v1/metrics`).
+    /// OTLP/HTTP metrics endpoint, used as given (e.g. `http://collector:4318/v1/metrics`);
+    /// traces go to `/v1/traces` beside it unless `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
     #[arg(long, value_name = "URL")]
     pub otlp_endpoint: Option<String>,
 
@@ -251,6 +252,11 @@ pub struct PushArgs {
     /// OTLP encoding; default `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL`, else `http/protobuf`.
     #[arg(long, value_name = "PROTOCOL", value_parser = ["http/protobuf", "http/json"])]
     pub otlp_protocol: Option<String>,
+
+    /// OTLP request compression for metrics and traces; default
+    /// `OTEL_EXPORTER_OTLP_(METRICS_|TRACES_)COMPRESSION`, else `none`.
+    #[arg(long, value_name = "COMPRESSION", value_parser = ["gzip", "none"])]
+    pub otlp_compression: Option<String>,
 
     /// Seconds to wait for each request (default 10; OTLP: `OTEL_EXPORTER_OTLP_TIMEOUT`).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]

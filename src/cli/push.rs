@@ -35,6 +35,7 @@ fn spec(args: &PushArgs) -> PushSpec {
         otlp_endpoint: args.otlp_endpoint.clone(),
         otlp_from_env: args.otlp,
         otlp_protocol: args.otlp_protocol.clone(),
+        otlp_compression: args.otlp_compression.clone(),
         otlp_credentials: vars(
             &args.otlp_token_env,
             &args.otlp_basic_auth_env,

@@ -42,6 +42,7 @@ pub fn plan(env: &Env) -> Result<Option<PushPlan>, String> {
         otlp_from_env: otlp.as_deref() == Some("env"),
         otlp_endpoint: otlp.filter(|o| o != "env"),
         otlp_protocol: env.input("otlp-protocol"),
+        otlp_compression: env.input("otlp-compression"),
         otlp_credentials: vars(env, "otlp"),
         timeout: None,
         retries: None,
@@ -142,7 +143,7 @@ pub fn run(
                     TargetKind::RemoteWrite,
                     plan.remote_write.as_ref().map(|t| &t.url),
                 ),
-                (TargetKind::Otlp, plan.otlp.as_ref().map(|t| &t.url)),
+                (TargetKind::Otlp, plan.otlp.as_ref().map(|t| &t.metrics.url)),
             ] {
                 if let Some(url) = url {
                     failed.push(PushResult {

@@ -42,6 +42,7 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     ("remote-write-url", "", "Prometheus remote-write 1.0 URL (e.g. `https://prometheus.example.com/api/v1/write`). Empty: no push."),
     ("otlp-endpoint", "", "OTLP/HTTP metrics endpoint, used as given, or `env` for the `OTEL_EXPORTER_OTLP_*` variables. Empty: no push."),
     ("otlp-protocol", "", "`http/protobuf` or `http/json`; empty means `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL`, else `http/protobuf`."),
+    ("otlp-compression", "", "`gzip` or `none`: compression of the OTLP metrics and traces requests (`Content-Encoding: gzip`); empty means `OTEL_EXPORTER_OTLP_(METRICS_|TRACES_)COMPRESSION`, else `none`."),
     ("pushgateway-token-env", "", "Name of the environment variable holding the Pushgateway's bearer token (set it from a secret in the step's `env:`)."),
     ("pushgateway-basic-auth-env", "", "Name of the environment variable holding the Pushgateway's `user:password`."),
     ("pushgateway-headers-env", "", "Name of the environment variable holding extra Pushgateway headers, `key=value,key2=value2`."),

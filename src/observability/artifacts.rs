@@ -35,6 +35,11 @@ pub static OPENTELEMETRY: ArtifactSpec = ArtifactSpec {
     artifact_type: "opentelemetry",
     description: "OpenTelemetry OTLP/JSON metrics payload (ExportMetricsServiceRequest).",
 };
+pub static OPENTELEMETRY_TRACES: ArtifactSpec = ArtifactSpec {
+    file_name: "opentelemetry_traces.json",
+    artifact_type: "opentelemetry_traces",
+    description: "OpenTelemetry OTLP/JSON trace of the export (ExportTraceServiceRequest).",
+};
 pub static JSON_REPORT: ArtifactSpec = ArtifactSpec {
     file_name: "runtime_metrics.json",
     artifact_type: "runtime_report",
@@ -747,12 +752,17 @@ fn is_plain_file_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
 }
 
-/// Reads one artifact of a verified folder and checks the bytes read against the index, so
-/// what a caller uses is exactly what the index vouches for (a file changed between a
-/// `verify` and the read is caught).
-pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
+/// Whether the folder's index lists `file_name` (an older export may not have every artifact).
+pub fn is_indexed(dir: &Path, file_name: &str) -> Result<bool, String> {
+    Ok(read_index(dir)?
+        .artifacts
+        .iter()
+        .any(|e| e.relative_path == file_name))
+}
+
+fn read_index(dir: &Path) -> Result<ArtifactIndex, String> {
     let index_path = dir.join(INDEX_FILE_NAME);
-    let index: ArtifactIndex = files::read_capped(&index_path, files::MAX_INDEX_BYTES)
+    files::read_capped(&index_path, files::MAX_INDEX_BYTES)
         .map_err(|err| format!("cannot read `{}`: {err}", index_path.display()))
         .and_then(|bytes| {
             serde_json::from_slice(&bytes).map_err(|err| {
@@ -761,7 +771,15 @@ pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
                     index_path.display()
                 )
             })
-        })?;
+        })
+}
+
+/// Reads one artifact of a verified folder and checks the bytes read against the index, so
+/// what a caller uses is exactly what the index vouches for (a file changed between a
+/// `verify` and the read is caught).
+pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
+    let index_path = dir.join(INDEX_FILE_NAME);
+    let index = read_index(dir)?;
     let entry = index
         .artifacts
         .iter()

@@ -39,6 +39,17 @@ pub struct Collected {
     pub observed_at: Timestamp,
     pub correlation: Option<Correlation>,
     pub inputs: Vec<InputSummary>,
+    /// Every run report read (the `--run-report` one first, then the inputs' in path order),
+    /// each a span of the trace.
+    pub traced: Vec<TracedRun>,
+}
+
+/// A run report read, for the trace: its facts and the file it came from.
+#[derive(Debug, Clone)]
+pub struct TracedRun {
+    pub facts: RunFacts,
+    /// The file as the user named it.
+    pub source: String,
 }
 
 /// A source point and the input it came from (for duplicate messages).
@@ -77,6 +88,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
             .unwrap_or(request.now),
         correlation,
         inputs: read.summaries,
+        traced: read.traced,
     }
 }
 
@@ -89,6 +101,7 @@ struct Read {
     bundles: Vec<PathBuf>,
     summaries: Vec<InputSummary>,
     blockers: Vec<Blocker>,
+    traced: Vec<TracedRun>,
 }
 
 /// The read phase: `--run-report`, then the `--input` files in path order, each by its kind.
@@ -104,6 +117,13 @@ fn read_inputs(request: &ExportRequest) -> Read {
     });
 
     let mut sourced: Vec<Sourced> = Vec::new();
+    let mut traced = Vec::new();
+    if let (Some(facts), Some(path)) = (&primary, &request.run_report) {
+        traced.push(TracedRun {
+            facts: facts.clone(),
+            source: path.display().to_string(),
+        });
+    }
     if let Some(facts) = &primary {
         let (points, _) = run_points(facts, &request.labels);
         let input = request
@@ -134,6 +154,7 @@ fn read_inputs(request: &ExportRequest) -> Read {
         bundles,
         summaries,
         blockers,
+        traced,
     };
     for file in &files {
         read_input_file(file, request, &mut read);
@@ -149,6 +170,7 @@ fn read_input_file(file: &inputs::MatchedFile, request: &ExportRequest, read: &m
         bundles,
         summaries,
         blockers,
+        traced,
         ..
     } = read;
     let shown = file.path.display().to_string();
@@ -190,6 +212,10 @@ fn read_input_file(file: &inputs::MatchedFile, request: &ExportRequest, read: &m
             let run = read_source(kind, &object, &shown, request, sourced, &mut found);
             blockers.extend(found.into_iter().map(|b| b.about(&file.path)));
             if let Some(facts) = run {
+                traced.push(TracedRun {
+                    facts: facts.clone(),
+                    source: shown.clone(),
+                });
                 input_runs.push((facts, file.path.clone()));
             }
             summaries.push(InputSummary::new(
@@ -422,11 +448,16 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
         return (None, InputSummary::new(path, InputKind::NotARunReport, 0));
     }
     // An orchestrated-run wrapper given as the run report is unwrapped.
-    let report = match object.get("run_result").and_then(Value::as_object) {
-        Some(inner) if object.contains_key("lock_key") => inner,
-        _ => &object,
+    let (report, wrapped) = match object.get("run_result").and_then(Value::as_object) {
+        Some(inner) if object.contains_key("lock_key") => (inner, true),
+        _ => (&object, false),
     };
     let facts = run_report::extract(report);
+    let facts = if wrapped {
+        facts.orchestrated_by(&object)
+    } else {
+        facts
+    };
     blockers.extend(
         run_report::type_errors(report, &shown.to_string())
             .into_iter()

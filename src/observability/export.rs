@@ -7,7 +7,7 @@ use std::io;
 
 use super::artifacts::{
     ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact,
-    JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
+    JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use super::blockers::{any_error, Code};
 use super::catalog;
@@ -19,6 +19,7 @@ use super::prometheus::PrometheusTextRenderer;
 use super::report::{self, ArtifactPaths, ExportReport};
 use super::secrets;
 use super::sources::airflow::Correlation;
+use super::traces::{OpenTelemetryTracesRenderer, TraceContext};
 
 pub use super::settings::{
     ExportRequest, DEFAULT_NAMESPACE, DEFAULT_OUTPUT_DIR, DEFAULT_SERVICE_NAME,
@@ -183,6 +184,16 @@ fn render(
             .map_or(&no_point_attributes, |c| &c.point_attributes),
         time: report.observed_at,
     };
+    let output_dir = request.output_dir.display().to_string();
+    let trace_ctx = TraceContext {
+        resource_attributes: &otlp_resource,
+        generated_at: report.generated_at,
+        output_dir: &output_dir,
+        run_id: report.run_id.as_deref(),
+        passed: report.passed,
+        blockers: &report.blockers,
+    };
+    let traced = &collected.traced;
 
     let mut staged = StagedArtifacts::new(&request.output_dir)?;
     let jobs: Vec<(&'static ArtifactSpec, Render<'_>)> = vec![
@@ -193,6 +204,10 @@ fn render(
         (
             &OPENTELEMETRY,
             Box::new(|out| OpenTelemetryJsonRenderer::render(points, &ctx, out)),
+        ),
+        (
+            &OPENTELEMETRY_TRACES,
+            Box::new(|out| OpenTelemetryTracesRenderer::render(&trace_ctx, traced, out)),
         ),
         (
             &JSON_REPORT,

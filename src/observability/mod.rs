@@ -25,4 +25,5 @@ pub mod settings;
 pub mod sources;
 pub mod text;
 pub mod timestamp;
+pub mod traces;
 pub mod verdict;

@@ -13,7 +13,8 @@ use super::gates::{write_markdown as write_gates_markdown, GateResults};
 use std::path::Path;
 
 use super::artifacts::{
-    INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS, SCHEMA_VERSION,
+    INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
+    SCHEMA_VERSION,
 };
 use super::json_output::{write_double, write_string, write_string_parts};
 use super::markdown::{code, escape};
@@ -30,6 +31,7 @@ pub struct ArtifactPaths {
     pub output_dir: String,
     pub prometheus: String,
     pub opentelemetry: String,
+    pub opentelemetry_traces: String,
     pub json_report: String,
     pub markdown_report: String,
     pub metrics_index: String,
@@ -42,6 +44,7 @@ impl ArtifactPaths {
             output_dir: dir.display().to_string(),
             prometheus: join(PROMETHEUS.file_name),
             opentelemetry: join(OPENTELEMETRY.file_name),
+            opentelemetry_traces: join(OPENTELEMETRY_TRACES.file_name),
             json_report: join(JSON_REPORT.file_name),
             markdown_report: join(MARKDOWN_REPORT.file_name),
             metrics_index: join(INDEX_FILE_NAME),
@@ -486,6 +489,7 @@ fn write_markdown_artifacts(
     let rows = [
         ("Prometheus", &report.paths.prometheus),
         ("OpenTelemetry JSON", &report.paths.opentelemetry),
+        ("OpenTelemetry traces", &report.paths.opentelemetry_traces),
         ("Metrics index", &report.paths.metrics_index),
         ("JSON report", &report.paths.json_report),
         ("Markdown report", &report.paths.markdown_report),

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::observability::artifacts::{
-    read_indexed, verify, JSON_REPORT, OPENTELEMETRY, PROMETHEUS,
+    is_indexed, read_indexed, verify, JSON_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use crate::observability::metrics::sanitize_label_name;
 use crate::observability::report_file::read_report;
@@ -26,6 +26,8 @@ pub struct Needs {
     pub prometheus: bool,
     /// The OTLP/JSON artifact (OTLP/HTTP).
     pub otlp: bool,
+    /// The OTLP/JSON traces artifact, when the folder has one (OTLP/HTTP traces).
+    pub traces: bool,
     /// The series and their time from `runtime_metrics.json` (remote-write, Pushgateway).
     pub series: bool,
 }
@@ -35,6 +37,10 @@ pub struct Needs {
 pub struct Export {
     pub prometheus_text: Vec<u8>,
     pub otlp_json: Vec<u8>,
+    /// `None` when not needed or when the folder has none (an export written before traces).
+    pub otlp_traces: Option<Vec<u8>>,
+    /// The folder, as given.
+    pub dir: String,
     pub series: Vec<Series>,
     /// The time of every data point (`observed_at`), in milliseconds since 1970.
     pub time_ms: i64,
@@ -59,10 +65,17 @@ pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
     };
     let prometheus_text = read(PROMETHEUS.file_name, needs.prometheus)?;
     let otlp_json = read(OPENTELEMETRY.file_name, needs.otlp)?;
+    let otlp_traces = if needs.traces && is_indexed(dir, OPENTELEMETRY_TRACES.file_name)? {
+        Some(read(OPENTELEMETRY_TRACES.file_name, true)?)
+    } else {
+        None
+    };
     if !needs.series {
         return Ok(Export {
             prometheus_text,
             otlp_json,
+            otlp_traces,
+            dir: shown.to_string(),
             series: Vec::new(),
             time_ms: 0,
         });
@@ -95,6 +108,8 @@ pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
     Ok(Export {
         prometheus_text,
         otlp_json,
+        otlp_traces,
+        dir: shown.to_string(),
         series,
         time_ms: i64::try_from(time.unix_nanos() / 1_000_000).unwrap_or(i64::MAX),
     })

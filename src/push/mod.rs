@@ -20,7 +20,7 @@ use crate::net::http::{self, HttpClient, Request, RetryPolicy};
 use crate::observability::blockers::{Blocker, Code};
 use crate::observability::text::plural;
 pub use export_dir::{read_export, Export, Needs, Series};
-pub use otlp::Protocol;
+pub use otlp::{Compression, Protocol, Signal};
 pub use target::{check_url, credentials, shown_url, CredentialVars, Credentials};
 
 /// `PUT` of the Prometheus text to a Pushgateway group.
@@ -40,13 +40,24 @@ pub struct RemoteWriteTarget {
     pub credentials: Credentials,
 }
 
+/// Where one OTLP signal goes, and how.
 #[derive(Debug, Clone)]
-pub struct OtlpTarget {
+pub struct OtlpSignal {
     pub url: String,
     pub protocol: Protocol,
     pub credentials: Credentials,
-    /// `OTEL_EXPORTER_OTLP_TIMEOUT` when set, else the plan's.
+    /// `OTEL_EXPORTER_OTLP_(<SIGNAL>_)TIMEOUT` when set, else the plan's.
     pub timeout: Option<Duration>,
+    pub compression: Compression,
+}
+
+/// The OTLP/HTTP target: metrics always, traces when an endpoint for them is known.
+#[derive(Debug, Clone)]
+pub struct OtlpTarget {
+    pub metrics: OtlpSignal,
+    pub traces: Option<OtlpSignal>,
+    /// Why traces are not sent, when they are not.
+    pub traces_note: Option<String>,
 }
 
 /// Where to push and how patiently.
@@ -69,6 +80,7 @@ impl PushPlan {
         Needs {
             prometheus: self.pushgateway.is_some(),
             otlp: self.otlp.is_some(),
+            traces: self.otlp.as_ref().is_some_and(|t| t.traces.is_some()),
             series: self.pushgateway.is_some() || self.remote_write.is_some(),
         }
     }
@@ -79,7 +91,11 @@ impl PushPlan {
         for creds in [
             self.pushgateway.as_ref().map(|t| &t.credentials),
             self.remote_write.as_ref().map(|t| &t.credentials),
-            self.otlp.as_ref().map(|t| &t.credentials),
+            self.otlp.as_ref().map(|t| &t.metrics.credentials),
+            self.otlp
+                .as_ref()
+                .and_then(|t| t.traces.as_ref())
+                .map(|t| &t.credentials),
         ]
         .into_iter()
         .flatten()
@@ -99,6 +115,8 @@ pub enum TargetKind {
     RemoteWrite,
     #[serde(rename = "otlp")]
     Otlp,
+    #[serde(rename = "otlp-traces")]
+    OtlpTraces,
 }
 
 impl TargetKind {
@@ -107,6 +125,7 @@ impl TargetKind {
             TargetKind::Pushgateway => "pushgateway",
             TargetKind::RemoteWrite => "remote-write",
             TargetKind::Otlp => "otlp",
+            TargetKind::OtlpTraces => "otlp-traces",
         }
     }
 }
@@ -193,6 +212,8 @@ pub trait Progress {
     );
     /// The target is done (pushed or failed).
     fn finish(&mut self, result: &PushResult);
+    /// Something the push left out, and why (traces of an export that has none).
+    fn note(&mut self, _text: &str) {}
 }
 
 /// No progress at all.
@@ -262,6 +283,10 @@ impl<O: Commands, E: Write> Progress for Printed<'_, O, E> {
 
     fn finish(&mut self, _: &PushResult) {
         self.group("::endgroup::");
+    }
+
+    fn note(&mut self, text: &str) {
+        let _ = writeln!(self.stderr, "push: {text}");
     }
 }
 
@@ -334,16 +359,32 @@ pub fn push_export(
         progress.finish(&results[results.len() - 1]);
     }
     if let Some(t) = &plan.otlp {
-        let own;
-        let client = match t.timeout {
-            Some(timeout) if timeout != plan.timeout => {
-                own = HttpClient::new(timeout, plan.retry)?;
-                &own
-            }
-            _ => &client,
-        };
-        results.push(push_otlp(client, export, t, progress));
-        progress.finish(&results[results.len() - 1]);
+        let mut signals = vec![(TargetKind::Otlp, &t.metrics, Some(&export.otlp_json))];
+        match (&t.traces, &t.traces_note) {
+            (Some(traces), _) => match &export.otlp_traces {
+                Some(json) => signals.push((TargetKind::OtlpTraces, traces, Some(json))),
+                None => progress.note(&format!(
+                    "traces not sent: `{}` has no `{}` (an export written before traces)",
+                    export.dir,
+                    crate::observability::artifacts::OPENTELEMETRY_TRACES.file_name
+                )),
+            },
+            (None, Some(note)) => progress.note(note),
+            (None, None) => {}
+        }
+        for (kind, signal, json) in signals {
+            let Some(json) = json else { continue };
+            let own;
+            let client = match signal.timeout {
+                Some(timeout) if timeout != plan.timeout => {
+                    own = HttpClient::new(timeout, plan.retry)?;
+                    &own
+                }
+                _ => &client,
+            };
+            results.push(push_otlp(client, kind, json, signal, progress));
+            progress.finish(&results[results.len() - 1]);
+        }
     }
     Ok(results)
 }
@@ -455,54 +496,83 @@ fn push_remote_write(
     result
 }
 
+/// The protobuf body and the item count (data points, spans) of an OTLP/JSON artifact.
+fn otlp_message(signal: Signal, json: &[u8]) -> Result<(Vec<u8>, usize), String> {
+    Ok(match signal {
+        Signal::Metrics => {
+            let message = otlp::request_from_artifact(json)?;
+            (
+                prost::Message::encode_to_vec(&message),
+                otlp::point_count(&message),
+            )
+        }
+        Signal::Traces => {
+            let message = otlp::traces_request_from_artifact(json)?;
+            (
+                prost::Message::encode_to_vec(&message),
+                otlp::span_count(&message),
+            )
+        }
+    })
+}
+
 fn push_otlp(
     client: &HttpClient,
-    export: &Export,
-    t: &OtlpTarget,
+    kind: TargetKind,
+    json: &[u8],
+    t: &OtlpSignal,
     progress: &mut dyn Progress,
 ) -> PushResult {
+    let signal = match kind {
+        TargetKind::OtlpTraces => Signal::Traces,
+        _ => Signal::Metrics,
+    };
+    let items = match signal {
+        Signal::Metrics => "data points",
+        Signal::Traces => "spans",
+    };
     let mut result = PushResult {
-        kind: TargetKind::Otlp,
+        kind,
         target: shown_url(&t.url),
         series: 0,
         total: 0,
         requests: 0,
         error: None,
     };
-    let request_message = match otlp::request_from_artifact(&export.otlp_json) {
-        Ok(request) => request,
+    let encoded = otlp_message(signal, json).and_then(|(protobuf, count)| {
+        let body = match t.protocol {
+            Protocol::Json => json.to_vec(),
+            Protocol::Protobuf => protobuf,
+        };
+        Ok((t.compression.encode(body)?, count))
+    });
+    let (body, count) = match encoded {
+        Ok(encoded) => encoded,
         Err(err) => {
             progress.start(result.kind, &result.target, 0, 0);
             result.error = Some(err);
             return result;
         }
     };
-    let points = otlp::point_count(&request_message);
-    result.total = points;
-    progress.start(result.kind, &result.target, points, 1);
-    let body = match t.protocol {
-        Protocol::Json => export.otlp_json.clone(),
-        Protocol::Protobuf => prost::Message::encode_to_vec(&request_message),
-    };
-    let req = request(
-        Method::POST,
-        &t.url,
-        &[("content-type", t.protocol.content_type())],
-        &t.credentials,
-        body,
-    );
+    result.total = count;
+    progress.start(result.kind, &result.target, count, 1);
+    let mut headers = vec![("content-type", t.protocol.content_type())];
+    if t.compression == Compression::Gzip {
+        headers.push(("content-encoding", "gzip"));
+    }
+    let req = request(Method::POST, &t.url, &headers, &t.credentials, body);
     result.requests = 1;
     match send(client, &req, result.kind, &t.credentials, progress) {
-        Ok(response) => match otlp::partial_rejection(t.protocol, &response.body) {
+        Ok(response) => match otlp::partial_rejection(signal, t.protocol, &response.body) {
             Some((rejected, message)) => {
-                let rejected = usize::try_from(rejected).unwrap_or(points).min(points);
-                result.series = points - rejected;
+                let rejected = usize::try_from(rejected).unwrap_or(count).min(count);
+                result.series = count - rejected;
                 result.error = Some(t.credentials.scrub(&format!(
-                    "the receiver rejected {rejected} of {points} data points: {}",
+                    "the receiver rejected {rejected} of {count} {items}: {}",
                     http::shown_body(message.as_bytes())
                 )));
             }
-            None => result.series = points,
+            None => result.series = count,
         },
         Err(failure) => result.error = Some(failure_text(&t.credentials, &failure)),
     }
@@ -524,6 +594,8 @@ pub struct PushSpec {
     /// Push to the endpoint of the OpenTelemetry variables.
     pub otlp_from_env: bool,
     pub otlp_protocol: Option<String>,
+    /// `gzip` or `none` for both signals; default `OTEL_EXPORTER_OTLP_(<SIGNAL>_)COMPRESSION`.
+    pub otlp_compression: Option<String>,
     pub otlp_credentials: CredentialVars,
     /// Per-request timeout; default 10 s (OTLP: `OTEL_EXPORTER_OTLP_TIMEOUT` when set).
     pub timeout: Option<Duration>,
@@ -649,8 +721,9 @@ fn remote_write_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<RemoteWri
     }))
 }
 
-/// The OTLP target: the endpoint as given or from the OpenTelemetry variables, with their
-/// protocol, headers and timeout.
+/// The OTLP target: the metrics endpoint as given or from the OpenTelemetry variables, the
+/// traces endpoint from the variables (else beside a metrics URL ending in `/v1/metrics`), each
+/// with its protocol, headers, compression and timeout.
 fn otlp_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<OtlpTarget>, String> {
     let url = match (&spec.otlp_endpoint, spec.otlp_from_env) {
         (Some(url), _) => url.clone(),
@@ -667,25 +740,69 @@ fn otlp_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<OtlpTarget>, Stri
         (None, false) => return Ok(None),
     };
     check_url(&url, &spec.names.url("otlp"))?;
-    let protocol = match spec
-        .otlp_protocol
-        .clone()
-        .or_else(|| otlp::signal_var(env, "PROTOCOL"))
-    {
+    let metrics = otlp_signal(spec, env, Signal::Metrics, url.clone())?;
+    let traces_url = otlp::signal_endpoint_from_env(env, Signal::Traces)
+        .filter(|_| spec.otlp_from_env || env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some())
+        .or_else(|| otlp::traces_beside(&url));
+    let (traces, traces_note) = match traces_url {
+        Some(traces_url) => {
+            check_url(&traces_url, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")?;
+            (
+                Some(otlp_signal(spec, env, Signal::Traces, traces_url)?),
+                None,
+            )
+        }
+        None => (
+            None,
+            Some(
+                "traces not sent: no traces endpoint (set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, \
+                 or give an OTLP endpoint ending in /v1/metrics)"
+                    .to_string(),
+            ),
+        ),
+    };
+    Ok(Some(OtlpTarget {
+        metrics,
+        traces,
+        traces_note,
+    }))
+}
+
+/// One signal's settings: the flag or input, else `OTEL_EXPORTER_OTLP_<SIGNAL>_<X>`, else
+/// `OTEL_EXPORTER_OTLP_<X>`.
+fn otlp_signal(
+    spec: &PushSpec,
+    env: Env<'_>,
+    signal: Signal,
+    url: String,
+) -> Result<OtlpSignal, String> {
+    let var = |what: &str| otlp::signal_var_for(env, signal, what);
+    let shown = |what: &str| format!("OTEL_EXPORTER_OTLP_({}_){what}", signal.var());
+    let protocol = match spec.otlp_protocol.clone().or_else(|| var("PROTOCOL")) {
         Some(text) => Protocol::parse(&text)?,
         None => Protocol::Protobuf,
     };
+    let compression = match &spec.otlp_compression {
+        Some(text) => Compression::parse(text)
+            .map_err(|err| format!("{}: {err}", spec.names.setting("otlp-compression")))?,
+        None => match var("COMPRESSION") {
+            Some(text) => Compression::parse(&text)
+                .map_err(|err| format!("{}: {err}", shown("COMPRESSION")))?,
+            None => Compression::None,
+        },
+    };
     let mut creds = credentials(&spec.otlp_credentials, &spec.names.prefix("otlp"), env)?;
-    if let Some(headers) = otlp::signal_var(env, "HEADERS") {
+    if let Some(headers) = var("HEADERS") {
         target::add_header_list(&mut creds, &headers)
-            .map_err(|err| format!("OTEL_EXPORTER_OTLP_(METRICS_)HEADERS: {err}"))?;
+            .map_err(|err| format!("{}: {err}", shown("HEADERS")))?;
     }
-    let env_timeout = match otlp::signal_var(env, "TIMEOUT") {
+    let env_timeout = match var("TIMEOUT") {
         None => None,
         Some(text) => {
-            let ms: u64 = text.trim().parse().map_err(|_| {
-                format!("OTEL_EXPORTER_OTLP_(METRICS_)TIMEOUT must be milliseconds, not `{text}`")
-            })?;
+            let ms: u64 = text
+                .trim()
+                .parse()
+                .map_err(|_| format!("{} must be milliseconds, not `{text}`", shown("TIMEOUT")))?;
             // 0 means no limit in the specification; a day is as good.
             Some(if ms == 0 {
                 Duration::from_secs(86_400)
@@ -694,7 +811,7 @@ fn otlp_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<OtlpTarget>, Stri
             })
         }
     };
-    Ok(Some(OtlpTarget {
+    Ok(OtlpSignal {
         url,
         protocol,
         credentials: creds,
@@ -703,7 +820,8 @@ fn otlp_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<OtlpTarget>, Stri
         } else {
             env_timeout
         },
-    }))
+        compression,
+    })
 }
 
 /// A fixed environment for tests.

@@ -1,15 +1,22 @@
-//! OTLP/HTTP: `POST` of an `ExportMetricsServiceRequest`, protobuf by default or JSON. The
-//! JSON body is the OTLP/JSON artifact itself; the protobuf body is the same request, decoded
-//! from the artifact into the official message types (opentelemetry-proto) and encoded.
+//! OTLP/HTTP: `POST` of an `ExportMetricsServiceRequest` and of an `ExportTraceServiceRequest`,
+//! protobuf by default or JSON, gzip-compressed when asked. The JSON body is the OTLP/JSON
+//! artifact itself; the protobuf body is the same request, decoded from the artifact into the
+//! official message types (opentelemetry-proto) and encoded.
+
+use std::io::Write;
 
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
     metric, number_data_point, Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
 use serde_json::Value;
 
 use crate::observability::json_input;
@@ -52,29 +59,118 @@ impl Protocol {
     }
 }
 
+/// The OTLP signals a push sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Metrics,
+    Traces,
+}
+
+impl Signal {
+    /// The part of the per-signal variables' names: `OTEL_EXPORTER_OTLP_<VAR>_ENDPOINT`.
+    pub fn var(self) -> &'static str {
+        match self {
+            Signal::Metrics => "METRICS",
+            Signal::Traces => "TRACES",
+        }
+    }
+
+    /// The path appended to `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Signal::Metrics => "v1/metrics",
+            Signal::Traces => "v1/traces",
+        }
+    }
+}
+
+/// `Content-Encoding` of OTLP requests: `OTEL_EXPORTER_OTLP_(<SIGNAL>_)COMPRESSION`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    #[default]
+    None,
+    Gzip,
+}
+
+impl Compression {
+    pub fn parse(text: &str) -> Result<Compression, String> {
+        match text.trim() {
+            "gzip" => Ok(Compression::Gzip),
+            "none" | "" => Ok(Compression::None),
+            other => Err(format!(
+                "OTLP compression must be `gzip` or `none`, not `{other}`"
+            )),
+        }
+    }
+
+    /// The body to send: gzip-compressed or as it is.
+    pub fn encode(self, body: Vec<u8>) -> Result<Vec<u8>, String> {
+        match self {
+            Compression::None => Ok(body),
+            Compression::Gzip => {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder
+                    .write_all(&body)
+                    .and_then(|()| encoder.finish())
+                    .map_err(|err| format!("cannot gzip the request body: {err}"))
+            }
+        }
+    }
+}
+
 /// The metrics endpoint from the OpenTelemetry variables:
 /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` as it is (a URL without a path gets `/`), else
 /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `v1/metrics` appended after a `/`.
 pub fn endpoint_from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    signal_endpoint_from_env(env, Signal::Metrics)
+}
+
+/// A signal's endpoint from the OpenTelemetry variables: `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT`
+/// as it is (a URL without a path gets `/`), else `OTEL_EXPORTER_OTLP_ENDPOINT` with the
+/// signal's path (`v1/metrics`, `v1/traces`) appended after a `/`.
+pub fn signal_endpoint_from_env(
+    env: &dyn Fn(&str) -> Option<String>,
+    signal: Signal,
+) -> Option<String> {
     let set = |name: &str| {
         env(name)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    if let Some(url) = set("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
+    if let Some(url) = set(&format!("OTEL_EXPORTER_OTLP_{}_ENDPOINT", signal.var())) {
         let has_path = url
             .split_once("://")
             .is_none_or(|(_, rest)| rest.contains('/'));
         return Some(if has_path { url } else { format!("{url}/") });
     }
     let base = set("OTEL_EXPORTER_OTLP_ENDPOINT")?;
-    Some(super::target::join_path(&base, "v1/metrics"))
+    Some(super::target::join_path(&base, signal.path()))
+}
+
+/// The traces URL beside a metrics URL ending in `/v1/metrics` (the query kept), if it does.
+pub fn traces_beside(metrics_url: &str) -> Option<String> {
+    let (base, query) = match metrics_url.find(['?', '#']) {
+        Some(at) => metrics_url.split_at(at),
+        None => (metrics_url, ""),
+    };
+    let base = base.trim_end_matches('/').strip_suffix("/v1/metrics")?;
+    Some(format!("{base}/v1/traces{query}"))
 }
 
 /// A per-signal variable, else the general one (the metrics one replaces, never merges).
 pub fn signal_var(env: &dyn Fn(&str) -> Option<String>, what: &str) -> Option<String> {
+    signal_var_for(env, Signal::Metrics, what)
+}
+
+/// `OTEL_EXPORTER_OTLP_<SIGNAL>_<what>`, else `OTEL_EXPORTER_OTLP_<what>`.
+pub fn signal_var_for(
+    env: &dyn Fn(&str) -> Option<String>,
+    signal: Signal,
+    what: &str,
+) -> Option<String> {
     let set = |name: String| env(&name).filter(|v| !v.trim().is_empty());
-    set(format!("OTEL_EXPORTER_OTLP_METRICS_{what}"))
+    set(format!("OTEL_EXPORTER_OTLP_{}_{what}", signal.var()))
         .or_else(|| set(format!("OTEL_EXPORTER_OTLP_{what}")))
 }
 
@@ -86,19 +182,165 @@ fn attributes(value: &Value) -> Result<Vec<KeyValue>, String> {
         .iter()
         .map(|item| {
             let key = item["key"].as_str().ok_or("an attribute has no key")?;
-            let text = item["value"]["stringValue"]
-                .as_str()
-                .ok_or("an attribute value is not a string")?;
+            let v = &item["value"];
+            let value = if let Some(text) = v["stringValue"].as_str() {
+                any_value::Value::StringValue(text.to_string())
+            } else if let Some(b) = v["boolValue"].as_bool() {
+                any_value::Value::BoolValue(b)
+            } else if !v["intValue"].is_null() {
+                let n = match &v["intValue"] {
+                    Value::String(s) => s.parse::<i64>().ok(),
+                    other => other.as_i64(),
+                };
+                any_value::Value::IntValue(n.ok_or("an intValue is not a 64-bit integer")?)
+            } else if !v["doubleValue"].is_null() {
+                any_value::Value::DoubleValue(
+                    json_input::number(&v["doubleValue"]).ok_or("a doubleValue is not a number")?,
+                )
+            } else {
+                return Err("an attribute value is not a string, bool, int or double");
+            };
             Ok(KeyValue {
                 key: key.to_string(),
-                value: Some(AnyValue {
-                    value: Some(any_value::Value::StringValue(text.to_string())),
-                }),
+                value: Some(AnyValue { value: Some(value) }),
                 ..Default::default()
             })
         })
         .collect::<Result<_, &str>>()
         .map_err(str::to_string)
+}
+
+/// A hex id of `size` bytes (OTLP/JSON writes trace and span ids in hex, not base64).
+fn hex_id(value: &Value, size: usize, what: &str) -> Result<Vec<u8>, String> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| format!("a span has no {what}"))?;
+    let bytes = text.as_bytes();
+    if bytes.len() != size * 2 {
+        return Err(format!("a span's {what} is not {} hex digits", size * 2));
+    }
+    bytes
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("a span's {what} is not hexadecimal"))
+        })
+        .collect()
+}
+
+fn nanos(value: &Value) -> Option<u64> {
+    match value {
+        Value::String(s) => s.parse().ok(),
+        other => other.as_u64(),
+    }
+}
+
+fn int(value: &Value) -> i32 {
+    value
+        .as_i64()
+        .and_then(|n| i32::try_from(n).ok())
+        .unwrap_or_default()
+}
+
+/// Decodes the OTLP/JSON traces artifact (the shape this tool writes) into the official
+/// message types.
+pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceRequest, String> {
+    let root: Value = json_input::from_slice(json)
+        .map_err(|err| format!("the OTLP/JSON traces artifact: {err}"))?;
+    let bad = |what: &str| format!("the OTLP/JSON traces artifact: {what}");
+    let mut request = ExportTraceServiceRequest::default();
+    for rs in root["resourceSpans"]
+        .as_array()
+        .ok_or_else(|| bad("no resourceSpans"))?
+    {
+        let mut resource_spans = ResourceSpans {
+            resource: Some(Resource {
+                attributes: attributes(&rs["resource"]["attributes"]).map_err(|e| bad(&e))?,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        for ss in rs["scopeSpans"]
+            .as_array()
+            .ok_or_else(|| bad("no scopeSpans"))?
+        {
+            let mut scope_spans = ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: ss["scope"]["name"].as_str().unwrap_or_default().to_string(),
+                    version: ss["scope"]["version"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            for s in ss["spans"].as_array().ok_or_else(|| bad("no spans"))? {
+                let name = s["name"]
+                    .as_str()
+                    .ok_or_else(|| bad("a span has no name"))?;
+                let time = |key: &str| {
+                    nanos(&s[key]).ok_or_else(|| bad(&format!("span `{name}` has no {key}")))
+                };
+                let events = s["events"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| {
+                        Ok(span::Event {
+                            time_unix_nano: nanos(&e["timeUnixNano"]).ok_or_else(|| {
+                                bad(&format!("an event of `{name}` has no timeUnixNano"))
+                            })?,
+                            name: e["name"].as_str().unwrap_or_default().to_string(),
+                            attributes: attributes(&e["attributes"]).map_err(|e| bad(&e))?,
+                            ..Default::default()
+                        })
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                let parent = match &s["parentSpanId"] {
+                    Value::Null => Vec::new(),
+                    Value::String(p) if p.is_empty() => Vec::new(),
+                    other => hex_id(other, 8, "parentSpanId").map_err(|e| bad(&e))?,
+                };
+                scope_spans.spans.push(Span {
+                    trace_id: hex_id(&s["traceId"], 16, "traceId").map_err(|e| bad(&e))?,
+                    span_id: hex_id(&s["spanId"], 8, "spanId").map_err(|e| bad(&e))?,
+                    parent_span_id: parent,
+                    name: name.to_string(),
+                    kind: int(&s["kind"]),
+                    start_time_unix_nano: time("startTimeUnixNano")?,
+                    end_time_unix_nano: time("endTimeUnixNano")?,
+                    attributes: attributes(&s["attributes"]).map_err(|e| bad(&e))?,
+                    events,
+                    status: s["status"].as_object().map(|st| Status {
+                        message: st
+                            .get("message")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        code: st.get("code").map(int).unwrap_or_default(),
+                    }),
+                    ..Default::default()
+                });
+            }
+            resource_spans.scope_spans.push(scope_spans);
+        }
+        request.resource_spans.push(resource_spans);
+    }
+    Ok(request)
+}
+
+/// Spans in a request.
+pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .map(|ss| ss.spans.len())
+        .sum()
 }
 
 /// Decodes the OTLP/JSON artifact (the shape this tool writes: gauges of doubles with string
@@ -187,21 +429,31 @@ pub fn point_count(request: &ExportMetricsServiceRequest) -> usize {
         .sum()
 }
 
-/// A receiver's partial rejection (`200` with `partial_success`), as `(rejected, message)`.
-pub fn partial_rejection(protocol: Protocol, body: &[u8]) -> Option<(i64, String)> {
+/// A receiver's partial rejection (`200` with `partial_success`), as `(rejected, message)`:
+/// data points for metrics, spans for traces.
+pub fn partial_rejection(signal: Signal, protocol: Protocol, body: &[u8]) -> Option<(i64, String)> {
     if body.is_empty() {
         return None;
     }
-    let (rejected, message) = match protocol {
-        Protocol::Protobuf => {
+    let (rejected, message) = match (protocol, signal) {
+        (Protocol::Protobuf, Signal::Metrics) => {
             let response: ExportMetricsServiceResponse = prost::Message::decode(body).ok()?;
             let partial = response.partial_success?;
             (partial.rejected_data_points, partial.error_message)
         }
-        Protocol::Json => {
+        (Protocol::Protobuf, Signal::Traces) => {
+            let response: ExportTraceServiceResponse = prost::Message::decode(body).ok()?;
+            let partial = response.partial_success?;
+            (partial.rejected_spans, partial.error_message)
+        }
+        (Protocol::Json, _) => {
             let value: Value = serde_json::from_slice(body).ok()?;
             let partial = &value["partialSuccess"];
-            let rejected = match &partial["rejectedDataPoints"] {
+            let key = match signal {
+                Signal::Metrics => "rejectedDataPoints",
+                Signal::Traces => "rejectedSpans",
+            };
+            let rejected = match &partial[key] {
                 Value::String(s) => s.parse().ok()?,
                 other => other.as_i64()?,
             };

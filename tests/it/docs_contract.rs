@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use clap::CommandFactory;
 use dpone_observability::cli::Cli;
 use dpone_observability::observability::artifacts::{
-    INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS,
+    INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use dpone_observability::observability::blockers::{runbooks_markdown, Code};
 use dpone_observability::observability::catalog::catalog;
@@ -147,6 +147,7 @@ fn user_guide_names_command_artifacts_formats_metrics_and_runbooks() {
     for artifact in [
         PROMETHEUS.file_name,
         OPENTELEMETRY.file_name,
+        OPENTELEMETRY_TRACES.file_name,
         JSON_REPORT.file_name,
         MARKDOWN_REPORT.file_name,
         INDEX_FILE_NAME,

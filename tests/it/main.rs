@@ -35,6 +35,7 @@ mod schema;
 mod servers;
 mod sources;
 mod summary;
+mod traces;
 #[cfg(feature = "push")]
 mod victoria;
 mod workflows;

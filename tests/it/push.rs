@@ -563,7 +563,16 @@ fn otlp_http_in_both_encodings_and_from_the_opentelemetry_variables() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(records.len(), 3);
+    // Each push also sent the trace, to /v1/traces beside the metrics.
+    assert_eq!(records.len(), 6);
+    let (records, traces): (Vec<_>, Vec<_>) = records
+        .into_iter()
+        .partition(|r| r["path"] == "/v1/metrics");
+    let want_trace = read_json(&dir.join("opentelemetry_traces.json"));
+    for t in &traces {
+        assert_eq!(t["path"], "/v1/traces");
+        assert_same_spans(&want_trace, &t["request"]);
+    }
     let types: Vec<&str> = records
         .iter()
         .map(|r| r["content_type"].as_str().unwrap())
@@ -587,6 +596,179 @@ fn otlp_http_in_both_encodings_and_from_the_opentelemetry_variables() {
     assert_eq!(records[2]["headers"]["x-tenant"], "team b");
     assert!(records[2]["headers"].get("x-other").is_none());
     assert_verifies(&dir);
+}
+
+/// The spans of a request the receiver decoded are the artifact's: ids, names, times, status,
+/// attributes and events (the receiver writes int64 as strings and leaves out zero values, as
+/// the proto3 JSON mapping does).
+fn assert_same_spans(artifact: &serde_json::Value, got: &serde_json::Value) {
+    let norm = |doc: &serde_json::Value| -> Vec<serde_json::Value> {
+        doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                let o = s.as_object_mut().unwrap();
+                if o.get("events") == Some(&serde_json::json!([])) {
+                    o.remove("events");
+                }
+                s
+            })
+            .collect()
+    };
+    assert_eq!(norm(artifact), norm(got));
+    assert_eq!(
+        artifact["resourceSpans"][0]["resource"],
+        got["resourceSpans"][0]["resource"]
+    );
+}
+
+/// Exports the real success report in the CI run attempt `run_url`.
+fn traced_export(dir: &Path, run_url: &str) -> PathBuf {
+    let report = fixture("run-report/run_report_success_real.json");
+    let failed = fixture("run-report/run_report_failed_real.json");
+    let attr = format!("cicd.pipeline.run.url.full={run_url}");
+    export(
+        dir,
+        &[
+            "--run-report",
+            report.to_str().unwrap(),
+            "--input",
+            failed.to_str().unwrap(),
+            "--resource-attr",
+            &attr,
+        ],
+    )
+}
+
+fn records(receiver: &OtlpReceiver) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(&receiver.out)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn otlp_traces_with_gzip_from_the_flag_and_the_traces_variables() {
+    let receiver = otlp_receiver();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = traced_export(
+        tmp.path(),
+        "https://github.com/o/r/actions/runs/9/attempts/1",
+    );
+    let want = read_json(&dir.join("opentelemetry_traces.json"));
+    let port = receiver.server.port;
+    let endpoint = format!("http://127.0.0.1:{port}/v1/metrics");
+
+    // The flag compresses both signals; traces go beside the metrics endpoint.
+    let o = push(
+        tmp.path(),
+        &[
+            dir.to_str().unwrap(),
+            "--otlp-endpoint",
+            &endpoint,
+            "--otlp-compression",
+            "gzip",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "otlp-traces http://127.0.0.1:{port}/v1/traces: 3 of 3 series in 1 request"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let got = records(&receiver);
+    assert_eq!(got.len(), 2);
+    for r in &got {
+        assert_eq!(r["headers"]["content-encoding"], "gzip", "{}", r["path"]);
+        assert_eq!(r["content_type"], "application/x-protobuf");
+    }
+    assert_eq!(got[1]["path"], "/v1/traces");
+    assert_same_spans(&want, &got[1]["request"]);
+    assert_eq!(got[1]["trace"]["spans"], 3);
+
+    // The traces variables: their endpoint as it is, their protocol, compression and headers.
+    std::fs::remove_file(&receiver.out).unwrap();
+    let traces_url = format!("http://127.0.0.1:{port}/custom/v1/traces");
+    let base = format!("http://127.0.0.1:{port}");
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--otlp"],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &base),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &traces_url),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=all"),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-tenant=traces"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = records(&receiver);
+    assert_eq!(got.len(), 2);
+    let (metrics, traces) = (&got[0], &got[1]);
+    assert_eq!(metrics["path"], "/v1/metrics");
+    assert_eq!(metrics["content_type"], "application/x-protobuf");
+    assert!(metrics["headers"].get("content-encoding").is_none());
+    assert_eq!(metrics["headers"]["x-tenant"], "all");
+    assert_eq!(traces["path"], "/custom/v1/traces");
+    assert_eq!(traces["content_type"], "application/json");
+    assert_eq!(traces["headers"]["content-encoding"], "gzip");
+    assert_eq!(traces["headers"]["x-tenant"], "traces");
+    assert_same_spans(&want, &traces["request"]);
+
+    // A bad compression is a usage error naming the variable.
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--otlp"],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &base),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("COMPRESSION"), "{}", stderr(&o));
+    assert_verifies(&dir);
+}
+
+#[test]
+fn an_export_without_traces_is_pushed_without_them() {
+    let receiver = otlp_receiver();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = traced_export(
+        tmp.path(),
+        "https://github.com/o/r/actions/runs/9/attempts/1",
+    );
+    // An export written before traces: no file, no index entry.
+    std::fs::remove_file(dir.join("opentelemetry_traces.json")).unwrap();
+    let index_path = dir.join("metrics_index.json");
+    let mut index = read_json(&index_path);
+    index["artifacts"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|a| a["name"] != "opentelemetry_traces.json");
+    std::fs::write(&index_path, serde_json::to_vec_pretty(&index).unwrap()).unwrap();
+    assert_verifies(&dir);
+    let endpoint = format!("http://127.0.0.1:{}/v1/metrics", receiver.server.port);
+    let o = push(
+        tmp.path(),
+        &[dir.to_str().unwrap(), "--otlp-endpoint", &endpoint],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("traces not sent") && stderr(&o).contains("opentelemetry_traces.json"),
+        "{}",
+        stderr(&o)
+    );
+    let got = records(&receiver);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["path"], "/v1/metrics");
 }
 
 // ---------------------------------------------------------------- faults
@@ -883,7 +1065,8 @@ fn a_server_that_never_answers_times_out() {
         err.contains("no response within 0.5 s (timeout) (after 2 attempts)"),
         "{err}"
     );
-    assert_eq!(server.requests().len(), 2);
+    // Metrics, then traces beside them: each tried twice.
+    assert_eq!(server.requests().len(), 4);
     assert_verifies(&dir);
 }
 
@@ -1020,7 +1203,7 @@ fn secrets_never_show_in_any_output() {
     for (path, bytes) in before {
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "{}", path.display());
     }
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 5);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 6);
 }
 
 #[test]

@@ -15,7 +15,8 @@ use std::process::{Command, Output, Stdio};
 use common::*;
 use dpone_observability::github::action::STEP_SUMMARY;
 use dpone_observability::observability::artifacts::{
-    ArtifactSpec, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, PROMETHEUS, SCHEMA_VERSION,
+    ArtifactSpec, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
+    SCHEMA_VERSION,
 };
 use dpone_observability::observability::blockers::{Code, METRIC_PLACEHOLDER};
 use dpone_observability::observability::report::InputKind;
@@ -636,6 +637,7 @@ fn the_schemas_follow_the_code() {
     // The index: one branch per artifact the code writes, name and type together.
     let mut specs: Vec<&ArtifactSpec> = vec![
         &OPENTELEMETRY,
+        &OPENTELEMETRY_TRACES,
         &PROMETHEUS,
         &JSON_REPORT,
         &MARKDOWN_REPORT,

@@ -1,14 +1,19 @@
-"""A local OTLP/HTTP metrics receiver for the push tests.
+"""A local OTLP/HTTP metrics and traces receiver for the push tests.
 
 Decodes each POST with the official OpenTelemetry protobuf definitions (protobuf or JSON body,
-gzip if sent), appends one JSON line per request to OUT, and answers 200 with an
-ExportMetricsServiceResponse in the same encoding. Binds 127.0.0.1 on a free port and prints
+gzip when `Content-Encoding: gzip` says so): an ExportTraceServiceRequest when the path ends in
+`/v1/traces` (JSON ids are hex, as OTLP/JSON writes them; they are checked and converted for
+protobuf's base64 mapping, and the trace is checked as otlp_validate.py checks a file), else an
+ExportMetricsServiceRequest. Appends one JSON line per request to OUT (ids back in hex) and
+answers 200 with the matching response in the same encoding. Binds 127.0.0.1 on a free port and prints
 the port on stdout's first line.
 
 usage: otlp_receiver.py OUT
 """
+import base64
 import gzip
 import json
+import os
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -17,6 +22,13 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
     ExportMetricsServiceResponse,
 )
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from otlp_validate import check_trace_request, traces_to_proto_json  # noqa: E402
 
 OUT = sys.argv[1]
 
@@ -26,16 +38,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
         content_type = self.headers.get("Content-Type", "")
         is_json = content_type.startswith("application/json")
-        request = ExportMetricsServiceRequest()
+        traces = self.path.split("?")[0].rstrip("/").endswith("/v1/traces")
+        request = ExportTraceServiceRequest() if traces else ExportMetricsServiceRequest()
+        trace = None
         try:
-            if is_json:
+            if self.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            if is_json and traces:
+                Parse(json.dumps(traces_to_proto_json(json.loads(body))), request)
+            elif is_json:
                 Parse(body, request)
             else:
                 request.ParseFromString(body)
+            if traces:
+                trace = check_trace_request(request)
         except Exception as exc:  # the test sees the 400 and the reason
             data = str(exc).encode()
             self.send_response(400)
@@ -43,15 +61,26 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
             return
+        decoded = MessageToDict(request, use_integers_for_enums=True)
+        if traces:
+            # Ids back in hex, as the artifact writes them.
+            for rs in decoded.get("resourceSpans", []):
+                for ss in rs.get("scopeSpans", []):
+                    for span in ss.get("spans", []):
+                        for key in ("traceId", "spanId", "parentSpanId"):
+                            if key in span:
+                                span[key] = base64.b64decode(span[key]).hex()
         record = {
             "path": self.path,
             "content_type": content_type,
             "headers": {k.lower(): v for k, v in self.headers.items()},
-            "request": MessageToDict(request, use_integers_for_enums=True),
+            "request": decoded,
         }
+        if trace is not None:
+            record["trace"] = trace
         with open(OUT, "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")
-        response = ExportMetricsServiceResponse()
+        response = ExportTraceServiceResponse() if traces else ExportMetricsServiceResponse()
         data = b"{}" if is_json else response.SerializeToString()
         self.send_response(200)
         self.send_header("Content-Type", "application/json" if is_json else "application/x-protobuf")

@@ -143,7 +143,7 @@ pub fn extract_orchestrated(report: &Map<String, Value>, shown: &str) -> Extract
         run: report
             .get("run_result")
             .and_then(Value::as_object)
-            .map(extract),
+            .map(|run| extract(run).orchestrated_by(report)),
         ..Extracted::default()
     };
     let labels: Vec<(&'static str, String)> = text(report, "process")
@@ -198,6 +198,39 @@ pub struct RunFacts {
     pub finished_at: Option<Timestamp>,
     /// What the run said about itself, for the verdict line.
     pub outcome: RunOutcome,
+    /// The `orchestrated_run.json` wrapper the run came in, if any.
+    pub orchestration: Option<Orchestration>,
+}
+
+/// What an `orchestrated_run.json` wrapper says besides its `run_result` (it wraps one run and
+/// lists no jobs): the trace shows it on the run's span.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Orchestration {
+    /// The wrapper's `passed`, when it is a boolean.
+    pub passed: Option<bool>,
+    pub status: Option<String>,
+    pub lock_key: Option<String>,
+    pub lock_acquired: Option<bool>,
+    /// The wrapper's blocker codes other than `run.not_passed` (the run's own failure).
+    pub blockers: Vec<String>,
+}
+
+impl Orchestration {
+    /// Reads the wrapper's own fields.
+    pub fn read(wrapper: &Map<String, Value>) -> Self {
+        Orchestration {
+            passed: wrapper.get("passed").and_then(Value::as_bool),
+            status: wrapper.get("status").and_then(label_text),
+            lock_key: wrapper.get("lock_key").and_then(label_text),
+            lock_acquired: wrapper.get("lock_acquired").and_then(Value::as_bool),
+            blockers: array(wrapper, "blockers")
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|b| *b != "run.not_passed" && !b.trim().is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
 }
 
 /// What a run report says about its own outcome, as the verdict line shows it: which run, and
@@ -298,6 +331,20 @@ fn error_text(error: &Value) -> Option<String> {
 impl RunFacts {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+
+    /// The value the report gave for one metric of the catalogue.
+    pub fn value(&self, spec: &MetricSpec) -> Option<f64> {
+        self.values
+            .iter()
+            .find(|(s, _)| s.name == spec.name)
+            .map(|(_, v)| *v)
+    }
+
+    /// These facts, read from the run an `orchestrated_run.json` wrapper holds.
+    pub fn orchestrated_by(mut self, wrapper: &Map<String, Value>) -> Self {
+        self.orchestration = Some(Orchestration::read(wrapper));
+        self
     }
 
     /// The report says the run did not pass.
@@ -402,6 +449,7 @@ pub fn extract(report: &Map<String, Value>) -> RunFacts {
         run_id: report.get("run_id").and_then(label_text),
         finished_at: finished_at(report, result),
         outcome: RunOutcome::read(report, result),
+        orchestration: None,
     }
 }
 
