@@ -373,6 +373,31 @@ pub fn run(
     let token = mask_secrets(env, stdout);
     warn_misspelt_inputs(env, stdout, stderr);
     let ctx = RunnerContext::from_env(env, cwd);
+    match env.input("mode").as_deref().map(str::trim) {
+        None | Some("" | "export") => {}
+        #[cfg(feature = "github-api")]
+        Some(super::publish::MODE) => {
+            return super::publish::run(env, &ctx, token.as_deref(), stdout, stderr)
+        }
+        Some(other) => {
+            let message = if other == "publish" {
+                "`mode: publish` needs the GitHub API adapter (cargo feature `github-api`)"
+                    .to_string()
+            } else {
+                format!(
+                    "input `mode` must be `export` or `publish`, got `{}`",
+                    other.escape_debug()
+                )
+            };
+            stdout.command(&annotation(
+                Level::Error,
+                "dpone-observability: usage",
+                None,
+                &message,
+            ));
+            return Err(Error::Usage(message));
+        }
+    }
     let mut plan = plan(env, &ctx, now).map_err(|message| {
         stdout.command(&annotation(
             Level::Error,

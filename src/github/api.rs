@@ -331,7 +331,7 @@ impl Api {
 }
 
 /// What a 403 on the PR status requests usually means.
-const PR_STATUS_FORBIDDEN: &str = "pull requests from forks get a read-only token; grant `checks: write`, `pull-requests: write` or `statuses: write`";
+const PR_STATUS_FORBIDDEN: &str = "pull requests from forks get a read-only token; grant `checks: write`, `pull-requests: write` or `statuses: write`, and for forks add the publish workflow (`mode: publish` on `workflow_run`, see docs/action-reference.md#pull-requests-from-forks)";
 
 /// `403 Resource not accessible by integration`, with how often it was retried.
 fn failure_text(failure: &Failure) -> String {

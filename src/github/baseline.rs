@@ -34,6 +34,11 @@ pub const MAX_DOWNLOAD: usize = 64 * 1024 * 1024;
 pub const MAX_UNCOMPRESSED: u64 = 1024 * 1024 * 1024;
 /// A zip with more entries than this is not a run folder.
 pub const MAX_ENTRIES: usize = 10_000;
+/// An entry larger than [`RATIO_FLOOR`] may unpack to at most this many times its compressed
+/// size (a zip bomb unpacks to thousands).
+pub const MAX_RATIO: u64 = 200;
+/// Entries up to this size may have any ratio (a small JSON file compresses well).
+pub const RATIO_FLOOR: u64 = 1024 * 1024;
 /// The folder under `RUNNER_TEMP` (or the workspace) the samples are written to.
 pub const FOLDER: &str = "dpone-observability-baseline";
 
@@ -189,7 +194,7 @@ pub fn fetch(
 }
 
 #[cfg(feature = "github-api")]
-mod remote {
+pub(super) mod remote {
     use std::io::{Cursor, Read, Write};
     use std::path::{Path, PathBuf};
 
@@ -197,7 +202,8 @@ mod remote {
     use serde_json::Value;
 
     use super::{
-        unavailable, warn, AutoBaseline, Fetched, MAX_DOWNLOAD, MAX_ENTRIES, MAX_UNCOMPRESSED,
+        unavailable, warn, AutoBaseline, Fetched, MAX_DOWNLOAD, MAX_ENTRIES, MAX_RATIO,
+        MAX_UNCOMPRESSED, RATIO_FLOOR,
     };
     use crate::github::api::{explain_failure, Api, TIMEOUT};
     use crate::inert::Commands;
@@ -276,8 +282,8 @@ mod remote {
                 auto.artifact_name, target.branch
             ));
         }
-        let download = match HttpClient::new(TIMEOUT, retry) {
-            Ok(client) => client.with_max_body(MAX_DOWNLOAD + 1),
+        let download = match download_client(retry) {
+            Ok(client) => client,
             Err(why) => return unavailable(&why),
         };
         let mut folders = Vec::new();
@@ -406,14 +412,38 @@ mod remote {
                 candidate.size
             ));
         }
-        let location = api
-            .redirect(&format!("{repo}/actions/artifacts/{}/zip", candidate.id))
-            .map_err(|failure| {
+        let zip = download_zip(
+            api,
+            download,
+            &format!("{repo}/actions/artifacts/{}/zip", candidate.id),
+            FORBIDDEN,
+        )?;
+        prepare(folder)?;
+        unpack(&zip, folder)?;
+        read_indexed(folder, JSON_REPORT.file_name)
+            .map(|_| ())
+            .map_err(|why| {
                 format!(
-                    "the download failed: {}",
-                    explain_failure(&failure, FORBIDDEN)
+                    "its `{}` does not match its `{INDEX_FILE_NAME}`: {why}",
+                    JSON_REPORT.file_name
                 )
-            })?;
+            })
+    }
+
+    /// An artifact's zip: the API's redirect (with the token), then the storage (without it),
+    /// at most [`MAX_DOWNLOAD`] bytes. `forbidden` explains a 403.
+    pub(in crate::github) fn download_zip(
+        api: &Api,
+        download: &HttpClient,
+        route: &str,
+        forbidden: &str,
+    ) -> Result<Vec<u8>, String> {
+        let location = api.redirect(route).map_err(|failure| {
+            format!(
+                "the download failed: {}",
+                explain_failure(&failure, forbidden)
+            )
+        })?;
         let url = download_url(&location, api.scheme())?;
         // Blob storage on another host: no token, no API header, nothing but the URL it gave.
         let request = Request {
@@ -437,19 +467,15 @@ mod remote {
         })?;
         if zip.body.len() > MAX_DOWNLOAD {
             return Err(format!(
-                "the download is larger than the {MAX_DOWNLOAD} bytes a baseline artifact may be"
+                "the download is larger than the {MAX_DOWNLOAD} bytes an artifact may be"
             ));
         }
-        prepare(folder)?;
-        unpack(&zip.body, folder)?;
-        read_indexed(folder, JSON_REPORT.file_name)
-            .map(|_| ())
-            .map_err(|why| {
-                format!(
-                    "its `{}` does not match its `{INDEX_FILE_NAME}`: {why}",
-                    JSON_REPORT.file_name
-                )
-            })
+        Ok(zip.body.to_vec())
+    }
+
+    /// The client that downloads from storage: no token, at most [`MAX_DOWNLOAD`] bytes.
+    pub(in crate::github) fn download_client(retry: RetryPolicy) -> Result<HttpClient, String> {
+        HttpClient::new(TIMEOUT, retry).map(|client| client.with_max_body(MAX_DOWNLOAD + 1))
     }
 
     /// The redirect's target: an absolute http(s) URL, never downgraded from the API's https.
@@ -471,7 +497,7 @@ mod remote {
     }
 
     /// An empty folder for one sample (a previous step's copy is replaced).
-    fn prepare(folder: &Path) -> Result<(), String> {
+    pub(in crate::github) fn prepare(folder: &Path) -> Result<(), String> {
         if std::fs::symlink_metadata(folder).is_ok() {
             std::fs::remove_dir_all(folder)
                 .or_else(|_| std::fs::remove_file(folder))
@@ -498,7 +524,7 @@ mod remote {
     /// Writes the archive's `runtime_metrics.json` and `metrics_index.json` into `folder`: at
     /// its root, or in its one folder that holds both. Any unsafe entry (a path that climbs out,
     /// an absolute one, a link) rejects the whole archive; only the two files are decompressed.
-    pub(super) fn unpack(bytes: &[u8], folder: &Path) -> Result<(), String> {
+    pub(in crate::github) fn unpack(bytes: &[u8], folder: &Path) -> Result<(), String> {
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|err| format!("it is not a zip archive ({err})"))?;
         if archive.len() > MAX_ENTRIES {
@@ -526,6 +552,28 @@ mod remote {
                 return Err(format!(
                     "it holds the entry `{}`, a symbolic link (rejected)",
                     shown(&name)
+                ));
+            }
+            let base_name = name.rsplit('/').next().unwrap_or_default();
+            if let Some(want) = wanted.iter().find(|w| **w == base_name) {
+                let cap = cap_of(want);
+                if entry.size() > cap {
+                    return Err(format!(
+                        "its entry `{}` is {} bytes, more than the {cap} a `{want}` may be (rejected)",
+                        shown(&name),
+                        entry.size()
+                    ));
+                }
+            }
+            let ratio_breached = entry.size() > RATIO_FLOOR
+                && entry.size() / entry.compressed_size().max(1) > MAX_RATIO;
+            if ratio_breached {
+                return Err(format!(
+                    "its entry `{}` unpacks to {} bytes from {} ({}x, more than {MAX_RATIO}x: a zip bomb, rejected)",
+                    shown(&name),
+                    entry.size(),
+                    entry.compressed_size(),
+                    entry.size() / entry.compressed_size().max(1)
                 ));
             }
             total = total.saturating_add(entry.size());
@@ -575,11 +623,7 @@ mod remote {
             }
         };
         for (dir, file, i) in found.iter().filter(|(d, _, _)| *d == chosen) {
-            let cap = if *file == INDEX_FILE_NAME {
-                files::MAX_INDEX_BYTES
-            } else {
-                files::MAX_BASELINE_BYTES
-            };
+            let cap = cap_of(file);
             let entry = archive
                 .by_index(*i)
                 .map_err(|err| format!("`{}` cannot be unpacked ({err})", shown(dir)))?;
@@ -598,8 +642,17 @@ mod remote {
         Ok(())
     }
 
+    /// The most bytes one of the two files read from an archive may have.
+    fn cap_of(file: &str) -> u64 {
+        if file == INDEX_FILE_NAME {
+            files::MAX_INDEX_BYTES
+        } else {
+            files::MAX_BASELINE_BYTES
+        }
+    }
+
     /// A query value, percent-encoded (all but the unreserved characters).
-    fn query_value(text: &str) -> String {
+    pub(in crate::github) fn query_value(text: &str) -> String {
         let mut out = String::new();
         for byte in text.bytes() {
             if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

@@ -8,6 +8,8 @@ pub mod baseline;
 pub mod commands;
 pub mod outputs;
 pub mod pr_status;
+#[cfg(feature = "github-api")]
+pub mod publish;
 #[cfg(feature = "push")]
 pub mod push_step;
 pub mod runner;

@@ -8,6 +8,8 @@ use crate::observability::text::closest;
 
 /// Every input of `action.yml`: name, default, description. A test keeps `action.yml` equal.
 pub const INPUTS: &[(&str, &str, &str)] = &[
+    ("mode", "export", "`export`: export this run's evidence (the default). `publish`: in a `workflow_run` workflow, publish the check run, PR comment and commit status of the artifact `artifact-name` that the triggering run uploaded, after verifying it (docs/action-reference.md#pull-requests-from-forks)."),
+    ("artifact-run-id", "", "With `mode: publish`: the run whose artifact is published; empty: the event's `workflow_run.id`."),
     ("run-report", "", "Path of the JSON printed by `dpone run --format json`."),
     ("inputs", "", "Patterns of other dpone artifacts, one per line (`[KIND=]PATTERN`, globs with `**`)."),
     ("metrics", "", "Custom metrics, one `name=value` per line."),

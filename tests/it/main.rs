@@ -27,6 +27,8 @@ mod injection;
 mod pack;
 mod peer_compat;
 mod properties;
+#[cfg(feature = "github-api")]
+mod publish;
 #[cfg(feature = "push")]
 mod push;
 mod renderers;

@@ -1,0 +1,480 @@
+//! `mode: publish` against a stand-in GitHub API and a stand-in blob storage on another port of
+//! 127.0.0.1: a fork's export (a zip made here from a real `metrics-export`) is verified and
+//! published on the `workflow_run`'s head commit; hostile zips are refused with nothing posted.
+//! Every API request and answer is validated against GitHub's OpenAPI description; the storage
+//! checks that no token reaches it.
+#![cfg(feature = "github-api")]
+
+use std::io::Write;
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::common::*;
+use crate::standin::{self, Reply};
+use dpone_observability::github::runner::INPUTS;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "ghs_fakeTOKENforPUBLISHtests0123456789";
+const REPO: &str = "/api/v3/repos/acme/pipelines";
+const RUN: u64 = 555;
+const ARTIFACT: u64 = 77;
+const HEAD: &str = "1111111111111111111111111111111111111111";
+
+/// A fork's export: dpone's run report, made for pull request 7 (`vcs.change.id`).
+fn export_files() -> &'static Vec<(String, Vec<u8>)> {
+    static FILES: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let report = fixture("run-report/run_report_success_real.json");
+        let o = run_in(
+            tmp.path(),
+            &[
+                "metrics-export",
+                "--run-report",
+                report.to_str().unwrap(),
+                "--resource-attr",
+                "vcs.change.id=7",
+                "--output-dir",
+                "export",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(tmp.path().join("export"))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    })
+}
+
+enum Extra {
+    File(&'static str, Vec<u8>),
+    Symlink(&'static str, &'static str),
+}
+
+/// The export's files at the zip's root (minus `skip`, with `change` applied), and `extra`.
+fn zip_of(skip: &str, change: impl Fn(&str, &mut Vec<u8>), extra: Vec<Extra>) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in export_files() {
+        if name == skip {
+            continue;
+        }
+        let mut bytes = bytes.clone();
+        change(name, &mut bytes);
+        writer.start_file(name.as_str(), options).unwrap();
+        writer.write_all(&bytes).unwrap();
+    }
+    for extra in extra {
+        match extra {
+            Extra::File(name, bytes) => {
+                writer.start_file(name, options).unwrap();
+                writer.write_all(&bytes).unwrap();
+            }
+            Extra::Symlink(name, target) => writer.add_symlink(name, target, options).unwrap(),
+        }
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[derive(Clone)]
+struct Answered {
+    method: String,
+    path: String,
+    authorization: Option<String>,
+    status: u16,
+    body: Option<Value>,
+    request: Option<Value>,
+}
+
+struct World {
+    api: standin::StandIn,
+    storage: standin::StandIn,
+    answered: Arc<Mutex<Vec<Answered>>>,
+}
+
+/// How the stand-in API behaves.
+#[derive(Clone)]
+struct Setup {
+    zip: Vec<u8>,
+    artifact_name: &'static str,
+    list_forbidden: bool,
+    pr_head: &'static str,
+}
+
+impl Setup {
+    fn new(zip: Vec<u8>) -> Self {
+        Setup {
+            zip,
+            artifact_name: "observability",
+            list_forbidden: false,
+            pr_head: HEAD,
+        }
+    }
+}
+
+impl World {
+    fn start(setup: Setup) -> Self {
+        let zip = Arc::new(setup.zip.clone());
+        let storage = standin::StandIn::start(move |request| {
+            if request.path.starts_with(&format!("/blob/{ARTIFACT}?")) {
+                Reply::Send(200, Vec::new(), zip.to_vec())
+            } else {
+                Reply::Send(404, Vec::new(), b"no such blob".to_vec())
+            }
+        });
+        let storage_url = storage.url.clone();
+        let answered = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&answered);
+        let api = standin::StandIn::start(move |request| {
+            let path = request.path.clone();
+            let route = path.trim_start_matches(REPO).to_string();
+            let mut headers = Vec::new();
+            let (status, body) = if route.starts_with(&format!("/actions/runs/{RUN}/artifacts?")) {
+                if setup.list_forbidden {
+                    (
+                        403,
+                        Some(json!({"message": "Resource not accessible by integration"})),
+                    )
+                } else {
+                    (
+                        200,
+                        Some(json!({"total_count": 1, "artifacts": [{
+                            "id": ARTIFACT, "node_id": "MDg6QXJ0aWZhY3Q3Nw==",
+                            "name": setup.artifact_name, "size_in_bytes": setup.zip.len(),
+                            "url": "https://api.github.com/repos/acme/pipelines/actions/artifacts/77",
+                            "archive_download_url": "https://api.github.com/repos/acme/pipelines/actions/artifacts/77/zip",
+                            "expired": false, "created_at": "2026-01-01T00:00:00Z",
+                            "updated_at": "2026-01-01T00:00:00Z", "expires_at": "2026-12-31T00:00:00Z",
+                            "digest": format!("sha256:{:064x}", ARTIFACT),
+                            "workflow_run": {"id": RUN, "repository_id": 42, "head_repository_id": 43,
+                                "head_branch": "feature", "head_sha": HEAD},
+                        }]})),
+                    )
+                }
+            } else if route == format!("/actions/artifacts/{ARTIFACT}/zip") {
+                headers.push((
+                    "Location".to_string(),
+                    format!("{storage_url}/blob/{ARTIFACT}?sv=2025&sig=storage-signature"),
+                ));
+                (302, None)
+            } else if route == "/pulls/7" {
+                (
+                    200,
+                    Some(json!({"number": 7, "head": {"sha": setup.pr_head}})),
+                )
+            } else if route.starts_with("/issues/7/comments?") {
+                (200, Some(json!([])))
+            } else if request.method == "POST" {
+                (201, Some(json!({"id": 1})))
+            } else {
+                (404, Some(json!({"message": "Not Found"})))
+            };
+            log.lock().unwrap().push(Answered {
+                method: request.method.clone(),
+                path,
+                authorization: request.header("authorization").map(str::to_string),
+                status,
+                body: body.clone(),
+                request: serde_json::from_slice(&request.body).ok(),
+            });
+            headers.push(("Content-Type".into(), "application/json".into()));
+            let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+            Reply::Send(status, headers, bytes)
+        });
+        World {
+            api,
+            storage,
+            answered,
+        }
+    }
+
+    fn answered(&self) -> Vec<Answered> {
+        self.answered.lock().unwrap().clone()
+    }
+
+    fn sequence(&self) -> Vec<String> {
+        self.answered()
+            .iter()
+            .map(|a| format!("{} {}", a.method, a.path.trim_start_matches(REPO)))
+            .collect()
+    }
+
+    /// Nothing was posted: only reads were made.
+    fn nothing_posted(&self) -> bool {
+        self.answered().iter().all(|a| a.method == "GET")
+    }
+
+    fn assert_no_token_at_storage(&self) {
+        for r in self.storage.requests() {
+            assert_eq!(r.header("authorization"), None, "{}", r.head);
+            assert!(!r.head.contains(TOKEN), "token sent to storage: {}", r.head);
+        }
+    }
+
+    fn validate_against_openapi(&self) {
+        let lines: Vec<String> = self
+            .answered()
+            .iter()
+            .map(|a| {
+                assert_eq!(
+                    a.authorization.as_deref(),
+                    Some(format!("Bearer {TOKEN}").as_str())
+                );
+                let mut line = json!({
+                    "method": a.method,
+                    "path": a.path.trim_start_matches("/api/v3"),
+                    "body": a.request,
+                });
+                // The stand-in's pull request is a stub (`number`, `head.sha`): its answer is not
+                // checked; the request is.
+                if a.method == "GET"
+                    && (a.status == 200 || a.status == 302)
+                    && !a.path.contains("/pulls/")
+                {
+                    line["response"] = json!({"status": a.status, "body": a.body});
+                }
+                line.to_string()
+            })
+            .collect();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), lines.join("\n")).unwrap();
+        let out = Command::new("python3")
+            .arg(repo().join("tests/validators/github_request_validate.py"))
+            .arg(file.path())
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "GitHub's OpenAPI description rejects a request or an answer:\n{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
+
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// The action in `mode: publish` on a `workflow_run` event for a fork's pull request (its
+/// `pull_requests` is empty, as GitHub sends it for forks).
+fn publish(world: &World) -> Ran {
+    let tmp = tempfile::tempdir().unwrap();
+    let (root, temp) = (tmp.path().join("workspace"), tmp.path().join("temp"));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&temp).unwrap();
+    let event = tmp.path().join("event.json");
+    let payload = json!({"action": "completed", "workflow_run": {
+        "id": RUN, "head_sha": HEAD, "pull_requests": [],
+        "head_repository": {"full_name": "fork/pipelines"}}});
+    std::fs::write(&event, payload.to_string()).unwrap();
+    let mut cmd = Command::new(bin());
+    cmd.arg("action").current_dir(&root).env_clear();
+    for (name, default, _) in INPUTS {
+        let value = if *name == "github-token" {
+            TOKEN
+        } else {
+            default
+        };
+        cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
+    }
+    cmd.env("INPUT_MODE", "publish")
+        .env("INPUT_PR-STATUS", "check-run,comment,commit-status")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "workflow_run")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_RUN_ID", "900")
+        .env("GITHUB_RUN_ATTEMPT", "1")
+        .env("GITHUB_JOB", "publish")
+        .env("GITHUB_SHA", "2222222222222222222222222222222222222222")
+        .env("GITHUB_REPOSITORY", "acme/pipelines")
+        .env("GITHUB_SERVER_URL", "https://github.example.com")
+        .env("GITHUB_API_URL", format!("{}/api/v3", world.api.url))
+        .env("GITHUB_WORKSPACE", &root)
+        .env("RUNNER_TEMP", &temp)
+        .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "20");
+    let o = cmd.output().unwrap();
+    world.assert_no_token_at_storage();
+    Ran {
+        code: o.status.code().unwrap(),
+        stdout: stdout(&o),
+        stderr: stderr(&o),
+    }
+}
+
+#[test]
+fn a_fork_s_export_is_published_on_the_run_s_head_and_pr() {
+    let world = World::start(Setup::new(zip_of("", |_, _| {}, Vec::new())));
+    let ran = publish(&world);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let sequence = world.sequence();
+    eprintln!("requests of a successful publish:\n{}", sequence.join("\n"));
+    assert_eq!(
+        sequence,
+        [
+            format!("GET /actions/runs/{RUN}/artifacts?name=observability&per_page=100"),
+            format!("GET /actions/artifacts/{ARTIFACT}/zip"),
+            "GET /pulls/7".to_string(),
+            "POST /check-runs".to_string(),
+            "GET /issues/7/comments?per_page=100&page=1".to_string(),
+            "POST /issues/7/comments".to_string(),
+            format!("POST /statuses/{HEAD}"),
+        ]
+    );
+    let answered = world.answered();
+    let check = answered
+        .iter()
+        .find(|a| a.path.ends_with("/check-runs"))
+        .unwrap();
+    assert_eq!(check.request.as_ref().unwrap()["head_sha"], HEAD);
+    assert_eq!(world.storage.requests().len(), 1);
+    world.validate_against_openapi();
+}
+
+/// The hostile zip is refused: an error annotation, exit 1, and nothing posted.
+fn assert_refused(zip: Vec<u8>, what: &str, expected: &str) {
+    let world = World::start(Setup::new(zip));
+    let ran = publish(&world);
+    let line = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::error title=dpone-observability%3A publish::"))
+        .unwrap_or_else(|| {
+            panic!(
+                "{what}: no error annotation:\n{}\n{}",
+                ran.stdout, ran.stderr
+            )
+        });
+    eprintln!("{what}: {line}");
+    assert_eq!(ran.code, 1, "{what}");
+    assert!(line.contains(expected), "{what}: {line}");
+    assert!(world.nothing_posted(), "{what}: {:?}", world.sequence());
+    assert!(
+        !world.sequence().iter().any(|r| r.contains("/pulls/")),
+        "{what}"
+    );
+}
+
+#[test]
+fn hostile_artifacts_are_refused_with_nothing_posted() {
+    assert_refused(
+        zip_of(
+            "",
+            |name, bytes| {
+                if name == "runtime_metrics.json" {
+                    let text = String::from_utf8(bytes.clone()).unwrap();
+                    *bytes = text
+                        .replacen("\"passed\": true", "\"passed\": fals", 1)
+                        .into_bytes();
+                    bytes.push(b' ');
+                }
+            },
+            Vec::new(),
+        ),
+        "tampered file",
+        "does not match its `metrics_index.json`",
+    );
+    assert_refused(
+        zip_of("metrics_index.json", |_, _| {}, Vec::new()),
+        "missing index",
+        "holds no `runtime_metrics.json` with its `metrics_index.json`",
+    );
+    assert_refused(
+        zip_of(
+            "",
+            |_, _| {},
+            vec![Extra::File("../../evil.sh", b"x".to_vec())],
+        ),
+        "zip-slip entry",
+        "a path outside the archive",
+    );
+    assert_refused(
+        zip_of("", |_, _| {}, vec![Extra::Symlink("link", "/etc/passwd")]),
+        "symlink entry",
+        "a symbolic link",
+    );
+    assert_refused(
+        zip_of(
+            "",
+            |_, _| {},
+            vec![Extra::File("padding.bin", vec![0; 8 * 1024 * 1024])],
+        ),
+        "zip bomb",
+        "a zip bomb",
+    );
+    assert_refused(
+        zip_of(
+            "",
+            |name, bytes| {
+                if name == "metrics_index.json" {
+                    bytes.extend(std::iter::repeat_n(b' ', 17 * 1024 * 1024));
+                }
+            },
+            Vec::new(),
+        ),
+        "oversized entry",
+        "more than the 16777216 a `metrics_index.json` may be",
+    );
+}
+
+#[test]
+fn a_pr_whose_head_differs_gets_no_comment() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.pr_head = "3333333333333333333333333333333333333333";
+    let world = World::start(setup);
+    let ran = publish(&world);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let warning = ran
+        .stderr
+        .lines()
+        .find(|l| l.contains("pull request #7 was not confirmed"))
+        .unwrap_or_else(|| panic!("{}", ran.stderr));
+    eprintln!("PR head differs: {warning}");
+    let sequence = world.sequence();
+    assert!(
+        !sequence.iter().any(|r| r.contains("/issues/")),
+        "{sequence:?}"
+    );
+    assert!(
+        sequence.contains(&"POST /check-runs".to_string()),
+        "{sequence:?}"
+    );
+}
+
+#[test]
+fn no_artifact_of_that_name_is_a_clear_warning() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.artifact_name = "something-else";
+    let world = World::start(setup);
+    let ran = publish(&world);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("::warning title=dpone-observability%3A publish::run 555 has no unexpired artifact named `observability`"),
+        "{}",
+        ran.stdout
+    );
+    eprintln!("no artifact: {}", ran.stderr.trim());
+    assert!(world.nothing_posted());
+    assert!(world.storage.requests().is_empty());
+}
+
+#[test]
+fn a_403_on_the_artifact_list_names_actions_read() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.list_forbidden = true;
+    let world = World::start(setup);
+    let ran = publish(&world);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stderr.contains("403 Resource not accessible by integration (the publish job's token needs `actions: read`"), "{}", ran.stderr);
+    eprintln!("403 on the list: {}", ran.stderr.trim());
+    assert!(world.nothing_posted());
+}
