@@ -419,7 +419,166 @@ fn read_export(bytes: &[u8], ctx: &RunnerContext) -> Result<ReadExport, String> 
         generated_at,
         inputs: Vec::new(),
         runbook_base: runbook_base_url(&ctx.server_url),
-        gates: GateResults::default(),
+        gates: json.get("gates").map(read_gates).unwrap_or_default(),
     };
     Ok(ReadExport { report, change })
+}
+
+/// The gate results an export recorded, read leniently (an entry of the wrong shape is left
+/// out): what the summary's failures table and its folded gates show.
+fn read_gates(gates: &Value) -> GateResults {
+    use crate::observability::gates::{
+        BaselineStatus, BoundRule, Comparison, ComparisonStatus, Direction, ObjectiveResult,
+    };
+    let number = |v: Option<&Value>| -> Option<f64> {
+        match v? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) if s == "NaN" => Some(f64::NAN),
+            Value::String(s) if s == "Infinity" => Some(f64::INFINITY),
+            Value::String(s) if s == "-Infinity" => Some(f64::NEG_INFINITY),
+            _ => None,
+        }
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let labels = |v: &Value| -> std::collections::BTreeMap<String, String> {
+        v.get("labels")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let severity = |v: &Value| match v.get("severity").and_then(Value::as_str) {
+        Some("warning") => Severity::Warning,
+        _ => Severity::Error,
+    };
+    let mut out = GateResults::default();
+    for o in gates
+        .get("objectives")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(code), Some(metric), Some(passed)) = (
+            text(o, "code"),
+            text(o, "metric"),
+            o.get("passed").and_then(Value::as_bool),
+        ) else {
+            continue;
+        };
+        let rule = match o.get("rule").and_then(Value::as_str) {
+            Some("min") => BoundRule::Min,
+            Some("max") => BoundRule::Max,
+            _ => BoundRule::Present,
+        };
+        out.objectives.push(ObjectiveResult {
+            at: Default::default(),
+            actual: number(o.get("actual")),
+            bound: number(o.get("bound")),
+            code,
+            delta: number(o.get("delta")),
+            labels: labels(o),
+            metric,
+            objective: text(o, "objective").unwrap_or_default(),
+            passed,
+            rule,
+            severity: severity(o),
+        });
+    }
+    const TESTS: [&str; 7] = [
+        "ratio",
+        "absolute",
+        "percentage",
+        "z_score",
+        "t_test",
+        "iqr",
+        "log_normal",
+    ];
+    for c in gates
+        .get("regressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(code), Some(metric), Some(passed)) = (
+            text(c, "code"),
+            text(c, "metric"),
+            c.get("passed").and_then(Value::as_bool),
+        ) else {
+            continue;
+        };
+        let status = match c.get("status").and_then(Value::as_str) {
+            Some("added") => ComparisonStatus::Added,
+            Some("removed") => ComparisonStatus::Removed,
+            Some("disappeared") => ComparisonStatus::Disappeared,
+            Some("absent") => ComparisonStatus::Absent,
+            Some("insufficient") => ComparisonStatus::Insufficient,
+            Some("not_computable") => ComparisonStatus::NotComputable,
+            _ => ComparisonStatus::Compared,
+        };
+        let direction = match c.get("direction").and_then(Value::as_str) {
+            Some("higher") => Direction::Higher,
+            Some("both") => Direction::Both,
+            _ => Direction::Lower,
+        };
+        let test = c
+            .get("test")
+            .and_then(Value::as_str)
+            .and_then(|t| TESTS.iter().find(|known| **known == t).copied())
+            .unwrap_or("ratio");
+        let tolerance = c
+            .get("tolerance")
+            .and_then(Value::as_object)
+            .map(|m| {
+                ["ratio", "absolute", "boundary"]
+                    .iter()
+                    .filter_map(|k| Some((*k, number(m.get(*k))?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.regressions.push(Comparison {
+            at: Default::default(),
+            actual: number(c.get("actual")),
+            baseline: number(c.get("baseline")),
+            breached: c
+                .get("breached")
+                .and_then(Value::as_bool)
+                .unwrap_or(!passed),
+            centre: number(c.get("centre")),
+            code,
+            consecutive: c.get("consecutive").and_then(Value::as_u64).unwrap_or(0) as usize,
+            delta: number(c.get("delta")),
+            direction,
+            labels: labels(c),
+            lower_limit: number(c.get("lower_limit")),
+            metric,
+            passed,
+            ratio: number(c.get("ratio")),
+            reason: text(c, "reason"),
+            rule: text(c, "rule").unwrap_or_default(),
+            sample_ids: Vec::new(),
+            samples: c.get("samples").and_then(Value::as_u64).unwrap_or(0) as usize,
+            severity: severity(c),
+            status,
+            test,
+            tolerance,
+            upper_limit: number(c.get("upper_limit")),
+            history: Vec::new(),
+        });
+    }
+    if let Some(b) = gates.get("baseline") {
+        out.baseline.path = text(b, "path");
+        out.baseline.revision = text(b, "revision");
+        out.baseline.ref_name = text(b, "ref_name");
+        out.baseline.series = b.get("series").and_then(Value::as_u64).unwrap_or(0) as usize;
+        out.baseline.status = match b.get("status").and_then(Value::as_str) {
+            Some("compared") => BaselineStatus::Compared,
+            Some("missing") => BaselineStatus::Missing,
+            Some("invalid") => BaselineStatus::Invalid,
+            _ => BaselineStatus::NotGiven,
+        };
+    }
+    out
 }

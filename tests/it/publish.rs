@@ -34,6 +34,8 @@ fn export_files() -> &'static Vec<(String, Vec<u8>)> {
                 report.to_str().unwrap(),
                 "--resource-attr",
                 "vcs.change.id=7",
+                "--objectives",
+                "{\"run_passed\": {\"min\": 1}}",
                 "--output-dir",
                 "export",
             ],
@@ -336,6 +338,16 @@ fn a_fork_s_export_is_published_on_the_run_s_head_and_pr() {
         .find(|a| a.path.ends_with("/check-runs"))
         .unwrap();
     assert_eq!(check.request.as_ref().unwrap()["head_sha"], HEAD);
+    // The summary is rendered again from the verified report: its verdict and its gates.
+    let summary = check.request.as_ref().unwrap()["output"]["summary"]
+        .as_str()
+        .unwrap();
+    assert!(summary.starts_with("### ✅ "), "{summary}");
+    assert!(
+        summary.contains("<details><summary>1 passing gate</summary>")
+            && summary.contains("| ✅ | `run_passed` | 1 | ≥\u{a0}1 | 0 |"),
+        "{summary}"
+    );
     assert_eq!(world.storage.requests().len(), 1);
     world.validate_against_openapi();
 }
