@@ -303,7 +303,7 @@ fn publish(
     let job = env.var("GITHUB_JOB").unwrap_or_default();
     let built = message(
         &read.report,
-        &[],
+        &read.points,
         &[],
         &summary_ctx,
         ctx,
@@ -338,6 +338,9 @@ fn plain(name: &str) -> bool {
 /// What the summary needs from a verified `runtime_metrics.json`.
 struct ReadExport {
     report: ExportReport,
+    /// The export's series, for the summary's Metrics (names and labels as recorded; units
+    /// from the catalogue).
+    points: Vec<crate::observability::metrics::MetricPoint>,
     /// The pull request the export says it was made for (`vcs.change.id`); a claim only.
     change: Option<u64>,
 }
@@ -421,7 +424,12 @@ fn read_export(bytes: &[u8], ctx: &RunnerContext) -> Result<ReadExport, String> 
         runbook_base: runbook_base_url(&ctx.server_url),
         gates: json.get("gates").map(read_gates).unwrap_or_default(),
     };
-    Ok(ReadExport { report, change })
+    let points = read_points(bytes);
+    Ok(ReadExport {
+        report,
+        points,
+        change,
+    })
 }
 
 /// The gate results an export recorded, read leniently (an entry of the wrong shape is left
@@ -581,4 +589,40 @@ fn read_gates(gates: &Value) -> GateResults {
         };
     }
     out
+}
+
+/// The series of a verified `runtime_metrics.json` as points: a catalogued name keeps its unit
+/// and description, anything else reads as a custom metric. A series whose labels the export
+/// itself would not write is left out.
+fn read_points(bytes: &[u8]) -> Vec<crate::observability::metrics::MetricPoint> {
+    use crate::observability::metrics::{CustomOrigin, Descriptor, LabelSet, MetricPoint};
+    use std::sync::Arc;
+    let Ok(read) = crate::observability::report_file::read_report(bytes) else {
+        return Vec::new();
+    };
+    let catalog = crate::observability::catalog::catalog();
+    let spec = |name: &str| {
+        catalog
+            .iter()
+            .flat_map(|(_, specs)| specs.iter())
+            .find(|s| s.name == name)
+            .copied()
+    };
+    let empty = LabelSet::empty();
+    read.series
+        .into_iter()
+        .filter_map(|series| {
+            let labels = LabelSet::new(series.labels).ok()?;
+            Some(MetricPoint {
+                descriptor: match spec(&series.name) {
+                    Some(spec) => Descriptor::Catalog(spec),
+                    None => Descriptor::Custom(CustomOrigin::SameAsName),
+                },
+                name: series.name.into_boxed_str(),
+                value: series.value,
+                labels: Arc::new(labels),
+                attributes: empty.clone(),
+            })
+        })
+        .collect()
 }

@@ -348,6 +348,11 @@ fn a_fork_s_export_is_published_on_the_run_s_head_and_pr() {
             && summary.contains("| ✅ | `run_passed` | 1 | ≥\u{a0}1 | 0 |"),
         "{summary}"
     );
+    assert!(
+        summary.contains("<details><summary>Metrics (12)")
+            && summary.contains("| `dpone_extracted_rows` | 55,000 | rows |"),
+        "{summary}"
+    );
     assert_eq!(world.storage.requests().len(), 1);
     world.validate_against_openapi();
 }
