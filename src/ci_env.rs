@@ -19,7 +19,6 @@ pub use crate::observability::opentelemetry::SCHEMA_URL;
 struct Event {
     pr_number: Option<u64>,
     head_sha: Option<String>,
-    default_branch: Option<String>,
 }
 
 fn read_event(get: &dyn Fn(&str) -> Option<String>) -> Event {
@@ -41,11 +40,6 @@ fn read_event(get: &dyn Fn(&str) -> Option<String>) -> Event {
         head_sha: pr
             .and_then(|p| p.get("head"))
             .and_then(|h| h.get("sha"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        default_branch: payload
-            .get("repository")
-            .and_then(|r| r.get("default_branch"))
             .and_then(Value::as_str)
             .map(str::to_string),
     }
@@ -118,7 +112,6 @@ pub fn resource_attributes(get: &dyn Fn(&str) -> Option<String>) -> Vec<(String,
         out.push(("vcs.ref.base.type", Some("branch".to_string())));
         out.push(("vcs.change.id", event.pr_number.map(|n| n.to_string())));
     }
-    let _ = event.default_branch;
     out.into_iter()
         .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
         .collect()

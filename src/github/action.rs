@@ -71,6 +71,8 @@ struct Plan {
     output_root: PathBuf,
     /// The commit the run is for (the PR head on pull requests).
     head_sha: Option<String>,
+    /// The pull request the event is for (its payload is read once).
+    pull_request: Option<super::pr_status::PullRequest>,
     /// The `pack` input: the policy's alerts and dashboard, added to the run folder.
     pack: Option<PackRequest>,
     #[cfg(feature = "push")]
@@ -116,10 +118,8 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
                 .to_string(),
         );
     }
-    let (mut pr_kinds, pr_explicit) = parse_kinds(
-        env.input("pr-status").as_deref(),
-        pull_request(env).is_some(),
-    )?;
+    let pr = pull_request(env);
+    let (mut pr_kinds, pr_explicit) = parse_kinds(env.input("pr-status").as_deref(), pr.is_some())?;
     let comment_mode = CommentMode::parse(&env.input("comment-mode").unwrap_or_default())?;
     if comment_mode == CommentMode::Off {
         pr_kinds.comment = false;
@@ -176,7 +176,8 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
             .filter(|j| !j.is_empty())
             .unwrap_or_default(),
         output_root: ctx.resolve(&output_root),
-        head_sha: pull_request(env).map(|p| p.head_sha).or(ctx.sha.clone()),
+        head_sha: pr.as_ref().map(|p| p.head_sha.clone()).or(ctx.sha.clone()),
+        pull_request: pr,
         pack,
         output_dir_shown: ctx.relative(&output_dir),
         request,
@@ -313,12 +314,8 @@ fn post_pr_status(
     let Some((owner, repo)) = ctx.repository.as_deref().and_then(|r| r.split_once('/')) else {
         return why_not("`GITHUB_REPOSITORY` is not set (not running in GitHub Actions)");
     };
-    let pr = pull_request(env);
-    let Some(head_sha) = pr
-        .as_ref()
-        .map(|p| p.head_sha.clone())
-        .or_else(|| ctx.sha.clone())
-    else {
+    let pr = plan.pull_request.as_ref();
+    let Some(head_sha) = plan.head_sha.clone() else {
         return why_not("no commit to report on (`GITHUB_SHA` is not set)");
     };
     #[cfg(feature = "github-api")]
@@ -343,7 +340,7 @@ fn post_pr_status(
     }
     #[cfg(not(feature = "github-api"))]
     {
-        let _ = (owner, repo, head_sha, message, token, check_name);
+        let _ = (env, pr, owner, repo, head_sha, message, token, check_name);
         vec!["PR status not posted: this build has no GitHub API adapter (cargo feature `github-api`)".to_string()]
     }
 }

@@ -348,8 +348,45 @@ struct ReadExport {
 /// The report the PR status is rendered from: the blockers (code, severity, message), the
 /// metric count and the provenance. Links go to this action's own runbooks, not the artifact's.
 fn read_export(bytes: &[u8], ctx: &RunnerContext) -> Result<ReadExport, String> {
-    let json: Value = serde_json::from_slice(bytes)
+    // The fields the summary reads; the `metrics` list (most of the file) is skipped here and
+    // read once, as series, by `read_points`.
+    #[derive(serde::Deserialize)]
+    struct Fields {
+        #[serde(default)]
+        blocker_details: Value,
+        #[serde(default)]
+        metric_count: Value,
+        #[serde(default)]
+        generated_at: Value,
+        #[serde(default)]
+        observed_at: Value,
+        #[serde(default)]
+        resource_attributes: Value,
+        #[serde(default)]
+        service_name: Value,
+        #[serde(default)]
+        namespace: Value,
+        #[serde(default)]
+        correlation_id: Value,
+        #[serde(default)]
+        run_id: Value,
+        #[serde(default)]
+        gates: Value,
+    }
+    let f: Fields = serde_json::from_slice(bytes)
         .map_err(|err| format!("its `{}` is not JSON ({err})", JSON_REPORT.file_name))?;
+    let json = serde_json::json!({
+        "blocker_details": f.blocker_details,
+        "metric_count": f.metric_count,
+        "generated_at": f.generated_at,
+        "observed_at": f.observed_at,
+        "resource_attributes": f.resource_attributes,
+        "service_name": f.service_name,
+        "namespace": f.namespace,
+        "correlation_id": f.correlation_id,
+        "run_id": f.run_id,
+        "gates": f.gates,
+    });
     let bad = |what: &str| format!("its `{}` has no usable {what}", JSON_REPORT.file_name);
     let mut blockers = Vec::new();
     for detail in json

@@ -17,7 +17,7 @@ use crate::observability::blockers::{Blocker, Code};
 use crate::observability::gates::{
     is_gate_series, BaselineStatus, BoundRule, ComparisonStatus, Direction, GateResults, Origin,
 };
-use crate::observability::markdown::{code, escape, human, message_within};
+use crate::observability::markdown::{code, escape, group_thousands, human, message_within};
 use crate::observability::metrics::MetricPoint;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
@@ -100,8 +100,8 @@ pub fn render_within(
     limit: usize,
 ) -> String {
     let mut out = String::new();
-    write_head(report, ctx, true, &mut out);
-    write_other_gates(report, ctx, &mut out);
+    let rows = write_head(report, ctx, true, &mut out);
+    write_other_gates(&rows, ctx, &mut out);
     write_all_blockers(report, ctx, &mut out);
     // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
     let tail = tail(report, written, ctx);
@@ -172,7 +172,13 @@ fn cut_to(out: &mut String, limit: usize) {
 
 /// What the summary and the comment share: the heading, the run's outcome, the failures and
 /// the warnings line.
-fn write_head(report: &ExportReport, ctx: &SummaryContext<'_>, charts: bool, out: &mut String) {
+/// Returns the gate rows, built once for the failures here and the folded rest.
+fn write_head<'a>(
+    report: &'a ExportReport,
+    ctx: &SummaryContext<'_>,
+    charts: bool,
+    out: &mut String,
+) -> Vec<GateRow<'a>> {
     let assessment = ctx.assessment(report);
     let _ = writeln!(
         out,
@@ -184,12 +190,14 @@ fn write_head(report: &ExportReport, ctx: &SummaryContext<'_>, charts: bool, out
     if let Some(run) = &report.run {
         let _ = writeln!(out, "{}\n", run_line(run));
     }
-    write_failed_gates(report, ctx, charts, out);
+    let rows = gate_rows(&report.gates);
+    write_failed_gates(&rows, ctx, charts, out);
     write_failing_blockers(report, ctx, out);
     let line = warnings_line(report, ctx);
     if !line.is_empty() {
         let _ = writeln!(out, "{line}");
     }
+    rows
 }
 
 /// `**dpone run `X`** (`orders`) **failed**: `CODE` — first error.
@@ -493,12 +501,11 @@ fn write_gate_table(
 
 /// The failed gates, in view.
 fn write_failed_gates(
-    report: &ExportReport,
+    rows: &[GateRow<'_>],
     ctx: &SummaryContext<'_>,
     charts: bool,
     out: &mut String,
 ) {
-    let rows = gate_rows(&report.gates);
     let failed: Vec<&GateRow<'_>> = rows
         .iter()
         .filter(|r| matches!(r.state, GateState::Failed | GateState::Warned))
@@ -570,8 +577,7 @@ fn write_chart(chart: &Chart, out: &mut String) {
 }
 
 /// Passing and not-compared gates, folded away.
-fn write_other_gates(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
-    let rows = gate_rows(&report.gates);
+fn write_other_gates(rows: &[GateRow<'_>], ctx: &SummaryContext<'_>, out: &mut String) {
     let mut others: Vec<&GateRow<'_>> = rows
         .iter()
         .filter(|r| !matches!(r.state, GateState::Failed | GateState::Warned))
@@ -1006,7 +1012,7 @@ fn tail(report: &ExportReport, written: &[&WrittenArtifact], ctx: &SummaryContex
             out,
             "| {} | {} | `{}…` |",
             code(a.spec.file_name),
-            human_int(a.size_bytes),
+            group_thousands(&a.size_bytes.to_string()),
             &a.sha256[..a.sha256.len().min(16)]
         );
     }
@@ -1016,18 +1022,5 @@ fn tail(report: &ExportReport, written: &[&WrittenArtifact], ctx: &SummaryContex
         code(INDEX_FILE_NAME)
     );
     let _ = writeln!(out, "\n</details>");
-    out
-}
-
-/// An exact count with thousands separators.
-fn human_int(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
     out
 }

@@ -16,7 +16,7 @@ mod rules;
 use std::fmt::Write as _;
 
 use super::artifacts::{ArtifactSpec, StagedArtifacts, WrittenArtifact};
-use super::blockers::{Code, Severity};
+use super::blockers::Code;
 use super::catalog::known_names;
 use super::gates::{GateConfig, Origin};
 use super::timestamp::Timestamp;
@@ -276,10 +276,6 @@ impl AlertKind {
             AlertKind::RunFailed | AlertKind::NoFreshRun => Code::RunReportRunFailed,
         }
     }
-}
-
-fn severity_label(severity: Severity) -> &'static str {
-    severity.as_str()
 }
 
 /// An origin for messages, when the gate came from a file or flag.

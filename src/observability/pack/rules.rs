@@ -6,10 +6,9 @@
 
 use std::fmt::Write as _;
 
-use super::super::blockers::Severity;
 use super::super::gates::Objective;
 use super::super::gates::Origin;
-use super::{origin, severity_label, AlertKind, PackRequest, Source};
+use super::{origin, AlertKind, PackRequest, Source};
 
 /// One alerting rule.
 #[derive(Debug, Clone)]
@@ -216,7 +215,7 @@ fn objective_alert(
         metric: Some(metric.to_string()),
         matchers,
         bound: Some(bound),
-        severity: severity_label(objective.severity),
+        severity: objective.severity.as_str(),
         origin: origin(&objective.selector.origin),
         expr,
         summary: format!("{metric} {word} its objective's {rule} {}", number(bound)),
@@ -462,7 +461,6 @@ pub fn tests_yaml(alerts: &[Alert], request: &PackRequest, window_seconds: u64) 
         quoted(&name),
         quoted(&selector("dpone:run_passed:avg_1d", &labels))
     );
-    let _ = Severity::Error;
     out
 }
 
