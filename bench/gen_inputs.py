@@ -1,9 +1,25 @@
 #!/usr/bin/env python3
 """Writes the benchmark inputs into DIR: flags_25k.txt (one `--metric` argument per line) and
-metrics_1m.json (a --metrics-file mapping of 1,000,000 metric names to numbers)."""
+metrics_1m.json (a --metrics-file mapping of 1,000,000 metric names to numbers).
+
+With --compact DIR N...: compact_N.json for each N, one JSON object of N short names on one line,
+`{"p_0": 0.5, "p_1": 1.5, ...}`, as a scheduler or a script writes it."""
 import json
 import sys
 from pathlib import Path
+
+if sys.argv[1] == "--compact":
+    out = Path(sys.argv[2])
+    out.mkdir(parents=True, exist_ok=True)
+    for n in map(int, sys.argv[3:]):
+        path = out / f"compact_{n}.json"
+        if path.exists():
+            continue
+        with open(path, "w") as handle:
+            handle.write("{")
+            handle.write(", ".join(f'"p_{i}": {i}.5' for i in range(n)))
+            handle.write("}\n")
+    sys.exit(0)
 
 out = Path(sys.argv[1])
 out.mkdir(parents=True, exist_ok=True)
