@@ -11,7 +11,7 @@ use super::summary::{self, SummaryContext};
 use crate::observability::artifacts::WrittenArtifact;
 use crate::observability::blockers::Severity;
 use crate::observability::files;
-use crate::observability::metrics::MetricPoint;
+use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
 use crate::observability::verdict::{Assessment, Verdict};
@@ -345,7 +345,7 @@ pub fn shared_comment_warning(
 
 pub fn message(
     report: &ExportReport,
-    points: &[MetricPoint],
+    points: &Points,
     written: &[&WrittenArtifact],
     ctx: &SummaryContext<'_>,
     runner: &RunnerContext,

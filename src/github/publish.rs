@@ -340,7 +340,7 @@ struct ReadExport {
     report: ExportReport,
     /// The export's series, for the summary's Metrics (names and labels as recorded; units
     /// from the catalogue).
-    points: Vec<crate::observability::metrics::MetricPoint>,
+    points: crate::observability::points::Points,
     /// The pull request the export says it was made for (`vcs.change.id`); a claim only.
     change: Option<u64>,
 }
@@ -631,11 +631,12 @@ fn read_gates(gates: &Value) -> GateResults {
 /// The series of a verified `runtime_metrics.json` as points: a catalogued name keeps its unit
 /// and description, anything else reads as a custom metric. A series whose labels the export
 /// itself would not write is left out.
-fn read_points(bytes: &[u8]) -> Vec<crate::observability::metrics::MetricPoint> {
+fn read_points(bytes: &[u8]) -> crate::observability::points::Points {
     use crate::observability::metrics::{CustomOrigin, Descriptor, LabelSet, MetricPoint};
+    use crate::observability::points::Points;
     use std::sync::Arc;
     let Ok(read) = crate::observability::report_file::read_report(bytes) else {
-        return Vec::new();
+        return Points::new();
     };
     let catalog = crate::observability::catalog::catalog();
     let spec = |name: &str| {
@@ -646,20 +647,32 @@ fn read_points(bytes: &[u8]) -> Vec<crate::observability::metrics::MetricPoint> 
             .copied()
     };
     let empty = LabelSet::empty();
-    read.series
-        .into_iter()
-        .filter_map(|series| {
-            let labels = LabelSet::new(series.labels).ok()?;
-            Some(MetricPoint {
-                descriptor: match spec(&series.name) {
-                    Some(spec) => Descriptor::Catalog(spec),
-                    None => Descriptor::Custom(CustomOrigin::SameAsName),
-                },
-                name: series.name.into_boxed_str(),
-                value: series.value,
-                labels: Arc::new(labels),
-                attributes: empty.clone(),
-            })
-        })
-        .collect()
+    let mut points = Points::new();
+    // Series in a row mostly share their labels: one set for each run of them.
+    let mut last: Option<Arc<LabelSet>> = None;
+    for series in read.series {
+        let Ok(labels) = LabelSet::new(series.labels) else {
+            continue;
+        };
+        let labels = match last.take() {
+            Some(same) if *same == labels => same,
+            _ => Arc::new(labels),
+        };
+        last = Some(Arc::clone(&labels));
+        let point = MetricPoint {
+            descriptor: match spec(&series.name) {
+                Some(spec) => Descriptor::Catalog(spec),
+                None => Descriptor::Custom(CustomOrigin::SameAsName),
+            },
+            name: series.name.into_boxed_str(),
+            value: series.value,
+            labels,
+            attributes: empty.clone(),
+        };
+        // The report was read whole, so its names fit the store's 4 GiB.
+        if points.push(point.as_point()).is_err() {
+            break;
+        }
+    }
+    points
 }

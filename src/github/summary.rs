@@ -18,7 +18,7 @@ use crate::observability::gates::{
     is_gate_series, BaselineStatus, BoundRule, ComparisonStatus, Direction, GateResults, Origin,
 };
 use crate::observability::markdown::{code, escape, group_thousands, human, message_within};
-use crate::observability::metrics::MetricPoint;
+use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
 use crate::observability::sources::run_report::RunOutcome;
@@ -82,7 +82,7 @@ impl SummaryContext<'_> {
 /// The full step summary.
 pub fn render(
     report: &ExportReport,
-    points: &[MetricPoint],
+    points: &Points,
     written: &[&WrittenArtifact],
     ctx: &SummaryContext<'_>,
 ) -> String {
@@ -93,7 +93,7 @@ pub fn render(
 /// `budget` bytes and the whole stays under `limit`.
 pub fn render_within(
     report: &ExportReport,
-    points: &[MetricPoint],
+    points: &Points,
     written: &[&WrittenArtifact],
     ctx: &SummaryContext<'_>,
     budget: usize,
@@ -857,29 +857,37 @@ fn write_all_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut
 
 /// The metrics, folded away: labels every measured series shares on one line, gate series
 /// counted apart; as many rows as fit in `budget` bytes.
-fn write_metrics(points: &[MetricPoint], budget: usize, out: &mut String) {
-    let (gate, measured): (Vec<&MetricPoint>, Vec<&MetricPoint>) =
-        points.iter().partition(|p| is_gate_series(&p.name));
-    if measured.is_empty() && gate.is_empty() {
+fn write_metrics(points: &Points, budget: usize, out: &mut String) {
+    // Walked, never collected: an export can hold millions of points.
+    let measured = || points.iter().filter(|p| !is_gate_series(p.name));
+    let gate = || points.iter().filter(|p| is_gate_series(p.name));
+    let (measured_count, gate_count) = (measured().count(), gate().count());
+    if measured_count == 0 && gate_count == 0 {
         return;
     }
-    // Labels with the same value on every measured series.
-    let common: Vec<(String, String)> = match measured.first() {
+    // Labels with the same value on every measured series (points in a row share their set,
+    // so each run of one set is looked at once).
+    let mut common: Vec<(String, String)> = match measured().next() {
         Some(first) => first
             .labels
             .iter()
-            .filter(|l| {
-                measured.iter().all(|p| {
-                    p.labels
-                        .iter()
-                        .any(|m| m.key == l.key && m.value == l.value)
-                })
-            })
             .map(|l| (l.key.to_string(), l.value.to_string()))
             .collect(),
         None => Vec::new(),
     };
-    let common_text = if common.is_empty() || measured.len() < 2 {
+    let mut last = None;
+    for p in measured() {
+        if common.is_empty() {
+            break;
+        }
+        let set = std::sync::Arc::as_ptr(p.labels);
+        if last == Some(set) {
+            continue;
+        }
+        last = Some(set);
+        common.retain(|(k, v)| p.labels.iter().any(|m| m.key == *k && m.value == *v));
+    }
+    let common_text = if common.is_empty() || measured_count < 2 {
         String::new()
     } else {
         let shown: Vec<String> = common
@@ -890,28 +898,27 @@ fn write_metrics(points: &[MetricPoint], budget: usize, out: &mut String) {
     };
     let _ = writeln!(
         out,
-        "\n<details><summary>Metrics ({}){common_text}</summary>\n",
-        measured.len()
+        "\n<details><summary>Metrics ({measured_count}){common_text}</summary>\n"
     );
-    if !measured.is_empty() {
+    if measured_count > 0 {
         let _ = writeln!(out, "| metric | value | unit | labels |\n|---|--:|---|---|");
         let start = out.len();
         let budget = budget.saturating_sub(1024);
         let mut shown = 0;
-        for p in &measured {
+        for p in measured() {
             let labels: Vec<String> = p
                 .labels
                 .iter()
                 .filter(|l| {
                     common.is_empty()
-                        || measured.len() < 2
+                        || measured_count < 2
                         || !common.iter().any(|(k, v)| *k == *l.key && *v == *l.value)
                 })
                 .map(|l| code(&format!("{}={}", l.key, l.value)))
                 .collect();
             let row = format!(
                 "| {} | {} | {} | {} |\n",
-                code(&p.name),
+                code(p.name),
                 human(p.value),
                 escape(p.unit()),
                 labels.join(" ")
@@ -922,23 +929,17 @@ fn write_metrics(points: &[MetricPoint], budget: usize, out: &mut String) {
             out.push_str(&row);
             shown += 1;
         }
-        if shown < measured.len() {
+        if shown < measured_count {
             let _ = writeln!(
                 out,
-                "\n{shown} of {} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact.",
-                measured.len()
+                "\n{shown} of {measured_count} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact."
             );
         }
     }
-    if !gate.is_empty() {
-        let names: BTreeSet<&str> = gate.iter().map(|p| &*p.name).collect();
+    if gate_count > 0 {
+        let names: BTreeSet<&str> = gate().map(|p| p.name).collect();
         let listed: Vec<String> = names.iter().map(|n| code(n)).collect();
-        let _ = writeln!(
-            out,
-            "\nGate series ({}): {}.",
-            gate.len(),
-            listed.join(", ")
-        );
+        let _ = writeln!(out, "\nGate series ({gate_count}): {}.", listed.join(", "));
     }
     let _ = writeln!(out, "\n</details>");
 }

@@ -18,10 +18,11 @@ use super::inputs::{self, ReadError};
 use super::metrics::{
     is_unbounded_label_key, sanitize_label_name, Descriptor, LabelSet, MetricPoint,
 };
+use super::points::{Points, StoreFull};
 use super::report::{InputKind, InputSummary};
 use super::settings::ExportRequest;
 use super::sources::airflow::{self, Correlation};
-use super::sources::custom::{self, DroppedDuplicate, MetricsFileError, PointSets};
+use super::sources::custom::{self, MetricsFileError, PointSets};
 use super::sources::detect::{detect, Detection, Kind};
 use super::sources::run_report::{self, RunFacts, RunOutcome};
 use super::sources::{self, Series};
@@ -31,7 +32,7 @@ use super::timestamp::Timestamp;
 /// Points and findings, before anything is written.
 #[derive(Debug)]
 pub struct Collected {
-    pub points: Vec<MetricPoint>,
+    pub points: Points,
     pub blockers: Vec<Blocker>,
     pub run_id: Option<String>,
     /// The primary run's own outcome.
@@ -70,6 +71,10 @@ pub fn collect(request: &ExportRequest) -> Collected {
     let correlation = load_correlation(&read.bundles, run.run_id.as_deref(), &mut read.blockers);
     let sourced = std::mem::take(&mut read.sourced);
     let (points, dropped) = merge_points(request, sourced, &run, &mut read);
+    let points = points.unwrap_or_else(|full| {
+        read.blockers.push(store_full(request, full));
+        Points::new()
+    });
     check(
         request,
         &points,
@@ -309,23 +314,24 @@ pub fn run_failed_message(run: &RunOutcome) -> String {
 }
 
 /// The merge phase: families and duplicates among the report sources, then the custom
-/// metrics, built once and de-duplicated in place.
+/// metrics, stored compactly, sorted and de-duplicated in place, and the source families put
+/// in front of them.
 fn merge_points(
     request: &ExportRequest,
     sourced: Vec<Sourced>,
     run: &Run,
     read: &mut Read,
-) -> (Vec<MetricPoint>, Vec<String>) {
+) -> (Result<Points, StoreFull>, Duplicates) {
     let primary_sets = &run.sets;
     let blockers = &mut read.blockers;
     let summaries = &mut read.summaries;
-    let (mut points, mut dropped) = group_families(sourced);
+    let (sources, mut dropped) = group_families(sourced);
 
-    // Custom metrics: the large part, built once and de-duplicated in place.
-    let mut custom_points = Vec::new();
+    // Custom metrics: the large part.
+    let mut points = Points::new();
     if let Some(path) = &request.metrics_file {
         match custom::read_metrics_file(path, primary_sets) {
-            Ok(read) => custom_points = read,
+            Ok(read) => points = read,
             Err(MetricsFileError::Missing(msg)) => {
                 blockers.push(Blocker::new(Code::MetricsFileMissing, msg).about(path))
             }
@@ -336,35 +342,58 @@ fn merge_points(
         summaries.push(InputSummary::new(
             path,
             InputKind::MetricsFile,
-            custom_points.len(),
+            points.len(),
         ));
     }
-    custom_points.extend(
-        request
-            .metrics
-            .iter()
-            .cloned()
-            .map(|m| m.into_point(primary_sets)),
-    );
-    dropped.extend(
-        custom::normalize(&mut custom_points)
-            .into_iter()
-            .map(|d| describe_custom(&d)),
-    );
-    merge_custom(&mut points, custom_points, &mut dropped);
+    let merged = (|| {
+        let sets = points.sets(&primary_sets.labels, &primary_sets.attributes)?;
+        for m in &request.metrics {
+            points.push_custom_named(&m.name, &m.origin, m.value, sets)?;
+        }
+        points.sort_and_dedup(|gone, kept| dropped.add(|| custom::describe_dropped(gone, kept)));
+        points.prepend_families(&sources, |gone, kept| {
+            dropped.add(|| custom::describe_dropped(gone, kept))
+        })?;
+        Ok(points)
+    })();
+    (merged, dropped)
+}
 
-    (points, dropped)
+/// The blocker for an export whose names do not fit the point store.
+fn store_full(request: &ExportRequest, full: StoreFull) -> Blocker {
+    let blocker = Blocker::new(Code::MetricsFileInvalid, full.to_string());
+    match &request.metrics_file {
+        Some(path) => blocker.about(path),
+        None => blocker,
+    }
+}
+
+/// Series dropped as repeats: the first few described, all counted (a file can repeat a
+/// million names; their messages are not kept).
+#[derive(Debug, Default)]
+pub struct Duplicates {
+    listed: Vec<String>,
+    count: usize,
+}
+
+impl Duplicates {
+    fn add(&mut self, describe: impl FnOnce() -> String) {
+        if self.listed.len() < DUPLICATES_LISTED {
+            self.listed.push(describe());
+        }
+        self.count += 1;
+    }
 }
 
 /// The check phase: duplicates, unbounded labels, and an export with no metric at all.
 fn check(
     request: &ExportRequest,
-    points: &[MetricPoint],
-    dropped: &[String],
+    points: &Points,
+    dropped: &Duplicates,
     has_primary: bool,
     blockers: &mut Vec<Blocker>,
 ) {
-    if !dropped.is_empty() {
+    if dropped.count > 0 {
         blockers.push(duplicate_blocker(dropped));
     }
     for label in request.labels.iter() {
@@ -615,7 +644,7 @@ fn load_correlation(
 
 /// Orders source points into contiguous families (first appearance first) and drops repeated
 /// series, describing each.
-fn group_families(sourced: Vec<Sourced>) -> (Vec<MetricPoint>, Vec<String>) {
+fn group_families(sourced: Vec<Sourced>) -> (Vec<MetricPoint>, Duplicates) {
     let mut first: HashMap<Box<str>, usize> = HashMap::new();
     let mut keyed: Vec<(usize, Sourced)> = sourced
         .into_iter()
@@ -626,21 +655,23 @@ fn group_families(sourced: Vec<Sourced>) -> (Vec<MetricPoint>, Vec<String>) {
     let mut points: Vec<MetricPoint> = Vec::with_capacity(keyed.len());
     let mut inputs: Vec<String> = Vec::with_capacity(keyed.len());
     let mut family_start = 0;
-    let mut dropped = Vec::new();
+    let mut dropped = Duplicates::default();
     for (_, s) in keyed {
         if points.last().is_none_or(|last| last.name != s.point.name) {
             family_start = points.len();
         }
         let repeat = (family_start..points.len()).find(|&i| *points[i].labels == *s.point.labels);
         match repeat {
-            Some(kept) => dropped.push(format!(
-                "`{}{}` from `{}` (value {}) repeats the series from `{}`, which was kept",
-                s.point.name,
-                label_text(&s.point.labels),
-                s.input,
-                s.point.value,
-                inputs[kept]
-            )),
+            Some(kept) => dropped.add(|| {
+                format!(
+                    "`{}{}` from `{}` (value {}) repeats the series from `{}`, which was kept",
+                    s.point.name,
+                    label_text(&s.point.labels),
+                    s.input,
+                    s.point.value,
+                    inputs[kept]
+                )
+            }),
             None => {
                 points.push(s.point);
                 inputs.push(s.input);
@@ -661,76 +692,16 @@ fn label_text(labels: &LabelSet) -> String {
     format!("{{{}}}", pairs.join(","))
 }
 
-fn describe_custom(d: &DroppedDuplicate) -> String {
-    format!(
-        "`{}` from `{}` (value {}) repeats `{}`, which was kept",
-        d.name, d.dropped_raw, d.dropped_value, d.kept_raw
-    )
-}
-
-/// Appends the custom points after the source families. A custom point named like a source
-/// family joins that family (families stay contiguous); one with the same labels as a source
-/// series is a duplicate and dropped.
-fn merge_custom(
-    points: &mut Vec<MetricPoint>,
-    mut custom_points: Vec<MetricPoint>,
-    dropped: &mut Vec<String>,
-) {
-    if !points.is_empty() {
-        let families: HashMap<&str, usize> = points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (&*p.name, i))
-            .collect();
-        let mut joining: Vec<MetricPoint> = Vec::new();
-        custom_points.retain(|c| {
-            if !families.contains_key(&*c.name) {
-                return true;
-            }
-            match points
-                .iter()
-                .find(|p| p.name == c.name && *p.labels == *c.labels)
-            {
-                Some(kept) => dropped.push(format!(
-                    "`{}` from `{}` (value {}) repeats `{}`, which was kept",
-                    c.name,
-                    c.raw_name(),
-                    c.value,
-                    kept.raw_name()
-                )),
-                None => joining.push(c.clone()),
-            }
-            false
-        });
-        for c in joining {
-            // After the last point of its family.
-            let end = points
-                .iter()
-                .rposition(|p| p.name == c.name)
-                .map_or(points.len(), |i| i + 1);
-            points.insert(end, c);
-        }
-    }
-    // The custom vector is the large one: the few source points go in front of it, so it is
-    // never copied.
-    custom_points.splice(0..0, std::mem::take(points));
-    *points = custom_points;
-}
-
 const DUPLICATES_LISTED: usize = 10;
 
-fn duplicate_blocker(dropped: &[String]) -> Blocker {
-    let mut message = format!("{} duplicate series dropped: ", dropped.len());
-    message.push_str(
-        &dropped
-            .iter()
-            .take(DUPLICATES_LISTED)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
-    if dropped.len() > DUPLICATES_LISTED {
-        message.push_str(&format!("; and {} more", dropped.len() - DUPLICATES_LISTED));
+fn duplicate_blocker(dropped: &Duplicates) -> Blocker {
+    let mut message = format!("{} duplicate series dropped: ", dropped.count);
+    message.push_str(&dropped.listed.join("; "));
+    if dropped.count > dropped.listed.len() {
+        message.push_str(&format!(
+            "; and {} more",
+            dropped.count - dropped.listed.len()
+        ));
     }
     Blocker::new(Code::MetricsDuplicateSeries, message)
 }

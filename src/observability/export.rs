@@ -13,8 +13,8 @@ use super::blockers::{any_error, Code};
 use super::catalog;
 use super::collect::{collect, Collected};
 use super::gates::{self, GateConfigError};
-use super::metrics::MetricPoint;
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
+use super::points::Points;
 use super::prometheus::PrometheusTextRenderer;
 use super::report::{self, ArtifactPaths, ExportReport};
 use super::secrets;
@@ -133,7 +133,12 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
         &std::sync::Arc::new(request.labels.clone()),
     )
     .map_err(ExportError::Config)?;
-    collected.points.extend(gated.points);
+    if let Err(full) = collected.points.extend(&gated.points) {
+        collected.blockers.push(super::blockers::Blocker::new(
+            Code::MetricsFileInvalid,
+            full.to_string(),
+        ));
+    }
     collected.blockers.extend(gated.blockers);
     let blockers = request
         .policy
@@ -240,7 +245,7 @@ pub struct ExtraArtifact<'a> {
     pub render: Box<
         dyn FnOnce(
                 &ExportReport,
-                &[MetricPoint],
+                &Points,
                 &[&WrittenArtifact],
                 &mut ArtifactWriter,
             ) -> io::Result<()>

@@ -73,34 +73,103 @@ pub struct MetricPoint {
 }
 
 impl MetricPoint {
-    pub fn unit(&self) -> &'static str {
-        match &self.descriptor {
-            Descriptor::Catalog(spec) => spec.unit,
-            Descriptor::Custom(_) => "1",
+    /// The point as the renderers read it (the same view a [`Points`] store gives).
+    ///
+    /// [`Points`]: super::points::Points
+    pub fn as_point(&self) -> Point<'_> {
+        let (spec, raw) = match &self.descriptor {
+            Descriptor::Catalog(spec) => (Some(*spec), spec.name),
+            Descriptor::Custom(origin) => (None, origin.raw(&self.name)),
+        };
+        Point {
+            name: &self.name,
+            value: self.value,
+            labels: &self.labels,
+            attributes: &self.attributes,
+            spec,
+            raw,
         }
+    }
+
+    pub fn unit(&self) -> &'static str {
+        self.as_point().unit()
     }
 
     /// The raw name a custom metric was given, or the catalogue name.
     pub fn raw_name(&self) -> &str {
-        match &self.descriptor {
-            Descriptor::Catalog(spec) => spec.name,
-            Descriptor::Custom(origin) => origin.raw(&self.name),
-        }
+        self.as_point().raw_name()
     }
 
     pub fn description(&self) -> Cow<'static, str> {
-        match &self.descriptor {
-            Descriptor::Catalog(spec) => Cow::Borrowed(spec.description),
-            Descriptor::Custom(_) => Cow::Owned(custom_description(self.raw_name())),
+        self.as_point().description()
+    }
+}
+
+/// One point as every reader sees it: borrowed from a [`Points`] store (or a [`MetricPoint`]),
+/// built on the fly, a few words long.
+///
+/// [`Points`]: super::points::Points
+#[derive(Debug, Clone, Copy)]
+pub struct Point<'a> {
+    /// The exported name, valid for Prometheus and OpenTelemetry.
+    pub name: &'a str,
+    pub value: f64,
+    /// Labels written to every format (low-cardinality by rule).
+    pub labels: &'a Arc<LabelSet>,
+    /// Attributes written only to OpenTelemetry data points and the JSON report.
+    pub attributes: &'a Arc<LabelSet>,
+    /// The catalogue entry; `None` for a custom metric.
+    pub spec: Option<&'static MetricSpec>,
+    /// The raw name a custom metric was given (the catalogue name for a catalogued one).
+    pub(crate) raw: &'a str,
+}
+
+impl<'a> Point<'a> {
+    pub fn unit(&self) -> &'static str {
+        self.spec.map_or("1", |spec| spec.unit)
+    }
+
+    pub fn is_custom(&self) -> bool {
+        self.spec.is_none()
+    }
+
+    /// The raw name a custom metric was given, or the catalogue name.
+    pub fn raw_name(&self) -> &'a str {
+        self.raw
+    }
+
+    pub fn description(&self) -> Cow<'static, str> {
+        match self.spec {
+            Some(spec) => Cow::Borrowed(spec.description),
+            None => Cow::Owned(custom_description(self.raw)),
         }
     }
 
     /// The description in three parts to be written one after the other (no allocation, no
     /// formatting machinery: renderers call this once per family, a million times at most).
-    pub fn description_parts(&self) -> [&str; 3] {
-        match &self.descriptor {
-            Descriptor::Catalog(spec) => [spec.description, "", ""],
-            Descriptor::Custom(_) => [CUSTOM_DESCRIPTION.0, self.raw_name(), CUSTOM_DESCRIPTION.1],
+    pub fn description_parts(&self) -> [&'a str; 3] {
+        match self.spec {
+            Some(spec) => [spec.description, "", ""],
+            None => [CUSTOM_DESCRIPTION.0, self.raw, CUSTOM_DESCRIPTION.1],
+        }
+    }
+
+    /// An owned copy (for the few points a gate or a summary keeps).
+    pub fn to_owned_point(&self) -> MetricPoint {
+        let descriptor = match self.spec {
+            Some(spec) => Descriptor::Catalog(spec),
+            None if self.raw == self.name => Descriptor::Custom(CustomOrigin::SameAsName),
+            None if self.name.strip_prefix(METRIC_PREFIX) == Some(self.raw) => {
+                Descriptor::Custom(CustomOrigin::NameWithoutPrefix)
+            }
+            None => Descriptor::Custom(CustomOrigin::Raw(self.raw.into())),
+        };
+        MetricPoint {
+            name: self.name.into(),
+            value: self.value,
+            labels: Arc::clone(self.labels),
+            attributes: Arc::clone(self.attributes),
+            descriptor,
         }
     }
 }
@@ -122,27 +191,46 @@ pub fn custom_description(raw: &str) -> String {
 /// The result always matches `[a-zA-Z_][a-zA-Z0-9_]*`, as Prometheus requires.
 /// Returns the name and how the raw name can be recovered from it.
 pub fn sanitize_metric_name(raw: &str) -> (Box<str>, CustomOrigin) {
+    let mut name = String::with_capacity(METRIC_PREFIX.len() + raw.len());
+    let origin = match sanitize_metric_name_into(raw, &mut name) {
+        NameOrigin::SameAsName => CustomOrigin::SameAsName,
+        NameOrigin::NameWithoutPrefix => CustomOrigin::NameWithoutPrefix,
+        NameOrigin::Raw => CustomOrigin::Raw(raw.into()),
+    };
+    (name.into(), origin)
+}
+
+/// How a raw custom name relates to its exported name (see [`CustomOrigin`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameOrigin {
+    SameAsName,
+    NameWithoutPrefix,
+    Raw,
+}
+
+/// [`sanitize_metric_name`], appending the name to `out` (the point store's name arena) instead
+/// of allocating it.
+pub fn sanitize_metric_name_into(raw: &str, out: &mut String) -> NameOrigin {
+    let at = out.len();
     let trimmed = raw.trim();
     let valid = |c: char| c.is_ascii_alphanumeric() || c == '_';
     if let Some(rest) = trimmed.strip_prefix(METRIC_PREFIX) {
         if rest.chars().all(valid) {
-            let origin = if trimmed == raw {
-                CustomOrigin::SameAsName
+            out.push_str(trimmed);
+            return if trimmed == raw {
+                NameOrigin::SameAsName
             } else {
-                CustomOrigin::Raw(raw.into())
+                NameOrigin::Raw
             };
-            return (trimmed.into(), origin);
         }
-        let mut name = String::with_capacity(trimmed.len());
-        name.push_str(METRIC_PREFIX);
-        name.extend(rest.chars().map(|c| if valid(c) { c } else { '_' }));
-        return (name.into(), CustomOrigin::Raw(raw.into()));
+        out.push_str(METRIC_PREFIX);
+        out.extend(rest.chars().map(|c| if valid(c) { c } else { '_' }));
+        return NameOrigin::Raw;
     }
-    let mut name = String::with_capacity(METRIC_PREFIX.len() + trimmed.len());
-    name.push_str(METRIC_PREFIX);
+    out.push_str(METRIC_PREFIX);
     if trimmed.is_ascii() {
         // The common case, byte by byte: ASCII lower-casing never changes validity.
-        name.extend(trimmed.bytes().map(|b| {
+        out.extend(trimmed.bytes().map(|b| {
             if b.is_ascii_alphanumeric() || b == b'_' {
                 char::from(b.to_ascii_lowercase())
             } else {
@@ -152,15 +240,14 @@ pub fn sanitize_metric_name(raw: &str) -> (Box<str>, CustomOrigin) {
     } else {
         // Unicode lower-casing can turn a character into several, some of them ASCII.
         for c in trimmed.chars().flat_map(char::to_lowercase) {
-            name.push(if valid(c) { c } else { '_' });
+            out.push(if valid(c) { c } else { '_' });
         }
     }
-    let origin = if name[METRIC_PREFIX.len()..] == *raw {
-        CustomOrigin::NameWithoutPrefix
+    if out[at + METRIC_PREFIX.len()..] == *raw {
+        NameOrigin::NameWithoutPrefix
     } else {
-        CustomOrigin::Raw(raw.into())
-    };
-    (name.into(), origin)
+        NameOrigin::Raw
+    }
 }
 
 /// The Prometheus label-name rule: every character other than ASCII letters, digits and `_`

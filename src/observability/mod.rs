@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod opentelemetry;
 pub mod pack;
+pub mod points;
 pub mod policy;
 pub mod prometheus;
 pub mod render;

@@ -9,7 +9,8 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use super::json_output::{write_double, write_string, write_string_parts};
-use super::metrics::MetricPoint;
+use super::metrics::Point;
+use super::points::Points;
 use super::render::{BlockCache, Chunked};
 use super::timestamp::Timestamp;
 
@@ -32,11 +33,7 @@ pub struct OpenTelemetryJsonRenderer;
 pub const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.44.0";
 
 impl OpenTelemetryJsonRenderer {
-    pub fn render(
-        points: &[MetricPoint],
-        ctx: &OtlpContext<'_>,
-        out: &mut impl Write,
-    ) -> io::Result<()> {
+    pub fn render(points: &Points, ctx: &OtlpContext<'_>, out: &mut impl Write) -> io::Result<()> {
         let mut out = Chunked::new(out);
         let buf = &mut out.buf;
         buf.extend_from_slice(b"{\"resourceMetrics\":[{\"resource\":{\"attributes\":");
@@ -64,26 +61,26 @@ impl OpenTelemetryJsonRenderer {
         let mut previous: Option<&str> = None;
         for point in points {
             let buf = &mut out.buf;
-            if previous == Some(&point.name) {
+            if previous == Some(point.name) {
                 buf.push(b',');
             } else {
                 if previous.is_some() {
                     buf.extend_from_slice(b"]}},");
                 }
                 buf.extend_from_slice(b"{\"name\":");
-                write_string(&point.name, buf);
+                write_string(point.name, buf);
                 buf.extend_from_slice(b",\"description\":");
                 write_string_parts(&point.description_parts(), buf);
                 buf.extend_from_slice(b",\"unit\":");
                 write_string(point.unit(), buf);
                 buf.extend_from_slice(b",\"gauge\":{\"dataPoints\":[");
-                previous = Some(&point.name);
+                previous = Some(point.name);
             }
             buf.extend_from_slice(b"{\"attributes\":");
-            let key = (Arc::as_ptr(&point.labels), Arc::as_ptr(&point.attributes));
+            let key = (Arc::as_ptr(point.labels), Arc::as_ptr(point.attributes));
             attributes.write(key, buf, |block| {
                 write_attributes(
-                    merged_attributes(point, ctx.point_attributes).into_iter(),
+                    merged_attributes(&point, ctx.point_attributes).into_iter(),
                     block,
                 )
             });
@@ -106,7 +103,7 @@ impl OpenTelemetryJsonRenderer {
 /// Labels (empty values kept, as the peer does), then attributes whose key no label has,
 /// then correlation attributes replacing any key they share; sorted by key.
 fn merged_attributes<'a>(
-    point: &'a MetricPoint,
+    point: &Point<'a>,
     extra: &'a [(String, String)],
 ) -> Vec<(&'a str, &'a str)> {
     let mut merged: Vec<(&str, &str)> = point

@@ -7,7 +7,8 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use super::metrics::{LabelSet, MetricPoint};
+use super::metrics::LabelSet;
+use super::points::Points;
 use super::render::{BlockCache, Chunked};
 
 /// Renders points to Prometheus text. An export without points is a single newline, as the
@@ -15,7 +16,7 @@ use super::render::{BlockCache, Chunked};
 pub struct PrometheusTextRenderer;
 
 impl PrometheusTextRenderer {
-    pub fn render(points: &[MetricPoint], out: &mut impl Write) -> io::Result<()> {
+    pub fn render(points: &Points, out: &mut impl Write) -> io::Result<()> {
         if points.is_empty() {
             return out.write_all(b"\n");
         }
@@ -24,7 +25,7 @@ impl PrometheusTextRenderer {
         let mut previous: Option<&str> = None;
         for point in points {
             let buf = &mut out.buf;
-            if previous != Some(&point.name) {
+            if previous != Some(point.name) {
                 buf.extend_from_slice(b"# HELP ");
                 buf.extend_from_slice(point.name.as_bytes());
                 buf.push(b' ');
@@ -34,11 +35,11 @@ impl PrometheusTextRenderer {
                 buf.extend_from_slice(b"\n# TYPE ");
                 buf.extend_from_slice(point.name.as_bytes());
                 buf.extend_from_slice(b" gauge\n");
-                previous = Some(&point.name);
+                previous = Some(point.name);
             }
             buf.extend_from_slice(point.name.as_bytes());
-            labels.write(Arc::as_ptr(&point.labels), buf, |block| {
-                label_block(&point.labels, block)
+            labels.write(Arc::as_ptr(point.labels), buf, |block| {
+                label_block(point.labels, block)
             });
             buf.push(b' ');
             write_value(point.value, buf);

@@ -18,7 +18,8 @@ use super::artifacts::{
 };
 use super::json_output::{write_double, write_string, write_string_parts};
 use super::markdown::{code, escape};
-use super::metrics::{LabelSet, MetricPoint};
+use super::metrics::{LabelSet, Point};
+use super::points::Points;
 use super::prometheus;
 use super::render::{BlockCache, Chunked};
 use super::sources::detect::Kind;
@@ -193,7 +194,7 @@ struct JsonReport<'a> {
 /// Writes `runtime_metrics.json` (two-space indent, sorted keys, strict JSON).
 pub fn write_json_report(
     report: &ExportReport,
-    points: &[MetricPoint],
+    points: &Points,
     out: &mut impl Write,
 ) -> io::Result<()> {
     let json = JsonReport {
@@ -240,7 +241,7 @@ pub fn write_json_report(
 const METRICS_PLACEHOLDER: &str = "\n  \"metrics\": []";
 
 /// `"metrics": [...]` formatted exactly as serde_json's pretty printer would.
-fn write_metrics_array(points: &[MetricPoint], out: &mut impl Write) -> io::Result<()> {
+fn write_metrics_array(points: &Points, out: &mut impl Write) -> io::Result<()> {
     if points.is_empty() {
         return out.write_all(METRICS_PLACEHOLDER.as_bytes());
     }
@@ -254,17 +255,17 @@ fn write_metrics_array(points: &[MetricPoint], out: &mut impl Write) -> io::Resu
             buf.push(b',');
         }
         buf.extend_from_slice(b"\n    {\n      \"attributes\": ");
-        attributes.write(Arc::as_ptr(&p.attributes), buf, |block| {
-            label_map(&p.attributes, block)
+        attributes.write(Arc::as_ptr(p.attributes), buf, |block| {
+            label_map(p.attributes, block)
         });
         buf.extend_from_slice(b",\n      \"description\": ");
         write_string_parts(&p.description_parts(), buf);
         buf.extend_from_slice(b",\n      \"labels\": ");
-        labels.write(Arc::as_ptr(&p.labels), buf, |block| {
-            label_map(&p.labels, block)
+        labels.write(Arc::as_ptr(p.labels), buf, |block| {
+            label_map(p.labels, block)
         });
         buf.extend_from_slice(b",\n      \"name\": ");
-        write_string(&p.name, buf);
+        write_string(p.name, buf);
         buf.extend_from_slice(b",\n      \"unit\": ");
         write_string(p.unit(), buf);
         buf.extend_from_slice(b",\n      \"value\": ");
@@ -356,7 +357,7 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
 
 /// One Markdown table row for a point: name, value (Prometheus spelling), unit, labels; every
 /// piece from a report in a code span, so it renders literally.
-pub fn metric_row(p: &MetricPoint) -> String {
+pub fn metric_row(p: &Point<'_>) -> String {
     let mut value = Vec::with_capacity(32);
     prometheus::write_value(p.value, &mut value);
     let labels: Vec<String> = p
@@ -366,7 +367,7 @@ pub fn metric_row(p: &MetricPoint) -> String {
         .collect();
     format!(
         "| {} | {} | {} | {} |\n",
-        code(&p.name),
+        code(p.name),
         String::from_utf8_lossy(&value),
         code(p.unit()),
         labels.join(", ")
@@ -380,7 +381,7 @@ pub const MARKDOWN_METRIC_ROWS: usize = 500;
 /// and digests it shows.
 pub fn write_markdown_report(
     report: &ExportReport,
-    points: &[MetricPoint],
+    points: &Points,
     written: &[&WrittenArtifact],
     out: &mut impl Write,
 ) -> io::Result<()> {
@@ -439,7 +440,7 @@ fn write_markdown_blockers(report: &ExportReport, out: &mut impl Write) -> io::R
 /// The metrics (at most [`MARKDOWN_METRIC_ROWS`]) and the inputs.
 fn write_markdown_metrics(
     report: &ExportReport,
-    points: &[MetricPoint],
+    points: &Points,
     out: &mut impl Write,
 ) -> io::Result<()> {
     writeln!(out, "\n## Metrics\n")?;
@@ -448,7 +449,7 @@ fn write_markdown_metrics(
     } else {
         writeln!(out, "| name | value | unit | labels |\n|---|---|---|---|")?;
         for p in points.iter().take(MARKDOWN_METRIC_ROWS) {
-            out.write_all(metric_row(p).as_bytes())?;
+            out.write_all(metric_row(&p).as_bytes())?;
         }
         if points.len() > MARKDOWN_METRIC_ROWS {
             writeln!(

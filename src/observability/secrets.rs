@@ -12,7 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::blockers::{Blocker, Code};
-use super::metrics::{Descriptor, LabelSet, MetricPoint};
+use super::metrics::LabelSet;
+use super::points::Points;
 
 /// What a text looks like, if it looks like a credential.
 pub fn secret_shape(text: &str, known: &[String]) -> Option<&'static str> {
@@ -139,7 +140,7 @@ fn url_with_password(text: &str) -> bool {
 /// attribute; one `labels.secret_like` blocker per key (never quoting the value). Points keep
 /// their order, so families stay contiguous.
 pub fn drop_secret_like(
-    points: &mut Vec<MetricPoint>,
+    points: &mut Points,
     attributes: &mut Vec<(String, String)>,
     known: &[String],
 ) -> Vec<Blocker> {
@@ -150,7 +151,7 @@ pub fn drop_secret_like(
     points.retain(|p| {
         // A catalogued name is the tool's own; a custom one is checked as given (its raw name
         // is in its description; the exported name is derived from it).
-        let custom = matches!(p.descriptor, Descriptor::Custom(_));
+        let custom = p.is_custom();
         if let Some(shape) = custom.then(|| secret_shape(p.raw_name(), known)).flatten() {
             found.insert(format!(
                 "a metric name looks like {shape}; that metric was not written"
@@ -158,7 +159,7 @@ pub fn drop_secret_like(
             return false;
         }
         // Consecutive points mostly share one set: only a new set is looked up.
-        let key = Arc::as_ptr(&p.labels);
+        let key = Arc::as_ptr(p.labels);
         if last == Some(key) {
             return true;
         }

@@ -19,7 +19,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::blockers::{Blocker, Code, Severity};
-use super::metrics::{Descriptor, LabelSet, MetricPoint, MetricSpec, METRIC_PREFIX};
+use super::metrics::{Descriptor, LabelSet, MetricPoint, MetricSpec, Point, METRIC_PREFIX};
+use super::points::Points;
 use crate::metric_spec;
 
 pub use baseline::{read_history, read_sample, BaselineSeries, History, Sample};
@@ -82,7 +83,7 @@ type Labels = Vec<(String, String)>;
 /// point carries (the user's `--label`s), given to series about metrics that are absent.
 pub fn evaluate(
     config: &GateConfig,
-    points: &[MetricPoint],
+    points: &Points,
     baselines: &[std::path::PathBuf],
     known: &[&str],
     common: &Arc<LabelSet>,
@@ -91,7 +92,7 @@ pub fn evaluate(
     if config.is_empty() && baselines.is_empty() {
         return Ok(gated);
     }
-    let mut names: BTreeSet<&str> = points.iter().map(|p| &*p.name).collect();
+    let mut names: BTreeSet<&str> = points.iter().map(|p| p.name).collect();
     let mut out = GatePoints::new(&names);
     for gate_name in CATALOG.iter().map(|s| s.name) {
         names.remove(gate_name);
@@ -198,7 +199,7 @@ pub fn evaluate(
 /// A catalogued metric this export lacks is not an error here: it is `slo.<metric>.missing`.
 pub fn check_objective_names(
     config: &GateConfig,
-    points: &[MetricPoint],
+    points: &Points,
     known: &[&str],
 ) -> Result<(), GateConfigError> {
     let unknown = |o: &&Objective| {
@@ -208,7 +209,7 @@ pub fn check_objective_names(
     if !config.objectives.iter().any(|o| unknown(&o)) {
         return Ok(());
     }
-    let mut names: BTreeSet<&str> = points.iter().map(|p| &*p.name).collect();
+    let mut names: BTreeSet<&str> = points.iter().map(|p| p.name).collect();
     for objective in config.objectives.iter().filter(unknown) {
         let selector = &objective.selector;
         if names.contains(selector.name.as_str()) {

@@ -8,7 +8,7 @@ use super::*;
 /// no series matches.
 pub(super) fn evaluate_objective(
     objective: &Objective,
-    points: &[MetricPoint],
+    points: &Points,
     catalogued: &dyn Fn(&str) -> bool,
     common: &Arc<LabelSet>,
     gated: &mut Gated,
@@ -17,7 +17,7 @@ pub(super) fn evaluate_objective(
     let selector = &objective.selector;
     let mut found = false;
     for p in points {
-        if !selector.matches_name(&p.name) || !selector.matches_labels(|k| p.labels.get(k)) {
+        if !selector.matches_name(p.name) || !selector.matches_labels(|k| p.labels.get(k)) {
             continue;
         }
         if CATALOG.iter().any(|spec| spec.name == &*p.name) {
@@ -30,7 +30,7 @@ pub(super) fn evaluate_objective(
         ];
         for (rule, bound, code) in bounds {
             if let Some(bound) = bound {
-                judge_bound(objective, p, rule, bound, code, gated, out);
+                judge_bound(objective, &p, rule, bound, code, gated, out);
             }
         }
     }
@@ -43,7 +43,7 @@ pub(super) fn evaluate_objective(
 /// it fails.
 fn judge_bound(
     objective: &Objective,
-    p: &MetricPoint,
+    p: &Point<'_>,
     rule: BoundRule,
     bound: f64,
     code: Code,
@@ -51,7 +51,7 @@ fn judge_bound(
     out: &mut GatePoints,
 ) {
     let origin = objective.selector.origin.to_string();
-    let labels = labels_of(&p.labels);
+    let labels = labels_of(p.labels);
     let v = p.value;
     let passed = match rule {
         BoundRule::Max => v <= bound,
@@ -59,10 +59,10 @@ fn judge_bound(
     };
     let blocker = Blocker::for_metric(
         code,
-        &p.name,
+        p.name,
         format!(
             "`{}` is {}, {} the objective's {rule} {} ({origin})",
-            series_text(&p.name, &labels),
+            series_text(p.name, &labels),
             number(v),
             if v.is_nan() {
                 "not a number, so it cannot meet"
@@ -89,10 +89,10 @@ fn judge_bound(
         rule,
         severity: objective.severity,
     });
-    let own = [("metric", &*p.name), ("rule", rule.as_str())];
+    let own = [("metric", p.name), ("rule", rule.as_str())];
     let verdict = if passed { 1.0 } else { 0.0 };
-    out.push(GateSeries::SloPassed, verdict, &own, &labels, &p.attributes);
-    out.push(GateSeries::SloBound, bound, &own, &labels, &p.attributes);
+    out.push(GateSeries::SloPassed, verdict, &own, &labels, p.attributes);
+    out.push(GateSeries::SloBound, bound, &own, &labels, p.attributes);
     if !passed {
         gated.blockers.push(blocker);
     }
@@ -101,7 +101,7 @@ fn judge_bound(
 /// No series matched: the objective fails as `present`, with a hint at why.
 fn absent(
     objective: &Objective,
-    points: &[MetricPoint],
+    points: &Points,
     catalogued: &dyn Fn(&str) -> bool,
     common: &Arc<LabelSet>,
     gated: &mut Gated,
@@ -110,7 +110,7 @@ fn absent(
     let selector = &objective.selector;
     let origin = selector.origin.to_string();
     let metric = selector.name.as_str();
-    let name_present = points.iter().any(|p| selector.matches_name(&p.name));
+    let name_present = points.iter().any(|p| selector.matches_name(p.name));
     let hint = if name_present {
         "the metric is there, but none of its series has every label of the objective's \
          `labels` (check the matchers)"

@@ -81,7 +81,7 @@ type Values<'a> = Vec<(f64, &'a Sample)>;
 /// One rule's series, matched by name and labels (less the rule's `ignore_labels`).
 struct Matched<'a> {
     /// Each selected series of this export, in export order, with its history.
-    now: Vec<(&'a MetricPoint, Labels, Values<'a>)>,
+    now: Vec<(Point<'a>, Labels, Values<'a>)>,
     /// Series of the most recent sample with no series now: name, labels, history, and
     /// whether the metric is gone altogether.
     left: Vec<(&'a str, &'a Labels, Values<'a>, bool)>,
@@ -109,7 +109,7 @@ fn key_labels(rule: &RegressionRule, labels: &[(String, String)]) -> Labels {
 /// series of a key in a sample is the one compared).
 fn match_series<'a>(
     rule: &RegressionRule,
-    points: &'a [MetricPoint],
+    points: &'a Points,
     window: &'a [Sample],
 ) -> Matched<'a> {
     let selector = &rule.selector;
@@ -155,14 +155,14 @@ fn match_series<'a>(
     let mut now = Vec::new();
     for p in points {
         let get = |k: &str| p.labels.get(k).map(str::to_string);
-        if !selected(&p.name, &get) {
+        if !selected(p.name, &get) {
             continue;
         }
-        names_now.insert(&p.name);
-        let labels = labels_of(&p.labels);
+        names_now.insert(p.name);
+        let labels = labels_of(p.labels);
         let key = key_labels(rule, &labels);
         let values = history
-            .get(&(&*p.name, key.clone()))
+            .get(&(p.name, key.clone()))
             .cloned()
             .unwrap_or_default();
         seen.insert((p.name.to_string(), key));
@@ -288,7 +288,7 @@ impl<'a> Judge<'a> {
     /// A series of this export, against its history.
     fn series(
         &self,
-        p: &MetricPoint,
+        p: &Point<'_>,
         labels: &Labels,
         values: &Values<'_>,
         window: &[Sample],
@@ -296,7 +296,7 @@ impl<'a> Judge<'a> {
         out: &mut GatePoints,
     ) {
         let rule = self.rule;
-        let mut row = self.comparison(&p.name, labels, values);
+        let mut row = self.comparison(p.name, labels, values);
         row.actual = Some(p.value);
         if values.is_empty() {
             row.status = ComparisonStatus::Added;
@@ -338,7 +338,7 @@ impl<'a> Judge<'a> {
             };
             let mut message = format!(
                 "`{}` is {}, outside the limit ({limit}) that {} over {} sets{}: {} ({} is better; {})",
-                series_text(&p.name, labels),
+                series_text(p.name, labels),
                 number(p.value),
                 rule.method,
                 plural_samples(values.len()),
@@ -365,23 +365,21 @@ impl<'a> Judge<'a> {
             } else {
                 Severity::Warning
             };
-            gated
-                .blockers
-                .push(self.blocker(&p.name, message, severity));
+            gated.blockers.push(self.blocker(p.name, message, severity));
             if !confirmed {
                 row.severity = Severity::Warning;
             }
         }
         row.passed = passed;
         gated.results.regressions.push(row);
-        let extra = [("direction", rule.direction.as_str()), ("metric", &*p.name)];
+        let extra = [("direction", rule.direction.as_str()), ("metric", p.name)];
         let verdict = if passed { 1.0 } else { 0.0 };
         for (family, value) in [
             (GateSeries::RegressionPassed, verdict),
             (GateSeries::RegressionRatio, ratio),
             (GateSeries::RegressionBaseline, base),
         ] {
-            out.push(family, value, &extra, labels, &p.attributes);
+            out.push(family, value, &extra, labels, p.attributes);
         }
     }
 
@@ -476,7 +474,7 @@ fn plural_samples(n: usize) -> String {
 /// One regression rule against the history: match the series, then judge each.
 pub(super) fn compare(
     rule: &RegressionRule,
-    points: &[MetricPoint],
+    points: &Points,
     samples: &[Sample],
     gated: &mut Gated,
     out: &mut GatePoints,

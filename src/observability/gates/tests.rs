@@ -3,6 +3,7 @@ use std::sync::Arc;
 use super::regressions::{regression_ratio, within_tolerance as within};
 use super::*;
 use crate::observability::metrics::{Descriptor, LabelSet, MetricPoint};
+use crate::observability::points::Points;
 use crate::observability::sources::run_report::CATALOG as RUN;
 use std::path::Path;
 
@@ -20,9 +21,20 @@ fn known() -> Vec<&'static str> {
     RUN.iter().map(|s| s.name).collect()
 }
 
+fn store(points: &[MetricPoint]) -> Points {
+    Points::try_from_points(points).expect("a few points fit the store")
+}
+
 fn run(config: &str, points: &[MetricPoint]) -> Gated {
     let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
-    evaluate(&policy.gates, points, &[], &known(), &LabelSet::empty()).unwrap()
+    evaluate(
+        &policy.gates,
+        &store(points),
+        &[],
+        &known(),
+        &LabelSet::empty(),
+    )
+    .unwrap()
 }
 
 fn codes(gated: &Gated) -> Vec<String> {
@@ -135,7 +147,14 @@ fn a_pattern_that_matches_nothing_is_a_configuration_error() {
         "p.yml",
     )
     .unwrap();
-    let err = evaluate(&policy.gates, &[], &[], &known(), &LabelSet::empty()).unwrap_err();
+    let err = evaluate(
+        &policy.gates,
+        &Points::new(),
+        &[],
+        &known(),
+        &LabelSet::empty(),
+    )
+    .unwrap_err();
     assert!(
         err.0.contains("p.yml line 2") && err.0.contains("dpone_nothing_*"),
         "{err}"
@@ -159,7 +178,7 @@ fn compare_with(config: &str, points: &[MetricPoint], baseline: &Path) -> Gated 
     let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
     evaluate(
         &policy.gates,
-        points,
+        &store(points),
         &[baseline.to_path_buf()],
         &known(),
         &LabelSet::empty(),
@@ -416,7 +435,7 @@ fn gate_series_families_follow_the_catalogue() {
 fn an_objective_on_a_name_that_is_no_metric_is_a_configuration_error() {
     let check = |config: &str, points: &[MetricPoint]| {
         let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
-        check_objective_names(&policy.gates, points, &known())
+        check_objective_names(&policy.gates, &store(points), &known())
     };
     // RUN[4] is dpone_duration_seconds: a bare name with a typo suggests the bare name.
     let err = check("objectives:\n  duration_secnds: {max: 1}\n", &[]).unwrap_err();

@@ -5,10 +5,10 @@
 //! file. Two *different* raw names that sanitise to one exported name are a duplicate series:
 //! the first (in name order) is kept and the rest are reported.
 //!
-//! A metrics file can hold a million entries, so it is parsed straight into [`MetricPoint`]s
-//! that already share the export's label sets, streamed from the file (the text is never held
-//! whole), and sorted and de-duplicated in place: one vector of points is all the memory a
-//! large set costs.
+//! A metrics file can hold millions of entries, so it is streamed from the file (the text is
+//! never held whole) straight into the compact point store ([`Points`]), every entry sharing the
+//! export's label sets, and sorted and de-duplicated there in place: a slot and the name's
+//! bytes are all the memory an entry costs.
 
 use std::fmt;
 use std::io::{BufReader, Read};
@@ -19,9 +19,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use super::super::files::{self, FileError};
 use super::super::json_input;
-use super::super::metrics::{
-    sanitize_metric_name, CustomOrigin, Descriptor, LabelSet, MetricPoint,
-};
+use super::super::metrics::{sanitize_metric_name, CustomOrigin, LabelSet, Point};
+use super::super::points::{Points, StoreFull};
 
 /// A custom metric before labels are attached (what `--metric` gives).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,16 +43,6 @@ impl CustomMetric {
     pub fn raw_name(&self) -> &str {
         self.origin.raw(&self.name)
     }
-
-    pub fn into_point(self, sets: &PointSets) -> MetricPoint {
-        MetricPoint {
-            name: self.name,
-            value: self.value,
-            labels: Arc::clone(&sets.labels),
-            attributes: Arc::clone(&sets.attributes),
-            descriptor: Descriptor::Custom(self.origin),
-        }
-    }
 }
 
 /// The label sets every custom point shares.
@@ -63,55 +52,15 @@ pub struct PointSets {
     pub attributes: Arc<LabelSet>,
 }
 
-/// A custom metric dropped because another one already has its exported name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DroppedDuplicate {
-    pub name: Box<str>,
-    pub dropped_raw: String,
-    pub dropped_value: f64,
-    /// The raw name of the metric that was kept (a catalogue name for report metrics).
-    pub kept_raw: String,
-}
-
-fn dropped(point: &MetricPoint, kept_raw: &str) -> DroppedDuplicate {
-    DroppedDuplicate {
-        name: point.name.clone(),
-        dropped_raw: point.raw_name().to_string(),
-        dropped_value: point.value,
-        kept_raw: kept_raw.to_string(),
-    }
-}
-
-/// Sorts custom points by exported name, resolves repeats of one raw name (last wins) and
-/// removes different raw names that collide on one exported name (first wins), in place.
-/// `points` must be in input order (file first, then flags).
-pub fn normalize(points: &mut Vec<MetricPoint>) -> Vec<DroppedDuplicate> {
-    let order = |a: &MetricPoint, b: &MetricPoint| {
-        a.name
-            .cmp(&b.name)
-            .then_with(|| a.raw_name().cmp(b.raw_name()))
-    };
-    // Stable, so equal raw names keep input order and the last of a run is the latest given.
-    // Generated files are usually sorted already; checking first saves the sort's buffer.
-    if !points.is_sorted_by(|a, b| order(a, b).is_le()) {
-        points.sort_by(order);
-    }
-    let mut dropped_points = Vec::new();
-    let mut kept = 0;
-    for read in 0..points.len() {
-        if kept > 0 && points[kept - 1].name == points[read].name {
-            if points[kept - 1].raw_name() == points[read].raw_name() {
-                points.swap(kept - 1, read);
-            } else {
-                dropped_points.push(dropped(&points[read], points[kept - 1].raw_name()));
-            }
-            continue;
-        }
-        points.swap(kept, read);
-        kept += 1;
-    }
-    points.truncate(kept);
-    dropped_points
+/// The message for a custom metric dropped because `kept` already has its exported name.
+pub fn describe_dropped(dropped: Point<'_>, kept: Point<'_>) -> String {
+    format!(
+        "`{}` from `{}` (value {}) repeats `{}`, which was kept",
+        dropped.name,
+        dropped.raw_name(),
+        dropped.value,
+        kept.raw_name()
+    )
 }
 
 /// Why a metrics file was refused.
@@ -121,13 +70,10 @@ pub enum MetricsFileError {
     Invalid(String),
 }
 
-/// Reads a metrics file into points that share `sets`: YAML when the name ends in
+/// Reads a metrics file into a store whose points share `sets`: YAML when the name ends in
 /// `.yaml`/`.yml`, JSON otherwise. JSON is streamed; only a file with Python's `NaN`/`Infinity`
 /// tokens is read whole for the lenient parser.
-pub fn read_metrics_file(
-    path: &Path,
-    sets: &PointSets,
-) -> Result<Vec<MetricPoint>, MetricsFileError> {
+pub fn read_metrics_file(path: &Path, sets: &PointSets) -> Result<Points, MetricsFileError> {
     let shown = path.display();
     let missing = |why: String| MetricsFileError::Missing(format!("`{shown}`: {why}"));
     let invalid = |why: String| MetricsFileError::Invalid(format!("`{shown}`: {why}"));
@@ -152,7 +98,16 @@ pub fn read_metrics_file(
         let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8: {e}")))?;
         let metrics: YamlMapping = serde_saphyr::from_str_with_options(text, yaml_options())
             .map_err(|e| invalid(e.to_string()))?;
-        return Ok(metrics.0.into_iter().map(|m| m.into_point(sets)).collect());
+        let mut store = Points::new();
+        let id = store
+            .sets(&sets.labels, &sets.attributes)
+            .map_err(|e| invalid(e.to_string()))?;
+        for m in &metrics.0 {
+            store
+                .push_custom_named(&m.name, &m.origin, m.value, id)
+                .map_err(|e| invalid(e.to_string()))?;
+        }
+        return Ok(store);
     }
     let file = files::open_regular(path).map_err(|err| missing(format!("cannot read: {err}")))?;
     let mut streamed = serde_json::Deserializer::from_reader(BufReader::with_capacity(
@@ -174,14 +129,15 @@ pub fn read_metrics_file(
     }
 }
 
-/// Deserializes a flat mapping of metric names to numbers into points sharing `sets`.
+/// Deserializes a flat mapping of metric names to numbers into a store whose points share
+/// `sets`.
 #[derive(Clone, Copy)]
 struct MappingSeed<'s> {
     sets: &'s PointSets,
 }
 
 impl<'de> DeserializeSeed<'de> for MappingSeed<'_> {
-    type Value = Vec<MetricPoint>;
+    type Value = Points;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
@@ -189,16 +145,22 @@ impl<'de> DeserializeSeed<'de> for MappingSeed<'_> {
 }
 
 impl<'de> Visitor<'de> for MappingSeed<'_> {
-    type Value = Vec<MetricPoint>;
+    type Value = Points;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(MAPPING)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let full = |e: StoreFull| de::Error::custom(e);
+        let mut store = Points::new();
+        let sets = store
+            .sets(&self.sets.labels, &self.sets.attributes)
+            .map_err(full)?;
         visit_mapping(map, |raw, value| {
-            CustomMetric::new(raw, value).into_point(self.sets)
-        })
+            store.push_custom(raw, value, sets).map_err(full)
+        })?;
+        Ok(store)
     }
 }
 
@@ -225,7 +187,12 @@ impl<'de> de::Deserialize<'de> for YamlMapping {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                visit_mapping(map, CustomMetric::new).map(YamlMapping)
+                let mut metrics = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+                visit_mapping(map, |raw, value| {
+                    metrics.push(CustomMetric::new(raw, value));
+                    Ok(())
+                })?;
+                Ok(YamlMapping(metrics))
             }
         }
         deserializer.deserialize_map(YamlVisitor)
@@ -233,19 +200,18 @@ impl<'de> de::Deserialize<'de> for YamlMapping {
 }
 
 /// Reads `name: number` entries, naming the metric when a value is not a number.
-fn visit_mapping<'de, A: MapAccess<'de>, T>(
+fn visit_mapping<'de, A: MapAccess<'de>>(
     mut map: A,
-    make: impl Fn(&str, f64) -> T,
-) -> Result<Vec<T>, A::Error> {
-    let mut items = Vec::with_capacity(map.size_hint().unwrap_or(0));
+    mut take: impl FnMut(&str, f64) -> Result<(), A::Error>,
+) -> Result<(), A::Error> {
     while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
         if key.trim().is_empty() {
             return Err(de::Error::custom("a metric name is empty"));
         }
         let value = map.next_value_seed(NumberFor(&key))?;
-        items.push(make(&key, value));
+        take(&key, value)?;
     }
-    Ok(items)
+    Ok(())
 }
 
 /// Deserializes one lenient number, naming its metric in the error.
@@ -321,52 +287,19 @@ mod tests {
         }
     }
 
-    fn points(metrics: &[(&str, f64)]) -> Vec<MetricPoint> {
-        let sets = sets();
-        metrics
-            .iter()
-            .map(|(raw, v)| CustomMetric::new(raw, *v).into_point(&sets))
-            .collect()
-    }
-
-    fn parse_json(text: &str) -> Result<Vec<MetricPoint>, serde_json::Error> {
+    fn parse_json(text: &str) -> Result<Points, serde_json::Error> {
         json_input::from_slice_seed(text.as_bytes(), MappingSeed { sets: &sets() })
-    }
-
-    #[test]
-    fn last_value_of_a_raw_name_wins_and_collisions_are_split() {
-        let mut kept = points(&[("b", 1.0), ("a-x", 2.0), ("b", 3.0), ("a_x", 4.0)]);
-        let dropped = normalize(&mut kept);
-        let names: Vec<_> = kept.iter().map(|k| (&*k.name, k.value)).collect();
-        assert_eq!(names, [("dpone_a_x", 2.0), ("dpone_b", 3.0)]);
-        assert_eq!(dropped.len(), 1);
-        assert_eq!(dropped[0].dropped_raw, "a_x");
-        assert_eq!(dropped[0].kept_raw, "a-x");
-    }
-
-    #[test]
-    fn sorted_input_and_repeated_names() {
-        let mut kept = points(&[
-            ("a", 1.0),
-            ("a", 2.0),
-            ("a", 3.0),
-            ("b", 4.0),
-            ("c", 5.0),
-            ("c", 6.0),
-        ]);
-        assert!(normalize(&mut kept).is_empty());
-        let names: Vec<_> = kept.iter().map(|k| (&*k.name, k.value)).collect();
-        assert_eq!(
-            names,
-            [("dpone_a", 3.0), ("dpone_b", 4.0), ("dpone_c", 6.0)]
-        );
     }
 
     #[test]
     fn mapping_parses_json_with_python_tokens() {
         let parsed = parse_json(r#"{"lag": 1, "rate": "2.5", "bad": NaN}"#).unwrap();
         assert_eq!(parsed.len(), 3);
-        assert!(parsed[2].value.is_nan());
+        assert_eq!(
+            parsed.get(1).map(|p| (p.name, p.value)),
+            Some(("dpone_rate", 2.5))
+        );
+        assert!(parsed.get(2).is_some_and(|p| p.value.is_nan()));
     }
 
     #[test]
@@ -381,13 +314,8 @@ mod tests {
 
     #[test]
     fn mapping_parses_yaml() {
-        let sets = sets();
         let yaml = |text: &str| {
-            serde_saphyr::from_str_with_options::<YamlMapping>(text, yaml_options()).map(|m| {
-                m.0.into_iter()
-                    .map(|c| c.into_point(&sets))
-                    .collect::<Vec<_>>()
-            })
+            serde_saphyr::from_str_with_options::<YamlMapping>(text, yaml_options()).map(|m| m.0)
         };
         let parsed = yaml("lag: 42\nrate: .nan\nx: '3'\n").unwrap();
         assert_eq!(parsed[0].value, 42.0);
