@@ -413,6 +413,75 @@ impl Points {
     }
 }
 
+/// The distinct names of a store, sorted: one 4-byte index per family (a family's first
+/// point), never a copy of a name.
+pub struct Names<'a> {
+    points: &'a Points,
+    firsts: Vec<u32>,
+}
+
+impl<'a> Names<'a> {
+    fn name(&self, index: u32) -> &'a str {
+        let tables = self.points.tables();
+        tables.name(&self.points.slots[index as usize])
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.firsts
+            .binary_search_by(|&i| self.name(i).cmp(name))
+            .is_ok()
+    }
+
+    /// The names in byte order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.firsts.iter().map(|&i| self.name(i))
+    }
+
+    pub fn len(&self) -> usize {
+        self.firsts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.firsts.is_empty()
+    }
+
+    /// Keeps the names `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        let tables = self.points.tables();
+        let slots = &self.points.slots;
+        self.firsts
+            .retain(|&i| keep(tables.name(&slots[i as usize])));
+    }
+}
+
+impl Points {
+    /// The distinct names, sorted.
+    pub fn names(&self) -> Names<'_> {
+        let tables = self.tables();
+        let mut firsts: Vec<u32> = Vec::new();
+        let mut previous: Option<&str> = None;
+        for (i, slot) in self.slots.iter().enumerate() {
+            let name = tables.name(slot);
+            if previous != Some(name) {
+                // Every name takes arena bytes, so the 4 GiB arena keeps the count of points
+                // far below u32::MAX; an index past it would be left out, never wrapped.
+                if let Ok(i) = u32::try_from(i) {
+                    firsts.push(i);
+                }
+                previous = Some(name);
+            }
+        }
+        let slots = &self.slots;
+        let name = |i: &u32| tables.name(&slots[*i as usize]);
+        firsts.sort_unstable_by(|a, b| name(a).cmp(name(b)));
+        firsts.dedup_by(|a, b| name(a) == name(b));
+        Names {
+            points: self,
+            firsts,
+        }
+    }
+}
+
 /// The points of a store, in order.
 #[derive(Clone)]
 pub struct Iter<'a> {
@@ -578,5 +647,66 @@ mod tests {
         let (a, c) = (store.get(0).expect("a"), store.get(1).expect("c"));
         assert!(Arc::ptr_eq(a.labels, c.labels));
         assert_eq!(store.iter().next_back().map(|p| p.value), Some(3.0));
+    }
+
+    /// The store's sort and de-duplication, against the plain model they replace: owned
+    /// points, a stable sort by (name, raw name), last-of-a-raw-name and first-of-a-collision.
+    mod model {
+        use super::*;
+        use proptest::prelude::*;
+
+        type Row = (String, String, f64);
+
+        fn model(entries: &[(String, f64)]) -> (Vec<Row>, Vec<(String, String, f64)>) {
+            let mut rows: Vec<Row> = entries
+                .iter()
+                .map(|(raw, v)| (sanitize_metric_name(raw).0.into(), raw.clone(), *v))
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            let mut kept: Vec<Row> = Vec::new();
+            let mut dropped = Vec::new();
+            for row in rows {
+                match kept.last_mut() {
+                    Some(last) if last.0 == row.0 && last.1 == row.1 => *last = row,
+                    Some(last) if last.0 == row.0 => {
+                        dropped.push((row.1.clone(), last.1.clone(), row.2))
+                    }
+                    _ => kept.push(row),
+                }
+            }
+            (kept, dropped)
+        }
+
+        fn raw_name() -> impl Strategy<Value = String> {
+            let piece = prop::sample::select(vec![
+                "a", "A", "b", "-", ".", "_", " ", "dpone_", "é", "\u{212A}", "1", "x",
+            ]);
+            prop::collection::vec(piece, 1..5).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn sort_and_dedup_match_the_model(
+                entries in prop::collection::vec((raw_name(), -5i32..5), 0..40)
+            ) {
+                let entries: Vec<(String, f64)> = entries
+                    .into_iter()
+                    .filter(|(raw, _)| !raw.trim().is_empty())
+                    .map(|(raw, v)| (raw, f64::from(v)))
+                    .collect();
+                let mut store = Points::new();
+                let sets = store.sets(&LabelSet::empty(), &LabelSet::empty()).expect("sets");
+                for (raw, value) in &entries {
+                    store.push_custom(raw, *value, sets).expect("push");
+                }
+                let mut dropped = Vec::new();
+                store.sort_and_dedup(|d, k| {
+                    dropped.push((d.raw_name().to_string(), k.raw_name().to_string(), d.value))
+                });
+                let (want, want_dropped) = model(&entries);
+                prop_assert_eq!(names(&store), want);
+                prop_assert_eq!(dropped, want_dropped);
+            }
+        }
     }
 }

@@ -92,11 +92,9 @@ pub fn evaluate(
     if config.is_empty() && baselines.is_empty() {
         return Ok(gated);
     }
-    let mut names: BTreeSet<&str> = points.iter().map(|p| p.name).collect();
+    let mut names = points.names();
     let mut out = GatePoints::new(&names);
-    for gate_name in CATALOG.iter().map(|s| s.name) {
-        names.remove(gate_name);
-    }
+    names.retain(|name| !is_gate_series(name));
     let catalogued = |name: &str| known.contains(&name);
 
     for objective in &config.objectives {
@@ -155,16 +153,18 @@ pub fn evaluate(
             .filter(|n| !CATALOG.iter().any(|spec| spec.name == *n))
             .collect();
         gated.results.baseline.added_metrics = names
-            .difference(&latest_names)
+            .iter()
+            .filter(|n| !latest_names.contains(n))
             .map(|n| n.to_string())
             .collect();
         gated.results.baseline.removed_metrics = latest_names
-            .difference(&names)
+            .iter()
+            .filter(|n| !names.contains(n))
             .map(|n| n.to_string())
             .collect();
         let defaults;
         let rules: &[RegressionRule] = if config.regressions.is_empty() {
-            defaults = default_rules(&names, &history_names);
+            defaults = default_rules(&|n| names.contains(n), &history_names);
             gated.results.baseline.default_rules = true;
             &defaults
         } else {
@@ -173,7 +173,7 @@ pub fn evaluate(
         for rule in rules {
             let selector = &rule.selector;
             let anywhere = |n: &&str| selector.matches_name(n);
-            let nowhere = !names.iter().any(anywhere)
+            let nowhere = !names.iter().any(|n| anywhere(&n))
                 && !known.iter().any(anywhere)
                 && !history_names.iter().any(anywhere);
             if nowhere && selector.is_pattern() {
@@ -209,14 +209,15 @@ pub fn check_objective_names(
     if !config.objectives.iter().any(|o| unknown(&o)) {
         return Ok(());
     }
-    let mut names: BTreeSet<&str> = points.iter().map(|p| p.name).collect();
+    let names = points.names();
     for objective in config.objectives.iter().filter(unknown) {
         let selector = &objective.selector;
         if names.contains(selector.name.as_str()) {
             continue;
         }
-        names.extend(known.iter().copied());
-        let hint = super::text::closest(&selector.name, names.iter().copied())
+        // The error path: every name, in order, for the suggestion.
+        let all: BTreeSet<&str> = names.iter().chain(known.iter().copied()).collect();
+        let hint = super::text::closest(&selector.name, all.iter().copied())
             .map(|name| {
                 // Shown the way it was written: a bare name suggests a bare name.
                 let shown = match selector.written.starts_with(METRIC_PREFIX) {
@@ -248,10 +249,10 @@ fn sample_summary(sample: &Sample) -> SampleSummary {
 /// The rules that apply when a history is given and the policy has no `regressions:`: each
 /// catalogued metric with a default direction (docs/gates.md), present now or in the history,
 /// under the default test, matched with `status` left out (a failed run changes it).
-fn default_rules(now: &BTreeSet<&str>, history: &BTreeSet<&str>) -> Vec<RegressionRule> {
+fn default_rules(now: &dyn Fn(&str) -> bool, history: &BTreeSet<&str>) -> Vec<RegressionRule> {
     DEFAULT_DIRECTIONS
         .iter()
-        .filter(|(name, _)| now.contains(name) || history.contains(name))
+        .filter(|(name, _)| now(name) || history.contains(name))
         .filter_map(|(name, direction)| {
             let mut selector = Selector::new(name, BTreeMap::new(), 0).ok()?;
             selector.origin.source = "the default rules (docs/gates.md)".to_string();

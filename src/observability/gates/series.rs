@@ -47,7 +47,7 @@ pub(super) struct GatePoints {
 }
 
 impl GatePoints {
-    pub(super) fn new(collected: &BTreeSet<&str>) -> Self {
+    pub(super) fn new(collected: &crate::observability::points::Names<'_>) -> Self {
         GatePoints {
             families: CATALOG.iter().map(|_| Vec::new()).collect(),
             seen: HashMap::new(),
