@@ -39,46 +39,122 @@ const TOKENS: [&[u8]; 3] = [b"-Infinity", b"Infinity", b"NaN"];
 /// Rewrites bare `NaN`/`Infinity`/`-Infinity` tokens (outside strings) as JSON strings.
 /// Returns `None` when there is none, so the caller keeps the strict parser's error.
 fn quote_non_finite_tokens(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out: Option<Vec<u8>> = None;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut i = 0;
-    let mut copied_to = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    let mut quoter = Quoter::default();
+    quoter.quote(bytes, true, &mut out);
+    quoter.rewrote.then_some(out)
+}
+
+/// The rewriting, one piece of text at a time: where it is (in a string, after a `\`)
+/// carries over from one piece to the next.
+#[derive(Debug, Default)]
+struct Quoter {
+    in_string: bool,
+    escaped: bool,
+    rewrote: bool,
+}
+
+impl Quoter {
+    /// Appends `input`, rewritten, to `out`; returns how many bytes it took. Without `last`,
+    /// a piece that ends inside what may be a token leaves those bytes for the next piece.
+    fn quote(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) -> usize {
+        let mut i = 0;
+        while i < input.len() {
+            let b = input[i];
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
             } else if b == b'"' {
-                in_string = false;
+                self.in_string = true;
+            } else if b == b'N' || b == b'I' || b == b'-' {
+                let rest = &input[i..];
+                if let Some(token) = TOKENS.iter().find(|t| rest.starts_with(t)) {
+                    out.push(b'"');
+                    out.extend_from_slice(token);
+                    out.push(b'"');
+                    self.rewrote = true;
+                    i += token.len();
+                    continue;
+                }
+                if !last && TOKENS.iter().any(|t| t.starts_with(rest)) {
+                    return i;
+                }
             }
+            out.push(b);
             i += 1;
-            continue;
         }
-        if b == b'"' {
-            in_string = true;
-            i += 1;
-            continue;
-        }
-        if b == b'N' || b == b'I' || b == b'-' {
-            if let Some(token) = TOKENS.iter().find(|t| bytes[i..].starts_with(t)) {
-                let buf = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 16));
-                buf.extend_from_slice(&bytes[copied_to..i]);
-                buf.push(b'"');
-                buf.extend_from_slice(token);
-                buf.push(b'"');
-                i += token.len();
-                copied_to = i;
-                continue;
-            }
-        }
-        i += 1;
+        i
     }
-    let mut buf = out?;
-    buf.extend_from_slice(&bytes[copied_to..]);
-    Some(buf)
+}
+
+/// A reader that rewrites Python's non-finite tokens as it reads (see [`Quoter`]), so a large
+/// file with them is streamed like any other instead of being read whole.
+pub struct NonFiniteQuoted<R> {
+    inner: R,
+    input: Vec<u8>,
+    out: Vec<u8>,
+    out_at: usize,
+    eof: bool,
+    quoter: Quoter,
+}
+
+const PIECE: usize = 64 * 1024;
+
+impl<R: std::io::Read> NonFiniteQuoted<R> {
+    pub fn new(inner: R) -> Self {
+        NonFiniteQuoted {
+            inner,
+            input: Vec::with_capacity(PIECE + 16),
+            out: Vec::with_capacity(PIECE + 256),
+            out_at: 0,
+            eof: false,
+            quoter: Quoter::default(),
+        }
+    }
+
+    /// Reads and rewrites the next piece; `false` at the end.
+    fn refill(&mut self) -> std::io::Result<bool> {
+        self.out.clear();
+        self.out_at = 0;
+        while self.out.is_empty() {
+            if !self.eof {
+                let kept = self.input.len();
+                self.input.resize(kept + PIECE, 0);
+                let n = loop {
+                    match self.inner.read(&mut self.input[kept..]) {
+                        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                        other => break other,
+                    }
+                };
+                let n = n.inspect_err(|_| self.input.truncate(kept))?;
+                self.input.truncate(kept + n);
+                self.eof = n == 0;
+            }
+            if self.input.is_empty() {
+                return Ok(false);
+            }
+            let taken = self.quoter.quote(&self.input, self.eof, &mut self.out);
+            self.input.drain(..taken);
+        }
+        Ok(true)
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for NonFiniteQuoted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.out_at == self.out.len() && !self.refill()? {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.out.len() - self.out_at);
+        buf[..n].copy_from_slice(&self.out[self.out_at..self.out_at + n]);
+        self.out_at += n;
+        Ok(n)
+    }
 }
 
 /// A number as dpone's reader understands it: JSON numbers and numeric strings (including
@@ -155,6 +231,37 @@ mod tests {
         assert_eq!(number(&v["b"][0]), Some(f64::INFINITY));
         assert_eq!(number(&v["b"][1]), Some(f64::NEG_INFINITY));
         assert_eq!(v["c"], "x NaN \" Infinity");
+    }
+
+    #[test]
+    fn the_reader_rewrites_like_the_whole_text_rewrite() {
+        use std::io::Read;
+        let text =
+            br#"{"a": NaN, "b": [Infinity, -Infinity, -1], "c": "x NaN \" Infinity", "N\\": NaN}"#;
+        let whole = quote_non_finite_tokens(text).expect("tokens");
+        // One byte at a time, so every token straddles a piece.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut streamed = Vec::new();
+        NonFiniteQuoted::new(Trickle(text))
+            .read_to_end(&mut streamed)
+            .expect("read");
+        assert_eq!(
+            String::from_utf8_lossy(&streamed),
+            String::from_utf8_lossy(&whole)
+        );
+        let mut plain = Vec::new();
+        NonFiniteQuoted::new(&b"[1, -2, \"-Infinity\", N"[..])
+            .read_to_end(&mut plain)
+            .expect("read");
+        assert_eq!(plain, b"[1, -2, \"-Infinity\", N");
     }
 
     #[test]

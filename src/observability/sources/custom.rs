@@ -110,20 +110,23 @@ pub fn read_metrics_file(path: &Path, sets: &PointSets) -> Result<Points, Metric
         return Ok(store);
     }
     let file = files::open_regular(path).map_err(|err| missing(format!("cannot read: {err}")))?;
+    // Streamed, Python's `NaN`/`Infinity` tokens rewritten on the way (as `from_slice` does
+    // for a whole text): never held whole, whatever it holds.
+    let mut capped = file.take(files::MAX_METRICS_FILE_BYTES + 1);
     let mut streamed = serde_json::Deserializer::from_reader(BufReader::with_capacity(
         1 << 20,
-        file.take(files::MAX_METRICS_FILE_BYTES + 1),
+        json_input::NonFiniteQuoted::new(&mut capped),
     ));
-    let strict = seed
+    let parsed = seed
         .deserialize(&mut streamed)
         .and_then(|points| streamed.end().map(|()| points));
-    match strict {
+    drop(streamed);
+    if capped.limit() == 0 {
+        let too_large = FileError::TooLarge(files::MAX_METRICS_FILE_BYTES);
+        return Err(invalid(too_large.to_string()));
+    }
+    match parsed {
         Ok(points) => Ok(points),
-        Err(err) if err.is_syntax() || err.is_eof() => {
-            // Perhaps Python's non-finite tokens: read the whole text for the lenient parser.
-            let bytes = read_all()?;
-            json_input::from_slice_seed(&bytes, seed).map_err(|e| invalid(e.to_string()))
-        }
         Err(err) if err.is_io() => Err(missing(format!("cannot read: {err}"))),
         Err(err) => Err(invalid(err.to_string())),
     }
