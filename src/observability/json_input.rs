@@ -265,6 +265,25 @@ mod tests {
     }
 
     #[test]
+    fn the_reader_passes_read_errors_on() {
+        use std::io::Read;
+        struct Failing(bool);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if std::mem::replace(&mut self.0, true) {
+                    return Err(std::io::Error::other("EIO"));
+                }
+                buf[..3].copy_from_slice(b"[Na");
+                Ok(3)
+            }
+        }
+        let err = NonFiniteQuoted::new(Failing(false))
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert_eq!(err.to_string(), "EIO");
+    }
+
+    #[test]
     fn broken_json_keeps_its_error() {
         let err = from_slice::<Value>(b"{not json").unwrap_err();
         assert_eq!(err.line(), 1);
