@@ -65,6 +65,8 @@ pub struct Points {
     sets: Vec<(Arc<LabelSet>, Arc<LabelSet>)>,
     /// Interned sets by address: the store keeps every set alive, so no address is reused.
     set_ids: HashMap<(usize, usize), u32>,
+    /// The pair interned last: points in a row mostly share it, and need no hashing.
+    last_sets: Option<((usize, usize), u32)>,
 }
 
 /// The store's tables, borrowed apart from its slots so slots can be moved while read.
@@ -167,12 +169,21 @@ impl Points {
             Arc::as_ptr(labels) as usize,
             Arc::as_ptr(attributes) as usize,
         );
-        if let Some(&id) = self.set_ids.get(&key) {
-            return Ok(SetsId(id));
+        if let Some((last, id)) = self.last_sets {
+            if last == key {
+                return Ok(SetsId(id));
+            }
         }
-        let id = u32::try_from(self.sets.len()).map_err(|_| StoreFull)?;
-        self.sets.push((Arc::clone(labels), Arc::clone(attributes)));
-        self.set_ids.insert(key, id);
+        let id = match self.set_ids.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.sets.len()).map_err(|_| StoreFull)?;
+                self.sets.push((Arc::clone(labels), Arc::clone(attributes)));
+                self.set_ids.insert(key, id);
+                id
+            }
+        };
+        self.last_sets = Some((key, id));
         Ok(SetsId(id))
     }
 
@@ -363,6 +374,15 @@ impl Points {
         mut duplicate: impl FnMut(Point<'_>, Point<'_>),
     ) -> Result<(), StoreFull> {
         if front.is_empty() {
+            return Ok(());
+        }
+        if self.slots.is_empty() {
+            // No custom metric to place: the front is the whole.
+            let mut head = Vec::with_capacity(front.len());
+            for p in front {
+                head.push(self.slot_for(p.as_point())?);
+            }
+            self.slots = head;
             return Ok(());
         }
         let mut families: HashMap<&str, usize> = HashMap::new();
