@@ -71,8 +71,9 @@ pub fn collect(request: &ExportRequest) -> Collected {
     let correlation = load_correlation(&read.bundles, run.run_id.as_deref(), &mut read.blockers);
     let sourced = std::mem::take(&mut read.sourced);
     let (points, dropped) = merge_points(request, sourced, &run, &mut read);
+    // Nothing of an export too large for the store is written; its blocker says why.
     let points = points.unwrap_or_else(|full| {
-        read.blockers.push(store_full(request, full));
+        read.blockers.push(store_full_blocker(request, full));
         Points::new()
     });
     check(
@@ -342,7 +343,7 @@ fn merge_points(
         summaries.push(InputSummary::new(
             path,
             InputKind::MetricsFile,
-            points.len(),
+            points.custom_given(),
         ));
     }
     let merged = (|| {
@@ -360,7 +361,7 @@ fn merge_points(
 }
 
 /// The blocker for an export whose names do not fit the point store.
-fn store_full(request: &ExportRequest, full: StoreFull) -> Blocker {
+pub fn store_full_blocker(request: &ExportRequest, full: StoreFull) -> Blocker {
     let blocker = Blocker::new(Code::MetricsFileInvalid, full.to_string());
     match &request.metrics_file {
         Some(path) => blocker.about(path),
@@ -407,9 +408,10 @@ fn check(
             ));
         }
     }
-    let explained = blockers
-        .iter()
-        .any(|b| b.code == Code::RunReportNotARunReport);
+    let explained = blockers.iter().any(|b| {
+        b.code == Code::RunReportNotARunReport
+            || (b.code == Code::MetricsFileInvalid && b.message.ends_with(StoreFull::ADVICE))
+    });
     if points.is_empty() && !explained {
         blockers.push(Blocker::new(
             Code::MetricsEmpty,

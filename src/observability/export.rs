@@ -134,10 +134,8 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
     )
     .map_err(ExportError::Config)?;
     if let Err(full) = collected.points.extend(&gated.points) {
-        collected.blockers.push(super::blockers::Blocker::new(
-            Code::MetricsFileInvalid,
-            full.to_string(),
-        ));
+        let blocker = super::collect::store_full_blocker(request, full);
+        collected.blockers.push(blocker);
     }
     collected.blockers.extend(gated.blockers);
     let blockers = request

@@ -1,11 +1,13 @@
 //! Lenient reading of the JSON that dpone writes.
 //!
 //! dpone is Python and writes `json.dumps(..., allow_nan=True)`, so its files can hold the
-//! non-standard tokens `NaN`, `Infinity` and `-Infinity`. Strict parsers reject them. We parse
-//! strictly first (the fast path, and what nearly every file needs); only when that fails and the
-//! text holds such a token outside a string do we rewrite each token as a JSON string
-//! (`"NaN"`, `"Infinity"`, `"-Infinity"`) and parse again. `number()` accepts numeric strings,
-//! so the values survive. Everything we write is strict JSON.
+//! non-standard tokens `NaN`, `Infinity` and `-Infinity`. Strict parsers reject them. A whole
+//! text is parsed strictly first (the fast path, and what nearly every file needs); only when
+//! that fails and the text holds such a token outside a string do we rewrite each token as a
+//! JSON string (`"NaN"`, `"Infinity"`, `"-Infinity"`) and parse again. A large file (the
+//! metrics file) is streamed through [`NonFiniteQuoted`], which rewrites as it reads, with the
+//! same rules. `number()` accepts numeric strings, so the values survive. Everything we write
+//! is strict JSON.
 
 use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde_json::Value;
@@ -39,10 +41,15 @@ const TOKENS: [&[u8]; 3] = [b"-Infinity", b"Infinity", b"NaN"];
 /// Rewrites bare `NaN`/`Infinity`/`-Infinity` tokens (outside strings) as JSON strings.
 /// Returns `None` when there is none, so the caller keeps the strict parser's error.
 fn quote_non_finite_tokens(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len() + 16);
-    let mut quoter = Quoter::default();
-    quoter.quote(bytes, true, &mut out);
-    quoter.rewrote.then_some(out)
+    // Looked for first, so a text without a token is never copied.
+    let mut probe = Quoter::default();
+    probe.scan(bytes, true, |_, _| {});
+    if !probe.rewrote {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    Quoter::default().quote(bytes, true, &mut out);
+    Some(out)
 }
 
 /// The rewriting, one piece of text at a time: where it is (in a string, after a `\`)
@@ -58,6 +65,27 @@ impl Quoter {
     /// Appends `input`, rewritten, to `out`; returns how many bytes it took. Without `last`,
     /// a piece that ends inside what may be a token leaves those bytes for the next piece.
     fn quote(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) -> usize {
+        // Unchanged stretches are copied whole, between the tokens.
+        let mut copied = 0;
+        let taken = self.scan(input, last, |at, token| {
+            out.extend_from_slice(&input[copied..at]);
+            out.push(b'"');
+            out.extend_from_slice(token);
+            out.push(b'"');
+            copied = at + token.len();
+        });
+        out.extend_from_slice(&input[copied..taken]);
+        taken
+    }
+
+    /// Walks `input`, handing each token outside a string (where it starts, what it is) to
+    /// `token`; returns how many bytes it took (see [`Quoter::quote`]).
+    fn scan(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        mut token: impl FnMut(usize, &'static [u8]),
+    ) -> usize {
         let mut i = 0;
         while i < input.len() {
             let b = input[i];
@@ -73,19 +101,16 @@ impl Quoter {
                 self.in_string = true;
             } else if b == b'N' || b == b'I' || b == b'-' {
                 let rest = &input[i..];
-                if let Some(token) = TOKENS.iter().find(|t| rest.starts_with(t)) {
-                    out.push(b'"');
-                    out.extend_from_slice(token);
-                    out.push(b'"');
+                if let Some(found) = TOKENS.iter().find(|t| rest.starts_with(t)) {
+                    token(i, found);
                     self.rewrote = true;
-                    i += token.len();
+                    i += found.len();
                     continue;
                 }
                 if !last && TOKENS.iter().any(|t| t.starts_with(rest)) {
                     return i;
                 }
             }
-            out.push(b);
             i += 1;
         }
         i

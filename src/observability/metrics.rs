@@ -154,7 +154,8 @@ impl<'a> Point<'a> {
         }
     }
 
-    /// An owned copy (for the few points a gate or a summary keeps).
+    /// An owned copy.
+    #[cfg(test)]
     pub fn to_owned_point(&self) -> MetricPoint {
         let descriptor = match self.spec {
             Some(spec) => Descriptor::Catalog(spec),

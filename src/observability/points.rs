@@ -40,13 +40,28 @@ const KIND_CATALOG: u32 = 1 << 31;
 const KIND_NAME_WITHOUT_PREFIX: u32 = u32::MAX - 1;
 const KIND_SAME_AS_NAME: u32 = u32::MAX;
 
+/// Two slots of custom metrics with one name, raw name and label set: one is a repeat.
+fn same_custom(t: &Tables<'_>, a: &Slot, b: &Slot) -> bool {
+    let custom = |s: &Slot| s.kind < KIND_CATALOG || s.kind >= KIND_NAME_WITHOUT_PREFIX;
+    custom(a) && custom(b) && a.sets == b.sets && t.name(a) == t.name(b) && t.raw(a) == t.raw(b)
+}
+
 /// The store addresses its names with 32-bit offsets: at most 4 GiB of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreFull;
 
+impl StoreFull {
+    /// How the message ends (what to do).
+    pub const ADVICE: &'static str = "split the metrics file";
+}
+
 impl fmt::Display for StoreFull {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the metric names of this export take more than 4 GiB; split the metrics file")
+        write!(
+            f,
+            "the metric names of this export take more than 4 GiB; {}",
+            Self::ADVICE
+        )
     }
 }
 
@@ -67,7 +82,17 @@ pub struct Points {
     set_ids: HashMap<(usize, usize), u32>,
     /// The pair interned last: points in a row mostly share it, and need no hashing.
     last_sets: Option<((usize, usize), u32)>,
+    /// The slot count at which custom metrics are next compacted (see [`Points::push_custom`]);
+    /// 0 until the first custom metric.
+    compact_at: usize,
+    /// Custom metrics given, repeats included.
+    given: usize,
 }
+
+/// Custom metrics are compacted (each raw name once) when the store reaches this many slots,
+/// and then whenever it doubles: a file that repeats its names costs the names it has, not its
+/// length. Real sets stay below it and are never compacted.
+const COMPACT_AT: usize = 8 << 20;
 
 /// The store's tables, borrowed apart from its slots so slots can be moved while read.
 #[derive(Clone, Copy)]
@@ -119,6 +144,7 @@ impl Points {
     }
 
     /// A store of these points, in this order.
+    #[cfg(test)]
     pub fn try_from_points<'p>(
         points: impl IntoIterator<Item = &'p MetricPoint>,
     ) -> Result<Self, StoreFull> {
@@ -129,6 +155,12 @@ impl Points {
 
     pub fn len(&self) -> usize {
         self.slots.len()
+    }
+
+    /// How many custom metrics were given (a repeat of a raw name counts; the store may keep
+    /// one point for both).
+    pub fn custom_given(&self) -> usize {
+        self.given
     }
 
     pub fn is_empty(&self) -> bool {
@@ -146,10 +178,6 @@ impl Points {
     pub fn get(&self, index: usize) -> Option<Point<'_>> {
         let tables = self.tables();
         self.slots.get(index).map(|slot| tables.view(slot))
-    }
-
-    pub fn first(&self) -> Option<Point<'_>> {
-        self.get(0)
     }
 
     pub fn iter(&self) -> Iter<'_> {
@@ -266,6 +294,12 @@ impl Points {
 
     /// Appends a custom metric by its raw name, sanitised straight into the arena
     /// (see [`sanitize_metric_name`](super::metrics::sanitize_metric_name)).
+    ///
+    /// Repeats of one raw name are resolved as they come where that changes nothing: the one
+    /// right after its twin overwrites it (the later value wins anyway), and from
+    /// [`COMPACT_AT`] slots on, the custom metrics are compacted to one per raw name whenever
+    /// their count doubles. Collisions of different raw names are left for
+    /// [`Points::sort_and_dedup`], which reports them.
     pub fn push_custom(&mut self, raw: &str, value: f64, sets: SetsId) -> Result<(), StoreFull> {
         let start = self.names.len();
         let origin = sanitize_metric_name_into(raw, &mut self.names);
@@ -280,17 +314,19 @@ impl Points {
             self.names.truncate(start);
             return Err(StoreFull);
         };
-        self.slots.push(Slot {
+        let slot = Slot {
             start: start as u32,
             name_len: name_len as u32,
             kind,
             sets: sets.0,
             value,
-        });
+        };
+        self.push_custom_slot(slot);
         Ok(())
     }
 
-    /// Appends a custom metric whose name is sanitised already.
+    /// Appends a custom metric whose name is sanitised already (a `--metric` flag, a YAML
+    /// entry).
     pub fn push_custom_named(
         &mut self,
         name: &str,
@@ -298,15 +334,101 @@ impl Points {
         value: f64,
         sets: SetsId,
     ) -> Result<(), StoreFull> {
-        let (labels, attributes) = self.sets[sets.0 as usize].clone();
-        self.push(Point {
-            name,
+        let mark = self.names.len();
+        let (start, name_len) = self.push_text(name)?;
+        let kind = match origin {
+            CustomOrigin::SameAsName => Ok(KIND_SAME_AS_NAME),
+            CustomOrigin::NameWithoutPrefix if name.starts_with(METRIC_PREFIX) => {
+                Ok(KIND_NAME_WITHOUT_PREFIX)
+            }
+            other => self.raw_kind(other.raw(name)),
+        };
+        let kind = kind.inspect_err(|_| self.names.truncate(mark))?;
+        self.push_custom_slot(Slot {
+            start,
+            name_len,
+            kind,
+            sets: sets.0,
             value,
-            labels: &labels,
-            attributes: &attributes,
-            spec: None,
-            raw: origin.raw(name),
-        })
+        });
+        Ok(())
+    }
+
+    /// Appends a custom slot whose name was just appended, resolving repeats of one raw name
+    /// where nothing is reported (see [`Points::push_custom`]).
+    fn push_custom_slot(&mut self, slot: Slot) {
+        self.given += 1;
+        let twin = self
+            .slots
+            .last()
+            .is_some_and(|last| same_custom(&self.tables(), last, &slot));
+        if let (true, Some(last)) = (twin, self.slots.last_mut()) {
+            // The twin right before: the later value wins, the earlier place stays.
+            last.value = slot.value;
+            self.names.truncate(slot.start as usize);
+            return;
+        }
+        self.slots.push(slot);
+        if self.compact_at == 0 {
+            self.compact_at = COMPACT_AT;
+        }
+        if self.slots.len() >= self.compact_at {
+            self.compact_repeats();
+            self.compact_at = self.compact_at.max(self.slots.len().saturating_mul(2));
+        }
+    }
+
+    /// Keeps one slot per (name, raw name, sets): the last given, whose value wins. The slots
+    /// come out sorted and the arena holds their names only, in that order, so a metric given
+    /// later still has a larger `start` than the one it repeats.
+    fn compact_repeats(&mut self) {
+        let Points {
+            names,
+            slots,
+            specs,
+            sets,
+            ..
+        } = self;
+        let t = Tables { names, specs, sets };
+        let order = |a: &Slot, b: &Slot| {
+            t.name(a)
+                .cmp(t.name(b))
+                .then_with(|| t.raw(a).cmp(t.raw(b)))
+                .then(a.sets.cmp(&b.sets))
+        };
+        // Without the order given as a key, repeats are equal and the sort is quick on them.
+        slots.sort_unstable_by(order);
+        let (mut kept, mut read) = (0, 0);
+        while read < slots.len() {
+            let mut latest = slots[read];
+            let mut end = read + 1;
+            while end < slots.len() && same_custom(&t, &slots[end], &latest) {
+                if slots[end].start > latest.start {
+                    latest = slots[end];
+                }
+                end += 1;
+            }
+            slots[kept] = latest;
+            kept += 1;
+            read = end;
+        }
+        slots.truncate(kept);
+        slots.shrink_to_fit();
+        let mut compacted =
+            String::with_capacity(slots.iter().map(|s| t.name(s).len() + t.raw(s).len()).sum());
+        for slot in slots.iter_mut() {
+            let (name, raw_len) = (t.name(slot), slot.kind);
+            let stored = if raw_len < KIND_CATALOG {
+                let from = slot.start as usize;
+                &t.names[from..from + slot.name_len as usize + raw_len as usize]
+            } else {
+                name
+            };
+            // The compacted names are a subset of the arena: their offsets fit.
+            slot.start = compacted.len() as u32;
+            compacted.push_str(stored);
+        }
+        *names = compacted;
     }
 
     /// Keeps the points `keep` accepts, in order.
@@ -322,9 +444,9 @@ impl Points {
         slots.retain(|slot| keep(tables.view(slot)));
     }
 
-    /// Sorts the points by name, then raw name, then the order they were given in, and removes
-    /// repeats: of one raw name the last given is kept; of different raw names with one
-    /// exported name the first (in raw-name order) is kept and each other one is handed to
+    /// Sorts the points by name, then raw name, and removes repeats: of one raw name the last
+    /// given is kept; of different raw names with one exported name the first (in raw-name
+    /// order) is kept and each other one (the last value given under it) is handed to
     /// `dropped` with the kept one. In place: the sort moves slots and allocates nothing.
     pub fn sort_and_dedup(&mut self, mut dropped: impl FnMut(Point<'_>, Point<'_>)) {
         let Points {
@@ -335,31 +457,36 @@ impl Points {
             ..
         } = self;
         let t = Tables { names, specs, sets };
-        // Names are appended as points are given, so `start` is the order they were given in:
-        // it makes the unstable sort as deterministic as a stable one, without its buffer.
         let order = |a: &Slot, b: &Slot| {
             t.name(a)
                 .cmp(t.name(b))
                 .then_with(|| t.raw(a).cmp(t.raw(b)))
-                .then(a.start.cmp(&b.start))
         };
         // Generated files are often sorted already.
         if !slots.is_sorted_by(|a, b| order(a, b).is_le()) {
             slots.sort_unstable_by(order);
         }
-        let mut kept = 0;
-        for read in 0..slots.len() {
-            let here = slots[read];
-            if kept > 0 && t.name(&slots[kept - 1]) == t.name(&here) {
-                if t.raw(&slots[kept - 1]) == t.raw(&here) {
-                    slots[kept - 1] = here;
-                } else {
-                    dropped(t.view(&here), t.view(&slots[kept - 1]));
+        let same = |a: &Slot, b: &Slot| t.name(a) == t.name(b) && t.raw(a) == t.raw(b);
+        let (mut kept, mut read) = (0, 0);
+        while read < slots.len() {
+            // One raw name is one metric: its last value, the one given last. Names are
+            // appended as metrics are given, so that is the run's largest `start`, whatever
+            // order the unstable sort left the run in.
+            let mut latest = slots[read];
+            let mut end = read + 1;
+            while end < slots.len() && same(&slots[end], &latest) {
+                if slots[end].start > latest.start {
+                    latest = slots[end];
                 }
-                continue;
+                end += 1;
             }
-            slots[kept] = here;
-            kept += 1;
+            if kept > 0 && t.name(&slots[kept - 1]) == t.name(&latest) {
+                dropped(t.view(&latest), t.view(&slots[kept - 1]));
+            } else {
+                slots[kept] = latest;
+                kept += 1;
+            }
+            read = end;
         }
         slots.truncate(kept);
     }
@@ -433,8 +560,8 @@ impl Points {
     }
 }
 
-/// The distinct names of a store, sorted: one 4-byte index per family (a family's first
-/// point), never a copy of a name.
+/// The distinct names of a store, sorted: one 4-byte index per family (of one of its points),
+/// never a copy of a name.
 pub struct Names<'a> {
     points: &'a Points,
     firsts: Vec<u32>,
@@ -484,10 +611,9 @@ impl Points {
             let name = tables.name(slot);
             if previous != Some(name) {
                 // Every name takes arena bytes, so the 4 GiB arena keeps the count of points
-                // far below u32::MAX; an index past it would be left out, never wrapped.
-                if let Ok(i) = u32::try_from(i) {
-                    firsts.push(i);
-                }
+                // far below u32::MAX.
+                debug_assert!(u32::try_from(i).is_ok());
+                firsts.push(i as u32);
                 previous = Some(name);
             }
         }
@@ -683,11 +809,19 @@ mod tests {
                 .map(|(raw, v)| (sanitize_metric_name(raw).0.into(), raw.clone(), *v))
                 .collect();
             rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            // A raw name given twice is one metric with its last value (as the peer's JSON
+            // reader makes it); then, of one exported name, the first raw name is kept.
+            let mut metrics: Vec<Row> = Vec::new();
+            for row in rows {
+                match metrics.last_mut() {
+                    Some(last) if last.0 == row.0 && last.1 == row.1 => *last = row,
+                    _ => metrics.push(row),
+                }
+            }
             let mut kept: Vec<Row> = Vec::new();
             let mut dropped = Vec::new();
-            for row in rows {
-                match kept.last_mut() {
-                    Some(last) if last.0 == row.0 && last.1 == row.1 => *last = row,
+            for row in metrics {
+                match kept.last() {
                     Some(last) if last.0 == row.0 => {
                         dropped.push((row.1.clone(), last.1.clone(), row.2))
                     }
@@ -704,20 +838,75 @@ mod tests {
             prop::collection::vec(piece, 1..5).prop_map(|pieces| pieces.concat())
         }
 
+        /// The old merge of custom points into the source families (`collect::merge_custom`
+        /// before the store): joiners go after the last point of their family, a custom point
+        /// with a source point's name and labels is dropped.
+        /// A point of the model: name, label set, value.
+        type Merged = (String, u8, f64);
+
+        fn merge_model(front: &[Merged], custom: &[Merged]) -> (Vec<Merged>, Vec<(f64, f64)>) {
+            let mut points = front.to_vec();
+            let mut dropped = Vec::new();
+            let mut rest = Vec::new();
+            let mut joining = Vec::new();
+            for c in custom {
+                if !front.iter().any(|p| p.0 == c.0) {
+                    rest.push(c.clone());
+                    continue;
+                }
+                match front.iter().find(|p| p.0 == c.0 && p.1 == c.1) {
+                    Some(kept) => dropped.push((c.2, kept.2)),
+                    None => joining.push(c.clone()),
+                }
+            }
+            for c in joining {
+                let end = points
+                    .iter()
+                    .rposition(|p| p.0 == c.0)
+                    .map_or(points.len(), |i| i + 1);
+                points.insert(end, c);
+            }
+            points.extend(rest);
+            (points, dropped)
+        }
+
+        static SPECS: [MetricSpec; 2] = [
+            MetricSpec {
+                name: "dpone_a",
+                unit: "s",
+                description: "A.",
+            },
+            MetricSpec {
+                name: "dpone_b",
+                unit: "s",
+                description: "B.",
+            },
+        ];
+
         proptest! {
             #[test]
             fn sort_and_dedup_match_the_model(
-                entries in prop::collection::vec((raw_name(), -5i32..5), 0..40)
+                entries in prop::collection::vec((raw_name(), -5i32..5, any::<bool>()), 0..40),
+                compact_at in prop::sample::select(vec![0usize, 1, 2, 3, 5, 8]),
             ) {
-                let entries: Vec<(String, f64)> = entries
+                // File entries first, then `--metric` flags, each in the order given.
+                let (file, flags): (Vec<_>, Vec<_>) = entries
                     .into_iter()
-                    .filter(|(raw, _)| !raw.trim().is_empty())
-                    .map(|(raw, v)| (raw, f64::from(v)))
-                    .collect();
+                    .filter(|(raw, _, _)| !raw.trim().is_empty())
+                    .map(|(raw, v, flag)| (raw, f64::from(v), flag))
+                    .partition(|e| !e.2);
+                let entries: Vec<(String, f64)> =
+                    file.into_iter().chain(flags.clone()).map(|(r, v, _)| (r, v)).collect();
                 let mut store = Points::new();
+                store.compact_at = compact_at;
                 let sets = store.sets(&LabelSet::empty(), &LabelSet::empty()).expect("sets");
-                for (raw, value) in &entries {
+                let file_count = entries.len() - flags.len();
+                for (raw, value) in &entries[..file_count] {
                     store.push_custom(raw, *value, sets).expect("push");
+                }
+                for (raw, value) in &entries[file_count..] {
+                    let (name, origin) = sanitize_metric_name(raw);
+                    store.push_custom_named(&name, &origin, *value, sets).expect("push");
                 }
                 let mut dropped = Vec::new();
                 store.sort_and_dedup(|d, k| {
@@ -725,6 +914,63 @@ mod tests {
                 });
                 let (want, want_dropped) = model(&entries);
                 prop_assert_eq!(names(&store), want);
+                prop_assert_eq!(dropped, want_dropped);
+            }
+
+            #[test]
+            fn source_families_merge_like_the_model(
+                front in prop::collection::vec((0usize..2, 0u8..3), 0..6),
+                custom in prop::collection::vec((prop::sample::select(vec!["a", "b", "c", "d"]), 0u8..3), 0..8),
+            ) {
+                let label_sets: Vec<Arc<LabelSet>> = (0..3)
+                    .map(|i| Arc::new(LabelSet::new([("k", i.to_string())]).expect("labels")))
+                    .collect();
+                // The source points, grouped into families as `group_families` leaves them.
+                let mut front = front;
+                front.sort_by_key(|(spec, _)| *spec);
+                front.dedup();
+                let front_rows: Vec<(String, u8, f64)> = front
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (spec, set))| (SPECS[*spec].name.to_string(), *set, i as f64))
+                    .collect();
+                let owned: Vec<MetricPoint> = front
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (spec, set))| MetricPoint {
+                        name: SPECS[*spec].name.into(),
+                        value: i as f64,
+                        labels: Arc::clone(&label_sets[*set as usize]),
+                        attributes: LabelSet::empty(),
+                        descriptor: Descriptor::Catalog(&SPECS[*spec]),
+                    })
+                    .collect();
+                // Custom points, each name once (as after `sort_and_dedup`).
+                let mut custom = custom;
+                custom.sort();
+                custom.dedup_by_key(|(name, _)| *name);
+                let custom_rows: Vec<(String, u8, f64)> = custom
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (raw, set))| (format!("dpone_{raw}"), *set, 100.0 + i as f64))
+                    .collect();
+                let mut store = Points::new();
+                for (raw, set) in &custom {
+                    let id = store.sets(&label_sets[*set as usize], &LabelSet::empty()).expect("sets");
+                    let value = 100.0 + store.len() as f64;
+                    store.push_custom(raw, value, id).expect("push");
+                }
+                let mut dropped = Vec::new();
+                store
+                    .prepend_families(&owned, |d, k| dropped.push((d.value, k.value)))
+                    .expect("prepend");
+                let set_of = |p: &Point<'_>| {
+                    label_sets.iter().position(|s| Arc::ptr_eq(s, p.labels)).expect("a known set") as u8
+                };
+                let got: Vec<(String, u8, f64)> =
+                    store.iter().map(|p| (p.name.to_string(), set_of(&p), p.value)).collect();
+                let (want, want_dropped) = merge_model(&front_rows, &custom_rows);
+                prop_assert_eq!(got, want);
                 prop_assert_eq!(dropped, want_dropped);
             }
         }

@@ -71,8 +71,8 @@ pub enum MetricsFileError {
 }
 
 /// Reads a metrics file into a store whose points share `sets`: YAML when the name ends in
-/// `.yaml`/`.yml`, JSON otherwise. JSON is streamed; only a file with Python's `NaN`/`Infinity`
-/// tokens is read whole for the lenient parser.
+/// `.yaml`/`.yml` (read whole: a format for small sets), JSON otherwise (streamed, Python's
+/// `NaN`/`Infinity` tokens rewritten on the way).
 pub fn read_metrics_file(path: &Path, sets: &PointSets) -> Result<Points, MetricsFileError> {
     let shown = path.display();
     let missing = |why: String| MetricsFileError::Missing(format!("`{shown}`: {why}"));
