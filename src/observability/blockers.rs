@@ -224,7 +224,7 @@ blocker_codes! {
         severity: Error,
         summary: "Two inputs produced the same series; only the first was written.",
         cause: "Two inputs give one metric name with the same labels: a custom metric named like a report metric (for example `--metric throughput_rows_per_second=...` next to a run report), two custom names that become the same name after sanitising (`rows/sec` and `rows_sec`), or two `--input` files that hold the same data or cannot be told apart by a label (the same run report twice, a suite and its index, two benchmark baselines, whose verdict series carry no label). Writing both would give Prometheus a duplicate series and OpenTelemetry two values for one point.",
-        fix: "Rename one of the metrics, drop the custom metric that repeats a report value, or narrow the `--input` patterns so each artifact is read once (one benchmark baseline or SLO report per export). The message lists each duplicate, the input it came from and the one that was kept.",
+        fix: "Rename one of the metrics, drop the custom metric that repeats a report value, or narrow the `--input` patterns so each artifact is read once (one benchmark baseline or SLO report per export). The message describes the first ten duplicates (the input each came from and the one that was kept) and counts the rest.",
         verify: "`runtime_metrics.json` has no `metrics.duplicate_series`, and `promtool check metrics` finds no repeated series.",
     },
     LabelsHighCardinality {
