@@ -72,15 +72,19 @@ pub fn collect(request: &ExportRequest) -> Collected {
     let sourced = std::mem::take(&mut read.sourced);
     let (points, dropped) = merge_points(request, sourced, &run, &mut read);
     // Nothing of an export too large for the store is written; its blocker says why.
-    let points = points.unwrap_or_else(|full| {
-        read.blockers.push(store_full_blocker(request, full));
-        Points::new()
-    });
+    let (points, full) = match points {
+        Ok(points) => (points, false),
+        Err(full) => {
+            read.blockers.push(store_full_blocker(request, full));
+            (Points::new(), true)
+        }
+    };
     check(
         request,
         &points,
         &dropped,
         run.primary.is_some(),
+        full,
         &mut read.blockers,
     );
     Collected {
@@ -392,6 +396,7 @@ fn check(
     points: &Points,
     dropped: &Duplicates,
     has_primary: bool,
+    store_full: bool,
     blockers: &mut Vec<Blocker>,
 ) {
     if dropped.count > 0 {
@@ -408,10 +413,10 @@ fn check(
             ));
         }
     }
-    let explained = blockers.iter().any(|b| {
-        b.code == Code::RunReportNotARunReport
-            || (b.code == Code::MetricsFileInvalid && b.message.ends_with(StoreFull::ADVICE))
-    });
+    let explained = store_full
+        || blockers
+            .iter()
+            .any(|b| b.code == Code::RunReportNotARunReport);
     if points.is_empty() && !explained {
         blockers.push(Blocker::new(
             Code::MetricsEmpty,

@@ -36,21 +36,7 @@ impl OpenTelemetryJsonRenderer {
     pub fn render(points: &Points, ctx: &OtlpContext<'_>, out: &mut impl Write) -> io::Result<()> {
         let mut out = Chunked::new(out);
         let buf = &mut out.buf;
-        buf.extend_from_slice(b"{\"resourceMetrics\":[{\"resource\":{\"attributes\":");
-        write_attributes(
-            ctx.resource_attributes
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-            buf,
-        );
-        // The semantic conventions the resource's attributes follow (`cicd.*`, `vcs.*`).
-        buf.extend_from_slice(b"},\"schemaUrl\":");
-        write_string(SCHEMA_URL, buf);
-        buf.extend_from_slice(b",\"scopeMetrics\":[{\"scope\":{\"name\":");
-        write_string(SCOPE_NAME, buf);
-        buf.extend_from_slice(b",\"version\":");
-        write_string(env!("CARGO_PKG_VERSION"), buf);
-        buf.extend_from_slice(b"},\"metrics\":[");
+        write_head(Signal::Metrics, ctx.resource_attributes, buf);
 
         let mut time = Vec::with_capacity(24);
         time.push(b'"');
@@ -80,7 +66,9 @@ impl OpenTelemetryJsonRenderer {
             let key = (Arc::as_ptr(point.labels), Arc::as_ptr(point.attributes));
             attributes.write(key, buf, |block| {
                 write_attributes(
-                    merged_attributes(&point, ctx.point_attributes).into_iter(),
+                    merged_attributes(&point, ctx.point_attributes)
+                        .into_iter()
+                        .map(|(k, v)| (k, AttrValue::Str(v))),
                     block,
                 )
             });
@@ -124,7 +112,57 @@ fn merged_attributes<'a>(
     merged
 }
 
-fn write_attributes<'a>(attributes: impl Iterator<Item = (&'a str, &'a str)>, buf: &mut Vec<u8>) {
+/// The two OTLP/JSON documents this tool writes.
+#[derive(Debug, Clone, Copy)]
+pub enum Signal {
+    Metrics,
+    Spans,
+}
+
+/// Opens an OTLP/JSON document up to its list of metrics or spans: the resource with its
+/// attributes and schema (the semantic conventions of `cicd.*` and `vcs.*`), and this tool's
+/// scope.
+pub fn write_head(signal: Signal, resource: &[(String, String)], buf: &mut Vec<u8>) {
+    let (resources, scopes, items): (&[u8], &[u8], &[u8]) = match signal {
+        Signal::Metrics => (b"resourceMetrics", b"scopeMetrics", b"metrics"),
+        Signal::Spans => (b"resourceSpans", b"scopeSpans", b"spans"),
+    };
+    buf.extend_from_slice(b"{\"");
+    buf.extend_from_slice(resources);
+    buf.extend_from_slice(b"\":[{\"resource\":{\"attributes\":");
+    write_attributes(
+        resource
+            .iter()
+            .map(|(k, v)| (k.as_str(), AttrValue::Str(v))),
+        buf,
+    );
+    buf.extend_from_slice(b"},\"schemaUrl\":");
+    write_string(SCHEMA_URL, buf);
+    buf.extend_from_slice(b",\"");
+    buf.extend_from_slice(scopes);
+    buf.extend_from_slice(b"\":[{\"scope\":{\"name\":");
+    write_string(SCOPE_NAME, buf);
+    buf.extend_from_slice(b",\"version\":");
+    write_string(env!("CARGO_PKG_VERSION"), buf);
+    buf.extend_from_slice(b"},\"");
+    buf.extend_from_slice(items);
+    buf.extend_from_slice(b"\":[");
+}
+
+/// An attribute value as OTLP types it (`AnyValue`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AttrValue<'a> {
+    Str(&'a str),
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+}
+
+/// `[{"key":…,"value":{…}},…]`, in the order given.
+pub fn write_attributes<'a>(
+    attributes: impl Iterator<Item = (&'a str, AttrValue<'a>)>,
+    buf: &mut Vec<u8>,
+) {
     buf.push(b'[');
     for (i, (key, value)) in attributes.enumerate() {
         if i > 0 {
@@ -132,8 +170,27 @@ fn write_attributes<'a>(attributes: impl Iterator<Item = (&'a str, &'a str)>, bu
         }
         buf.extend_from_slice(b"{\"key\":");
         write_string(key, buf);
-        buf.extend_from_slice(b",\"value\":{\"stringValue\":");
-        write_string(value, buf);
+        buf.extend_from_slice(b",\"value\":{");
+        match value {
+            AttrValue::Str(s) => {
+                buf.extend_from_slice(b"\"stringValue\":");
+                write_string(s, buf);
+            }
+            AttrValue::Int(n) => {
+                buf.extend_from_slice(format!("\"intValue\":\"{n}\"").as_bytes());
+            }
+            AttrValue::Double(d) => {
+                buf.extend_from_slice(b"\"doubleValue\":");
+                write_double(d, buf);
+            }
+            AttrValue::Bool(b) => {
+                buf.extend_from_slice(if b {
+                    b"\"boolValue\":true"
+                } else {
+                    b"\"boolValue\":false"
+                });
+            }
+        }
         buf.extend_from_slice(b"}}");
     }
     buf.push(b']');

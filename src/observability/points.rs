@@ -40,6 +40,41 @@ const KIND_CATALOG: u32 = 1 << 31;
 const KIND_NAME_WITHOUT_PREFIX: u32 = u32::MAX - 1;
 const KIND_SAME_AS_NAME: u32 = u32::MAX;
 
+/// The order of names, then raw names.
+fn by_name(t: &Tables<'_>, a: &Slot, b: &Slot) -> std::cmp::Ordering {
+    t.name(a)
+        .cmp(t.name(b))
+        .then_with(|| t.raw(a).cmp(t.raw(b)))
+}
+
+/// Walks the runs of `same` slots (sorted, so each run is contiguous) and keeps of each the
+/// slot given last, whose value wins: names are appended as metrics are given, so it is the
+/// run's largest `start`, whatever order an unstable sort left the run in. `keep` is asked
+/// with the slot kept before it.
+fn keep_latest_of_runs(
+    slots: &mut Vec<Slot>,
+    same: impl Fn(&Slot, &Slot) -> bool,
+    mut keep: impl FnMut(Option<&Slot>, &Slot) -> bool,
+) {
+    let (mut kept, mut read) = (0usize, 0);
+    while read < slots.len() {
+        let mut latest = slots[read];
+        let mut end = read + 1;
+        while end < slots.len() && same(&slots[end], &latest) {
+            if slots[end].start > latest.start {
+                latest = slots[end];
+            }
+            end += 1;
+        }
+        if keep(kept.checked_sub(1).map(|i| &slots[i]), &latest) {
+            slots[kept] = latest;
+            kept += 1;
+        }
+        read = end;
+    }
+    slots.truncate(kept);
+}
+
 /// Two slots of custom metrics with one name, raw name and label set: one is a repeat.
 fn same_custom(t: &Tables<'_>, a: &Slot, b: &Slot) -> bool {
     let custom = |s: &Slot| s.kind < KIND_CATALOG || s.kind >= KIND_NAME_WITHOUT_PREFIX;
@@ -50,18 +85,9 @@ fn same_custom(t: &Tables<'_>, a: &Slot, b: &Slot) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreFull;
 
-impl StoreFull {
-    /// How the message ends (what to do).
-    pub const ADVICE: &'static str = "split the metrics file";
-}
-
 impl fmt::Display for StoreFull {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the metric names of this export take more than 4 GiB; {}",
-            Self::ADVICE
-        )
+        f.write_str("the metric names of this export take more than 4 GiB; split the metrics file")
     }
 }
 
@@ -175,6 +201,16 @@ impl Points {
         }
     }
 
+    /// The tables to read and the slots to move, borrowed apart.
+    fn split(&mut self) -> (Tables<'_>, &mut Vec<Slot>) {
+        let tables = Tables {
+            names: &self.names,
+            specs: &self.specs,
+            sets: &self.sets,
+        };
+        (tables, &mut self.slots)
+    }
+
     pub fn get(&self, index: usize) -> Option<Point<'_>> {
         let tables = self.tables();
         self.slots.get(index).map(|slot| tables.view(slot))
@@ -244,15 +280,26 @@ impl Points {
     /// The slot for a point, its name (and raw name) appended to the arena.
     fn slot_for(&mut self, point: Point<'_>) -> Result<Slot, StoreFull> {
         let sets = self.sets(point.labels, point.attributes)?.0;
+        self.named_slot(point.name, point.spec, point.raw, point.value, sets)
+    }
+
+    /// Appends `name` (and `raw`, unless the kind derives it) to the arena: the slot, or
+    /// `StoreFull` with nothing appended.
+    fn named_slot(
+        &mut self,
+        name: &str,
+        spec: Option<&'static MetricSpec>,
+        raw: &str,
+        value: f64,
+        sets: u32,
+    ) -> Result<Slot, StoreFull> {
         let mark = self.names.len();
-        let (start, name_len) = self.push_text(point.name)?;
-        let kind = match point.spec {
+        let (start, name_len) = self.push_text(name)?;
+        let kind = match spec {
             Some(spec) => self.spec_kind(spec),
-            None if point.raw == point.name => Ok(KIND_SAME_AS_NAME),
-            None if point.name.strip_prefix(METRIC_PREFIX) == Some(point.raw) => {
-                Ok(KIND_NAME_WITHOUT_PREFIX)
-            }
-            None => self.raw_kind(point.raw),
+            None if raw == name => Ok(KIND_SAME_AS_NAME),
+            None if name.strip_prefix(METRIC_PREFIX) == Some(raw) => Ok(KIND_NAME_WITHOUT_PREFIX),
+            None => self.raw_kind(raw),
         };
         let kind = kind.inspect_err(|_| self.names.truncate(mark))?;
         Ok(Slot {
@@ -260,7 +307,7 @@ impl Points {
             name_len,
             kind,
             sets,
-            value: point.value,
+            value,
         })
     }
 
@@ -334,23 +381,8 @@ impl Points {
         value: f64,
         sets: SetsId,
     ) -> Result<(), StoreFull> {
-        let mark = self.names.len();
-        let (start, name_len) = self.push_text(name)?;
-        let kind = match origin {
-            CustomOrigin::SameAsName => Ok(KIND_SAME_AS_NAME),
-            CustomOrigin::NameWithoutPrefix if name.starts_with(METRIC_PREFIX) => {
-                Ok(KIND_NAME_WITHOUT_PREFIX)
-            }
-            other => self.raw_kind(other.raw(name)),
-        };
-        let kind = kind.inspect_err(|_| self.names.truncate(mark))?;
-        self.push_custom_slot(Slot {
-            start,
-            name_len,
-            kind,
-            sets: sets.0,
-            value,
-        });
+        let slot = self.named_slot(name, None, origin.raw(name), value, sets.0)?;
+        self.push_custom_slot(slot);
         Ok(())
     }
 
@@ -382,65 +414,32 @@ impl Points {
     /// come out sorted and the arena holds their names only, in that order, so a metric given
     /// later still has a larger `start` than the one it repeats.
     fn compact_repeats(&mut self) {
-        let Points {
-            names,
-            slots,
-            specs,
-            sets,
-            ..
-        } = self;
-        let t = Tables { names, specs, sets };
-        let order = |a: &Slot, b: &Slot| {
-            t.name(a)
-                .cmp(t.name(b))
-                .then_with(|| t.raw(a).cmp(t.raw(b)))
-                .then(a.sets.cmp(&b.sets))
-        };
+        let (t, slots) = self.split();
         // Without the order given as a key, repeats are equal and the sort is quick on them.
-        slots.sort_unstable_by(order);
-        let (mut kept, mut read) = (0, 0);
-        while read < slots.len() {
-            let mut latest = slots[read];
-            let mut end = read + 1;
-            while end < slots.len() && same_custom(&t, &slots[end], &latest) {
-                if slots[end].start > latest.start {
-                    latest = slots[end];
-                }
-                end += 1;
-            }
-            slots[kept] = latest;
-            kept += 1;
-            read = end;
-        }
-        slots.truncate(kept);
+        slots.sort_unstable_by(|a, b| by_name(&t, a, b).then(a.sets.cmp(&b.sets)));
+        keep_latest_of_runs(slots, |a, b| same_custom(&t, a, b), |_, _| true);
         slots.shrink_to_fit();
         let mut compacted =
             String::with_capacity(slots.iter().map(|s| t.name(s).len() + t.raw(s).len()).sum());
         for slot in slots.iter_mut() {
-            let (name, raw_len) = (t.name(slot), slot.kind);
-            let stored = if raw_len < KIND_CATALOG {
-                let from = slot.start as usize;
-                &t.names[from..from + slot.name_len as usize + raw_len as usize]
-            } else {
-                name
-            };
+            // The name, and the raw name stored after it.
+            let stored = slot.name_len as usize
+                + if slot.kind < KIND_CATALOG {
+                    slot.kind as usize
+                } else {
+                    0
+                };
+            let from = slot.start as usize;
             // The compacted names are a subset of the arena: their offsets fit.
             slot.start = compacted.len() as u32;
-            compacted.push_str(stored);
+            compacted.push_str(&t.names[from..from + stored]);
         }
-        *names = compacted;
+        self.names = compacted;
     }
 
     /// Keeps the points `keep` accepts, in order.
     pub fn retain(&mut self, mut keep: impl FnMut(Point<'_>) -> bool) {
-        let Points {
-            names,
-            slots,
-            specs,
-            sets,
-            ..
-        } = self;
-        let tables = Tables { names, specs, sets };
+        let (tables, slots) = self.split();
         slots.retain(|slot| keep(tables.view(slot)));
     }
 
@@ -449,46 +448,21 @@ impl Points {
     /// order) is kept and each other one (the last value given under it) is handed to
     /// `dropped` with the kept one. In place: the sort moves slots and allocates nothing.
     pub fn sort_and_dedup(&mut self, mut dropped: impl FnMut(Point<'_>, Point<'_>)) {
-        let Points {
-            names,
-            slots,
-            specs,
-            sets,
-            ..
-        } = self;
-        let t = Tables { names, specs, sets };
-        let order = |a: &Slot, b: &Slot| {
-            t.name(a)
-                .cmp(t.name(b))
-                .then_with(|| t.raw(a).cmp(t.raw(b)))
-        };
+        let (t, slots) = self.split();
+        let order = |a: &Slot, b: &Slot| by_name(&t, a, b);
         // Generated files are often sorted already.
         if !slots.is_sorted_by(|a, b| order(a, b).is_le()) {
             slots.sort_unstable_by(order);
         }
+        // One raw name is one metric, its last value; of one name, the first raw name is kept.
         let same = |a: &Slot, b: &Slot| t.name(a) == t.name(b) && t.raw(a) == t.raw(b);
-        let (mut kept, mut read) = (0, 0);
-        while read < slots.len() {
-            // One raw name is one metric: its last value, the one given last. Names are
-            // appended as metrics are given, so that is the run's largest `start`, whatever
-            // order the unstable sort left the run in.
-            let mut latest = slots[read];
-            let mut end = read + 1;
-            while end < slots.len() && same(&slots[end], &latest) {
-                if slots[end].start > latest.start {
-                    latest = slots[end];
-                }
-                end += 1;
+        keep_latest_of_runs(slots, same, |before, latest| match before {
+            Some(kept) if t.name(kept) == t.name(latest) => {
+                dropped(t.view(latest), t.view(kept));
+                false
             }
-            if kept > 0 && t.name(&slots[kept - 1]) == t.name(&latest) {
-                dropped(t.view(&latest), t.view(&slots[kept - 1]));
-            } else {
-                slots[kept] = latest;
-                kept += 1;
-            }
-            read = end;
-        }
-        slots.truncate(kept);
+            _ => true,
+        });
     }
 
     /// Puts `front` (few points, grouped into families) before the stored ones. A stored point
@@ -519,14 +493,7 @@ impl Points {
         }
         let mut joining: Vec<Vec<Slot>> = vec![Vec::new(); families.len()];
         {
-            let Points {
-                names,
-                slots,
-                specs,
-                sets,
-                ..
-            } = &mut *self;
-            let t = Tables { names, specs, sets };
+            let (t, slots) = self.split();
             slots.retain(|slot| {
                 let Some(&family) = families.get(t.name(slot)) else {
                     return true;

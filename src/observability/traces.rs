@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use super::artifacts::hex;
 use super::blockers::{Blocker, Severity};
 use super::collect::TracedRun;
-use super::json_output::{write_double, write_string};
-use super::opentelemetry::SCOPE_NAME;
+use super::json_output::write_string;
+use super::opentelemetry::{self, AttrValue, Signal};
 use super::sources::run_report::{
     RunFacts, ATTEMPTS, DURATION_SECONDS, EXTRACTED_ROWS, FINAL_ROWS, INSERTED_ROWS, MAX_ATTEMPTS,
     RETRY_BACKOFF_SECONDS, THROUGHPUT, UPDATED_ROWS,
@@ -100,6 +100,17 @@ enum Attr {
     Int(i64),
     Double(f64),
     Bool(bool),
+}
+
+impl Attr {
+    fn value(&self) -> AttrValue<'_> {
+        match self {
+            Attr::Str(s) => AttrValue::Str(s),
+            Attr::Int(n) => AttrValue::Int(*n),
+            Attr::Double(d) => AttrValue::Double(*d),
+            Attr::Bool(b) => AttrValue::Bool(*b),
+        }
+    }
 }
 
 /// A number from a report: an integer attribute when it is a whole number in range, else a
@@ -367,20 +378,7 @@ impl OpenTelemetryTracesRenderer {
         let (trace, spans) = spans(ctx, runs);
         let trace_hex = hex(&trace);
         let mut buf = Vec::with_capacity(4096);
-        buf.extend_from_slice(b"{\"resourceSpans\":[{\"resource\":{\"attributes\":");
-        write_attributes(
-            ctx.resource_attributes
-                .iter()
-                .map(|(k, v)| (k.as_str(), Attr::Str(v.clone()))),
-            &mut buf,
-        );
-        buf.extend_from_slice(b"},\"schemaUrl\":");
-        write_string(super::opentelemetry::SCHEMA_URL, &mut buf);
-        buf.extend_from_slice(b",\"scopeSpans\":[{\"scope\":{\"name\":");
-        write_string(SCOPE_NAME, &mut buf);
-        buf.extend_from_slice(b",\"version\":");
-        write_string(env!("CARGO_PKG_VERSION"), &mut buf);
-        buf.extend_from_slice(b"},\"spans\":[");
+        opentelemetry::write_head(Signal::Spans, ctx.resource_attributes, &mut buf);
         for (i, span) in spans.iter().enumerate() {
             if i > 0 {
                 buf.push(b',');
@@ -407,7 +405,7 @@ fn write_span(trace_hex: &str, span: &Span, buf: &mut Vec<u8>) {
     write_time(b",\"startTimeUnixNano\":", span.start, buf);
     write_time(b",\"endTimeUnixNano\":", span.end, buf);
     buf.extend_from_slice(b",\"attributes\":");
-    write_attributes(span.attributes.iter().map(|(k, v)| (*k, v.clone())), buf);
+    write_attributes(&span.attributes, buf);
     buf.extend_from_slice(b",\"events\":[");
     for (i, event) in span.events.iter().enumerate() {
         if i > 0 {
@@ -417,7 +415,7 @@ fn write_span(trace_hex: &str, span: &Span, buf: &mut Vec<u8>) {
         buf.extend_from_slice(b",\"name\":");
         write_string(event.name, buf);
         buf.extend_from_slice(b",\"attributes\":");
-        write_attributes(event.attributes.iter().map(|(k, v)| (*k, v.clone())), buf);
+        write_attributes(&event.attributes, buf);
         buf.push(b'}');
     }
     buf.extend_from_slice(b"],\"status\":{");
@@ -437,38 +435,8 @@ fn write_time(key: &[u8], time: Timestamp, buf: &mut Vec<u8>) {
     buf.push(b'"');
 }
 
-fn write_attributes<'a>(attributes: impl Iterator<Item = (&'a str, Attr)>, buf: &mut Vec<u8>) {
-    buf.push(b'[');
-    for (i, (key, value)) in attributes.enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        buf.extend_from_slice(b"{\"key\":");
-        write_string(key, buf);
-        buf.extend_from_slice(b",\"value\":{");
-        match value {
-            Attr::Str(s) => {
-                buf.extend_from_slice(b"\"stringValue\":");
-                write_string(&s, buf);
-            }
-            Attr::Int(n) => {
-                buf.extend_from_slice(format!("\"intValue\":\"{n}\"").as_bytes());
-            }
-            Attr::Double(d) => {
-                buf.extend_from_slice(b"\"doubleValue\":");
-                write_double(d, buf);
-            }
-            Attr::Bool(b) => {
-                buf.extend_from_slice(if b {
-                    b"\"boolValue\":true"
-                } else {
-                    b"\"boolValue\":false"
-                });
-            }
-        }
-        buf.extend_from_slice(b"}}");
-    }
-    buf.push(b']');
+fn write_attributes(attributes: &[(&'static str, Attr)], buf: &mut Vec<u8>) {
+    opentelemetry::write_attributes(attributes.iter().map(|(k, v)| (*k, v.value())), buf);
 }
 
 #[cfg(test)]
