@@ -27,6 +27,7 @@ use crate::observability::blockers::{
     runbook_base_url, Blocker, Code, Severity, METRIC_PLACEHOLDER,
 };
 use crate::observability::files;
+use crate::observability::gates::stats::Test;
 use crate::observability::gates::GateResults;
 use crate::observability::policy::FailOn;
 use crate::observability::report::{ArtifactPaths, ExportReport};
@@ -532,15 +533,6 @@ fn read_gates(gates: &Value) -> GateResults {
             severity: severity(o),
         });
     }
-    const TESTS: [&str; 7] = [
-        "ratio",
-        "absolute",
-        "percentage",
-        "z_score",
-        "t_test",
-        "iqr",
-        "log_normal",
-    ];
     for c in gates
         .get("regressions")
         .and_then(Value::as_array)
@@ -568,11 +560,12 @@ fn read_gates(gates: &Value) -> GateResults {
             Some("both") => Direction::Both,
             _ => Direction::Lower,
         };
-        let test = c
-            .get("test")
-            .and_then(Value::as_str)
-            .and_then(|t| TESTS.iter().find(|known| **known == t).copied())
-            .unwrap_or("ratio");
+        // The static name a comparison carries: a tolerance's, or a statistical test's.
+        let test = match c.get("test").and_then(Value::as_str) {
+            Some("absolute") => "absolute",
+            Some(t) => Test::parse(t).map_or("ratio", Test::as_str),
+            None => "ratio",
+        };
         let tolerance = c
             .get("tolerance")
             .and_then(Value::as_object)

@@ -95,6 +95,15 @@ pub const OUTPUTS: &[(&str, &str)] = &[
 pub struct Env(pub HashMap<String, String>);
 
 impl Env {
+    /// An environment of these variables (tests).
+    #[cfg(test)]
+    pub fn of(pairs: &[(&str, &str)]) -> Self {
+        Env(pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    }
+
     pub fn from_process() -> Self {
         Env(std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -395,10 +404,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
-        Env(pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect())
+        Env::of(pairs)
     }
 
     #[test]

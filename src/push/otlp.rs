@@ -174,6 +174,24 @@ pub fn signal_var_for(
         .or_else(|| set(format!("OTEL_EXPORTER_OTLP_{what}")))
 }
 
+/// A resource of the artifact: its attributes.
+fn resource(value: &Value) -> Result<Resource, String> {
+    Ok(Resource {
+        attributes: attributes(&value["attributes"])?,
+        ..Default::default()
+    })
+}
+
+/// An instrumentation scope of the artifact: its name and version.
+fn scope(value: &Value) -> InstrumentationScope {
+    let text = |key: &str| value[key].as_str().unwrap_or_default().to_string();
+    InstrumentationScope {
+        name: text("name"),
+        version: text("version"),
+        ..Default::default()
+    }
+}
+
 fn attributes(value: &Value) -> Result<Vec<KeyValue>, String> {
     let Some(items) = value.as_array() else {
         return Ok(Vec::new());
@@ -256,10 +274,7 @@ pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceReq
         .ok_or_else(|| bad("no resourceSpans"))?
     {
         let mut resource_spans = ResourceSpans {
-            resource: Some(Resource {
-                attributes: attributes(&rs["resource"]["attributes"]).map_err(|e| bad(&e))?,
-                ..Default::default()
-            }),
+            resource: Some(resource(&rs["resource"]).map_err(|e| bad(&e))?),
             ..Default::default()
         };
         for ss in rs["scopeSpans"]
@@ -267,14 +282,7 @@ pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceReq
             .ok_or_else(|| bad("no scopeSpans"))?
         {
             let mut scope_spans = ScopeSpans {
-                scope: Some(InstrumentationScope {
-                    name: ss["scope"]["name"].as_str().unwrap_or_default().to_string(),
-                    version: ss["scope"]["version"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    ..Default::default()
-                }),
+                scope: Some(scope(&ss["scope"])),
                 ..Default::default()
             };
             for s in ss["spans"].as_array().ok_or_else(|| bad("no spans"))? {
@@ -355,10 +363,7 @@ pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest,
         .ok_or_else(|| bad("no resourceMetrics"))?
     {
         let mut resource_metrics = ResourceMetrics {
-            resource: Some(Resource {
-                attributes: attributes(&rm["resource"]["attributes"]).map_err(|e| bad(&e))?,
-                ..Default::default()
-            }),
+            resource: Some(resource(&rm["resource"]).map_err(|e| bad(&e))?),
             ..Default::default()
         };
         for sm in rm["scopeMetrics"]
@@ -366,14 +371,7 @@ pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest,
             .ok_or_else(|| bad("no scopeMetrics"))?
         {
             let mut scope_metrics = ScopeMetrics {
-                scope: Some(InstrumentationScope {
-                    name: sm["scope"]["name"].as_str().unwrap_or_default().to_string(),
-                    version: sm["scope"]["version"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    ..Default::default()
-                }),
+                scope: Some(scope(&sm["scope"])),
                 ..Default::default()
             };
             for m in sm["metrics"].as_array().ok_or_else(|| bad("no metrics"))? {
