@@ -5,8 +5,7 @@
 //! the storage checks that neither the `Authorization` header nor the token reaches it.
 #![cfg(feature = "github-api")]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -194,19 +193,7 @@ impl World {
                 line.to_string()
             })
             .collect();
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), lines.join("\n")).unwrap();
-        let out = Command::new("python3")
-            .arg(repo().join("tests/validators/github_request_validate.py"))
-            .arg(file.path())
-            .output()
-            .expect("python3");
-        assert!(
-            out.status.success(),
-            "GitHub's OpenAPI description rejects a request or an answer:\n{}\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        github_openapi_accepts(&lines);
     }
 }
 
@@ -263,30 +250,7 @@ fn answer(
 fn export_files() -> &'static Vec<(String, Vec<u8>)> {
     static FILES: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
     FILES.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let report = fixture("run-report/run_report_success_real.json");
-        let o = run_in(
-            tmp.path(),
-            &[
-                "metrics-export",
-                "--run-report",
-                report.to_str().unwrap(),
-                "--output-dir",
-                "export",
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
-        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(tmp.path().join("export"))
-            .unwrap()
-            .map(|e| {
-                let e = e.unwrap();
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    std::fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect();
-        files.sort();
+        let files = export_files_of(&[]);
         assert!(files.iter().any(|(n, _)| n == "metrics_index.json"));
         files
     })
@@ -299,22 +263,15 @@ fn zip_of(
     change: impl Fn(&str, &mut Vec<u8>),
     extra: &[(&str, &[u8])],
 ) -> Arc<Vec<u8>> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in export_files() {
+    let files = export_files().iter().map(|(name, bytes)| {
         let mut bytes = bytes.clone();
         change(name, &mut bytes);
-        writer
-            .start_file(format!("{prefix}{name}"), options)
-            .unwrap();
-        writer.write_all(&bytes).unwrap();
-    }
-    for (name, bytes) in extra {
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(bytes).unwrap();
-    }
-    Arc::new(writer.finish().unwrap().into_inner())
+        ZipEntry::File(format!("{prefix}{name}"), bytes)
+    });
+    let extra = extra
+        .iter()
+        .map(|(name, bytes)| ZipEntry::File(name.to_string(), bytes.to_vec()));
+    Arc::new(zip_of_entries(files.chain(extra)))
 }
 
 fn good_zip() -> Arc<Vec<u8>> {
@@ -463,20 +420,7 @@ impl Workspace {
     }
 
     fn assert_token_never_written(&self) {
-        fn walk(dir: &Path) {
-            for entry in std::fs::read_dir(dir).unwrap().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path);
-                } else {
-                    let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
-                    assert!(!text.contains(TOKEN), "token in {}", path.display());
-                }
-            }
-        }
-        walk(&self.root);
-        walk(&self.temp);
-        walk(&self.files);
+        assert_no_file_holds(&[&self.root, &self.temp, &self.files], TOKEN);
     }
 }
 

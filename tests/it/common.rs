@@ -174,3 +174,84 @@ pub fn check_export(dir: &Path) -> serde_json::Value {
     assert!(verified.status.success(), "{}", stderr(&verified));
     report
 }
+
+/// Checks GitHub API requests (and answers) against GitHub's OpenAPI description: one JSON
+/// object per request, `{method, path, body[, response]}`, the path without `/api/v3`.
+pub fn github_openapi_accepts(lines: &[String]) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), lines.join("\n")).unwrap();
+    let out = Command::new("python3")
+        .arg(repo().join("tests/validators/github_request_validate.py"))
+        .arg(file.path())
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "GitHub's OpenAPI description rejects a request or an answer (install with `npm install @octokit/openapi` into /opt/octokit-openapi and `pip install jsonschema`):\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// No file below `dirs` holds `secret`.
+pub fn assert_no_file_holds(dirs: &[&Path], secret: &str) {
+    fn walk(dir: &Path, secret: &str) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, secret);
+            } else {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                assert!(!text.contains(secret), "token in {}", path.display());
+            }
+        }
+    }
+    for dir in dirs {
+        walk(dir, secret);
+    }
+}
+
+/// The files of an export of dpone's real passing run report with `args`, by name.
+pub fn export_files_of(args: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = fixture("run-report/run_report_success_real.json");
+    let mut all = vec!["metrics-export", "--run-report", report.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--output-dir", "export"]);
+    let o = run_in(tmp.path(), &all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(tmp.path().join("export"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// An entry of a zip made by [`zip_of_entries`].
+pub enum ZipEntry {
+    File(String, Vec<u8>),
+    Symlink(&'static str, &'static str),
+}
+
+/// A zip (deflated, as `upload-artifact` makes them) of these entries, in order.
+pub fn zip_of_entries(entries: impl IntoIterator<Item = ZipEntry>) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for entry in entries {
+        match entry {
+            ZipEntry::File(name, bytes) => {
+                writer.start_file(name, options).unwrap();
+                writer.write_all(&bytes).unwrap();
+            }
+            ZipEntry::Symlink(name, target) => writer.add_symlink(name, target, options).unwrap(),
+        }
+    }
+    writer.finish().unwrap().into_inner()
+}

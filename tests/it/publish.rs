@@ -5,7 +5,6 @@
 //! checks that no token reaches it.
 #![cfg(feature = "github-api")]
 
-use std::io::Write;
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -24,65 +23,26 @@ const HEAD: &str = "1111111111111111111111111111111111111111";
 fn export_files() -> &'static Vec<(String, Vec<u8>)> {
     static FILES: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
     FILES.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let report = fixture("run-report/run_report_success_real.json");
-        let o = run_in(
-            tmp.path(),
-            &[
-                "metrics-export",
-                "--run-report",
-                report.to_str().unwrap(),
-                "--resource-attr",
-                "vcs.change.id=7",
-                "--objectives",
-                "{\"run_passed\": {\"min\": 1}}",
-                "--output-dir",
-                "export",
-            ],
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
-        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(tmp.path().join("export"))
-            .unwrap()
-            .map(|e| {
-                let e = e.unwrap();
-                let name = e.file_name().to_string_lossy().into_owned();
-                (name, std::fs::read(e.path()).unwrap())
-            })
-            .collect();
-        files.sort();
-        files
+        export_files_of(&[
+            "--resource-attr",
+            "vcs.change.id=7",
+            "--objectives",
+            "{\"run_passed\": {\"min\": 1}}",
+        ])
     })
 }
 
-enum Extra {
-    File(&'static str, Vec<u8>),
-    Symlink(&'static str, &'static str),
-}
-
 /// The export's files at the zip's root (minus `skip`, with `change` applied), and `extra`.
-fn zip_of(skip: &str, change: impl Fn(&str, &mut Vec<u8>), extra: Vec<Extra>) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in export_files() {
-        if name == skip {
-            continue;
-        }
-        let mut bytes = bytes.clone();
-        change(name, &mut bytes);
-        writer.start_file(name.as_str(), options).unwrap();
-        writer.write_all(&bytes).unwrap();
-    }
-    for extra in extra {
-        match extra {
-            Extra::File(name, bytes) => {
-                writer.start_file(name, options).unwrap();
-                writer.write_all(&bytes).unwrap();
-            }
-            Extra::Symlink(name, target) => writer.add_symlink(name, target, options).unwrap(),
-        }
-    }
-    writer.finish().unwrap().into_inner()
+fn zip_of(skip: &str, change: impl Fn(&str, &mut Vec<u8>), extra: Vec<ZipEntry>) -> Vec<u8> {
+    let files = export_files()
+        .iter()
+        .filter(|(name, _)| name != skip)
+        .map(|(name, bytes)| {
+            let mut bytes = bytes.clone();
+            change(name, &mut bytes);
+            ZipEntry::File(name.clone(), bytes)
+        });
+    zip_of_entries(files.chain(extra))
 }
 
 #[derive(Clone)]
@@ -245,19 +205,7 @@ impl World {
                 line.to_string()
             })
             .collect();
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), lines.join("\n")).unwrap();
-        let out = Command::new("python3")
-            .arg(repo().join("tests/validators/github_request_validate.py"))
-            .arg(file.path())
-            .output()
-            .expect("python3");
-        assert!(
-            out.status.success(),
-            "GitHub's OpenAPI description rejects a request or an answer:\n{}\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        github_openapi_accepts(&lines);
     }
 }
 
@@ -409,13 +357,17 @@ fn hostile_artifacts_are_refused_with_nothing_posted() {
         zip_of(
             "",
             |_, _| {},
-            vec![Extra::File("../../evil.sh", b"x".to_vec())],
+            vec![ZipEntry::File("../../evil.sh".into(), b"x".to_vec())],
         ),
         "zip-slip entry",
         "a path outside the archive",
     );
     assert_refused(
-        zip_of("", |_, _| {}, vec![Extra::Symlink("link", "/etc/passwd")]),
+        zip_of(
+            "",
+            |_, _| {},
+            vec![ZipEntry::Symlink("link", "/etc/passwd")],
+        ),
         "symlink entry",
         "a symbolic link",
     );
@@ -423,7 +375,10 @@ fn hostile_artifacts_are_refused_with_nothing_posted() {
         zip_of(
             "",
             |_, _| {},
-            vec![Extra::File("padding.bin", vec![0; 8 * 1024 * 1024])],
+            vec![ZipEntry::File(
+                "padding.bin".into(),
+                vec![0; 8 * 1024 * 1024],
+            )],
         ),
         "zip bomb",
         "a zip bomb",

@@ -335,13 +335,15 @@ fn a_pushgateway_re_run_replaces_its_group() {
 
 // ---------------------------------------------------------------- remote-write
 
-/// Every `dpone_` series Prometheus holds at `time_ms`.
-fn prometheus_series(port: u16, time_ms: i64) -> Vec<(String, Labels, f64)> {
+/// Every `dpone_` series a Prometheus query API (Prometheus, VictoriaMetrics) holds at
+/// `time_ms`.
+pub fn prometheus_series(port: u16, time_ms: i64) -> Vec<(String, Labels, f64)> {
     let query = query_encode("{__name__=~\"dpone_.+\"}");
     let time = format!("{}.{:03}", time_ms / 1000, time_ms % 1000);
     let (status, body) = http_get(port, &format!("/api/v1/query?query={query}&time={time}"));
     assert_eq!(status, 200, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["status"], "success", "{body}");
     json["data"]["result"]
         .as_array()
         .unwrap()

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use crate::push::{
     assert_same_series_by, assert_verifies, expected_series, export, hostile_export_of,
-    observed_ms, parse_float, push, Labels,
+    observed_ms, prometheus_series, push, Labels,
 };
 use crate::servers::*;
 
@@ -69,26 +69,6 @@ fn same_as_stored(expected: f64, got: f64) -> bool {
     }
 }
 
-/// Every `dpone_` series VictoriaMetrics holds at `time_ms`, by its Prometheus query API.
-fn victoria_series(port: u16, time_ms: i64) -> Vec<(String, Labels, f64)> {
-    let query = query_encode("{__name__=~\"dpone_.+\"}");
-    let time = format!("{}.{:03}", time_ms / 1000, time_ms % 1000);
-    let (status, body) = http_get(port, &format!("/api/v1/query?query={query}&time={time}"));
-    assert_eq!(status, 200, "{body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(json["status"], "success", "{body}");
-    json["data"]["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let mut labels: Labels = serde_json::from_value(r["metric"].clone()).unwrap();
-            let name = labels.remove("__name__").unwrap();
-            (name, labels, parse_float(r["value"][1].as_str().unwrap()))
-        })
-        .collect()
-}
-
 /// The series at `time_ms`, once at least `want` are searchable or `PATIENCE` has passed.
 /// Ingested rows sit in memory until a flush; `/internal/force_flush` asks for one.
 fn read_back(port: u16, time_ms: i64, want: usize) -> Vec<(String, Labels, f64)> {
@@ -96,7 +76,7 @@ fn read_back(port: u16, time_ms: i64, want: usize) -> Vec<(String, Labels, f64)>
     loop {
         let (status, body) = http_get(port, "/internal/force_flush");
         assert_eq!(status, 200, "{body}");
-        let got = victoria_series(port, time_ms);
+        let got = prometheus_series(port, time_ms);
         if got.len() >= want || Instant::now() >= deadline {
             return got;
         }
