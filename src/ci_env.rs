@@ -7,6 +7,7 @@
 //! high-cardinality). Both adapters use this module (the CLI when it runs inside Actions, the
 //! action always); the core only sees resource attributes.
 
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The semantic-conventions version the attributes follow.
@@ -14,45 +15,92 @@ pub const SEMCONV_VERSION: &str = "1.44.0";
 /// The OTLP resource's `schemaUrl` (the core writes it).
 pub use crate::observability::opentelemetry::SCHEMA_URL;
 
-/// The pull request an event is about, from its payload.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Event {
-    pr_number: Option<u64>,
-    head_sha: Option<String>,
+/// The event payload (`GITHUB_EVENT_PATH`): the fields any part of the product reads, parsed
+/// once. Each field is lenient: one of an unexpected type is `None`, never the whole payload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Event {
+    #[serde(default, deserialize_with = "lenient")]
+    pub pull_request: Option<EventPullRequest>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub repository: Option<EventRepository>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub workflow_run: Option<EventWorkflowRun>,
 }
 
-fn read_event(get: &dyn Fn(&str) -> Option<String>) -> Event {
-    let Some(path) = get("GITHUB_EVENT_PATH") else {
-        return Event::default();
-    };
-    let Ok(text) = crate::observability::files::read_text_capped(
-        std::path::Path::new(&path),
-        crate::observability::files::MAX_EVENT_BYTES,
-    ) else {
-        return Event::default();
-    };
-    let Ok(payload) = serde_json::from_str::<Value>(&text) else {
-        return Event::default();
-    };
-    let pr = payload.get("pull_request");
-    Event {
-        pr_number: pr.and_then(|p| p.get("number")).and_then(Value::as_u64),
-        head_sha: pr
-            .and_then(|p| p.get("head"))
-            .and_then(|h| h.get("sha"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct EventPullRequest {
+    #[serde(default, deserialize_with = "lenient")]
+    pub number: Option<u64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub head: Option<EventCommit>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct EventCommit {
+    #[serde(default, deserialize_with = "lenient")]
+    pub sha: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct EventRepository {
+    #[serde(default, deserialize_with = "lenient")]
+    pub default_branch: Option<String>,
+}
+
+/// A `workflow_run` event's run (publish mode).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct EventWorkflowRun {
+    #[serde(default, deserialize_with = "lenient")]
+    pub id: Option<u64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub head_sha: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub pull_requests: Option<Vec<EventPullRequest>>,
+}
+
+/// A value of the expected type, or `None` (absent, `null`, or another type).
+fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).ok())
+}
+
+impl Event {
+    /// Reads the payload at `path`; `Err` says why there is none (not set, unreadable, not
+    /// JSON). Callers that can do without it take the default.
+    pub fn read(path: Option<&str>) -> Result<Event, String> {
+        let path = path
+            .filter(|p| !p.is_empty())
+            .ok_or("`GITHUB_EVENT_PATH` is not set (not running in GitHub Actions)")?;
+        let text = crate::observability::files::read_text_capped(
+            std::path::Path::new(path),
+            crate::observability::files::MAX_EVENT_BYTES,
+        )
+        .map_err(|err| format!("cannot read the event payload: {err}"))?;
+        serde_json::from_str(&text).map_err(|err| format!("the event payload is not JSON ({err})"))
+    }
+
+    /// The pull request's number and head commit, when the payload names both.
+    pub fn pull_request_head(&self) -> Option<(u64, &str)> {
+        let pr = self.pull_request.as_ref()?;
+        Some((pr.number?, pr.head.as_ref()?.sha.as_deref()?))
     }
 }
 
 /// The CI/CD and VCS attributes the environment gives, in a fixed order; empty outside GitHub
 /// Actions. `get` reads an environment variable (empty values count as unset).
-pub fn resource_attributes(get: &dyn Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+pub fn resource_attributes(
+    get: &dyn Fn(&str) -> Option<String>,
+    event: &Event,
+) -> Vec<(String, String)> {
     let get = |name: &str| get(name).filter(|v| !v.is_empty());
     if get("GITHUB_ACTIONS").as_deref() != Some("true") {
         return Vec::new();
     }
-    let event = read_event(&get);
+    let pr = event.pull_request.as_ref();
     let server = get("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".to_string());
     let server = server.trim_end_matches('/');
     let repository = get("GITHUB_REPOSITORY");
@@ -100,7 +148,8 @@ pub fn resource_attributes(get: &dyn Fn(&str) -> Option<String>) -> Vec<(String,
         }
     };
     let revision = if is_pr {
-        event.head_sha.clone().or_else(|| get("GITHUB_SHA"))
+        pr.and_then(|p| p.head.as_ref()?.sha.clone())
+            .or_else(|| get("GITHUB_SHA"))
     } else {
         get("GITHUB_SHA")
     };
@@ -110,7 +159,10 @@ pub fn resource_attributes(get: &dyn Fn(&str) -> Option<String>) -> Vec<(String,
     if is_pr {
         out.push(("vcs.ref.base.name", get("GITHUB_BASE_REF")));
         out.push(("vcs.ref.base.type", Some("branch".to_string())));
-        out.push(("vcs.change.id", event.pr_number.map(|n| n.to_string())));
+        out.push((
+            "vcs.change.id",
+            pr.and_then(|p| p.number).map(|n| n.to_string()),
+        ));
     }
     out.into_iter()
         .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
@@ -154,7 +206,9 @@ mod tests {
             ("GITHUB_REF_TYPE", "branch"),
             ("GITHUB_SHA", "abc123"),
         ]);
-        let attrs: BTreeMap<String, String> = resource_attributes(&get).into_iter().collect();
+        let attrs: BTreeMap<String, String> = resource_attributes(&get, &Event::default())
+            .into_iter()
+            .collect();
         assert_eq!(
             attrs["cicd.pipeline.run.url.full"],
             "https://github.com/acme/pipes/actions/runs/42/attempts/2"
@@ -166,6 +220,6 @@ mod tests {
         assert_eq!(attrs["vcs.ref.head.type"], "branch");
         assert_eq!(attrs["cicd.worker.name"], "GitHub Actions 7");
         assert!(!attrs.contains_key("vcs.change.id"));
-        assert!(resource_attributes(&env(&[("GITHUB_RUN_ID", "1")])).is_empty());
+        assert!(resource_attributes(&env(&[("GITHUB_RUN_ID", "1")]), &Event::default()).is_empty());
     }
 }

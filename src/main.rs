@@ -1,3 +1,4 @@
+//! The `dpone-observability` binary: hands the arguments to `cli::main` and exits with its status.
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {

@@ -16,12 +16,12 @@ use std::cell::RefCell;
 
 use super::baseline::AutoBaseline;
 use super::commands::{annotation, annotation_at, escape_data, Level};
+use super::inputs::{Baseline, Inputs, Mode, Pack, Token};
 use super::outputs::{append_outputs, format_output};
-use super::pr_status::{
-    comment_marker, message, parse_kinds, pull_request, CommentMode, Kinds, Message,
-};
+use super::pr_status::{comment_marker, message, pull_request, CommentMode, Kinds, Message};
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
+use crate::ci_env::Event;
 use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
 use crate::observability::artifacts::{
@@ -81,101 +81,59 @@ struct Plan {
     auto_baseline: Option<AutoBaseline>,
 }
 
-fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> {
-    let run_name = env
-        .input("run-name")
+fn plan(
+    inputs: &Inputs,
+    env: &Env,
+    event: &Event,
+    ctx: &RunnerContext,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    let run_name = inputs
+        .run_name
+        .clone()
         .unwrap_or_else(|| ctx.default_run_name());
     validate_run_name(&run_name)?;
-    let output_root = env.input("output-root").unwrap_or_default();
-    validate_output_root(&output_root)?;
-    let output_dir = ctx.resolve(&output_root).join(&run_name);
+    validate_output_root(&inputs.output_root)?;
+    let output_dir = ctx.resolve(&inputs.output_root).join(&run_name);
     ctx.check_writable(&output_dir)?;
 
-    let auto_baseline = AutoBaseline::from_inputs(env)?;
-    let spec = export_spec(env, ctx, &output_dir, now)?;
+    let auto_baseline = AutoBaseline::from_inputs(inputs);
+    let spec = export_spec(inputs, env, event, ctx, &output_dir, now)?;
     check_readable(&spec, ctx)?;
-    let fail_on_input = env.input("fail-on");
     let mut request = resolve(spec)?;
     // The step's own secrets are never written, whatever a label or a report holds.
-    request.secrets.extend(github_token(env));
+    let (token, values) = step_secrets(env);
+    request.secrets.extend(token.map(|t| t.0));
+    request.secrets.extend(values);
+    let fail_on = inputs
+        .fail_on
+        .unwrap_or_else(|| request.policy.fail_on.unwrap_or_default());
     #[cfg(feature = "push")]
-    request.secrets.extend(super::push_step::raw_secrets(env));
-    let fail_on = match fail_on_input {
-        Some(text) => FailOn::parse(&text).ok_or_else(|| {
-            format!("input `fail-on` must be `error`, `warning` or `never`, got `{text}`")
-        })?,
-        None => request.policy.fail_on.unwrap_or_default(),
-    };
-    #[cfg(feature = "push")]
-    let push = super::push_step::plan(env)?;
+    let push = super::push_step::plan(inputs, env)?;
     #[cfg(not(feature = "push"))]
-    if ["pushgateway-url", "remote-write-url", "otlp-endpoint"]
-        .iter()
-        .any(|name| env.input(name).is_some())
-    {
+    if inputs.any_push_target() {
         return Err(
             "this build has no push adapter (cargo feature `push`); leave the push inputs empty"
                 .to_string(),
         );
     }
-    let pr = pull_request(env);
-    let (mut pr_kinds, pr_explicit) = parse_kinds(env.input("pr-status").as_deref(), pr.is_some())?;
-    let comment_mode = CommentMode::parse(&env.input("comment-mode").unwrap_or_default())?;
-    if comment_mode == CommentMode::Off {
+    let pr = pull_request(env, event);
+    let (mut pr_kinds, pr_explicit) = inputs.pr_status.kinds(pr.is_some());
+    if inputs.comment_mode == CommentMode::Off {
         pr_kinds.comment = false;
     }
-    let pack = match env.input("pack").as_deref().map(str::trim) {
-        None | Some("" | "off" | "false") => None,
-        Some(source @ ("remote-write" | "pushgateway")) => Some(PackRequest {
-            gates: request.policy.gates.clone(),
-            source: if source == "pushgateway" {
-                PackSource::Pushgateway {
-                    job: env
-                        .input("pushgateway-job")
-                        .unwrap_or_else(|| "dpone".to_string()),
-                }
-            } else {
-                PackSource::RemoteWrite
-            },
-            window: env.input("pack-window").unwrap_or_else(|| "1d".to_string()),
-            runbook_base: request.runbook_base.clone(),
-            now,
-        }),
-        Some(other) => {
-            return Err(format!(
-                "input `pack` must be `off`, `remote-write` or `pushgateway`, got `{}`",
-                other.escape_debug()
-            ))
-        }
-    };
-    if let Some(pack) = &pack {
-        crate::observability::pack::parse_window(&pack.window)
-            .map_err(|why| format!("input `pack-window`: {why}"))?;
-    }
-    let artifact_url = env.input("artifact-url");
-    if let Some(url) = &artifact_url {
-        if !(url.starts_with("https://") || url.starts_with("http://"))
-            || url
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || "<>()[]`\"".contains(c))
-        {
-            return Err(format!(
-                "input `artifact-url` must be an http(s) URL (the `artifact-url` output of `actions/upload-artifact@v4`), got `{}`",
-                url.escape_debug()
-            ));
-        }
-    }
+    let pack = pack_request(inputs, &request, now)?;
     Ok(Plan {
         pr_kinds,
         pr_explicit,
-        check_name: env.input("check-name").filter(|n| !n.trim().is_empty()),
-        comment_mode,
-        artifact_url,
+        check_name: inputs.check_name.clone(),
+        comment_mode: inputs.comment_mode,
+        artifact_url: inputs.artifact_url.as_ref().map(|u| u.0.clone()),
         job: env
             .var("GITHUB_JOB")
             .filter(|j| !j.is_empty())
             .unwrap_or_default(),
-        output_root: ctx.resolve(&output_root),
+        output_root: ctx.resolve(&inputs.output_root),
         head_sha: pr.as_ref().map(|p| p.head_sha.clone()).or(ctx.sha.clone()),
         pull_request: pr,
         pack,
@@ -184,66 +142,94 @@ fn plan(env: &Env, ctx: &RunnerContext, now: Timestamp) -> Result<Plan, String> 
         fail_on,
         #[cfg(feature = "push")]
         push,
-        summary: env.input_bool("summary")?,
-        annotations: env.input_bool("annotations")?,
+        summary: inputs.summary,
+        annotations: inputs.annotations,
         auto_baseline,
     })
 }
 
+/// The `pack` input: the policy's alerts and dashboard for the transport it names.
+fn pack_request(
+    inputs: &Inputs,
+    request: &ExportRequest,
+    now: Timestamp,
+) -> Result<Option<PackRequest>, String> {
+    let source = match inputs.pack {
+        Pack::Off => return Ok(None),
+        Pack::RemoteWrite => PackSource::RemoteWrite,
+        Pack::Pushgateway => PackSource::Pushgateway {
+            job: inputs
+                .pushgateway_job
+                .clone()
+                .unwrap_or_else(|| "dpone".to_string()),
+        },
+    };
+    let window = inputs
+        .pack_window
+        .clone()
+        .unwrap_or_else(|| "1d".to_string());
+    crate::observability::pack::parse_window(&window)
+        .map_err(|why| format!("input `pack-window`: {why}"))?;
+    Ok(Some(PackRequest {
+        gates: request.policy.gates.clone(),
+        source,
+        window,
+        runbook_base: request.runbook_base.clone(),
+        now,
+    }))
+}
+
 /// The export's settings from the inputs, on the same settings path as the CLI's flags.
 fn export_spec(
+    inputs: &Inputs,
     env: &Env,
+    event: &Event,
     ctx: &RunnerContext,
     output_dir: &Path,
     now: Timestamp,
 ) -> Result<ExportSpec, String> {
+    let path = |p: &Option<String>| p.as_ref().map(|p| ctx.resolve(p));
     let mut spec = ExportSpec::new(Names::Inputs, output_dir, now);
-    spec.run_report = env.input("run-report").map(|p| ctx.resolve(&p));
-    spec.metrics_file = env.input("metrics-file").map(|p| ctx.resolve(&p));
-    spec.airflow_evidence_bundle = env
-        .input("airflow-evidence-bundle")
-        .map(|p| ctx.resolve(&p));
-    spec.inputs = spec.parse_lines(Setting::Inputs, &env.input_lines("inputs"), |line| {
+    spec.run_report = path(&inputs.run_report);
+    spec.metrics_file = path(&inputs.metrics_file);
+    spec.airflow_evidence_bundle = path(&inputs.airflow_evidence_bundle);
+    spec.inputs = spec.parse_lines(Setting::Inputs, &inputs.inputs, |line| {
         let mut pattern = InputPattern::parse(line)?;
         pattern.pattern = ctx.resolve(&pattern.pattern).display().to_string();
         Ok(pattern)
     })?;
-    spec.metrics = spec.metric_lines(&env.input_lines("metrics"))?;
-    spec.labels = spec.key_value_lines(Setting::Labels, &env.input_lines("labels"))?;
-    spec.resource_attributes = spec.key_value_lines(
-        Setting::ResourceAttributes,
-        &env.input_lines("resource-attributes"),
-    )?;
+    spec.metrics = spec.metric_lines(&inputs.metrics)?;
+    spec.labels = spec.key_value_lines(Setting::Labels, &inputs.labels)?;
+    spec.resource_attributes =
+        spec.key_value_lines(Setting::ResourceAttributes, &inputs.resource_attributes)?;
     // Where the export came from, as OpenTelemetry CI/CD and VCS resource attributes (the JSON
     // report and OTLP, never Prometheus labels); a later run comparing with it as a baseline
     // names its commit. A value the user gave wins.
-    if env.input_bool("ci-attributes")? {
+    if inputs.ci_attributes {
         let get = |name: &str| env.var(name);
         crate::ci_env::merge(
             &mut spec.resource_attributes,
-            crate::ci_env::resource_attributes(&get),
+            crate::ci_env::resource_attributes(&get, event),
         );
     }
-    spec.service_name = env.input("service-name");
-    spec.namespace = env.input("namespace");
+    spec.service_name = inputs.service_name.clone();
+    spec.namespace = inputs.namespace.clone();
     spec.runbook_base = Some(
-        env.input("runbook-base-url")
+        inputs
+            .runbook_base_url
+            .clone()
             .unwrap_or_else(|| runbook_base_url(&ctx.server_url)),
     );
-    spec.policy_file = env.input("policy-file").map(|name| PolicyFile {
-        path: ctx.resolve(&name),
+    spec.policy_file = inputs.policy_file.as_ref().map(|name| PolicyFile {
+        path: ctx.resolve(name),
         optional: name == DEFAULT_POLICY_FILE,
-        shown: name,
+        shown: name.clone(),
     });
-    spec.objectives = env.input("objectives");
+    spec.objectives = inputs.objectives.clone();
     spec.objectives_base = Some(ctx.resolve("."));
     // `auto`: the adapter fetches the history before the export (`baseline::fetch`).
-    if env.input("baseline").as_deref() != Some(super::baseline::AUTO) {
-        spec.baselines = env
-            .input_lines("baseline")
-            .iter()
-            .map(|b| ctx.resolve(b))
-            .collect();
+    if let Baseline::Paths(paths) = &inputs.baseline {
+        spec.baselines = paths.iter().map(|b| ctx.resolve(b)).collect();
     }
     Ok(spec)
 }
@@ -284,11 +270,6 @@ fn check_readable(spec: &ExportSpec, ctx: &RunnerContext) -> Result<(), String> 
         }
     }
     Ok(())
-}
-
-/// The `github-token` input, unless it is empty or the runner's unexpanded default.
-fn github_token(env: &Env) -> Option<String> {
-    env.input("github-token").filter(|t| !t.starts_with("${{"))
 }
 
 /// Posts the check run, comment and commit status the plan asks for; returns what could not be
@@ -367,43 +348,28 @@ pub fn run(
     stdout: &mut impl Commands,
     stderr: &mut impl Write,
 ) -> Outcome {
-    let token = mask_secrets(env, stdout);
+    let token = mask_secrets(env, stdout).map(|t| t.0);
     warn_misspelt_inputs(env, stdout, stderr);
     let ctx = RunnerContext::from_env(env, cwd);
-    match env.input("mode").as_deref().map(str::trim) {
-        None | Some("" | "export") => {}
+    let inputs = Inputs::read(env).map_err(|message| usage(stdout, message))?;
+    let event = super::inputs::event(env);
+    match inputs.mode {
+        Mode::Export => {}
         #[cfg(feature = "github-api")]
-        Some(super::publish::MODE) => {
-            return super::publish::run(env, &ctx, token.as_deref(), stdout, stderr)
+        Mode::Publish => {
+            let token = token.as_deref();
+            return super::publish::run(&inputs, env, &event, &ctx, token, stdout, stderr);
         }
-        Some(other) => {
-            let message = if other == "publish" {
-                "`mode: publish` needs the GitHub API adapter (cargo feature `github-api`)"
-                    .to_string()
-            } else {
-                format!(
-                    "input `mode` must be `export` or `publish`, got `{}`",
-                    other.escape_debug()
-                )
-            };
-            stdout.command(&annotation(
-                Level::Error,
-                "dpone-observability: usage",
-                None,
-                &message,
-            ));
-            return Err(Error::Usage(message));
+        #[cfg(not(feature = "github-api"))]
+        Mode::Publish => {
+            let message =
+                "`mode: publish` needs the GitHub API adapter (cargo feature `github-api`)";
+            return Err(usage(stdout, message.to_string()));
         }
     }
-    let mut plan = plan(env, &ctx, now).map_err(|message| {
-        stdout.command(&annotation(
-            Level::Error,
-            "dpone-observability: usage",
-            None,
-            &message,
-        ));
-        Error::Usage(message)
-    })?;
+    let event = event.unwrap_or_default();
+    let mut plan =
+        plan(&inputs, env, &event, &ctx, now).map_err(|message| usage(stdout, message))?;
     #[cfg(feature = "push")]
     if let Some(push) = &plan.push {
         // Every form the push credentials are sent in, once read (the raw ones are masked).
@@ -412,11 +378,12 @@ pub fn run(
             .into_iter()
             .filter(|s| !plan.request.secrets.contains(s))
             .collect();
-        super::push_step::mask(&more, stdout);
+        super::commands::mask(&more, stdout);
     }
     if let Some(auto) = &plan.auto_baseline {
         // Never fails the step: without samples the export says why (`baseline.unavailable`).
-        let fetched = super::baseline::fetch(env, &ctx, auto, token.as_deref(), stdout, stderr);
+        let fetched =
+            super::baseline::fetch(env, &event, &ctx, auto, token.as_deref(), stdout, stderr);
         plan.request.baselines = fetched.folders;
         plan.request.pre_export_blockers.extend(fetched.blocker);
     }
@@ -474,7 +441,7 @@ pub fn run(
 /// (annotation and stderr) names the input it likely means. The variable's name is text from
 /// the environment: it only ever goes into an escaped annotation message or the inert stderr.
 fn warn_misspelt_inputs(env: &Env, stdout: &mut impl Commands, stderr: &mut impl Write) {
-    for (variable, input) in env.misspelt_inputs() {
+    for (variable, input) in super::inputs::misspelt(env) {
         let warning = format!(
             "`{variable}` is not an input of this action and is ignored; did you mean input \
              `{input}` (variable `INPUT_{}`)?",
@@ -490,15 +457,34 @@ fn warn_misspelt_inputs(env: &Env, stdout: &mut impl Commands, stderr: &mut impl
     }
 }
 
-/// Masks the `github-token` and the push credentials before anything else is printed; they are
-/// never written to a file. Returns the token.
-fn mask_secrets(env: &Env, stdout: &mut impl Commands) -> Option<String> {
-    let token = github_token(env);
-    if let Some(token) = &token {
-        stdout.command(&format!("::add-mask::{}", escape_data(token)));
-    }
+/// A usage error, annotated.
+fn usage(stdout: &mut impl Commands, message: String) -> Error {
+    stdout.command(&annotation(
+        Level::Error,
+        "dpone-observability: usage",
+        None,
+        &message,
+    ));
+    Error::Usage(message)
+}
+
+/// The step's secrets: the `github-token`, and every value the push credentials are read from.
+fn step_secrets(env: &Env) -> (Option<Token>, Vec<String>) {
+    #[cfg_attr(not(feature = "push"), allow(unused_mut))]
+    let (token, mut values) = super::inputs::secrets(env);
     #[cfg(feature = "push")]
-    super::push_step::mask(&super::push_step::raw_secrets(env), stdout);
+    values.extend(super::push_step::env_secrets(env));
+    (token, values)
+}
+
+/// Masks the `github-token` and the push credentials before anything else is printed (even
+/// when an input does not parse); they are never written to a file. Returns the token.
+fn mask_secrets(env: &Env, stdout: &mut impl Commands) -> Option<Token> {
+    let (token, values) = step_secrets(env);
+    if let Some(token) = &token {
+        stdout.command(&format!("::add-mask::{}", escape_data(&token.0)));
+    }
+    super::commands::mask(&values, stdout);
     token
 }
 

@@ -18,16 +18,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::commands::{annotation, Level};
+use super::inputs::{Baseline, Inputs};
 use super::runner::{Env, RunnerContext};
+use crate::ci_env::Event;
 use crate::inert::Commands;
 use crate::observability::blockers::{Blocker, Code};
-use crate::observability::files;
 
-/// The `baseline` input's value that asks for the history to be fetched.
-pub const AUTO: &str = "auto";
-/// The most samples `baseline-samples` may ask for (each is a download of up to
-/// [`MAX_DOWNLOAD`] bytes).
-pub const MAX_SAMPLES: usize = 100;
 /// One artifact's zip is downloaded up to this size; a larger one is skipped.
 pub const MAX_DOWNLOAD: usize = 64 * 1024 * 1024;
 /// The uncompressed size the entries of one zip may declare, together.
@@ -52,56 +48,29 @@ pub struct AutoBaseline {
 }
 
 impl AutoBaseline {
-    /// `Some` when the `baseline` input is exactly `auto`; a bad `baseline-samples` or
-    /// `artifact-name` is a usage error (checked whatever `baseline` is).
-    pub fn from_inputs(env: &Env) -> Result<Option<Self>, String> {
-        let text = env.input("baseline-samples").unwrap_or_default();
-        let samples = match text.parse::<usize>() {
-            Ok(n) if (1..=MAX_SAMPLES).contains(&n) => n,
-            _ => {
-                return Err(format!(
-                "input `baseline-samples` must be a whole number from 1 to {MAX_SAMPLES}, got `{}`",
-                text.escape_debug()
-            ))
-            }
-        };
-        let artifact_name = env.input("artifact-name").unwrap_or_default();
-        if artifact_name.is_empty()
-            || artifact_name.chars().any(char::is_control)
-            || artifact_name.contains(['/', '\\'])
-        {
-            return Err(format!(
-                "input `artifact-name` must be the name of an uploaded artifact (no `/`, `\\\\` or control characters), got `{}`",
-                artifact_name.escape_debug()
-            ));
-        }
-        let auto = env.input("baseline").is_some_and(|b| b == AUTO);
-        Ok(auto.then_some(AutoBaseline {
-            artifact_name,
-            samples,
-        }))
+    /// `Some` when the `baseline` input is exactly `auto` (`baseline-samples` and
+    /// `artifact-name` are checked by [`Inputs::read`] whatever `baseline` is).
+    pub fn from_inputs(inputs: &Inputs) -> Option<Self> {
+        (inputs.baseline == Baseline::Auto).then(|| AutoBaseline {
+            artifact_name: inputs.artifact_name.0.clone(),
+            samples: inputs.baseline_samples.0,
+        })
     }
 }
 
 /// The branch whose history is the baseline: the base branch of a pull request, the
 /// repository's default branch on a push (from the event payload), else the run's branch.
-pub fn history_branch(env: &Env) -> Option<String> {
+pub fn history_branch(env: &Env, event: &Event) -> Option<String> {
     let set = |name: &str| env.var(name).filter(|v| !v.trim().is_empty());
     if let Some(base) = set("GITHUB_BASE_REF") {
         return Some(base);
     }
     if set("GITHUB_EVENT_NAME").as_deref() == Some("push") {
-        let default_branch = set("GITHUB_EVENT_PATH").and_then(|path| {
-            let text = files::read_text_capped(std::path::Path::new(&path), files::MAX_EVENT_BYTES)
-                .ok()?;
-            let payload: serde_json::Value = serde_json::from_str(&text).ok()?;
-            payload
-                .get("repository")?
-                .get("default_branch")?
-                .as_str()
-                .filter(|b| !b.trim().is_empty())
-                .map(str::to_string)
-        });
+        let default_branch = event
+            .repository
+            .as_ref()
+            .and_then(|r| r.default_branch.clone())
+            .filter(|b| !b.trim().is_empty());
         if default_branch.is_some() {
             return default_branch;
         }
@@ -146,6 +115,7 @@ fn warn(stdout: &mut impl Commands, stderr: &mut impl Write, text: &str) {
 /// Fetches the history; never fails the step.
 pub fn fetch(
     env: &Env,
+    event: &Event,
     ctx: &RunnerContext,
     auto: &AutoBaseline,
     token: Option<&str>,
@@ -158,7 +128,7 @@ pub fn fetch(
     let Some((owner, repo)) = ctx.repository.as_deref().and_then(|r| r.split_once('/')) else {
         return unavailable("`GITHUB_REPOSITORY` is not set (not running in GitHub Actions)");
     };
-    let Some(branch) = history_branch(env) else {
+    let Some(branch) = history_branch(env, event) else {
         return unavailable(
             "no branch to take the history from (`GITHUB_BASE_REF`, the push event's default \
              branch and `GITHUB_REF_NAME` are all empty)",
@@ -740,22 +710,23 @@ mod tests {
 
     #[test]
     fn the_inputs_ask_for_auto() {
-        assert_eq!(AutoBaseline::from_inputs(&env(&[])), Ok(None));
-        let auto = AutoBaseline::from_inputs(&env(&[("INPUT_BASELINE", " auto ")]));
+        let inputs = |pairs: &[(&str, &str)]| Inputs::read(&env(pairs)).unwrap();
+        assert_eq!(AutoBaseline::from_inputs(&inputs(&[])), None);
+        let auto = AutoBaseline::from_inputs(&inputs(&[("INPUT_BASELINE", " auto ")]));
         assert_eq!(
             auto,
-            Ok(Some(AutoBaseline {
+            Some(AutoBaseline {
                 artifact_name: "observability".into(),
                 samples: 20
-            }))
+            })
         );
         for bad in ["0", "-1", "x", "1.5", "101"] {
             assert!(
-                AutoBaseline::from_inputs(&env(&[("INPUT_BASELINE-SAMPLES", bad)])).is_err(),
+                Inputs::read(&env(&[("INPUT_BASELINE-SAMPLES", bad)])).is_err(),
                 "{bad}"
             );
         }
-        assert!(AutoBaseline::from_inputs(&env(&[("INPUT_ARTIFACT-NAME", "a/b")])).is_err());
+        assert!(Inputs::read(&env(&[("INPUT_ARTIFACT-NAME", "a/b")])).is_err());
     }
 
     #[test]
@@ -765,22 +736,20 @@ mod tests {
             ("GITHUB_BASE_REF", "main"),
             ("GITHUB_REF_NAME", "7/merge"),
         ]);
-        assert_eq!(history_branch(&pr).as_deref(), Some("main"));
-        let dir = std::env::temp_dir().join(format!("dpone-branch-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let event = dir.join("event.json");
-        std::fs::write(&event, r#"{"repository": {"default_branch": "trunk"}}"#).unwrap();
+        let none = Event::default();
+        assert_eq!(history_branch(&pr, &none).as_deref(), Some("main"));
+        let event: Event =
+            serde_json::from_str(r#"{"repository": {"default_branch": "trunk"}}"#).unwrap();
         let push = env(&[
             ("GITHUB_EVENT_NAME", "push"),
-            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
             ("GITHUB_REF_NAME", "feature"),
         ]);
-        assert_eq!(history_branch(&push).as_deref(), Some("trunk"));
+        assert_eq!(history_branch(&push, &event).as_deref(), Some("trunk"));
+        assert_eq!(history_branch(&push, &none).as_deref(), Some("feature"));
         let other = env(&[
             ("GITHUB_EVENT_NAME", "schedule"),
             ("GITHUB_REF_NAME", "main"),
         ]);
-        assert_eq!(history_branch(&other).as_deref(), Some("main"));
-        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(history_branch(&other, &event).as_deref(), Some("main"));
     }
 }

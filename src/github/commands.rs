@@ -54,6 +54,15 @@ impl Level {
     }
 }
 
+/// `::add-mask::` lines for the secrets (each line of a multi-line secret masked on its own).
+pub fn mask(secrets: &[String], stdout: &mut impl crate::inert::Commands) {
+    for secret in secrets {
+        for line in secret.lines().filter(|l| !l.trim().is_empty()) {
+            stdout.command(&format!("::add-mask::{}", escape_data(line)));
+        }
+    }
+}
+
 /// One annotation line: `::error title=T,file=F::message`.
 pub fn annotation(level: Level, title: &str, file: Option<&str>, message: &str) -> String {
     annotation_at(level, title, file, None, message)

@@ -6,6 +6,7 @@ pub mod action;
 pub mod api;
 pub mod baseline;
 pub mod commands;
+pub mod inputs;
 pub mod outputs;
 pub mod pr_status;
 #[cfg(feature = "github-api")]

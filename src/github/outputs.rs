@@ -6,6 +6,40 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+/// Every output of `action.yml`: name and description.
+pub const OUTPUTS: &[(&str, &str)] = &[
+    (
+        "passed",
+        "`true` when no blocker fails the step under the fail policy.",
+    ),
+    ("metric-count", "Number of metric points exported."),
+    (
+        "blockers",
+        "The blockers as a JSON array of `{schema_version, code, severity, message, runbook_url, file}`.",
+    ),
+    ("output-dir", "The run folder, relative to the workspace."),
+    (
+        "prometheus-path",
+        "`prometheus_metrics.prom`, relative to the workspace.",
+    ),
+    (
+        "opentelemetry-path",
+        "`opentelemetry_metrics.json`, relative to the workspace.",
+    ),
+    (
+        "index-path",
+        "`metrics_index.json`, relative to the workspace.",
+    ),
+    (
+        "summary-path",
+        "`step_summary.md` in the run folder, relative to the workspace.",
+    ),
+    (
+        "pushed",
+        "The pushes as a JSON array of `{kind, target, series, total, requests, error}`; `[]` without a push target.",
+    ),
+];
+
 /// One output in the multi-line syntax, safe for any value.
 pub fn format_output(name: &str, value: &str) -> String {
     let digest = Sha256::digest(value.as_bytes());

@@ -2,15 +2,11 @@
 //! (`pr-status`), on which commit (the PR head from the event payload), and what they say.
 //! The posting itself is `api.rs` (cargo feature `github-api`).
 
-use std::path::Path;
-
-use serde_json::Value;
-
 use super::runner::{Env, RunnerContext};
 use super::summary::{self, SummaryContext};
+use crate::ci_env::Event;
 use crate::observability::artifacts::WrittenArtifact;
 use crate::observability::blockers::Severity;
-use crate::observability::files;
 use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
@@ -48,53 +44,16 @@ pub struct PullRequest {
 
 /// `pull_request` and `pull_request_target` events name the PR and its head commit; the
 /// `GITHUB_SHA` of such a run is a merge commit nobody looks at.
-pub fn pull_request(env: &Env) -> Option<PullRequest> {
-    let event = env.0.get("GITHUB_EVENT_NAME")?;
-    if event != "pull_request" && event != "pull_request_target" {
+pub fn pull_request(env: &Env, event: &Event) -> Option<PullRequest> {
+    let name = env.var("GITHUB_EVENT_NAME")?;
+    if name != "pull_request" && name != "pull_request_target" {
         return None;
     }
-    let path = Path::new(env.0.get("GITHUB_EVENT_PATH")?);
-    let text = files::read_text_capped(path, files::MAX_EVENT_BYTES).ok()?;
-    let payload: Value = serde_json::from_str(&text).ok()?;
-    let pr = payload.get("pull_request")?;
+    let (number, head_sha) = event.pull_request_head()?;
     Some(PullRequest {
-        number: pr.get("number")?.as_u64()?,
-        head_sha: pr.get("head")?.get("sha")?.as_str()?.to_string(),
+        number,
+        head_sha: head_sha.to_string(),
     })
-}
-
-/// Parses `pr-status`: `check-run`, `comment`, `commit-status` or `none`, separated by commas,
-/// spaces or lines. Empty means `check-run,comment` on pull requests and `check-run` otherwise.
-/// Returns whether the user asked explicitly.
-pub fn parse_kinds(text: Option<&str>, on_pull_request: bool) -> Result<(Kinds, bool), String> {
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
-        return Ok((
-            Kinds {
-                check_run: true,
-                comment: on_pull_request,
-                commit_status: false,
-            },
-            false,
-        ));
-    };
-    let mut kinds = Kinds::default();
-    for item in text
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|i| !i.is_empty())
-    {
-        match item {
-            "check-run" => kinds.check_run = true,
-            "comment" => kinds.comment = true,
-            "commit-status" => kinds.commit_status = true,
-            "none" => {}
-            other => {
-                return Err(format!(
-                    "input `pr-status`: `{other}` is not one of `check-run`, `comment`, `commit-status`, `none`"
-                ))
-            }
-        }
-    }
-    Ok((kinds, true))
 }
 
 /// A check run's conclusion.
@@ -382,7 +341,7 @@ pub fn message(
         .blockers
         .iter()
         .filter_map(|b| {
-            let path = runner.workspace_file(Path::new(b.subject.as_deref()?))?;
+            let path = runner.workspace_file(std::path::Path::new(b.subject.as_deref()?))?;
             Some(FileAnnotation {
                 path,
                 line: b.line,
@@ -409,27 +368,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds() {
-        assert_eq!(
-            parse_kinds(None, true).unwrap().0,
-            Kinds {
-                check_run: true,
-                comment: true,
-                commit_status: false
-            }
-        );
-        assert_eq!(
-            parse_kinds(Some(""), false).unwrap().0,
-            Kinds {
-                check_run: true,
-                comment: false,
-                commit_status: false
-            }
-        );
-        let (k, explicit) = parse_kinds(Some("comment, commit-status"), false).unwrap();
-        assert!(explicit && k.comment && k.commit_status && !k.check_run);
-        assert!(!parse_kinds(Some("none"), true).unwrap().0.any());
-        assert!(parse_kinds(Some("checks"), true).is_err());
+    fn markers_cannot_end_their_comment() {
         assert_eq!(comment_marker("a--b"), "<!-- dpone-observability:a- -b -->");
     }
 

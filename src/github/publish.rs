@@ -17,19 +17,19 @@ use serde_json::Value;
 use super::api::{explain_failure, post, Api};
 use super::baseline::remote::{download_client, download_zip, prepare, query_value, unpack};
 use super::commands::{annotation, Level};
-use super::pr_status::{comment_marker, message, parse_kinds, CommentMode, PrTarget};
+use super::inputs::{Inputs, RunId};
+use super::pr_status::{comment_marker, message, CommentMode, PrTarget};
 use super::runner::{Env, RunnerContext};
 use super::summary::SummaryContext;
+use crate::ci_env::Event;
 use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
 use crate::observability::artifacts::{read_indexed, INDEX_FILE_NAME, JSON_REPORT};
 use crate::observability::blockers::{
     runbook_base_url, Blocker, Code, Severity, METRIC_PLACEHOLDER,
 };
-use crate::observability::files;
 use crate::observability::gates::stats::Test;
 use crate::observability::gates::GateResults;
-use crate::observability::policy::FailOn;
 use crate::observability::report::{ArtifactPaths, ExportReport};
 use crate::observability::timestamp::Timestamp;
 
@@ -50,45 +50,29 @@ struct Trigger {
     pull_number: Option<u64>,
 }
 
-fn trigger(env: &Env) -> Result<Trigger, String> {
-    let path = env
-        .var("GITHUB_EVENT_PATH")
-        .filter(|p| !p.is_empty())
-        .ok_or("`GITHUB_EVENT_PATH` is not set (not running in GitHub Actions)")?;
-    let text = files::read_text_capped(Path::new(&path), files::MAX_EVENT_BYTES)
-        .map_err(|err| format!("cannot read the event payload: {err}"))?;
-    let payload: Value = serde_json::from_str(&text)
-        .map_err(|err| format!("the event payload is not JSON ({err})"))?;
-    let run = payload.get("workflow_run").ok_or(
-        "`mode: publish` runs in a `workflow_run` workflow; this event has no `workflow_run`",
-    )?;
+fn trigger(inputs: &Inputs, event: &Result<Event, String>) -> Result<Trigger, String> {
+    let run = event
+        .as_ref()
+        .map_err(Clone::clone)?
+        .workflow_run
+        .as_ref()
+        .ok_or(
+            "`mode: publish` runs in a `workflow_run` workflow; this event has no `workflow_run`",
+        )?;
     let head_sha = run
-        .get("head_sha")
-        .and_then(Value::as_str)
+        .head_sha
+        .clone()
         .filter(|s| (7..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit()))
-        .ok_or("the event's `workflow_run.head_sha` is not a commit")?
-        .to_string();
-    let run_id = match env
-        .input("artifact-run-id")
-        .filter(|v| !v.trim().is_empty())
-    {
-        Some(text) => text.trim().parse::<u64>().map_err(|_| {
-            format!(
-                "input `artifact-run-id` must be a workflow run id, got `{}`",
-                text.escape_debug()
-            )
-        })?,
-        None => run
-            .get("id")
-            .and_then(Value::as_u64)
-            .ok_or("the event's `workflow_run.id` is missing")?,
+        .ok_or("the event's `workflow_run.head_sha` is not a commit")?;
+    let run_id = match inputs.artifact_run_id {
+        Some(RunId(id)) => id,
+        None => run.id.ok_or("the event's `workflow_run.id` is missing")?,
     };
     let pull_number = run
-        .get("pull_requests")
-        .and_then(Value::as_array)
+        .pull_requests
+        .as_ref()
         .and_then(|prs| prs.first())
-        .and_then(|pr| pr.get("number"))
-        .and_then(Value::as_u64);
+        .and_then(|pr| pr.number);
     Ok(Trigger {
         run_id,
         head_sha,
@@ -105,13 +89,21 @@ enum Stop {
 /// Runs the publish mode. A hostile or unverifiable artifact fails the step with an error
 /// annotation; a missing artifact, a missing permission or an unconfirmed PR is a warning.
 pub fn run(
+    inputs: &Inputs,
     env: &Env,
+    event: &Result<Event, String>,
     ctx: &RunnerContext,
     token: Option<&str>,
     stdout: &mut impl Commands,
     stderr: &mut impl Write,
 ) -> Outcome {
-    match publish(env, ctx, token, stdout, stderr) {
+    let given = Given {
+        inputs,
+        env,
+        event,
+        ctx,
+    };
+    match publish(&given, token, stdout, stderr) {
         Ok(()) => Ok(Verdict::from_failed(false)),
         Err(Stop::Warning(text)) => {
             warn(stdout, stderr, &text);
@@ -140,13 +132,26 @@ fn warn(stdout: &mut impl Commands, stderr: &mut impl Write, text: &str) {
     let _ = writeln!(stderr, "warning: {text}");
 }
 
+/// What publish mode is given: the inputs, the step's environment and event, the runner.
+struct Given<'a> {
+    inputs: &'a Inputs,
+    env: &'a Env,
+    event: &'a Result<Event, String>,
+    ctx: &'a RunnerContext,
+}
+
 fn publish(
-    env: &Env,
-    ctx: &RunnerContext,
+    given: &Given<'_>,
     token: Option<&str>,
     stdout: &mut impl Commands,
     stderr: &mut impl Write,
 ) -> Result<(), Stop> {
+    let Given {
+        inputs,
+        env,
+        event,
+        ctx,
+    } = *given;
     let usage = Stop::Refused;
     let token =
         token.ok_or_else(|| Stop::Warning("no `github-token`; nothing published".into()))?;
@@ -156,20 +161,9 @@ fn publish(
         .and_then(|r| r.split_once('/'))
         .filter(|(o, r)| plain(o) && plain(r))
         .ok_or_else(|| usage("`GITHUB_REPOSITORY` is not an `owner/name` of GitHub".into()))?;
-    let trigger = trigger(env).map_err(usage)?;
-    let name = env
-        .input("artifact-name")
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "observability".to_string());
-    let fail_on = match env.input("fail-on") {
-        Some(text) => FailOn::parse(&text).ok_or_else(|| {
-            usage(format!(
-                "input `fail-on` must be `error`, `warning` or `never`, got `{}`",
-                text.escape_debug()
-            ))
-        })?,
-        None => FailOn::default(),
-    };
+    let trigger = trigger(inputs, event).map_err(usage)?;
+    let name = inputs.artifact_name.0.clone();
+    let fail_on = inputs.fail_on.unwrap_or_default();
     let mut retry = crate::net::http::RetryPolicy::default();
     retry.shorten_for_tests(&|n| env.var(n));
     let api_url = env
@@ -280,14 +274,12 @@ fn publish(
         }
     };
 
-    let check_name = env
-        .input("check-name")
-        .filter(|n| !n.trim().is_empty())
+    let check_name = inputs
+        .check_name
+        .clone()
         .unwrap_or_else(|| "dpone observability".to_string());
-    let (mut kinds, _) =
-        parse_kinds(env.input("pr-status").as_deref(), pull_number.is_some()).map_err(usage)?;
-    let comment_mode =
-        CommentMode::parse(&env.input("comment-mode").unwrap_or_default()).map_err(usage)?;
+    let (mut kinds, _) = inputs.pr_status.kinds(pull_number.is_some());
+    let comment_mode = inputs.comment_mode;
     if comment_mode == CommentMode::Off || pull_number.is_none() {
         kinds.comment = false;
     }

@@ -5,45 +5,38 @@
 
 use serde::Serialize;
 
-use super::commands::{annotation, escape_data, Level};
+use super::commands::{annotation, Level};
+use super::inputs::{CredentialInputs, Inputs};
 use super::runner::Env;
 use crate::observability::blockers::Blocker;
 use crate::observability::markdown::{code, escape};
 use crate::observability::policy::Policy;
 use crate::push::{self, CredentialVars, PushPlan, PushResult, PushSpec, TargetKind};
 
-/// Input names of the credentials' variables, per target.
-const CREDENTIAL_INPUTS: [&str; 3] = ["pushgateway", "remote-write", "otlp"];
-
-fn vars(env: &Env, target: &str) -> CredentialVars {
+fn vars(inputs: &CredentialInputs) -> CredentialVars {
     CredentialVars {
-        token: env.input(&format!("{target}-token-env")),
-        basic_auth: env.input(&format!("{target}-basic-auth-env")),
-        headers: env.input(&format!("{target}-headers-env")),
+        token: inputs.token.clone(),
+        basic_auth: inputs.basic_auth.clone(),
+        headers: inputs.headers.clone(),
     }
 }
 
 /// The push plan from the inputs; `None` when no target is named.
-pub fn plan(env: &Env) -> Result<Option<PushPlan>, String> {
-    let otlp = env.input("otlp-endpoint");
+pub fn plan(inputs: &Inputs, env: &Env) -> Result<Option<PushPlan>, String> {
+    let otlp = inputs.otlp_endpoint.clone();
+    let [pushgateway, remote_write, otlp_credentials] = inputs.credentials();
     let spec = PushSpec {
-        pushgateway_url: env.input("pushgateway-url"),
-        pushgateway_job: env.input("pushgateway-job"),
-        grouping: env.input("pushgateway-grouping-labels").map(|text| {
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect()
-        }),
-        pushgateway_credentials: vars(env, "pushgateway"),
-        remote_write_url: env.input("remote-write-url"),
-        remote_write_credentials: vars(env, "remote-write"),
+        pushgateway_url: inputs.pushgateway_url.clone(),
+        pushgateway_job: inputs.pushgateway_job.clone(),
+        grouping: inputs.pushgateway_grouping_labels.clone(),
+        pushgateway_credentials: vars(&pushgateway),
+        remote_write_url: inputs.remote_write_url.clone(),
+        remote_write_credentials: vars(&remote_write),
         otlp_from_env: otlp.as_deref() == Some("env"),
         otlp_endpoint: otlp.filter(|o| o != "env"),
-        otlp_protocol: env.input("otlp-protocol"),
-        otlp_compression: env.input("otlp-compression"),
-        otlp_credentials: vars(env, "otlp"),
+        otlp_protocol: inputs.otlp_protocol.clone(),
+        otlp_compression: inputs.otlp_compression.clone(),
+        otlp_credentials: vars(&otlp_credentials),
         timeout: None,
         retries: None,
         names: push::Names::Inputs,
@@ -60,39 +53,17 @@ pub fn plan(env: &Env) -> Result<Option<PushPlan>, String> {
     Ok(Some(plan))
 }
 
-/// Every value the credential inputs point at, whole: masked even when the plan could not be
-/// built, so nothing later can print them.
-pub fn raw_secrets(env: &Env) -> Vec<String> {
-    let mut out = Vec::new();
-    for target in CREDENTIAL_INPUTS {
-        for kind in ["token", "basic-auth", "headers"] {
-            if let Some(value) = env
-                .input(&format!("{target}-{kind}-env"))
-                .and_then(|name| env.var(&name))
-                .filter(|v| !v.is_empty())
-            {
-                out.push(value);
-            }
-        }
-    }
-    for name in [
+/// The OTLP headers of the `OTEL_EXPORTER_OTLP_*` variables, whole: masked even when the plan
+/// could not be built, so nothing later can print them (the credential inputs' values are
+/// `inputs::secrets`).
+pub fn env_secrets(env: &Env) -> Vec<String> {
+    [
         "OTEL_EXPORTER_OTLP_HEADERS",
         "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
-    ] {
-        if let Some(value) = env.var(name).filter(|v| !v.is_empty()) {
-            out.push(value);
-        }
-    }
-    out
-}
-
-/// `::add-mask::` lines for the secrets (each line of a multi-line secret masked on its own).
-pub fn mask(secrets: &[String], stdout: &mut impl crate::inert::Commands) {
-    for secret in secrets {
-        for line in secret.lines().filter(|l| !l.trim().is_empty()) {
-            stdout.command(&format!("::add-mask::{}", escape_data(line)));
-        }
-    }
+    ]
+    .into_iter()
+    .filter_map(|name| env.var(name).filter(|v| !v.is_empty()))
+    .collect()
 }
 
 #[derive(Serialize)]

@@ -1,94 +1,8 @@
-//! What the runner hands a container action: `INPUT_<NAME>` variables (name upper-cased,
-//! hyphens kept, `action.yml` defaults already applied) and the `GITHUB_*` context.
+//! What the runner hands a container action besides its inputs (`inputs.rs`): the step's
+//! environment and the `GITHUB_*` context, and the walls around the workspace.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-use crate::observability::text::closest;
-
-/// Every input of `action.yml`: name, default, description. A test keeps `action.yml` equal.
-pub const INPUTS: &[(&str, &str, &str)] = &[
-    ("mode", "export", "`export`: export this run's evidence (the default). `publish`: in a `workflow_run` workflow, publish the check run, PR comment and commit status of the artifact `artifact-name` that the triggering run uploaded, after verifying it (docs/action-reference.md#pull-requests-from-forks)."),
-    ("artifact-run-id", "", "With `mode: publish`: the run whose artifact is published; empty: the event's `workflow_run.id`."),
-    ("run-report", "", "Path of the JSON printed by `dpone run --format json`."),
-    ("inputs", "", "Patterns of other dpone artifacts, one per line (`[KIND=]PATTERN`, globs with `**`)."),
-    ("metrics", "", "Custom metrics, one `name=value` per line."),
-    ("metrics-file", "", "A JSON or YAML mapping of metric names to numbers."),
-    ("labels", "", "Labels for every metric, one `key=value` per line. Keep them low-cardinality."),
-    ("resource-attributes", "", "OpenTelemetry resource attributes, one `key=value` per line."),
-    ("service-name", "dpone", "OpenTelemetry `service.name`."),
-    ("namespace", "dpone.local", "OpenTelemetry `service.namespace`."),
-    ("airflow-evidence-bundle", "", "Airflow evidence bundle from `dpone gitops airflow evidence-bundle`."),
-    ("run-name", "", "Folder name under the output root; default `<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`."),
-    ("output-root", "test_artifacts/observability", "Where the run folders are written, relative to the workspace."),
-    ("fail-on", "", "Which blockers fail the step: `error`, `warning` or `never`; empty means the policy file's, else `error`."),
-    ("policy-file", ".github/dpone-observability.yml", "YAML policy (`fail-on`, per-code `blockers:` severities, `objectives:`, `regressions:`); ignored when the default file is absent."),
-    ("objectives", "", "Objectives to gate on, YAML or JSON (dpone's `--objectives-json` format works), or the path of a file holding them; added to the policy file's."),
-    ("baseline", "", "The history to compare with under the policy's `regressions:`, one entry per line: a previous export's `runtime_metrics.json`, an export folder, or a glob; a missing file is a warning. `auto`: fetch the history from the artifacts named `artifact-name` (needs `actions: read`)."),
-    ("artifact-name", "observability", "With `baseline: auto`: the name the workflow uploads its run folder under (`actions/upload-artifact`); the latest ones from the base branch (pull requests), the default branch (pushes) or the run's branch form the history."),
-    ("baseline-samples", "20", "With `baseline: auto`: how many of the latest artifacts form the history (1 to 100)."),
-    ("summary", "true", "Write the step summary."),
-    ("annotations", "true", "Annotate blockers on the run page."),
-    ("runbook-base-url", "", "Runbooks document blockers link to; default: this action's docs on `GITHUB_SERVER_URL`."),
-    ("github-token", "${{ github.token }}", "Token for the check run, PR comment and commit status; masked, never written to a file."),
-    ("pr-status", "", "Any of `check-run`, `comment`, `commit-status`, or `none`; empty means `check-run,comment` on pull requests, `check-run` otherwise."),
-    ("check-name", "", "Name of the check run, commit status context and PR comment key; empty: `dpone observability: <job> / <pipeline>` (`GITHUB_JOB` and the run report's manifest, or its process), so matrix legs never overwrite each other."),
-    ("comment-mode", "always", "When the PR comment is written: `always` (create, then edit in place), `changes` (only when the verdict or the failures change), `failures` (only while something fails or warns; a later passing run edits it to \"now passing\"), or `off`."),
-    ("ci-attributes", "true", "Record where the export was made as OpenTelemetry CI/CD and VCS resource attributes (`cicd.*`, `vcs.*`, semantic conventions v1.44.0) in the OTLP resource and the JSON report, never as Prometheus labels. `false`: none."),
-    ("pack", "off", "`remote-write` or `pushgateway`: add the policy's objectives as Prometheus alerting rules (for that transport), their promtool tests and a Grafana dashboard to the run folder (docs/pack.md). `off`: no pack."),
-    ("pack-window", "1d", "With `pack`: how long a run's metrics count as current, as a Prometheus duration (the schedule's interval plus slack)."),
-    ("artifact-url", "", "The uploaded artifact's URL (`actions/upload-artifact@v4`'s `artifact-url` output) for the step summary to link; empty: link the workflow run."),
-    ("pushgateway-url", "", "Prometheus Pushgateway base URL; the export is PUT to `/metrics/job/<job>{/<label>/<value>}` after the step summary and outputs are written. Empty: no push."),
-    ("pushgateway-job", "dpone", "The Pushgateway `job`."),
-    ("pushgateway-grouping-labels", "", "Pushgateway grouping labels, one per line; each must have one value on every series. Empty: `process` when every series has one."),
-    ("remote-write-url", "", "Prometheus remote-write 1.0 URL (e.g. `https://prometheus.example.com/api/v1/write`). Empty: no push."),
-    ("otlp-endpoint", "", "OTLP/HTTP metrics endpoint, used as given, or `env` for the `OTEL_EXPORTER_OTLP_*` variables. Empty: no push."),
-    ("otlp-protocol", "", "`http/protobuf` or `http/json`; empty means `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL`, else `http/protobuf`."),
-    ("otlp-compression", "", "`gzip` or `none`: compression of the OTLP metrics and traces requests (`Content-Encoding: gzip`); empty means `OTEL_EXPORTER_OTLP_(METRICS_|TRACES_)COMPRESSION`, else `none`."),
-    ("pushgateway-token-env", "", "Name of the environment variable holding the Pushgateway's bearer token (set it from a secret in the step's `env:`)."),
-    ("pushgateway-basic-auth-env", "", "Name of the environment variable holding the Pushgateway's `user:password`."),
-    ("pushgateway-headers-env", "", "Name of the environment variable holding extra Pushgateway headers, `key=value,key2=value2`."),
-    ("remote-write-token-env", "", "Name of the environment variable holding the remote-write receiver's bearer token."),
-    ("remote-write-basic-auth-env", "", "Name of the environment variable holding the remote-write receiver's `user:password`."),
-    ("remote-write-headers-env", "", "Name of the environment variable holding extra remote-write headers (e.g. `X-Scope-OrgID=team`)."),
-    ("otlp-token-env", "", "Name of the environment variable holding the OTLP endpoint's bearer token."),
-    ("otlp-basic-auth-env", "", "Name of the environment variable holding the OTLP endpoint's `user:password`."),
-    ("otlp-headers-env", "", "Name of the environment variable holding extra OTLP headers (added to `OTEL_EXPORTER_OTLP_HEADERS`)."),
-];
-
-/// Every output of `action.yml`: name and description.
-pub const OUTPUTS: &[(&str, &str)] = &[
-    (
-        "passed",
-        "`true` when no blocker fails the step under the fail policy.",
-    ),
-    ("metric-count", "Number of metric points exported."),
-    (
-        "blockers",
-        "The blockers as a JSON array of `{schema_version, code, severity, message, runbook_url, file}`.",
-    ),
-    ("output-dir", "The run folder, relative to the workspace."),
-    (
-        "prometheus-path",
-        "`prometheus_metrics.prom`, relative to the workspace.",
-    ),
-    (
-        "opentelemetry-path",
-        "`opentelemetry_metrics.json`, relative to the workspace.",
-    ),
-    (
-        "index-path",
-        "`metrics_index.json`, relative to the workspace.",
-    ),
-    (
-        "summary-path",
-        "`step_summary.md` in the run folder, relative to the workspace.",
-    ),
-    (
-        "pushed",
-        "The pushes as a JSON array of `{kind, target, series, total, requests, error}`; `[]` without a push target.",
-    ),
-];
 
 /// The environment, as a map (tests pass their own).
 #[derive(Debug, Clone, Default)]
@@ -115,74 +29,9 @@ impl Env {
         self.get(key).map(str::to_string)
     }
 
-    fn get(&self, key: &str) -> Option<&str> {
+    /// A variable of the step's environment, borrowed.
+    pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
-    }
-
-    /// An input's value, trimmed; `action.yml`'s default when the runner did not set it (a
-    /// local run), `None` when empty.
-    pub fn input(&self, name: &str) -> Option<String> {
-        let key = format!("INPUT_{}", name.to_uppercase());
-        let raw = match self.get(&key) {
-            Some(value) => value.to_string(),
-            None => INPUTS
-                .iter()
-                .find(|(n, _, _)| *n == name)
-                .map(|(_, d, _)| d.to_string())
-                .unwrap_or_default(),
-        };
-        let value = raw.trim();
-        (!value.is_empty()).then(|| value.to_string())
-    }
-
-    /// A multi-value input: one entry per line; blank lines and `#` comments are skipped.
-    pub fn input_lines(&self, name: &str) -> Vec<String> {
-        self.input(name)
-            .map(|v| {
-                v.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// `INPUT_*` variables that name none of this action's inputs but look like one
-    /// (`INPUT_RUN_REPORT`, set by hand with `_` for `-`; `INPUT_RUN-REPORTS`), each with the
-    /// input it most likely means, sorted by variable. They are ignored; the caller warns.
-    pub fn misspelt_inputs(&self) -> Vec<(&str, &'static str)> {
-        let names = || INPUTS.iter().map(|(name, _, _)| *name);
-        let mut found: Vec<(&str, &'static str)> = self
-            .0
-            .keys()
-            .filter_map(|key| {
-                let rest = key.strip_prefix("INPUT_")?;
-                if names().any(|name| name.to_uppercase() == rest) {
-                    return None;
-                }
-                let spelt = rest.to_lowercase().replace('_', "-");
-                Some((key.as_str(), closest(&spelt, names())?))
-            })
-            .collect();
-        found.sort_unstable();
-        found
-    }
-
-    /// A boolean input (`true`/`false`, any case); empty means `action.yml`'s default.
-    pub fn input_bool(&self, name: &str) -> Result<bool, String> {
-        let default = INPUTS
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .is_some_and(|(_, d, _)| *d == "true");
-        match self.input(name).map(|v| v.to_ascii_lowercase()).as_deref() {
-            None => Ok(default),
-            Some("true") => Ok(true),
-            Some("false") => Ok(false),
-            Some(other) => Err(format!(
-                "input `{name}` must be `true` or `false`, got `{other}`"
-            )),
-        }
     }
 }
 
@@ -405,46 +254,6 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> Env {
         Env::of(pairs)
-    }
-
-    #[test]
-    fn variables_that_look_like_an_input_are_found_with_the_input() {
-        let e = env(&[
-            ("INPUT_RUN_REPORT", "r.json"),
-            ("INPUT_RUN-REPORTS", "r.json"),
-            ("INPUT_METRICS_FILE", "m.json"),
-            ("INPUT_LABELS", "env=ci"),
-            ("INPUT_RUN-REPORT", "r.json"),
-            ("INPUT_SOMETHING-ELSE-ENTIRELY", "x"),
-            ("RUN_REPORT", "r.json"),
-        ]);
-        assert_eq!(
-            e.misspelt_inputs(),
-            [
-                ("INPUT_METRICS_FILE", "metrics-file"),
-                ("INPUT_RUN-REPORTS", "run-report"),
-                ("INPUT_RUN_REPORT", "run-report"),
-            ]
-        );
-    }
-
-    #[test]
-    fn inputs_follow_the_runner_naming_and_defaults() {
-        let e = env(&[
-            ("INPUT_RUN-REPORT", " r.json "),
-            ("INPUT_LABELS", "env=ci\n\n# note\n gate=x \n"),
-        ]);
-        assert_eq!(e.input("run-report").as_deref(), Some("r.json"));
-        assert_eq!(e.input_lines("labels"), ["env=ci", "gate=x"]);
-        assert_eq!(
-            e.input("service-name").as_deref(),
-            Some("dpone"),
-            "action.yml default"
-        );
-        assert_eq!(e.input_bool("summary"), Ok(true));
-        assert!(env(&[("INPUT_SUMMARY", "maybe")])
-            .input_bool("summary")
-            .is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use dpone_observability::github::runner::{INPUTS, OUTPUTS};
+use dpone_observability::github::{inputs::INPUTS, outputs::OUTPUTS};
 
 /// A runner workspace (also used by `schema::` to validate the `blockers` output).
 pub(crate) struct Runner {

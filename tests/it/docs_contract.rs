@@ -325,7 +325,7 @@ fn default_regression_directions_are_documented_exactly() {
 
 #[test]
 fn action_reference_documents_exactly_the_inputs_and_outputs() {
-    use dpone_observability::github::runner::{INPUTS, OUTPUTS};
+    use dpone_observability::github::{inputs::INPUTS, outputs::OUTPUTS};
     let text = doc("docs/action-reference.md");
     for (name, _, _) in INPUTS {
         assert!(

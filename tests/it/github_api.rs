@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use crate::standin::{self, Reply};
 use common::*;
-use dpone_observability::github::runner::INPUTS;
+use dpone_observability::github::inputs::INPUTS;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "ghs_fakeTOKENfortests0123456789";

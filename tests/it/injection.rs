@@ -240,7 +240,7 @@ fn no_input_forms_a_runner_command_in_any_output() {
 
         // The action: every input hostile in turn, then a hostile report with a PR status sent
         // to a GitHub API that answers with a hostile body.
-        for (name, _, _) in dpone_observability::github::runner::INPUTS {
+        for (name, _, _) in dpone_observability::github::inputs::INPUTS {
             let key = format!("INPUT_{}", name.to_uppercase());
             let o = run(
                 &case,

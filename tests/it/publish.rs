@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::common::*;
 use crate::standin::{self, Reply};
-use dpone_observability::github::runner::INPUTS;
+use dpone_observability::github::inputs::INPUTS;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "ghs_fakeTOKENforPUBLISHtests0123456789";

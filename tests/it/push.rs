@@ -1247,7 +1247,7 @@ fn usage_errors() {
 
 #[test]
 fn the_action_pushes_after_the_summary_and_outputs_and_masks_the_secrets() {
-    use dpone_observability::github::runner::INPUTS;
+    use dpone_observability::github::inputs::INPUTS;
     let gw = pushgateway();
     let tmp = tempfile::tempdir().unwrap();
     let workspace = tmp.path().join("workspace");

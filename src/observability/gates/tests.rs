@@ -1,3 +1,5 @@
+//! Unit tests of the gates: objectives, regressions, tolerances and their results.
+
 use std::sync::Arc;
 
 use super::regressions::{regression_ratio, within_tolerance as within};
