@@ -83,6 +83,15 @@ impl Event {
         serde_json::from_str(&text).map_err(|err| format!("the event payload is not JSON ({err})"))
     }
 
+    /// The payload of the run the variables `get` reads describe: read only inside GitHub
+    /// Actions, and the default when it cannot be read (the attributes then lack the PR).
+    pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Event {
+        if get("GITHUB_ACTIONS").as_deref() != Some("true") {
+            return Event::default();
+        }
+        Event::read(get("GITHUB_EVENT_PATH").as_deref()).unwrap_or_default()
+    }
+
     /// The pull request's number and head commit, when the payload names both.
     pub fn pull_request_head(&self) -> Option<(u64, &str)> {
         let pr = self.pull_request.as_ref()?;

@@ -35,13 +35,7 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     let mut resource_attributes = args.resource_attributes;
     if !args.no_ci_attributes {
         let get = |name: &str| std::env::var(name).ok();
-        // The event payload is read only inside Actions, where the attributes are made.
-        let event = match get("GITHUB_ACTIONS").as_deref() {
-            Some("true") => {
-                crate::ci_env::Event::read(get("GITHUB_EVENT_PATH").as_deref()).unwrap_or_default()
-            }
-            _ => crate::ci_env::Event::default(),
-        };
+        let event = crate::ci_env::Event::from_env(&get);
         crate::ci_env::merge(
             &mut resource_attributes,
             crate::ci_env::resource_attributes(&get, &event),

@@ -370,6 +370,35 @@ pub fn run(
     let event = event.unwrap_or_default();
     let mut plan =
         plan(&inputs, env, &event, &ctx, now).map_err(|message| usage(stdout, message))?;
+    prepare(
+        &mut plan,
+        env,
+        &event,
+        &ctx,
+        token.as_deref(),
+        stdout,
+        stderr,
+    );
+    let exported = export(&plan, &ctx, stdout)?;
+    let given = Given {
+        env,
+        ctx: &ctx,
+        token: token.as_deref(),
+    };
+    Ok(tell(&plan, &given, &exported, stdout, stderr))
+}
+
+/// Before the export: the push credentials' other forms masked, the `baseline: auto` history
+/// fetched, the settings' hints noted.
+fn prepare(
+    plan: &mut Plan,
+    env: &Env,
+    event: &Event,
+    ctx: &RunnerContext,
+    token: Option<&str>,
+    stdout: &mut impl Commands,
+    stderr: &mut impl Write,
+) {
     #[cfg(feature = "push")]
     if let Some(push) = &plan.push {
         // Every form the push credentials are sent in, once read (the raw ones are masked).
@@ -382,8 +411,7 @@ pub fn run(
     }
     if let Some(auto) = &plan.auto_baseline {
         // Never fails the step: without samples the export says why (`baseline.unavailable`).
-        let fetched =
-            super::baseline::fetch(env, &event, &ctx, auto, token.as_deref(), stdout, stderr);
+        let fetched = super::baseline::fetch(env, event, ctx, auto, token, stdout, stderr);
         plan.request.baselines = fetched.folders;
         plan.request.pre_export_blockers.extend(fetched.blocker);
     }
@@ -395,9 +423,25 @@ pub fn run(
             hint,
         ));
     }
-    let exported = export(&plan, &ctx, stdout)?;
-    let report = &exported.outcome.report;
+}
 
+/// What the steps after the export are given besides the plan.
+struct Given<'a> {
+    env: &'a Env,
+    ctx: &'a RunnerContext,
+    token: Option<&'a str>,
+}
+
+/// After the export: the step summary, outputs, annotations, PR status and push; the verdict.
+fn tell(
+    plan: &Plan,
+    given: &Given<'_>,
+    exported: &Exported,
+    stdout: &mut impl Commands,
+    stderr: &mut impl Write,
+) -> Verdict {
+    let Given { env, ctx, token } = *given;
+    let report = &exported.outcome.report;
     // The artifacts are complete; now tell the runner.
     if plan.summary {
         if let Some(target) = &ctx.step_summary {
@@ -405,23 +449,23 @@ pub fn run(
         }
     }
     let failing = plan.fail_on.first_failing(&report.blockers);
-    let outputs = outputs(report, &ctx, &plan.request.output_dir, failing.is_none());
-    write_outputs(&ctx, &outputs, stderr);
+    let outputs = outputs(report, ctx, &plan.request.output_dir, failing.is_none());
+    write_outputs(ctx, &outputs, stderr);
     if plan.annotations {
-        for line in annotations(report, &ctx, plan.fail_on, &plan.output_root) {
+        for line in annotations(report, ctx, plan.fail_on, &plan.output_root) {
             stdout.command(&line);
         }
     }
     if let Some(message) = &exported.pr_message {
         let name = &exported.check_name;
-        for warning in post_pr_status(env, &ctx, &plan, token.as_deref(), message, name) {
+        for warning in post_pr_status(env, ctx, plan, token, message, name) {
             let title = "dpone-observability: PR status";
             stdout.command(&annotation(Level::Warning, title, None, &warning));
             let _ = writeln!(stderr, "warning: {warning}");
         }
     }
     // Last: the evidence is complete and reported before anything is sent elsewhere.
-    let push_failing = push(&plan, &ctx, report, stdout, stderr);
+    let push_failing = push(plan, ctx, report, stdout, stderr);
     let failing = failing.or(push_failing.as_ref());
     let assessment = Assessment::of(&report.blockers, &report.gates, plan.fail_on);
     let verdict = match (&push_failing, failing) {
@@ -434,7 +478,7 @@ pub fn run(
         report.metric_count,
         plan.output_dir_shown.escape_debug()
     );
-    Ok(Verdict::from_failed(failing.is_some()))
+    Verdict::from_failed(failing.is_some())
 }
 
 /// An `INPUT_*` variable close to one of the inputs is ignored, as the runner would: a warning

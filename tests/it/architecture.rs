@@ -333,3 +333,25 @@ fn the_architecture_doc_lists_every_module_from_the_tree() {
     );
     check_generated(TABLE_START, TABLE_END, &table, "module table");
 }
+
+/// The action's inputs are read in one place (`github/inputs.rs`, which turns every
+/// `INPUT_*` variable into a typed field) and the event payload in one (`ci_env.rs`, parsed
+/// once into a typed `Event`).
+#[test]
+fn inputs_and_the_event_payload_are_read_in_one_place_each() {
+    let src = common::repo().join("src");
+    let mut strays = Vec::new();
+    for file in rust_files(&src) {
+        let rel = file.strip_prefix(&src).unwrap().display().to_string();
+        let code = code(&file);
+        if code.contains("\"INPUT_") && rel != "github/inputs.rs" {
+            strays.push(format!("{rel} reads an `INPUT_*` variable"));
+        }
+        if code.contains("GITHUB_EVENT_PATH")
+            && !["ci_env.rs", "github/inputs.rs"].contains(&rel.as_str())
+        {
+            strays.push(format!("{rel} reads the event payload"));
+        }
+    }
+    assert!(strays.is_empty(), "{strays:#?}");
+}
