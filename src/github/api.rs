@@ -211,14 +211,14 @@ fn comment(
 }
 
 /// The REST API at `GITHUB_API_URL` with the workflow's token.
-pub(super) struct Api {
+pub struct Api {
     client: HttpClient,
     base: String,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Api {
-    pub(super) fn new(api_url: &str, token: &str, retry: RetryPolicy) -> Result<Self, String> {
+    pub fn new(api_url: &str, token: &str, retry: RetryPolicy) -> Result<Self, String> {
         let base = api_url.trim_end_matches('/').to_string();
         match base.parse::<http::Uri>() {
             Ok(uri) if uri.scheme().is_some() && uri.host().is_some() => {}
@@ -260,7 +260,7 @@ impl Api {
     }
 
     /// The API's scheme (`https`, or `http` for a local stand-in).
-    pub(super) fn scheme(&self) -> &str {
+    pub fn scheme(&self) -> &str {
         self.base
             .split_once("://")
             .map_or("https", |(scheme, _)| scheme)
@@ -268,7 +268,7 @@ impl Api {
 
     /// A GET whose answer is a redirect (an artifact's download): the `Location`, never
     /// followed here, so the token stays with the API.
-    pub(super) fn redirect(&self, route: &str) -> Result<String, Failure> {
+    pub fn redirect(&self, route: &str) -> Result<String, Failure> {
         let request = Request {
             method: Method::GET,
             url: format!("{}{route}", self.base),
@@ -296,7 +296,7 @@ impl Api {
     }
 
     /// [`send`](Self::send), with the failure as it came (the caller explains it).
-    pub(super) fn request(
+    pub fn request(
         &self,
         method: Method,
         route: &str,
@@ -339,7 +339,7 @@ fn failure_text(failure: &Failure) -> String {
 }
 
 /// [`failure_text`] with the caller's hint for a 403 (the permission its requests need).
-pub(super) fn explain_failure(failure: &Failure, forbidden_hint: &str) -> String {
+pub fn explain_failure(failure: &Failure, forbidden_hint: &str) -> String {
     let retries = failure.attempts.saturating_sub(1);
     match failure.status {
         Some(status) => {

@@ -4,6 +4,8 @@
 pub mod action;
 #[cfg(feature = "github-api")]
 pub mod api;
+#[cfg(feature = "github-api")]
+pub mod artifacts;
 pub mod baseline;
 pub mod commands;
 pub mod inputs;

@@ -1,7 +1,7 @@
 //! `mode: publish`: in a `workflow_run` workflow of the base repository, publish the check run,
 //! PR comment and commit status of an export another run (a fork's pull request) uploaded.
 //!
-//! Nothing in the artifact is trusted. The zip is read with bounds (`baseline::remote::unpack`:
+//! Nothing in the artifact is trusted. The zip is read with bounds (`artifacts.rs`:
 //! entry count, sizes, compression ratio, names, links), `runtime_metrics.json` must verify
 //! against its `metrics_index.json`, and what is posted is rendered again from that verified
 //! JSON (never the artifact's markdown). The commit is `workflow_run.head_sha` of this run's own
@@ -14,8 +14,8 @@ use std::path::Path;
 use http::Method;
 use serde_json::Value;
 
-use super::api::{explain_failure, post, Api};
-use super::baseline::remote::{download_client, download_zip, prepare, query_value, unpack};
+use super::api::{post, Api};
+use super::artifacts::{Artifacts, Fetch};
 use super::commands::{annotation, Level};
 use super::inputs::{Inputs, RunId};
 use super::pr_status::{comment_marker, message, CommentMode, PrTarget};
@@ -24,7 +24,7 @@ use super::summary::SummaryContext;
 use crate::ci_env::Event;
 use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
-use crate::observability::artifacts::{read_indexed, INDEX_FILE_NAME, JSON_REPORT};
+use crate::observability::artifacts::JSON_REPORT;
 use crate::observability::blockers::{
     runbook_base_url, Blocker, Code, Severity, METRIC_PLACEHOLDER,
 };
@@ -174,28 +174,19 @@ fn publish(
     let repo_route = format!("/repos/{owner}/{repo}");
 
     // The triggering run's artifact of that name.
-    let route = format!(
-        "{repo_route}/actions/runs/{}/artifacts?name={}&per_page=100",
-        trigger.run_id,
-        query_value(&name)
-    );
-    let listed = api.request(Method::GET, &route, None).map_err(|failure| {
+    let artifacts =
+        Artifacts::new(&api, repo_route.clone(), retry, FORBIDDEN).map_err(Stop::Warning)?;
+    let route = format!("/actions/runs/{}/artifacts", trigger.run_id);
+    let listed = artifacts.list(&route, &name, 1).map_err(|why| {
         Stop::Warning(format!(
-            "listing the artifacts of run {} failed: {}",
-            trigger.run_id,
-            explain_failure(&failure, FORBIDDEN)
+            "listing the artifacts of run {} failed: {why}",
+            trigger.run_id
         ))
     })?;
     let artifact_id = listed
-        .get("artifacts")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|a| {
-            a.get("name").and_then(Value::as_str) == Some(name.as_str())
-                && a.get("expired").and_then(Value::as_bool) == Some(false)
-        })
-        .and_then(|a| a.get("id").and_then(Value::as_u64))
+        .iter()
+        .find(|a| a.name == name && !a.expired)
+        .map(|a| a.id)
         .ok_or_else(|| {
             Stop::Warning(format!(
                 "run {} has no unexpired artifact named `{}`; nothing published (workflow A \
@@ -204,22 +195,13 @@ fn publish(
                 name.escape_debug()
             ))
         })?;
-    let download = download_client(retry).map_err(Stop::Warning)?;
-    let zip = download_zip(
-        &api,
-        &download,
-        &format!("{repo_route}/actions/artifacts/{artifact_id}/zip"),
-        FORBIDDEN,
-    )
-    .map_err(Stop::Warning)?;
 
-    // Unpack with bounds and verify against the index.
+    // Download, unpack with bounds and verify against the index.
     let folder = match &ctx.runner_temp {
         Some(temp) => temp.join(FOLDER),
         None => ctx.workspace.join(format!(".{FOLDER}")),
     }
     .join(artifact_id.to_string());
-    prepare(&folder).map_err(Stop::Warning)?;
     let refused = |why: String| {
         let _ = std::fs::remove_dir_all(&folder);
         Stop::Refused(format!(
@@ -227,13 +209,11 @@ fn publish(
             name.escape_debug()
         ))
     };
-    unpack(&zip, &folder).map_err(&refused)?;
-    let bytes = read_indexed(&folder, JSON_REPORT.file_name).map_err(|why| {
-        refused(format!(
-            "its `{}` does not match its `{INDEX_FILE_NAME}`: {why}",
-            JSON_REPORT.file_name
-        ))
-    })?;
+    let bytes = match artifacts.fetch_verified(artifact_id, &folder) {
+        Ok(bytes) => bytes,
+        Err(Fetch::Unavailable(why)) => return Err(Stop::Warning(why)),
+        Err(Fetch::Refused(why)) => return Err(refused(why)),
+    };
     let read = read_export(&bytes, ctx).map_err(&refused)?;
     let _ = writeln!(
         stderr,

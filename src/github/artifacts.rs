@@ -1,0 +1,439 @@
+//! Workflow artifacts through the GitHub API, shared by `baseline: auto` and publish mode:
+//! list them, download one (the token goes to the API only, never to the storage it redirects
+//! to), unpack its run folder with bounds, and verify it against its index.
+//!
+//! Nothing in an archive is trusted: entries that climb out, links, more than
+//! [`MAX_ENTRIES`] entries, more than [`MAX_UNCOMPRESSED`] bytes declared, a compression ratio
+//! above [`MAX_RATIO`] reject the whole archive; only `runtime_metrics.json` and
+//! `metrics_index.json` are decompressed, each up to its cap, and the first must verify
+//! against the second.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use http::{HeaderValue, Method};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::api::{explain_failure, Api, TIMEOUT};
+use crate::net::http::{HttpClient, Request, RetryPolicy};
+use crate::observability::artifacts::{read_indexed, INDEX_FILE_NAME, JSON_REPORT};
+use crate::observability::files;
+use crate::observability::text::clip;
+
+/// One artifact's zip is downloaded up to this size; a larger one is skipped.
+pub const MAX_DOWNLOAD: usize = 64 * 1024 * 1024;
+/// The uncompressed size the entries of one zip may declare, together.
+pub const MAX_UNCOMPRESSED: u64 = 1024 * 1024 * 1024;
+/// A zip with more entries than this is not a run folder.
+pub const MAX_ENTRIES: usize = 10_000;
+/// An entry larger than [`RATIO_FLOOR`] may unpack to at most this many times its compressed
+/// size (a zip bomb unpacks to thousands).
+pub const MAX_RATIO: u64 = 200;
+/// Entries up to this size may have any ratio (a small JSON file compresses well).
+pub const RATIO_FLOOR: u64 = 1024 * 1024;
+
+/// An artifact as the list endpoints describe it; one whose fields do not parse is skipped.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Listed {
+    pub id: u64,
+    pub name: String,
+    pub expired: bool,
+    #[serde(default)]
+    pub size_in_bytes: Option<u64>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub workflow_run: Option<ListedRun>,
+}
+
+/// The run that uploaded a listed artifact.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedRun {
+    #[serde(default)]
+    pub id: Option<u64>,
+    #[serde(default)]
+    pub head_branch: Option<String>,
+    #[serde(default)]
+    pub head_sha: Option<String>,
+    #[serde(default)]
+    pub repository_id: Option<Value>,
+    #[serde(default)]
+    pub head_repository_id: Option<Value>,
+}
+
+/// Why an artifact could not be had: it could not be downloaded (the API or the storage
+/// failed, or it is too large), or what it holds is refused (unsafe, unbounded or unverified).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetch {
+    Unavailable(String),
+    Refused(String),
+}
+
+impl Fetch {
+    pub fn into_message(self) -> String {
+        match self {
+            Fetch::Unavailable(why) | Fetch::Refused(why) => why,
+        }
+    }
+}
+
+/// The artifacts of one repository: the API (with the token) and the storage client
+/// (without it).
+pub struct Artifacts<'a> {
+    api: &'a Api,
+    download: HttpClient,
+    /// `/repos/<owner>/<name>`.
+    repo_route: String,
+    /// What a 403 on these requests means.
+    forbidden: &'static str,
+}
+
+impl<'a> Artifacts<'a> {
+    pub fn new(
+        api: &'a Api,
+        repo_route: String,
+        retry: RetryPolicy,
+        forbidden: &'static str,
+    ) -> Result<Self, String> {
+        let download = HttpClient::new(TIMEOUT, retry)?.with_max_body(MAX_DOWNLOAD + 1);
+        Ok(Artifacts {
+            api,
+            download,
+            repo_route,
+            forbidden,
+        })
+    }
+
+    /// The artifacts named `name` at `route` under the repository
+    /// (`/actions/artifacts`, `/actions/runs/<id>/artifacts`), up to `pages` pages of 100.
+    pub fn list(&self, route: &str, name: &str, pages: u32) -> Result<Vec<Listed>, String> {
+        let mut all = Vec::new();
+        let mut seen_all = 0u64;
+        for page in 1..=pages {
+            let route = format!(
+                "{}{route}?name={}&per_page=100{}",
+                self.repo_route,
+                query_value(name),
+                if pages > 1 {
+                    format!("&page={page}")
+                } else {
+                    String::new()
+                }
+            );
+            let answer = self
+                .api
+                .request(Method::GET, &route, None)
+                .map_err(|failure| explain_failure(&failure, self.forbidden))?;
+            let artifacts = answer
+                .get("artifacts")
+                .and_then(Value::as_array)
+                .ok_or("the API's answer has no `artifacts` list")?;
+            let total = answer.get("total_count").and_then(Value::as_u64);
+            seen_all += artifacts.len() as u64;
+            all.extend(artifacts.iter().filter_map(|a| Listed::deserialize(a).ok()));
+            if artifacts.len() < 100 || total.is_some_and(|t| seen_all >= t) {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// Downloads artifact `id`, unpacks its run folder into `folder` (emptied first) and
+    /// verifies it: the bytes of its `runtime_metrics.json`, which its index vouches for.
+    pub fn fetch_verified(&self, id: u64, folder: &Path) -> Result<Vec<u8>, Fetch> {
+        let zip = self.download_zip(id).map_err(Fetch::Unavailable)?;
+        prepare(folder).map_err(Fetch::Unavailable)?;
+        unpack(&zip, folder).map_err(Fetch::Refused)?;
+        read_indexed(folder, JSON_REPORT.file_name).map_err(|why| {
+            Fetch::Refused(format!(
+                "its `{}` does not match its `{INDEX_FILE_NAME}`: {why}",
+                JSON_REPORT.file_name
+            ))
+        })
+    }
+
+    /// An artifact's zip: the API's redirect (with the token), then the storage (without it),
+    /// at most [`MAX_DOWNLOAD`] bytes.
+    fn download_zip(&self, id: u64) -> Result<Vec<u8>, String> {
+        let route = format!("{}/actions/artifacts/{id}/zip", self.repo_route);
+        let location = self.api.redirect(&route).map_err(|failure| {
+            format!(
+                "the download failed: {}",
+                explain_failure(&failure, self.forbidden)
+            )
+        })?;
+        let url = download_url(&location, self.api.scheme())?;
+        // Blob storage on another host: no token, no API header, nothing but the URL it gave.
+        let request = Request {
+            method: Method::GET,
+            url,
+            headers: vec![(
+                http::header::USER_AGENT,
+                HeaderValue::from_static(concat!(
+                    "dpone-observability/",
+                    env!("CARGO_PKG_VERSION")
+                )),
+            )],
+            body: Vec::new().into(),
+        };
+        let zip = self.download.send(&request).map_err(|failure| {
+            // The message names no URL (the storage's signature is in its query).
+            format!(
+                "the download from storage failed: {} (after {} attempts)",
+                failure.message, failure.attempts
+            )
+        })?;
+        if zip.body.len() > MAX_DOWNLOAD {
+            return Err(format!(
+                "the download is larger than the {MAX_DOWNLOAD} bytes an artifact may be"
+            ));
+        }
+        Ok(zip.body.to_vec())
+    }
+}
+
+/// The redirect's target: an absolute http(s) URL, never downgraded from the API's https.
+fn download_url(location: &str, api_scheme: &str) -> Result<String, String> {
+    let uri: http::Uri = location
+        .parse()
+        .map_err(|_| "the API redirected to something that is not a URL".to_string())?;
+    let allowed = match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => api_scheme == "http",
+        _ => false,
+    };
+    if !allowed || uri.host().is_none() {
+        return Err(
+            "the API redirected to a URL that is not https on a host; not followed".to_string(),
+        );
+    }
+    Ok(location.to_string())
+}
+
+/// An empty folder for one artifact (a previous step's copy is replaced).
+fn prepare(folder: &Path) -> Result<(), String> {
+    if std::fs::symlink_metadata(folder).is_ok() {
+        std::fs::remove_dir_all(folder)
+            .or_else(|_| std::fs::remove_file(folder))
+            .map_err(|err| format!("cannot clear `{}`: {err}", folder.display()))?;
+    }
+    std::fs::create_dir_all(folder)
+        .map_err(|err| format!("cannot create `{}`: {err}", folder.display()))
+}
+
+/// A name an archive may hold: relative, no `..`, no drive, no NUL.
+fn safe_entry_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['/', '\\'])
+        && !name.contains('\0')
+        && name.chars().nth(1) != Some(':')
+        && !name.split(['/', '\\']).any(|part| part == "..")
+}
+
+/// The entry's name as a message shows it.
+fn shown(name: &str) -> String {
+    clip(&name.escape_debug().to_string(), 120)
+}
+
+/// The two files read from an archive.
+const WANTED: [&str; 2] = [JSON_REPORT.file_name, INDEX_FILE_NAME];
+
+/// One of the two files in an archive: the folder it is in, its name, its entry's index.
+struct Found<'a> {
+    dir: String,
+    file: &'a str,
+    index: usize,
+}
+
+/// Writes the archive's `runtime_metrics.json` and `metrics_index.json` into `folder`: at
+/// its root, or in its one folder that holds both. Any unsafe entry (a path that climbs out,
+/// an absolute one, a link) rejects the whole archive; only the two files are decompressed.
+fn unpack(bytes: &[u8], folder: &Path) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|err| format!("it is not a zip archive ({err})"))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(format!(
+            "it has {} entries, more than a run folder's {MAX_ENTRIES}",
+            archive.len()
+        ));
+    }
+    let found = survey(&mut archive)?;
+    let chosen = chosen_folder(&found)?;
+    for found in found.iter().filter(|f| f.dir == chosen) {
+        let cap = cap_of(found.file);
+        let entry = archive
+            .by_index(found.index)
+            .map_err(|err| format!("`{}` cannot be unpacked ({err})", shown(&found.dir)))?;
+        let path = folder.join(found.file);
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|err| format!("cannot write `{}`: {err}", path.display()))?;
+        let copied = std::io::copy(&mut entry.take(cap + 1), &mut out)
+            .map_err(|err| format!("`{}` cannot be unpacked ({err})", found.file))?;
+        if copied > cap {
+            return Err(format!("its `{}` is larger than {cap} bytes", found.file));
+        }
+    }
+    Ok(())
+}
+
+/// Checks every entry's name, kind and declared sizes (rejecting the archive at the first
+/// unsafe one) and finds the two wanted files at the root or one folder down.
+fn survey(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<Found<'static>>, String> {
+    let mut found = Vec::new();
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|err| format!("its entry {i} cannot be read ({err})"))?;
+        let name = entry.name().to_string();
+        check_entry(&name, &entry)?;
+        total = total.saturating_add(entry.size());
+        if total > MAX_UNCOMPRESSED {
+            return Err(format!(
+                "its entries unpack to more than {MAX_UNCOMPRESSED} bytes (rejected)"
+            ));
+        }
+        if entry.is_dir() {
+            continue;
+        }
+        let (dir, file) = match name.rsplit_once('/') {
+            None => (String::new(), name.as_str()),
+            Some((dir, file)) if !dir.contains('/') => (dir.to_string(), file),
+            Some(_) => continue,
+        };
+        if let Some(want) = WANTED.iter().find(|w| **w == file) {
+            found.push(Found {
+                dir,
+                file: want,
+                index: i,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// One entry is safe: a relative path inside the archive, not a link, within its file's cap
+/// and the compression ratio.
+fn check_entry(name: &str, entry: &zip::read::ZipFile<'_, Cursor<&[u8]>>) -> Result<(), String> {
+    if !safe_entry_name(name) || entry.enclosed_name().is_none() {
+        return Err(format!(
+            "it holds the entry `{}`, a path outside the archive (rejected)",
+            shown(name)
+        ));
+    }
+    if entry.is_symlink() {
+        return Err(format!(
+            "it holds the entry `{}`, a symbolic link (rejected)",
+            shown(name)
+        ));
+    }
+    let base_name = name.rsplit('/').next().unwrap_or_default();
+    if let Some(want) = WANTED.iter().find(|w| **w == base_name) {
+        let cap = cap_of(want);
+        if entry.size() > cap {
+            return Err(format!(
+                "its entry `{}` is {} bytes, more than the {cap} a `{want}` may be (rejected)",
+                shown(name),
+                entry.size()
+            ));
+        }
+    }
+    let ratio = entry.size() / entry.compressed_size().max(1);
+    if entry.size() > RATIO_FLOOR && ratio > MAX_RATIO {
+        return Err(format!(
+            "its entry `{}` unpacks to {} bytes from {} ({ratio}x, more than {MAX_RATIO}x: a zip bomb, rejected)",
+            shown(name),
+            entry.size(),
+            entry.compressed_size(),
+        ));
+    }
+    Ok(())
+}
+
+/// The folder of the archive the export is in: the root when it holds both files, else the
+/// one folder that does.
+fn chosen_folder(found: &[Found<'_>]) -> Result<String, String> {
+    let complete = |dir: &str| {
+        WANTED
+            .iter()
+            .all(|w| found.iter().any(|f| f.dir == dir && f.file == *w))
+    };
+    if complete("") {
+        return Ok(String::new());
+    }
+    let mut dirs: Vec<&str> = found.iter().map(|f| f.dir.as_str()).collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    let both: Vec<&str> = dirs.into_iter().filter(|d| complete(d)).collect();
+    match both.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(format!(
+            "it holds no `{}` with its `{INDEX_FILE_NAME}` at its root or one folder down",
+            JSON_REPORT.file_name
+        )),
+        more => Err(format!(
+            "it holds {} exports; upload one run folder per artifact",
+            more.len()
+        )),
+    }
+}
+
+/// The most bytes one of the two files read from an archive may have.
+fn cap_of(file: &str) -> u64 {
+    if file == INDEX_FILE_NAME {
+        files::MAX_INDEX_BYTES
+    } else {
+        files::MAX_BASELINE_BYTES
+    }
+}
+
+/// Everything but the unreserved characters (RFC 3986) is percent-encoded in a query value.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A query value, percent-encoded (all but the unreserved characters).
+fn query_value(text: &str) -> String {
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_names_stay_inside() {
+        for bad in ["../evil", "a/../../b", "/etc/x", "\\x", "C:/x", "a/..", ""] {
+            assert!(!safe_entry_name(bad), "{bad}");
+        }
+        for good in ["runtime_metrics.json", "12-1/metrics_index.json", "a..b"] {
+            assert!(safe_entry_name(good), "{good}");
+        }
+        assert_eq!(query_value("obs ervability/x"), "obs%20ervability%2Fx");
+        assert_eq!(query_value("a-b.c_d~é"), "a-b.c_d~%C3%A9");
+    }
+
+    #[test]
+    fn redirects_are_never_downgraded() {
+        assert!(download_url("https://blob.example/x?sig=1", "https").is_ok());
+        assert!(download_url("http://blob.example/x", "https").is_err());
+        assert!(download_url("http://127.0.0.1:1/x", "http").is_ok());
+        assert!(download_url("/relative", "https").is_err());
+        assert!(download_url("file:///etc/passwd", "http").is_err());
+    }
+
+    #[test]
+    fn listed_artifacts_that_do_not_parse_are_skipped() {
+        let good = serde_json::json!({"id": 1, "name": "x", "expired": false});
+        let bad = serde_json::json!({"id": "1", "name": "x", "expired": false});
+        assert!(Listed::deserialize(&good).is_ok());
+        assert!(Listed::deserialize(&bad).is_err());
+    }
+}
