@@ -302,10 +302,7 @@ fn post_pr_status(
     #[cfg(feature = "github-api")]
     {
         let target = super::pr_status::PrTarget {
-            api_url: env
-                .var("GITHUB_API_URL")
-                .filter(|u| !u.is_empty())
-                .unwrap_or_else(|| "https://api.github.com".to_string()),
+            api_url: super::api::api_url(env),
             token: token.to_string(),
             owner: owner.to_string(),
             repo: repo.to_string(),
@@ -315,9 +312,8 @@ fn post_pr_status(
             run_url: ctx.run_url(),
             comment_mode: plan.comment_mode,
         };
-        let mut retry = crate::net::http::RetryPolicy::default();
-        retry.shorten_for_tests(&|name| env.var(name));
-        super::api::post(&target, plan.pr_kinds, message, retry)
+        let retry = super::api::retry_policy(env);
+        super::posting::post(&target, plan.pr_kinds, message, retry)
     }
     #[cfg(not(feature = "github-api"))]
     {

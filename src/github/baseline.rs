@@ -125,12 +125,8 @@ pub fn fetch(
     };
     #[cfg(feature = "github-api")]
     {
-        let mut retry = crate::net::http::RetryPolicy::default();
-        retry.shorten_for_tests(&|name| env.var(name));
-        let api_url = env
-            .var("GITHUB_API_URL")
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| "https://api.github.com".to_string());
+        let retry = crate::github::api::retry_policy(env);
+        let api_url = crate::github::api::api_url(env);
         let target = remote::Target {
             api_url: &api_url,
             token,

@@ -10,6 +10,8 @@ pub mod baseline;
 pub mod commands;
 pub mod inputs;
 pub mod outputs;
+#[cfg(feature = "github-api")]
+pub mod posting;
 pub mod pr_status;
 #[cfg(feature = "github-api")]
 pub mod publish;

@@ -14,10 +14,11 @@ use std::path::Path;
 use http::Method;
 use serde_json::Value;
 
-use super::api::{post, Api};
+use super::api::{api_url, retry_policy, Api};
 use super::artifacts::{Artifacts, Fetch};
 use super::commands::{annotation, Level};
 use super::inputs::{Inputs, RunId};
+use super::posting::post;
 use super::pr_status::{comment_marker, message, CommentMode, PrTarget};
 use super::runner::{Env, RunnerContext};
 use super::summary::SummaryContext;
@@ -164,13 +165,8 @@ fn publish(
     let trigger = trigger(inputs, event).map_err(usage)?;
     let name = inputs.artifact_name.0.clone();
     let fail_on = inputs.fail_on.unwrap_or_default();
-    let mut retry = crate::net::http::RetryPolicy::default();
-    retry.shorten_for_tests(&|n| env.var(n));
-    let api_url = env
-        .var("GITHUB_API_URL")
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "https://api.github.com".to_string());
-    let api = Api::new(&api_url, token, retry).map_err(Stop::Warning)?;
+    let retry = retry_policy(env);
+    let api = Api::new(&api_url(env), token, retry).map_err(Stop::Warning)?;
     let repo_route = format!("/repos/{owner}/{repo}");
 
     // The triggering run's artifact of that name.
@@ -284,7 +280,7 @@ fn publish(
         &job,
     );
     let target = PrTarget {
-        api_url,
+        api_url: api_url(env),
         token: token.to_string(),
         owner: owner.to_string(),
         repo: repo.to_string(),
