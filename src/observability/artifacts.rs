@@ -25,31 +25,27 @@ pub struct ArtifactSpec {
     pub description: &'static str,
 }
 
-pub static PROMETHEUS: ArtifactSpec = ArtifactSpec {
-    file_name: "prometheus_metrics.prom",
-    artifact_type: "prometheus",
-    description: "Prometheus text exposition metrics.",
-};
-pub static OPENTELEMETRY: ArtifactSpec = ArtifactSpec {
-    file_name: "opentelemetry_metrics.json",
-    artifact_type: "opentelemetry",
-    description: "OpenTelemetry OTLP/JSON metrics payload (ExportMetricsServiceRequest).",
-};
-pub static OPENTELEMETRY_TRACES: ArtifactSpec = ArtifactSpec {
-    file_name: "opentelemetry_traces.json",
-    artifact_type: "opentelemetry_traces",
-    description: "OpenTelemetry OTLP/JSON trace of the export (ExportTraceServiceRequest).",
-};
-pub static JSON_REPORT: ArtifactSpec = ArtifactSpec {
-    file_name: "runtime_metrics.json",
-    artifact_type: "runtime_report",
-    description: "Machine-readable metrics export report.",
-};
-pub static MARKDOWN_REPORT: ArtifactSpec = ArtifactSpec {
-    file_name: "runtime_metrics.md",
-    artifact_type: "runtime_report",
-    description: "Human-readable metrics export report.",
-};
+/// Declares [`ArtifactSpec`] statics, one per line: `NAME = (file name, type, description);`.
+macro_rules! artifact_specs {
+    ($($(#[$doc:meta])* $name:ident = ($file:literal, $kind:literal, $description:literal);)*) => {
+        $($(#[$doc])* pub static $name: $crate::observability::artifacts::ArtifactSpec =
+            $crate::observability::artifacts::ArtifactSpec {
+                file_name: $file,
+                artifact_type: $kind,
+                description: $description,
+            };)*
+    };
+}
+pub(crate) use artifact_specs;
+
+artifact_specs! {
+    PROMETHEUS = ("prometheus_metrics.prom", "prometheus", "Prometheus text exposition metrics.");
+    OPENTELEMETRY = ("opentelemetry_metrics.json", "opentelemetry", "OpenTelemetry OTLP/JSON metrics payload (ExportMetricsServiceRequest).");
+    OPENTELEMETRY_TRACES = ("opentelemetry_traces.json", "opentelemetry_traces", "OpenTelemetry OTLP/JSON trace of the export (ExportTraceServiceRequest).");
+    JSON_REPORT = ("runtime_metrics.json", "runtime_report", "Machine-readable metrics export report.");
+    MARKDOWN_REPORT = ("runtime_metrics.md", "runtime_report", "Human-readable metrics export report.");
+}
+
 pub const INDEX_FILE_NAME: &str = "metrics_index.json";
 
 /// The `schema_version` written first in `runtime_metrics.json`, `metrics_index.json`, the

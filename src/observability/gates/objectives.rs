@@ -35,7 +35,8 @@ pub(super) fn evaluate_objective(
         }
     }
     if !found {
-        absent(objective, points, catalogued, common, gated, out);
+        let hint = absence_hint(&objective.selector, points, catalogued);
+        absent(objective, hint, common, gated, out);
     }
 }
 
@@ -98,11 +99,27 @@ fn judge_bound(
     }
 }
 
-/// No series matched: the objective fails as `present`, with a hint at why.
-fn absent(
-    objective: &Objective,
+/// Why no series matched a selector: its labels, a missing input, or a name nothing gives.
+fn absence_hint(
+    selector: &Selector,
     points: &Points,
     catalogued: &dyn Fn(&str) -> bool,
+) -> &'static str {
+    if points.iter().any(|p| selector.matches_name(p.name)) {
+        "the metric is there, but none of its series has every label of the objective's \
+         `labels` (check the matchers)"
+    } else if selector.is_pattern() || catalogued(selector.name.as_str()) {
+        "the input that gives it was not read or does not have it"
+    } else {
+        "it is not a metric dpone-observability extracts (docs/metrics.md), and no input gave \
+         it as a custom metric (check the spelling)"
+    }
+}
+
+/// No series matched: the objective fails as `present`, with `hint` at why.
+fn absent(
+    objective: &Objective,
+    hint: &str,
     common: &Arc<LabelSet>,
     gated: &mut Gated,
     out: &mut GatePoints,
@@ -110,16 +127,6 @@ fn absent(
     let selector = &objective.selector;
     let origin = selector.origin.to_string();
     let metric = selector.name.as_str();
-    let name_present = points.iter().any(|p| selector.matches_name(p.name));
-    let hint = if name_present {
-        "the metric is there, but none of its series has every label of the objective's \
-         `labels` (check the matchers)"
-    } else if selector.is_pattern() || catalogued(metric) {
-        "the input that gives it was not read or does not have it"
-    } else {
-        "it is not a metric dpone-observability extracts (docs/metrics.md), and no input gave \
-         it as a custom metric (check the spelling)"
-    };
     let blocker = Blocker::for_metric(
         Code::SloMissing,
         metric,

@@ -15,7 +15,7 @@ mod rules;
 
 use std::fmt::Write as _;
 
-use super::artifacts::{ArtifactSpec, StagedArtifacts, WrittenArtifact};
+use super::artifacts::{artifact_specs, ArtifactSpec, StagedArtifacts, WrittenArtifact};
 use super::blockers::Code;
 use super::catalog::known_names;
 use super::gates::{GateConfig, Origin};
@@ -23,32 +23,13 @@ use super::timestamp::Timestamp;
 
 pub use rules::{alerting_rules, Alert};
 
-pub static ALERTS: ArtifactSpec = ArtifactSpec {
-    file_name: "prometheus_alerts.yml",
-    artifact_type: "prometheus_rules",
-    description: "Prometheus alerting and recording rules from the policy's objectives.",
-};
-pub static ALERT_TESTS: ArtifactSpec = ArtifactSpec {
-    file_name: "prometheus_alerts_test.yml",
-    artifact_type: "prometheus_rule_tests",
-    description: "promtool test rules unit tests of the alerting rules.",
-};
-pub static DASHBOARD: ArtifactSpec = ArtifactSpec {
-    file_name: "grafana_dashboard.json",
-    artifact_type: "grafana_dashboard",
-    description:
-        "Grafana dashboard of the metrics the policy gates, with its bounds as thresholds.",
-};
-pub static PACK_JSON: ArtifactSpec = ArtifactSpec {
-    file_name: "observability_pack.json",
-    artifact_type: "observability_pack",
-    description: "What the pack holds and which policy line each rule comes from.",
-};
-pub static PACK_MARKDOWN: ArtifactSpec = ArtifactSpec {
-    file_name: "observability_pack.md",
-    artifact_type: "observability_pack_report",
-    description: "Human-readable account of the pack.",
-};
+artifact_specs! {
+    ALERTS = ("prometheus_alerts.yml", "prometheus_rules", "Prometheus alerting and recording rules from the policy's objectives.");
+    ALERT_TESTS = ("prometheus_alerts_test.yml", "prometheus_rule_tests", "promtool test rules unit tests of the alerting rules.");
+    DASHBOARD = ("grafana_dashboard.json", "grafana_dashboard", "Grafana dashboard of the metrics the policy gates, with its bounds as thresholds.");
+    PACK_JSON = ("observability_pack.json", "observability_pack", "What the pack holds and which policy line each rule comes from.");
+    PACK_MARKDOWN = ("observability_pack.md", "observability_pack_report", "Human-readable account of the pack.");
+}
 
 /// Every file of a pack, in the order written.
 pub static PACK_FILES: [&ArtifactSpec; 5] = [

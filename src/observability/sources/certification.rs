@@ -183,16 +183,12 @@ pub fn extract_suite(suite: &Map<String, Value>, shown: &str) -> Extracted {
         .iter()
         .filter(|i| flag(i.get("required")) == 1.0)
         .count();
-    out.series.push(Series::new(
-        &SUITE_ITEMS_PASSED,
-        passed_items as f64,
-        &labels,
-    ));
-    out.series.push(Series::new(
-        &SUITE_ITEMS_REQUIRED,
-        required_items as f64,
-        &labels,
-    ));
+    for (spec, value) in [
+        (&SUITE_ITEMS_PASSED, passed_items as f64),
+        (&SUITE_ITEMS_REQUIRED, required_items as f64),
+    ] {
+        out.series.push(Series::new(spec, value, &labels));
+    }
     let status = text(suite, "evidence_status").unwrap_or_else(|| "UNVERIFIED".to_string());
     status_series(&SUITE_EVIDENCE_STATUS, &status, &labels, &mut out.series);
     if flag(suite.get("passed")) == 0.0 || !blockers.is_empty() {
@@ -247,42 +243,25 @@ pub fn extract_report(report: &Map<String, Value>, shown: &str) -> Extracted {
         )
         .count();
     let blockers = array(report, "blockers");
-    out.series.push(Series::new(
-        &REPORT_PASSED,
-        flag(report.get("passed")),
-        &labels,
-    ));
-    out.series.push(Series::new(&REPORT_CASES, cases, &labels));
-    out.series.push(Series::new(
-        &REPORT_PASSED_CASES,
-        num(report, "passed_cases").unwrap_or(passed_cases),
-        &labels,
-    ));
-    out.series.push(Series::new(
-        &REPORT_FAILED_CASES,
-        num(report, "failed_cases").unwrap_or(results.len() as f64 - passed_cases),
-        &labels,
-    ));
-    out.series.push(Series::new(
-        &REPORT_EXPECTED_ROWS,
-        sum("expected_row_count"),
-        &labels,
-    ));
-    out.series.push(Series::new(
-        &REPORT_ACTUAL_ROWS,
-        sum("actual_row_count"),
-        &labels,
-    ));
-    out.series.push(Series::new(
-        &REPORT_CHECKSUM_MISMATCHES,
-        mismatches as f64,
-        &labels,
-    ));
-    out.series.push(Series::new(
-        &REPORT_BLOCKERS,
-        blockers.len() as f64,
-        &labels,
-    ));
+    let values = [
+        (&REPORT_PASSED, flag(report.get("passed"))),
+        (&REPORT_CASES, cases),
+        (
+            &REPORT_PASSED_CASES,
+            num(report, "passed_cases").unwrap_or(passed_cases),
+        ),
+        (
+            &REPORT_FAILED_CASES,
+            num(report, "failed_cases").unwrap_or(results.len() as f64 - passed_cases),
+        ),
+        (&REPORT_EXPECTED_ROWS, sum("expected_row_count")),
+        (&REPORT_ACTUAL_ROWS, sum("actual_row_count")),
+        (&REPORT_CHECKSUM_MISMATCHES, mismatches as f64),
+        (&REPORT_BLOCKERS, blockers.len() as f64),
+    ];
+    for (spec, value) in values {
+        out.series.push(Series::new(spec, value, &labels));
+    }
     let status = text(report, "evidence_status").unwrap_or_else(|| "UNVERIFIED".to_string());
     status_series(&REPORT_EVIDENCE_STATUS, &status, &labels, &mut out.series);
     if flag(report.get("passed")) == 0.0 || !blockers.is_empty() {
