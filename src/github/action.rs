@@ -25,7 +25,7 @@ use crate::ci_env::Event;
 use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
 use crate::observability::artifacts::{
-    ArtifactSpec, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS, SCHEMA_VERSION,
+    artifact_specs, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS, SCHEMA_VERSION,
 };
 use crate::observability::blockers::{runbook_base_url, Blocker, Severity};
 use crate::observability::export::{
@@ -40,11 +40,9 @@ use crate::observability::verdict::Assessment;
 
 use crate::observability::timestamp::Timestamp;
 
-pub static STEP_SUMMARY: ArtifactSpec = ArtifactSpec {
-    file_name: "step_summary.md",
-    artifact_type: "step_summary",
-    description: "GitHub step summary, as written to the run page.",
-};
+artifact_specs! {
+    STEP_SUMMARY = ("step_summary.md", "step_summary", "GitHub step summary, as written to the run page.");
+}
 
 /// GitHub shows at most this many error and this many warning annotations per step.
 pub const ANNOTATIONS_PER_LEVEL: usize = 10;
