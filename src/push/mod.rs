@@ -5,6 +5,7 @@
 
 pub mod export_dir;
 pub mod otlp;
+pub mod otlp_proto;
 pub mod pushgateway;
 pub mod remote_write;
 pub mod target;

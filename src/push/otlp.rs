@@ -1,22 +1,16 @@
 //! OTLP/HTTP: `POST` of an `ExportMetricsServiceRequest` and of an `ExportTraceServiceRequest`,
 //! protobuf by default or JSON, gzip-compressed when asked. The JSON body is the OTLP/JSON
 //! artifact itself; the protobuf body is the same request, decoded from the artifact into the
-//! official message types (opentelemetry-proto) and encoded.
+//! OTLP messages of [`super::otlp_proto`] and encoded.
 
 use std::io::Write;
 
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+use super::otlp_proto::{
+    any_value, metric, number_data_point, span, AnyValue, ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse, Gauge,
+    InstrumentationScope, KeyValue, Metric, NumberDataPoint, Resource, ResourceMetrics,
+    ResourceSpans, ScopeMetrics, ScopeSpans, Span, Status,
 };
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
-use opentelemetry_proto::tonic::metrics::v1::{
-    metric, number_data_point, Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics,
-};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
 use serde_json::Value;
 
 use crate::observability::json_input;
@@ -178,7 +172,6 @@ pub fn signal_var_for(
 fn resource(value: &Value) -> Result<Resource, String> {
     Ok(Resource {
         attributes: attributes(&value["attributes"])?,
-        ..Default::default()
     })
 }
 
@@ -188,7 +181,6 @@ fn scope(value: &Value) -> InstrumentationScope {
     InstrumentationScope {
         name: text("name"),
         version: text("version"),
-        ..Default::default()
     }
 }
 
@@ -221,7 +213,6 @@ fn attributes(value: &Value) -> Result<Vec<KeyValue>, String> {
             Ok(KeyValue {
                 key: key.to_string(),
                 value: Some(AnyValue { value: Some(value) }),
-                ..Default::default()
             })
         })
         .collect::<Result<_, &str>>()
@@ -262,7 +253,7 @@ fn int(value: &Value) -> i32 {
         .unwrap_or_default()
 }
 
-/// Decodes the OTLP/JSON traces artifact (the shape this tool writes) into the official
+/// Decodes the OTLP/JSON traces artifact (the shape this tool writes) into the OTLP
 /// message types.
 pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceRequest, String> {
     let root: Value = json_input::from_slice(json)
@@ -304,7 +295,6 @@ pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceReq
                             })?,
                             name: e["name"].as_str().unwrap_or_default().to_string(),
                             attributes: attributes(&e["attributes"]).map_err(|e| bad(&e))?,
-                            ..Default::default()
                         })
                     })
                     .collect::<Result<Vec<_>, String>>()?;
@@ -352,7 +342,7 @@ pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
 }
 
 /// Decodes the OTLP/JSON artifact (the shape this tool writes: gauges of doubles with string
-/// attributes) into the official message types.
+/// attributes) into the OTLP message types.
 pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest, String> {
     let root: Value =
         json_input::from_slice(json).map_err(|err| format!("the OTLP/JSON artifact: {err}"))?;
@@ -403,7 +393,6 @@ pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest,
                     description: m["description"].as_str().unwrap_or_default().to_string(),
                     unit: m["unit"].as_str().unwrap_or_default().to_string(),
                     data: Some(metric::Data::Gauge(Gauge { data_points })),
-                    ..Default::default()
                 });
             }
             resource_metrics.scope_metrics.push(scope_metrics);
