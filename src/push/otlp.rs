@@ -219,7 +219,9 @@ fn attributes(value: &Value) -> Result<Vec<KeyValue>, String> {
         .map_err(str::to_string)
 }
 
-/// A hex id of `size` bytes (OTLP/JSON writes trace and span ids in hex, not base64).
+/// A hex id of `size` bytes (OTLP/JSON writes trace and span ids in hex, not base64): two hex
+/// digits a byte, either case, nothing else (no crate of the build decodes hex, and this is
+/// all it takes).
 fn hex_id(value: &Value, size: usize, what: &str) -> Result<Vec<u8>, String> {
     let text = value
         .as_str()
@@ -228,15 +230,19 @@ fn hex_id(value: &Value, size: usize, what: &str) -> Result<Vec<u8>, String> {
     if bytes.len() != size * 2 {
         return Err(format!("a span's {what} is not {} hex digits", size * 2));
     }
+    let digit = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
     bytes
-        .chunks(2)
-        .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("a span's {what} is not hexadecimal"))
+        .chunks_exact(2)
+        .map(|pair| match pair {
+            [high, low] => Some((digit(*high)? << 4) | digit(*low)?),
+            _ => None,
         })
-        .collect()
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("a span's {what} is not hexadecimal"))
 }
 
 fn nanos(value: &Value) -> Option<u64> {
@@ -506,6 +512,28 @@ mod tests {
             )
             .unwrap(),
             "b=2"
+        );
+    }
+
+    #[test]
+    fn span_ids_are_hex_digits_only() {
+        let id = |text: &str| hex_id(&Value::from(text), 2, "spanId");
+        assert_eq!(id("0aFf").unwrap(), [0x0a, 0xff]);
+        assert_eq!(
+            id("0af").unwrap_err(),
+            "a span's spanId is not 4 hex digits"
+        );
+        // A sign is not a digit (`u8::from_str_radix` would take `+f`).
+        for bad in ["+f0a", "0x0a", "0g00", "é00"] {
+            assert_eq!(
+                id(bad).unwrap_err(),
+                "a span's spanId is not hexadecimal",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            hex_id(&Value::Null, 8, "spanId").unwrap_err(),
+            "a span has no spanId"
         );
     }
 
