@@ -465,7 +465,7 @@ pub fn partial_rejection(signal: Signal, protocol: Protocol, body: &[u8]) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::push::test_env as env;
+    use crate::push::plan::test_env as env;
 
     #[test]
     fn endpoints_follow_the_specification() {

@@ -202,7 +202,7 @@ fn percent_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::push::test_env as env;
+    use crate::push::plan::test_env as env;
 
     #[test]
     fn urls_are_shown_without_query_and_credentials_are_refused() {
