@@ -28,34 +28,16 @@ use progress::Throttle;
 pub use progress::{Printed, Progress, Quiet};
 pub use target::{check_url, credentials, shown_url, CredentialVars, Credentials};
 
-/// The kinds of push target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// The kinds of push target, named alike in messages (`Display`) and in the `pushed` output
+/// (`Serialize`): `pushgateway`, `remote-write`, `otlp`, `otlp-traces`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::Display)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum TargetKind {
-    #[serde(rename = "pushgateway")]
     Pushgateway,
-    #[serde(rename = "remote-write")]
     RemoteWrite,
-    #[serde(rename = "otlp")]
     Otlp,
-    #[serde(rename = "otlp-traces")]
     OtlpTraces,
-}
-
-impl TargetKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetKind::Pushgateway => "pushgateway",
-            TargetKind::RemoteWrite => "remote-write",
-            TargetKind::Otlp => "otlp",
-            TargetKind::OtlpTraces => "otlp-traces",
-        }
-    }
-}
-
-impl std::fmt::Display for TargetKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// What happened with one target.
@@ -370,4 +352,25 @@ fn push_otlp(
         Err(failure) => result.error = Some(failure_text(&t.credentials, &failure)),
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TargetKind;
+
+    #[test]
+    fn target_kinds_read_the_same_in_messages_and_in_json() {
+        for (kind, name) in [
+            (TargetKind::Pushgateway, "pushgateway"),
+            (TargetKind::RemoteWrite, "remote-write"),
+            (TargetKind::Otlp, "otlp"),
+            (TargetKind::OtlpTraces, "otlp-traces"),
+        ] {
+            assert_eq!(kind.to_string(), name);
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::from(name))
+            );
+        }
+    }
 }

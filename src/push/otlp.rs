@@ -16,33 +16,30 @@ use serde_json::Value;
 use crate::observability::json_input;
 
 /// `OTEL_EXPORTER_OTLP_PROTOCOL` values this adapter speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
 pub enum Protocol {
+    #[strum(serialize = "http/protobuf")]
     Protobuf,
+    #[strum(serialize = "http/json")]
     Json,
 }
 
 impl Protocol {
     pub fn parse(text: &str) -> Result<Protocol, String> {
         match text.trim() {
-            "http/protobuf" => Ok(Protocol::Protobuf),
-            "http/json" => Ok(Protocol::Json),
             "grpc" => Err(
                 "OTLP protocol `grpc` is not supported; use `http/protobuf` (the default) or \
                  `http/json` against the collector's HTTP port (4318)"
                     .to_string(),
             ),
-            other => Err(format!(
-                "OTLP protocol must be `http/protobuf` or `http/json`, not `{other}`"
-            )),
+            other => other.parse().map_err(|_| {
+                format!("OTLP protocol must be `http/protobuf` or `http/json`, not `{other}`")
+            }),
         }
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Protobuf => "http/protobuf",
-            Protocol::Json => "http/json",
-        }
+        self.into()
     }
 
     pub fn content_type(self) -> &'static str {
@@ -79,22 +76,20 @@ impl Signal {
 }
 
 /// `Content-Encoding` of OTLP requests: `OTEL_EXPORTER_OTLP_(<SIGNAL>_)COMPRESSION`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::EnumString)]
 pub enum Compression {
     #[default]
+    #[strum(serialize = "none", serialize = "")]
     None,
+    #[strum(serialize = "gzip")]
     Gzip,
 }
 
 impl Compression {
     pub fn parse(text: &str) -> Result<Compression, String> {
-        match text.trim() {
-            "gzip" => Ok(Compression::Gzip),
-            "none" | "" => Ok(Compression::None),
-            other => Err(format!(
-                "OTLP compression must be `gzip` or `none`, not `{other}`"
-            )),
-        }
+        let text = text.trim();
+        text.parse()
+            .map_err(|_| format!("OTLP compression must be `gzip` or `none`, not `{text}`"))
     }
 
     /// The body to send: gzip-compressed or as it is.
@@ -538,11 +533,33 @@ mod tests {
     }
 
     #[test]
-    fn protocols() {
+    fn protocols_and_compressions() {
         assert_eq!(Protocol::parse("http/json").unwrap(), Protocol::Json);
+        assert_eq!(
+            Protocol::parse(" http/protobuf ").unwrap(),
+            Protocol::Protobuf
+        );
+        assert_eq!(Protocol::Protobuf.as_str(), "http/protobuf");
+        assert_eq!(Protocol::Json.as_str(), "http/json");
         assert!(Protocol::parse("grpc")
             .unwrap_err()
             .contains("not supported"));
+        assert_eq!(
+            Protocol::parse(" HTTP/JSON ").unwrap_err(),
+            "OTLP protocol must be `http/protobuf` or `http/json`, not `HTTP/JSON`"
+        );
+        for (text, compression) in [
+            ("gzip", Compression::Gzip),
+            (" none", Compression::None),
+            ("", Compression::None),
+            ("  ", Compression::None),
+        ] {
+            assert_eq!(Compression::parse(text).unwrap(), compression, "{text:?}");
+        }
+        assert_eq!(
+            Compression::parse(" GZIP ").unwrap_err(),
+            "OTLP compression must be `gzip` or `none`, not `GZIP`"
+        );
     }
 
     #[test]
