@@ -1,54 +1,45 @@
 //! OTLP/HTTP: `POST` of an `ExportMetricsServiceRequest` and of an `ExportTraceServiceRequest`,
 //! protobuf by default or JSON, gzip-compressed when asked. The JSON body is the OTLP/JSON
 //! artifact itself; the protobuf body is the same request, decoded from the artifact into the
-//! official message types (opentelemetry-proto) and encoded.
+//! OTLP messages of [`super::otlp_proto`] and encoded.
 
 use std::io::Write;
 
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+use super::otlp_proto::{
+    any_value, metric, number_data_point, span, AnyValue, ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse, Gauge,
+    InstrumentationScope, KeyValue, Metric, NumberDataPoint, Resource, ResourceMetrics,
+    ResourceSpans, ScopeMetrics, ScopeSpans, Span, Status,
 };
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
-use opentelemetry_proto::tonic::metrics::v1::{
-    metric, number_data_point, Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics,
-};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
 use serde_json::Value;
 
 use crate::observability::json_input;
 
 /// `OTEL_EXPORTER_OTLP_PROTOCOL` values this adapter speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
 pub enum Protocol {
+    #[strum(serialize = "http/protobuf")]
     Protobuf,
+    #[strum(serialize = "http/json")]
     Json,
 }
 
 impl Protocol {
     pub fn parse(text: &str) -> Result<Protocol, String> {
         match text.trim() {
-            "http/protobuf" => Ok(Protocol::Protobuf),
-            "http/json" => Ok(Protocol::Json),
             "grpc" => Err(
                 "OTLP protocol `grpc` is not supported; use `http/protobuf` (the default) or \
                  `http/json` against the collector's HTTP port (4318)"
                     .to_string(),
             ),
-            other => Err(format!(
-                "OTLP protocol must be `http/protobuf` or `http/json`, not `{other}`"
-            )),
+            other => other.parse().map_err(|_| {
+                format!("OTLP protocol must be `http/protobuf` or `http/json`, not `{other}`")
+            }),
         }
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Protobuf => "http/protobuf",
-            Protocol::Json => "http/json",
-        }
+        self.into()
     }
 
     pub fn content_type(self) -> &'static str {
@@ -85,22 +76,20 @@ impl Signal {
 }
 
 /// `Content-Encoding` of OTLP requests: `OTEL_EXPORTER_OTLP_(<SIGNAL>_)COMPRESSION`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::EnumString)]
 pub enum Compression {
     #[default]
+    #[strum(serialize = "none", serialize = "")]
     None,
+    #[strum(serialize = "gzip")]
     Gzip,
 }
 
 impl Compression {
     pub fn parse(text: &str) -> Result<Compression, String> {
-        match text.trim() {
-            "gzip" => Ok(Compression::Gzip),
-            "none" | "" => Ok(Compression::None),
-            other => Err(format!(
-                "OTLP compression must be `gzip` or `none`, not `{other}`"
-            )),
-        }
+        let text = text.trim();
+        text.parse()
+            .map_err(|_| format!("OTLP compression must be `gzip` or `none`, not `{text}`"))
     }
 
     /// The body to send: gzip-compressed or as it is.
@@ -178,7 +167,6 @@ pub fn signal_var_for(
 fn resource(value: &Value) -> Result<Resource, String> {
     Ok(Resource {
         attributes: attributes(&value["attributes"])?,
-        ..Default::default()
     })
 }
 
@@ -188,7 +176,6 @@ fn scope(value: &Value) -> InstrumentationScope {
     InstrumentationScope {
         name: text("name"),
         version: text("version"),
-        ..Default::default()
     }
 }
 
@@ -221,14 +208,15 @@ fn attributes(value: &Value) -> Result<Vec<KeyValue>, String> {
             Ok(KeyValue {
                 key: key.to_string(),
                 value: Some(AnyValue { value: Some(value) }),
-                ..Default::default()
             })
         })
         .collect::<Result<_, &str>>()
         .map_err(str::to_string)
 }
 
-/// A hex id of `size` bytes (OTLP/JSON writes trace and span ids in hex, not base64).
+/// A hex id of `size` bytes (OTLP/JSON writes trace and span ids in hex, not base64): two hex
+/// digits a byte, either case, nothing else (no crate of the build decodes hex, and this is
+/// all it takes).
 fn hex_id(value: &Value, size: usize, what: &str) -> Result<Vec<u8>, String> {
     let text = value
         .as_str()
@@ -237,15 +225,19 @@ fn hex_id(value: &Value, size: usize, what: &str) -> Result<Vec<u8>, String> {
     if bytes.len() != size * 2 {
         return Err(format!("a span's {what} is not {} hex digits", size * 2));
     }
+    let digit = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
     bytes
-        .chunks(2)
-        .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("a span's {what} is not hexadecimal"))
+        .chunks_exact(2)
+        .map(|pair| match pair {
+            [high, low] => Some((digit(*high)? << 4) | digit(*low)?),
+            _ => None,
         })
-        .collect()
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("a span's {what} is not hexadecimal"))
 }
 
 fn nanos(value: &Value) -> Option<u64> {
@@ -262,7 +254,7 @@ fn int(value: &Value) -> i32 {
         .unwrap_or_default()
 }
 
-/// Decodes the OTLP/JSON traces artifact (the shape this tool writes) into the official
+/// Decodes the OTLP/JSON traces artifact (the shape this tool writes) into the OTLP
 /// message types.
 pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceRequest, String> {
     let root: Value = json_input::from_slice(json)
@@ -304,7 +296,6 @@ pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceReq
                             })?,
                             name: e["name"].as_str().unwrap_or_default().to_string(),
                             attributes: attributes(&e["attributes"]).map_err(|e| bad(&e))?,
-                            ..Default::default()
                         })
                     })
                     .collect::<Result<Vec<_>, String>>()?;
@@ -352,7 +343,7 @@ pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
 }
 
 /// Decodes the OTLP/JSON artifact (the shape this tool writes: gauges of doubles with string
-/// attributes) into the official message types.
+/// attributes) into the OTLP message types.
 pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest, String> {
     let root: Value =
         json_input::from_slice(json).map_err(|err| format!("the OTLP/JSON artifact: {err}"))?;
@@ -403,7 +394,6 @@ pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest,
                     description: m["description"].as_str().unwrap_or_default().to_string(),
                     unit: m["unit"].as_str().unwrap_or_default().to_string(),
                     data: Some(metric::Data::Gauge(Gauge { data_points })),
-                    ..Default::default()
                 });
             }
             resource_metrics.scope_metrics.push(scope_metrics);
@@ -470,7 +460,7 @@ pub fn partial_rejection(signal: Signal, protocol: Protocol, body: &[u8]) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::push::test_env as env;
+    use crate::push::plan::test_env as env;
 
     #[test]
     fn endpoints_follow_the_specification() {
@@ -521,11 +511,55 @@ mod tests {
     }
 
     #[test]
-    fn protocols() {
+    fn span_ids_are_hex_digits_only() {
+        let id = |text: &str| hex_id(&Value::from(text), 2, "spanId");
+        assert_eq!(id("0aFf").unwrap(), [0x0a, 0xff]);
+        assert_eq!(
+            id("0af").unwrap_err(),
+            "a span's spanId is not 4 hex digits"
+        );
+        // A sign is not a digit (`u8::from_str_radix` would take `+f`).
+        for bad in ["+f0a", "0x0a", "0g00", "é00"] {
+            assert_eq!(
+                id(bad).unwrap_err(),
+                "a span's spanId is not hexadecimal",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            hex_id(&Value::Null, 8, "spanId").unwrap_err(),
+            "a span has no spanId"
+        );
+    }
+
+    #[test]
+    fn protocols_and_compressions() {
         assert_eq!(Protocol::parse("http/json").unwrap(), Protocol::Json);
+        assert_eq!(
+            Protocol::parse(" http/protobuf ").unwrap(),
+            Protocol::Protobuf
+        );
+        assert_eq!(Protocol::Protobuf.as_str(), "http/protobuf");
+        assert_eq!(Protocol::Json.as_str(), "http/json");
         assert!(Protocol::parse("grpc")
             .unwrap_err()
             .contains("not supported"));
+        assert_eq!(
+            Protocol::parse(" HTTP/JSON ").unwrap_err(),
+            "OTLP protocol must be `http/protobuf` or `http/json`, not `HTTP/JSON`"
+        );
+        for (text, compression) in [
+            ("gzip", Compression::Gzip),
+            (" none", Compression::None),
+            ("", Compression::None),
+            ("  ", Compression::None),
+        ] {
+            assert_eq!(Compression::parse(text).unwrap(), compression, "{text:?}");
+        }
+        assert_eq!(
+            Compression::parse(" GZIP ").unwrap_err(),
+            "OTLP compression must be `gzip` or `none`, not `GZIP`"
+        );
     }
 
     #[test]

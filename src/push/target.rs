@@ -191,29 +191,18 @@ pub fn add_header_list(creds: &mut Credentials, text: &str) -> Result<(), String
     Ok(())
 }
 
+/// `%XY` escapes decoded (`XY` two hex digits; anything else after a `%` is kept as it is),
+/// then UTF-8 with each invalid sequence replaced by U+FFFD.
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::push::test_env as env;
+    use crate::push::plan::test_env as env;
 
     #[test]
     fn urls_are_shown_without_query_and_credentials_are_refused() {
@@ -246,6 +235,23 @@ mod tests {
         let mut creds = Credentials::default();
         let err = add_header_list(&mut creds, "Authorization: Bearer s3cr3t=x").unwrap_err();
         assert!(!err.contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn header_values_are_percent_decoded_and_malformed_escapes_kept() {
+        for (text, decoded) in [
+            ("team%20a%2Cb%3d1", "team a,b=1"),
+            ("100%", "100%"),
+            ("%4", "%4"),
+            ("%zz%", "%zz%"),
+            ("%+1", "%+1"),
+            ("%%41", "%A"),
+            ("%C3%A9", "é"),
+            ("%ff%C3", "\u{fffd}\u{fffd}"),
+            ("é%", "é%"),
+        ] {
+            assert_eq!(percent_decode(text), decoded, "{text}");
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 #![cfg(feature = "push")]
 
+mod otlp_proto;
+
 use crate::common;
 
 use std::collections::BTreeMap;
