@@ -197,7 +197,8 @@ impl FromInput for CommentMode {
 }
 
 /// The `mode` input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString)]
+#[strum(serialize_all = "lowercase")]
 pub enum Mode {
     Export,
     Publish,
@@ -205,15 +206,16 @@ pub enum Mode {
 
 impl FromInput for Mode {
     fn from_input(raw: &Raw) -> Result<Self, String> {
-        match raw.value.as_deref() {
-            None | Some("export") => Ok(Mode::Export),
-            Some("publish") => Ok(Mode::Publish),
-            Some(_) => Err(format!(
+        let Some(text) = raw.value.as_deref() else {
+            return Ok(Mode::Export);
+        };
+        text.parse().map_err(|_| {
+            format!(
                 "input `{}` must be `export` or `publish`, got `{}`",
                 raw.name,
                 raw.shown()
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -367,8 +369,10 @@ impl FromInput for PrStatus {
 }
 
 /// The `pack` input: which transport the alerting rules are written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Pack {
+    #[strum(serialize = "off", serialize = "false")]
     Off,
     RemoteWrite,
     Pushgateway,
@@ -376,16 +380,16 @@ pub enum Pack {
 
 impl FromInput for Pack {
     fn from_input(raw: &Raw) -> Result<Self, String> {
-        match raw.value.as_deref() {
-            None | Some("off" | "false") => Ok(Pack::Off),
-            Some("remote-write") => Ok(Pack::RemoteWrite),
-            Some("pushgateway") => Ok(Pack::Pushgateway),
-            Some(_) => Err(format!(
+        let Some(text) = raw.value.as_deref() else {
+            return Ok(Pack::Off);
+        };
+        text.parse().map_err(|_| {
+            format!(
                 "input `{}` must be `off`, `remote-write` or `pushgateway`, got `{}`",
                 raw.name,
                 raw.shown()
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -603,6 +607,14 @@ mod tests {
         let (kinds, explicit) = inputs.pr_status.kinds(false);
         assert!(explicit && kinds.comment && kinds.commit_status && !kinds.check_run);
         assert_eq!(inputs.pack, Pack::Pushgateway);
+        for (text, pack) in [
+            ("off", Pack::Off),
+            ("false", Pack::Off),
+            ("remote-write", Pack::RemoteWrite),
+        ] {
+            let key = [("INPUT_PACK", text)];
+            assert_eq!(read(&key).unwrap().pack, pack, "{text}");
+        }
         assert_eq!(inputs.github_token, Some(Token("ghs_x".into())));
         assert_eq!(format!("{:?}", inputs.github_token), "Some(Token(***))");
         assert_eq!(inputs.fail_on, Some(FailOn::Never));

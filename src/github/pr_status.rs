@@ -57,7 +57,8 @@ pub fn pull_request(env: &Env, event: &Event) -> Option<PullRequest> {
 }
 
 /// A check run's conclusion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Conclusion {
     Success,
     Failure,
@@ -68,11 +69,7 @@ pub enum Conclusion {
 impl Conclusion {
     /// As the checks API spells it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Conclusion::Success => "success",
-            Conclusion::Failure => "failure",
-            Conclusion::Neutral => "neutral",
-        }
+        self.into()
     }
 }
 
@@ -122,7 +119,8 @@ pub struct PrTarget {
 }
 
 /// `comment-mode`: when the PR comment is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::EnumString)]
+#[strum(serialize_all = "lowercase")]
 pub enum CommentMode {
     /// Create, then edit in place on every run.
     #[default]
@@ -137,14 +135,13 @@ pub enum CommentMode {
 impl CommentMode {
     pub fn parse(text: &str) -> Result<CommentMode, String> {
         match text.trim() {
-            "" | "always" => Ok(CommentMode::Always),
-            "changes" => Ok(CommentMode::Changes),
-            "failures" => Ok(CommentMode::Failures),
-            "off" => Ok(CommentMode::Off),
-            other => Err(format!(
-                "input `comment-mode` must be `always`, `changes`, `failures` or `off`, got `{}`",
-                other.escape_debug()
-            )),
+            "" => Ok(CommentMode::Always),
+            other => other.parse().map_err(|_| {
+                format!(
+                    "input `comment-mode` must be `always`, `changes`, `failures` or `off`, got `{}`",
+                    other.escape_debug()
+                )
+            }),
         }
     }
 }

@@ -26,7 +26,8 @@ use super::gates::{GateConfig, ObjectiveList, RegressionList};
 use super::text::unknown_field_hint;
 
 /// Which blockers fail the step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum FailOn {
     /// Error blockers fail (the default, and what `metrics-export` always does).
     #[default]
@@ -39,20 +40,11 @@ pub enum FailOn {
 
 impl FailOn {
     pub fn parse(text: &str) -> Option<FailOn> {
-        match text.trim() {
-            "error" => Some(FailOn::Error),
-            "warning" => Some(FailOn::Warning),
-            "never" => Some(FailOn::Never),
-            _ => None,
-        }
+        text.trim().parse().ok()
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            FailOn::Error => "error",
-            FailOn::Warning => "warning",
-            FailOn::Never => "never",
-        }
+        self.into()
     }
 
     /// The first blocker that fails the step under this policy.

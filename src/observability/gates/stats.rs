@@ -57,7 +57,8 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use statrs::function::gamma::ln_gamma;
 
 /// A statistical test a regression rule applies to the history's values of one series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Test {
     Percentage,
     ZScore,
@@ -79,18 +80,12 @@ impl Test {
     /// The test a policy names: `percentage`, `z_score`, `t_test`, `iqr` or `log_normal`
     /// (exactly; [`Test::ALL`] with [`Test::as_str`] gives the names for a suggestion).
     pub fn parse(text: &str) -> Option<Test> {
-        Test::ALL.into_iter().find(|test| test.as_str() == text)
+        text.parse().ok()
     }
 
     /// The name a policy uses.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Test::Percentage => "percentage",
-            Test::ZScore => "z_score",
-            Test::TTest => "t_test",
-            Test::Iqr => "iqr",
-            Test::LogNormal => "log_normal",
-        }
+        self.into()
     }
 
     /// Checks a rule's `boundary` for this test; Err says what is allowed (used in config

@@ -232,7 +232,8 @@ fn pack_markdown(pack: &Pack, request: &PackRequest) -> String {
 }
 
 /// What an alert is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum AlertKind {
     AboveMax,
     BelowMin,
@@ -242,12 +243,7 @@ pub enum AlertKind {
 
 impl AlertKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::AboveMax => "above_max",
-            AlertKind::BelowMin => "below_min",
-            AlertKind::RunFailed => "run_failed",
-            AlertKind::NoFreshRun => "no_fresh_run",
-        }
+        self.into()
     }
 
     fn code(self) -> Code {
