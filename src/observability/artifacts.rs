@@ -656,22 +656,10 @@ impl fmt::Display for VerifyError {
 
 impl std::error::Error for VerifyError {}
 
-/// Re-hashes every file named in `dir/metrics_index.json` and lists what differs.
+/// Re-hashes every file named in `dir/metrics_index.json` and lists what differs: the
+/// listed files first, in index order, then the files the index does not list, by name.
 pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
-    let index_path = dir.join(INDEX_FILE_NAME);
-    let bytes = files::read_capped(&index_path, files::MAX_INDEX_BYTES).map_err(|err| {
-        VerifyError::Io(ArtifactError {
-            action: "read",
-            path: index_path.clone(),
-            source: err.into(),
-        })
-    })?;
-    let index: ArtifactIndex =
-        serde_json::from_slice(&bytes).map_err(|err| VerifyError::InvalidIndex {
-            path: index_path.clone(),
-            reason: err.to_string(),
-        })?;
-
+    let index = load_index(dir)?;
     let mut report = VerifyReport::default();
     let mut listed = Vec::with_capacity(index.artifacts.len());
     for entry in &index.artifacts {
@@ -684,64 +672,83 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, VerifyError> {
         }
         listed.push(name);
         report.checked += 1;
-        let path = dir.join(name);
-        match hash_file(&path) {
-            Ok((sha256, size)) => {
-                if sha256 != entry.sha256 || size != entry.size_bytes {
-                    report.problems.push(VerifyProblem::Changed {
-                        file: name.to_string(),
-                        expected: entry.sha256.clone(),
-                        actual: sha256,
-                    });
-                }
-            }
-            Err(err) if err.is_not_found() => {
-                report.problems.push(VerifyProblem::Missing {
-                    file: name.to_string(),
-                });
-            }
-            Err(FileError::NotRegular(what)) => {
-                report.problems.push(VerifyProblem::NotRegular {
-                    file: name.to_string(),
-                    what,
-                });
-            }
-            Err(err) => {
-                return Err(VerifyError::Io(ArtifactError {
-                    action: "read",
-                    path,
-                    source: err.into(),
-                }))
-            }
-        }
+        report.problems.extend(check_listed(dir, entry)?);
     }
+    report.problems.extend(
+        unlisted_files(dir, &listed)?
+            .into_iter()
+            .map(|file| VerifyProblem::Extra { file }),
+    );
+    Ok(report)
+}
 
-    let entries = std::fs::read_dir(dir).map_err(|source| {
+/// Reads and parses `dir/metrics_index.json` for [`verify`].
+fn load_index(dir: &Path) -> Result<ArtifactIndex, VerifyError> {
+    let index_path = dir.join(INDEX_FILE_NAME);
+    let bytes = files::read_capped(&index_path, files::MAX_INDEX_BYTES).map_err(|err| {
+        VerifyError::Io(ArtifactError {
+            action: "read",
+            path: index_path.clone(),
+            source: err.into(),
+        })
+    })?;
+    serde_json::from_slice(&bytes).map_err(|err| VerifyError::InvalidIndex {
+        path: index_path.clone(),
+        reason: err.to_string(),
+    })
+}
+
+/// Hashes one file the index lists (its name already checked to be a plain file name) and
+/// compares it with its entry: None when it matches, else how it differs (changed, missing,
+/// not a regular file). Any other read failure stops the verification.
+fn check_listed(dir: &Path, entry: &IndexEntry) -> Result<Option<VerifyProblem>, VerifyError> {
+    let name = entry.relative_path.as_str();
+    let path = dir.join(name);
+    match hash_file(&path) {
+        Ok((sha256, size)) => Ok(
+            (sha256 != entry.sha256 || size != entry.size_bytes).then(|| VerifyProblem::Changed {
+                file: name.to_string(),
+                expected: entry.sha256.clone(),
+                actual: sha256,
+            }),
+        ),
+        Err(err) if err.is_not_found() => Ok(Some(VerifyProblem::Missing {
+            file: name.to_string(),
+        })),
+        Err(FileError::NotRegular(what)) => Ok(Some(VerifyProblem::NotRegular {
+            file: name.to_string(),
+            what,
+        })),
+        Err(err) => Err(VerifyError::Io(ArtifactError {
+            action: "read",
+            path,
+            source: err.into(),
+        })),
+    }
+}
+
+/// The names of the folder's entries that are neither the index nor `listed` in it, sorted.
+fn unlisted_files(dir: &Path, listed: &[&str]) -> Result<Vec<String>, VerifyError> {
+    let list_error = |source| {
         VerifyError::Io(ArtifactError {
             action: "list",
             path: dir.to_path_buf(),
             source,
         })
-    })?;
+    };
     let mut extra = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| {
-            VerifyError::Io(ArtifactError {
-                action: "list",
-                path: dir.to_path_buf(),
-                source,
-            })
-        })?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for entry in std::fs::read_dir(dir).map_err(list_error)? {
+        let name = entry
+            .map_err(list_error)?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if name != INDEX_FILE_NAME && !listed.contains(&name.as_str()) {
             extra.push(name);
         }
     }
     extra.sort();
-    report
-        .problems
-        .extend(extra.into_iter().map(|file| VerifyProblem::Extra { file }));
-    Ok(report)
+    Ok(extra)
 }
 
 fn is_plain_file_name(name: &str) -> bool {

@@ -28,6 +28,7 @@ use super::sources::run_report::{self, RunFacts, RunOutcome};
 use super::sources::{self, Series};
 use super::text;
 use super::timestamp::Timestamp;
+use super::traces::TracedRun;
 
 /// Points and findings, before anything is written.
 #[derive(Debug)]
@@ -43,14 +44,6 @@ pub struct Collected {
     /// Every run report read (the `--run-report` one first, then the inputs' in path order),
     /// each a span of the trace.
     pub traced: Vec<TracedRun>,
-}
-
-/// A run report read, for the trace: its facts and the file it came from.
-#[derive(Debug, Clone)]
-pub struct TracedRun {
-    pub facts: RunFacts,
-    /// The file as the user named it.
-    pub source: String,
 }
 
 /// A source point and the input it came from (for duplicate messages).

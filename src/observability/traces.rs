@@ -13,12 +13,11 @@ use sha2::{Digest, Sha256};
 
 use super::artifacts::hex;
 use super::blockers::{Blocker, Severity};
-use super::collect::TracedRun;
 use super::json_output::write_string;
 use super::opentelemetry::{self, AttrValue, Signal};
 use super::sources::run_report::{
-    RunFacts, ATTEMPTS, DURATION_SECONDS, EXTRACTED_ROWS, FINAL_ROWS, INSERTED_ROWS, MAX_ATTEMPTS,
-    RETRY_BACKOFF_SECONDS, THROUGHPUT, UPDATED_ROWS,
+    Orchestration, RunFacts, ATTEMPTS, DURATION_SECONDS, EXTRACTED_ROWS, FINAL_ROWS, INSERTED_ROWS,
+    MAX_ATTEMPTS, RETRY_BACKOFF_SECONDS, THROUGHPUT, UPDATED_ROWS,
 };
 use super::timestamp::Timestamp;
 
@@ -33,6 +32,15 @@ pub const RUN_URL_ATTRIBUTE: &str = "cicd.pipeline.run.url.full";
 const SPAN_KIND_INTERNAL: u8 = 1;
 const STATUS_CODE_OK: u8 = 1;
 const STATUS_CODE_ERROR: u8 = 2;
+
+/// A run report read, for the trace: its facts and the file it came from. The collector
+/// (`collect`) fills one per run report in the order it reads them; each becomes a span.
+#[derive(Debug, Clone)]
+pub struct TracedRun {
+    pub facts: RunFacts,
+    /// The file as the user named it.
+    pub source: String,
+}
 
 /// Everything besides the runs that the trace carries.
 #[derive(Debug, Clone)]
@@ -161,11 +169,44 @@ fn duration_nanos(seconds: Option<f64>) -> u64 {
 /// export's time) and lasts `result.duration_seconds`.
 fn run_span(run: &TracedRun, index: usize, trace: &[u8; 16], root: [u8; 8], at: Timestamp) -> Span {
     let facts = &run.facts;
-    let outcome = &facts.outcome;
     let end = facts.finished_at.unwrap_or(at);
     let duration = duration_nanos(facts.value(&DURATION_SECONDS));
     let start = Timestamp::from_unix_nanos(end.unix_nanos().saturating_sub(duration));
 
+    let mut attributes = run_attributes(run);
+    if let Some(o) = &facts.orchestration {
+        attributes.extend(orchestration_attributes(o));
+    }
+    let status = match run_failure(facts) {
+        Some((error_type, message)) => {
+            attributes.push(("error.type", Attr::Str(error_type)));
+            (STATUS_CODE_ERROR, message)
+        }
+        None if facts.outcome.passed == Some(true) => (STATUS_CODE_OK, String::new()),
+        None => (0, String::new()),
+    };
+    let name = match facts.outcome.stable_name() {
+        Some(name) => format!("dpone run {name}"),
+        None => "dpone run".to_string(),
+    };
+    Span {
+        span_id: span_id(trace, &format!("run/{index}")),
+        parent: Some(root),
+        name,
+        start,
+        end,
+        attributes,
+        events: retry_events(facts, start, duration),
+        status,
+    }
+}
+
+/// What a run report says of itself as span attributes: its identity (`dpone.run.id`,
+/// process, manifest, selector, status, source file), whether it passed, and the numbers of
+/// the run-report catalogue it gave.
+fn run_attributes(run: &TracedRun) -> Vec<(&'static str, Attr)> {
+    let facts = &run.facts;
+    let outcome = &facts.outcome;
     let mut attributes: Vec<(&'static str, Attr)> = Vec::new();
     let mut text = |key: &'static str, value: Option<&str>| {
         if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
@@ -203,10 +244,31 @@ fn run_span(run: &TracedRun, index: usize, trace: &[u8; 16], root: [u8; 8], at: 
             attributes.push((key, number(v)));
         }
     }
+    attributes
+}
 
-    let mut failure: Option<(String, String)> = None;
-    if facts.outcome.failed() {
-        failure = Some((
+/// The `orchestrated_run.json` wrapper's facts as span attributes (`dpone.orchestrated.*`).
+fn orchestration_attributes(o: &Orchestration) -> Vec<(&'static str, Attr)> {
+    let mut attributes = vec![("dpone.orchestrated", Attr::Bool(true))];
+    if let Some(passed) = o.passed {
+        attributes.push(("dpone.orchestrated.passed", Attr::Bool(passed)));
+    }
+    if let Some(key) = &o.lock_key {
+        attributes.push(("dpone.orchestrated.lock_key", Attr::Str(key.clone())));
+    }
+    if let Some(acquired) = o.lock_acquired {
+        attributes.push(("dpone.orchestrated.lock_acquired", Attr::Bool(acquired)));
+    }
+    attributes
+}
+
+/// Why the run's span is an error, as `(error.type, status message)`: the run's own failure
+/// (its error code and first error), else a failed orchestration wrapper (its first blocker);
+/// None when neither failed.
+fn run_failure(facts: &RunFacts) -> Option<(String, String)> {
+    let outcome = &facts.outcome;
+    if outcome.failed() {
+        return Some((
             outcome
                 .error_code
                 .clone()
@@ -217,42 +279,26 @@ fn run_span(run: &TracedRun, index: usize, trace: &[u8; 16], root: [u8; 8], at: 
                 .unwrap_or_else(|| format!("dpone run did not pass (status `{}`)", status(facts))),
         ));
     }
-    if let Some(o) = &facts.orchestration {
-        attributes.push(("dpone.orchestrated", Attr::Bool(true)));
-        if let Some(passed) = o.passed {
-            attributes.push(("dpone.orchestrated.passed", Attr::Bool(passed)));
-        }
-        if let Some(key) = &o.lock_key {
-            attributes.push(("dpone.orchestrated.lock_key", Attr::Str(key.clone())));
-        }
-        if let Some(acquired) = o.lock_acquired {
-            attributes.push(("dpone.orchestrated.lock_acquired", Attr::Bool(acquired)));
-        }
-        if o.passed == Some(false) && failure.is_none() {
-            let first = o.blockers.first().cloned();
-            failure = Some((
-                first.clone().unwrap_or_else(|| OTHER_ERROR.to_string()),
-                match first {
-                    Some(code) => format!("the orchestrated run reports `{code}`"),
-                    None => format!(
-                        "the orchestrated run did not pass (status `{}`)",
-                        o.status.as_deref().unwrap_or("?")
-                    ),
-                },
-            ));
-        }
-    }
-    let status = match failure {
-        Some((error_type, message)) => {
-            attributes.push(("error.type", Attr::Str(error_type)));
-            (STATUS_CODE_ERROR, message)
-        }
-        None if outcome.passed == Some(true) => (STATUS_CODE_OK, String::new()),
-        None => (0, String::new()),
-    };
+    let o = facts
+        .orchestration
+        .as_ref()
+        .filter(|o| o.passed == Some(false))?;
+    let first = o.blockers.first().cloned();
+    Some((
+        first.clone().unwrap_or_else(|| OTHER_ERROR.to_string()),
+        match first {
+            Some(code) => format!("the orchestrated run reports `{code}`"),
+            None => format!(
+                "the orchestrated run did not pass (status `{}`)",
+                o.status.as_deref().unwrap_or("?")
+            ),
+        },
+    ))
+}
 
-    // One event per retry: attempt k of n at start + (k-1)/n of the span (the report gives no
-    // attempt times, only their count).
+/// One event per retry: attempt k of n at start + (k-1)/n of the span (the report gives no
+/// attempt times, only their count), with the report's retry backoff.
+fn retry_events(facts: &RunFacts, start: Timestamp, duration: u64) -> Vec<Event> {
     let mut events = Vec::new();
     let attempts = facts
         .value(&ATTEMPTS)
@@ -274,21 +320,7 @@ fn run_span(run: &TracedRun, index: usize, trace: &[u8; 16], root: [u8; 8], at: 
             });
         }
     }
-
-    let name = match outcome.stable_name() {
-        Some(name) => format!("dpone run {name}"),
-        None => "dpone run".to_string(),
-    };
-    Span {
-        span_id: span_id(trace, &format!("run/{index}")),
-        parent: Some(root),
-        name,
-        start,
-        end,
-        attributes,
-        events,
-        status,
-    }
+    events
 }
 
 fn status(facts: &RunFacts) -> &str {

@@ -568,88 +568,120 @@ struct RuleBody {
     ignore_labels: Vec<String>,
 }
 
+/// One regression rule of a policy, checked: its direction, its method and its sample counts.
+/// An error names the rule and its line.
 fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<RegressionRule, E> {
     let at = |what: String| E::custom(format!("regression rule `{name}` (line {line}) {what}"));
-    let Some(direction) = body.direction else {
+    let Some(direction) = body.direction.as_ref().map(|d| d.0) else {
         return Err(at(
             "needs `direction: higher`, `direction: lower` (which way is better) or `direction: both`"
                 .to_string(),
         ));
     };
-    let method = match (body.ratio, body.absolute, body.test) {
-        (Some(r), None, None) => Method::Tolerance(Tolerance::Ratio(r.0)),
-        (None, Some(a), None) => Method::Tolerance(Tolerance::Absolute(a.0)),
-        (None, None, Some(test)) => {
-            let Some(parsed) = Test::parse(&test) else {
-                return Err(at(format!(
-                    "has an unknown `test: {test}`: one of `percentage`, `z_score`, `t_test`, \
-                     `iqr`, `log_normal`{}",
-                    super::super::text::closest(
-                        &test,
-                        ["percentage", "z_score", "t_test", "iqr", "log_normal"]
-                    )
-                    .map(|c| format!(" (did you mean `{c}`?)"))
-                    .unwrap_or_default()
-                )));
-            };
-            let Some(boundary) = body.boundary.as_ref() else {
-                return Err(at(format!("needs a `boundary` for `test: {test}`")));
-            };
-            parsed
-                .check_boundary(boundary.0)
-                .map_err(|why| at(format!("`boundary`: {why}")))?;
-            Method::Test {
-                test: parsed,
-                boundary: boundary.0,
-            }
-        }
-        (None, None, None) => return Err(at(
-            "needs a tolerance (`ratio` of the baseline value, or `absolute`) or a `test` with \
-                 a `boundary`"
-                .to_string(),
-        )),
-        _ => {
-            return Err(at(
-                "gives more than one of `ratio`, `absolute` and `test`; choose one".to_string(),
-            ))
-        }
-    };
-    if let Method::Tolerance(t) = method {
-        let value = match t {
-            Tolerance::Ratio(v) | Tolerance::Absolute(v) => v,
-        };
-        if value < 0.0 {
-            return Err(at(format!("has a negative tolerance {value}")));
-        }
-        if body.boundary.is_some() {
-            return Err(at("has a `boundary` without a `test`".to_string()));
-        }
-    }
-    let min_samples = body.min_samples.unwrap_or(method.default_min_samples());
-    if min_samples == 0 {
-        return Err(at("has `min_samples: 0`; it is at least 1".to_string()));
-    }
-    if body.max_samples == Some(0) {
-        return Err(at("has `max_samples: 0`; it is at least 1".to_string()));
-    }
-    if let Some(max) = body.max_samples.filter(|max| *max < min_samples) {
-        return Err(at(format!(
-            "has `max_samples: {max}` below `min_samples: {min_samples}`, so it could never compare"
-        )));
-    }
-    let consecutive = body.consecutive.unwrap_or(1);
-    if consecutive == 0 {
-        return Err(at("has `consecutive: 0`; it is at least 1".to_string()));
-    }
+    let method = rule_method(&body).map_err(at)?;
+    let samples = sample_counts(&body, method).map_err(at)?;
     let selector = Selector::new(name, body.labels, line).map_err(at)?;
     Ok(RegressionRule {
         selector,
-        direction: direction.0,
+        direction,
         method,
         severity: body.severity.map_or(Severity::Error, |s| s.0),
         ignore_labels: body.ignore_labels,
-        min_samples,
-        max_samples: body.max_samples,
+        min_samples: samples.min,
+        max_samples: samples.max,
+        consecutive: samples.consecutive,
+    })
+}
+
+/// The rule's method, from exactly one of `ratio`, `absolute` and `test`; Err says what is
+/// wrong with them.
+fn rule_method(body: &RuleBody) -> Result<Method, String> {
+    let boundary = body.boundary.as_ref();
+    match (&body.ratio, &body.absolute, &body.test) {
+        (Some(r), None, None) => tolerance_method(Tolerance::Ratio(r.0), boundary),
+        (None, Some(a), None) => tolerance_method(Tolerance::Absolute(a.0), boundary),
+        (None, None, Some(test)) => test_method(test, boundary),
+        (None, None, None) => Err(
+            "needs a tolerance (`ratio` of the baseline value, or `absolute`) or a `test` with \
+                 a `boundary`"
+                .to_string(),
+        ),
+        _ => Err("gives more than one of `ratio`, `absolute` and `test`; choose one".to_string()),
+    }
+}
+
+/// A tolerance method: the tolerance is at least 0, and no `boundary` is given (only a test
+/// takes one).
+fn tolerance_method(tolerance: Tolerance, boundary: Option<&Bound>) -> Result<Method, String> {
+    let (Tolerance::Ratio(value) | Tolerance::Absolute(value)) = tolerance;
+    if value < 0.0 {
+        return Err(format!("has a negative tolerance {value}"));
+    }
+    if boundary.is_some() {
+        return Err("has a `boundary` without a `test`".to_string());
+    }
+    Ok(Method::Tolerance(tolerance))
+}
+
+/// A statistical test method: a known test name (a near miss is suggested) and the `boundary`
+/// it needs, within what the test takes.
+fn test_method(test: &str, boundary: Option<&Bound>) -> Result<Method, String> {
+    let Some(parsed) = Test::parse(test) else {
+        return Err(format!(
+            "has an unknown `test: {test}`: one of `percentage`, `z_score`, `t_test`, \
+             `iqr`, `log_normal`{}",
+            super::super::text::closest(
+                test,
+                ["percentage", "z_score", "t_test", "iqr", "log_normal"]
+            )
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default()
+        ));
+    };
+    let Some(boundary) = boundary else {
+        return Err(format!("needs a `boundary` for `test: {test}`"));
+    };
+    parsed
+        .check_boundary(boundary.0)
+        .map_err(|why| format!("`boundary`: {why}"))?;
+    Ok(Method::Test {
+        test: parsed,
+        boundary: boundary.0,
+    })
+}
+
+/// How many samples a rule judges with, checked.
+struct SampleCounts {
+    /// `min_samples`, else the method's default; at least 1.
+    min: usize,
+    /// `max_samples`: at least 1 and at least `min`.
+    max: Option<usize>,
+    /// `consecutive`, else 1; at least 1.
+    consecutive: usize,
+}
+
+/// The rule's `min_samples`, `max_samples` and `consecutive`, with their defaults; Err says
+/// which one cannot work.
+fn sample_counts(body: &RuleBody, method: Method) -> Result<SampleCounts, String> {
+    let min = body.min_samples.unwrap_or(method.default_min_samples());
+    if min == 0 {
+        return Err("has `min_samples: 0`; it is at least 1".to_string());
+    }
+    if body.max_samples == Some(0) {
+        return Err("has `max_samples: 0`; it is at least 1".to_string());
+    }
+    if let Some(max) = body.max_samples.filter(|max| *max < min) {
+        return Err(format!(
+            "has `max_samples: {max}` below `min_samples: {min}`, so it could never compare"
+        ));
+    }
+    let consecutive = body.consecutive.unwrap_or(1);
+    if consecutive == 0 {
+        return Err("has `consecutive: 0`; it is at least 1".to_string());
+    }
+    Ok(SampleCounts {
+        min,
+        max: body.max_samples,
         consecutive,
     })
 }

@@ -43,176 +43,14 @@ fn target(expr: &str, legend: &str) -> Value {
     })
 }
 
-/// The dashboard JSON and its panel count.
+/// The dashboard JSON and its panel count: the status row, then one time series per family,
+/// two to a row.
 pub fn dashboard_json(request: &PackRequest, alerts: &[Alert]) -> (String, usize) {
-    let mut panels: Vec<Value> = Vec::new();
-    let mut id = 0;
-    let mut next = || {
-        id += 1;
-        id
-    };
-    let stat = |id: i64, title: &str, expr: String, x: i64, y: i64, w: i64, description: &str| {
-        json!({
-            "id": id,
-            "type": "stat",
-            "title": title,
-            "description": description,
-            "datasource": datasource(),
-            "gridPos": {"h": 4, "w": w, "x": x, "y": y},
-            "targets": [target(&expr, "{{process}}")],
-            "fieldConfig": {
-                "defaults": {
-                    "min": 0,
-                    "max": 1,
-                    "thresholds": {"mode": "absolute", "steps": [
-                        {"color": "red", "value": null},
-                        {"color": "green", "value": 1}
-                    ]},
-                    "mappings": []
-                },
-                "overrides": []
-            },
-            "options": {
-                "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": false},
-                "colorMode": "background",
-                "graphMode": "none",
-                "justifyMode": "auto",
-                "orientation": "auto",
-                "textMode": "auto"
-            }
-        })
-    };
-    panels.push(stat(
-        next(),
-        "Run passed",
-        query(request, "dpone_run_passed"),
-        0,
-        0,
-        6,
-        "1 when the latest dpone run passed (dpone_run_passed).",
-    ));
-    panels.push(stat(
-        next(),
-        "Daily pass ratio",
-        "dpone:run_passed:avg_1d{process=~\"$process\"}".to_string(),
-        6,
-        0,
-        6,
-        "The share of passing samples over the last day (recording rule dpone:run_passed:avg_1d).",
-    ));
-    panels.push(stat(
-        next(),
-        "Objectives met",
-        format!("min by (process) ({})", query(request, "dpone_slo_passed")),
-        12,
-        0,
-        6,
-        "1 when every objective held in the latest export (dpone_slo_passed).",
-    ));
-    panels.push(stat(
-        next(),
-        "No regression",
-        format!(
-            "min by (process) ({})",
-            query(request, "dpone_regression_passed")
-        ),
-        18,
-        0,
-        6,
-        "1 when every regression gate held in the latest export (dpone_regression_passed).",
-    ));
-
-    // The gated families first (in policy order), then the core ones.
-    let mut families: Vec<&str> = Vec::new();
-    for a in alerts {
-        if let (Some(metric), AlertKind::AboveMax | AlertKind::BelowMin) = (&a.metric, a.kind) {
-            if !families.contains(&metric.as_str()) {
-                families.push(metric);
-            }
-        }
+    let mut panels = status_panels(request);
+    for (i, metric) in families(request, alerts).into_iter().enumerate() {
+        let id = panels.len() + 1;
+        panels.push(family_panel(request, alerts, id, i, metric));
     }
-    for rule in &request.gates.regressions {
-        if !rule.selector.is_pattern() && !families.contains(&rule.selector.name.as_str()) {
-            families.push(&rule.selector.name);
-        }
-    }
-    for metric in CORE {
-        if !families.contains(&metric) {
-            families.push(metric);
-        }
-    }
-    for (i, metric) in families.iter().enumerate() {
-        let mut steps = vec![json!({"color": "green", "value": null})];
-        // A min bound: red below it; a max bound: red above it.
-        if let Some(first_min) = alerts
-            .iter()
-            .filter(|a| a.metric.as_deref() == Some(*metric) && a.kind == AlertKind::BelowMin)
-            .filter_map(|a| a.bound)
-            .reduce(f64::max)
-        {
-            steps = vec![
-                json!({"color": "red", "value": null}),
-                json!({"color": "green", "value": first_min}),
-            ];
-        }
-        if let Some(max) = alerts
-            .iter()
-            .filter(|a| a.metric.as_deref() == Some(*metric) && a.kind == AlertKind::AboveMax)
-            .filter_map(|a| a.bound)
-            .reduce(f64::min)
-        {
-            steps.push(json!({"color": "red", "value": max}));
-        }
-        let gated = steps.len() > 1;
-        let y = 4 + (i as i64 / 2) * 8;
-        let x = (i as i64 % 2) * 12;
-        panels.push(json!({
-            "id": next(),
-            "type": "timeseries",
-            "title": metric.strip_prefix("dpone_").unwrap_or(metric),
-            "description": if gated {
-                format!("{metric}; the thresholds are the policy's objectives.")
-            } else {
-                format!("{metric}.")
-            },
-            "datasource": datasource(),
-            "gridPos": {"h": 8, "w": 12, "x": x, "y": y},
-            "targets": [target(&query(request, metric), "{{process}}")],
-            "fieldConfig": {
-                "defaults": {
-                    "custom": {
-                        "drawStyle": "points",
-                        "pointSize": 6,
-                        "thresholdsStyle": {"mode": if gated { "line" } else { "off" }}
-                    },
-                    "thresholds": {"mode": "absolute", "steps": steps},
-                    "mappings": []
-                },
-                "overrides": []
-            },
-            "options": {
-                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": true, "calcs": []},
-                "tooltip": {"mode": "multi", "sort": "none"}
-            }
-        }));
-    }
-    let variable = |name: &str, label: &str| {
-        json!({
-            "name": name,
-            "label": label,
-            "type": "query",
-            "datasource": datasource(),
-            "query": {"query": format!("label_values(dpone_run_passed, {name})"), "refId": format!("{name}-values")},
-            "refresh": 2,
-            "includeAll": true,
-            "multi": true,
-            "allValue": ".*",
-            "current": {"text": "All", "value": "$__all"},
-            "options": [],
-            "sort": 1,
-            "hide": 0
-        })
-    };
     let count = panels.len();
     let dashboard = json!({
         "uid": UID,
@@ -243,12 +81,190 @@ pub fn dashboard_json(request: &PackRequest, alerts: &[Alert]) -> (String, usize
                 "refresh": 1,
                 "hide": 0
             },
-            variable("process", "Process"),
-            variable("env", "Environment")
+            label_variable("process", "Process"),
+            label_variable("env", "Environment")
         ]},
         "panels": panels,
     });
     let mut text = serde_json::to_string_pretty(&dashboard).unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
     (text, count)
+}
+
+/// The top row, panels 1 to 4: the run's outcome, its daily pass ratio and the gates'
+/// verdicts, each a red/green stat panel over a 0/1 series.
+fn status_panels(request: &PackRequest) -> Vec<Value> {
+    [
+        (
+            "Run passed",
+            query(request, "dpone_run_passed"),
+            "1 when the latest dpone run passed (dpone_run_passed).",
+        ),
+        (
+            "Daily pass ratio",
+            "dpone:run_passed:avg_1d{process=~\"$process\"}".to_string(),
+            "The share of passing samples over the last day (recording rule dpone:run_passed:avg_1d).",
+        ),
+        (
+            "Objectives met",
+            format!("min by (process) ({})", query(request, "dpone_slo_passed")),
+            "1 when every objective held in the latest export (dpone_slo_passed).",
+        ),
+        (
+            "No regression",
+            format!(
+                "min by (process) ({})",
+                query(request, "dpone_regression_passed")
+            ),
+            "1 when every regression gate held in the latest export (dpone_regression_passed).",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (title, expr, description))| stat_panel(i + 1, i * 6, title, &expr, description))
+    .collect()
+}
+
+/// A stat panel 6 wide in the top row: red below 1, green at 1.
+fn stat_panel(id: usize, x: usize, title: &str, expr: &str, description: &str) -> Value {
+    json!({
+        "id": id,
+        "type": "stat",
+        "title": title,
+        "description": description,
+        "datasource": datasource(),
+        "gridPos": {"h": 4, "w": 6, "x": x, "y": 0},
+        "targets": [target(expr, "{{process}}")],
+        "fieldConfig": {
+            "defaults": {
+                "min": 0,
+                "max": 1,
+                "thresholds": {"mode": "absolute", "steps": [
+                    {"color": "red", "value": null},
+                    {"color": "green", "value": 1}
+                ]},
+                "mappings": []
+            },
+            "overrides": []
+        },
+        "options": {
+            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": false},
+            "colorMode": "background",
+            "graphMode": "none",
+            "justifyMode": "auto",
+            "orientation": "auto",
+            "textMode": "auto"
+        }
+    })
+}
+
+/// The metric families that get a time series: the gated ones first (the objectives' in
+/// policy order, then the regression rules' that name one metric), then the core ones; each
+/// once.
+fn families<'a>(request: &'a PackRequest, alerts: &'a [Alert]) -> Vec<&'a str> {
+    let mut families: Vec<&str> = Vec::new();
+    for a in alerts {
+        if let (Some(metric), AlertKind::AboveMax | AlertKind::BelowMin) = (&a.metric, a.kind) {
+            if !families.contains(&metric.as_str()) {
+                families.push(metric);
+            }
+        }
+    }
+    for rule in &request.gates.regressions {
+        if !rule.selector.is_pattern() && !families.contains(&rule.selector.name.as_str()) {
+            families.push(&rule.selector.name);
+        }
+    }
+    for metric in CORE {
+        if !families.contains(&metric) {
+            families.push(metric);
+        }
+    }
+    families
+}
+
+/// The threshold steps of a family's panel: green, red below its objectives' highest min and
+/// above their lowest max.
+fn threshold_steps(alerts: &[Alert], metric: &str) -> Vec<Value> {
+    let bounds = |kind: AlertKind| {
+        alerts
+            .iter()
+            .filter(move |a| a.metric.as_deref() == Some(metric) && a.kind == kind)
+            .filter_map(|a| a.bound)
+    };
+    let mut steps = vec![json!({"color": "green", "value": null})];
+    // A min bound: red below it; a max bound: red above it.
+    if let Some(first_min) = bounds(AlertKind::BelowMin).reduce(f64::max) {
+        steps = vec![
+            json!({"color": "red", "value": null}),
+            json!({"color": "green", "value": first_min}),
+        ];
+    }
+    if let Some(max) = bounds(AlertKind::AboveMax).reduce(f64::min) {
+        steps.push(json!({"color": "red", "value": max}));
+    }
+    steps
+}
+
+/// The time series of one family, the `index`-th: half the width, below the top row, with
+/// its objectives' bounds drawn as threshold lines.
+fn family_panel(
+    request: &PackRequest,
+    alerts: &[Alert],
+    id: usize,
+    index: usize,
+    metric: &str,
+) -> Value {
+    let steps = threshold_steps(alerts, metric);
+    let gated = steps.len() > 1;
+    let y = 4 + (index / 2) * 8;
+    let x = (index % 2) * 12;
+    json!({
+        "id": id,
+        "type": "timeseries",
+        "title": metric.strip_prefix("dpone_").unwrap_or(metric),
+        "description": if gated {
+            format!("{metric}; the thresholds are the policy's objectives.")
+        } else {
+            format!("{metric}.")
+        },
+        "datasource": datasource(),
+        "gridPos": {"h": 8, "w": 12, "x": x, "y": y},
+        "targets": [target(&query(request, metric), "{{process}}")],
+        "fieldConfig": {
+            "defaults": {
+                "custom": {
+                    "drawStyle": "points",
+                    "pointSize": 6,
+                    "thresholdsStyle": {"mode": if gated { "line" } else { "off" }}
+                },
+                "thresholds": {"mode": "absolute", "steps": steps},
+                "mappings": []
+            },
+            "overrides": []
+        },
+        "options": {
+            "legend": {"displayMode": "list", "placement": "bottom", "showLegend": true, "calcs": []},
+            "tooltip": {"mode": "multi", "sort": "none"}
+        }
+    })
+}
+
+/// A template variable over one label's values of `dpone_run_passed`, all selected by default.
+fn label_variable(name: &str, label: &str) -> Value {
+    json!({
+        "name": name,
+        "label": label,
+        "type": "query",
+        "datasource": datasource(),
+        "query": {"query": format!("label_values(dpone_run_passed, {name})"), "refId": format!("{name}-values")},
+        "refresh": 2,
+        "includeAll": true,
+        "multi": true,
+        "allValue": ".*",
+        "current": {"text": "All", "value": "$__all"},
+        "options": [],
+        "sort": 1,
+        "hide": 0
+    })
 }

@@ -89,25 +89,7 @@ fn alert_name(metric: &str, suffix: &str) -> String {
 pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert>, String> {
     let mut alerts: Vec<Alert> = Vec::new();
     for objective in &request.gates.objectives {
-        let selector_ = &objective.selector;
-        let metrics: Vec<String> = if selector_.is_pattern() {
-            let matched: Vec<String> = known
-                .iter()
-                .filter(|n| selector_.matches_name(n))
-                .filter(|n| !super::super::gates::is_gate_series(n))
-                .map(|n| n.to_string())
-                .collect();
-            if matched.is_empty() {
-                return Err(format!(
-                    "objective `{}` ({}) matches no catalogued metric, so it would alert on nothing",
-                    selector_.written, selector_.origin
-                ));
-            }
-            matched
-        } else {
-            vec![selector_.name.clone()]
-        };
-        for metric in metrics {
+        for metric in objective_metrics(objective, known)? {
             for (kind, bound) in [
                 (AlertKind::AboveMax, objective.max),
                 (AlertKind::BelowMin, objective.min),
@@ -118,12 +100,39 @@ pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert
             }
         }
     }
+    alerts.push(run_failed_alert(request));
+    let window_seconds = super::parse_window(&request.window)?;
+    alerts.push(no_fresh_run_alert(request, window_seconds));
+    number_repeated_names(&mut alerts);
+    Ok(alerts)
+}
+
+/// The metrics an objective alerts on: its metric, or for a glob every catalogued metric it
+/// matches but the gates' own series; a glob that matches none is an error.
+fn objective_metrics(objective: &Objective, known: &[&str]) -> Result<Vec<String>, String> {
+    let selector = &objective.selector;
+    if !selector.is_pattern() {
+        return Ok(vec![selector.name.clone()]);
+    }
+    let matched: Vec<String> = known
+        .iter()
+        .filter(|n| selector.matches_name(n))
+        .filter(|n| !super::super::gates::is_gate_series(n))
+        .map(|n| n.to_string())
+        .collect();
+    if matched.is_empty() {
+        return Err(format!(
+            "objective `{}` ({}) matches no catalogued metric, so it would alert on nothing",
+            selector.written, selector.origin
+        ));
+    }
+    Ok(matched)
+}
+
+/// `DponeRunFailed`: the latest run within the window reported `passed: false`.
+fn run_failed_alert(request: &PackRequest) -> Alert {
     let window = &request.window;
-    let run_failed_expr = format!(
-        "{} == 0",
-        current(&request.source, window, "dpone_run_passed")
-    );
-    alerts.push(Alert {
+    Alert {
         name: "DponeRunFailed".to_string(),
         kind: AlertKind::RunFailed,
         metric: Some("dpone_run_passed".to_string()),
@@ -131,25 +140,44 @@ pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert
         bound: None,
         severity: "error",
         origin: None,
-        expr: run_failed_expr,
+        expr: format!(
+            "{} == 0",
+            current(&request.source, window, "dpone_run_passed")
+        ),
         summary: "A dpone run failed".to_string(),
         description: format!(
             "The latest dpone run (within {window}) reported passed: false (dpone_run_passed is {{{{ $value }}}})."
         ),
         runbook_url: AlertKind::RunFailed.code().runbook_url_at(&request.runbook_base),
-    });
-    let window_seconds = super::parse_window(window)?;
-    let no_fresh_expr = match &request.source {
-        Source::Pushgateway { job } => format!(
-            "time() - max by (process) (push_time_seconds{{job={}}}) > {window_seconds}",
-            quoted(job)
+    }
+}
+
+/// `DponeNoFreshRun`: a process stopped reporting. For the Pushgateway, its last push is older
+/// than the window; for remote-write, it reported runs in the last 7 windows but none in the
+/// last one.
+fn no_fresh_run_alert(request: &PackRequest, window_seconds: u64) -> Alert {
+    let window = &request.window;
+    let (expr, description) = match &request.source {
+        Source::Pushgateway { job } => (
+            format!(
+                "time() - max by (process) (push_time_seconds{{job={}}}) > {window_seconds}",
+                quoted(job)
+            ),
+            format!(
+                "No push for this process for more than {window} ({{{{ $value }}}} seconds since the last one)."
+            ),
         ),
-        Source::RemoteWrite => format!(
-            "count by (process) (last_over_time(dpone_run_passed[{}s])) unless count by (process) (last_over_time(dpone_run_passed[{window}]))",
-            window_seconds.saturating_mul(7)
+        Source::RemoteWrite => (
+            format!(
+                "count by (process) (last_over_time(dpone_run_passed[{}s])) unless count by (process) (last_over_time(dpone_run_passed[{window}]))",
+                window_seconds.saturating_mul(7)
+            ),
+            format!(
+                "This process reported runs in the last 7 × {window} but none in the last {window}."
+            ),
         ),
     };
-    alerts.push(Alert {
+    Alert {
         name: "DponeNoFreshRun".to_string(),
         kind: AlertKind::NoFreshRun,
         metric: None,
@@ -157,21 +185,19 @@ pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert
         bound: None,
         severity: "warning",
         origin: None,
-        expr: no_fresh_expr,
+        expr,
         summary: "No fresh dpone run".to_string(),
-        description: match &request.source {
-            Source::Pushgateway { .. } => format!(
-                "No push for this process for more than {window} ({{{{ $value }}}} seconds since the last one)."
-            ),
-            Source::RemoteWrite => format!(
-                "This process reported runs in the last 7 × {window} but none in the last {window}."
-            ),
-        },
-        runbook_url: AlertKind::NoFreshRun.code().runbook_url_at(&request.runbook_base),
-    });
-    // Names stay unique: a second rule of one name gets a number.
+        description,
+        runbook_url: AlertKind::NoFreshRun
+            .code()
+            .runbook_url_at(&request.runbook_base),
+    }
+}
+
+/// Keeps alert names unique: a second rule of one name gets a number (`…2`, `…3`).
+fn number_repeated_names(alerts: &mut [Alert]) {
     let mut seen: Vec<String> = Vec::new();
-    for alert in &mut alerts {
+    for alert in alerts {
         let base = alert.name.clone();
         let mut n = 1;
         while seen.contains(&alert.name) {
@@ -180,7 +206,6 @@ pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert
         }
         seen.push(alert.name.clone());
     }
-    Ok(alerts)
 }
 
 fn objective_alert(
@@ -296,6 +321,19 @@ fn render(template: &str, value: f64) -> String {
     template.replace("{{ $value }}", &go_float(value))
 }
 
+/// One `promtool` alert test: a series fed every minute, and whether the alert fires at
+/// `eval_minutes`.
+struct AlertCase {
+    /// What the case shows, after the alert's name in the comment above it.
+    comment: &'static str,
+    /// The input series and its values in promtool's expanding notation (`1x10`, `1 _x12`).
+    series: (String, String),
+    eval_minutes: u64,
+    /// The labels (besides `severity`) and the `{{ $value }}` of the alert that must fire;
+    /// None: no alert may fire.
+    fires: Option<(Vec<(String, String)>, f64)>,
+}
+
 /// `prometheus_alerts_test.yml`: per alert, a breaching series that must fire and a holding one
 /// that must not; and the recording rule's value.
 pub fn tests_yaml(alerts: &[Alert], request: &PackRequest, window_seconds: u64) -> String {
@@ -304,156 +342,161 @@ pub fn tests_yaml(alerts: &[Alert], request: &PackRequest, window_seconds: u64) 
          rule_files:\n  - prometheus_alerts.yml\nevaluation_interval: 1m\ntests:\n",
         env!("CARGO_PKG_VERSION")
     );
-    let test = |out: &mut String,
-                series: &[(String, String)],
-                eval_minutes: u64,
-                alert: &Alert,
-                fired: Option<(&[(String, String)], f64)>| {
-        let _ = writeln!(out, "  - interval: 1m\n    input_series:");
-        for (name, values) in series {
-            let _ = writeln!(
-                out,
-                "      - series: {}\n        values: {}",
-                quoted(name),
-                quoted(values)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "    alert_rule_test:\n      - eval_time: {eval_minutes}m\n        alertname: {}",
-            quoted(&alert.name)
-        );
-        match fired {
-            None => {
-                let _ = writeln!(out, "        exp_alerts: []");
-            }
-            Some((labels, value)) => {
-                let _ = writeln!(out, "        exp_alerts:\n          - exp_labels:");
-                let mut all: Vec<(String, String)> = labels.to_vec();
-                all.push(("severity".to_string(), alert.severity.to_string()));
-                all.sort();
-                for (k, v) in all {
-                    let _ = writeln!(out, "              {k}: {}", quoted(&v));
-                }
-                let _ = writeln!(out, "            exp_annotations:");
-                let _ = writeln!(out, "              summary: {}", quoted(&alert.summary));
-                let _ = writeln!(
-                    out,
-                    "              description: {}",
-                    quoted(&render(&alert.description, value))
-                );
-                let _ = writeln!(
-                    out,
-                    "              runbook_url: {}",
-                    quoted(&alert.runbook_url)
-                );
-            }
-        }
-    };
     let window_minutes = window_seconds.div_ceil(60);
     for alert in alerts {
-        match alert.kind {
-            AlertKind::AboveMax | AlertKind::BelowMin => {
-                let (Some(metric), Some(bound)) = (&alert.metric, alert.bound) else {
-                    continue;
-                };
-                let (name, labels) = test_series(metric, &alert.matchers);
-                let breach = if alert.kind == AlertKind::AboveMax {
-                    bound + 1.0
-                } else {
-                    bound - 1.0
-                };
-                let _ = writeln!(out, "  # {}: a breaching value fires", alert.name);
-                test(
-                    &mut out,
-                    &[(name.clone(), format!("{}x10", number(breach)))],
-                    5,
-                    alert,
-                    Some((&labels, breach)),
-                );
-                let _ = writeln!(out, "  # {}: the bound itself holds", alert.name);
-                test(
-                    &mut out,
-                    &[(name, format!("{}x10", number(bound)))],
-                    5,
-                    alert,
-                    None,
-                );
-            }
-            AlertKind::RunFailed => {
-                let (name, labels) = test_series("dpone_run_passed", &[]);
-                let _ = writeln!(out, "  # {}: a failed run fires", alert.name);
-                test(
-                    &mut out,
-                    &[(name.clone(), "0x10".to_string())],
-                    5,
-                    alert,
-                    Some((&labels, 0.0)),
-                );
-                let _ = writeln!(out, "  # {}: a passing run does not", alert.name);
-                test(&mut out, &[(name, "1x10".to_string())], 5, alert, None);
-            }
-            AlertKind::NoFreshRun => {
-                let late = window_minutes + 2;
-                match &request.source {
-                    Source::Pushgateway { job } => {
-                        let labels = vec![
-                            ("job".to_string(), job.clone()),
-                            ("process".to_string(), "orders".to_string()),
-                        ];
-                        let name = selector("push_time_seconds", &labels);
-                        let process = vec![("process".to_string(), "orders".to_string())];
-                        let _ = writeln!(
-                            out,
-                            "  # {}: the last push is older than the window",
-                            alert.name
-                        );
-                        // Pushed at time 0, still exposed by the Pushgateway.
-                        let age = (late * 60) as f64;
-                        test(
-                            &mut out,
-                            &[(name.clone(), format!("0x{late}"))],
-                            late,
-                            alert,
-                            Some((&process, age)),
-                        );
-                        let _ = writeln!(out, "  # {}: a push within the window holds", alert.name);
-                        test(
-                            &mut out,
-                            &[(name, format!("0x{late}"))],
-                            window_minutes / 2,
-                            alert,
-                            None,
-                        );
-                    }
-                    Source::RemoteWrite => {
-                        let (name, labels) = test_series("dpone_run_passed", &[]);
-                        let _ = writeln!(
-                            out,
-                            "  # {}: one run, then nothing for longer than the window",
-                            alert.name
-                        );
-                        test(
-                            &mut out,
-                            &[(name.clone(), format!("1 _x{late}"))],
-                            late,
-                            alert,
-                            Some((&labels, 1.0)),
-                        );
-                        let _ = writeln!(out, "  # {}: within the window it holds", alert.name);
-                        test(
-                            &mut out,
-                            &[(name, format!("1 _x{late}"))],
-                            window_minutes / 2,
-                            alert,
-                            None,
-                        );
-                    }
-                }
-            }
+        let cases = match alert.kind {
+            AlertKind::AboveMax | AlertKind::BelowMin => bound_cases(alert),
+            AlertKind::RunFailed => run_failed_cases(),
+            AlertKind::NoFreshRun => no_fresh_run_cases(&request.source, window_minutes),
+        };
+        for case in &cases {
+            write_case(&mut out, alert, case);
         }
     }
-    // The recording rule: a run that passed then failed passes half the time.
+    write_recording_rule_test(&mut out);
+    out
+}
+
+/// An objective's alert: a value one past its bound fires, the bound itself holds.
+fn bound_cases(alert: &Alert) -> Vec<AlertCase> {
+    let (Some(metric), Some(bound)) = (&alert.metric, alert.bound) else {
+        return Vec::new();
+    };
+    let (name, labels) = test_series(metric, &alert.matchers);
+    let breach = if alert.kind == AlertKind::AboveMax {
+        bound + 1.0
+    } else {
+        bound - 1.0
+    };
+    vec![
+        AlertCase {
+            comment: "a breaching value fires",
+            series: (name.clone(), format!("{}x10", number(breach))),
+            eval_minutes: 5,
+            fires: Some((labels, breach)),
+        },
+        AlertCase {
+            comment: "the bound itself holds",
+            series: (name, format!("{}x10", number(bound))),
+            eval_minutes: 5,
+            fires: None,
+        },
+    ]
+}
+
+/// `DponeRunFailed`: a failed run fires, a passing one does not.
+fn run_failed_cases() -> Vec<AlertCase> {
+    let (name, labels) = test_series("dpone_run_passed", &[]);
+    vec![
+        AlertCase {
+            comment: "a failed run fires",
+            series: (name.clone(), "0x10".to_string()),
+            eval_minutes: 5,
+            fires: Some((labels, 0.0)),
+        },
+        AlertCase {
+            comment: "a passing run does not",
+            series: (name, "1x10".to_string()),
+            eval_minutes: 5,
+            fires: None,
+        },
+    ]
+}
+
+/// `DponeNoFreshRun`: evaluated two minutes past the window it fires, within the window it
+/// holds. For the Pushgateway the series is the push time (pushed at time 0 and still
+/// exposed); for remote-write it is one run, then nothing.
+fn no_fresh_run_cases(source: &Source, window_minutes: u64) -> Vec<AlertCase> {
+    let late = window_minutes + 2;
+    match source {
+        Source::Pushgateway { job } => {
+            let labels = vec![
+                ("job".to_string(), job.clone()),
+                ("process".to_string(), "orders".to_string()),
+            ];
+            let name = selector("push_time_seconds", &labels);
+            let process = vec![("process".to_string(), "orders".to_string())];
+            let age = (late * 60) as f64;
+            vec![
+                AlertCase {
+                    comment: "the last push is older than the window",
+                    series: (name.clone(), format!("0x{late}")),
+                    eval_minutes: late,
+                    fires: Some((process, age)),
+                },
+                AlertCase {
+                    comment: "a push within the window holds",
+                    series: (name, format!("0x{late}")),
+                    eval_minutes: window_minutes / 2,
+                    fires: None,
+                },
+            ]
+        }
+        Source::RemoteWrite => {
+            let (name, labels) = test_series("dpone_run_passed", &[]);
+            vec![
+                AlertCase {
+                    comment: "one run, then nothing for longer than the window",
+                    series: (name.clone(), format!("1 _x{late}")),
+                    eval_minutes: late,
+                    fires: Some((labels, 1.0)),
+                },
+                AlertCase {
+                    comment: "within the window it holds",
+                    series: (name, format!("1 _x{late}")),
+                    eval_minutes: window_minutes / 2,
+                    fires: None,
+                },
+            ]
+        }
+    }
+}
+
+/// One case as a commented `tests:` entry: its input series, and the alert expected at its
+/// evaluation time with its labels and rendered annotations (or none).
+fn write_case(out: &mut String, alert: &Alert, case: &AlertCase) {
+    let _ = writeln!(out, "  # {}: {}", alert.name, case.comment);
+    let _ = writeln!(out, "  - interval: 1m\n    input_series:");
+    let (name, values) = &case.series;
+    let _ = writeln!(
+        out,
+        "      - series: {}\n        values: {}",
+        quoted(name),
+        quoted(values)
+    );
+    let _ = writeln!(
+        out,
+        "    alert_rule_test:\n      - eval_time: {}m\n        alertname: {}",
+        case.eval_minutes,
+        quoted(&alert.name)
+    );
+    let Some((labels, value)) = &case.fires else {
+        let _ = writeln!(out, "        exp_alerts: []");
+        return;
+    };
+    let _ = writeln!(out, "        exp_alerts:\n          - exp_labels:");
+    let mut all: Vec<(String, String)> = labels.clone();
+    all.push(("severity".to_string(), alert.severity.to_string()));
+    all.sort();
+    for (k, v) in all {
+        let _ = writeln!(out, "              {k}: {}", quoted(&v));
+    }
+    let _ = writeln!(out, "            exp_annotations:");
+    let _ = writeln!(out, "              summary: {}", quoted(&alert.summary));
+    let _ = writeln!(
+        out,
+        "              description: {}",
+        quoted(&render(&alert.description, *value))
+    );
+    let _ = writeln!(
+        out,
+        "              runbook_url: {}",
+        quoted(&alert.runbook_url)
+    );
+}
+
+/// The recording rule's test: a run that passed then failed passes half the time.
+fn write_recording_rule_test(out: &mut String) {
     let (name, labels) = test_series("dpone_run_passed", &[]);
     let _ = writeln!(
         out,
@@ -461,7 +504,6 @@ pub fn tests_yaml(alerts: &[Alert], request: &PackRequest, window_seconds: u64) 
         quoted(&name),
         quoted(&selector("dpone:run_passed:avg_1d", &labels))
     );
-    out
 }
 
 #[cfg(test)]

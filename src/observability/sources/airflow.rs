@@ -105,37 +105,61 @@ pub fn load(path: &Path) -> Result<Correlation, Blocker> {
 #[derive(Debug, Clone)]
 struct ParsedCorrelation {
     correlation_id: String,
+    airflow: AirflowTask,
+    artifacts: Artifacts,
+    dpone: DponeRun,
+    pod: Pod,
+}
+
+/// `correlation.airflow`: the task attempt, every field required.
+#[derive(Debug, Clone)]
+struct AirflowTask {
     dag_id: String,
     task_id: String,
-    airflow_run_id: String,
+    run_id: String,
     try_number: i64,
     map_index: i64,
+}
+
+/// `correlation.artifacts`: what was deployed; only the runtime evidence may be absent.
+#[derive(Debug, Clone)]
+struct Artifacts {
     release_id: String,
     deployment_id: String,
     workload_id: String,
     workload_pack_sha256: String,
     runtime_evidence_sha256: Option<String>,
-    dpone_run_id: Option<String>,
-    dpone_process: Option<String>,
-    pod_name: Option<String>,
-    pod_uid: Option<String>,
-    pod_namespace: Option<String>,
-    pod_image_digest: Option<String>,
+}
+
+/// `correlation.dpone`: the dpone run, optional as a whole and per field.
+#[derive(Debug, Clone, Default)]
+struct DponeRun {
+    run_id: Option<String>,
+    process: Option<String>,
+}
+
+/// `correlation.pod`: where the task ran, optional as a whole and per field.
+#[derive(Debug, Clone, Default)]
+struct Pod {
+    name: Option<String>,
+    uid: Option<String>,
+    namespace: Option<String>,
+    image_digest: Option<String>,
 }
 
 impl ParsedCorrelation {
     fn first_missing(&self) -> Option<&'static str> {
         [
-            ("dpone.run_id", &self.dpone_run_id),
-            ("dpone.process", &self.dpone_process),
+            ("dpone.run_id", &self.dpone.run_id),
+            ("dpone.process", &self.dpone.process),
             (
                 "artifacts.runtime_evidence_sha256",
-                &self.runtime_evidence_sha256,
+                &self.artifacts.runtime_evidence_sha256,
             ),
-            ("pod.name", &self.pod_name),
-            ("pod.uid", &self.pod_uid),
-            ("pod.namespace", &self.pod_namespace),
-            ("pod.image_digest", &self.pod_image_digest),
+            ("pod.name", &self.pod.name),
+            ("pod.uid", &self.pod.uid),
+            ("pod.namespace", &self.pod.namespace),
+            ("pod.image_digest", &self.pod.image_digest),
         ]
         .into_iter()
         .find(|(_, v)| v.is_none())
@@ -145,50 +169,51 @@ impl ParsedCorrelation {
     /// Only called when complete.
     fn project(self) -> Correlation {
         let text = |v: Option<String>| v.unwrap_or_default();
-        let run_id = text(self.dpone_run_id);
+        let ParsedCorrelation {
+            correlation_id,
+            airflow,
+            artifacts,
+            dpone,
+            pod,
+        } = self;
+        let run_id = text(dpone.run_id);
         let mut resource_attributes = vec![
-            ("dpone.release.id".to_string(), self.release_id),
-            ("dpone.deployment.id".to_string(), self.deployment_id),
-            ("dpone.workload.id".to_string(), self.workload_id),
+            ("dpone.release.id".to_string(), artifacts.release_id),
+            ("dpone.deployment.id".to_string(), artifacts.deployment_id),
+            ("dpone.workload.id".to_string(), artifacts.workload_id),
             (
                 "dpone.workload.pack.sha256".to_string(),
-                self.workload_pack_sha256,
+                artifacts.workload_pack_sha256,
             ),
-            ("k8s.namespace.name".to_string(), text(self.pod_namespace)),
-            ("k8s.pod.name".to_string(), text(self.pod_name)),
-            ("k8s.pod.uid".to_string(), text(self.pod_uid)),
-            (
-                "container.image.id".to_string(),
-                text(self.pod_image_digest),
-            ),
+            ("k8s.namespace.name".to_string(), text(pod.namespace)),
+            ("k8s.pod.name".to_string(), text(pod.name)),
+            ("k8s.pod.uid".to_string(), text(pod.uid)),
+            ("container.image.id".to_string(), text(pod.image_digest)),
         ];
         resource_attributes.sort();
         let mut point_attributes = vec![
-            (
-                "dpone.correlation.id".to_string(),
-                self.correlation_id.clone(),
-            ),
+            ("dpone.correlation.id".to_string(), correlation_id.clone()),
             ("dpone.run.id".to_string(), run_id.clone()),
-            ("dpone.process.name".to_string(), text(self.dpone_process)),
+            ("dpone.process.name".to_string(), text(dpone.process)),
             (
                 "dpone.evidence.sha256".to_string(),
-                text(self.runtime_evidence_sha256),
+                text(artifacts.runtime_evidence_sha256),
             ),
-            ("airflow.dag.id".to_string(), self.dag_id),
-            ("airflow.task.id".to_string(), self.task_id),
-            ("airflow.run.id".to_string(), self.airflow_run_id),
+            ("airflow.dag.id".to_string(), airflow.dag_id),
+            ("airflow.task.id".to_string(), airflow.task_id),
+            ("airflow.run.id".to_string(), airflow.run_id),
             (
                 "airflow.task.try_number".to_string(),
-                self.try_number.to_string(),
+                airflow.try_number.to_string(),
             ),
             (
                 "airflow.task.map_index".to_string(),
-                self.map_index.to_string(),
+                airflow.map_index.to_string(),
             ),
         ];
         point_attributes.sort();
         Correlation {
-            correlation_id: self.correlation_id,
+            correlation_id,
             run_id,
             resource_attributes,
             point_attributes,
@@ -285,6 +310,8 @@ fn integer(map: &Map<String, Value>, path: &str, key: &str, min: i64) -> Checked
     }
 }
 
+/// Checks `correlation` against the `dpone.airflow-correlation.v1` contract, section by
+/// section, and its `correlation_id` and `attempt_ref` against the fingerprint of its identity.
 fn parse_correlation(value: &Value) -> Checked<ParsedCorrelation> {
     let root = object(
         value,
@@ -311,69 +338,21 @@ fn parse_correlation(value: &Value) -> Checked<ParsedCorrelation> {
     }
     let correlation_id = digest(root, "correlation", "correlation_id")?;
     let attempt_ref = digest(root, "correlation", "attempt_ref")?;
-
-    let airflow = object(
-        required(root, "correlation", "airflow")?,
-        "correlation.airflow",
-        &["dag_id", "task_id", "run_id", "try_number", "map_index"],
-    )?;
-    let p = "correlation.airflow";
-    let dag_id = text(airflow, p, "dag_id", 1024)?;
-    let task_id = text(airflow, p, "task_id", 1024)?;
-    let airflow_run_id = text(airflow, p, "run_id", 1024)?;
-    let try_number = integer(airflow, p, "try_number", 1)?;
-    let map_index = integer(airflow, p, "map_index", -1)?;
-
-    let artifacts = object(
-        required(root, "correlation", "artifacts")?,
-        "correlation.artifacts",
-        &[
-            "release_id",
-            "deployment_id",
-            "workload_id",
-            "workload_pack_sha256",
-            "runtime_evidence_sha256",
-        ],
-    )?;
-    let p = "correlation.artifacts";
-    let release_id = digest(artifacts, p, "release_id")?;
-    let deployment_id = digest(artifacts, p, "deployment_id")?;
-    let workload_id = text(artifacts, p, "workload_id", 253)?;
-    let workload_pack_sha256 = digest(artifacts, p, "workload_pack_sha256")?;
-    let runtime_evidence_sha256 = optional_digest(artifacts, p, "runtime_evidence_sha256")?;
-
-    let empty = Map::new();
-    let dpone = match root.get("dpone") {
-        None | Some(Value::Null) => &empty,
-        Some(v) => object(v, "correlation.dpone", &["run_id", "process"])?,
-    };
-    let dpone_run_id = optional_text(dpone, "correlation.dpone", "run_id", 1024)?;
-    let dpone_process = optional_text(dpone, "correlation.dpone", "process", 1024)?;
-
-    let pod = match root.get("pod") {
-        None | Some(Value::Null) => &empty,
-        Some(v) => object(
-            v,
-            "correlation.pod",
-            &["name", "uid", "namespace", "image_digest"],
-        )?,
-    };
-    let p = "correlation.pod";
-    let pod_name = optional_text(pod, p, "name", 253)?;
-    let pod_uid = optional_text(pod, p, "uid", 253)?;
-    let pod_namespace = optional_text(pod, p, "namespace", 253)?;
-    let pod_image_digest = optional_digest(pod, p, "image_digest")?;
+    let airflow = AirflowTask::parse(required(root, "correlation", "airflow")?)?;
+    let artifacts = Artifacts::parse(required(root, "correlation", "artifacts")?)?;
+    let dpone = DponeRun::parse(root.get("dpone"))?;
+    let pod = Pod::parse(root.get("pod"))?;
 
     let expected = fingerprint(
-        &dag_id,
-        &task_id,
-        &airflow_run_id,
-        try_number,
-        map_index,
-        &release_id,
-        &deployment_id,
-        &workload_id,
-        &workload_pack_sha256,
+        &airflow.dag_id,
+        &airflow.task_id,
+        &airflow.run_id,
+        airflow.try_number,
+        airflow.map_index,
+        &artifacts.release_id,
+        &artifacts.deployment_id,
+        &artifacts.workload_id,
+        &artifacts.workload_pack_sha256,
     );
     if correlation_id != expected || attempt_ref != expected {
         return Err(format!(
@@ -383,23 +362,85 @@ fn parse_correlation(value: &Value) -> Checked<ParsedCorrelation> {
     }
     Ok(ParsedCorrelation {
         correlation_id,
-        dag_id,
-        task_id,
-        airflow_run_id,
-        try_number,
-        map_index,
-        release_id,
-        deployment_id,
-        workload_id,
-        workload_pack_sha256,
-        runtime_evidence_sha256,
-        dpone_run_id,
-        dpone_process,
-        pod_name,
-        pod_uid,
-        pod_namespace,
-        pod_image_digest,
+        airflow,
+        artifacts,
+        dpone,
+        pod,
     })
+}
+
+impl AirflowTask {
+    fn parse(value: &Value) -> Checked<Self> {
+        let p = "correlation.airflow";
+        let airflow = object(
+            value,
+            p,
+            &["dag_id", "task_id", "run_id", "try_number", "map_index"],
+        )?;
+        Ok(AirflowTask {
+            dag_id: text(airflow, p, "dag_id", 1024)?,
+            task_id: text(airflow, p, "task_id", 1024)?,
+            run_id: text(airflow, p, "run_id", 1024)?,
+            try_number: integer(airflow, p, "try_number", 1)?,
+            map_index: integer(airflow, p, "map_index", -1)?,
+        })
+    }
+}
+
+impl Artifacts {
+    fn parse(value: &Value) -> Checked<Self> {
+        let p = "correlation.artifacts";
+        let artifacts = object(
+            value,
+            p,
+            &[
+                "release_id",
+                "deployment_id",
+                "workload_id",
+                "workload_pack_sha256",
+                "runtime_evidence_sha256",
+            ],
+        )?;
+        Ok(Artifacts {
+            release_id: digest(artifacts, p, "release_id")?,
+            deployment_id: digest(artifacts, p, "deployment_id")?,
+            workload_id: text(artifacts, p, "workload_id", 253)?,
+            workload_pack_sha256: digest(artifacts, p, "workload_pack_sha256")?,
+            runtime_evidence_sha256: optional_digest(artifacts, p, "runtime_evidence_sha256")?,
+        })
+    }
+}
+
+impl DponeRun {
+    /// Absent or null: nothing known.
+    fn parse(value: Option<&Value>) -> Checked<Self> {
+        let p = "correlation.dpone";
+        let Some(value) = value.filter(|v| !v.is_null()) else {
+            return Ok(DponeRun::default());
+        };
+        let dpone = object(value, p, &["run_id", "process"])?;
+        Ok(DponeRun {
+            run_id: optional_text(dpone, p, "run_id", 1024)?,
+            process: optional_text(dpone, p, "process", 1024)?,
+        })
+    }
+}
+
+impl Pod {
+    /// Absent or null: nothing known.
+    fn parse(value: Option<&Value>) -> Checked<Self> {
+        let p = "correlation.pod";
+        let Some(value) = value.filter(|v| !v.is_null()) else {
+            return Ok(Pod::default());
+        };
+        let pod = object(value, p, &["name", "uid", "namespace", "image_digest"])?;
+        Ok(Pod {
+            name: optional_text(pod, p, "name", 253)?,
+            uid: optional_text(pod, p, "uid", 253)?,
+            namespace: optional_text(pod, p, "namespace", 253)?,
+            image_digest: optional_digest(pod, p, "image_digest")?,
+        })
+    }
 }
 
 /// dpone's correlation fingerprint: sha256 of the compact, key-sorted JSON of the identity

@@ -362,95 +362,77 @@ pub fn extract(report: &Map<String, Value>) -> RunFacts {
         .get("result")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let mut values: Vec<(&'static MetricSpec, f64)> = Vec::with_capacity(CATALOG.len());
-    let push = |values: &mut Vec<_>, spec: &'static MetricSpec, value: Option<f64>| {
-        if let Some(v) = value {
-            values.push((spec, v));
-        }
-    };
-
-    push(
-        &mut values,
-        &EXTRACTED_ROWS,
-        result.get("extracted_rows").and_then(strict_number),
-    );
-    push(
-        &mut values,
-        &INSERTED_ROWS,
-        result.get("inserted_rows").and_then(strict_number),
-    );
-    push(
-        &mut values,
-        &UPDATED_ROWS,
-        result.get("updated_rows").and_then(strict_number),
-    );
-    push(
-        &mut values,
-        &FINAL_ROWS,
-        result.get("final_rows").and_then(strict_number),
-    );
-    push(
-        &mut values,
-        &DURATION_SECONDS,
-        result.get("duration_seconds").and_then(strict_number),
-    );
-    push(&mut values, &THROUGHPUT, throughput(result));
-    push(
-        &mut values,
-        &ATTEMPTS,
-        report.get("attempts").and_then(strict_number),
-    );
-    push(
-        &mut values,
-        &MAX_ATTEMPTS,
-        report.get("max_attempts").and_then(strict_number),
-    );
-    push(
-        &mut values,
-        &RETRY_BACKOFF_SECONDS,
-        report
-            .get("retry_backoff_seconds")
-            .and_then(strict_number)
-            .or_else(|| result.get("retry_backoff_seconds").and_then(strict_number)),
-    );
+    let mut values = reported_values(report, result);
     // Never coerced: `"passed": "false"` is not a pass (type_errors reports it).
     let passed = report.get("passed").and_then(Value::as_bool);
     let recognised = !values.is_empty() || passed.is_some();
     if recognised {
         // Unlike the peer, zero counts are written: "no errors" must differ from "unknown".
-        push(&mut values, &ERROR_COUNT, Some(error_count(report, result)));
-        push(
-            &mut values,
-            &WARNING_COUNT,
-            Some(warning_count(report, result)),
-        );
+        values.push((&ERROR_COUNT, error_count(report, result)));
+        values.push((&WARNING_COUNT, warning_count(report, result)));
     }
-    push(
-        &mut values,
-        &RUN_PASSED,
-        passed.map(|p| if p { 1.0 } else { 0.0 }),
-    );
-
-    let mut labels = Vec::new();
-    if recognised {
-        for key in ["process", "selector"] {
-            if let Some(text) = report.get(key).and_then(label_text) {
-                labels.push((key, text));
-            }
-        }
-        if let Some(text) = result.get("status").and_then(label_text) {
-            labels.push(("status", text));
-        }
+    if let Some(passed) = passed {
+        values.push((&RUN_PASSED, if passed { 1.0 } else { 0.0 }));
     }
-
     RunFacts {
         values,
-        labels,
+        labels: if recognised {
+            run_labels(report, result)
+        } else {
+            Vec::new()
+        },
         run_id: report.get("run_id").and_then(label_text),
         finished_at: finished_at(report, result),
         outcome: RunOutcome::read(report, result),
         orchestration: None,
     }
+}
+
+/// The numbers the report gives for the catalogue, in catalogue order, up to the retry
+/// backoff: the rows and duration under `result`, the throughput in any of its shapes, the
+/// attempts at the top level, and the backoff at the top level or under `result`. A field
+/// that is absent or not a number ([`strict_number`]) gives no value.
+fn reported_values(
+    report: &Map<String, Value>,
+    result: &Map<String, Value>,
+) -> Vec<(&'static MetricSpec, f64)> {
+    let in_result = |key: &str| result.get(key).and_then(strict_number);
+    let at_top = |key: &str| report.get(key).and_then(strict_number);
+    [
+        (&EXTRACTED_ROWS, in_result("extracted_rows")),
+        (&INSERTED_ROWS, in_result("inserted_rows")),
+        (&UPDATED_ROWS, in_result("updated_rows")),
+        (&FINAL_ROWS, in_result("final_rows")),
+        (&DURATION_SECONDS, in_result("duration_seconds")),
+        (&THROUGHPUT, throughput(result)),
+        (&ATTEMPTS, at_top("attempts")),
+        (&MAX_ATTEMPTS, at_top("max_attempts")),
+        (
+            &RETRY_BACKOFF_SECONDS,
+            at_top("retry_backoff_seconds").or_else(|| in_result("retry_backoff_seconds")),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(spec, value)| value.map(|v| (spec, v)))
+    .collect()
+}
+
+/// The labels of a recognised run report: its `process` and `selector`, and `result.status`,
+/// each when it is usable label text.
+fn run_labels(
+    report: &Map<String, Value>,
+    result: &Map<String, Value>,
+) -> Vec<(&'static str, String)> {
+    let mut labels = Vec::new();
+    for key in ["process", "selector"] {
+        if let Some(text) = report.get(key).and_then(label_text) {
+            labels.push((key, text));
+        }
+    }
+    if let Some(text) = result.get("status").and_then(label_text) {
+        labels.push(("status", text));
+    }
+    labels
 }
 
 /// A number as dpone writes one: a JSON number, or one of Python's non-finite tokens (which the
