@@ -14,8 +14,9 @@ use super::runner::RunnerContext;
 
 use crate::observability::artifacts::{WrittenArtifact, INDEX_FILE_NAME};
 use crate::observability::blockers::{Blocker, Code};
+use crate::observability::gates::markdown::{rows as gate_rows, write_table, GateRow, GateState};
 use crate::observability::gates::{
-    is_gate_series, BaselineStatus, BoundRule, ComparisonStatus, Direction, GateResults, Origin,
+    is_gate_series, BaselineStatus, ComparisonStatus, GateResults, Origin,
 };
 use crate::observability::markdown::{code, escape, group_thousands, human, message_within};
 use crate::observability::points::Points;
@@ -23,14 +24,14 @@ use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
 use crate::observability::sources::run_report::RunOutcome;
 use crate::observability::text::plural;
-use crate::observability::verdict::{not_compared, Assessment};
+use crate::observability::verdict::Assessment;
 
 /// GitHub drops a step summary above 1 MiB; this leaves room for the notes.
 pub const SUMMARY_BUDGET: usize = 900 * 1024;
 /// GitHub's per-step limit; past it the whole summary is dropped.
 pub const SUMMARY_LIMIT: usize = 1024 * 1024 - 1024;
-/// At most this many rows in a table; the rest are counted.
-pub const TABLE_ROWS: usize = 200;
+/// At most this many rows in a table; the rest are counted (the gate tables' limit).
+pub use crate::observability::gates::markdown::TABLE_ROWS;
 /// A message in a table cell or line: about this many visible characters.
 pub const CELL_CHARS: usize = 200;
 
@@ -101,7 +102,7 @@ pub fn render_within(
 ) -> String {
     let mut out = String::new();
     let rows = write_head(report, ctx, true, &mut out);
-    write_other_gates(&rows, ctx, &mut out);
+    write_other_gates(&rows, &mut out);
     write_all_blockers(report, ctx, &mut out);
     // The tail (inputs, artifacts) is rendered first so the metrics table knows its budget.
     let tail = tail(report, written, ctx);
@@ -239,40 +240,6 @@ fn run_line(run: &RunOutcome) -> String {
     line
 }
 
-/// Whether a gate result failed, passed, or judged nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum GateState {
-    Failed,
-    /// Breached, but short of the rule's `consecutive`: a warning.
-    Warned,
-    Passed,
-    NotCompared,
-}
-
-impl GateState {
-    fn mark(self) -> &'static str {
-        match self {
-            GateState::Failed => "❌",
-            GateState::Warned => "⚠️",
-            GateState::Passed => "✅",
-            GateState::NotCompared => "⚪",
-        }
-    }
-}
-
-struct GateRow<'a> {
-    state: GateState,
-    /// The short metric name, and the same with the labels that tell its series apart.
-    short: String,
-    gate: String,
-    actual: String,
-    limit: String,
-    delta: String,
-    at: &'a Origin,
-    /// The history and this run, for a failing regression's chart.
-    chart: Option<Chart>,
-}
-
 /// A failing regression's history as the chart draws it.
 struct Chart {
     title: String,
@@ -306,199 +273,6 @@ fn chart_data(c: &crate::observability::gates::Comparison) -> Option<Chart> {
     })
 }
 
-/// Every gate result as a row, in configuration order.
-fn gate_rows(gates: &GateResults) -> Vec<GateRow<'_>> {
-    // Labels every result shares say nothing about which series a row is.
-    let all: Vec<&std::collections::BTreeMap<String, String>> = gates
-        .objectives
-        .iter()
-        .map(|o| &o.labels)
-        .chain(gates.regressions.iter().map(|c| &c.labels))
-        .collect();
-    let shared = |key: &str, value: &str| {
-        all.iter()
-            .all(|l| l.get(key).map(String::as_str) == Some(value))
-    };
-    let short = |metric: &str| metric.strip_prefix("dpone_").unwrap_or(metric).to_string();
-    let series = |metric: &str, labels: &std::collections::BTreeMap<String, String>| {
-        let own: Vec<String> = labels
-            .iter()
-            .filter(|(k, v)| !shared(k, v))
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if own.is_empty() {
-            short(metric)
-        } else {
-            format!("{}{{{}}}", short(metric), own.join(","))
-        }
-    };
-    let mut rows = Vec::new();
-    for o in &gates.objectives {
-        let missing = o.actual.is_none();
-        rows.push(GateRow {
-            state: if o.passed {
-                GateState::Passed
-            } else {
-                GateState::Failed
-            },
-            short: short(&o.metric),
-            gate: series(&o.metric, &o.labels),
-            actual: if missing {
-                "missing".to_string()
-            } else {
-                number(o.actual)
-            },
-            limit: match (o.rule, o.bound) {
-                (BoundRule::Max, Some(b)) => format!("≤\u{a0}{}", human(b)),
-                (BoundRule::Min, Some(b)) => format!("≥\u{a0}{}", human(b)),
-                _ => "present".to_string(),
-            },
-            delta: signed(o.delta),
-            at: &o.at,
-            chart: None,
-        });
-    }
-    for c in &gates.regressions {
-        let state = if not_compared(c.status) {
-            GateState::NotCompared
-        } else if !c.passed {
-            GateState::Failed
-        } else if c.breached {
-            GateState::Warned
-        } else {
-            GateState::Passed
-        };
-        let limit = match (c.lower_limit, c.upper_limit) {
-            (Some(l), Some(u)) => format!("{}\u{a0}–\u{a0}{}", human(l), human(u)),
-            (Some(l), None) => format!("≥\u{a0}{}", human(l)),
-            (None, Some(u)) => format!("≤\u{a0}{}", human(u)),
-            (None, None) => regression_limit(c.baseline, c.direction, &c.tolerance),
-        };
-        rows.push(GateRow {
-            state,
-            short: format!("{} vs baseline", short(&c.metric)),
-            gate: format!("{} vs baseline", series(&c.metric, &c.labels)),
-            actual: match c.status {
-                ComparisonStatus::Added => {
-                    "not compared (no baseline series with these labels)".to_string()
-                }
-                ComparisonStatus::Removed => "not compared (gone from this export)".to_string(),
-                ComparisonStatus::Insufficient | ComparisonStatus::NotComputable => format!(
-                    "not compared ({})",
-                    escape(c.reason.as_deref().unwrap_or("no limits"))
-                ),
-                ComparisonStatus::Disappeared | ComparisonStatus::Absent => "missing".to_string(),
-                ComparisonStatus::Compared => number(c.actual),
-            },
-            limit,
-            delta: match (c.actual, c.baseline) {
-                (Some(a), Some(b)) if b != 0.0 && a.is_finite() && b.is_finite() => {
-                    let pct = (a - b) / b.abs() * 100.0;
-                    format!("{}{} %", if pct > 0.0 { "+" } else { "" }, human(pct))
-                }
-                _ => signed(c.delta),
-            },
-            at: &c.at,
-            chart: (state == GateState::Failed || state == GateState::Warned)
-                .then(|| chart_data(c))
-                .flatten(),
-        });
-    }
-    rows
-}
-
-/// The value a regression rule lets the metric reach: `≥ 92,000` for 20 % higher-is-better.
-fn regression_limit(
-    baseline: Option<f64>,
-    direction: Direction,
-    tolerance: &std::collections::BTreeMap<&'static str, f64>,
-) -> String {
-    let Some(b) = baseline.filter(|b| b.is_finite()) else {
-        return "—".to_string();
-    };
-    let higher = direction.as_str() == "higher";
-    let allowed = if let Some(r) = tolerance.get("ratio") {
-        if higher {
-            b - b.abs() * r
-        } else {
-            b + b.abs() * r
-        }
-    } else if let Some(a) = tolerance.get("absolute") {
-        if higher {
-            b - a
-        } else {
-            b + a
-        }
-    } else {
-        b
-    };
-    // A non-breaking space: the sign never wraps away from its number.
-    format!("{}\u{a0}{}", if higher { "≥" } else { "≤" }, human(allowed))
-}
-
-fn number(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_string(), human)
-}
-
-fn signed(v: Option<f64>) -> String {
-    match v {
-        Some(d) if d > 0.0 => format!("+{}", human(d)),
-        other => number(other),
-    }
-}
-
-fn write_gate_table(
-    rows: &[&GateRow<'_>],
-    ctx: &SummaryContext<'_>,
-    with_place: bool,
-    out: &mut String,
-) {
-    if with_place {
-        let _ = writeln!(
-            out,
-            "| | gate | actual | limit | Δ | where |\n|:-:|---|--:|--:|--:|---|"
-        );
-    } else {
-        let _ = writeln!(
-            out,
-            "| | gate | actual | limit | Δ |\n|:-:|---|--:|--:|--:|"
-        );
-    }
-    for r in rows.iter().take(TABLE_ROWS) {
-        // Labels only where two rows of this table share a name: short cells, no scrolling.
-        let shared_name = rows.iter().filter(|o| o.short == r.short).count() > 1;
-        let gate = if shared_name { &r.gate } else { &r.short };
-        let gate = match gate.strip_suffix(" vs baseline") {
-            Some(name) => format!(
-                "{} vs baseline",
-                code(&crate::observability::text::clip(name, 60))
-            ),
-            None => code(&crate::observability::text::clip(gate, 60)),
-        };
-        let _ = write!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            r.state.mark(),
-            gate,
-            r.actual,
-            r.limit,
-            r.delta
-        );
-        if with_place {
-            let _ = write!(out, " {} |", ctx.place(r.at).unwrap_or_default());
-        }
-        out.push('\n');
-    }
-    if rows.len() > TABLE_ROWS {
-        let _ = writeln!(
-            out,
-            "\n{} more gate results are in `runtime_metrics.json` under `gates`.",
-            rows.len() - TABLE_ROWS
-        );
-    }
-    out.push('\n');
-}
-
 /// The failed gates, in view.
 fn write_failed_gates(
     rows: &[GateRow<'_>],
@@ -506,17 +280,18 @@ fn write_failed_gates(
     charts: bool,
     out: &mut String,
 ) {
-    let failed: Vec<&GateRow<'_>> = rows
-        .iter()
-        .filter(|r| matches!(r.state, GateState::Failed | GateState::Warned))
-        .collect();
+    let failed: Vec<&GateRow<'_>> = rows.iter().filter(|r| r.state.is_finding()).collect();
     if !failed.is_empty() {
+        let place = |at: &Origin| ctx.place(at);
         let places = failed.iter().any(|r| r.at.file.is_some());
-        write_gate_table(&failed, ctx, places, out);
+        write_table(&failed, places.then_some(&place as _), out);
     }
     if charts {
-        for chart in failed.iter().filter_map(|r| r.chart.as_ref()).take(CHARTS) {
-            write_chart(chart, out);
+        let charted = failed
+            .iter()
+            .filter_map(|r| r.comparison.and_then(chart_data));
+        for chart in charted.take(CHARTS) {
+            write_chart(&chart, out);
         }
     }
 }
@@ -577,11 +352,8 @@ fn write_chart(chart: &Chart, out: &mut String) {
 }
 
 /// Passing and not-compared gates, folded away.
-fn write_other_gates(rows: &[GateRow<'_>], ctx: &SummaryContext<'_>, out: &mut String) {
-    let mut others: Vec<&GateRow<'_>> = rows
-        .iter()
-        .filter(|r| !matches!(r.state, GateState::Failed | GateState::Warned))
-        .collect();
+fn write_other_gates(rows: &[GateRow<'_>], out: &mut String) {
+    let mut others: Vec<&GateRow<'_>> = rows.iter().filter(|r| !r.state.is_finding()).collect();
     if others.is_empty() {
         return;
     }
@@ -604,7 +376,7 @@ fn write_other_gates(rows: &[GateRow<'_>], ctx: &SummaryContext<'_>, out: &mut S
         title.join(", "),
         if others.len() == 1 { "gate" } else { "gates" }
     );
-    write_gate_table(&others, ctx, false, out);
+    write_table(&others, None, out);
     let _ = writeln!(out, "</details>");
 }
 

@@ -388,7 +388,7 @@ pub fn write_markdown_report(
     write_markdown_head(report, out)?;
     write_markdown_blockers(report, out)?;
     let mut gates = String::new();
-    write_gates_markdown(&report.gates, "##", MARKDOWN_METRIC_ROWS, &mut gates);
+    write_gates_markdown(&report.gates, "##", &mut gates);
     out.write_all(gates.as_bytes())?;
     write_markdown_metrics(report, points, out)?;
     write_markdown_artifacts(report, written, out)

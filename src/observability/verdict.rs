@@ -8,7 +8,7 @@
 use std::fmt;
 
 use super::blockers::Blocker;
-use super::gates::{ComparisonStatus, GateResults};
+use super::gates::GateResults;
 use super::policy::FailOn;
 use super::text::plural;
 
@@ -63,13 +63,13 @@ impl Assessment {
         let unjudged = gates
             .regressions
             .iter()
-            .filter(|c| not_compared(c.status))
+            .filter(|c| c.status.judged_nothing())
             .count();
         let passed_gates = gates.objectives.iter().filter(|o| o.passed).count()
             + gates
                 .regressions
                 .iter()
-                .filter(|c| c.passed && !not_compared(c.status))
+                .filter(|c| c.passed && !c.status.judged_nothing())
                 .count();
         let verdict = if failed_gates + failed_other > 0 {
             Verdict::Failed
@@ -118,17 +118,6 @@ impl fmt::Display for Assessment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.verdict.emoji(), self.text())
     }
-}
-
-/// A comparison that judged nothing: the series is new, or has no partner in the baseline.
-pub fn not_compared(status: ComparisonStatus) -> bool {
-    matches!(
-        status,
-        ComparisonStatus::Added
-            | ComparisonStatus::Removed
-            | ComparisonStatus::Insufficient
-            | ComparisonStatus::NotComputable
-    )
 }
 
 #[cfg(test)]

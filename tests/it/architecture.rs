@@ -301,7 +301,40 @@ fn module_summary(text: &str) -> Option<String> {
             _ => {}
         }
     }
-    Some(joined[..end].replace('|', "\\|"))
+    Some(plain_links(&joined[..end]).replace('|', "\\|"))
+}
+
+/// Rustdoc's links as Markdown shows them: `[label](crate::path)` is its label, and
+/// `[`Item`]` its code span.
+fn plain_links(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let label = &after[..close];
+        let tail = &after[close + 1..];
+        match tail.strip_prefix('(').and_then(|t| t.find(')').map(|e| (&t[..e], &t[e + 1..]))) {
+            Some((target, next)) if target.contains("::") => {
+                out.push_str(label);
+                rest = next;
+            }
+            Some(_) => {
+                out.push('[');
+                rest = after;
+            }
+            None => {
+                out.push_str(label);
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Every module of `src/` in a table: its path, the first sentence of its `//!` doc and its

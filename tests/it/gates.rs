@@ -86,8 +86,8 @@ fn dpone_objectives_pass_at_the_bound_and_fail_past_it() {
     let otlp = otlp_accepts(&[tmp.path().join("past/opentelemetry_metrics.json")]);
     assert!(!otlp.is_empty());
     let md = std::fs::read_to_string(tmp.path().join("past/runtime_metrics.md")).unwrap();
-    let failed = md.find("❌ failed").expect("a failed row");
-    let passed = md.find("✅ passed").unwrap_or(usize::MAX);
+    let failed = md.find("| ❌ |").expect("a failed row");
+    let passed = md.find("| ✅ |").unwrap_or(usize::MAX);
     assert!(failed < passed, "failures first:\n{md}");
     assert!(
         !md.contains("```mermaid"),

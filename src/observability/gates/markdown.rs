@@ -1,108 +1,256 @@
-//! The gates as Markdown, for `runtime_metrics.md`: a verdict line and a table with the
-//! failures first. No chart: a bar of percentages drew nothing for a bound of 0 and hid the
-//! numbers the table gives (actual, bound or baseline, delta).
+//! The gates as Markdown: one table model ([`GateRow`], built by [`rows`] from the gate
+//! results) and one table writer ([`write_table`]) for every Markdown output — the step
+//! summary, the PR comment and `runtime_metrics.md` — with one number format
+//! ([`human`](crate::observability::markdown::human)).
+//!
+//! Nothing here evaluates: the verdict, the limits and Δ are the results'; a row only says
+//! them. A regression's Δ is its change against the baseline in percent, an objective's is its
+//! margin to the bound.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::super::markdown::{code, escape};
-use super::{series_text, BaselineStatus, ComparisonStatus, GateResults};
+use super::super::markdown::{code, escape, human};
+use super::super::text::clip;
+use super::{BaselineStatus, BoundRule, Comparison, ComparisonStatus, GateResults, Origin};
 
-struct Row {
-    passed: bool,
-    code: String,
-    series: String,
-    actual: Option<f64>,
-    reference: String,
-    delta: Option<f64>,
+/// Whether a gate result failed, passed, or judged nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GateState {
+    Failed,
+    /// Breached, but short of the rule's `consecutive`: a warning.
+    Warned,
+    Passed,
+    NotCompared,
 }
 
-fn value(v: Option<f64>) -> String {
-    match v {
-        None => "–".to_string(),
-        Some(v) if v.is_finite() && v == v.trunc() && v.abs() < 1e15 => format!("{v:.0}"),
-        Some(v) if v.is_finite() && v.abs() < 1e-4 => format!("{v:.3e}"),
-        Some(v) if v.is_finite() => {
-            let text = format!("{v:.4}");
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
+impl GateState {
+    pub fn mark(self) -> &'static str {
+        match self {
+            GateState::Failed => "❌",
+            GateState::Warned => "⚠️",
+            GateState::Passed => "✅",
+            GateState::NotCompared => "⚪",
         }
-        Some(v) => v.to_string(),
     }
+
+    /// Failed or warned: shown in view.
+    pub fn is_finding(self) -> bool {
+        matches!(self, GateState::Failed | GateState::Warned)
+    }
+}
+
+/// One gate result as every Markdown table shows it.
+pub struct GateRow<'a> {
+    pub state: GateState,
+    /// The short metric name (without `dpone_`).
+    pub short: String,
+    /// The same with the labels that tell its series apart from the other results'.
+    pub gate: String,
+    /// `vs baseline` follows the name: the row is a regression.
+    pub regression: bool,
+    pub actual: String,
+    pub limit: String,
+    pub delta: String,
+    pub at: &'a Origin,
+    /// The regression it shows, for a history chart.
+    pub comparison: Option<&'a Comparison>,
+}
+
+/// At most this many rows in a table; the rest are counted.
+pub const TABLE_ROWS: usize = 200;
+
+fn number(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), human)
 }
 
 fn signed(v: Option<f64>) -> String {
     match v {
-        Some(d) if d > 0.0 => format!("+{}", value(Some(d))),
-        other => value(other),
+        Some(d) if d > 0.0 => format!("+{}", human(d)),
+        other => number(other),
     }
 }
 
-/// Writes `### Gates` (at `level` heading depth) and returns nothing when there is no gate:
-/// the verdict line, the table, the metrics gone since the baseline.
-pub fn write_markdown(results: &GateResults, heading: &str, max_rows: usize, out: &mut String) {
-    if results.is_empty() {
-        return;
+/// `≥ 92,000`, `≤ 5`, `1 – 9`: the sign never wraps away from its number (a non-breaking
+/// space), and a side the rule does not check is left out.
+fn limits(lower: Option<f64>, upper: Option<f64>) -> String {
+    match (lower, upper) {
+        (Some(l), Some(u)) => format!("{}\u{a0}–\u{a0}{}", human(l), human(u)),
+        (Some(l), None) => format!("≥\u{a0}{}", human(l)),
+        (None, Some(u)) => format!("≤\u{a0}{}", human(u)),
+        (None, None) => "—".to_string(),
     }
-    let rows = rows(results);
-    write_table(results, &rows, heading, max_rows, out);
-    write_removed(results, out);
 }
 
-/// One row per objective result and comparison, failures first; the sort is stable, so
-/// configuration order is kept within each group.
-fn rows(results: &GateResults) -> Vec<Row> {
-    let mut rows: Vec<Row> = Vec::new();
-    for o in &results.objectives {
-        let series = series_text(&o.metric, &o.labels.clone().into_iter().collect::<Vec<_>>());
-        rows.push(Row {
-            passed: o.passed,
-            code: o.code.clone(),
-            series,
-            actual: o.actual,
-            reference: match o.bound {
-                Some(b) => format!("{} {}", o.rule, value(Some(b))),
-                None => "present".to_string(),
-            },
-            delta: o.delta,
-        });
-    }
-    for c in &results.regressions {
-        let series = series_text(&c.metric, &c.labels.clone().into_iter().collect::<Vec<_>>());
-        let tolerance = c
-            .tolerance
+/// Labels every result shares say nothing about which series a row is: a metric's short name
+/// with only the labels that tell its series apart.
+struct Namer<'a> {
+    all: Vec<&'a BTreeMap<String, String>>,
+}
+
+impl<'a> Namer<'a> {
+    fn new(gates: &'a GateResults) -> Self {
+        let all = gates
+            .objectives
             .iter()
-            .map(|(k, v)| format!("{k} {}", value(Some(*v))))
-            .collect::<Vec<_>>()
-            .join("");
-        rows.push(Row {
-            passed: c.passed,
-            code: c.code.clone(),
-            series,
-            actual: c.actual,
-            reference: match c.status {
-                ComparisonStatus::Compared => format!(
-                    "baseline {} ({}, {} better)",
-                    value(c.baseline),
-                    tolerance,
-                    c.direction.as_str()
-                ),
-                ComparisonStatus::Added => "not in the baseline".to_string(),
-                _ => format!("baseline {} ({})", value(c.baseline), c.status),
+            .map(|o| &o.labels)
+            .chain(gates.regressions.iter().map(|c| &c.labels))
+            .collect();
+        Namer { all }
+    }
+
+    fn short(metric: &str) -> String {
+        metric.strip_prefix("dpone_").unwrap_or(metric).to_string()
+    }
+
+    fn series(&self, metric: &str, labels: &BTreeMap<String, String>) -> String {
+        let shared = |key: &str, value: &str| {
+            self.all
+                .iter()
+                .all(|l| l.get(key).map(String::as_str) == Some(value))
+        };
+        let own: Vec<String> = labels
+            .iter()
+            .filter(|(k, v)| !shared(k, v))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if own.is_empty() {
+            Self::short(metric)
+        } else {
+            format!("{}{{{}}}", Self::short(metric), own.join(","))
+        }
+    }
+}
+
+/// Every gate result as a row, in configuration order: objectives, then regressions.
+pub fn rows(gates: &GateResults) -> Vec<GateRow<'_>> {
+    let namer = Namer::new(gates);
+    let mut rows = Vec::new();
+    for o in &gates.objectives {
+        rows.push(GateRow {
+            state: if o.passed {
+                GateState::Passed
+            } else {
+                GateState::Failed
             },
-            delta: c.delta,
+            short: Namer::short(&o.metric),
+            gate: namer.series(&o.metric, &o.labels),
+            regression: false,
+            actual: match o.actual {
+                None => "missing".to_string(),
+                actual => number(actual),
+            },
+            limit: match (o.rule, o.bound) {
+                (BoundRule::Max, Some(b)) => limits(None, Some(b)),
+                (BoundRule::Min, Some(b)) => limits(Some(b), None),
+                _ => "present".to_string(),
+            },
+            delta: signed(o.delta),
+            at: &o.at,
+            comparison: None,
         });
     }
-    rows.sort_by_key(|r| r.passed);
+    for c in &gates.regressions {
+        rows.push(regression_row(c, &namer));
+    }
     rows
 }
 
-fn write_table(
-    results: &GateResults,
-    rows: &[Row],
-    heading: &str,
-    max_rows: usize,
+fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>) -> GateRow<'a> {
+    let state = if c.status.judged_nothing() {
+        GateState::NotCompared
+    } else if !c.passed {
+        GateState::Failed
+    } else if c.breached {
+        GateState::Warned
+    } else {
+        GateState::Passed
+    };
+    GateRow {
+        state,
+        short: Namer::short(&c.metric),
+        gate: namer.series(&c.metric, &c.labels),
+        regression: true,
+        actual: match c.status {
+            ComparisonStatus::Added => {
+                "not compared (no baseline series with these labels)".to_string()
+            }
+            ComparisonStatus::Removed => "not compared (gone from this export)".to_string(),
+            ComparisonStatus::Insufficient | ComparisonStatus::NotComputable => format!(
+                "not compared ({})",
+                escape(c.reason.as_deref().unwrap_or("no limits"))
+            ),
+            ComparisonStatus::Disappeared | ComparisonStatus::Absent => "missing".to_string(),
+            ComparisonStatus::Compared => number(c.actual),
+        },
+        limit: limits(c.lower_limit, c.upper_limit),
+        delta: match c.change_percent() {
+            Some(pct) => format!("{}{} %", if pct > 0.0 { "+" } else { "" }, human(pct)),
+            None => signed(c.delta),
+        },
+        at: &c.at,
+        comparison: Some(c),
+    }
+}
+
+/// Writes `rows` as one table: a mark, the gate (labels only where two rows of this table
+/// share a name, so cells stay short), actual, limit, Δ and, when `place` is given, where the
+/// gate is configured. At most [`TABLE_ROWS`] rows; the rest are counted.
+pub fn write_table(
+    rows: &[&GateRow<'_>],
+    place: Option<&dyn Fn(&Origin) -> Option<String>>,
     out: &mut String,
 ) {
-    let failed = rows.iter().filter(|r| !r.passed).count();
+    if place.is_some() {
+        out.push_str("| | gate | actual | limit | Δ | where |\n|:-:|---|--:|--:|--:|---|\n");
+    } else {
+        out.push_str("| | gate | actual | limit | Δ |\n|:-:|---|--:|--:|--:|\n");
+    }
+    for r in rows.iter().take(TABLE_ROWS) {
+        let shared_name = rows
+            .iter()
+            .filter(|o| o.short == r.short && o.regression == r.regression)
+            .count()
+            > 1;
+        let name = code(&clip(if shared_name { &r.gate } else { &r.short }, 60));
+        let gate = if r.regression {
+            format!("{name} vs baseline")
+        } else {
+            name
+        };
+        let _ = write!(
+            out,
+            "| {} | {gate} | {} | {} | {} |",
+            r.state.mark(),
+            r.actual,
+            r.limit,
+            r.delta
+        );
+        if let Some(place) = place {
+            let _ = write!(out, " {} |", place(r.at).unwrap_or_default());
+        }
+        out.push('\n');
+    }
+    if rows.len() > TABLE_ROWS {
+        let _ = writeln!(
+            out,
+            "\n{} more gate results are in `runtime_metrics.json` under `gates`.",
+            rows.len() - TABLE_ROWS
+        );
+    }
+    out.push('\n');
+}
+
+/// Writes the Gates section of `runtime_metrics.md` (at `heading` depth) and nothing when
+/// there is no gate: the counts, the table (failures first, where each gate is configured)
+/// and the metrics gone since the baseline.
+pub fn write_markdown(results: &GateResults, heading: &str, out: &mut String) {
+    if results.is_empty() {
+        return;
+    }
+    let mut rows = rows(results);
+    rows.sort_by_key(|r| r.state);
+    let failed = rows.iter().filter(|r| r.state == GateState::Failed).count();
     let _ = writeln!(out, "\n{heading} Gates\n");
     let baseline = match (&results.baseline.path, results.baseline.status) {
         (Some(path), BaselineStatus::Compared) => format!(
@@ -124,51 +272,33 @@ fn write_table(
         results.regressions.len()
     );
     if !rows.is_empty() {
-        let _ = writeln!(
-            out,
-            "| result | gate | series | actual | bound or baseline | delta |\n|---|---|---|---|---|---|"
-        );
-        for r in rows.iter().take(max_rows) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                if r.passed { "✅ passed" } else { "❌ failed" },
-                code(&r.code),
-                code(&r.series),
-                value(r.actual),
-                escape(&r.reference),
-                signed(r.delta)
-            );
-        }
-        if rows.len() > max_rows {
-            let _ = writeln!(
-                out,
-                "\n{} more results are in `runtime_metrics.json` under `gates`.",
-                rows.len() - max_rows
-            );
-        }
+        let refs: Vec<&GateRow<'_>> = rows.iter().collect();
+        let place = |at: &Origin| Some(escape(&at.to_string()));
+        write_table(&refs, Some(&place), out);
     }
+    write_removed(results, out);
 }
 
 fn write_removed(results: &GateResults, out: &mut String) {
-    if !results.baseline.removed_metrics.is_empty() {
-        let names: Vec<String> = results
-            .baseline
-            .removed_metrics
-            .iter()
-            .take(20)
-            .map(|n| code(n))
-            .collect();
-        let more = results.baseline.removed_metrics.len().saturating_sub(20);
-        let _ = writeln!(
-            out,
-            "\nGone since the baseline: {}{}.",
-            names.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        );
+    if results.baseline.removed_metrics.is_empty() {
+        return;
     }
+    let names: Vec<String> = results
+        .baseline
+        .removed_metrics
+        .iter()
+        .take(20)
+        .map(|n| code(n))
+        .collect();
+    let more = results.baseline.removed_metrics.len().saturating_sub(20);
+    let _ = writeln!(
+        out,
+        "Gone since the baseline: {}{}.",
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
 }

@@ -6,7 +6,7 @@
 
 pub mod baseline;
 pub mod config;
-mod markdown;
+pub mod markdown;
 mod objectives;
 mod regressions;
 mod results;

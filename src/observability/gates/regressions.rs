@@ -418,6 +418,11 @@ impl<'a> Judge<'a> {
         let base = values.last().map_or(f64::NAN, |(v, _)| *v);
         let mut row = self.comparison(name, labels, values);
         row.baseline = Some(base);
+        // The limits the series would have had to meet, when the history sets them.
+        if let Ok(limits) = self.limits(values) {
+            row.lower_limit = self.rule.direction.checks_lower().then_some(limits.lower);
+            row.upper_limit = self.rule.direction.checks_upper().then_some(limits.upper);
+        }
         row.passed = !gone;
         row.breached = gone;
         row.status = if gone {

@@ -50,6 +50,18 @@ pub enum ComparisonStatus {
 }
 
 impl ComparisonStatus {
+    /// A comparison that judged nothing: the series is new, or has no partner in the
+    /// baseline, or its history cannot set limits.
+    pub fn judged_nothing(self) -> bool {
+        matches!(
+            self,
+            ComparisonStatus::Added
+                | ComparisonStatus::Removed
+                | ComparisonStatus::Insufficient
+                | ComparisonStatus::NotComputable
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ComparisonStatus::Compared => "compared",
@@ -247,6 +259,20 @@ impl GateResults {
 
     pub fn failed_regressions(&self) -> usize {
         self.regressions.iter().filter(|c| !c.passed).count()
+    }
+}
+
+impl Comparison {
+    /// This export's change against the baseline, in percent of the baseline (`+12.5` is
+    /// 12.5 % above it, whichever direction is better); `None` without both values finite or
+    /// with a baseline of 0.
+    pub fn change_percent(&self) -> Option<f64> {
+        match (self.actual, self.baseline) {
+            (Some(a), Some(b)) if b != 0.0 && a.is_finite() && b.is_finite() => {
+                Some((a - b) / b.abs() * 100.0)
+            }
+            _ => None,
+        }
     }
 }
 
