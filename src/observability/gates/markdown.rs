@@ -60,6 +60,9 @@ pub struct GateRow<'a> {
 /// At most this many rows in a table; the rest are counted.
 pub const TABLE_ROWS: usize = 200;
 
+/// Where a gate is configured, as a table cell (a link, or the file and line).
+pub type Place<'p> = &'p dyn Fn(&Origin) -> Option<String>;
+
 fn number(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), human)
 }
@@ -198,7 +201,7 @@ fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>) -> GateRow<'a> {
 /// gate is configured. At most [`TABLE_ROWS`] rows; the rest are counted.
 pub fn write_table(
     rows: &[&GateRow<'_>],
-    place: Option<&dyn Fn(&Origin) -> Option<String>>,
+    place: Option<Place<'_>>,
     out: &mut String,
 ) {
     if place.is_some() {
