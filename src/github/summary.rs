@@ -19,6 +19,7 @@ use crate::observability::gates::{
     is_gate_series, BaselineStatus, ComparisonStatus, GateResults, Origin,
 };
 use crate::observability::markdown::{code, escape, group_thousands, human, message_within};
+use crate::observability::metrics::Point;
 use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
@@ -638,29 +639,12 @@ fn write_metrics(points: &Points, budget: usize, out: &mut String) {
     if measured_count == 0 && gate_count == 0 {
         return;
     }
-    // Labels with the same value on every measured series (points in a row share their set,
-    // so each run of one set is looked at once).
-    let mut common: Vec<(String, String)> = match measured().next() {
-        Some(first) => first
-            .labels
-            .iter()
-            .map(|l| (l.key.to_string(), l.value.to_string()))
-            .collect(),
-        None => Vec::new(),
+    let common = if measured_count < 2 {
+        Vec::new()
+    } else {
+        common_labels(measured())
     };
-    let mut last = None;
-    for p in measured() {
-        if common.is_empty() {
-            break;
-        }
-        let set = std::sync::Arc::as_ptr(p.labels);
-        if last == Some(set) {
-            continue;
-        }
-        last = Some(set);
-        common.retain(|(k, v)| p.labels.iter().any(|m| m.key == *k && m.value == *v));
-    }
-    let common_text = if common.is_empty() || measured_count < 2 {
+    let common_text = if common.is_empty() {
         String::new()
     } else {
         let shown: Vec<String> = common
@@ -674,40 +658,7 @@ fn write_metrics(points: &Points, budget: usize, out: &mut String) {
         "\n<details><summary>Metrics ({measured_count}){common_text}</summary>\n"
     );
     if measured_count > 0 {
-        let _ = writeln!(out, "| metric | value | unit | labels |\n|---|--:|---|---|");
-        let start = out.len();
-        let budget = budget.saturating_sub(1024);
-        let mut shown = 0;
-        for p in measured() {
-            let labels: Vec<String> = p
-                .labels
-                .iter()
-                .filter(|l| {
-                    common.is_empty()
-                        || measured_count < 2
-                        || !common.iter().any(|(k, v)| *k == *l.key && *v == *l.value)
-                })
-                .map(|l| code(&format!("{}={}", l.key, l.value)))
-                .collect();
-            let row = format!(
-                "| {} | {} | {} | {} |\n",
-                code(p.name),
-                human(p.value),
-                escape(p.unit()),
-                labels.join(" ")
-            );
-            if out.len() - start + row.len() > budget {
-                break;
-            }
-            out.push_str(&row);
-            shown += 1;
-        }
-        if shown < measured_count {
-            let _ = writeln!(
-                out,
-                "\n{shown} of {measured_count} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact."
-            );
-        }
+        write_metric_rows(measured(), measured_count, &common, budget, out);
     }
     if gate_count > 0 {
         let names: BTreeSet<&str> = gate().map(|p| p.name).collect();
@@ -715,6 +666,72 @@ fn write_metrics(points: &Points, budget: usize, out: &mut String) {
         let _ = writeln!(out, "\nGate series ({gate_count}): {}.", listed.join(", "));
     }
     let _ = writeln!(out, "\n</details>");
+}
+
+/// Labels with the same value on every measured series (points in a row share their set,
+/// so each run of one set is looked at once).
+fn common_labels<'a>(mut measured: impl Iterator<Item = Point<'a>>) -> Vec<(String, String)> {
+    let Some(first) = measured.next() else {
+        return Vec::new();
+    };
+    let mut common: Vec<(String, String)> = first
+        .labels
+        .iter()
+        .map(|l| (l.key.to_string(), l.value.to_string()))
+        .collect();
+    let mut last = Some(std::sync::Arc::as_ptr(first.labels));
+    for p in measured {
+        if common.is_empty() {
+            break;
+        }
+        let set = std::sync::Arc::as_ptr(p.labels);
+        if last == Some(set) {
+            continue;
+        }
+        last = Some(set);
+        common.retain(|(k, v)| p.labels.iter().any(|m| m.key == *k && m.value == *v));
+    }
+    common
+}
+
+/// The metric table, one row a series without the common labels, within `budget` bytes.
+fn write_metric_rows<'a>(
+    measured: impl Iterator<Item = Point<'a>>,
+    count: usize,
+    common: &[(String, String)],
+    budget: usize,
+    out: &mut String,
+) {
+    let _ = writeln!(out, "| metric | value | unit | labels |\n|---|--:|---|---|");
+    let start = out.len();
+    let budget = budget.saturating_sub(1024);
+    let mut shown = 0;
+    for p in measured {
+        let labels: Vec<String> = p
+            .labels
+            .iter()
+            .filter(|l| !common.iter().any(|(k, v)| *k == *l.key && *v == *l.value))
+            .map(|l| code(&format!("{}={}", l.key, l.value)))
+            .collect();
+        let row = format!(
+            "| {} | {} | {} | {} |\n",
+            code(p.name),
+            human(p.value),
+            escape(p.unit()),
+            labels.join(" ")
+        );
+        if out.len() - start + row.len() > budget {
+            break;
+        }
+        out.push_str(&row);
+        shown += 1;
+    }
+    if shown < count {
+        let _ = writeln!(
+            out,
+            "\n{shown} of {count} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact."
+        );
+    }
 }
 
 /// Text inside an HTML element (a `<summary>`).

@@ -318,7 +318,10 @@ fn plain_links(text: &str) -> String {
         };
         let label = &after[..close];
         let tail = &after[close + 1..];
-        match tail.strip_prefix('(').and_then(|t| t.find(')').map(|e| (&t[..e], &t[e + 1..]))) {
+        match tail
+            .strip_prefix('(')
+            .and_then(|t| t.find(')').map(|e| (&t[..e], &t[e + 1..])))
+        {
             Some((target, next)) if target.contains("::") => {
                 out.push_str(label);
                 rest = next;

@@ -199,11 +199,7 @@ fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>) -> GateRow<'a> {
 /// Writes `rows` as one table: a mark, the gate (labels only where two rows of this table
 /// share a name, so cells stay short), actual, limit, Δ and, when `place` is given, where the
 /// gate is configured. At most [`TABLE_ROWS`] rows; the rest are counted.
-pub fn write_table(
-    rows: &[&GateRow<'_>],
-    place: Option<Place<'_>>,
-    out: &mut String,
-) {
+pub fn write_table(rows: &[&GateRow<'_>], place: Option<Place<'_>>, out: &mut String) {
     if place.is_some() {
         out.push_str("| | gate | actual | limit | Δ | where |\n|:-:|---|--:|--:|--:|---|\n");
     } else {

@@ -323,53 +323,7 @@ impl<'a> Judge<'a> {
         row.lower_limit = rule.direction.checks_lower().then_some(limits.lower);
         row.upper_limit = rule.direction.checks_upper().then_some(limits.upper);
         row.breached = breached;
-        let mut passed = !breached;
-        if breached {
-            let key = key_labels(rule, labels);
-            let in_a_row = self.breaches_in_a_row(&row.code, &key, window);
-            row.consecutive = in_a_row;
-            let confirmed = in_a_row >= rule.consecutive;
-            passed = !confirmed;
-            let limit = match (row.lower_limit, row.upper_limit) {
-                (Some(l), Some(u)) => format!("{} to {}", number(l), number(u)),
-                (Some(l), None) => format!("at least {}", number(l)),
-                (None, Some(u)) => format!("at most {}", number(u)),
-                (None, None) => String::new(),
-            };
-            let mut message = format!(
-                "`{}` is {}, outside the limit ({limit}) that {} over {} sets{}: {} ({} is better; {})",
-                series_text(p.name, labels),
-                number(p.value),
-                rule.method,
-                plural_samples(values.len()),
-                match rule.method {
-                    Method::Tolerance(_) => format!(" around the most recent, {}", number(base)),
-                    Method::Test { .. } => format!(" around {}", number(base)),
-                },
-                if ratio.is_nan() {
-                    "not comparable".to_string()
-                } else {
-                    format!("{:.1} % {}", ratio.abs() * 100.0, if ratio >= 0.0 { "worse" } else { "off" })
-                },
-                rule.direction.as_str(),
-                self.origin
-            );
-            if !confirmed {
-                message.push_str(&format!(
-                    "; breach {in_a_row} of {} in a row needed to fail (`consecutive: {}`), so a warning",
-                    rule.consecutive, rule.consecutive
-                ));
-            }
-            let severity = if confirmed {
-                rule.severity
-            } else {
-                Severity::Warning
-            };
-            gated.blockers.push(self.blocker(p.name, message, severity));
-            if !confirmed {
-                row.severity = Severity::Warning;
-            }
-        }
+        let passed = !breached || self.breach(p, labels, values, window, &mut row, gated);
         row.passed = passed;
         gated.results.regressions.push(row);
         let extra = [("direction", rule.direction.as_str()), ("metric", p.name)];
@@ -381,6 +335,73 @@ impl<'a> Judge<'a> {
         ] {
             out.push(family, value, &extra, labels, p.attributes);
         }
+    }
+
+    /// A breach of this series' limits: a blocker (an error once it is the rule's
+    /// `consecutive`-th in a row, a warning before), its consecutive count in the row, and
+    /// whether the series still passes.
+    fn breach(
+        &self,
+        p: &Point<'_>,
+        labels: &Labels,
+        values: &Values<'_>,
+        window: &[Sample],
+        row: &mut Comparison,
+        gated: &mut Gated,
+    ) -> bool {
+        let rule = self.rule;
+        let (base, ratio) = (
+            row.centre.unwrap_or(f64::NAN),
+            row.ratio.unwrap_or(f64::NAN),
+        );
+        let key = key_labels(rule, labels);
+        let in_a_row = self.breaches_in_a_row(&row.code, &key, window);
+        row.consecutive = in_a_row;
+        let confirmed = in_a_row >= rule.consecutive;
+        let limit = match (row.lower_limit, row.upper_limit) {
+            (Some(l), Some(u)) => format!("{} to {}", number(l), number(u)),
+            (Some(l), None) => format!("at least {}", number(l)),
+            (None, Some(u)) => format!("at most {}", number(u)),
+            (None, None) => String::new(),
+        };
+        let mut message = format!(
+            "`{}` is {}, outside the limit ({limit}) that {} over {} sets{}: {} ({} is better; {})",
+            series_text(p.name, labels),
+            number(p.value),
+            rule.method,
+            plural_samples(values.len()),
+            match rule.method {
+                Method::Tolerance(_) => format!(" around the most recent, {}", number(base)),
+                Method::Test { .. } => format!(" around {}", number(base)),
+            },
+            if ratio.is_nan() {
+                "not comparable".to_string()
+            } else {
+                format!(
+                    "{:.1} % {}",
+                    ratio.abs() * 100.0,
+                    if ratio >= 0.0 { "worse" } else { "off" }
+                )
+            },
+            rule.direction.as_str(),
+            self.origin
+        );
+        if !confirmed {
+            message.push_str(&format!(
+                "; breach {in_a_row} of {} in a row needed to fail (`consecutive: {}`), so a warning",
+                rule.consecutive, rule.consecutive
+            ));
+        }
+        let severity = if confirmed {
+            rule.severity
+        } else {
+            Severity::Warning
+        };
+        gated.blockers.push(self.blocker(p.name, message, severity));
+        if !confirmed {
+            row.severity = Severity::Warning;
+        }
+        !confirmed
     }
 
     /// The rule matched nothing, now or in the history: it checks nothing, which fails.
