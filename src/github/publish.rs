@@ -141,6 +141,9 @@ struct Given<'a> {
     ctx: &'a RunnerContext,
 }
 
+// Allowed while the hand reader of `runtime_metrics.json` below stands: publish's
+// orchestration is split once the core's typed reader (issue 27, item 2, in progress) replaces it.
+#[allow(clippy::too_many_lines)]
 fn publish(
     given: &Given<'_>,
     token: Option<&str>,
@@ -316,6 +319,9 @@ struct ReadExport {
 
 /// The report the PR status is rendered from: the blockers (code, severity, message), the
 /// metric count and the provenance. Links go to this action's own runbooks, not the artifact's.
+// Allowed only until the core's typed reader of `runtime_metrics.json` (issue 27, item 2, in
+// progress) replaces this hand reader; it is one field walk, easier to replace whole.
+#[allow(clippy::too_many_lines)]
 fn read_export(bytes: &[u8], ctx: &RunnerContext) -> Result<ReadExport, String> {
     // The fields the summary reads; the `metrics` list (most of the file) is skipped here and
     // read once, as series, by `read_points`.
@@ -440,6 +446,9 @@ fn read_export(bytes: &[u8], ctx: &RunnerContext) -> Result<ReadExport, String> 
 
 /// The gate results an export recorded, read leniently (an entry of the wrong shape is left
 /// out): what the summary's failures table and its folded gates show.
+// Allowed only until the core's typed reader of `runtime_metrics.json` (issue 27, item 2, in
+// progress) replaces this hand reader; it is one field walk, easier to replace whole.
+#[allow(clippy::too_many_lines)]
 fn read_gates(gates: &Value) -> GateResults {
     use crate::observability::gates::{
         BaselineStatus, BoundRule, Comparison, ComparisonStatus, Direction, ObjectiveResult,
