@@ -32,21 +32,32 @@ pub fn write_string_parts(parts: &[&str], buf: &mut Vec<u8>) {
     buf.push(b'"');
 }
 
+/// Strict JSON string content, on one line for every reader: control characters are escaped,
+/// and so are U+0085, U+2028 and U+2029, which some line splitters (Python's `splitlines`,
+/// JavaScript before ES2019) take for line breaks.
 fn escape_json(text: &str, buf: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (escape, width): (&[u8], usize) = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'"', ..) => (b"\\\"", 1),
+            (b'\\', ..) => (b"\\\\", 1),
+            (b'\n', ..) => (b"\\n", 1),
+            (b'\r', ..) => (b"\\r", 1),
+            (b'\t', ..) => (b"\\t", 1),
+            (0x08, ..) => (b"\\b", 1),
+            (0x0c, ..) => (b"\\f", 1),
+            (0x00..=0x1f, ..) => (b"", 1),
+            (0xc2, Some(0x85), _) => (b"\\u0085", 2),
+            (0xe2, Some(0x80), Some(0xa8)) => (b"\\u2028", 3),
+            (0xe2, Some(0x80), Some(0xa9)) => (b"\\u2029", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         buf.extend_from_slice(&bytes[start..i]);
         if escape.is_empty() {
@@ -56,7 +67,8 @@ fn escape_json(text: &str, buf: &mut Vec<u8>) {
         } else {
             buf.extend_from_slice(escape);
         }
-        start = i + 1;
+        i += width;
+        start = i;
     }
     buf.extend_from_slice(&bytes[start..]);
 }
@@ -83,6 +95,10 @@ mod tests {
             assert_eq!(back, text);
         }
         assert_eq!(s("\u{1}"), "\"\\u0001\"");
+        assert_eq!(
+            s("a\u{85}b\u{2028}\u{2029}é"),
+            "\"a\\u0085b\\u2028\\u2029é\""
+        );
     }
 
     #[test]
