@@ -16,7 +16,7 @@ use std::cell::RefCell;
 
 use super::baseline::AutoBaseline;
 use super::commands::{annotation, annotation_at, escape_data, Level};
-use super::inputs::{Baseline, Inputs, Mode, Pack, Token};
+use super::inputs::{Baseline, Inputs, Mode, Pack};
 use super::outputs::{append_outputs, format_output};
 use super::pr_status::{comment_marker, message, pull_request, CommentMode, Kinds, Message};
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
@@ -81,6 +81,7 @@ struct Plan {
 
 fn plan(
     inputs: &Inputs,
+    secrets: &[String],
     env: &Env,
     event: &Event,
     ctx: &RunnerContext,
@@ -100,9 +101,7 @@ fn plan(
     check_readable(&spec, ctx)?;
     let mut request = resolve(spec)?;
     // The step's own secrets are never written, whatever a label or a report holds.
-    let (token, values) = step_secrets(env);
-    request.secrets.extend(token.map(|t| t.0));
-    request.secrets.extend(values);
+    request.secrets.extend_from_slice(secrets);
     let fail_on = inputs
         .fail_on
         .unwrap_or_else(|| request.policy.fail_on.unwrap_or_default());
@@ -342,7 +341,7 @@ pub fn run(
     stdout: &mut impl Commands,
     stderr: &mut impl Write,
 ) -> Outcome {
-    let token = mask_secrets(env, stdout).map(|t| t.0);
+    let (token, secrets) = mask_secrets(env, stdout);
     warn_misspelt_inputs(env, stdout, stderr);
     let ctx = RunnerContext::from_env(env, cwd);
     let inputs = Inputs::read(env).map_err(|message| usage(stdout, message))?;
@@ -362,8 +361,8 @@ pub fn run(
         }
     }
     let event = event.unwrap_or_default();
-    let mut plan =
-        plan(&inputs, env, &event, &ctx, now).map_err(|message| usage(stdout, message))?;
+    let mut plan = plan(&inputs, &secrets, env, &event, &ctx, now)
+        .map_err(|message| usage(stdout, message))?;
     prepare(
         &mut plan,
         env,
@@ -506,24 +505,21 @@ fn usage(stdout: &mut impl Commands, message: String) -> Error {
     Error::Usage(message)
 }
 
-/// The step's secrets: the `github-token`, and every value the push credentials are read from.
-fn step_secrets(env: &Env) -> (Option<Token>, Vec<String>) {
-    #[cfg_attr(not(feature = "push"), allow(unused_mut))]
+/// Masks the `github-token` and every value the push credentials are read from before anything
+/// else is printed (even when an input does not parse); they are never written to a file.
+/// Returns the token, and every secret of the step (the token among them) for the export to
+/// keep out of its files.
+fn mask_secrets(env: &Env, stdout: &mut impl Commands) -> (Option<String>, Vec<String>) {
     let (token, mut values) = super::inputs::secrets(env);
     #[cfg(feature = "push")]
     values.extend(super::push_step::env_secrets(env));
-    (token, values)
-}
-
-/// Masks the `github-token` and the push credentials before anything else is printed (even
-/// when an input does not parse); they are never written to a file. Returns the token.
-fn mask_secrets(env: &Env, stdout: &mut impl Commands) -> Option<Token> {
-    let (token, values) = step_secrets(env);
     if let Some(token) = &token {
         stdout.command(&format!("::add-mask::{}", escape_data(&token.0)));
     }
     super::commands::mask(&values, stdout);
-    token
+    let token = token.map(|t| t.0);
+    values.extend(token.clone());
+    (token, values)
 }
 
 /// The export, with the step summary rendered into it as an indexed artifact, and the PR

@@ -22,6 +22,14 @@ const MAX_RESPONSE: usize = 32 * 1024 * 1024;
 /// The REST API version the requests are written for.
 const API_VERSION: &str = "2022-11-28";
 
+/// A name GitHub allows in an owner or repository path segment (nothing to escape).
+pub fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
 /// `GITHUB_API_URL`, else github.com's API.
 pub fn api_url(env: &Env) -> String {
     env.var("GITHUB_API_URL")

@@ -154,7 +154,7 @@ mod remote {
     use std::path::PathBuf;
 
     use super::{unavailable, warn, AutoBaseline, Fetched};
-    use crate::github::api::Api;
+    use crate::github::api::{plain_name, Api};
     use crate::github::artifacts::{Artifacts, Listed, MAX_DOWNLOAD};
     use crate::inert::Commands;
     use crate::net::http::RetryPolicy;
@@ -194,13 +194,7 @@ mod remote {
         stdout: &mut impl Commands,
         stderr: &mut impl Write,
     ) -> Fetched {
-        let plain = |name: &str| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        };
-        if !plain(target.owner) || !plain(target.repo) {
+        if !plain_name(target.owner) || !plain_name(target.repo) {
             return unavailable("`GITHUB_REPOSITORY` is not an `owner/name` of GitHub");
         }
         let api = match Api::new(target.api_url, target.token, retry) {

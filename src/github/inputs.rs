@@ -102,6 +102,21 @@ impl Raw {
         }
     }
 
+    /// The value parsed by its derived `FromStr` (strum), `default` when empty; the error lists
+    /// what the input takes.
+    fn parse_or<T: std::str::FromStr>(&self, default: T, takes: &str) -> Result<T, String> {
+        let Some(text) = self.value.as_deref() else {
+            return Ok(default);
+        };
+        text.parse().map_err(|_| {
+            format!(
+                "input `{}` must be {takes}, got `{}`",
+                self.name,
+                self.shown()
+            )
+        })
+    }
+
     /// The value for an error message (escaped: it may hold anything).
     fn shown(&self) -> String {
         self.value
@@ -206,16 +221,7 @@ pub enum Mode {
 
 impl FromInput for Mode {
     fn from_input(raw: &Raw) -> Result<Self, String> {
-        let Some(text) = raw.value.as_deref() else {
-            return Ok(Mode::Export);
-        };
-        text.parse().map_err(|_| {
-            format!(
-                "input `{}` must be `export` or `publish`, got `{}`",
-                raw.name,
-                raw.shown()
-            )
-        })
+        raw.parse_or(Mode::Export, "`export` or `publish`")
     }
 }
 
@@ -380,16 +386,7 @@ pub enum Pack {
 
 impl FromInput for Pack {
     fn from_input(raw: &Raw) -> Result<Self, String> {
-        let Some(text) = raw.value.as_deref() else {
-            return Ok(Pack::Off);
-        };
-        text.parse().map_err(|_| {
-            format!(
-                "input `{}` must be `off`, `remote-write` or `pushgateway`, got `{}`",
-                raw.name,
-                raw.shown()
-            )
-        })
+        raw.parse_or(Pack::Off, "`off`, `remote-write` or `pushgateway`")
     }
 }
 

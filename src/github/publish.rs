@@ -14,7 +14,7 @@ use std::path::Path;
 use http::Method;
 use serde_json::Value;
 
-use super::api::{api_url, retry_policy, Api};
+use super::api::{api_url, plain_name, retry_policy, Api};
 use super::artifacts::{Artifacts, Fetch};
 use super::commands::{annotation, Level};
 use super::inputs::{Inputs, RunId};
@@ -163,7 +163,7 @@ fn publish(
         .repository
         .as_deref()
         .and_then(|r| r.split_once('/'))
-        .filter(|(o, r)| plain(o) && plain(r))
+        .filter(|(o, r)| plain_name(o) && plain_name(r))
         .ok_or_else(|| usage("`GITHUB_REPOSITORY` is not an `owner/name` of GitHub".into()))?;
     let trigger = trigger(inputs, event).map_err(usage)?;
     let name = inputs.artifact_name.0.clone();
@@ -298,13 +298,6 @@ fn publish(
     }
     let _ = std::fs::remove_dir_all(&folder);
     Ok(())
-}
-
-fn plain(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// What the summary needs from a verified `runtime_metrics.json`.

@@ -265,6 +265,13 @@ impl<'a> Judge<'a> {
         }
     }
 
+    /// The sides of `limits` the rule checks, in the result.
+    fn set_limits(&self, row: &mut Comparison, limits: &Limits) {
+        let direction = self.rule.direction;
+        row.lower_limit = direction.checks_lower().then_some(limits.lower);
+        row.upper_limit = direction.checks_upper().then_some(limits.upper);
+    }
+
     /// How many breaches in a row end with this export's: 1 plus the most recent samples
     /// whose own results breached this rule on this series.
     fn breaches_in_a_row(&self, code: &str, key: &Labels, window: &[Sample]) -> usize {
@@ -320,8 +327,7 @@ impl<'a> Judge<'a> {
         row.centre = Some(base);
         row.delta = Some(p.value - base);
         row.ratio = Some(ratio);
-        row.lower_limit = rule.direction.checks_lower().then_some(limits.lower);
-        row.upper_limit = rule.direction.checks_upper().then_some(limits.upper);
+        self.set_limits(&mut row, &limits);
         row.breached = breached;
         let passed = !breached || self.breach(p, labels, values, window, &mut row, gated);
         row.passed = passed;
@@ -441,8 +447,7 @@ impl<'a> Judge<'a> {
         row.baseline = Some(base);
         // The limits the series would have had to meet, when the history sets them.
         if let Ok(limits) = self.limits(values) {
-            row.lower_limit = self.rule.direction.checks_lower().then_some(limits.lower);
-            row.upper_limit = self.rule.direction.checks_upper().then_some(limits.upper);
+            self.set_limits(&mut row, &limits);
         }
         row.passed = !gone;
         row.breached = gone;
