@@ -23,7 +23,7 @@ use super::metrics::{Descriptor, LabelSet, MetricPoint, MetricSpec, Point, METRI
 use super::points::Points;
 use crate::metric_spec;
 
-pub use baseline::{read_history, read_sample, BaselineSeries, History, Sample};
+pub use baseline::{BaselineSeries, History, ReadReport, RecordedComparison, ReportSeries, Sample};
 pub use config::{
     parse_objectives, Direction, GateConfig, Method, Objective, ObjectiveList, Origin,
     RegressionList, RegressionRule, Selector, Tolerance,
@@ -78,18 +78,19 @@ pub static CATALOG: [&MetricSpec; 5] = [
 
 type Labels = Vec<(String, String)>;
 
-/// Evaluates every gate on `points`. `known` lists every metric name the tool can export
+/// Evaluates every gate on `points`, the regressions against `history` (read by
+/// `report_file::read_history`). `known` lists every metric name the tool can export
 /// (the catalogue), so a pattern can be told apart from a typo. `common` are the labels every
 /// point carries (the user's `--label`s), given to series about metrics that are absent.
 pub fn evaluate(
     config: &GateConfig,
     points: &Points,
-    baselines: &[std::path::PathBuf],
+    history: History,
     known: &[&str],
     common: &Arc<LabelSet>,
 ) -> Result<Gated, GateConfigError> {
     let mut gated = Gated::default();
-    if config.is_empty() && baselines.is_empty() {
+    if config.is_empty() && history.given.is_empty() {
         return Ok(gated);
     }
     let mut names = points.names();
@@ -112,10 +113,9 @@ pub fn evaluate(
         evaluate_objective(objective, points, &catalogued, common, &mut gated, &mut out);
     }
 
-    if !baselines.is_empty() {
-        let history = read_history(baselines);
+    if !history.given.is_empty() {
         let summary = &mut gated.results.baseline;
-        summary.path = baselines.first().map(|p| p.display().to_string());
+        summary.path = history.given.first().map(|p| p.display().to_string());
         summary.samples = history.samples.iter().map(sample_summary).collect();
         let invalid_only = history
             .blockers
