@@ -305,6 +305,28 @@ fn the_peer_s_exports_read_as_version_one() {
     assert!(found >= 4, "only {found} peer exports found");
 }
 
+#[test]
+fn an_earlier_release_s_export_reads_with_its_later_fields_defaulted() {
+    // Written before `schema_version`, the history's gate fields and `tool_version`.
+    let path = repo().join("tests/cmd/blocker-regression.metric.in/baseline/runtime_metrics.json");
+    let bytes = std::fs::read(&path).unwrap();
+    let earlier: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(
+        earlier.get("schema_version").is_none()
+            && earlier["gates"]["baseline"].get("samples").is_none()
+    );
+    let document = read_document(&bytes).expect("an earlier export reads");
+    assert_eq!(document.schema_version, 1);
+    assert!(!document.gates.baseline.default_rules && document.gates.baseline.samples.is_empty());
+    assert_eq!(document.metrics.len(), 1);
+    assert_eq!(document.metrics.get(0).unwrap().value, 1000.0);
+    let mut again = Vec::new();
+    write_document(&document, &mut again).unwrap();
+    let again: Value = serde_json::from_slice(&again).unwrap();
+    assert_eq!(again["metrics"], earlier["metrics"]);
+    assert_eq!(again["gates"]["baseline"]["samples"], serde_json::json!([]));
+}
+
 /// `text` with the first `from` replaced by `to` (which must be there).
 fn edited(text: &str, from: &str, to: &str) -> Vec<u8> {
     assert!(text.contains(from), "`{from}` is not in the report");

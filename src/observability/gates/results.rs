@@ -116,7 +116,9 @@ pub struct ObjectiveResult {
     pub severity: Severity,
 }
 
-/// One series compared with the baseline.
+/// One series compared with the baseline. Read back, the fields added with the history
+/// (`breached`, `centre`, `consecutive`, the limits, the samples, `test`) take their defaults
+/// when an earlier export lacks them (`test` is then empty and `breached` false).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
     /// Where the rule is configured, for links (`rule` is its text).
@@ -129,13 +131,15 @@ pub struct Comparison {
     #[serde(with = "json_number")]
     pub baseline: Option<f64>,
     /// Outside a checked limit (a breach short of `consecutive` fails nothing but is one).
+    #[serde(default)]
     pub breached: bool,
     /// The centre of the limits: the most recent sample for a tolerance, the mean (median for
     /// `iqr`, geometric mean for `log_normal`) for a test; `null` when nothing was compared.
-    #[serde(with = "json_number")]
+    #[serde(default, with = "json_number")]
     pub centre: Option<f64>,
     pub code: String,
     /// The breaches in a row, this export included, when it breached.
+    #[serde(default)]
     pub consecutive: usize,
     /// `actual - baseline`.
     #[serde(with = "json_number")]
@@ -144,7 +148,7 @@ pub struct Comparison {
     pub direction: Direction,
     pub labels: BTreeMap<String, String>,
     /// The lowest value that passes (`null` when the rule does not check that side).
-    #[serde(with = "json_number")]
+    #[serde(default, with = "json_number")]
     pub lower_limit: Option<f64>,
     pub metric: String,
     pub passed: bool,
@@ -157,18 +161,20 @@ pub struct Comparison {
     pub rule: String,
     /// The samples the series had, and what identifies each (commit, run or file), oldest
     /// first.
+    #[serde(default)]
     pub sample_ids: Vec<String>,
+    #[serde(default)]
     pub samples: usize,
     pub severity: Severity,
     pub status: ComparisonStatus,
     /// `ratio` or `absolute` for a tolerance, `percentage`, `z_score`, `t_test`, `iqr` or
     /// `log_normal` for a statistical test.
-    #[serde(with = "method_name")]
+    #[serde(default, with = "method_name")]
     pub test: StaticName,
     #[serde(with = "tolerance_keys")]
     pub tolerance: BTreeMap<&'static str, f64>,
     /// The highest value that passes (`null` when the rule does not check that side).
-    #[serde(with = "json_number")]
+    #[serde(default, with = "json_number")]
     pub upper_limit: Option<f64>,
     /// The values of the samples compared with, oldest first (for the history chart).
     #[serde(skip)]
@@ -189,12 +195,15 @@ pub struct SampleSummary {
     pub source: String,
 }
 
-/// What happened with the baseline file. Fields in key order, as every report writes them.
+/// What happened with the baseline file. Fields in key order, as every report writes them; read
+/// back, the ones added with the history (`default_rules`, `samples`) and the provenance may be
+/// missing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BaselineSummary {
     /// Metric names in this export but not in the baseline.
     pub added_metrics: Vec<String>,
     /// The default rules applied (a baseline and no `regressions:` in the policy).
+    #[serde(default)]
     pub default_rules: bool,
     /// When the baseline's run was observed, its commit and its branch or tag, when it says
     /// (provenance for the reader; not written when unknown).
@@ -208,6 +217,7 @@ pub struct BaselineSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// Every sample read, oldest first (one for a single `--baseline` file).
+    #[serde(default)]
     pub samples: Vec<SampleSummary>,
     pub series: usize,
     pub status: BaselineStatus,
