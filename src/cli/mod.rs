@@ -41,7 +41,7 @@ pub enum Command {
     /// Export metrics from dpone run reports, other dpone artifacts and custom metrics.
     #[command(after_help = METRICS_EXPORT_AFTER_HELP)]
     MetricsExport(Box<MetricsExportArgs>),
-    /// Re-hash the files named in DIR/metrics_index.json; fail on a missing, changed or extra file.
+    /// Re-hash the files named in DIR/metrics_index.json and read its report back; fail on a missing, changed or extra file or an unreadable report.
     Verify(VerifyArgs),
     /// Print a blocker code's severity, summary and runbook.
     Explain(ExplainArgs),

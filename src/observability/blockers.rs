@@ -22,6 +22,23 @@ impl Severity {
     }
 }
 
+/// Written and read as its name (`error`, `warning`).
+impl serde::Serialize for Severity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Severity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        [Severity::Error, Severity::Warning]
+            .into_iter()
+            .find(|severity| severity.as_str() == text)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&text, &["error", "warning"]))
+    }
+}
+
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -351,7 +368,7 @@ blocker_codes! {
         code: "baseline.invalid",
         severity: Warning,
         summary: "The --baseline file is not a runtime_metrics.json export; nothing was compared.",
-        cause: "The file could not be read, is not JSON, or has no `metrics` list of `{name, labels, value}` objects, so it is not the `runtime_metrics.json` of an earlier export. Nothing is compared against it.",
+        cause: "The file could not be read, is not JSON, has no `metrics` list of `{name, labels, value}` objects, has a field of the wrong type or a value this release does not know (a comparison status, input kind or severity of a later release), or another `schema_version`, so it is not the `runtime_metrics.json` of an earlier export this release can read. Fields it does not know are ignored. Nothing is compared against it.",
         fix: "Pass the `runtime_metrics.json` of the previous export (not `metrics_index.json`, the Prometheus text or the OpenTelemetry file), and check the download step did not save an HTML error page.",
         verify: "`jq '.metrics | length' <baseline>` prints a number and the next export's Gates section says `baseline: compared`.",
     },

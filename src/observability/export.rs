@@ -17,6 +17,7 @@ use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::points::Points;
 use super::prometheus::PrometheusTextRenderer;
 use super::report::{self, ArtifactPaths, ExportReport};
+use super::report_file;
 use super::secrets;
 use super::sources::airflow::Correlation;
 use super::traces::{OpenTelemetryTracesRenderer, TraceContext};
@@ -128,7 +129,7 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
     let gated = gates::evaluate(
         &request.policy.gates,
         &collected.points,
-        &request.baselines,
+        report_file::read_history(&request.baselines),
         &known,
         &std::sync::Arc::new(request.labels.clone()),
     )

@@ -182,6 +182,13 @@ pub fn custom_description(raw: &str) -> String {
     format!("{}{raw}{}", CUSTOM_DESCRIPTION.0, CUSTOM_DESCRIPTION.1)
 }
 
+/// The raw name a custom metric's description names, when it is one.
+pub fn custom_raw_name(description: &str) -> Option<&str> {
+    description
+        .strip_prefix(CUSTOM_DESCRIPTION.0)?
+        .strip_suffix(CUSTOM_DESCRIPTION.1)
+}
+
 /// The documented rule that turns any custom name into a valid exported metric name:
 ///
 /// 1. surrounding whitespace is removed;

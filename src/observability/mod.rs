@@ -12,6 +12,7 @@ pub mod inputs;
 pub mod json_input;
 pub mod json_output;
 pub mod markdown;
+pub mod metric_list;
 pub mod metrics;
 pub mod opentelemetry;
 pub mod pack;

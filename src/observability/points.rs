@@ -98,7 +98,7 @@ impl std::error::Error for StoreFull {}
 pub struct SetsId(u32);
 
 /// Every point of an export, in order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Points {
     names: String,
     slots: Vec<Slot>,

@@ -1,14 +1,15 @@
 //! `runtime_metrics.json` and `runtime_metrics.md`: what the export did, for machines and people.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::artifacts::WrittenArtifact;
-use super::blockers::{Blocker, Code};
+use super::blockers::{Blocker, Code, Severity};
 use super::gates::{write_markdown as write_gates_markdown, GateResults};
 use std::path::Path;
 
@@ -91,9 +92,9 @@ impl ExportReport {
             .iter()
             .map(|b| BlockerDetail {
                 code: b.id().to_string(),
-                message: &b.message,
+                message: Cow::Borrowed(&b.message),
                 runbook_url: self.runbook_url(b.code),
-                severity: b.severity().as_str(),
+                severity: b.severity(),
             })
             .collect()
     }
@@ -117,6 +118,22 @@ pub enum InputKind {
 }
 
 impl InputKind {
+    /// The kinds that are not a dpone artifact's.
+    const OTHERS: [InputKind; 5] = [
+        InputKind::InvalidJson,
+        InputKind::Unreadable,
+        InputKind::NotARunReport,
+        InputKind::Unknown,
+        InputKind::MetricsFile,
+    ];
+
+    /// The kind a report names.
+    pub fn parse(text: &str) -> Option<InputKind> {
+        Kind::parse(text)
+            .map(InputKind::Known)
+            .or_else(|| InputKind::OTHERS.into_iter().find(|k| k.as_str() == text))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Known(kind) => kind.as_str(),
@@ -135,8 +152,17 @@ impl Serialize for InputKind {
     }
 }
 
+impl<'de> Deserialize<'de> for InputKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        InputKind::parse(&text).ok_or_else(|| {
+            serde::de::Error::invalid_value(serde::de::Unexpected::Str(&text), &"an input kind")
+        })
+    }
+}
+
 /// One input file as the reports list it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputSummary {
     pub kind: InputKind,
     pub metric_count: usize,
@@ -154,41 +180,114 @@ impl InputSummary {
 }
 
 /// A blocker as the reports write it.
-#[derive(Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockerDetail<'a> {
     pub code: String,
-    pub message: &'a str,
+    pub message: Cow<'a, str>,
     pub runbook_url: String,
-    pub severity: &'static str,
+    pub severity: Severity,
 }
 
-/// The report's fields: `schema_version` first (a streaming reader learns it before the metric
-/// list), then in alphabetical order, matching the peer's sorted file.
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    schema_version: u32,
-    blocker_details: Vec<BlockerDetail<'a>>,
-    blockers: Vec<String>,
-    correlation_id: Option<&'a str>,
-    gates: &'a GateResults,
-    generated_at: String,
-    inputs: &'a [InputSummary],
-    json_report_path: String,
-    markdown_report_path: String,
-    metric_count: usize,
-    /// Always empty here: the points are streamed in its place (see `write_json_report`).
-    metrics: [(); 0],
-    metrics_index_path: String,
-    namespace: &'a str,
-    observed_at: String,
-    opentelemetry_path: String,
-    output_dir: String,
-    passed: bool,
-    prometheus_path: String,
-    resource_attributes: BTreeMap<&'a str, &'a str>,
-    run_id: Option<&'a str>,
-    service_name: &'a str,
-    tool_version: &'static str,
+/// `runtime_metrics.json`, the one type it is written from and read back into
+/// (`report_file::read_document`). The fields: `schema_version` first (a streaming reader
+/// learns it before the metric list), then in alphabetical order, matching the peer's sorted
+/// file. Read back, a field an older export or the Python peer lacks takes its default (the
+/// metric list is required) and a field this build does not know is ignored.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonReport<'a> {
+    #[serde(default = "schema_version_one")]
+    pub schema_version: u32,
+    #[serde(default)]
+    pub blocker_details: Vec<BlockerDetail<'a>>,
+    #[serde(default)]
+    pub blockers: Vec<String>,
+    #[serde(default)]
+    pub correlation_id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub gates: Cow<'a, GateResults>,
+    #[serde(default)]
+    pub generated_at: String,
+    #[serde(default)]
+    pub inputs: Cow<'a, [InputSummary]>,
+    #[serde(default)]
+    pub json_report_path: String,
+    #[serde(default)]
+    pub markdown_report_path: String,
+    #[serde(default)]
+    pub metric_count: usize,
+    /// Written as an empty list, in whose place [`write_document`] streams the points; read
+    /// back into points by `metric_list::read`.
+    #[serde(
+        serialize_with = "metric_list_placeholder",
+        deserialize_with = "super::metric_list::read"
+    )]
+    pub metrics: Cow<'a, Points>,
+    #[serde(default)]
+    pub metrics_index_path: String,
+    #[serde(default)]
+    pub namespace: Cow<'a, str>,
+    #[serde(default)]
+    pub observed_at: String,
+    #[serde(default)]
+    pub opentelemetry_path: String,
+    #[serde(default)]
+    pub output_dir: String,
+    #[serde(default)]
+    pub passed: bool,
+    #[serde(default)]
+    pub prometheus_path: String,
+    #[serde(default)]
+    pub resource_attributes: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    #[serde(default)]
+    pub run_id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub service_name: Cow<'a, str>,
+    #[serde(default)]
+    pub tool_version: Cow<'a, str>,
+}
+
+/// A document without `schema_version` (an older export, the peer's) is version 1.
+fn schema_version_one() -> u32 {
+    1
+}
+
+/// The empty list the points are streamed into (whatever holds them).
+fn metric_list_placeholder<T, S: serde::Serializer>(_: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(std::iter::empty::<()>())
+}
+
+impl<'a> JsonReport<'a> {
+    /// The document of an export and its points.
+    pub fn of(report: &'a ExportReport, points: &'a Points) -> Self {
+        JsonReport {
+            schema_version: SCHEMA_VERSION,
+            blocker_details: report.blocker_details(),
+            blockers: report.blockers.iter().map(|b| b.id().to_string()).collect(),
+            correlation_id: report.correlation_id.as_deref().map(Cow::Borrowed),
+            gates: Cow::Borrowed(&report.gates),
+            generated_at: report.generated_at.to_string(),
+            inputs: Cow::Borrowed(&report.inputs),
+            json_report_path: report.paths.json_report.clone(),
+            markdown_report_path: report.paths.markdown_report.clone(),
+            metric_count: report.metric_count,
+            metrics: Cow::Borrowed(points),
+            metrics_index_path: report.paths.metrics_index.clone(),
+            namespace: Cow::Borrowed(&report.namespace),
+            observed_at: report.observed_at.to_string(),
+            opentelemetry_path: report.paths.opentelemetry.clone(),
+            output_dir: report.paths.output_dir.clone(),
+            passed: report.passed,
+            prometheus_path: report.paths.prometheus.clone(),
+            resource_attributes: report
+                .resource_attributes
+                .iter()
+                .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
+                .collect(),
+            run_id: report.run_id.as_deref().map(Cow::Borrowed),
+            service_name: Cow::Borrowed(&report.service_name),
+            tool_version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
+        }
+    }
 }
 
 /// Writes `runtime_metrics.json` (two-space indent, sorted keys, strict JSON).
@@ -197,43 +296,21 @@ pub fn write_json_report(
     points: &Points,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let json = JsonReport {
-        schema_version: SCHEMA_VERSION,
-        blocker_details: report.blocker_details(),
-        blockers: report.blockers.iter().map(|b| b.id().to_string()).collect(),
-        correlation_id: report.correlation_id.as_deref(),
-        gates: &report.gates,
-        generated_at: report.generated_at.to_string(),
-        inputs: &report.inputs,
-        json_report_path: report.paths.json_report.clone(),
-        markdown_report_path: report.paths.markdown_report.clone(),
-        metric_count: report.metric_count,
-        metrics: [],
-        metrics_index_path: report.paths.metrics_index.clone(),
-        namespace: &report.namespace,
-        observed_at: report.observed_at.to_string(),
-        opentelemetry_path: report.paths.opentelemetry.clone(),
-        output_dir: report.paths.output_dir.clone(),
-        passed: report.passed,
-        prometheus_path: report.paths.prometheus.clone(),
-        resource_attributes: report
-            .resource_attributes
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect(),
-        run_id: report.run_id.as_deref(),
-        service_name: &report.service_name,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
+    write_document(&JsonReport::of(report, points), out)
+}
+
+/// Writes a document as `runtime_metrics.json`: what an export writes, and what a document read
+/// back writes again, byte for byte.
+pub fn write_document(json: &JsonReport<'_>, out: &mut impl Write) -> io::Result<()> {
     // The small fields go through serde; the metric list, which can hold a million points, is
     // streamed into the place of its empty array. At two-space indentation the key `metrics`
     // can only be the top-level one, so the split is unambiguous.
-    let text = serde_json::to_string_pretty(&json).map_err(io::Error::from)?;
+    let text = serde_json::to_string_pretty(json).map_err(io::Error::from)?;
     let at = text
         .find(METRICS_PLACEHOLDER)
         .ok_or_else(|| io::Error::other("the report has no metrics field"))?;
     out.write_all(&text.as_bytes()[..at])?;
-    write_metrics_array(points, out)?;
+    write_metrics_array(&json.metrics, out)?;
     out.write_all(&text.as_bytes()[at + METRICS_PLACEHOLDER.len()..])?;
     out.write_all(b"\n")
 }

@@ -1,43 +1,24 @@
-//! Reading a finished export's `runtime_metrics.json` back: its series and observation time,
-//! for a baseline comparison (`gates::baseline`) and for `push`. The writing side is
-//! `report.rs`; this side depends on nothing but the JSON reader and the label rules.
+//! Reading a finished export's `runtime_metrics.json` back: the one reader of that file, typed
+//! by the types it is written from (`report::JsonReport`, the gates' results, the metric list
+//! of `metric_list`), so a field the writer adds is read too. `publish` takes the whole report
+//! from it, `push` the series and their time, and a baseline comparison the history of earlier
+//! exports (`read_history`: files, folders through their index, glob patterns).
+//!
+//! A field this build does not know is ignored, so an older build reads a newer export of the
+//! same `schema_version`; a field an older export or the Python peer lacks takes its default.
+//! A value of the wrong type, an enumerated value this build does not know, another
+//! `schema_version` or a label set the export would never write make the file unreadable, with
+//! the reason.
 
-use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-/// One series of a `runtime_metrics.json`, as read back (by a baseline comparison, or a push).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReportSeries {
-    pub name: String,
-    /// Under the keys the report writes, sorted by key.
-    pub labels: Vec<(String, String)>,
-    pub value: f64,
-}
-
-/// The parts of a `runtime_metrics.json` that are read back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReadReport {
-    pub observed_at: Option<String>,
-    pub series: Vec<ReportSeries>,
-    /// The commit the export was made at (`vcs.ref.head.revision` among its resource
-    /// attributes), and its branch or tag (`vcs.ref.head.name`), when it says.
-    pub revision: Option<String>,
-    pub ref_name: Option<String>,
-    /// When the export was made (its `generated_at`).
-    pub generated_at: Option<String>,
-    /// The CI run that made it (`cicd.pipeline.run.id`), when it says.
-    pub run_id: Option<String>,
-    /// The export's own regression results (for `consecutive`), read leniently.
-    pub recorded: Vec<RecordedComparison>,
-}
-
-/// One regression result an earlier export recorded: which rule and series, and whether it
-/// breached its limits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedComparison {
-    pub code: String,
-    pub labels: Vec<(String, String)>,
-    pub breached: bool,
-}
+use super::artifacts::{read_indexed, JSON_REPORT, SCHEMA_VERSION};
+use super::blockers::{Blocker, Code, Severity, METRIC_PLACEHOLDER};
+use super::files;
+use super::gates::{History, ReadReport, RecordedComparison, ReportSeries, Sample};
+use super::points::Points;
+use super::report::{ArtifactPaths, BlockerDetail, ExportReport, JsonReport};
+use super::timestamp::Timestamp;
 
 /// The resource attribute an export records its CI run under.
 pub const RUN_ID_ATTRIBUTE: &str = "cicd.pipeline.run.id";
@@ -46,129 +27,283 @@ pub const RUN_ID_ATTRIBUTE: &str = "cicd.pipeline.run.id";
 pub const REVISION_ATTRIBUTE: &str = "vcs.ref.head.revision";
 pub const REF_NAME_ATTRIBUTE: &str = "vcs.ref.head.name";
 
-#[derive(serde::Deserialize)]
-struct ReportFile {
-    #[serde(default)]
-    observed_at: Option<String>,
-    metrics: Vec<ReportEntry>,
-    /// Read leniently: a wrong shape only loses the provenance.
-    #[serde(default)]
-    resource_attributes: serde_json::Value,
-    #[serde(default)]
-    generated_at: serde_json::Value,
-    /// Read leniently: a wrong shape only loses the recorded results.
-    #[serde(default)]
-    gates: serde_json::Value,
-}
-
-/// The regression results under `gates.regressions`: those with a string `code` and a boolean
-/// `passed` (or `breached`, which newer exports write).
-fn recorded(gates: &serde_json::Value) -> Vec<RecordedComparison> {
-    let Some(list) = gates
-        .get("regressions")
-        .and_then(serde_json::Value::as_array)
-    else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter_map(|entry| {
-            let code = entry.get("code")?.as_str()?.to_string();
-            let breached = match entry.get("breached").and_then(serde_json::Value::as_bool) {
-                Some(b) => b,
-                None => !entry.get("passed")?.as_bool()?,
-            };
-            let mut labels: Vec<(String, String)> = entry
-                .get("labels")
-                .and_then(serde_json::Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
-            labels.sort();
-            Some(RecordedComparison {
-                code,
-                labels,
-                breached,
-            })
-        })
-        .collect()
-}
-
-#[derive(serde::Deserialize)]
-struct ReportEntry {
-    name: String,
-    #[serde(default)]
-    labels: BTreeMap<String, String>,
-    value: serde_json::Value,
-}
-
-/// Reads the series of a `runtime_metrics.json` (values as the report writes them, `"NaN"` and
-/// `"Infinity"` included; `null` is NaN). The error says what is wrong, without the path.
-pub fn read_report(bytes: &[u8]) -> Result<ReadReport, String> {
-    let file: ReportFile = super::json_input::from_slice(bytes)
+/// Reads a `runtime_metrics.json` (Python's bare `NaN` and `Infinity` tokens accepted, as the
+/// peer writes them). The error says what is wrong, without the path.
+pub fn read_document(bytes: &[u8]) -> Result<JsonReport<'static>, String> {
+    let document: JsonReport<'static> = super::json_input::from_slice(bytes)
         .map_err(|err| format!("is not the `runtime_metrics.json` of an export ({err})"))?;
-    let series = file
-        .metrics
-        .into_iter()
-        .enumerate()
-        .map(|(i, entry)| {
-            let value = match &entry.value {
-                serde_json::Value::Null => f64::NAN,
-                other => super::json_input::number(other).ok_or_else(|| {
-                    format!(
-                        "has a non-numeric value for metric #{} `{}`",
-                        i + 1,
-                        entry.name
-                    )
-                })?,
-            };
-            // What the export itself guarantees (`LabelSet`): label names stay distinct and
-            // unreserved once sanitised for Prometheus.
-            let mut names: Vec<String> = entry
-                .labels
-                .keys()
-                .map(|k| super::metrics::sanitize_label_name(k))
-                .collect();
-            names.sort();
-            let clash = names.windows(2).any(|w| w[0] == w[1]);
-            if clash || names.iter().any(|n| n.starts_with("__")) {
-                return Err(format!(
-                    "has labels that collide or are reserved once sanitised for Prometheus in \
-                     metric #{} `{}`",
-                    i + 1,
-                    entry.name
-                ));
-            }
-            Ok(ReportSeries {
-                name: entry.name,
-                labels: entry.labels.into_iter().collect(),
-                value,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let attribute = |key: &str| {
-        file.resource_attributes
-            .get(key)
-            .and_then(serde_json::Value::as_str)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+    if document.schema_version != SCHEMA_VERSION {
+        return Err(format!(
+            "has `schema_version` {}; this build reads version {SCHEMA_VERSION}",
+            document.schema_version
+        ));
+    }
+    Ok(document)
+}
+
+/// The export a document describes, as the renderers take it, and its points. The blockers
+/// come from `blocker_details` (each code one this build knows) and decide `passed`; runbook
+/// links go to `runbook_base`, not to the document's; `generated_at` must be a time, and
+/// `observed_at` is `generated_at` when it is not. The error says which field is unusable.
+pub fn export_report(
+    document: JsonReport<'static>,
+    runbook_base: String,
+) -> Result<(ExportReport, Points), String> {
+    let bad = |what: &str| format!("has no usable {what}");
+    let blockers = document
+        .blocker_details
+        .iter()
+        .map(blocker)
+        .collect::<Option<Vec<Blocker>>>()
+        .ok_or_else(|| bad("blocker code"))?;
+    let generated_at =
+        Timestamp::parse_rfc3339(&document.generated_at).ok_or_else(|| bad("`generated_at`"))?;
+    let observed_at = Timestamp::parse_rfc3339(&document.observed_at).unwrap_or(generated_at);
+    let output_dir = Path::new(&document.output_dir);
+    let paths = ArtifactPaths {
+        output_dir: document.output_dir.clone(),
+        prometheus: document.prometheus_path,
+        opentelemetry: document.opentelemetry_path,
+        opentelemetry_traces: ArtifactPaths::new(output_dir).opentelemetry_traces,
+        json_report: document.json_report_path,
+        markdown_report: document.markdown_report_path,
+        metrics_index: document.metrics_index_path,
     };
-    Ok(ReadReport {
+    let report = ExportReport {
+        passed: !blockers.iter().any(|b| b.severity() == Severity::Error),
+        metric_count: document.metric_count,
+        service_name: document.service_name.into_owned(),
+        namespace: document.namespace.into_owned(),
+        paths,
+        blockers,
+        resource_attributes: document
+            .resource_attributes
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+        correlation_id: document.correlation_id.map(|id| id.into_owned()),
+        run_id: document.run_id.map(|id| id.into_owned()),
+        run: None,
+        observed_at,
+        generated_at,
+        inputs: document.inputs.into_owned(),
+        runbook_base,
+        gates: document.gates.into_owned(),
+    };
+    Ok((report, document.metrics.into_owned()))
+}
+
+/// A blocker as the report details it; `None` for a code this build does not know.
+fn blocker(detail: &BlockerDetail<'_>) -> Option<Blocker> {
+    let id = detail.code.as_str();
+    let code = Code::parse_instance(id)?;
+    let blocker = match code.as_str().split_once(METRIC_PLACEHOLDER) {
+        Some((head, tail)) if Code::parse(id).is_none() => {
+            let metric = &id[head.len()..id.len() - tail.len()];
+            Blocker::for_metric(code, metric, detail.message.as_ref())
+        }
+        _ => Blocker::new(code, detail.message.as_ref()),
+    };
+    Some(blocker.with_severity(detail.severity))
+}
+
+/// What the gates use of a document: its series, provenance and recorded regressions.
+fn sample_report(document: &JsonReport<'_>) -> ReadReport {
+    let attribute = |key: &str| {
+        document
+            .resource_attributes
+            .get(key)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.to_string())
+    };
+    let given = |text: &str| (!text.is_empty()).then(|| text.to_string());
+    let series = document
+        .metrics
+        .iter()
+        .map(|p| ReportSeries {
+            name: p.name.to_string(),
+            labels: p
+                .labels
+                .iter()
+                .map(|l| (l.key.clone(), l.value.clone()))
+                .collect(),
+            value: p.value,
+        })
+        .collect();
+    let recorded = document
+        .gates
+        .regressions
+        .iter()
+        .map(|c| RecordedComparison {
+            code: c.code.clone(),
+            labels: c.labels.clone().into_iter().collect(),
+            breached: c.breached,
+        })
+        .collect();
+    ReadReport {
+        observed_at: given(&document.observed_at),
+        series,
         revision: attribute(REVISION_ATTRIBUTE),
         ref_name: attribute(REF_NAME_ATTRIBUTE),
+        generated_at: given(&document.generated_at),
         run_id: attribute(RUN_ID_ATTRIBUTE),
-        generated_at: file.generated_at.as_str().map(str::to_string),
-        recorded: recorded(&file.gates),
-        observed_at: file.observed_at,
-        series,
+        recorded,
+    }
+}
+
+/// Reads every sample the patterns name. A pattern that matches nothing, a missing or
+/// malformed file, and a folder that does not verify are warnings (a first run has no history),
+/// never a failure of the export.
+pub fn read_history(patterns: &[PathBuf]) -> History {
+    let mut history = History {
+        given: patterns.to_vec(),
+        ..History::default()
+    };
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for pattern in patterns {
+        for path in expand(pattern, &mut history.blockers) {
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.contains(&canonical) {
+                continue;
+            }
+            seen.push(canonical);
+            match read_sample(&path) {
+                Ok(sample) => history.samples.push(sample),
+                Err(blocker) => history.blockers.push(blocker),
+            }
+        }
+    }
+    // Stable: samples of one time keep the order given.
+    history.samples.sort_by(|a, b| a.time().cmp(b.time()));
+    history
+}
+
+/// A pattern's paths: its glob matches (sorted), or the path itself when it has no glob
+/// characters (so a missing file says so).
+fn expand(pattern: &Path, blockers: &mut Vec<Blocker>) -> Vec<PathBuf> {
+    let text = pattern.display().to_string();
+    if !text.contains(['*', '?', '[']) {
+        return vec![pattern.to_path_buf()];
+    }
+    let mut matches: Vec<PathBuf> = match glob::glob(&text) {
+        Ok(paths) => paths.flatten().collect(),
+        Err(err) => {
+            blockers.push(
+                Blocker::new(
+                    Code::BaselineMissing,
+                    format!(
+                        "baseline pattern `{text}` is not a valid glob ({err}); nothing was read"
+                    ),
+                )
+                .about(pattern),
+            );
+            return Vec::new();
+        }
+    };
+    matches.sort();
+    if matches.is_empty() {
+        blockers.push(
+            Blocker::new(
+                Code::BaselineMissing,
+                format!("baseline pattern `{text}` matched no file or folder; nothing was read"),
+            )
+            .about(pattern),
+        );
+    }
+    matches
+}
+
+/// Reads one sample: a folder through its index, or a `runtime_metrics.json` file.
+pub fn read_sample(path: &Path) -> Result<Sample, Blocker> {
+    let shown = path.display();
+    let missing = |why: String| {
+        Blocker::new(
+            Code::BaselineMissing,
+            format!("baseline `{shown}` {why}; it was not used"),
+        )
+        .about(path)
+    };
+    let invalid = |why: String| {
+        Blocker::new(
+            Code::BaselineInvalid,
+            format!("baseline `{shown}` {why}; it was not used"),
+        )
+        .about(path)
+    };
+    let bytes = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => read_indexed(path, JSON_REPORT.file_name)
+            .map_err(|err| invalid(format!("does not verify against its index: {err}")))?,
+        Ok(meta) if meta.is_file() => files::read_capped(path, files::MAX_BASELINE_BYTES)
+            .map_err(|err| invalid(format!("cannot be read ({err})")))?,
+        Ok(_) => return Err(missing("is not a regular file or folder".to_string())),
+        Err(err) => return Err(missing(format!("cannot be opened ({err})"))),
+    };
+    let document = read_document(&bytes).map_err(invalid)?;
+    Ok(Sample {
+        source: shown.to_string(),
+        report: sample_report(&document),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read_report(bytes: &[u8]) -> Result<ReadReport, String> {
+        read_document(bytes).map(|document| sample_report(&document))
+    }
+
+    #[test]
+    fn gate_results_read_back_as_written() {
+        use crate::observability::gates::{Comparison, ComparisonStatus, Direction, GateResults};
+        let comparison = Comparison {
+            at: Default::default(),
+            actual: Some(f64::NAN),
+            baseline: Some(f64::INFINITY),
+            breached: true,
+            centre: Some(f64::NEG_INFINITY),
+            code: "regression.dpone_x".into(),
+            consecutive: 2,
+            delta: None,
+            direction: Direction::Both,
+            labels: [("process".to_string(), "p".to_string())].into(),
+            lower_limit: Some(0.1 + 0.2),
+            metric: "dpone_x".into(),
+            passed: false,
+            ratio: Some(-1e-300),
+            reason: Some("why".into()),
+            rule: "p.yml line 3".into(),
+            sample_ids: vec!["abc1234".into()],
+            samples: 1,
+            severity: Severity::Warning,
+            status: ComparisonStatus::NotComputable,
+            test: "z_score",
+            tolerance: [("boundary", 0.977)].into(),
+            upper_limit: Some(1e21),
+            history: Vec::new(),
+        };
+        let gates = GateResults {
+            regressions: vec![comparison],
+            ..GateResults::default()
+        };
+        let text = serde_json::to_string_pretty(&gates).unwrap();
+        let read: GateResults = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_string_pretty(&read).unwrap(), text);
+        assert!(read.regressions[0].actual.unwrap().is_nan());
+        for (from, to) in [
+            ("\"NaN\"", "\"nan\""),
+            ("\"z_score\"", "\"zz\""),
+            ("\"boundary\"", "\"bound\""),
+            ("\"both\"", "\"sideways\""),
+        ] {
+            let bad = text.replacen(from, to, 1);
+            let err = serde_json::from_str::<GateResults>(&bad).expect_err(to);
+            assert!(
+                err.to_string().contains(to.trim_matches('"')),
+                "{to}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn reads_a_report_with_or_without_schema_version() {

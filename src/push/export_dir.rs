@@ -6,8 +6,7 @@ use std::path::Path;
 use crate::observability::artifacts::{
     is_indexed, read_indexed, verify, JSON_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
 };
-use crate::observability::metrics::sanitize_label_name;
-use crate::observability::report_file::read_report;
+use crate::observability::report_file::read_document;
 use crate::observability::timestamp::Timestamp;
 
 /// One series as Prometheus sees it: the name, the labels under their Prometheus names
@@ -81,27 +80,27 @@ pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
         });
     }
     let report_bytes = read(JSON_REPORT.file_name, true)?;
-    let report = read_report(&report_bytes)
+    let report = read_document(&report_bytes)
         .map_err(|err| format!("refusing to push: `{}` {err}", JSON_REPORT.file_name))?;
-    let observed_at = report.observed_at.unwrap_or_default();
-    let time = Timestamp::parse_rfc3339(&observed_at).ok_or_else(|| {
+    let observed_at = &report.observed_at;
+    let time = Timestamp::parse_rfc3339(observed_at).ok_or_else(|| {
         format!("refusing to push: `observed_at` `{observed_at}` is not an RFC 3339 time")
     })?;
     let series = report
-        .series
-        .into_iter()
-        .map(|s| {
-            let mut labels: Vec<(String, String)> = s
+        .metrics
+        .iter()
+        .map(|p| {
+            let mut labels: Vec<(String, String)> = p
                 .labels
-                .into_iter()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| (sanitize_label_name(&k), v))
+                .iter()
+                .filter(|l| !l.value.is_empty())
+                .map(|l| (l.prometheus_name.clone(), l.value.clone()))
                 .collect();
             labels.sort();
             Series {
-                name: s.name,
+                name: p.name.to_string(),
                 labels,
-                value: s.value,
+                value: p.value,
             }
         })
         .collect();

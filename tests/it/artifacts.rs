@@ -314,3 +314,47 @@ fn other_files_in_the_folder_are_kept_and_a_sub_folder_is_refused() {
         "no staging folder is left beside the output folder"
     );
 }
+
+/// A `runtime_metrics.json` changed and indexed again matches its index, but `verify` still
+/// reads it through the one reader: a gate verdict no writer would write is refused.
+#[test]
+fn verify_reads_the_report_back_even_when_the_index_vouches_for_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    export(&request(&dir)).unwrap();
+    let report_path = dir.join("runtime_metrics.json");
+    let text = std::fs::read_to_string(&report_path).unwrap();
+    let forged = text.replacen("\"schema_version\": 1", "\"schema_version\": 7", 1);
+    assert_ne!(forged, text, "the report starts with its schema_version");
+    std::fs::write(&report_path, &forged).unwrap();
+    let index_path = dir.join(INDEX_FILE_NAME);
+    let mut index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&index_path).unwrap()).unwrap();
+    for entry in index["artifacts"].as_array_mut().unwrap() {
+        if entry["relative_path"] == "runtime_metrics.json" {
+            let hex: String = Sha256::digest(forged.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            entry["sha256"] = serde_json::json!(hex);
+            entry["size_bytes"] = serde_json::json!(forged.len());
+        }
+    }
+    std::fs::write(&index_path, serde_json::to_string_pretty(&index).unwrap()).unwrap();
+    assert!(
+        verify(&dir).unwrap().problems.is_empty(),
+        "the hashes match"
+    );
+
+    let o = std::process::Command::new(common::bin())
+        .arg("verify")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("cannot be read back") && err.contains("schema_version"),
+        "{err}"
+    );
+}

@@ -32,6 +32,7 @@ mod publish;
 #[cfg(feature = "push")]
 mod push;
 mod renderers;
+mod report_read;
 mod scale;
 mod schema;
 #[cfg(feature = "push")]

@@ -23,7 +23,7 @@ use super::metrics::{Descriptor, LabelSet, MetricPoint, MetricSpec, Point, METRI
 use super::points::Points;
 use crate::metric_spec;
 
-pub use baseline::{read_history, read_sample, BaselineSeries, History, Sample};
+pub use baseline::{BaselineSeries, History, ReadReport, RecordedComparison, ReportSeries, Sample};
 pub use config::{
     parse_objectives, Direction, GateConfig, Method, Objective, ObjectiveList, Origin,
     RegressionList, RegressionRule, Selector, Tolerance,
@@ -78,21 +78,19 @@ pub static CATALOG: [&MetricSpec; 5] = [
 
 type Labels = Vec<(String, String)>;
 
-/// Evaluates every gate on `points`. `known` lists every metric name the tool can export
+/// Evaluates every gate on `points`, the regressions against `history` (read by
+/// `report_file::read_history`). `known` lists every metric name the tool can export
 /// (the catalogue), so a pattern can be told apart from a typo. `common` are the labels every
 /// point carries (the user's `--label`s), given to series about metrics that are absent.
-// Reads better whole for now: objectives, then the history's summary, then each rule, in the
-// order the results list them; its history half changes with the typed reader (issue 27, item 2).
-#[allow(clippy::too_many_lines)]
 pub fn evaluate(
     config: &GateConfig,
     points: &Points,
-    baselines: &[std::path::PathBuf],
+    history: History,
     known: &[&str],
     common: &Arc<LabelSet>,
 ) -> Result<Gated, GateConfigError> {
     let mut gated = Gated::default();
-    if config.is_empty() && baselines.is_empty() {
+    if config.is_empty() && history.given.is_empty() {
         return Ok(gated);
     }
     let mut names = points.names();
@@ -114,86 +112,104 @@ pub fn evaluate(
         }
         evaluate_objective(objective, points, &catalogued, common, &mut gated, &mut out);
     }
-
-    if !baselines.is_empty() {
-        let history = read_history(baselines);
-        let summary = &mut gated.results.baseline;
-        summary.path = baselines.first().map(|p| p.display().to_string());
-        summary.samples = history.samples.iter().map(sample_summary).collect();
-        let invalid_only = history
-            .blockers
-            .iter()
-            .all(|b| b.code == Code::BaselineInvalid);
-        gated.blockers.extend(history.blockers);
-        let Some(latest) = history.samples.last() else {
-            gated.results.baseline.status = if invalid_only {
-                BaselineStatus::Invalid
-            } else {
-                BaselineStatus::Missing
-            };
-            let (points, duplicates) = out.finish();
-            gated.points = points;
-            gated.blockers.extend(duplicates);
-            return Ok(gated);
-        };
-        let summary = &mut gated.results.baseline;
-        summary.status = BaselineStatus::Compared;
-        summary.series = latest.report.series.len();
-        summary.observed_at = latest.report.observed_at.clone();
-        summary.revision = latest.report.revision.clone();
-        summary.ref_name = latest.report.ref_name.clone();
-        let history_names: BTreeSet<&str> = history
-            .samples
-            .iter()
-            .flat_map(|s| s.report.series.iter().map(|series| series.name.as_str()))
-            .filter(|n| !CATALOG.iter().any(|spec| spec.name == *n))
-            .collect();
-        let latest_names: BTreeSet<&str> = latest
-            .report
-            .series
-            .iter()
-            .map(|s| s.name.as_str())
-            .filter(|n| !CATALOG.iter().any(|spec| spec.name == *n))
-            .collect();
-        gated.results.baseline.added_metrics = names
-            .iter()
-            .filter(|n| !latest_names.contains(n))
-            .map(|n| n.to_string())
-            .collect();
-        gated.results.baseline.removed_metrics = latest_names
-            .iter()
-            .filter(|n| !names.contains(n))
-            .map(|n| n.to_string())
-            .collect();
-        let defaults;
-        let rules: &[RegressionRule] = if config.regressions.is_empty() {
-            defaults = default_rules(&|n| names.contains(n), &history_names);
-            gated.results.baseline.default_rules = true;
-            &defaults
-        } else {
-            &config.regressions
-        };
-        for rule in rules {
-            let selector = &rule.selector;
-            let anywhere = |n: &&str| selector.matches_name(n);
-            let nowhere = !names.iter().any(|n| anywhere(&n))
-                && !known.iter().any(anywhere)
-                && !history_names.iter().any(anywhere);
-            if nowhere && selector.is_pattern() {
-                return Err(GateConfigError(format!(
-                    "regression rule `{}` ({}) matches no metric: none in this export, none in \
-                     the baseline and none that dpone-observability extracts (docs/metrics.md)",
-                    selector.written, selector.origin
-                )));
-            }
-            compare(rule, points, &history.samples, &mut gated, &mut out);
-        }
+    if !history.given.is_empty() {
+        let names: Vec<&str> = names.iter().collect();
+        compare_history(config, points, history, &names, known, &mut gated, &mut out)?;
     }
     let (points, duplicates) = out.finish();
     gated.points = points;
     gated.blockers.extend(duplicates);
     Ok(gated)
 }
+
+/// The regression half of [`evaluate`]: the history's summary, then each rule (the policy's, or
+/// the defaults when it has none) against the samples. `names` are this export's metric names
+/// (gate series left out).
+fn compare_history(
+    config: &GateConfig,
+    points: &Points,
+    history: History,
+    names: &[&str],
+    known: &[&str],
+    gated: &mut Gated,
+    out: &mut GatePoints,
+) -> Result<(), GateConfigError> {
+    let summary = &mut gated.results.baseline;
+    summary.path = history.given.first().map(|p| p.display().to_string());
+    summary.samples = history.samples.iter().map(sample_summary).collect();
+    let invalid_only = history
+        .blockers
+        .iter()
+        .all(|b| b.code == Code::BaselineInvalid);
+    gated.blockers.extend(history.blockers);
+    let Some(latest) = history.samples.last() else {
+        gated.results.baseline.status = if invalid_only {
+            BaselineStatus::Invalid
+        } else {
+            BaselineStatus::Missing
+        };
+        return Ok(());
+    };
+    note_latest(&mut gated.results.baseline, latest, names);
+    let history_names: BTreeSet<&str> = history
+        .samples
+        .iter()
+        .flat_map(|s| s.report.series.iter().map(|series| series.name.as_str()))
+        .filter(|n| !CATALOG.iter().any(|spec| spec.name == *n))
+        .collect();
+    let defaults;
+    let rules: &[RegressionRule] = if config.regressions.is_empty() {
+        defaults = default_rules(&|n| names.contains(&n), &history_names);
+        gated.results.baseline.default_rules = true;
+        &defaults
+    } else {
+        &config.regressions
+    };
+    for rule in rules {
+        let selector = &rule.selector;
+        let anywhere = |n: &&str| selector.matches_name(n);
+        let nowhere = !names.iter().any(anywhere)
+            && !known.iter().any(anywhere)
+            && !history_names.iter().any(anywhere);
+        if nowhere && selector.is_pattern() {
+            return Err(GateConfigError(format!(
+                "regression rule `{}` ({}) matches no metric: none in this export, none in \
+                 the baseline and none that dpone-observability extracts (docs/metrics.md)",
+                selector.written, selector.origin
+            )));
+        }
+        compare(rule, points, &history.samples, gated, out);
+    }
+    Ok(())
+}
+
+/// The baseline summary's account of the latest sample: what it is, and which custom metrics
+/// this export added or removed against it.
+fn note_latest(summary: &mut BaselineSummary, latest: &Sample, names: &[&str]) {
+    summary.status = BaselineStatus::Compared;
+    summary.series = latest.report.series.len();
+    summary.observed_at = latest.report.observed_at.clone();
+    summary.revision = latest.report.revision.clone();
+    summary.ref_name = latest.report.ref_name.clone();
+    let latest_names: BTreeSet<&str> = latest
+        .report
+        .series
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|n| !CATALOG.iter().any(|spec| spec.name == *n))
+        .collect();
+    summary.added_metrics = names
+        .iter()
+        .filter(|n| !latest_names.contains(*n))
+        .map(|n| n.to_string())
+        .collect();
+    summary.removed_metrics = latest_names
+        .iter()
+        .filter(|n| !names.contains(n))
+        .map(|n| n.to_string())
+        .collect();
+}
+
 /// An objective on a plain metric name that is neither in the catalogue (`known`) nor a metric
 /// of this export (`points`: the catalogued ones read and the custom ones given) can never be
 /// met: a configuration error, with the closest known name as a suggestion. The caller checks

@@ -2,10 +2,12 @@
 //! read them: one result per objective rule and series, one comparison per regressed series,
 //! what happened with the baseline file.
 
+use serde::Deserialize;
+
 use super::*;
 
 /// Which side of an objective a result checks; `present` when no series matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BoundRule {
     Min,
@@ -30,7 +32,7 @@ impl std::fmt::Display for BoundRule {
 }
 
 /// What a comparison found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComparisonStatus {
     /// Judged against its baseline series.
@@ -82,7 +84,7 @@ impl std::fmt::Display for ComparisonStatus {
 }
 
 /// What happened with the baseline file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineStatus {
     #[default]
@@ -103,23 +105,19 @@ impl BaselineStatus {
     }
 }
 
-fn direction_text<S: serde::Serializer>(direction: &Direction, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(direction.as_str())
-}
-
 /// One objective rule applied to one series (or to nothing, for `present`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ObjectiveResult {
     /// Where the objective is configured, for links (`objective` is its text).
     #[serde(skip)]
     pub at: Origin,
-    #[serde(serialize_with = "json_number")]
+    #[serde(with = "json_number")]
     pub actual: Option<f64>,
-    #[serde(serialize_with = "json_number")]
+    #[serde(with = "json_number")]
     pub bound: Option<f64>,
     pub code: String,
     /// `actual - bound`.
-    #[serde(serialize_with = "json_number")]
+    #[serde(with = "json_number")]
     pub delta: Option<f64>,
     pub labels: BTreeMap<String, String>,
     pub metric: String,
@@ -127,44 +125,47 @@ pub struct ObjectiveResult {
     pub objective: String,
     pub passed: bool,
     pub rule: BoundRule,
-    #[serde(serialize_with = "severity_text")]
     pub severity: Severity,
 }
 
-/// One series compared with the baseline.
-#[derive(Debug, Clone, Serialize)]
+/// One series compared with the baseline. Read back, the fields added with the history
+/// (`breached`, `centre`, `consecutive`, the limits, the samples, `test`) take their defaults
+/// when an earlier export lacks them (`test` is then empty and `breached` false).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
     /// Where the rule is configured, for links (`rule` is its text).
     #[serde(skip)]
     pub at: Origin,
-    #[serde(serialize_with = "json_number")]
+    #[serde(with = "json_number")]
     pub actual: Option<f64>,
     /// The value compared with: the most recent sample for a tolerance, the centre (mean or
     /// median) of the samples for a test.
-    #[serde(serialize_with = "json_number")]
+    #[serde(with = "json_number")]
     pub baseline: Option<f64>,
     /// Outside a checked limit (a breach short of `consecutive` fails nothing but is one).
+    #[serde(default)]
     pub breached: bool,
     /// The centre of the limits: the most recent sample for a tolerance, the mean (median for
     /// `iqr`, geometric mean for `log_normal`) for a test; `null` when nothing was compared.
-    #[serde(serialize_with = "json_number")]
+    #[serde(default, with = "json_number")]
     pub centre: Option<f64>,
     pub code: String,
     /// The breaches in a row, this export included, when it breached.
+    #[serde(default)]
     pub consecutive: usize,
     /// `actual - baseline`.
-    #[serde(serialize_with = "json_number")]
+    #[serde(with = "json_number")]
     pub delta: Option<f64>,
-    #[serde(serialize_with = "direction_text")]
+    #[serde(with = "direction_text")]
     pub direction: Direction,
     pub labels: BTreeMap<String, String>,
     /// The lowest value that passes (`null` when the rule does not check that side).
-    #[serde(serialize_with = "json_number")]
+    #[serde(default, with = "json_number")]
     pub lower_limit: Option<f64>,
     pub metric: String,
     pub passed: bool,
     /// The change in the bad direction relative to the baseline (0.1 is 10 % worse).
-    #[serde(serialize_with = "json_number")]
+    #[serde(with = "json_number")]
     pub ratio: Option<f64>,
     /// Why nothing was compared, for a status that compared nothing.
     pub reason: Option<String>,
@@ -172,25 +173,32 @@ pub struct Comparison {
     pub rule: String,
     /// The samples the series had, and what identifies each (commit, run or file), oldest
     /// first.
+    #[serde(default)]
     pub sample_ids: Vec<String>,
+    #[serde(default)]
     pub samples: usize,
-    #[serde(serialize_with = "severity_text")]
     pub severity: Severity,
     pub status: ComparisonStatus,
     /// `ratio` or `absolute` for a tolerance, `percentage`, `z_score`, `t_test`, `iqr` or
     /// `log_normal` for a statistical test.
-    pub test: &'static str,
+    #[serde(default, with = "method_name")]
+    pub test: StaticName,
+    #[serde(with = "tolerance_keys")]
     pub tolerance: BTreeMap<&'static str, f64>,
     /// The highest value that passes (`null` when the rule does not check that side).
-    #[serde(serialize_with = "json_number")]
+    #[serde(default, with = "json_number")]
     pub upper_limit: Option<f64>,
     /// The values of the samples compared with, oldest first (for the history chart).
     #[serde(skip)]
     pub history: Vec<f64>,
 }
 
+/// A name the code holds (never one borrowed from a file): as a type of its own, serde reads
+/// it through its `with` module instead of borrowing a `&str` from the input.
+pub type StaticName = &'static str;
+
 /// One sample of the history, as the results list it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SampleSummary {
     pub generated_at: Option<String>,
     pub ref_name: Option<String>,
@@ -199,25 +207,29 @@ pub struct SampleSummary {
     pub source: String,
 }
 
-/// What happened with the baseline file. Fields in key order, as every report writes them.
-#[derive(Debug, Clone, Serialize)]
+/// What happened with the baseline file. Fields in key order, as every report writes them; read
+/// back, the ones added with the history (`default_rules`, `samples`) and the provenance may be
+/// missing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BaselineSummary {
     /// Metric names in this export but not in the baseline.
     pub added_metrics: Vec<String>,
     /// The default rules applied (a baseline and no `regressions:` in the policy).
+    #[serde(default)]
     pub default_rules: bool,
     /// When the baseline's run was observed, its commit and its branch or tag, when it says
     /// (provenance for the reader; not written when unknown).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_at: Option<String>,
     pub path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_name: Option<String>,
     /// Metric names in the baseline but not in this export.
     pub removed_metrics: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// Every sample read, oldest first (one for a single `--baseline` file).
+    #[serde(default)]
     pub samples: Vec<SampleSummary>,
     pub series: usize,
     pub status: BaselineStatus,
@@ -241,7 +253,7 @@ impl Default for BaselineSummary {
 }
 
 /// Every gate's result, as `runtime_metrics.json` writes it under `gates`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GateResults {
     pub baseline: BaselineSummary,
     pub objectives: Vec<ObjectiveResult>,
@@ -277,19 +289,143 @@ impl Comparison {
 }
 
 /// A number as the metric list writes it: non-finite values as `"NaN"`, `"Infinity"`,
-/// `"-Infinity"`, so a value never turns into `null`.
-fn json_number<S: serde::Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    match value {
-        None => s.serialize_none(),
-        Some(v) if v.is_nan() => s.serialize_str("NaN"),
-        Some(v) if v.is_infinite() && *v > 0.0 => s.serialize_str("Infinity"),
-        Some(v) if v.is_infinite() => s.serialize_str("-Infinity"),
-        Some(v) => s.serialize_f64(*v),
+/// `"-Infinity"`, so a value never turns into `null` (`null` is no value). Read back the same
+/// way: any other string, or another JSON type, is an error.
+mod json_number {
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            None => s.serialize_none(),
+            Some(v) if v.is_nan() => s.serialize_str("NaN"),
+            Some(v) if v.is_infinite() && *v > 0.0 => s.serialize_str("Infinity"),
+            Some(v) if v.is_infinite() => s.serialize_str("-Infinity"),
+            Some(v) => s.serialize_f64(*v),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        d.deserialize_any(Number)
+    }
+
+    struct Number;
+
+    impl<'de> Visitor<'de> for Number {
+        type Value = Option<f64>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(r#"a number, null, "NaN", "Infinity" or "-Infinity""#)
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            match v {
+                "NaN" => Ok(Some(f64::NAN)),
+                "Infinity" => Ok(Some(f64::INFINITY)),
+                "-Infinity" => Ok(Some(f64::NEG_INFINITY)),
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            }
+        }
     }
 }
 
-fn severity_text<S: serde::Serializer>(severity: &Severity, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(severity.as_str())
+/// A direction by its name (`higher`, `lower`, `both`), both ways.
+mod direction_text {
+    use super::Direction;
+    use serde::de::{self, Deserialize, Deserializer};
+    use serde::Serializer;
+
+    const ALL: [Direction; 3] = [Direction::Higher, Direction::Lower, Direction::Both];
+
+    pub fn serialize<S: Serializer>(direction: &Direction, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(direction.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Direction, D::Error> {
+        let text = String::deserialize(d)?;
+        ALL.into_iter()
+            .find(|direction| direction.as_str() == text)
+            .ok_or_else(|| de::Error::unknown_variant(&text, &["higher", "lower", "both"]))
+    }
+}
+
+/// A comparison's method by the static name it carries: a tolerance's (`ratio`, `absolute`)
+/// or a statistical test's.
+mod method_name {
+    use super::stats::Test;
+    use serde::de::{self, Deserialize, Deserializer};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "ratio" => Ok("ratio"),
+            "absolute" => Ok("absolute"),
+            other => Test::parse(other).map(Test::as_str).ok_or_else(|| {
+                de::Error::invalid_value(
+                    de::Unexpected::Str(other),
+                    &"`ratio`, `absolute` or the name of a statistical test",
+                )
+            }),
+        }
+    }
+}
+
+/// A comparison's tolerance: `ratio` or `absolute` for a tolerance, `boundary` for a test.
+mod tolerance_keys {
+    use std::collections::BTreeMap;
+
+    use serde::de::{self, Deserialize, Deserializer};
+    use serde::{Serialize, Serializer};
+
+    const KEYS: [&str; 3] = ["ratio", "absolute", "boundary"];
+
+    pub fn serialize<S: Serializer>(
+        tolerance: &BTreeMap<&'static str, f64>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        tolerance.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<&'static str, f64>, D::Error> {
+        BTreeMap::<String, f64>::deserialize(d)?
+            .into_iter()
+            .map(|(key, value)| match KEYS.into_iter().find(|k| *k == key) {
+                Some(key) => Ok((key, value)),
+                None => Err(de::Error::unknown_field(&key, &KEYS)),
+            })
+            .collect()
+    }
 }
 
 /// The gates' verdicts, their blockers and their series.

@@ -32,7 +32,7 @@ fn run(config: &str, points: &[MetricPoint]) -> Gated {
     evaluate(
         &policy.gates,
         &store(points),
-        &[],
+        History::default(),
         &known(),
         &LabelSet::empty(),
     )
@@ -152,7 +152,7 @@ fn a_pattern_that_matches_nothing_is_a_configuration_error() {
     let err = evaluate(
         &policy.gates,
         &Points::new(),
-        &[],
+        History::default(),
         &known(),
         &LabelSet::empty(),
     )
@@ -181,7 +181,7 @@ fn compare_with(config: &str, points: &[MetricPoint], baseline: &Path) -> Gated 
     evaluate(
         &policy.gates,
         &store(points),
-        &[baseline.to_path_buf()],
+        crate::observability::report_file::read_history(&[baseline.to_path_buf()]),
         &known(),
         &LabelSet::empty(),
     )
