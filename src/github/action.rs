@@ -16,7 +16,7 @@ use std::cell::RefCell;
 
 use super::baseline::AutoBaseline;
 use super::commands::{annotation, annotation_at, escape_data, Level};
-use super::inputs::{Baseline, Inputs, Mode, Pack};
+use super::inputs::{Baseline, Inputs, Mode, Pack, DEFAULT_POLICY_FILE};
 use super::outputs::{append_outputs, format_output};
 use super::pr_status::{comment_marker, message, pull_request, CommentMode, Kinds, Message};
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
@@ -46,8 +46,6 @@ artifact_specs! {
 
 /// GitHub shows at most this many error and this many warning annotations per step.
 pub const ANNOTATIONS_PER_LEVEL: usize = 10;
-
-const DEFAULT_POLICY_FILE: &str = ".github/dpone-observability.yml";
 
 /// Everything the export needs, from the inputs; any problem is a usage error.
 struct Plan {
@@ -309,7 +307,7 @@ fn post_pr_status(
             run_url: ctx.run_url(),
             comment_mode: plan.comment_mode,
         };
-        let retry = super::api::retry_policy(env);
+        let retry = super::api::retry_policy(env, ctx);
         super::posting::post(&target, plan.pr_kinds, message, retry)
     }
     #[cfg(not(feature = "github-api"))]
@@ -343,8 +341,9 @@ pub fn run(
 ) -> Outcome {
     let (token, secrets) = mask_secrets(env, stdout);
     warn_misspelt_inputs(env, stdout, stderr);
-    let ctx = RunnerContext::from_env(env, cwd);
+    let mut ctx = RunnerContext::from_env(env, cwd);
     let inputs = Inputs::read(env).map_err(|message| usage(stdout, message))?;
+    ctx.deadline = std::time::Instant::now().checked_add(inputs.timeout.0);
     let event = super::inputs::event(env);
     match inputs.mode {
         Mode::Export => {}
@@ -571,6 +570,7 @@ fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Commands) -> Resul
                 title: &name,
                 head_sha: plan.head_sha.as_deref(),
                 artifact_url: plan.artifact_url.as_deref(),
+                provenance: None,
             };
             if plan.pr_kinds.any() {
                 *pr_message.borrow_mut() = Some(message(

@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue, Method};
 use serde_json::Value;
 
-use super::runner::Env;
+use super::runner::{Env, RunnerContext};
 use crate::net::http::{Failure, HttpClient, Request, RetryPolicy};
 use crate::observability::text::clip;
 
@@ -37,10 +37,12 @@ pub fn api_url(env: &Env) -> String {
         .unwrap_or_else(|| "https://api.github.com".to_string())
 }
 
-/// The retry policy of the step's API requests (shortened by the tests' variables).
-pub fn retry_policy(env: &Env) -> RetryPolicy {
+/// The retry policy of the step's API requests (shortened by the tests' variables), within
+/// the step's deadline (the `timeout` input).
+pub fn retry_policy(env: &Env, ctx: &RunnerContext) -> RetryPolicy {
     let mut retry = RetryPolicy::default();
     retry.shorten_for_tests(&|name| env.var(name));
+    retry.deadline = ctx.deadline;
     retry
 }
 

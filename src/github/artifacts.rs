@@ -4,9 +4,12 @@
 //!
 //! Nothing in an archive is trusted: entries that climb out, links, more than
 //! [`MAX_ENTRIES`] entries, more than [`MAX_UNCOMPRESSED`] bytes declared, a compression ratio
-//! above [`MAX_RATIO`] reject the whole archive; only `runtime_metrics.json` and
-//! `metrics_index.json` are decompressed, each up to its cap, and the first must verify
-//! against the second.
+//! above [`MAX_RATIO`], or an entry that unpacks to more bytes than it declares reject the whole
+//! archive (the bounds hold for the bytes actually written, not only the declared ones). A
+//! history sample unpacks only `runtime_metrics.json` and `metrics_index.json`, the first
+//! verified against the second; publish mode unpacks the whole run folder, and every file in it
+//! must match the index (a changed, missing or extra file refuses the artifact). The folder is
+//! made under a trusted root without following a symbolic link on the way.
 
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -61,6 +64,15 @@ pub struct ListedRun {
     pub repository_id: Option<Value>,
     #[serde(default)]
     pub head_repository_id: Option<Value>,
+}
+
+/// What to unpack from an artifact's run folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpack {
+    /// `runtime_metrics.json` and `metrics_index.json` (a history sample).
+    Report,
+    /// Every file, each of which must match the index (publish mode).
+    Whole,
 }
 
 /// Why an artifact could not be had: it could not be downloaded (the API or the storage
@@ -132,7 +144,12 @@ impl<'a> Artifacts<'a> {
                 .ok_or("the API's answer has no `artifacts` list")?;
             let total = answer.get("total_count").and_then(Value::as_u64);
             seen_all += artifacts.len() as u64;
-            all.extend(artifacts.iter().filter_map(|a| Listed::deserialize(a).ok()));
+            for listed in artifacts.iter().filter_map(|a| Listed::deserialize(a).ok()) {
+                // An artifact listed twice (pages that shifted under a new upload) counts once.
+                if !all.iter().any(|seen: &Listed| seen.id == listed.id) {
+                    all.push(listed);
+                }
+            }
             if artifacts.len() < 100 || total.is_some_and(|t| seen_all >= t) {
                 break;
             }
@@ -140,13 +157,24 @@ impl<'a> Artifacts<'a> {
         Ok(all)
     }
 
-    /// Downloads artifact `id`, unpacks its run folder into `folder` (emptied first) and
-    /// verifies it: the bytes of its `runtime_metrics.json`, which its index vouches for.
-    pub fn fetch_verified(&self, id: u64, folder: &Path) -> Result<Vec<u8>, Fetch> {
+    /// Downloads artifact `id`, unpacks its run folder (`what` of it) into `root/sub…`
+    /// (emptied first; no symbolic link followed below `root`) and verifies it: the bytes of its
+    /// `runtime_metrics.json`, which its index vouches for (with [`Unpack::Whole`], like every
+    /// other file in it).
+    pub fn fetch_verified(
+        &self,
+        id: u64,
+        root: &Path,
+        sub: &[&str],
+        what: Unpack,
+    ) -> Result<Vec<u8>, Fetch> {
         let zip = self.download_zip(id).map_err(Fetch::Unavailable)?;
-        prepare(folder).map_err(Fetch::Unavailable)?;
-        unpack(&zip, folder).map_err(Fetch::Refused)?;
-        read_indexed(folder, JSON_REPORT.file_name).map_err(|why| {
+        let folder = prepare(root, sub).map_err(Fetch::Unavailable)?;
+        unpack(&zip, &folder, what).map_err(Fetch::Refused)?;
+        if what == Unpack::Whole {
+            whole_folder_matches(&folder).map_err(Fetch::Refused)?;
+        }
+        read_indexed(&folder, JSON_REPORT.file_name).map_err(|why| {
             Fetch::Refused(format!(
                 "its `{}` does not match its `{INDEX_FILE_NAME}`: {why}",
                 JSON_REPORT.file_name
@@ -212,15 +240,65 @@ fn download_url(location: &str, api_scheme: &str) -> Result<String, String> {
     Ok(location.to_string())
 }
 
-/// An empty folder for one artifact (a previous step's copy is replaced).
-fn prepare(folder: &Path) -> Result<(), String> {
-    if std::fs::symlink_metadata(folder).is_ok() {
-        std::fs::remove_dir_all(folder)
-            .or_else(|_| std::fs::remove_file(folder))
-            .map_err(|err| format!("cannot clear `{}`: {err}", folder.display()))?;
+/// An empty folder `root/sub…` for one artifact (a previous step's copy is replaced). No
+/// component below `root` may be a symbolic link: with `RUNNER_TEMP` unset the folder is in the
+/// workspace, where a checked-out link could point anywhere.
+pub fn prepare(root: &Path, sub: &[&str]) -> Result<std::path::PathBuf, String> {
+    let mut folder = root.to_path_buf();
+    for (i, part) in sub.iter().enumerate() {
+        folder.push(part);
+        let last = i + 1 == sub.len();
+        match std::fs::symlink_metadata(&folder) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(format!(
+                    "`{}` is a symbolic link; the artifact is not written through it",
+                    folder.display()
+                ))
+            }
+            Ok(meta) if last || !meta.is_dir() => {
+                let removed = if meta.is_dir() {
+                    std::fs::remove_dir_all(&folder)
+                } else {
+                    std::fs::remove_file(&folder)
+                };
+                removed.map_err(|err| format!("cannot clear `{}`: {err}", folder.display()))?;
+                create_dir(&folder)?;
+            }
+            Ok(_) => {}
+            Err(_) => create_dir(&folder)?,
+        }
     }
-    std::fs::create_dir_all(folder)
+    Ok(folder)
+}
+
+/// Creates one folder (never through a link: `create_dir` fails on anything already there).
+fn create_dir(folder: &Path) -> Result<(), String> {
+    std::fs::create_dir(folder)
         .map_err(|err| format!("cannot create `{}`: {err}", folder.display()))
+}
+
+/// Every file of an unpacked run folder matches its index: nothing changed, missing or extra.
+fn whole_folder_matches(folder: &Path) -> Result<(), String> {
+    let report = crate::observability::artifacts::verify(folder).map_err(|err| err.to_string())?;
+    if report.problems.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = report
+        .problems
+        .iter()
+        .take(5)
+        .map(ToString::to_string)
+        .collect();
+    Err(format!(
+        "its run folder does not match its `{INDEX_FILE_NAME}` ({} problems: {}{})",
+        report.problems.len(),
+        shown.join("; "),
+        if report.problems.len() > 5 {
+            "; …"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// A name an archive may hold: relative, no `..`, no drive, no NUL.
@@ -247,10 +325,12 @@ struct Found<'a> {
     index: usize,
 }
 
-/// Writes the archive's `runtime_metrics.json` and `metrics_index.json` into `folder`: at
-/// its root, or in its one folder that holds both. Any unsafe entry (a path that climbs out,
-/// an absolute one, a link) rejects the whole archive; only the two files are decompressed.
-fn unpack(bytes: &[u8], folder: &Path) -> Result<(), String> {
+/// Writes the archive's run folder into `folder`: at its root, or in its one folder that holds
+/// `runtime_metrics.json` with `metrics_index.json`; those two files ([`Unpack::Report`]) or
+/// every file of that folder ([`Unpack::Whole`], where a nested folder is refused). Any unsafe
+/// entry (a path that climbs out, an absolute one, a link) rejects the whole archive, and so
+/// does an entry that unpacks to more than it declares.
+fn unpack(bytes: &[u8], folder: &Path, what: Unpack) -> Result<(), String> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|err| format!("it is not a zip archive ({err})"))?;
     if archive.len() > MAX_ENTRIES {
@@ -259,32 +339,80 @@ fn unpack(bytes: &[u8], folder: &Path) -> Result<(), String> {
             archive.len()
         ));
     }
-    let found = survey(&mut archive)?;
+    let (found, files) = survey(&mut archive)?;
     let chosen = chosen_folder(&found)?;
-    for found in found.iter().filter(|f| f.dir == chosen) {
-        let cap = cap_of(found.file);
-        let entry = archive
-            .by_index(found.index)
-            .map_err(|err| format!("`{}` cannot be unpacked ({err})", shown(&found.dir)))?;
-        let path = folder.join(found.file);
+    let wanted: Vec<(usize, String)> = match what {
+        Unpack::Report => found
+            .iter()
+            .filter(|f| f.dir == chosen)
+            .map(|f| (f.index, f.file.to_string()))
+            .collect(),
+        Unpack::Whole => whole_entries(&files, &chosen)?,
+    };
+    let mut written = 0u64;
+    for (index, file) in wanted {
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|err| format!("`{}` cannot be unpacked ({err})", shown(&file)))?;
+        let declared = entry.size();
+        let cap = declared.min(cap_of(&file));
+        let path = folder.join(&file);
         let mut out = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
             .map_err(|err| format!("cannot write `{}`: {err}", path.display()))?;
-        let copied = std::io::copy(&mut entry.take(cap + 1), &mut out)
-            .map_err(|err| format!("`{}` cannot be unpacked ({err})", found.file))?;
+        let copied = std::io::copy(&mut (&mut entry).take(cap + 1), &mut out)
+            .map_err(|err| format!("`{}` cannot be unpacked ({err})", shown(&file)))?;
         if copied > cap {
-            return Err(format!("its `{}` is larger than {cap} bytes", found.file));
+            return Err(format!(
+                "its entry `{}` unpacks to more than the {declared} bytes it declares (rejected)",
+                shown(&file)
+            ));
+        }
+        written += copied;
+        if written > MAX_UNCOMPRESSED {
+            return Err(format!(
+                "its entries unpack to more than {MAX_UNCOMPRESSED} bytes (rejected)"
+            ));
         }
     }
     Ok(())
 }
 
+/// The files of the chosen folder, by entry index and name; a folder inside it is refused (a
+/// run folder is flat).
+fn whole_entries(files: &[(usize, String)], chosen: &str) -> Result<Vec<(usize, String)>, String> {
+    let prefix = if chosen.is_empty() {
+        String::new()
+    } else {
+        format!("{chosen}/")
+    };
+    let mut out = Vec::new();
+    for (index, name) in files {
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        if rest.contains('/') {
+            return Err(format!(
+                "its run folder holds `{}`, a nested path (a run folder is flat; rejected)",
+                shown(name)
+            ));
+        }
+        out.push((*index, rest.to_string()));
+    }
+    Ok(out)
+}
+
 /// Checks every entry's name, kind and declared sizes (rejecting the archive at the first
-/// unsafe one) and finds the two wanted files at the root or one folder down.
-fn survey(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<Found<'static>>, String> {
+/// unsafe one) and finds the two wanted files at the root or one folder down; also every file
+/// entry, by index and name.
+#[allow(clippy::type_complexity)]
+fn survey(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+) -> Result<(Vec<Found<'static>>, Vec<(usize, String)>), String> {
     let mut found = Vec::new();
+    let mut files = Vec::new();
     let mut total = 0u64;
     for i in 0..archive.len() {
         let entry = archive
@@ -301,6 +429,7 @@ fn survey(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<Found<'sta
         if entry.is_dir() {
             continue;
         }
+        files.push((i, name.clone()));
         let (dir, file) = match name.rsplit_once('/') {
             None => (String::new(), name.as_str()),
             Some((dir, file)) if !dir.contains('/') => (dir.to_string(), file),
@@ -314,7 +443,7 @@ fn survey(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<Found<'sta
             });
         }
     }
-    Ok(found)
+    Ok((found, files))
 }
 
 /// One entry is safe: a relative path inside the archive, not a link, within its file's cap
@@ -383,7 +512,8 @@ fn chosen_folder(found: &[Found<'_>]) -> Result<String, String> {
     }
 }
 
-/// The most bytes one of the two files read from an archive may have.
+/// The most bytes one file of an archive may have (the index is small; the report and the
+/// other artifacts are bounded like a baseline).
 fn cap_of(file: &str) -> u64 {
     if file == INDEX_FILE_NAME {
         files::MAX_INDEX_BYTES

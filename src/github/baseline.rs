@@ -34,6 +34,9 @@ pub struct AutoBaseline {
     pub artifact_name: String,
     /// The `baseline-samples` input.
     pub samples: usize,
+    /// The branch whose history it is, when the caller knows better than the event (publish
+    /// mode: the proven pull request's base branch).
+    pub branch: Option<String>,
 }
 
 impl AutoBaseline {
@@ -43,6 +46,7 @@ impl AutoBaseline {
         (inputs.baseline == Baseline::Auto).then(|| AutoBaseline {
             artifact_name: inputs.artifact_name.0.clone(),
             samples: inputs.baseline_samples.0,
+            branch: None,
         })
     }
 }
@@ -117,7 +121,7 @@ pub fn fetch(
     let Some((owner, repo)) = ctx.repository.as_deref().and_then(|r| r.split_once('/')) else {
         return unavailable("`GITHUB_REPOSITORY` is not set (not running in GitHub Actions)");
     };
-    let Some(branch) = history_branch(env, event) else {
+    let Some(branch) = auto.branch.clone().or_else(|| history_branch(env, event)) else {
         return unavailable(
             "no branch to take the history from (`GITHUB_BASE_REF`, the push event's default \
              branch and `GITHUB_REF_NAME` are all empty)",
@@ -125,7 +129,7 @@ pub fn fetch(
     };
     #[cfg(feature = "github-api")]
     {
-        let retry = crate::github::api::retry_policy(env);
+        let retry = crate::github::api::retry_policy(env, ctx);
         let api_url = crate::github::api::api_url(env);
         let target = remote::Target {
             api_url: &api_url,
@@ -134,9 +138,14 @@ pub fn fetch(
             repo,
             branch: &branch,
             current_run: ctx.run_id.as_deref().and_then(|id| id.parse().ok()),
-            folder: match &ctx.runner_temp {
-                Some(temp) => temp.join(FOLDER),
-                None => ctx.workspace.join(format!(".{FOLDER}")),
+            root: ctx
+                .runner_temp
+                .clone()
+                .unwrap_or_else(|| ctx.workspace.clone()),
+            name: if ctx.runner_temp.is_some() {
+                FOLDER.to_string()
+            } else {
+                format!(".{FOLDER}")
             },
         };
         remote::fetch(&target, auto, retry, stdout, stderr)
@@ -155,7 +164,7 @@ mod remote {
 
     use super::{unavailable, warn, AutoBaseline, Fetched};
     use crate::github::api::{plain_name, Api};
-    use crate::github::artifacts::{Artifacts, Listed, MAX_DOWNLOAD};
+    use crate::github::artifacts::{Artifacts, Listed, Unpack, MAX_DOWNLOAD};
     use crate::inert::Commands;
     use crate::net::http::RetryPolicy;
     use crate::observability::timestamp::Timestamp;
@@ -173,8 +182,10 @@ mod remote {
         pub repo: &'a str,
         pub branch: &'a str,
         pub current_run: Option<u64>,
-        /// Where each sample's folder is made (`<folder>/<artifact id>/`).
-        pub folder: PathBuf,
+        /// Each sample's folder is made as `<root>/<name>/<artifact id>/`, with no symbolic
+        /// link followed below `root`.
+        pub root: PathBuf,
+        pub name: String,
     }
 
     /// One listed artifact that may be a sample.
@@ -256,7 +267,8 @@ mod remote {
     ) -> Vec<PathBuf> {
         let mut folders = Vec::new();
         for candidate in candidates.iter().take(auto.samples) {
-            let folder = target.folder.join(candidate.id.to_string());
+            let id = candidate.id.to_string();
+            let folder = target.root.join(&target.name).join(&id);
             let fetched = if candidate.size > MAX_DOWNLOAD as u64 {
                 Err(format!(
                     "it is {} bytes, more than the {MAX_DOWNLOAD} a baseline artifact may be",
@@ -264,7 +276,12 @@ mod remote {
                 ))
             } else {
                 artifacts
-                    .fetch_verified(candidate.id, &folder)
+                    .fetch_verified(
+                        candidate.id,
+                        &target.root,
+                        &[&target.name, &id],
+                        Unpack::Report,
+                    )
                     .map_err(|fetch| fetch.into_message())
             };
             match fetched {
@@ -305,9 +322,11 @@ mod remote {
             .iter()
             .filter_map(|a| {
                 let run = a.workflow_run.as_ref()?;
+                // A run whose repositories are not both known is not known to be this
+                // repository's own (a fork's run could be listed without them).
                 let same_repository = match (&run.repository_id, &run.head_repository_id) {
-                    (Some(base), Some(head)) => base == head,
-                    _ => true,
+                    (Some(base), Some(head)) => !base.is_null() && base == head,
+                    _ => false,
                 };
                 let usable = a.name == auto.artifact_name
                     && !a.expired
@@ -335,6 +354,10 @@ mod remote {
             })
             .collect();
         found.sort_by_key(|c| std::cmp::Reverse((c.created_at, c.id)));
+        // One sample per run: a run listed with two artifacts of the name (a re-run's upload
+        // beside the first) is counted once, by its newest.
+        let mut runs = std::collections::BTreeSet::new();
+        found.retain(|c| runs.insert(c.run_id));
         found
     }
 
@@ -348,6 +371,7 @@ mod remote {
             AutoBaseline {
                 artifact_name: "observability".into(),
                 samples: 20,
+                branch: None,
             }
         }
 
@@ -385,6 +409,36 @@ mod remote {
                 "not expired, not the current run, not a fork's"
             );
         }
+
+        #[test]
+        fn a_run_without_repository_ids_or_listed_twice_counts_at_most_once() {
+            let mut anonymous = artifact(7, 70, "main", "2026-01-07T00:00:00Z", false);
+            anonymous["workflow_run"]
+                .as_object_mut()
+                .unwrap()
+                .remove("head_repository_id");
+            let mut null_ids = artifact(8, 80, "main", "2026-01-08T00:00:00Z", false);
+            null_ids["workflow_run"]["repository_id"] = Value::Null;
+            null_ids["workflow_run"]["head_repository_id"] = Value::Null;
+            let listed: Vec<Listed> = [
+                artifact(1, 10, "main", "2026-01-01T00:00:00Z", false),
+                artifact(2, 10, "main", "2026-01-02T00:00:00Z", false),
+                anonymous,
+                null_ids,
+            ]
+            .iter()
+            .map(|a| Listed::deserialize(a).unwrap())
+            .collect();
+            let ids: Vec<u64> = select(&listed, &auto(), "main", None)
+                .iter()
+                .map(|c| c.id)
+                .collect();
+            assert_eq!(
+                ids,
+                [2],
+                "one sample per run; unknown repositories are not ours"
+            );
+        }
     }
 }
 
@@ -405,7 +459,8 @@ mod tests {
             auto,
             Some(AutoBaseline {
                 artifact_name: "observability".into(),
-                samples: 20
+                samples: 20,
+                branch: None,
             })
         );
         for bad in ["0", "-1", "x", "1.5", "101"] {

@@ -36,6 +36,10 @@ macro_rules! inputs {
     };
 }
 
+/// The `policy-file` input's default: read when it exists (an export), or at the base commit
+/// (publish mode).
+pub const DEFAULT_POLICY_FILE: &str = ".github/dpone-observability.yml";
+
 inputs! {
     mode: Mode = ("mode", "export", "`export`: export this run's evidence (the default). `publish`: in a `workflow_run` workflow, publish the check run, PR comment and commit status of the artifact `artifact-name` that the triggering run uploaded, after verifying it (docs/action-reference.md#pull-requests-from-forks)."),
     artifact_run_id: Option<RunId> = ("artifact-run-id", "", "With `mode: publish`: the run whose artifact is published; empty: the event's `workflow_run.id`."),
@@ -56,6 +60,7 @@ inputs! {
     baseline: Baseline = ("baseline", "", "The history to compare with under the policy's `regressions:`, one entry per line: a previous export's `runtime_metrics.json`, an export folder, or a glob; a missing file is a warning. `auto`: fetch the history from the artifacts named `artifact-name` (needs `actions: read`)."),
     artifact_name: ArtifactName = ("artifact-name", "observability", "With `baseline: auto`: the name the workflow uploads its run folder under (`actions/upload-artifact`); the latest ones from the base branch (pull requests), the default branch (pushes) or the run's branch form the history."),
     baseline_samples: Samples = ("baseline-samples", "20", "With `baseline: auto`: how many of the latest artifacts form the history (1 to 100)."),
+    timeout: Timeout = ("timeout", "120", "Seconds every GitHub API and artifact request of the step may take together (the history's downloads, publish mode, posting the PR status), retries included; 1 to 3600."),
     summary: bool = ("summary", "true", "Write the step summary."),
     annotations: bool = ("annotations", "true", "Annotate blockers on the run page."),
     runbook_base_url: Option<String> = ("runbook-base-url", "", "Runbooks document blockers link to; default: this action's docs on `GITHUB_SERVER_URL`."),
@@ -297,6 +302,28 @@ impl FromInput for Samples {
             Ok(n) if (1..=MAX_SAMPLES).contains(&n) => Ok(Samples(n)),
             _ => Err(format!(
                 "input `{}` must be a whole number from 1 to {MAX_SAMPLES}, got `{}`",
+                raw.name,
+                raw.shown()
+            )),
+        }
+    }
+}
+
+/// The `timeout` input: one deadline for the step's GitHub requests, whatever their number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout(pub std::time::Duration);
+
+/// The longest `timeout` (a job's own limit is 6 hours; an hour of requests is already a hang).
+const MAX_TIMEOUT_SECONDS: u64 = 3600;
+
+impl FromInput for Timeout {
+    fn from_input(raw: &Raw) -> Result<Self, String> {
+        match raw.value.as_deref().unwrap_or_default().trim().parse::<u64>() {
+            Ok(n) if (1..=MAX_TIMEOUT_SECONDS).contains(&n) => {
+                Ok(Timeout(std::time::Duration::from_secs(n)))
+            }
+            _ => Err(format!(
+                "input `{}` must be a whole number of seconds from 1 to {MAX_TIMEOUT_SECONDS}, got `{}`",
                 raw.name,
                 raw.shown()
             )),

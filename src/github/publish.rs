@@ -13,9 +13,11 @@ use std::io::Write;
 use http::Method;
 use serde_json::Value;
 
-use super::api::{api_url, plain_name, retry_policy, Api};
-use super::artifacts::{Artifacts, Fetch};
+use super::api::{api_url, explain_failure, plain_name, retry_policy, Api};
+use super::artifacts::{Artifacts, Fetch, Unpack};
+use super::baseline::AutoBaseline;
 use super::commands::{annotation, Level};
+use super::inputs::{Baseline, DEFAULT_POLICY_FILE};
 use super::inputs::{Inputs, RunId};
 use super::posting::post;
 use super::pr_status::{comment_marker, message, CommentMode, PrTarget};
@@ -26,8 +28,14 @@ use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
 use crate::observability::artifacts::JSON_REPORT;
 use crate::observability::blockers::runbook_base_url;
+use crate::observability::files;
+use crate::observability::gates::History;
+use crate::observability::judge::judge_again;
+use crate::observability::policy::{parse_policy, FailOn, Policy};
 use crate::observability::report::ExportReport;
-use crate::observability::report_file::{export_report, read_document};
+use crate::observability::report_file::{export_report, read_document, read_history};
+use crate::observability::settings::{resolve_policy, ExportSpec, Names, PolicyFile};
+use crate::observability::timestamp::Timestamp;
 
 /// The `mode` input's value for this mode.
 pub const MODE: &str = "publish";
@@ -36,6 +44,9 @@ const FOLDER: &str = "dpone-observability-publish";
 /// What a 403 on the artifact requests means.
 const FORBIDDEN: &str =
     "the publish job's token needs `actions: read`: add `permissions: actions: read` to the job";
+/// What a 403 on the policy file means.
+const FORBIDDEN_CONTENTS: &str =
+    "the publish job's token needs `contents: read` to read the base commit's policy file";
 /// The export's resource attribute naming its pull request.
 const CHANGE_ATTRIBUTE: &str = "vcs.change.id";
 
@@ -58,7 +69,7 @@ fn trigger(inputs: &Inputs, event: &Result<Event, String>) -> Result<Trigger, St
     let head_sha = run
         .head_sha
         .clone()
-        .filter(|s| (7..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit()))
+        .filter(|s| is_commit(s))
         .ok_or("the event's `workflow_run.head_sha` is not a commit")?;
     let run_id = match inputs.artifact_run_id {
         Some(RunId(id)) => id,
@@ -143,12 +154,8 @@ fn publish(
     stderr: &mut impl Write,
 ) -> Result<(), Stop> {
     let Given {
-        inputs,
-        env,
-        event,
-        ctx,
+        inputs, env, ctx, ..
     } = *given;
-    let usage = Stop::Refused;
     let token =
         token.ok_or_else(|| Stop::Warning("no `github-token`; nothing published".into()))?;
     let (owner, repo) = ctx
@@ -156,20 +163,28 @@ fn publish(
         .as_deref()
         .and_then(|r| r.split_once('/'))
         .filter(|(o, r)| plain_name(o) && plain_name(r))
-        .ok_or_else(|| usage("`GITHUB_REPOSITORY` is not an `owner/name` of GitHub".into()))?;
-    let trigger = trigger(inputs, event).map_err(usage)?;
-    let retry = retry_policy(env);
+        .ok_or_else(|| {
+            Stop::Refused("`GITHUB_REPOSITORY` is not an `owner/name` of GitHub".into())
+        })?;
+    let trigger = trigger(inputs, given.event).map_err(Stop::Refused)?;
+    let retry = retry_policy(env, ctx);
     let api = Api::new(&api_url(env), token, retry).map_err(Stop::Warning)?;
     let repo_route = format!("/repos/{owner}/{repo}");
     let fetched = fetch_export(given, &api, &repo_route, &trigger, stderr)?;
-    let read = &fetched.read;
-    let claimed = trigger.pull_number.or(read.change);
-    let pull_number = claimed
+    let claimed = trigger.pull_number.or(fetched.read.change);
+    let pull = claimed
         .and_then(|number| confirmed_pull(&api, &repo_route, number, &trigger, stdout, stderr));
+    let remote = Remote {
+        api: &api,
+        route: &repo_route,
+        token,
+    };
+    let judged = judge(given, &remote, pull.as_ref(), fetched, stdout, stderr)?;
     let check_name = inputs
         .check_name
         .clone()
         .unwrap_or_else(|| "dpone observability".to_string());
+    let pull_number = pull.as_ref().map(|p| p.number);
     let (mut kinds, _) = inputs.pr_status.kinds(pull_number.is_some());
     let comment_mode = inputs.comment_mode;
     if comment_mode == CommentMode::Off || pull_number.is_none() {
@@ -179,16 +194,19 @@ fn publish(
         "artifact `{}` of run {}",
         inputs.artifact_name.0, trigger.run_id
     );
+    let provenance = provenance(&trigger, &judged);
     let summary_ctx = SummaryContext {
         workspace: ctx,
-        fail_on: inputs.fail_on.unwrap_or_default(),
+        fail_on: judged.fail_on,
         run_url: ctx.run_url(),
         output_dir: &output_dir,
         title: &check_name,
         head_sha: Some(&trigger.head_sha),
         artifact_url: None,
+        provenance: Some(&provenance),
     };
     let job = env.var("GITHUB_JOB").unwrap_or_default();
+    let read = &judged.read;
     let built = message(
         &read.report,
         &read.points,
@@ -212,8 +230,28 @@ fn publish(
     for warning in post(&target, kinds, &built, retry) {
         warn(stdout, stderr, &warning);
     }
-    let _ = std::fs::remove_dir_all(&fetched.folder);
+    let _ = std::fs::remove_dir_all(&judged.folder);
     Ok(())
+}
+
+/// The line under the heading: whose numbers, whose judgement.
+fn provenance(trigger: &Trigger, judged: &Judged) -> String {
+    let short = &trigger.head_sha[..trigger.head_sha.len().min(7)];
+    format!(
+        "Numbers reported by run {} (commit {short}, the pull request's own code); judged here \
+         by {} and {}. The artifact's own verdict is not used{}.",
+        trigger.run_id,
+        judged.policy_source,
+        judged.history_source,
+        if judged.claimed_gate_blockers > 0 {
+            format!(
+                " (it claimed {} gate findings of its own)",
+                judged.claimed_gate_blockers
+            )
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// A verified export, unpacked into `folder` (removed once posted).
@@ -222,9 +260,10 @@ struct Fetched {
     read: ReadExport,
 }
 
-/// The triggering run's artifact of the `artifact-name`: listed, downloaded, unpacked with
-/// bounds, verified against its index and read (and said so on stderr). An artifact that cannot be had is a warning;
-/// one that fails a check is refused (and its folder removed).
+/// The triggering run's artifact of the `artifact-name`: listed, downloaded, its whole run
+/// folder unpacked with bounds and verified against its index, and read (and said so on
+/// stderr). An artifact that cannot be had is a warning; one that fails a check is refused (and
+/// its folder removed), and so is a run with two artifacts of the name.
 fn fetch_export(
     given: &Given<'_>,
     api: &Api,
@@ -233,7 +272,7 @@ fn fetch_export(
     stderr: &mut impl Write,
 ) -> Result<Fetched, Stop> {
     let name = &given.inputs.artifact_name.0;
-    let retry = retry_policy(given.env);
+    let retry = retry_policy(given.env, given.ctx);
     let artifacts =
         Artifacts::new(api, repo_route.to_string(), retry, FORBIDDEN).map_err(Stop::Warning)?;
     let route = format!("/actions/runs/{}/artifacts", trigger.run_id);
@@ -243,23 +282,36 @@ fn fetch_export(
             trigger.run_id
         ))
     })?;
-    let artifact_id = listed
+    let named: Vec<u64> = listed
         .iter()
-        .find(|a| a.name == *name && !a.expired)
+        .filter(|a| a.name == *name && !a.expired)
         .map(|a| a.id)
-        .ok_or_else(|| {
-            Stop::Warning(format!(
+        .collect();
+    let artifact_id = match named.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(Stop::Warning(format!(
                 "run {} has no unexpired artifact named `{}`; nothing published (workflow A \
                  must upload its run folder under that name)",
                 trigger.run_id,
                 name.escape_debug()
-            ))
-        })?;
-    let folder = match &given.ctx.runner_temp {
-        Some(temp) => temp.join(FOLDER),
-        None => given.ctx.workspace.join(format!(".{FOLDER}")),
-    }
-    .join(artifact_id.to_string());
+            )))
+        }
+        more => {
+            return Err(Stop::Refused(format!(
+                "run {} lists {} artifacts named `{}`; which one is the export is ambiguous",
+                trigger.run_id,
+                more.len(),
+                name.escape_debug()
+            )))
+        }
+    };
+    let (root, base) = match &given.ctx.runner_temp {
+        Some(temp) => (temp.clone(), FOLDER.to_string()),
+        None => (given.ctx.workspace.clone(), format!(".{FOLDER}")),
+    };
+    let id = artifact_id.to_string();
+    let folder = root.join(&base).join(&id);
     let refused = |why: String| {
         let _ = std::fs::remove_dir_all(&folder);
         Stop::Refused(format!(
@@ -267,7 +319,7 @@ fn fetch_export(
             name.escape_debug()
         ))
     };
-    let bytes = match artifacts.fetch_verified(artifact_id, &folder) {
+    let bytes = match artifacts.fetch_verified(artifact_id, &root, &[&base, &id], Unpack::Whole) {
         Ok(bytes) => bytes,
         Err(Fetch::Unavailable(why)) => return Err(Stop::Warning(why)),
         Err(Fetch::Refused(why)) => return Err(refused(why)),
@@ -275,13 +327,18 @@ fn fetch_export(
     let read = read_export(&bytes, given.ctx).map_err(&refused)?;
     let _ = writeln!(
         stderr,
-        "publish: artifact {artifact_id} of run {} verified ({} metrics, {} blockers); reporting on commit {}",
-        trigger.run_id,
-        read.report.metric_count,
-        read.report.blockers.len(),
-        trigger.head_sha
+        "publish: artifact {artifact_id} of run {} verified ({} metrics); reporting on commit {}",
+        trigger.run_id, read.report.metric_count, trigger.head_sha
     );
     Ok(Fetched { folder, read })
+}
+
+/// A pull request whose head the API showed to be the triggering commit.
+struct Pull {
+    number: u64,
+    /// The base branch's commit the pull request is compared with, and its branch.
+    base_sha: Option<String>,
+    base_ref: Option<String>,
 }
 
 /// The pull request `number`, only once the API shows its head is the triggering run's commit;
@@ -293,17 +350,24 @@ fn confirmed_pull(
     trigger: &Trigger,
     stdout: &mut impl Commands,
     stderr: &mut impl Write,
-) -> Option<u64> {
+) -> Option<Pull> {
     let pr = api
         .request(Method::GET, &format!("{repo_route}/pulls/{number}"), None)
         .ok();
-    let head = pr
-        .as_ref()
-        .and_then(|p| p.get("head"))
-        .and_then(|h| h.get("sha"))
-        .and_then(Value::as_str);
-    if head == Some(trigger.head_sha.as_str()) {
-        return Some(number);
+    let text = |outer: &str, inner: &str| {
+        pr.as_ref()
+            .and_then(|p| p.get(outer))
+            .and_then(|h| h.get(inner))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    if text("head", "sha").as_deref() == Some(trigger.head_sha.as_str()) {
+        let base_sha = text("base", "sha").filter(|s| is_commit(s));
+        return Some(Pull {
+            number,
+            base_sha,
+            base_ref: text("base", "ref").filter(|r| !r.trim().is_empty()),
+        });
     }
     warn(
         stdout,
@@ -315,6 +379,195 @@ fn confirmed_pull(
         ),
     );
     None
+}
+
+/// A full or abbreviated commit SHA.
+fn is_commit(text: &str) -> bool {
+    (7..=64).contains(&text.len()) && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// The repository's API, for the requests after the artifact's.
+struct Remote<'a> {
+    api: &'a Api,
+    /// `/repos/<owner>/<name>`.
+    route: &'a str,
+    token: &'a str,
+}
+
+/// The artifact's numbers with this run's verdict on them.
+struct Judged {
+    read: ReadExport,
+    folder: std::path::PathBuf,
+    fail_on: FailOn,
+    /// Which policy judged, and which history, as the posted text says.
+    policy_source: String,
+    history_source: String,
+    /// Gate findings the artifact recorded, left out.
+    claimed_gate_blockers: usize,
+}
+
+/// Judges the artifact's metrics again, under the policy and the history this run trusts
+/// (never the artifact's): a policy that does not fit them is refused like a usage error.
+fn judge(
+    given: &Given<'_>,
+    remote: &Remote<'_>,
+    pull: Option<&Pull>,
+    fetched: Fetched,
+    stdout: &mut impl Commands,
+    stderr: &mut impl Write,
+) -> Result<Judged, Stop> {
+    let (policy, policy_source) = trusted_policy(given, remote, pull)?;
+    let (history, history_source) = trusted_history(given, remote, pull, stdout, stderr);
+    let Fetched { folder, mut read } = fetched;
+    let judged = judge_again(&mut read.report, &mut read.points, &policy, history)
+        .map_err(|err| Stop::Refused(format!("{policy_source} does not fit the export: {err}")))?;
+    Ok(Judged {
+        read,
+        folder,
+        fail_on: given.inputs.fail_on.or(policy.fail_on).unwrap_or_default(),
+        policy_source,
+        history_source,
+        claimed_gate_blockers: judged.claimed_gate_blockers,
+    })
+}
+
+/// The policy to judge with: this workflow's own `policy-file` when it names one (read from
+/// its workspace), else the default policy file at the proven pull request's base commit (the
+/// default branch's without one), read through the API; this workflow's `objectives` are added.
+fn trusted_policy(
+    given: &Given<'_>,
+    remote: &Remote<'_>,
+    pull: Option<&Pull>,
+) -> Result<(Policy, String), Stop> {
+    let inputs = given.inputs;
+    let mut spec = ExportSpec::new(Names::Inputs, given.ctx.resolve("."), Timestamp::now());
+    spec.objectives = inputs.objectives.clone();
+    spec.objectives_base = Some(given.ctx.resolve("."));
+    let named = inputs
+        .policy_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != DEFAULT_POLICY_FILE);
+    let usage = |err: String| Stop::Refused(format!("the publishing workflow's policy: {err}"));
+    if let Some(name) = named {
+        spec.policy_file = Some(PolicyFile {
+            path: given.ctx.resolve(name),
+            shown: name.to_string(),
+            optional: false,
+        });
+        let policy = resolve_policy(&spec, None).map_err(usage)?;
+        return Ok((policy, format!("this workflow's policy {name}")));
+    }
+    let at = pull.and_then(|p| p.base_sha.as_deref());
+    let (text, source) = policy_at(remote, DEFAULT_POLICY_FILE, at)?;
+    let base = match text {
+        Some(text) => parse_policy(&text, &source).map_err(usage)?,
+        None => Policy::default(),
+    };
+    let policy = resolve_policy(&spec, Some(base)).map_err(usage)?;
+    Ok((policy, source))
+}
+
+/// The file `path` of the repository at commit `at` (the default branch's without one),
+/// through the contents API: its text, or `None` when there is no such file; and how the
+/// posted text names it.
+fn policy_at(
+    remote: &Remote<'_>,
+    path: &str,
+    at: Option<&str>,
+) -> Result<(Option<String>, String), Stop> {
+    let (query, named) = match at {
+        Some(sha) => (
+            format!("?ref={sha}"),
+            format!("the base commit {}", &sha[..sha.len().min(7)]),
+        ),
+        None => (String::new(), "the default branch".to_string()),
+    };
+    let route = format!("{}/contents/{path}{query}", remote.route);
+    let source = format!("the policy {path} of {named}");
+    match remote.api.request(Method::GET, &route, None) {
+        Ok(answer) => decode_content(&answer)
+            .map(|text| (Some(text), source.clone()))
+            .map_err(|why| Stop::Refused(format!("{source}: {why}"))),
+        Err(failure) if failure.status == Some(404) => {
+            Ok((None, format!("no policy ({path} is absent from {named})")))
+        }
+        Err(failure) => Err(Stop::Warning(format!(
+            "{source} could not be read, nothing published: {}",
+            explain_failure(&failure, FORBIDDEN_CONTENTS)
+        ))),
+    }
+}
+
+/// A file's text from a contents-API answer (`content`, base64 with line breaks).
+fn decode_content(answer: &Value) -> Result<String, String> {
+    use base64::Engine as _;
+    if answer.get("type").and_then(Value::as_str) != Some("file") {
+        return Err("it is not a file".to_string());
+    }
+    let content: String = answer
+        .get("content")
+        .and_then(Value::as_str)
+        .ok_or("the API's answer has no `content`")?
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content)
+        .map_err(|err| format!("its content is not base64 ({err})"))?;
+    if bytes.len() as u64 > files::MAX_POLICY_BYTES {
+        return Err(format!(
+            "it is larger than the {} bytes a policy may be",
+            files::MAX_POLICY_BYTES
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
+/// The history to compare with: this workflow's `baseline` (`auto`: the artifacts of the
+/// pull request's base branch, by this run's token), never the artifact's.
+fn trusted_history(
+    given: &Given<'_>,
+    remote: &Remote<'_>,
+    pull: Option<&Pull>,
+    stdout: &mut impl Commands,
+    stderr: &mut impl Write,
+) -> (History, String) {
+    match &given.inputs.baseline {
+        Baseline::Paths(paths) if paths.is_empty() => {
+            (History::default(), "no history (no `baseline`)".to_string())
+        }
+        Baseline::Paths(paths) => {
+            let resolved: Vec<_> = paths.iter().map(|p| given.ctx.resolve(p)).collect();
+            (
+                read_history(&resolved),
+                "this workflow's baseline files".to_string(),
+            )
+        }
+        Baseline::Auto => {
+            let Some(mut auto) = AutoBaseline::from_inputs(given.inputs) else {
+                return (History::default(), "no history".to_string());
+            };
+            auto.branch = pull.and_then(|p| p.base_ref.clone());
+            let event = given.event.clone().unwrap_or_default();
+            let fetched = super::baseline::fetch(
+                given.env,
+                &event,
+                given.ctx,
+                &auto,
+                Some(remote.token),
+                stdout,
+                stderr,
+            );
+            let mut history = read_history(&fetched.folders);
+            history.blockers.extend(fetched.blocker);
+            let branch = auto.branch.as_deref().unwrap_or("the default branch");
+            (
+                history,
+                format!("the history of {branch} (`baseline: auto`)"),
+            )
+        }
+    }
 }
 
 /// What the summary needs from a verified `runtime_metrics.json`.

@@ -49,6 +49,9 @@ pub struct RunnerContext {
     pub output: Option<PathBuf>,
     /// `RUNNER_TEMP`: the only place outside the workspace the action reads from.
     pub runner_temp: Option<PathBuf>,
+    /// When the step's GitHub requests must be done (the `timeout` input from the step's
+    /// start); `None` until the inputs are read.
+    pub deadline: Option<std::time::Instant>,
     /// The working directory is the workspace (as in the container): relative paths stay
     /// relative, so messages show them as the user wrote them.
     cwd_is_workspace: bool,
@@ -75,6 +78,7 @@ impl RunnerContext {
             step_summary: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             output: get("GITHUB_OUTPUT").map(PathBuf::from),
             runner_temp: get("RUNNER_TEMP").map(PathBuf::from),
+            deadline: None,
         }
     }
 

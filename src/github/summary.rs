@@ -50,6 +50,10 @@ pub struct SummaryContext<'a> {
     pub head_sha: Option<&'a str>,
     /// The uploaded artifact's page (`actions/upload-artifact`'s `artifact-url` output).
     pub artifact_url: Option<&'a str>,
+    /// Where the numbers and the verdict come from, when they come from different runs
+    /// (publish mode: reported by the pull request's run, judged by the base branch's policy);
+    /// plain text, shown under the heading.
+    pub provenance: Option<&'a str>,
 }
 
 impl SummaryContext<'_> {
@@ -189,6 +193,9 @@ fn write_head<'a>(
         escape(ctx.title),
         assessment.text()
     );
+    if let Some(text) = ctx.provenance {
+        let _ = writeln!(out, "> {}\n", escape(text));
+    }
     if let Some(run) = &report.run {
         let _ = writeln!(out, "{}\n", run_line(run));
     }

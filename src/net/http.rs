@@ -3,7 +3,7 @@
 //! timeouts, 429, 5xx and a rate-limited 403 (honouring `Retry-After`); other statuses are
 //! final and their body is kept, because servers explain there what they rejected.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -29,6 +29,9 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// The longest wait, for backoff and for `Retry-After`.
     pub max_wait: Duration,
+    /// When every request of the step must be done, retries and waits included: an attempt
+    /// gets at most the time left, and no retry starts that could not end before it.
+    pub deadline: Option<Instant>,
 }
 
 /// The longest wait before a retry: GitHub asks for a minute after a secondary rate limit.
@@ -40,11 +43,24 @@ impl Default for RetryPolicy {
             retries: 3,
             base: Duration::from_secs(1),
             max_wait: MAX_WAIT,
+            deadline: None,
         }
     }
 }
 
 impl RetryPolicy {
+    /// The same policy with every request done within `budget` from now.
+    pub fn within(mut self, budget: Duration) -> Self {
+        self.deadline = Instant::now().checked_add(budget);
+        self
+    }
+
+    /// The time left before the deadline (`None`: no deadline).
+    fn left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
     /// Tests shorten the backoff with `DPONE_OBSERVABILITY_RETRY_BASE_MS` (milliseconds); the
     /// delays' shape stays the same.
     pub fn shorten_for_tests(&mut self, env: &dyn Fn(&str) -> Option<String>) {
@@ -182,7 +198,10 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = match self.runtime.block_on(self.once(request)) {
+            let timeout = self
+                .attempt_timeout()
+                .ok_or_else(|| out_of_time(attempt - 1))?;
+            let outcome = match self.runtime.block_on(self.once(request, timeout)) {
                 Err(Attempt::Final(message)) => {
                     return Err(Failure {
                         message,
@@ -237,6 +256,15 @@ impl HttpClient {
             }
             let backoff = self.retry.base.saturating_mul(1 << (attempt - 1).min(16));
             let wait = wait.unwrap_or(backoff).min(self.retry.max_wait);
+            if self.retry.left().is_some_and(|left| left <= wait) {
+                return Err(Failure {
+                    message: format!(
+                        "{} (no time left for another attempt before the step's `timeout`)",
+                        failure.message
+                    ),
+                    ..failure
+                });
+            }
             on_retry(&Retry {
                 failed_attempt: attempt,
                 attempts: self.retry.retries + 1,
@@ -247,7 +275,17 @@ impl HttpClient {
         }
     }
 
-    async fn once(&self, request: &Request) -> Result<Response, Attempt> {
+    /// An attempt's time: the client's timeout, or less when the deadline is nearer; `None`
+    /// when the deadline has passed.
+    fn attempt_timeout(&self) -> Option<Duration> {
+        match self.retry.left() {
+            Some(left) if left.is_zero() => None,
+            Some(left) => Some(left.min(self.timeout)),
+            None => Some(self.timeout),
+        }
+    }
+
+    async fn once(&self, request: &Request, timeout: Duration) -> Result<Response, Attempt> {
         let mut builder = http::Request::builder()
             .method(request.method.clone())
             .uri(&request.url);
@@ -281,13 +319,23 @@ impl HttpClient {
                 body: bytes,
             })
         };
-        match tokio::time::timeout(self.timeout, exchange).await {
+        match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result.map_err(Attempt::Retry),
             Err(_) => Err(Attempt::Retry(format!(
                 "no response within {} s (timeout)",
-                self.timeout.as_secs_f64()
+                timeout.as_secs_f64()
             ))),
         }
+    }
+}
+
+/// The deadline passed before attempt `done + 1` could start.
+fn out_of_time(done: u32) -> Failure {
+    Failure {
+        message: "the step's `timeout` ran out before the request could be sent".to_string(),
+        attempts: done,
+        status: None,
+        body: Vec::new(),
     }
 }
 

@@ -456,6 +456,22 @@ impl Code {
             .collect()
     }
 
+    /// True for a code the gates raise (objectives, regressions and the history they compare
+    /// with, `baseline.*`): what a run's own policy decides, so another run judging it raises
+    /// them again.
+    pub fn from_gates(self) -> bool {
+        matches!(
+            self,
+            Code::SloBelowMin
+                | Code::SloAboveMax
+                | Code::SloMissing
+                | Code::Regression
+                | Code::BaselineMissing
+                | Code::BaselineInvalid
+                | Code::BaselineUnavailable
+        )
+    }
+
     /// True for a family of codes named per metric (`slo.<metric>.missing`).
     pub fn is_per_metric(self) -> bool {
         self.as_str().contains(METRIC_PLACEHOLDER)

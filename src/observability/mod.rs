@@ -11,6 +11,7 @@ pub mod gates;
 pub mod inputs;
 pub mod json_input;
 pub mod json_output;
+pub mod judge;
 pub mod markdown;
 pub mod metric_list;
 pub mod metrics;

@@ -270,15 +270,16 @@ fn read_objectives(spec: &ExportSpec, value: &str) -> Result<(String, String), S
     Ok((value.to_string(), name.to_string()))
 }
 
-/// The high-level request: the policy file and the objectives read and merged, the labels
-/// checked, defaults filled in.
-pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
-    let mut policy = match &spec.policy_file {
-        Some(file) => read_policy_file(file)?,
-        None => Policy::default(),
+/// The policy a spec gives: its policy file (or `file`, a policy the caller read elsewhere,
+/// when the spec names none) with its objectives added.
+pub fn resolve_policy(spec: &ExportSpec, file: Option<Policy>) -> Result<Policy, String> {
+    let mut policy = match (&spec.policy_file, file) {
+        (Some(file), _) => read_policy_file(file)?,
+        (None, Some(policy)) => policy,
+        (None, None) => Policy::default(),
     };
     if let Some(value) = &spec.objectives {
-        let (text, source) = read_objectives(&spec, value)?;
+        let (text, source) = read_objectives(spec, value)?;
         let mut objectives = parse_objectives(&text, &source)?;
         if let Some(path) = spec.objectives_file().filter(|p| p.is_file()) {
             for o in &mut objectives {
@@ -287,6 +288,13 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
         }
         policy.gates.objectives.extend(objectives);
     }
+    Ok(policy)
+}
+
+/// The high-level request: the policy file and the objectives read and merged, the labels
+/// checked, defaults filled in.
+pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
+    let policy = resolve_policy(&spec, None)?;
     let labels = LabelSet::new(spec.labels.clone())
         .map_err(|err| spec.names.invalid(Setting::Labels, err))?;
     let mut request = ExportRequest::new(spec.output_dir, spec.now);

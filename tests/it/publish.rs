@@ -5,6 +5,7 @@
 //! checks that no token reaches it.
 #![cfg(feature = "github-api")]
 
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -18,6 +19,10 @@ const REPO: &str = "/api/v3/repos/acme/pipelines";
 const RUN: u64 = 555;
 const ARTIFACT: u64 = 77;
 const HEAD: &str = "1111111111111111111111111111111111111111";
+/// The pull request's base commit, where the trusted policy is read.
+const BASE: &str = "4444444444444444444444444444444444444444";
+/// The base branch's policy: what judges the fork's numbers.
+const BASE_POLICY: &str = "objectives:\n  run_passed: {min: 1}\n";
 
 /// A fork's export: dpone's run report, made for pull request 7 (`vcs.change.id`).
 fn export_files() -> &'static Vec<(String, Vec<u8>)> {
@@ -68,6 +73,12 @@ struct Setup {
     artifact_name: &'static str,
     list_forbidden: bool,
     pr_head: &'static str,
+    /// The policy file at the base commit; `None`: there is none (404).
+    policy: Option<String>,
+    /// The run lists the artifact twice under the name, with two ids.
+    duplicate: bool,
+    /// The blob storage reads the request and never answers.
+    storage_hangs: bool,
 }
 
 impl Setup {
@@ -77,6 +88,9 @@ impl Setup {
             artifact_name: "observability",
             list_forbidden: false,
             pr_head: HEAD,
+            policy: Some(BASE_POLICY.to_string()),
+            duplicate: false,
+            storage_hangs: false,
         }
     }
 }
@@ -84,8 +98,11 @@ impl Setup {
 impl World {
     fn start(setup: Setup) -> Self {
         let zip = Arc::new(setup.zip.clone());
+        let hangs = setup.storage_hangs;
         let storage = standin::StandIn::start(move |request| {
-            if request.path.starts_with(&format!("/blob/{ARTIFACT}?")) {
+            if hangs {
+                Reply::Hang
+            } else if request.path.starts_with(&format!("/blob/{ARTIFACT}?")) {
                 Reply::Send(200, Vec::new(), zip.to_vec())
             } else {
                 Reply::Send(404, Vec::new(), b"no such blob".to_vec())
@@ -105,19 +122,26 @@ impl World {
                         Some(json!({"message": "Resource not accessible by integration"})),
                     )
                 } else {
-                    (
-                        200,
-                        Some(json!({"total_count": 1, "artifacts": [{
-                            "id": ARTIFACT, "node_id": "MDg6QXJ0aWZhY3Q3Nw==",
+                    let artifact = |id: u64| {
+                        json!({
+                            "id": id, "node_id": "MDg6QXJ0aWZhY3Q3Nw==",
                             "name": setup.artifact_name, "size_in_bytes": setup.zip.len(),
                             "url": "https://api.github.com/repos/acme/pipelines/actions/artifacts/77",
                             "archive_download_url": "https://api.github.com/repos/acme/pipelines/actions/artifacts/77/zip",
                             "expired": false, "created_at": "2026-01-01T00:00:00Z",
                             "updated_at": "2026-01-01T00:00:00Z", "expires_at": "2026-12-31T00:00:00Z",
-                            "digest": format!("sha256:{:064x}", ARTIFACT),
+                            "digest": format!("sha256:{:064x}", id),
                             "workflow_run": {"id": RUN, "repository_id": 42, "head_repository_id": 43,
                                 "head_branch": "feature", "head_sha": HEAD},
-                        }]})),
+                        })
+                    };
+                    let mut artifacts = vec![artifact(ARTIFACT)];
+                    if setup.duplicate {
+                        artifacts.push(artifact(ARTIFACT + 1));
+                    }
+                    (
+                        200,
+                        Some(json!({"total_count": artifacts.len(), "artifacts": artifacts})),
                     )
                 }
             } else if route == format!("/actions/artifacts/{ARTIFACT}/zip") {
@@ -129,8 +153,14 @@ impl World {
             } else if route == "/pulls/7" {
                 (
                     200,
-                    Some(json!({"number": 7, "head": {"sha": setup.pr_head}})),
+                    Some(json!({"number": 7, "head": {"sha": setup.pr_head},
+                        "base": {"sha": BASE, "ref": "main"}})),
                 )
+            } else if route == format!("/contents/.github/dpone-observability.yml?ref={BASE}") {
+                match &setup.policy {
+                    Some(text) => (200, Some(contents_answer(text))),
+                    None => (404, Some(json!({"message": "Not Found"}))),
+                }
             } else if route.starts_with("/issues/7/comments?") {
                 (200, Some(json!([])))
             } else if request.method == "POST" {
@@ -209,6 +239,26 @@ impl World {
     }
 }
 
+/// The contents API's answer for the policy file holding `text`.
+fn contents_answer(text: &str) -> Value {
+    use base64::Engine as _;
+    let content = base64::engine::general_purpose::STANDARD.encode(text);
+    let url =
+        "https://api.github.com/repos/acme/pipelines/contents/.github/dpone-observability.yml";
+    json!({
+        "type": "file", "encoding": "base64", "size": text.len(),
+        "name": "dpone-observability.yml", "path": ".github/dpone-observability.yml",
+        "content": content, "sha": "5555555555555555555555555555555555555555",
+        "url": url,
+        "git_url": "https://api.github.com/repos/acme/pipelines/git/blobs/5555555555555555555555555555555555555555",
+        "html_url": "https://github.com/acme/pipelines/blob/main/.github/dpone-observability.yml",
+        "download_url": "https://raw.githubusercontent.com/acme/pipelines/main/.github/dpone-observability.yml",
+        "_links": {"self": url,
+            "git": "https://api.github.com/repos/acme/pipelines/git/blobs/5555555555555555555555555555555555555555",
+            "html": "https://github.com/acme/pipelines/blob/main/.github/dpone-observability.yml"},
+    })
+}
+
 struct Ran {
     code: i32,
     stdout: String,
@@ -218,6 +268,12 @@ struct Ran {
 /// The action in `mode: publish` on a `workflow_run` event for a fork's pull request (its
 /// `pull_requests` is empty, as GitHub sends it for forks).
 fn publish(world: &World) -> Ran {
+    publish_with(world, &[], |_| {})
+}
+
+/// [`publish`] with more inputs or variables, and a change to the workspace before the run
+/// (`RUNNER_TEMP` is unset when `extra` sets it empty).
+fn publish_with(world: &World, extra: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> Ran {
     let tmp = tempfile::tempdir().unwrap();
     let (root, temp) = (tmp.path().join("workspace"), tmp.path().join("temp"));
     std::fs::create_dir_all(&root).unwrap();
@@ -252,6 +308,14 @@ fn publish(world: &World) -> Ran {
         .env("GITHUB_WORKSPACE", &root)
         .env("RUNNER_TEMP", &temp)
         .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "20");
+    for (name, value) in extra {
+        if value.is_empty() {
+            cmd.env_remove(name);
+        } else {
+            cmd.env(name, value);
+        }
+    }
+    prepare(tmp.path());
     let o = cmd.output().unwrap();
     world.assert_no_token_at_storage();
     Ran {
@@ -274,6 +338,7 @@ fn a_fork_s_export_is_published_on_the_run_s_head_and_pr() {
             format!("GET /actions/runs/{RUN}/artifacts?name=observability&per_page=100"),
             format!("GET /actions/artifacts/{ARTIFACT}/zip"),
             "GET /pulls/7".to_string(),
+            format!("GET /contents/.github/dpone-observability.yml?ref={BASE}"),
             "POST /check-runs".to_string(),
             "GET /issues/7/comments?per_page=100&page=1".to_string(),
             "POST /issues/7/comments".to_string(),
@@ -448,5 +513,188 @@ fn a_403_on_the_artifact_list_names_actions_read() {
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(ran.stderr.contains("403 Resource not accessible by integration (the publish job's token needs `actions: read`"), "{}", ran.stderr);
     eprintln!("403 on the list: {}", ran.stderr.trim());
+    assert!(world.nothing_posted());
+}
+
+/// The check run the publish posted: its conclusion and summary.
+fn posted_check(world: &World) -> (String, String) {
+    let answered = world.answered();
+    let check = answered
+        .iter()
+        .find(|a| a.path.ends_with("/check-runs"))
+        .expect("a check run was posted");
+    let request = check.request.as_ref().unwrap();
+    (
+        request["conclusion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        request["output"]["summary"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The fork's export says it passed (its own objective, `run_passed`, is met); the base
+/// branch's policy asks for more rows than it reported. The posted verdict is the base
+/// policy's, and the text says whose numbers and whose judgement it is.
+#[test]
+fn the_fork_s_recorded_verdict_is_not_believed() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.policy = Some("objectives:\n  extracted_rows: {min: 100000}\n".to_string());
+    let world = World::start(setup);
+    let ran = publish(&world);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let (conclusion, summary) = posted_check(&world);
+    eprintln!("judged by the base policy:\n{summary}");
+    assert_eq!(conclusion, "failure", "{summary}");
+    assert!(summary.starts_with("### ❌ "), "{summary}");
+    assert!(summary.contains("extracted_rows"), "{summary}");
+    assert!(
+        summary.contains("Numbers reported by run 555")
+            && summary.contains("the base commit 4444444")
+            && summary.contains("not used"),
+        "{summary}"
+    );
+    // The fork's own objective is no gate here: only the base policy's.
+    assert!(!summary.contains("run_passed` | 1 | ≥"), "{summary}");
+    world.validate_against_openapi();
+}
+
+/// Without a policy file at the base commit, nothing is gated, whatever the artifact recorded.
+#[test]
+fn without_a_base_policy_the_fork_s_gates_are_dropped() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.policy = None;
+    let world = World::start(setup);
+    let ran = publish(&world);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let (_, summary) = posted_check(&world);
+    assert!(summary.contains("no policy"), "{summary}");
+    assert!(!summary.contains("passing gate"), "{summary}");
+}
+
+#[test]
+fn every_file_of_the_run_folder_must_match_the_index() {
+    assert_refused(
+        zip_of(
+            "",
+            |name, bytes| {
+                if name == "prometheus_metrics.prom" {
+                    bytes.extend_from_slice(b"dpone_forged 1\n");
+                }
+            },
+            Vec::new(),
+        ),
+        "tampered Prometheus file",
+        "prometheus_metrics.prom",
+    );
+    assert_refused(
+        zip_of("runtime_metrics.md", |_, _| {}, Vec::new()),
+        "missing Markdown report",
+        "runtime_metrics.md",
+    );
+    assert_refused(
+        zip_of(
+            "",
+            |_, _| {},
+            vec![ZipEntry::File("notes.txt".into(), b"x".to_vec())],
+        ),
+        "extra file",
+        "notes.txt",
+    );
+}
+
+/// A zip entry that declares a few bytes and inflates to megabytes is refused at the bytes
+/// actually written, not believed.
+#[test]
+fn an_entry_larger_than_it_declares_is_refused() {
+    let zip = zip_of(
+        "",
+        |_, _| {},
+        vec![ZipEntry::File(
+            "padding.bin".into(),
+            vec![0; 4 * 1024 * 1024],
+        )],
+    );
+    assert_refused(
+        declare_size(zip, "padding.bin", 1000),
+        "lying entry",
+        "unpacks to more than the 1000 bytes it declares",
+    );
+}
+
+/// The zip with `name`'s uncompressed size rewritten to `size` in its local and central
+/// headers (the CRC and the data stay: only the declaration lies).
+fn declare_size(mut zip: Vec<u8>, name: &str, size: u32) -> Vec<u8> {
+    let mut patched = 0;
+    for (signature, size_at, name_at) in
+        [(b"PK\x03\x04", 22usize, 30usize), (b"PK\x01\x02", 24, 46)]
+    {
+        let mut i = 0;
+        while i + name_at + name.len() <= zip.len() {
+            if &zip[i..i + 4] == signature
+                && &zip[i + name_at..i + name_at + name.len()] == name.as_bytes()
+            {
+                zip[i + size_at..i + size_at + 4].copy_from_slice(&size.to_le_bytes());
+                patched += 1;
+            }
+            i += 1;
+        }
+    }
+    assert_eq!(patched, 2, "both headers of `{name}` found");
+    zip
+}
+
+#[test]
+fn two_artifacts_of_the_name_are_refused() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.duplicate = true;
+    let world = World::start(setup);
+    let ran = publish(&world);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("lists 2 artifacts named `observability`"),
+        "{}",
+        ran.stdout
+    );
+    assert!(world.nothing_posted());
+    assert!(world.storage.requests().is_empty());
+}
+
+/// A storage host that never answers costs the step's `timeout`, not 30 s per attempt per
+/// request.
+#[test]
+fn a_hanging_storage_host_ends_at_the_step_s_timeout() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.storage_hangs = true;
+    let world = World::start(setup);
+    let ran = publish_with(&world, &[("INPUT_TIMEOUT", "2")], |_| {});
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains("`timeout`"),
+        "the warning names the deadline: {}",
+        ran.stderr
+    );
+    assert!(world.nothing_posted());
+}
+
+/// With `RUNNER_TEMP` unset the artifact is unpacked in the workspace; a symbolic link there
+/// is never written through.
+#[test]
+fn a_link_in_the_workspace_is_not_followed() {
+    let world = World::start(Setup::new(zip_of("", |_, _| {}, Vec::new())));
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().to_path_buf();
+    let ran = publish_with(&world, &[("RUNNER_TEMP", "")], |tmp| {
+        std::os::unix::fs::symlink(&target, tmp.join("workspace/.dpone-observability-publish"))
+            .unwrap();
+    });
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.stderr.contains("symbolic link"), "{}", ran.stderr);
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "nothing written outside the workspace"
+    );
     assert!(world.nothing_posted());
 }

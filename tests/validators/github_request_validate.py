@@ -29,7 +29,11 @@ def main(requests_file):
         spec = json.load(handle)
     routes = []
     for template, item in spec["paths"].items():
-        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        # GitHub's `{path}` (a file in the contents API) is a repository path: it may hold
+        # slashes (`.github/policy.yml`), as GitHub documents; every other parameter is one
+        # segment.
+        pattern = re.sub(r"\{path\}$", "(?P<file_path>.+)", template)
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", pattern) + "$"
         routes.append((re.compile(pattern), template, item))
     checked = 0
     with open(requests_file) as handle:
