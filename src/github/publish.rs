@@ -535,7 +535,7 @@ fn trusted_history(
 ) -> (History, String) {
     match &given.inputs.baseline {
         Baseline::Paths(paths) if paths.is_empty() => {
-            (History::default(), "no history (no `baseline`)".to_string())
+            (History::default(), "no history (no baseline input)".to_string())
         }
         Baseline::Paths(paths) => {
             let resolved: Vec<_> = paths.iter().map(|p| given.ctx.resolve(p)).collect();
@@ -564,7 +564,7 @@ fn trusted_history(
             let branch = auto.branch.as_deref().unwrap_or("the default branch");
             (
                 history,
-                format!("the history of {branch} (`baseline: auto`)"),
+                format!("the history of {branch} (baseline: auto)"),
             )
         }
     }
