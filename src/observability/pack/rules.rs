@@ -132,9 +132,12 @@ fn alert_name(metric: &str, suffix: &str) -> String {
 /// One alert per objective bound and matching metric, then the run-failed and no-fresh-run
 /// alerts. A glob objective gives one rule per catalogued metric it matches.
 pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert>, String> {
+    if matches!(&request.source, Source::Pushgateway { job } if job.is_empty()) {
+        return Err("the Pushgateway job is empty, which PromQL matches as no job".to_string());
+    }
     let mut alerts: Vec<Alert> = Vec::new();
     for objective in &request.gates.objectives {
-        check_label_names(objective)?;
+        check_labels(objective)?;
         for metric in objective_metrics(objective, known)? {
             for (kind, bound) in [
                 (AlertKind::AboveMax, objective.max),
@@ -160,12 +163,20 @@ fn named(objective: &Objective) -> String {
     format!("objective `{}` ({})", selector.written, selector.origin)
 }
 
-/// Refuses a label name PromQL would not read as one name (docs/pack.md).
-fn check_label_names(objective: &Objective) -> Result<(), String> {
-    for (name, _) in &objective.selector.labels {
+/// Refuses a label name PromQL would not read as one name, and an empty value, which PromQL
+/// matches as the label's absence (docs/pack.md).
+fn check_labels(objective: &Objective) -> Result<(), String> {
+    for (name, value) in &objective.selector.labels {
         if let Some(why) = escape::label_name(name) {
             return Err(format!(
                 "{}: the label name {name:?} {why}",
+                named(objective)
+            ));
+        }
+        if value.is_empty() {
+            return Err(format!(
+                "{}: the label {name:?} has an empty value, which PromQL matches as the \
+                 label's absence; leave the label out or give it a value",
                 named(objective)
             ));
         }
@@ -561,7 +572,9 @@ fn write_case(out: &mut String, alert: &Alert, case: &AlertCase) {
         return;
     };
     let _ = writeln!(out, "        exp_alerts:\n          - exp_labels:");
+    // The rule's `severity` replaces a series label of that name, as in Prometheus.
     let mut all: Vec<(String, String)> = labels.clone();
+    all.retain(|(k, _)| k != "severity");
     all.push(("severity".to_string(), alert.severity.to_string()));
     all.sort();
     for (k, v) in all {

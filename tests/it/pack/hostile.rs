@@ -155,6 +155,60 @@ fn a_label_name_that_is_not_a_prometheus_name_is_refused() {
 }
 
 #[test]
+fn an_empty_label_value_is_refused() {
+    // PromQL reads `{env=""}` as "no env label": not what the gate compares.
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = "objectives:\n  - metric: lag_seconds\n    labels: {env: \"\"}\n    max: 60\n";
+    std::fs::write(tmp.path().join("o.yml"), policy).unwrap();
+    let (o, out) = run_pack(tmp.path(), &["--policy", "o.yml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the label \"env\" has an empty value"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let (o, out) = run_pack(
+        tmp.path(),
+        &["--source", "pushgateway", "--pushgateway-job", ""],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("the Pushgateway job is empty"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn an_objective_label_named_severity_yields_to_the_rule_label() {
+    // Prometheus sets the rule's `severity` over the series' own; the pack's tests expect so.
+    let tmp = tempfile::tempdir().unwrap();
+    let pack = pack_of(
+        tmp.path(),
+        "objectives:\n  - metric: lag_seconds\n    labels: {severity: page}\n    max: 60\n",
+        &["--source", "pushgateway"],
+    );
+    let alert = "DponeLagSecondsAboveMax";
+    let series = "dpone_lag_seconds{severity=\"page\"}";
+    let description = format!(
+        "{series} is 61, above the objective's max 60 that {} line 2 sets.",
+        tmp.path().join("policy.yml").display()
+    );
+    let fires = expected(
+        &[("severity", yaml("error"))],
+        &[
+            (
+                "summary",
+                yaml("dpone_lag_seconds above its objective's max 60"),
+            ),
+            ("description", yaml(&description)),
+            ("runbook_url", yaml(&runbook_url(&pack, alert))),
+        ],
+    );
+    let cases = [case(&[(series, "61x10")], alert, Some(&fires))];
+    promtool_passes(&pack, &tests_file(&cases));
+}
+
+#[test]
 fn a_hostile_label_value_cannot_make_an_alert_fire_and_stays_exact() {
     let tmp = tempfile::tempdir().unwrap();
     let policy = format!(
