@@ -157,7 +157,7 @@ pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert
     Ok(alerts)
 }
 
-/// An objective as messages name it: `objective `x` (policy.yml line 3)`.
+/// An objective as messages name it: objective `x` (policy.yml line 3).
 fn named(objective: &Objective) -> String {
     let selector = &objective.selector;
     format!("objective `{}` ({})", selector.written, selector.origin)
@@ -621,6 +621,16 @@ mod tests {
         assert_eq!(go_float(999_999.0), "999999");
         assert_eq!(go_float(1_000_001.0), "1.000001e+06");
         assert_eq!(go_float(-2e6), "-2e+06");
+    }
+
+    #[test]
+    fn annotations_keep_input_text_literal() {
+        let a = Annotation::text("x{{ .Labels }} {").value().then(" }}");
+        assert_eq!(
+            a.template(),
+            "x{{ \"{{\" }} .Labels }} {{ \"{\" }}{{ $value }} }}"
+        );
+        assert_eq!(a.expanded(1e6), "x{{ .Labels }} {1e+06 }}");
     }
 
     #[test]
