@@ -592,3 +592,5 @@ mod live {
         alerts_fire_on_a_breaching_run_and_stay_quiet_on_a_passing_one("pushgateway");
     }
 }
+
+mod hostile;

@@ -11,6 +11,7 @@
 //!   alert reads `last_over_time(metric[window])`: the latest run within the window.
 
 mod dashboard;
+mod escape;
 mod rules;
 
 use std::fmt::Write as _;
@@ -72,9 +73,9 @@ pub struct PackRequest {
 }
 
 /// A Prometheus duration: a positive integer and one unit of `s`, `m`, `h`, `d`, `w`, `y`,
-/// as seconds.
+/// as seconds. Nothing else is taken (no spaces), since the window is written into PromQL and
+/// the annotations as it is.
 pub fn parse_window(text: &str) -> Result<u64, String> {
-    let text = text.trim();
     let (digits, unit) = text.split_at(text.len().saturating_sub(1));
     let seconds = match unit {
         "s" => 1,
@@ -90,7 +91,7 @@ pub fn parse_window(text: &str) -> Result<u64, String> {
             .checked_mul(seconds)
             .ok_or_else(|| format!("the window `{text}` is too long")),
         _ => Err(format!(
-            "the window `{text}` is not a Prometheus duration such as `30m`, `6h` or `1d`"
+            "the window {text:?} is not a Prometheus duration such as `30m`, `6h` or `1d`"
         )),
     }
 }

@@ -1,14 +1,69 @@
 //! The alerting and recording rules, and their `promtool test rules` unit tests: for each
 //! alert one series that breaches and must fire, and one that holds and must not.
 //!
-//! Every string goes into the YAML as a JSON string, which YAML reads as a double-quoted
-//! scalar; label values in PromQL are quoted the same way (PromQL takes Go's escapes).
+//! Every input string is written through [`super::escape`]: label values as PromQL string
+//! literals, annotation and alert label text as literal Go template text, and every YAML value
+//! as a double-quoted scalar; label names and bounds that cannot be written exactly are refused.
 
 use std::fmt::Write as _;
 
 use super::super::gates::Objective;
 use super::super::gates::Origin;
+use super::escape::{self, go_template_text, number, promql_string, yaml_string};
 use super::{origin, AlertKind, PackRequest, Source};
+
+/// Alert annotation text: literal text (input among it) and where the alert's value goes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Annotation(Vec<Piece>);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Value,
+}
+
+impl Annotation {
+    fn text(text: &str) -> Self {
+        Annotation::default().then(text)
+    }
+
+    /// Appends literal text.
+    fn then(mut self, text: &str) -> Self {
+        match self.0.last_mut() {
+            Some(Piece::Text(last)) => last.push_str(text),
+            _ => self.0.push(Piece::Text(text.to_string())),
+        }
+        self
+    }
+
+    /// Appends the alert's value (`{{ $value }}`).
+    fn value(mut self) -> Self {
+        self.0.push(Piece::Value);
+        self
+    }
+
+    /// As the rules file has it: a Go template whose text expands to itself.
+    pub fn template(&self) -> String {
+        self.0
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => go_template_text(text),
+                Piece::Value => "{{ $value }}".to_string(),
+            })
+            .collect()
+    }
+
+    /// As Prometheus expands it for an alert of `value`.
+    pub fn expanded(&self, value: f64) -> String {
+        self.0
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.clone(),
+                Piece::Value => go_float(value),
+            })
+            .collect()
+    }
+}
 
 /// One alerting rule.
 #[derive(Debug, Clone)]
@@ -23,9 +78,9 @@ pub struct Alert {
     pub severity: &'static str,
     pub origin: Option<Origin>,
     pub expr: String,
-    pub summary: String,
-    /// With `{{ $value }}` where the value goes.
-    pub description: String,
+    pub summary: Annotation,
+    /// With the alert's value.
+    pub description: Annotation,
     pub runbook_url: String,
 }
 
@@ -35,11 +90,6 @@ pub const RECORDING_RULES: [(&str, &str); 1] = [(
     "avg by (process) (avg_over_time(dpone_run_passed[1d]))",
 )];
 
-/// A string as YAML (and PromQL) reads it: a JSON string.
-fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
-}
-
 /// `metric{k="v",...}`.
 fn selector(metric: &str, matchers: &[(String, String)]) -> String {
     if matchers.is_empty() {
@@ -47,7 +97,7 @@ fn selector(metric: &str, matchers: &[(String, String)]) -> String {
     }
     let inner: Vec<String> = matchers
         .iter()
-        .map(|(k, v)| format!("{k}={}", quoted(v)))
+        .map(|(k, v)| format!("{k}={}", promql_string(v)))
         .collect();
     format!("{metric}{{{}}}", inner.join(","))
 }
@@ -58,11 +108,6 @@ fn current(source: &Source, window: &str, series: &str) -> String {
         Source::Pushgateway { .. } => series.to_string(),
         Source::RemoteWrite => format!("last_over_time({series}[{window}])"),
     }
-}
-
-/// A bound as PromQL and people read it.
-fn number(v: f64) -> String {
-    format!("{v}")
 }
 
 /// `DponeDurationSecondsAboveMax` from `dpone_duration_seconds`.
@@ -87,14 +132,19 @@ fn alert_name(metric: &str, suffix: &str) -> String {
 /// One alert per objective bound and matching metric, then the run-failed and no-fresh-run
 /// alerts. A glob objective gives one rule per catalogued metric it matches.
 pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert>, String> {
+    if matches!(&request.source, Source::Pushgateway { job } if job.is_empty()) {
+        return Err("the Pushgateway job is empty, which PromQL matches as no job".to_string());
+    }
     let mut alerts: Vec<Alert> = Vec::new();
     for objective in &request.gates.objectives {
+        check_labels(objective)?;
         for metric in objective_metrics(objective, known)? {
             for (kind, bound) in [
                 (AlertKind::AboveMax, objective.max),
                 (AlertKind::BelowMin, objective.min),
             ] {
                 if let Some(bound) = bound {
+                    let bound = checked_bound(objective, kind, bound)?;
                     alerts.push(objective_alert(request, objective, &metric, kind, bound));
                 }
             }
@@ -105,6 +155,44 @@ pub fn alerting_rules(request: &PackRequest, known: &[&str]) -> Result<Vec<Alert
     alerts.push(no_fresh_run_alert(request, window_seconds));
     number_repeated_names(&mut alerts);
     Ok(alerts)
+}
+
+/// An objective as messages name it: objective `x` (policy.yml line 3).
+fn named(objective: &Objective) -> String {
+    let selector = &objective.selector;
+    format!("objective `{}` ({})", selector.written, selector.origin)
+}
+
+/// Refuses a label name PromQL would not read as one name, and an empty value, which PromQL
+/// matches as the label's absence (docs/pack.md).
+fn check_labels(objective: &Objective) -> Result<(), String> {
+    for (name, value) in &objective.selector.labels {
+        if let Some(why) = escape::label_name(name) {
+            return Err(format!(
+                "{}: the label name {name:?} {why}",
+                named(objective)
+            ));
+        }
+        if value.is_empty() {
+            return Err(format!(
+                "{}: the label {name:?} has an empty value, which PromQL matches as the \
+                 label's absence; leave the label out or give it a value",
+                named(objective)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A bound and its text, refused from 2^53 on (docs/pack.md).
+fn checked_bound(objective: &Objective, kind: AlertKind, v: f64) -> Result<(f64, String), String> {
+    let key = if kind == AlertKind::AboveMax {
+        "max"
+    } else {
+        "min"
+    };
+    let text = escape::bound(v).map_err(|why| format!("{}: the {key}, {why}", named(objective)))?;
+    Ok((v, text))
 }
 
 /// The metrics an objective alerts on: its metric, or for a glob every catalogued metric it
@@ -144,11 +232,15 @@ fn run_failed_alert(request: &PackRequest) -> Alert {
             "{} == 0",
             current(&request.source, window, "dpone_run_passed")
         ),
-        summary: "A dpone run failed".to_string(),
-        description: format!(
-            "The latest dpone run (within {window}) reported passed: false (dpone_run_passed is {{{{ $value }}}})."
-        ),
-        runbook_url: AlertKind::RunFailed.code().runbook_url_at(&request.runbook_base),
+        summary: Annotation::text("A dpone run failed"),
+        description: Annotation::text(&format!(
+            "The latest dpone run (within {window}) reported passed: false (dpone_run_passed is "
+        ))
+        .value()
+        .then(")."),
+        runbook_url: AlertKind::RunFailed
+            .code()
+            .runbook_url_at(&request.runbook_base),
     }
 }
 
@@ -161,20 +253,22 @@ fn no_fresh_run_alert(request: &PackRequest, window_seconds: u64) -> Alert {
         Source::Pushgateway { job } => (
             format!(
                 "time() - max by (process) (push_time_seconds{{job={}}}) > {window_seconds}",
-                quoted(job)
+                promql_string(job)
             ),
-            format!(
-                "No push for this process for more than {window} ({{{{ $value }}}} seconds since the last one)."
-            ),
+            Annotation::text(&format!(
+                "No push for this process for more than {window} ("
+            ))
+            .value()
+            .then(" seconds since the last one)."),
         ),
         Source::RemoteWrite => (
             format!(
                 "count by (process) (last_over_time(dpone_run_passed[{}s])) unless count by (process) (last_over_time(dpone_run_passed[{window}]))",
                 window_seconds.saturating_mul(7)
             ),
-            format!(
+            Annotation::text(&format!(
                 "This process reported runs in the last 7 × {window} but none in the last {window}."
-            ),
+            )),
         ),
     };
     Alert {
@@ -186,7 +280,7 @@ fn no_fresh_run_alert(request: &PackRequest, window_seconds: u64) -> Alert {
         severity: "warning",
         origin: None,
         expr,
-        summary: "No fresh dpone run".to_string(),
+        summary: Annotation::text("No fresh dpone run"),
         description,
         runbook_url: AlertKind::NoFreshRun
             .code()
@@ -213,7 +307,7 @@ fn objective_alert(
     objective: &Objective,
     metric: &str,
     kind: AlertKind,
-    bound: f64,
+    (bound, bound_text): (f64, String),
 ) -> Alert {
     let matchers = objective.selector.labels.clone();
     let series = selector(metric, &matchers);
@@ -227,9 +321,8 @@ fn objective_alert(
         "min"
     };
     let expr = format!(
-        "{} {op} {}",
+        "{} {op} {bound_text}",
         current(&request.source, &request.window, &series),
-        number(bound)
     );
     let from = origin(&objective.selector.origin)
         .map(|o| format!(" that {o} sets"))
@@ -243,11 +336,14 @@ fn objective_alert(
         severity: objective.severity.as_str(),
         origin: origin(&objective.selector.origin),
         expr,
-        summary: format!("{metric} {word} its objective's {rule} {}", number(bound)),
-        description: format!(
-            "{series} is {{{{ $value }}}}, {word} the objective's {rule} {}{from}.",
-            number(bound)
-        ),
+        summary: Annotation::text(&format!(
+            "{metric} {word} its objective's {rule} {bound_text}"
+        )),
+        description: Annotation::text(&format!("{series} is "))
+            .value()
+            .then(&format!(
+                ", {word} the objective's {rule} {bound_text}{from}."
+            )),
         runbook_url: kind.code().runbook_url_at(&request.runbook_base),
     }
 }
@@ -262,25 +358,30 @@ pub fn rules_yaml(alerts: &[Alert], request: &PackRequest) -> String {
         request.source.as_str()
     );
     for a in alerts {
-        let _ = writeln!(out, "      - alert: {}", quoted(&a.name));
-        let _ = writeln!(out, "        expr: {}", quoted(&a.expr));
+        let _ = writeln!(out, "      - alert: {}", yaml_string(&a.name));
+        let _ = writeln!(out, "        expr: {}", yaml_string(&a.expr));
         let _ = writeln!(
             out,
             "        labels:\n          severity: {}",
-            quoted(a.severity)
+            yaml_string(&go_template_text(a.severity))
         );
         let _ = writeln!(out, "        annotations:");
-        let _ = writeln!(out, "          summary: {}", quoted(&a.summary));
-        let _ = writeln!(out, "          description: {}", quoted(&a.description));
-        let _ = writeln!(out, "          runbook_url: {}", quoted(&a.runbook_url));
+        let annotations = [
+            ("summary", a.summary.template()),
+            ("description", a.description.template()),
+            ("runbook_url", go_template_text(&a.runbook_url)),
+        ];
+        for (key, text) in annotations {
+            let _ = writeln!(out, "          {key}: {}", yaml_string(&text));
+        }
     }
     let _ = writeln!(
         out,
         "  - name: \"dpone-observability-recording\"\n    rules:"
     );
     for (record, expr) in RECORDING_RULES {
-        let _ = writeln!(out, "      - record: {}", quoted(record));
-        let _ = writeln!(out, "        expr: {}", quoted(expr));
+        let _ = writeln!(out, "      - record: {}", yaml_string(record));
+        let _ = writeln!(out, "        expr: {}", yaml_string(expr));
     }
     out
 }
@@ -315,10 +416,6 @@ fn test_series(metric: &str, matchers: &[(String, String)]) -> (String, Vec<(Str
     }
     labels.sort();
     (selector(metric, &labels), labels)
-}
-
-fn render(template: &str, value: f64) -> String {
-    template.replace("{{ $value }}", &go_float(value))
 }
 
 /// One `promtool` alert test: a series fed every minute, and whether the alert fires at
@@ -461,38 +558,42 @@ fn write_case(out: &mut String, alert: &Alert, case: &AlertCase) {
     let _ = writeln!(
         out,
         "      - series: {}\n        values: {}",
-        quoted(name),
-        quoted(values)
+        yaml_string(name),
+        yaml_string(values)
     );
     let _ = writeln!(
         out,
         "    alert_rule_test:\n      - eval_time: {}m\n        alertname: {}",
         case.eval_minutes,
-        quoted(&alert.name)
+        yaml_string(&alert.name)
     );
     let Some((labels, value)) = &case.fires else {
         let _ = writeln!(out, "        exp_alerts: []");
         return;
     };
     let _ = writeln!(out, "        exp_alerts:\n          - exp_labels:");
+    // The rule's `severity` replaces a series label of that name, as in Prometheus.
     let mut all: Vec<(String, String)> = labels.clone();
+    all.retain(|(k, _)| k != "severity");
     all.push(("severity".to_string(), alert.severity.to_string()));
     all.sort();
     for (k, v) in all {
-        let _ = writeln!(out, "              {k}: {}", quoted(&v));
+        let _ = writeln!(
+            out,
+            "              {}: {}",
+            yaml_string(&k),
+            yaml_string(&v)
+        );
     }
     let _ = writeln!(out, "            exp_annotations:");
-    let _ = writeln!(out, "              summary: {}", quoted(&alert.summary));
-    let _ = writeln!(
-        out,
-        "              description: {}",
-        quoted(&render(&alert.description, *value))
-    );
-    let _ = writeln!(
-        out,
-        "              runbook_url: {}",
-        quoted(&alert.runbook_url)
-    );
+    let annotations = [
+        ("summary", alert.summary.expanded(*value)),
+        ("description", alert.description.expanded(*value)),
+        ("runbook_url", alert.runbook_url.clone()),
+    ];
+    for (key, text) in annotations {
+        let _ = writeln!(out, "              {key}: {}", yaml_string(&text));
+    }
 }
 
 /// The recording rule's test: a run that passed then failed passes half the time.
@@ -501,8 +602,8 @@ fn write_recording_rule_test(out: &mut String) {
     let _ = writeln!(
         out,
         "  # dpone:run_passed:avg_1d: one pass and one failure average 0.5\n  - interval: 1m\n    input_series:\n      - series: {}\n        values: \"1 0\"\n    promql_expr_test:\n      - expr: \"dpone:run_passed:avg_1d\"\n        eval_time: 1m\n        exp_samples:\n          - labels: {}\n            value: 0.5",
-        quoted(&name),
-        quoted(&selector("dpone:run_passed:avg_1d", &labels))
+        yaml_string(&name),
+        yaml_string(&selector("dpone:run_passed:avg_1d", &labels))
     );
 }
 
@@ -520,6 +621,16 @@ mod tests {
         assert_eq!(go_float(999_999.0), "999999");
         assert_eq!(go_float(1_000_001.0), "1.000001e+06");
         assert_eq!(go_float(-2e6), "-2e+06");
+    }
+
+    #[test]
+    fn annotations_keep_input_text_literal() {
+        let a = Annotation::text("x{{ .Labels }} {").value().then(" }}");
+        assert_eq!(
+            a.template(),
+            "x{{ \"{{\" }} .Labels }} {{ \"{\" }}{{ $value }} }}"
+        );
+        assert_eq!(a.expanded(1e6), "x{{ .Labels }} {1e+06 }}");
     }
 
     #[test]
