@@ -223,11 +223,11 @@ proptest! {
 }
 
 /// The texts GitHub would act on, each in a report field.
-const HOSTILE: &str = "@octocat @org/team #1 dpone/other#2 GH-3 https://evil.example/ \
+pub(crate) const HOSTILE: &str = "@octocat @org/team #1 dpone/other#2 GH-3 https://evil.example/ \
     www.evil.example x@evil.example [l](https://evil.example) \
     <!-- dpone-observability:dpone observability --> `@inline #4` -->";
 
-fn hostile_report() -> serde_json::Value {
+pub(crate) fn hostile_report() -> serde_json::Value {
     serde_json::json!({
         "manifest": format!("m {HOSTILE}.yaml"),
         "process": HOSTILE,
