@@ -791,7 +791,6 @@ fn annotations(
         } else {
             ""
         };
-        let message = format!("{}{fails} Runbook: ", b.message);
         // Only a file of the repository is annotated: inside the workspace, outside the
         // output root (the export's own files are not in the diff).
         let root = ctx.workspace_file(output_root);
@@ -808,8 +807,8 @@ fn annotations(
             &b.id().to_string(),
             file.as_deref(),
             file.as_ref().and(b.line),
-            &message,
-            &report.runbook_url(b.code),
+            &b.message,
+            &format!("{fails} Runbook: {}", report.runbook_url(b.code)),
         ));
     }
     if left_out > 0 {

@@ -81,15 +81,15 @@ pub fn annotation_at(
     annotation_linking(level, title, file, line_number, message, "")
 }
 
-/// [`annotation_at`] whose message ends with a link the tool made (a runbook's URL), which
-/// stays a link: only `message` and `title` come from input and are neutralised.
+/// [`annotation_at`] whose message goes on with the tool's own text (`own`: a runbook's URL,
+/// which stays a link); only `title` and `message` are neutralised.
 pub fn annotation_linking(
     level: Level,
     title: &str,
     file: Option<&str>,
     line_number: Option<u64>,
     message: &str,
-    link: &str,
+    own: &str,
 ) -> String {
     let mut line = format!(
         "::{} title={}",
@@ -105,7 +105,7 @@ pub fn annotation_linking(
     }
     line.push_str("::");
     // The line is a command of its own; a legacy `##[` in its data is broken all the same.
-    let data = escape_data(&format!("{}{link}", plain(message)));
+    let data = escape_data(&format!("{}{own}", plain(message)));
     line.push_str(&data.replace("##[", "##\u{200B}["));
     line
 }

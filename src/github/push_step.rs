@@ -174,8 +174,8 @@ pub fn annotations(blockers: &[Blocker], runbook: impl Fn(&Blocker) -> String) -
                 &b.id().to_string(),
                 None,
                 None,
-                &format!("{} Runbook: ", b.message),
-                &runbook(b),
+                &b.message,
+                &format!(" Runbook: {}", runbook(b)),
             )
         })
         .collect()
