@@ -115,6 +115,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn titles_and_messages_are_neutralised_but_the_own_tail_stays_a_link() {
+        let line = annotation_linking(
+            Level::Warning,
+            "@team",
+            None,
+            None,
+            "@octocat #1 <!-- dpone-observability:x --> https://evil.example",
+            " Runbook: https://r.example/runbooks.md#run_reportrun_failed",
+        );
+        assert_eq!(
+            line,
+            "::warning title=@\u{2060}team::@\u{2060}octocat #\u{2060}1  https:\u{2060}//evil.example \
+             Runbook: https://r.example/runbooks.md#run_reportrun_failed"
+        );
+    }
+
+    #[test]
     fn data_and_properties_are_escaped() {
         assert_eq!(escape_data("a%b\r\nc"), "a%25b%0D%0Ac");
         assert_eq!(escape_property("x:y,z%"), "x%3Ay%2Cz%25");

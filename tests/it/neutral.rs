@@ -29,7 +29,7 @@ pub(crate) fn render(markdown: &str) -> String {
 }
 
 /// `html` without the content of `<code>` and `<pre>` elements, which GitHub does not
-/// post-process.
+/// post-process (each becomes a space: GitHub reads the text either side as separate nodes).
 fn outside_code(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
@@ -44,6 +44,8 @@ fn outside_code(html: &str) -> String {
         };
         out.push_str(&rest[..at]);
         let close = if open == "<code" { "</code>" } else { "</pre>" };
+        // A separate text node for GitHub: what stands either side never joins.
+        out.push(' ');
         match rest[at..].find(close) {
             Some(end) => rest = &rest[at + end + close.len()..],
             None => return out,
