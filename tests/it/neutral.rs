@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 use crate::action::Runner;
 use dpone_observability::observability::markdown::{
-    code, escape, html, message_within, neutral, plain, Form,
+    chart_text, code, destination, escape, html, message_within, neutral, plain, Form,
 };
 
 /// Renders `markdown` as GitHub does: GFM with raw HTML kept (GitHub sanitises it later; a
@@ -176,8 +176,8 @@ pub(crate) fn live_in(markdown: &str, own_links: &[&str]) -> Vec<String> {
 fn hostile() -> impl Strategy<Value = String> {
     let parts = prop::sample::select(vec![
         "@", "#", "/", "<!--", "-->", "-", "http://", "https://", "www.", "WWW.", "GH-", "`", "``",
-        "|", "[", "]", "(", ")", "<", ">", "!", "&", "&#64;", ";", ":", ".", "\\", "*", "_", "\n",
-        "\r", " ",
+        "```", "|", "[", "]", "(", ")", "<", ">", "!", "&", "&#64;", ";", ":", ".", "\\", "*", "_",
+        "\n", "\r", " ",
     ])
     .prop_map(str::to_string);
     prop::collection::vec(
@@ -221,6 +221,16 @@ proptest! {
         prop_assert_eq!(spanned.matches("<code>").count(), 1, "{:?}: {}", text, spanned);
         let live = live_in_text(&plain(&text));
         prop_assert!(live.is_empty(), "plain {:?}: {:?}", text, live);
+    }
+
+    #[test]
+    fn a_link_target_and_a_chart_title_stay_inside_their_place(text in hostile()) {
+        let link = render(&format!("[x]({}) y", destination(&format!("https://e.example/{text}"))));
+        prop_assert_eq!(link.matches("<a ").count(), 1, "{:?}: {}", text, link);
+        prop_assert!(link.contains("\">x</a> y"), "{:?}: {}", text, link);
+        let chart = render(&format!("```mermaid\nxychart-beta\n    title \"{}\"\n```\n\nz", chart_text(&text)));
+        prop_assert_eq!(chart.matches("<pre").count(), 1, "{:?}: {}", text, chart);
+        prop_assert!(chart.ends_with("</code></pre>\n<p>z</p>\n"), "{:?}: {}", text, chart);
     }
 }
 
@@ -294,6 +304,15 @@ fn a_hostile_report_leaves_nothing_live_in_the_summary_or_the_markdown_report() 
         let live = live_in_text(data);
         assert!(live.is_empty(), "{line}: {live:?}");
     }
+}
+
+#[test]
+fn a_chart_title_cannot_close_its_fence() {
+    // A carriage return ends a line in Markdown as a line feed does.
+    let title = chart_text("x\r```\r@octocat <!-- c -->\n```");
+    let chart = format!("```mermaid\nxychart-beta\n    title \"{title}\"\n```\n");
+    assert_eq!(live_in(&chart, &[]), Vec::<String>::new(), "{chart}");
+    assert_eq!(render(&chart).matches("<pre").count(), 1, "{chart}");
 }
 
 #[test]
