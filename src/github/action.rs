@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::cell::RefCell;
 
 use super::baseline::AutoBaseline;
-use super::commands::{annotation, annotation_at, escape_data, Level};
+use super::commands::{annotation, annotation_linking, escape_data, Level};
 use super::inputs::{Baseline, Inputs, Mode, Pack, DEFAULT_POLICY_FILE};
 use super::outputs::{append_outputs, format_output};
 use super::pr_status::{comment_marker, message, pull_request, CommentMode, Kinds, Message};
@@ -791,11 +791,6 @@ fn annotations(
         } else {
             ""
         };
-        let message = format!(
-            "{}{fails} Runbook: {}",
-            b.message,
-            report.runbook_url(b.code)
-        );
         // Only a file of the repository is annotated: inside the workspace, outside the
         // output root (the export's own files are not in the diff).
         let root = ctx.workspace_file(output_root);
@@ -807,12 +802,13 @@ fn annotations(
                 Some(root) => !(f == root || f.starts_with(&format!("{root}/"))),
                 None => true,
             });
-        lines.push(annotation_at(
+        lines.push(annotation_linking(
             level,
             &b.id().to_string(),
             file.as_deref(),
             file.as_ref().and(b.line),
-            &message,
+            &b.message,
+            &format!("{fails} Runbook: {}", report.runbook_url(b.code)),
         ));
     }
     if left_out > 0 {

@@ -3,9 +3,11 @@
 //! The runner parses any stdout line that starts with `::` as a command. Everything we print
 //! goes through these escapes: CR and LF become `%0D`/`%0A`, so text from a report can never
 //! start a line, and `%` becomes `%25`, so `%0A` in a report stays literal. Properties also
-//! escape `:` and `,`.
+//! escape `:` and `,`. An annotation's title and message are also neutralised
+//! ([`plain`]): a mention, an issue reference, a URL or an HTML comment in them is inert.
 
 use crate::observability::blockers::Severity;
+use crate::observability::markdown::plain;
 
 /// Escapes command data (the message).
 pub fn escape_data(text: &str) -> String {
@@ -76,7 +78,24 @@ pub fn annotation_at(
     line_number: Option<u64>,
     message: &str,
 ) -> String {
-    let mut line = format!("::{} title={}", level.command(), escape_property(title));
+    annotation_linking(level, title, file, line_number, message, "")
+}
+
+/// [`annotation_at`] whose message goes on with the tool's own text (`own`: a runbook's URL,
+/// which stays a link); only `title` and `message` are neutralised.
+pub fn annotation_linking(
+    level: Level,
+    title: &str,
+    file: Option<&str>,
+    line_number: Option<u64>,
+    message: &str,
+    own: &str,
+) -> String {
+    let mut line = format!(
+        "::{} title={}",
+        level.command(),
+        escape_property(&plain(title))
+    );
     if let Some(file) = file {
         line.push_str(",file=");
         line.push_str(&escape_property(file));
@@ -86,13 +105,31 @@ pub fn annotation_at(
     }
     line.push_str("::");
     // The line is a command of its own; a legacy `##[` in its data is broken all the same.
-    line.push_str(&escape_data(message).replace("##[", "##\u{200B}["));
+    let data = escape_data(&format!("{}{own}", plain(message)));
+    line.push_str(&data.replace("##[", "##\u{200B}["));
     line
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_and_messages_are_neutralised_but_the_own_tail_stays_a_link() {
+        let line = annotation_linking(
+            Level::Warning,
+            "@team",
+            None,
+            None,
+            "@octocat #1 <!-- dpone-observability:x --> https://evil.example",
+            " Runbook: https://r.example/runbooks.md#run_reportrun_failed",
+        );
+        assert_eq!(
+            line,
+            "::warning title=@\u{2060}team::@\u{2060}octocat #\u{2060}1  https:\u{2060}//evil.example \
+             Runbook: https://r.example/runbooks.md#run_reportrun_failed"
+        );
+    }
 
     #[test]
     fn data_and_properties_are_escaped() {

@@ -7,6 +7,7 @@ use super::summary::{self, SummaryContext};
 use crate::ci_env::Event;
 use crate::observability::artifacts::WrittenArtifact;
 use crate::observability::blockers::Severity;
+use crate::observability::markdown::plain;
 use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
@@ -343,8 +344,12 @@ pub fn message(
                 path,
                 line: b.line,
                 failure: ctx.fail_on.fails_on(b.severity()) || b.severity() == Severity::Error,
-                title: b.id().to_string(),
-                message: format!("{} Runbook: {}", b.message, report.runbook_url(b.code)),
+                title: plain(&b.id().to_string()),
+                message: format!(
+                    "{} Runbook: {}",
+                    plain(&b.message),
+                    report.runbook_url(b.code)
+                ),
             })
         })
         .collect();

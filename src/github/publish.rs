@@ -534,9 +534,10 @@ fn trusted_history(
     stderr: &mut impl Write,
 ) -> (History, String) {
     match &given.inputs.baseline {
-        Baseline::Paths(paths) if paths.is_empty() => {
-            (History::default(), "no history (no baseline input)".to_string())
-        }
+        Baseline::Paths(paths) if paths.is_empty() => (
+            History::default(),
+            "no history (no baseline input)".to_string(),
+        ),
         Baseline::Paths(paths) => {
             let resolved: Vec<_> = paths.iter().map(|p| given.ctx.resolve(p)).collect();
             (
@@ -562,10 +563,7 @@ fn trusted_history(
             let mut history = read_history(&fetched.folders);
             history.blockers.extend(fetched.blocker);
             let branch = auto.branch.as_deref().unwrap_or("the default branch");
-            (
-                history,
-                format!("the history of {branch} (baseline: auto)"),
-            )
+            (history, format!("the history of {branch} (baseline: auto)"))
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::commands::{annotation, Level};
+use super::commands::{annotation_linking, Level};
 use super::inputs::{CredentialInputs, Inputs};
 use super::runner::Env;
 use crate::observability::blockers::Blocker;
@@ -169,11 +169,13 @@ pub fn annotations(blockers: &[Blocker], runbook: impl Fn(&Blocker) -> String) -
     blockers
         .iter()
         .map(|b| {
-            annotation(
+            annotation_linking(
                 Level::from(b.severity()),
                 &b.id().to_string(),
                 None,
-                &format!("{} Runbook: {}", b.message, runbook(b)),
+                None,
+                &b.message,
+                &format!(" Runbook: {}", runbook(b)),
             )
         })
         .collect()

@@ -2,9 +2,9 @@
 //! the verdict and counts in the heading, the dpone run's own outcome, only the failures in
 //! view (gates with actual, limit and where; other blockers grouped by code), one line of
 //! warnings with the head commit and the baseline's provenance, then everything else folded
-//! into `<details>`. Text from reports is escaped piece by piece (code spans stay code), cells
-//! stay short, and the whole stays under GitHub's 1 MiB per-step limit however large the
-//! export (tables are cut with a note).
+//! into `<details>`. Text from reports goes through the neutraliser (`markdown::neutral`),
+//! piece by piece (code spans stay code), cells stay short, and the whole stays under
+//! GitHub's 1 MiB per-step limit however large the export (tables are cut with a note).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -18,7 +18,9 @@ use crate::observability::gates::markdown::{rows as gate_rows, write_table, Gate
 use crate::observability::gates::{
     is_gate_series, BaselineStatus, ComparisonStatus, GateResults, Origin,
 };
-use crate::observability::markdown::{code, escape, group_thousands, human, message_within};
+use crate::observability::markdown::{
+    chart_text, code, destination, escape, group_thousands, html, human, message_within,
+};
 use crate::observability::metrics::Point;
 use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
@@ -79,7 +81,7 @@ impl SummaryContext<'_> {
             .zip(self.head_sha.filter(|s| is_sha(s)))
             .and_then(|(rel, sha)| self.workspace.blob_url(&rel, line, sha));
         Some(match url {
-            Some(url) => format!("[{}]({url})", escape(&shown)),
+            Some(url) => format!("[{}]({})", escape(&shown), destination(&url)),
             None => escape(&shown),
         })
     }
@@ -333,7 +335,7 @@ fn write_chart(chart: &Chart, out: &mut String) {
     let _ = writeln!(
         out,
         "```mermaid\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    y-axis {} --> {}\n    bar [{}]",
-        chart.title.replace(['"', '\\', '\n'], ""),
+        chart_text(&chart.title),
         labels.join(", "),
         number(low - margin),
         number(high + margin),
@@ -447,7 +449,7 @@ fn write_failing_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: 
             out,
             "| ❌ | [{}]({}){} | {}{more} |",
             code(&g.id),
-            report.runbook_url(g.code),
+            destination(&report.runbook_url(g.code)),
             times(g.blockers.len()),
             message_within(&first.message, CELL_CHARS),
         );
@@ -474,7 +476,7 @@ fn warnings_line(report: &ExportReport, ctx: &SummaryContext<'_>) -> String {
                 format!(
                     "[{}]({}){}",
                     code(&g.id),
-                    report.runbook_url(g.code),
+                    destination(&report.runbook_url(g.code)),
                     times(g.blockers.len())
                 )
             })
@@ -614,7 +616,7 @@ fn write_all_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut
             first.severity(),
             if g.fails { ", fails the step" } else { "" },
             message_within(g.code.summary(), CELL_CHARS),
-            report.runbook_url(g.code)
+            destination(&report.runbook_url(g.code))
         );
         for b in g.blockers.iter().take(TABLE_ROWS) {
             let file = b
@@ -739,22 +741,6 @@ fn write_metric_rows<'a>(
             "\n{shown} of {count} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact."
         );
     }
-}
-
-/// Text inside an HTML element (a `<summary>`).
-fn html(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '`' => "&#96;".to_string(),
-            '|' => "&#124;".to_string(),
-            c if c.is_control() => " ".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
 }
 
 fn tail(report: &ExportReport, written: &[&WrittenArtifact], ctx: &SummaryContext<'_>) -> String {

@@ -679,7 +679,7 @@ pub fn runbooks_markdown() -> String {
     for code in Code::ALL {
         out.push_str(&format!(
             "\n## {}\n\n- Severity: **{}**\n- Summary: {}\n\n**Cause.** {}\n\n**Fix.** {}\n\n**Verify.** {}\n",
-            code.as_str().replace('<', "&lt;").replace('>', "&gt;"),
+            super::markdown::html(code.as_str()),
             code.severity(),
             code.summary(),
             code.cause(),

@@ -18,7 +18,7 @@ use super::artifacts::{
     SCHEMA_VERSION,
 };
 use super::json_output::{write_double, write_string, write_string_parts};
-use super::markdown::{code, escape};
+use super::markdown::{code, destination, escape};
 use super::metrics::{LabelSet, Point};
 use super::points::Points;
 use super::prometheus;
@@ -507,7 +507,7 @@ fn write_markdown_blockers(report: &ExportReport, out: &mut impl Write) -> io::R
                 code(&b.id().to_string()),
                 b.severity(),
                 escape(&b.message),
-                report.runbook_url(b.code)
+                destination(&report.runbook_url(b.code))
             )?;
         }
     }

@@ -391,3 +391,155 @@ fn inputs_and_the_event_payload_are_read_in_one_place_each() {
     }
     assert!(strays.is_empty(), "{strays:#?}");
 }
+
+/// The files that write Markdown (or HTML in it) or text GitHub post-processes.
+const GITHUB_TEXT_WRITERS: [&str; 9] = [
+    "observability/report.rs",
+    "observability/gates/markdown.rs",
+    "observability/pack/mod.rs",
+    "observability/blockers.rs",
+    "github/summary.rs",
+    "github/pr_status.rs",
+    "github/push_step.rs",
+    "github/commands.rs",
+    "github/action.rs",
+];
+
+/// What makes report text harmless on GitHub (`observability::markdown`), and what only ever
+/// formats a number.
+const NEUTRALISERS: [&str; 13] = [
+    "code(",
+    "escape(",
+    "html(",
+    "plain(",
+    "message(",
+    "message_within(",
+    "neutral(",
+    "chart_text(",
+    "destination(",
+    "human(",
+    "number(",
+    "signed(",
+    "group_thousands(",
+];
+
+/// Fields that hold text from a report, a label, a policy or an input.
+const TEXT_FIELDS: [&str; 20] = [
+    ".message",
+    ".name",
+    ".title",
+    ".key",
+    ".value",
+    ".run_id",
+    ".status",
+    ".error_code",
+    ".first_error",
+    ".reason",
+    ".window",
+    ".path",
+    ".namespace",
+    ".service_name",
+    ".subject",
+    ".metric",
+    ".expr",
+    ".gate",
+    ".short",
+    ".ref_name",
+];
+
+/// Text fields formatted on purpose without the neutraliser, and why.
+const NOT_REPORT_TEXT: [(&str, &str); 1] = [(
+    "runner.run_id",
+    "the runner's own run id, made a token for the comment's hidden state line",
+)];
+
+/// The arguments after the format string of every `format!`, `write!` and `writeln!` in
+/// `code` (split at top-level commas; strings skipped) that is not itself the argument of a
+/// neutraliser (`code(&format!(…))`).
+fn format_arguments(code: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    for mac in ["format!(", "write!(", "writeln!("] {
+        for (at, _) in code.match_indices(mac) {
+            let before = code[..at].trim_end_matches('&');
+            if NEUTRALISERS.iter().any(|n| before.ends_with(n)) {
+                continue;
+            }
+            let mut depth = 0usize;
+            let mut current = String::new();
+            let mut parts = Vec::new();
+            let mut chars = code[at + mac.len()..].chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => {
+                        current.push('"');
+                        let mut escaped = false;
+                        for s in chars.by_ref() {
+                            if s == '"' && !escaped {
+                                break;
+                            }
+                            escaped = s == '\\' && !escaped;
+                        }
+                        current.push('"');
+                    }
+                    '(' | '[' | '{' => {
+                        depth += 1;
+                        current.push(c);
+                    }
+                    ')' | ']' | '}' if depth == 0 => break,
+                    ')' | ']' | '}' => {
+                        depth -= 1;
+                        current.push(c);
+                    }
+                    ',' if depth == 0 => parts.push(std::mem::take(&mut current)),
+                    c => current.push(c),
+                }
+            }
+            parts.push(current);
+            // The writer (for `write!`) and the format string are not arguments.
+            let skip = if mac == "format!(" { 1 } else { 2 };
+            args.extend(parts.into_iter().skip(skip).map(|a| a.trim().to_string()));
+        }
+    }
+    args
+}
+
+/// Text from reports reaches Markdown, HTML, check runs and annotations only through the one
+/// neutraliser (`observability::markdown::neutral` and its shorthands): in the files that
+/// write them, a format argument holding a text field is a neutraliser's call, and no file but
+/// `markdown.rs` escapes Markdown or HTML of its own.
+#[test]
+fn report_text_reaches_github_only_through_the_neutraliser() {
+    let src = common::repo().join("src");
+    let mut strays = Vec::new();
+    for file in rust_files(&src) {
+        let rel = file.strip_prefix(&src).unwrap().display().to_string();
+        let code = code(&file);
+        if rel != "observability/markdown.rs" {
+            for own in ["&lt;", "&amp;", "&#", "\\u{2060}", "\"\\\\|\""] {
+                if code.contains(own) {
+                    strays.push(format!("{rel} escapes on its own (`{own}`)"));
+                }
+            }
+        }
+        if !GITHUB_TEXT_WRITERS.contains(&rel.as_str()) {
+            continue;
+        }
+        for arg in format_arguments(&code) {
+            let holds_text = TEXT_FIELDS.iter().any(|f| {
+                arg.match_indices(f).any(|(at, _)| {
+                    !arg[at + f.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            });
+            let neutralised = NEUTRALISERS
+                .iter()
+                .any(|n| arg.trim_start_matches('&').starts_with(n));
+            let exempt = NOT_REPORT_TEXT.iter().any(|(field, _)| arg.contains(field));
+            if holds_text && !neutralised && !exempt {
+                strays.push(format!(
+                    "{rel}: `{arg}` is formatted without the neutraliser"
+                ));
+            }
+        }
+    }
+    assert!(strays.is_empty(), "{strays:#?}");
+}

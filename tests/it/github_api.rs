@@ -678,3 +678,75 @@ fn matrix_legs_get_their_own_check_and_comment_and_a_shared_name_is_warned_about
         "{out}"
     );
 }
+
+/// Nothing a report says is live in what is posted (rendered as GitHub renders it,
+/// `neutral.rs`): the check run's title, summary and annotations, the PR comment below the
+/// tool's own hidden lines, the commit status.
+#[test]
+fn a_hostile_report_posts_no_mention_reference_link_or_comment() {
+    use crate::neutral::{hostile_report, live_in, live_in_text, HOSTILE, OWN_LINKS};
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    std::fs::write(ws.root.join("hostile.json"), hostile_report().to_string()).unwrap();
+    let (code, out) = ws.run(
+        &api,
+        "3",
+        &[
+            ("run-report", "hostile.json"),
+            ("labels", &format!("team={HOSTILE}")),
+            ("pr-status", "check-run,comment,commit-status"),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let requests = api.take();
+    let check = &requests[0].body.as_ref().unwrap()["output"];
+    let summary = check["summary"].as_str().unwrap();
+    assert_eq!(
+        live_in(summary, &OWN_LINKS),
+        Vec::<String>::new(),
+        "{summary}"
+    );
+    assert_eq!(
+        live_in_text(check["title"].as_str().unwrap()),
+        Vec::<String>::new()
+    );
+    let annotations = check["annotations"].as_array().unwrap();
+    assert!(!annotations.is_empty(), "{check}");
+    for a in annotations {
+        let message = a["message"].as_str().unwrap();
+        let (text, runbook) = message.split_once(" Runbook: ").unwrap();
+        assert!(
+            OWN_LINKS.iter().any(|own| runbook.starts_with(own)),
+            "{message}"
+        );
+        assert_eq!(live_in_text(text), Vec::<String>::new(), "{message}");
+        assert_eq!(
+            live_in_text(a["title"].as_str().unwrap()),
+            Vec::<String>::new()
+        );
+    }
+    let comment = requests
+        .iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/issues/7/comments"))
+        .and_then(|r| r.body.as_ref())
+        .and_then(|b| b["body"].as_str())
+        .unwrap();
+    // The tool's own hidden lines (the marker and the state) come first; nothing else hides.
+    let shown: Vec<&str> = comment.lines().skip(2).collect();
+    assert!(comment
+        .lines()
+        .take(2)
+        .all(|l| l.starts_with("<!-- dpone-observability")));
+    let shown = shown.join("\n");
+    assert_eq!(
+        live_in(&shown, &OWN_LINKS),
+        Vec::<String>::new(),
+        "{comment}"
+    );
+    let status = requests.last().unwrap().body.as_ref().unwrap();
+    assert_eq!(
+        live_in_text(status["description"].as_str().unwrap()),
+        Vec::<String>::new()
+    );
+    validate_against_openapi(&requests);
+}

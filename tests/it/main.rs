@@ -24,6 +24,7 @@ mod grafana;
 mod hardening;
 mod history;
 mod injection;
+mod neutral;
 mod pack;
 mod peer_compat;
 mod properties;

@@ -200,12 +200,12 @@ fn pack_markdown(pack: &Pack, request: &PackRequest) -> String {
     let mut out = String::from("# dpone observability pack\n\n");
     let _ = writeln!(
         out,
-        "For metrics sent by **{}**; a run counts as current for `{}`. Load `prometheus_alerts.yml` \
+        "For metrics sent by **{}**; a run counts as current for {}. Load `prometheus_alerts.yml` \
          in Prometheus (`rule_files`) or a Mimir/Thanos ruler, test it with `promtool test rules \
          prometheus_alerts_test.yml`, and import `grafana_dashboard.json` ({} panels). See \
          docs/pack.md.\n",
         request.source.as_str(),
-        escape(&request.window),
+        code(&request.window),
         pack.panels
     );
     let _ = writeln!(
