@@ -112,9 +112,10 @@ fn for_each_name(
     Ok(())
 }
 
-/// Removes `path` and, when it is a folder, everything in it; a symbolic link is removed, never
-/// followed. Missing is not an error. Folders are emptied with an explicit stack, so a deep
-/// tree cannot exhaust the thread's stack.
+/// Removes the folder `path` and everything in it, as `std::fs::remove_dir_all` does: a
+/// symbolic link is removed, never followed; any other file is refused (`NotADirectory`), so a
+/// file that happens to have a folder's name is never lost. Missing is not an error. Folders
+/// are emptied with an explicit stack, so a deep tree cannot exhaust the thread's stack.
 pub fn remove_all(path: &Path) -> io::Result<()> {
     let gone = |result: io::Result<()>| match result {
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -123,7 +124,8 @@ pub fn remove_all(path: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(path) {
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(err) => return Err(err),
-        Ok(meta) if !meta.is_dir() => return gone(std::fs::remove_file(path)),
+        Ok(meta) if meta.file_type().is_symlink() => return gone(std::fs::remove_file(path)),
+        Ok(meta) if !meta.is_dir() => return Err(io::ErrorKind::NotADirectory.into()),
         Ok(_) => {}
     }
     // Folders still to empty; the last one is listed again after its sub-folders are gone.
@@ -171,7 +173,10 @@ mod tests {
         #[cfg(unix)]
         expected.insert(1, ("link".to_string(), Kind::Symlink));
         assert_eq!(found, expected);
-        assert!(list(&tmp.path().join("a.txt")).is_err(), "a file is no folder");
+        assert!(
+            list(&tmp.path().join("a.txt")).is_err(),
+            "a file is no folder"
+        );
     }
 
     #[test]
@@ -192,9 +197,16 @@ mod tests {
         std::os::unix::fs::symlink(&kept, tree.join("d0").join("link")).unwrap();
         remove_all(&tree).unwrap();
         assert!(!tree.exists());
-        assert!(kept.join("mine").is_file(), "a link is removed, not followed");
+        assert!(
+            kept.join("mine").is_file(),
+            "a link is removed, not followed"
+        );
         remove_all(&tree).unwrap();
-        remove_all(&kept.join("mine")).unwrap();
-        assert!(!kept.join("mine").exists());
+        let err = remove_all(&kept.join("mine")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotADirectory);
+        assert!(
+            kept.join("mine").is_file(),
+            "a file is not a folder to remove"
+        );
     }
 }

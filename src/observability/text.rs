@@ -183,10 +183,19 @@ mod tests {
         let near = format!("slo.{metric}.missing");
         let names = [near.as_str(), "metrics.empty", "slo.<metric>.missing"];
         let (found, work) = closest_counted(&wanted, names);
-        assert!(found.is_none(), "a text too long to compare gets no suggestion");
-        assert!(work <= names.len() * MAX_COMPARED_BYTES.pow(2), "work {work}");
+        assert!(
+            found.is_none(),
+            "a text too long to compare gets no suggestion"
+        );
+        assert!(
+            work <= names.len() * MAX_COMPARED_BYTES.pow(2),
+            "work {work}"
+        );
         let (_, work) = closest_counted("slo.x.missng", names);
-        assert!(work <= names.len() * MAX_COMPARED_BYTES.pow(2), "work {work}");
+        assert!(
+            work <= names.len() * MAX_COMPARED_BYTES.pow(2),
+            "work {work}"
+        );
         // A text of the longest compared length is still compared.
         let metric = "x".repeat(MAX_COMPARED_BYTES - 12);
         let wanted = format!("slo.{metric}.missng");
