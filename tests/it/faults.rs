@@ -162,7 +162,7 @@ fn every_failing_or_killed_file_system_call_leaves_a_whole_set() {
     let mut runs = 0;
     for (call, n) in &counts {
         let mut faults = vec!["error=EIO", "signal=SIGKILL"];
-        if call == "write" || call == "mkdir" || call == "linkat" {
+        if call == "write" || call == "mkdir" || call == "linkat" || call == "close" {
             faults.push("error=ENOSPC");
         }
         for fault in faults {
@@ -190,6 +190,7 @@ fn every_failing_or_killed_file_system_call_leaves_a_whole_set() {
                     Some(code) => format!("exit {code}"),
                     None => "killed".to_string(),
                 };
+                check_failure_is_clear(&format!("{call} {fault} at occurrence {when}"), &o);
                 assert!(
                     found == "old" || found == "new",
                     "{call} {fault} at occurrence {when}: {found} ({code})\n{}",
@@ -230,6 +231,57 @@ fn every_failing_or_killed_file_system_call_leaves_a_whole_set() {
             outcomes.values().sum::<usize>(),
             shown.join("; ")
         );
+    }
+}
+
+/// An injected error is an error the tool reports, never a panic or an abort (the standard
+/// library's directory stream asserts that closing a folder succeeds; the release build aborts
+/// on panic), and its message names the user's folder, never the hidden staging folder.
+fn check_failure_is_clear(what: &str, o: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    // 127: the dynamic loader of a test build failed to load a library, before the program.
+    let loader = o.status.code() == Some(127) && stderr.contains("error while loading shared");
+    let killed = what.contains("SIGKILL") && o.status.code().is_none();
+    assert!(
+        loader || killed || matches!(o.status.code(), Some(0..=2)),
+        "{what}: {:?}\n{stderr}",
+        o.status
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains(".staging"),
+        "{what}: {stderr}"
+    );
+}
+
+/// EIO or ENOSPC from every `close` of an export in turn, the folder listings' among them: each
+/// run reports an error or succeeds, and leaves the previous set or the new one.
+#[test]
+fn a_failing_close_is_an_error_never_an_abort() {
+    if !strace_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(export(dir, 1).status.success());
+    std::fs::write(dir.join("out/notes.txt"), "mine").unwrap();
+    let closes = occurrences(dir).get("close").copied().unwrap_or_default();
+    assert!(closes >= 5, "{closes} closes");
+    for fault in ["error=EIO", "error=ENOSPC"] {
+        for when in 1..=closes {
+            let o = Command::new("strace")
+                .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=close", "-e"])
+                .arg(format!("inject=close:{fault}:when={when}"))
+                .arg(bin())
+                .args(export_args(2))
+                .current_dir(dir)
+                .env("SOURCE_DATE_EPOCH", EPOCH)
+                .output()
+                .unwrap();
+            let what = format!("close {fault} at occurrence {when}");
+            check_failure_is_clear(&what, &o);
+            let found = state(dir);
+            assert!(found == "old" || found == "new", "{what}: {found}");
+        }
     }
 }
 
