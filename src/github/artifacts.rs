@@ -215,7 +215,7 @@ fn download_url(location: &str, api_scheme: &str) -> Result<String, String> {
 /// An empty folder for one artifact (a previous step's copy is replaced).
 fn prepare(folder: &Path) -> Result<(), String> {
     if std::fs::symlink_metadata(folder).is_ok() {
-        std::fs::remove_dir_all(folder)
+        crate::observability::dirs::remove_all(folder)
             .or_else(|_| std::fs::remove_file(folder))
             .map_err(|err| format!("cannot clear `{}`: {err}", folder.display()))?;
     }

@@ -212,7 +212,7 @@ fn publish(
     for warning in post(&target, kinds, &built, retry) {
         warn(stdout, stderr, &warning);
     }
-    let _ = std::fs::remove_dir_all(&fetched.folder);
+    let _ = crate::observability::dirs::remove_all(&fetched.folder);
     Ok(())
 }
 
@@ -261,7 +261,7 @@ fn fetch_export(
     }
     .join(artifact_id.to_string());
     let refused = |why: String| {
-        let _ = std::fs::remove_dir_all(&folder);
+        let _ = crate::observability::dirs::remove_all(&folder);
         Stop::Refused(format!(
             "artifact `{}` {artifact_id}: {why}",
             name.escape_debug()
