@@ -6,7 +6,7 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a folder entry is, as the listing reports it (a symbolic link is not followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +149,199 @@ pub fn remove_all(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// A folder a [`glob`] could not list, and why.
+#[derive(Debug)]
+pub struct GlobError {
+    pub path: PathBuf,
+    pub error: io::Error,
+}
+
+/// One result of [`glob`]: a path the pattern matches, or a folder it could not list.
+pub type GlobResult = Result<PathBuf, GlobError>;
+
+/// The paths `pattern` matches, as `glob::glob` finds them (the same syntax and matching, `**`
+/// for any folders, a trailing `/` for folders only, a relative pattern's paths relative), in
+/// the order of a walk with each folder's entries by name; only the folders are listed through
+/// [`list`], so a failing close is survived.
+#[cfg(unix)]
+pub fn glob(pattern: &str) -> Result<Vec<GlobResult>, glob::PatternError> {
+    glob::Pattern::new(pattern)?;
+    let root = usize::from(pattern.starts_with('/'));
+    let mut parts = Vec::new();
+    for component in pattern[root..].split_terminator('/') {
+        parts.push(Part {
+            pattern: glob::Pattern::new(component)?,
+            literal: !component.contains(['*', '?', '[']),
+            recursive: component == "**",
+        });
+    }
+    if root == pattern.len() {
+        // The root alone (`/`): an empty literal component.
+        parts.push(Part {
+            pattern: glob::Pattern::new("")?,
+            literal: true,
+            recursive: false,
+        });
+    }
+    let walk = Walk {
+        parts,
+        require_dir: pattern.ends_with('/'),
+    };
+    let scope = PathBuf::from(if root == 1 { "/" } else { "." });
+    let mut found = Vec::new();
+    walk.expand(&Node::at(scope), 0, &mut found);
+    Ok(found)
+}
+
+/// `glob::glob`, with its results collected (closing a folder elsewhere cannot abort).
+#[cfg(not(unix))]
+pub fn glob(pattern: &str) -> Result<Vec<GlobResult>, glob::PatternError> {
+    Ok(glob::glob(pattern)?
+        .map(|r| {
+            r.map_err(|err| GlobError {
+                path: err.path().to_path_buf(),
+                error: io::Error::new(err.error().kind(), err.error().to_string()),
+            })
+        })
+        .collect())
+}
+
+/// One component of a glob pattern.
+#[cfg(unix)]
+struct Part {
+    pattern: glob::Pattern,
+    /// No wildcard: the entry is looked up, the folder not listed.
+    literal: bool,
+    /// `**`: any number of folders.
+    recursive: bool,
+}
+
+#[cfg(unix)]
+struct Walk {
+    parts: Vec<Part>,
+    require_dir: bool,
+}
+
+/// A path met on the walk, and whether it is a folder (a link to a folder counts).
+#[cfg(unix)]
+struct Node {
+    path: PathBuf,
+    is_dir: bool,
+}
+
+#[cfg(unix)]
+impl Node {
+    fn at(path: PathBuf) -> Node {
+        let is_dir = std::fs::metadata(&path).is_ok_and(|m| m.is_dir());
+        Node { path, is_dir }
+    }
+}
+
+#[cfg(unix)]
+impl Walk {
+    /// `node` matched the parts before `idx`: finds what under it matches the rest.
+    fn expand(&self, node: &Node, idx: usize, found: &mut Vec<GlobResult>) {
+        let part = &self.parts[idx];
+        let curdir = node.path == Path::new(".");
+        let child = |name: &str| match curdir {
+            true => PathBuf::from(name),
+            false => node.path.join(name),
+        };
+        if part.literal {
+            let name = part.pattern.as_str();
+            let special = name == "." || name == "..";
+            let next = Node::at(child(name));
+            let exists = std::fs::symlink_metadata(&next.path).is_ok();
+            if (special && node.is_dir) || (!special && exists) {
+                self.matched(next, idx, found);
+            }
+            return;
+        }
+        if !node.is_dir {
+            return;
+        }
+        let mut children = match list(&node.path) {
+            Ok(entries) => entries,
+            Err(error) => {
+                let path = node.path.clone();
+                return found.push(Err(GlobError { path, error }));
+            }
+        };
+        children.sort_by(|a, b| a.name.cmp(&b.name));
+        for entry in children {
+            let path = child(&entry.name.to_string_lossy());
+            let is_dir = match entry.kind {
+                Kind::Folder => true,
+                Kind::Symlink => std::fs::metadata(&path).is_ok_and(|m| m.is_dir()),
+                _ => false,
+            };
+            self.candidate(Node { path, is_dir }, &entry.name, idx, found);
+        }
+        // `.` and `..` are never listed; a part that starts with a dot may match them.
+        if part.pattern.as_str().starts_with('.') {
+            for special in [".", ".."] {
+                if part
+                    .pattern
+                    .matches_with(special, glob::MatchOptions::new())
+                {
+                    self.matched(Node::at(node.path.join(special)), idx, found);
+                }
+            }
+        }
+    }
+
+    /// A listed entry, checked against the part at `idx` (and what a `**` there allows).
+    fn candidate(
+        &self,
+        node: Node,
+        name: &std::ffi::OsStr,
+        mut idx: usize,
+        found: &mut Vec<GlobResult>,
+    ) {
+        let last = self.parts.len() - 1;
+        if self.parts[idx].recursive {
+            let mut next = idx;
+            while next < last && self.parts[next + 1].recursive {
+                next += 1;
+            }
+            if node.is_dir {
+                self.expand(&node, next, found);
+                if next == last {
+                    return found.push(Ok(node.path));
+                }
+            } else if next == last {
+                return;
+            }
+            idx = next + 1;
+        }
+        // A name that is not UTF-8 is never matched, as `glob` does.
+        let Some(name) = name.to_str() else { return };
+        if self.parts[idx]
+            .pattern
+            .matches_with(name, glob::MatchOptions::new())
+        {
+            if idx == last {
+                if !self.require_dir || node.is_dir {
+                    found.push(Ok(node.path));
+                }
+            } else {
+                self.expand(&node, idx + 1, found);
+            }
+        }
+    }
+
+    /// `node` matched the part at `idx`: a result when it was the last part, else walked on.
+    fn matched(&self, node: Node, idx: usize, found: &mut Vec<GlobResult>) {
+        if idx + 1 == self.parts.len() {
+            if !self.require_dir || node.is_dir {
+                found.push(Ok(node.path));
+            }
+        } else {
+            self.expand(&node, idx + 1, found);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +369,71 @@ mod tests {
         assert!(
             list(&tmp.path().join("a.txt")).is_err(),
             "a file is no folder"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn glob_finds_what_the_glob_crate_finds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for dir in ["a/b/c", "a/.hidden", "d", "e.dir"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        for file in [
+            "x.json",
+            "y.yml",
+            ".h.json",
+            "a/x.json",
+            "a/b/x.json",
+            "a/b/c/z.json",
+            "a/.hidden/x.json",
+            "d/q.json",
+            "[x].json",
+        ] {
+            std::fs::write(root.join(file), "{}").unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("a/b"), root.join("link")).unwrap();
+        std::os::unix::fs::symlink(root.join("gone"), root.join("dangling.json")).unwrap();
+        let patterns = [
+            "*",
+            "*.json",
+            "a/*",
+            "**/*.json",
+            "**",
+            "a/**",
+            "a/**/x*",
+            "*/",
+            "**/",
+            ".*",
+            "a/../a/x.json",
+            "?.json",
+            "[ad]*",
+            "nope/*",
+            "a/x.json",
+            "a/**/**/z.json",
+            "link/*",
+            "link/**/*.json",
+            "[[]x].json",
+            "a/./b/*",
+            "*/*/",
+            "d/.",
+            "x.json/*",
+        ];
+        for pattern in patterns {
+            let full = format!("{}/{pattern}", root.display());
+            let ours: Vec<PathBuf> = glob(&full).unwrap().into_iter().flatten().collect();
+            let mut theirs: Vec<PathBuf> = glob::glob(&full).unwrap().flatten().collect();
+            let mut sorted = ours.clone();
+            sorted.sort();
+            theirs.sort();
+            assert_eq!(sorted, theirs, "{pattern}");
+        }
+        assert!(glob("a/[").is_err());
+        let unreadable = format!("{}/x.json/*", root.display());
+        assert!(
+            glob(&unreadable).unwrap().is_empty(),
+            "a file is not listed"
         );
     }
 
