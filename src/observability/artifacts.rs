@@ -403,8 +403,8 @@ fn is_old_temporary(text: &str, names: &[String]) -> bool {
 /// name (it would have to be moved) and an output path that is a file; the staging folder is
 /// then removed and the previous set stays whole.
 fn foreign_entries(dir: &Path, staged: &[&str]) -> Result<Vec<std::ffi::OsString>, ArtifactError> {
-    let refuse = |path: &Path, why: String| ArtifactError {
-        action: "replace the export in",
+    let refuse = |action, path: &Path, why: String| ArtifactError {
+        action,
         path: path.to_path_buf(),
         source: io::Error::new(io::ErrorKind::AlreadyExists, why),
     };
@@ -413,7 +413,8 @@ fn foreign_entries(dir: &Path, staged: &[&str]) -> Result<Vec<std::ffi::OsString
         Ok(entries) => entries,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) if err.kind() == io::ErrorKind::NotADirectory => {
-            return Err(refuse(dir, "it is a file, not a folder".to_string()))
+            let why = "it is a file, not a folder".to_string();
+            return Err(refuse("replace the export in", dir, why));
         }
         Err(source) => {
             return Err(ArtifactError {
@@ -433,6 +434,7 @@ fn foreign_entries(dir: &Path, staged: &[&str]) -> Result<Vec<std::ffi::OsString
             (true, Kind::File) => {}
             (true, kind) => {
                 return Err(refuse(
+                    "replace",
                     &dir.join(&entry.name),
                     format!(
                         "it is {}, not a file an export wrote; move it out of the folder",
@@ -450,6 +452,7 @@ fn foreign_entries(dir: &Path, staged: &[&str]) -> Result<Vec<std::ffi::OsString
     folders.sort();
     folders.truncate(5);
     Err(refuse(
+        "replace the export in",
         dir,
         format!(
             "it holds folders that are not part of an export ({}); give an empty folder or one \

@@ -2,7 +2,8 @@
 //! stream asserts that `closedir` succeeds, so an EIO or ENOSPC reported when a listed folder
 //! is closed would abort the process (the release build aborts on panic). On Unix a folder is
 //! read here through `rustix`'s directory stream, whose file descriptor is closed without that
-//! assertion; every folder the tool lists or removes goes through this module.
+//! assertion; every folder the tool lists, removes or matches a glob pattern in goes through
+//! this module.
 
 use std::ffi::OsString;
 use std::io;
