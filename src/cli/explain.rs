@@ -1,10 +1,12 @@
-//! `explain CODE`: a code's severity, summary and runbook, like `rustc --explain`.
+//! `explain CODE`: a code's severity, summary and runbook, like `rustc --explain`. An unknown
+//! code gets a suggestion whose cost is bounded whatever its length (`text::closest`).
 
 use std::io::Write;
 
 use super::ExplainArgs;
 use crate::exit::{Error, Outcome, Verdict};
 use crate::observability::blockers::{explain, runbooks_markdown, Code};
+use crate::observability::text::{one_line, LINE_CHARS};
 
 pub fn run(args: &ExplainArgs, stdout: &mut impl Write) -> Outcome {
     let text = if args.runbooks {
@@ -31,8 +33,10 @@ pub fn run(args: &ExplainArgs, stdout: &mut impl Write) -> Outcome {
                     Some(code) => format!("did you mean `{code}`? "),
                     None => String::new(),
                 };
+                // The code as typed, on one line and clipped: an argument can be 128 KiB.
+                let shown = one_line(wanted, LINE_CHARS);
                 return Err(Error::Usage(format!(
-                    "unknown blocker code `{wanted}`; {hint}known codes: {}",
+                    "unknown blocker code `{shown}`; {hint}known codes: {}",
                     known.join(", ")
                 )));
             }

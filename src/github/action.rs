@@ -251,7 +251,11 @@ fn check_readable(spec: &ExportSpec, ctx: &RunnerContext) -> Result<(), String> 
     }
     for pattern in &spec.baselines {
         let text = pattern.display().to_string();
-        let matches: Vec<PathBuf> = glob::glob(&text).into_iter().flatten().flatten().collect();
+        let matches: Vec<PathBuf> = crate::observability::dirs::glob(&text)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
         if matches.is_empty() {
             ctx.check_readable("baseline", pattern)?;
         }
@@ -260,7 +264,11 @@ fn check_readable(spec: &ExportSpec, ctx: &RunnerContext) -> Result<(), String> 
         }
     }
     for pattern in &spec.inputs {
-        for path in glob::glob(&pattern.pattern).into_iter().flatten().flatten() {
+        for path in crate::observability::dirs::glob(&pattern.pattern)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             ctx.check_readable("inputs", &path)?;
         }
     }

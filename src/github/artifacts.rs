@@ -257,7 +257,7 @@ pub fn prepare(root: &Path, sub: &[&str]) -> Result<std::path::PathBuf, String> 
             }
             Ok(meta) if last || !meta.is_dir() => {
                 let removed = if meta.is_dir() {
-                    std::fs::remove_dir_all(&folder)
+                    crate::observability::dirs::remove_all(&folder)
                 } else {
                     std::fs::remove_file(&folder)
                 };

@@ -294,7 +294,7 @@ mod remote {
                     folders.push(folder);
                 }
                 Err(why) => {
-                    let _ = std::fs::remove_dir_all(&folder);
+                    let _ = crate::observability::dirs::remove_all(&folder);
                     warn(
                         stdout,
                         stderr,

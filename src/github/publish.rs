@@ -230,7 +230,7 @@ fn publish(
     for warning in post(&target, kinds, &built, retry) {
         warn(stdout, stderr, &warning);
     }
-    let _ = std::fs::remove_dir_all(&judged.folder);
+    let _ = crate::observability::dirs::remove_all(&judged.folder);
     Ok(())
 }
 
@@ -313,7 +313,7 @@ fn fetch_export(
     let id = artifact_id.to_string();
     let folder = root.join(&base).join(&id);
     let refused = |why: String| {
-        let _ = std::fs::remove_dir_all(&folder);
+        let _ = crate::observability::dirs::remove_all(&folder);
         Stop::Refused(format!(
             "artifact `{}` {artifact_id}: {why}",
             name.escape_debug()

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::dirs::{self, Kind};
 use super::files::{self, FileError};
 use super::timestamp::Timestamp;
 
@@ -205,8 +206,11 @@ impl StagedArtifacts {
         let lock = lock_folder(&parent).map_err(fail("lock", &parent))?;
         remove_leftovers(&parent, &name);
         let staging = parent.join(format!(".{name}.{}.staging", std::process::id()));
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir(&staging).map_err(fail("create the staging directory", &staging))?;
+        let _ = dirs::remove_all(&staging);
+        // The staging folder is this tool's business: a failure names the user's folder.
+        std::fs::create_dir(&staging)
+            .map_err(|err| built_beside(err, &parent))
+            .map_err(fail("write the export into", dir))?;
         Ok(StagedArtifacts {
             dir: dir.to_path_buf(),
             staging,
@@ -285,7 +289,11 @@ impl StagedArtifacts {
         generated_at: Timestamp,
     ) -> Result<Vec<WrittenArtifact>, ArtifactError> {
         let index = ArtifactIndex::new(&self.dir, generated_at, self.written());
-        write_hashed(&self.staging.join(INDEX_FILE_NAME), |out| {
+        let (staged_index, shown) = (
+            self.staging.join(INDEX_FILE_NAME),
+            self.dir.join(INDEX_FILE_NAME),
+        );
+        write_hashed(&staged_index, &shown, |out| {
             serde_json::to_writer_pretty(&mut *out, &index)?;
             out.write_all(b"\n")
         })?;
@@ -305,7 +313,7 @@ impl StagedArtifacts {
         switch_in(&self.staging, &self.dir)?;
         self.committed = true;
         // The staging folder now holds the previous set, if there was one.
-        let _ = std::fs::remove_dir_all(&self.staging);
+        let _ = dirs::remove_all(&self.staging);
         let written = std::mem::take(&mut self.staged);
         Ok(written.into_iter().map(|(_, a)| a).collect())
     }
@@ -315,9 +323,22 @@ impl Drop for StagedArtifacts {
     /// Removes the staging folder of a failed export (after a commit, the previous set).
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
+            let _ = dirs::remove_all(&self.staging);
         }
     }
+}
+
+/// A failure to create the staging folder, said about the user's folder: where the new set is
+/// built and why that place matters.
+fn built_beside(err: io::Error, parent: &Path) -> io::Error {
+    io::Error::new(
+        err.kind(),
+        format!(
+            "{err}; the new set is built beside it, in `{}`, and switched in whole, so that \
+             folder must be writable",
+            parent.display()
+        ),
+    )
 }
 
 fn not_a_directory() -> io::Error {
@@ -351,13 +372,12 @@ fn lock_folder(folder: &Path) -> io::Result<Option<File>> {
 /// set it had moved aside). Temporary files of the earlier file-by-file scheme inside the
 /// output folder are not carried over, so they go with the previous set.
 fn remove_leftovers(parent: &Path, name: &str) {
-    if let Ok(entries) = std::fs::read_dir(parent) {
+    if let Ok(entries) = dirs::list(parent) {
         let prefix = format!(".{name}.");
-        for entry in entries.flatten() {
-            let file_name = entry.file_name();
-            let text = file_name.to_string_lossy();
+        for entry in entries {
+            let text = entry.name.to_string_lossy();
             if text.starts_with(&prefix) && (text.ends_with(".staging") || text.ends_with(".old")) {
-                let _ = std::fs::remove_dir_all(entry.path());
+                let _ = dirs::remove_all(&parent.join(&entry.name));
             }
         }
     }
@@ -375,21 +395,26 @@ fn is_old_temporary(text: &str, names: &[String]) -> bool {
         .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// What the output folder holds besides the previous set and the new one's names (the files the
-/// previous index lists, the index, the `staged` names): files the new set carries over. A folder in there would
-/// have to be moved, so it is refused before the switch (the staging folder is removed), and
-/// so is an output path that is a file.
+/// What the output folder holds besides the previous set and the new one's names: files the new
+/// set carries over. The previous set is what this tool wrote, and only that is dropped with
+/// it: a regular file whose name is the index's, a `staged` name or a name the previous index
+/// lists (or an earlier scheme's temporary file of one). Anything else under such a name (a
+/// folder, a link) is the user's and refused before the switch, as is a folder of any other
+/// name (it would have to be moved) and an output path that is a file; the staging folder is
+/// then removed and the previous set stays whole.
 fn foreign_entries(dir: &Path, staged: &[&str]) -> Result<Vec<std::ffi::OsString>, ArtifactError> {
-    let refuse = |why: String| ArtifactError {
-        action: "replace the export in",
-        path: dir.to_path_buf(),
+    let refuse = |action, path: &Path, why: String| ArtifactError {
+        action,
+        path: path.to_path_buf(),
         source: io::Error::new(io::ErrorKind::AlreadyExists, why),
     };
-    let entries = match std::fs::read_dir(dir) {
+    // A listing that fails part-way must not lose a file: the export stops instead.
+    let entries = match dirs::list(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) if err.kind() == io::ErrorKind::NotADirectory => {
-            return Err(refuse("it is a file, not a folder".to_string()))
+            let why = "it is a file, not a folder".to_string();
+            return Err(refuse("replace the export in", dir, why));
         }
         Err(source) => {
             return Err(ArtifactError {
@@ -399,30 +424,26 @@ fn foreign_entries(dir: &Path, staged: &[&str]) -> Result<Vec<std::ffi::OsString
             })
         }
     };
-    let mut owned: Vec<String> = staged.iter().map(|n| n.to_string()).collect();
-    owned.push(INDEX_FILE_NAME.to_string());
-    if let Ok(bytes) = files::read_capped(&dir.join(INDEX_FILE_NAME), files::MAX_INDEX_BYTES) {
-        if let Ok(index) = serde_json::from_slice::<ArtifactIndex>(&bytes) {
-            owned.extend(index.artifacts.into_iter().map(|a| a.relative_path));
-        }
-    }
+    let owned = owned_names(dir, staged);
     let mut foreign = Vec::new();
     let mut folders = Vec::new();
     for entry in entries {
-        // A listing that fails part-way must not lose a file: the export stops instead.
-        let entry = entry.map_err(|source| ArtifactError {
-            action: "list",
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let name = entry.file_name();
-        let text = name.to_string_lossy();
-        if owned.iter().any(|o| *o == text) || is_old_temporary(&text, &owned) {
-            continue;
-        }
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => folders.push(text.into_owned()),
-            _ => foreign.push(name),
+        let text = entry.name.to_string_lossy();
+        let ours = owned.iter().any(|o| *o == text) || is_old_temporary(&text, &owned);
+        match (ours, entry.kind) {
+            (true, Kind::File) => {}
+            (true, kind) => {
+                return Err(refuse(
+                    "replace",
+                    &dir.join(&entry.name),
+                    format!(
+                        "it is {}, not a file an export wrote; move it out of the folder",
+                        kind.described()
+                    ),
+                ))
+            }
+            (false, Kind::Folder) => folders.push(text.into_owned()),
+            (false, _) => foreign.push(entry.name),
         }
     }
     if folders.is_empty() {
@@ -430,11 +451,28 @@ fn foreign_entries(dir: &Path, staged: &[&str]) -> Result<Vec<std::ffi::OsString
     }
     folders.sort();
     folders.truncate(5);
-    Err(refuse(format!(
-        "it holds folders that are not part of an export ({}); give an empty folder or one of \
-         its own",
-        folders.join(", ")
-    )))
+    Err(refuse(
+        "replace the export in",
+        dir,
+        format!(
+            "it holds folders that are not part of an export ({}); give an empty folder or one \
+             of its own",
+            folders.join(", ")
+        ),
+    ))
+}
+
+/// The names of the files an export owns in `dir`: the new set's, the index and what the
+/// previous index lists.
+fn owned_names(dir: &Path, staged: &[&str]) -> Vec<String> {
+    let mut owned: Vec<String> = staged.iter().map(|n| n.to_string()).collect();
+    owned.push(INDEX_FILE_NAME.to_string());
+    if let Ok(bytes) = files::read_capped(&dir.join(INDEX_FILE_NAME), files::MAX_INDEX_BYTES) {
+        if let Ok(index) = serde_json::from_slice::<ArtifactIndex>(&bytes) {
+            owned.extend(index.artifacts.into_iter().map(|a| a.relative_path));
+        }
+    }
+    owned
 }
 
 /// Switches the staged set in: one atomic rename or exchange.
@@ -477,25 +515,29 @@ fn stage(
     render: impl FnOnce(&mut ArtifactWriter) -> io::Result<()>,
 ) -> Result<(PathBuf, WrittenArtifact), ArtifactError> {
     let path = staging.join(spec.file_name);
-    let (sha256, size_bytes) = write_hashed(&path, render)?;
+    let shown = dir.join(spec.file_name);
+    let (sha256, size_bytes) = write_hashed(&path, &shown, render)?;
     Ok((
         path,
         WrittenArtifact {
             spec,
-            path: dir.join(spec.file_name),
+            path: shown,
             sha256,
             size_bytes,
         },
     ))
 }
 
+/// Writes `path` in the staging folder through sha256; an error names `shown`, the file's path
+/// in the user's output folder.
 fn write_hashed(
     path: &Path,
+    shown: &Path,
     render: impl FnOnce(&mut ArtifactWriter) -> io::Result<()>,
 ) -> Result<(String, u64), ArtifactError> {
     let error = |source| ArtifactError {
         action: "write",
-        path: path.to_path_buf(),
+        path: shown.to_path_buf(),
         source,
     };
     let file = File::create(path).map_err(error)?;
@@ -737,12 +779,8 @@ fn unlisted_files(dir: &Path, listed: &[&str]) -> Result<Vec<String>, VerifyErro
         })
     };
     let mut extra = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(list_error)? {
-        let name = entry
-            .map_err(list_error)?
-            .file_name()
-            .to_string_lossy()
-            .into_owned();
+    for entry in dirs::list(dir).map_err(list_error)? {
+        let name = entry.name.to_string_lossy().into_owned();
         if name != INDEX_FILE_NAME && !listed.contains(&name.as_str()) {
             extra.push(name);
         }

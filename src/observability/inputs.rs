@@ -53,7 +53,7 @@ pub fn expand(patterns: &[InputPattern]) -> (Vec<MatchedFile>, Vec<Blocker>) {
     let mut files: Vec<MatchedFile> = Vec::new();
     let mut blockers = Vec::new();
     for input in patterns {
-        let paths = match glob::glob(&input.pattern) {
+        let paths = match super::dirs::glob(&input.pattern) {
             Ok(paths) => paths,
             Err(err) => {
                 blockers.push(Blocker::new(
@@ -79,9 +79,9 @@ pub fn expand(patterns: &[InputPattern]) -> (Vec<MatchedFile>, Vec<Blocker>) {
                     Code::InputUnreadable,
                     format!(
                         "`{}` (from `{}`): {}",
-                        err.path().display(),
+                        err.path.display(),
                         input.pattern,
-                        err.error()
+                        err.error
                     ),
                 )),
             }

@@ -5,6 +5,7 @@ pub mod artifacts;
 pub mod blockers;
 pub mod catalog;
 pub mod collect;
+pub mod dirs;
 pub mod export;
 pub mod files;
 pub mod gates;

@@ -185,8 +185,8 @@ fn expand(pattern: &Path, blockers: &mut Vec<Blocker>) -> Vec<PathBuf> {
     if !text.contains(['*', '?', '[']) {
         return vec![pattern.to_path_buf()];
     }
-    let mut matches: Vec<PathBuf> = match glob::glob(&text) {
-        Ok(paths) => paths.flatten().collect(),
+    let mut matches: Vec<PathBuf> = match super::dirs::glob(&text) {
+        Ok(paths) => paths.into_iter().flatten().collect(),
         Err(err) => {
             blockers.push(
                 Blocker::new(

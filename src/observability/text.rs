@@ -55,16 +55,38 @@ pub fn one_line(text: &str, max: usize) -> String {
 /// suggested; clap uses 0.7 for flags, a little stricter here because the lists are longer.
 const SUGGESTION_THRESHOLD: f64 = 0.8;
 
+/// The longest text, in bytes, compared for a suggestion. Comparing costs the product of the
+/// two lengths; every name suggested is far shorter (codes, keys, inputs, metric names as
+/// written), so a longer text or candidate is not compared at all and a suggestion costs at
+/// most this squared per candidate, whatever the user typed.
+pub const MAX_COMPARED_BYTES: usize = 512;
+
 /// The candidate closest to `wanted` (case-insensitive), when one is close enough to be the
 /// name the user meant; the first of equally close ones.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let wanted = wanted.trim().to_lowercase();
-    if wanted.is_empty() {
-        return None;
+    closest_counted(wanted, candidates).0
+}
+
+/// [`closest`], and the work it did: the sum over the pairs it compared of the product of
+/// their lengths in characters (what the edit distances cost).
+fn closest_counted<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> (Option<&'a str>, usize) {
+    let wanted = wanted.trim();
+    if wanted.is_empty() || wanted.len() > MAX_COMPARED_BYTES {
+        return (None, 0);
     }
+    let wanted = wanted.to_lowercase();
+    let wanted_chars = wanted.chars().count();
+    let mut work = 0;
     let mut best: Option<(f64, &'a str)> = None;
     for candidate in candidates {
+        if candidate.len() > MAX_COMPARED_BYTES {
+            continue;
+        }
         let lower = candidate.to_lowercase();
+        work += wanted_chars * lower.chars().count();
         let similar = strsim::jaro_winkler(&wanted, &lower);
         // One edit away is always a likely typo, even in a short name (`mx` for `max`), where
         // Jaro-Winkler is harsh; it ranks above any merely similar candidate.
@@ -79,7 +101,7 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
             best = Some((score, candidate));
         }
     }
-    best.map(|(_, candidate)| candidate)
+    (best.map(|(_, candidate)| candidate), work)
 }
 
 /// `; did you mean `x`?` for the closest candidate, or nothing.
@@ -150,5 +172,38 @@ mod tests {
             "; did you mean `metrics.empty`?"
         );
         assert_eq!(did_you_mean("qqqq", names), "");
+    }
+
+    #[test]
+    fn a_suggestion_costs_a_bounded_amount_whatever_the_text() {
+        // A metric named in a per-metric code is copied into its candidate, so a long text
+        // meets a candidate as long: comparing the two would cost the square of the text.
+        let metric = "x".repeat(1 << 20);
+        let wanted = format!("slo.{metric}.missng");
+        let near = format!("slo.{metric}.missing");
+        let names = [near.as_str(), "metrics.empty", "slo.<metric>.missing"];
+        let (found, work) = closest_counted(&wanted, names);
+        assert!(
+            found.is_none(),
+            "a text too long to compare gets no suggestion"
+        );
+        assert!(
+            work <= names.len() * MAX_COMPARED_BYTES.pow(2),
+            "work {work}"
+        );
+        let (_, work) = closest_counted("slo.x.missng", names);
+        assert!(
+            work <= names.len() * MAX_COMPARED_BYTES.pow(2),
+            "work {work}"
+        );
+        // A text of the longest compared length is still compared.
+        let metric = "x".repeat(MAX_COMPARED_BYTES - 12);
+        let wanted = format!("slo.{metric}.missng");
+        let near = format!("slo.{metric}.missing");
+        assert_eq!(near.len(), MAX_COMPARED_BYTES);
+        assert_eq!(
+            closest(&wanted, [near.as_str(), "metrics.empty"]),
+            Some(near.as_str())
+        );
     }
 }

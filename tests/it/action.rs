@@ -869,3 +869,60 @@ fn ci_and_vcs_resource_attributes_follow_the_semantic_conventions() {
         "{out}"
     );
 }
+
+/// A folder of the user's under the name of a file the action writes into its run folder (the
+/// step summary, an adapter's artifact) is refused with one error annotation naming it; the
+/// folder, the previous run folder and its neighbours stay as they were.
+#[test]
+fn a_folder_under_an_artifact_name_in_the_run_folder_is_refused_and_kept() {
+    let r = Runner::new();
+    let inputs = [("run-report", "run_report.json")];
+    let (code, out, err) = r.run(&inputs);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let neighbour = r.workspace.join("test_artifacts/observability/other-run");
+    std::fs::create_dir_all(&neighbour).unwrap();
+    std::fs::write(neighbour.join("notes.txt"), "mine").unwrap();
+    let index_before = std::fs::read(r.run_dir().join("metrics_index.json")).unwrap();
+    let mine = r.run_dir().join("step_summary.md");
+    std::fs::remove_file(&mine).unwrap();
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("keep.md"), "mine").unwrap();
+
+    let (code, out, err) = r.run(&inputs);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let errors: Vec<&str> = commands(&out)
+        .into_iter()
+        .filter(|c| c.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{out}");
+    assert!(
+        errors[0].contains("test_artifacts/observability/4242-1/step_summary.md")
+            && errors[0].contains("it is a folder, not a file an export wrote"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        !out.contains(".staging") && !err.contains(".staging"),
+        "{out}\n{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("keep.md")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_to_string(neighbour.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        index_before,
+        std::fs::read(r.run_dir().join("metrics_index.json")).unwrap(),
+        "the previous set is left as it was"
+    );
+    let beside: Vec<String> = std::fs::read_dir(r.workspace.join("test_artifacts/observability"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(beside.is_empty(), "no staging folder is left: {beside:?}");
+}

@@ -168,8 +168,11 @@ fn a_failed_write_leaves_the_previous_set_complete() {
     second.metrics.push(CustomMetric::new("other", 9.0));
     let err = export(&second).unwrap_err();
     let message = err.to_string();
+    // The staging folder is the tool's business: the message names the user's folder.
     assert!(
-        message.contains(".staging") && message.contains("os error"),
+        message.contains(&format!("`{}`", dir.display()))
+            && message.contains("os error")
+            && !message.contains(".staging"),
         "{message}"
     );
 
@@ -357,4 +360,72 @@ fn verify_reads_the_report_back_even_when_the_index_vouches_for_it() {
         err.contains("cannot be read back") && err.contains("schema_version"),
         "{err}"
     );
+}
+
+/// A folder (or a link) of the user's under the name of an export's file is the user's: the
+/// export refuses to replace it and removes nothing, with or without a previous set.
+#[test]
+fn a_folder_named_like_an_artifact_is_refused_and_kept_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    export(&request(&dir)).unwrap();
+    let before: Vec<Vec<u8>> = ARTIFACTS[..4]
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).unwrap())
+        .collect();
+    let index_before = std::fs::read(dir.join(INDEX_FILE_NAME)).unwrap();
+    let mine = dir.join("runtime_metrics.md");
+    std::fs::remove_file(&mine).unwrap();
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "mine").unwrap();
+
+    let err = export(&request(&dir)).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("`{}`", mine.display()))
+            && err.contains("it is a folder, not a file an export wrote"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "mine",
+        "the user's folder and its file are kept"
+    );
+    let after: Vec<Vec<u8>> = ARTIFACTS[..4]
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).unwrap())
+        .collect();
+    assert_eq!(before, after, "the previous set is untouched");
+    assert_eq!(
+        index_before,
+        std::fs::read(dir.join(INDEX_FILE_NAME)).unwrap()
+    );
+    let beside: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+    assert_eq!(beside.len(), 1, "no staging folder is left");
+
+    // Without a previous set: nothing is written, the folder stays.
+    let fresh = tmp.path().join("fresh");
+    std::fs::create_dir_all(fresh.join(INDEX_FILE_NAME)).unwrap();
+    std::fs::write(fresh.join(INDEX_FILE_NAME).join("keep"), "mine").unwrap();
+    let err = export(&request(&fresh)).unwrap_err().to_string();
+    assert!(
+        err.contains("it is a folder, not a file an export wrote"),
+        "{err}"
+    );
+    let names: Vec<String> = std::fs::read_dir(&fresh)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [INDEX_FILE_NAME], "no set is written");
+    assert!(fresh.join(INDEX_FILE_NAME).join("keep").is_file());
+
+    // A link under an artifact's name is not followed, replaced or removed either.
+    #[cfg(unix)]
+    {
+        std::fs::remove_dir_all(&mine).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("elsewhere"), &mine).unwrap();
+        let err = export(&request(&dir)).unwrap_err().to_string();
+        assert!(err.contains("it is a symbolic link"), "{err}");
+        assert!(std::fs::symlink_metadata(&mine).unwrap().is_symlink());
+    }
 }

@@ -207,6 +207,36 @@ fn explain_prints_the_runbook() {
         .stdout_eq(file!["snapshots/explain_list.txt"]);
 }
 
+/// The longest single argument Linux passes (128 KiB): the suggestion compares a bounded
+/// length (a per-metric family copies the metric, so the comparison was quadratic in it) and
+/// the message shows a clipped code, whatever the argument's size.
+#[test]
+fn explain_answers_the_longest_argument_with_a_short_message() {
+    let tmp = workdir();
+    let metric = "x".repeat(128 * 1024 - 32);
+    let o = cmd(tmp.path())
+        .args(["explain", &format!("slo.{metric}.missng")])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.starts_with("error: unknown blocker code `slo.xxx") && stderr.len() < 4096,
+        "{} bytes: {}",
+        stderr.len(),
+        one_line_head(&stderr)
+    );
+    assert!(
+        !stderr.contains("did you mean"),
+        "{}",
+        one_line_head(&stderr)
+    );
+}
+
+fn one_line_head(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
 #[test]
 fn unwritable_output_dir_fails_with_path_and_os_error() {
     let tmp = workdir();

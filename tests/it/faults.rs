@@ -67,6 +67,11 @@ fn export(dir: &Path, value: u32) -> std::process::Output {
 
 /// How many times each traced system call happens in one export.
 fn occurrences(dir: &Path) -> BTreeMap<String, usize> {
+    occurrences_of(dir, &export_args(2))
+}
+
+/// How many times each traced system call happens in one run with `args`.
+fn occurrences_of(dir: &Path, args: &[String]) -> BTreeMap<String, usize> {
     let log = dir.join("strace.log");
     let status = Command::new("strace")
         .args(["-f", "-qq", "-o"])
@@ -74,7 +79,7 @@ fn occurrences(dir: &Path) -> BTreeMap<String, usize> {
         .arg("-e")
         .arg(format!("trace={}", SYSCALLS.join(",")))
         .arg(bin())
-        .args(export_args(2))
+        .args(args)
         .current_dir(dir)
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .stdout(Stdio::null())
@@ -162,7 +167,7 @@ fn every_failing_or_killed_file_system_call_leaves_a_whole_set() {
     let mut runs = 0;
     for (call, n) in &counts {
         let mut faults = vec!["error=EIO", "signal=SIGKILL"];
-        if call == "write" || call == "mkdir" || call == "linkat" {
+        if call == "write" || call == "mkdir" || call == "linkat" || call == "close" {
             faults.push("error=ENOSPC");
         }
         for fault in faults {
@@ -190,6 +195,7 @@ fn every_failing_or_killed_file_system_call_leaves_a_whole_set() {
                     Some(code) => format!("exit {code}"),
                     None => "killed".to_string(),
                 };
+                check_failure_is_clear(&format!("{call} {fault} at occurrence {when}"), &o);
                 assert!(
                     found == "old" || found == "new",
                     "{call} {fault} at occurrence {when}: {found} ({code})\n{}",
@@ -230,6 +236,120 @@ fn every_failing_or_killed_file_system_call_leaves_a_whole_set() {
             outcomes.values().sum::<usize>(),
             shown.join("; ")
         );
+    }
+}
+
+/// An injected error is an error the tool reports, never a panic or an abort (the standard
+/// library's directory stream asserts that closing a folder succeeds; the release build aborts
+/// on panic), and its message names the user's folder, never the hidden staging folder.
+fn check_failure_is_clear(what: &str, o: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    // 127: the dynamic loader of a test build failed to load a library, before the program.
+    let loader = o.status.code() == Some(127) && stderr.contains("error while loading shared");
+    let killed = what.contains("SIGKILL") && o.status.code().is_none();
+    assert!(
+        loader || killed || matches!(o.status.code(), Some(0..=2)),
+        "{what}: {:?}\n{stderr}",
+        o.status
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains(".staging"),
+        "{what}: {stderr}"
+    );
+}
+
+/// EIO or ENOSPC from every `close` of an export in turn, the folder listings' among them: each
+/// run reports an error or succeeds, and leaves the previous set or the new one.
+#[test]
+fn a_failing_close_is_an_error_never_an_abort() {
+    if !strace_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(export(dir, 1).status.success());
+    std::fs::write(dir.join("out/notes.txt"), "mine").unwrap();
+    fail_every_close(dir, &export_args(2), |what| {
+        let found = state(dir);
+        assert!(found == "old" || found == "new", "{what}: {found}");
+    });
+}
+
+/// The same while `--input` and `--baseline` patterns are matched: the folders a glob lists
+/// are closed without the standard library's assertion too.
+#[test]
+fn a_failing_close_while_matching_patterns_is_an_error_never_an_abort() {
+    if !strace_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("in")).unwrap();
+    std::fs::copy(
+        crate::common::fixture("run-report/run_report_success_real.json"),
+        dir.join("in/run.json"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(bin())
+            .args(args)
+            .current_dir(dir)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .output()
+            .unwrap()
+    };
+    let first = [
+        "metrics-export",
+        "--input",
+        "in/*.json",
+        "--output-dir",
+        "prev1",
+    ];
+    assert!(run(&first).status.success());
+    let args: Vec<String> = [
+        "metrics-export",
+        "--input",
+        "in/*.json",
+        "--baseline",
+        "prev*/runtime_metrics.json",
+        "--output-dir",
+        "out",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    fail_every_close(dir, &args, |what| {
+        let problems = verify(&dir.join("out")).map(|r| r.problems.len());
+        assert!(
+            matches!(problems, Ok(0)) || !dir.join("out").exists(),
+            "{what}: {problems:?}"
+        );
+    });
+}
+
+/// Runs `args` once for each `close` of a run, that close failing with EIO, then ENOSPC; each
+/// run must fail clearly or succeed, then `check` looks at what it left.
+fn fail_every_close(dir: &Path, args: &[String], check: impl Fn(&str)) {
+    let closes = occurrences_of(dir, args)
+        .get("close")
+        .copied()
+        .unwrap_or_default();
+    assert!(closes >= 5, "{closes} closes");
+    for fault in ["error=EIO", "error=ENOSPC"] {
+        for when in 1..=closes {
+            let o = Command::new("strace")
+                .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=close", "-e"])
+                .arg(format!("inject=close:{fault}:when={when}"))
+                .arg(bin())
+                .args(args)
+                .current_dir(dir)
+                .env("SOURCE_DATE_EPOCH", EPOCH)
+                .output()
+                .unwrap();
+            let what = format!("close {fault} at occurrence {when}");
+            check_failure_is_clear(&what, &o);
+            check(&what);
+        }
     }
 }
 
