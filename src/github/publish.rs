@@ -208,6 +208,7 @@ fn publish(
         check_name,
         run_url: ctx.run_url(),
         comment_mode,
+        comment_author: inputs.comment_author.as_ref().map(|l| l.0.clone()),
     };
     for warning in post(&target, kinds, &built, retry) {
         warn(stdout, stderr, &warning);
