@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::api::{explain_failure, Api};
 use super::pr_status::{
-    comment_marker, decide_comment, shared_comment_warning, Author, CommentAction, Conclusion,
-    FileAnnotation, Kinds, Message, PrTarget, valid_login, ACTIONS_BOT,
+    comment_marker, decide_comment, shared_comment_warning, valid_login, Author, CommentAction,
+    Conclusion, FileAnnotation, Kinds, Message, PrTarget, ACTIONS_BOT,
 };
 use crate::net::http::RetryPolicy;
 use crate::observability::text::clip;

@@ -408,9 +408,7 @@ mod tests {
 
     #[test]
     fn only_the_author_s_comments_are_its_own() {
-        let comment = |id: u64, login: &str, kind: &str| {
-            serde_json::json!({"id": 1, "body": "x", "user": {"id": id, "login": login, "type": kind}})
-        };
+        let comment = |id: u64, login: &str, kind: &str| serde_json::json!({"id": 1, "body": "x", "user": {"id": id, "login": login, "type": kind}});
         let bot = Author {
             id: Some(41898282),
             login: ACTIONS_BOT.into(),

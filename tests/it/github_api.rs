@@ -87,7 +87,10 @@ impl StandIn {
             let (status, mut headers, response) =
                 answer(&shared, &request.method, &request.path, body.as_ref());
             headers.push(("Content-Type".into(), "application/json".into()));
-            let response = echo(&response, request.header("authorization").unwrap_or_default());
+            let response = echo(
+                &response,
+                request.header("authorization").unwrap_or_default(),
+            );
             Reply::Send(status, headers, response.into_bytes())
         });
         StandIn {
@@ -770,10 +773,22 @@ const MARKER: &str = "<!-- dpone-observability:dpone observability: check / orde
 fn seed_forgeries(api: &StandIn, forged_body: &str) -> Vec<u64> {
     let forged_failed = format!("{MARKER}\n<!-- dpone-observability-state verdict=failed findings=0 run=1_1 job=check -->\nall red");
     let users = [
-        (json!({"login": "mallory", "id": 666, "type": "User"}), forged_body.to_string()),
-        (json!({"login": "github-actions", "id": 667, "type": "User"}), forged_body.to_string()),
-        (json!({"login": "github-actions[bot]", "id": 668, "type": "User"}), forged_failed.clone()),
-        (json!({"login": "Mallory-Bot[bot]", "id": 669, "type": "Bot"}), forged_failed),
+        (
+            json!({"login": "mallory", "id": 666, "type": "User"}),
+            forged_body.to_string(),
+        ),
+        (
+            json!({"login": "github-actions", "id": 667, "type": "User"}),
+            forged_body.to_string(),
+        ),
+        (
+            json!({"login": "github-actions[bot]", "id": 668, "type": "User"}),
+            forged_failed.clone(),
+        ),
+        (
+            json!({"login": "Mallory-Bot[bot]", "id": 669, "type": "Bot"}),
+            forged_failed,
+        ),
     ];
     let mut ids = Vec::new();
     for (i, (user, body)) in users.into_iter().enumerate() {
@@ -900,7 +915,11 @@ fn a_comment_author_input_names_whose_comment_is_the_check_s_own() {
     let bodies: Vec<String> = ids.iter().map(|id| api.comment_body(*id)).collect();
     // The app that owns comment 503 is named: that one is edited, though the token answers
     // to another account.
-    let (code, out) = ws.run(&api, "71", &[report, ("comment-author", "mallory-bot[bot]")]);
+    let (code, out) = ws.run(
+        &api,
+        "71",
+        &[report, ("comment-author", "mallory-bot[bot]")],
+    );
     assert_eq!(code, 0, "{out}");
     let requests = api.take();
     assert_eq!(
@@ -931,7 +950,12 @@ fn the_token_echoed_by_the_api_is_written_nowhere() {
         &[],
         echoed,
     );
-    api.fault("POST /api/v3/repos/acme/pipelines/check-runs", 422, &[], echoed);
+    api.fault(
+        "POST /api/v3/repos/acme/pipelines/check-runs",
+        422,
+        &[],
+        echoed,
+    );
     let escaped = TOKEN.replacen('g', "\\u0067", 1);
     api.fault(
         "GET /api/v3/repos/acme/pipelines/issues/7/comments",
@@ -974,7 +998,10 @@ fn the_token_echoed_by_the_api_is_written_nowhere() {
         out.contains("422 Validation Failed: Bearer *** is not allowed here"),
         "{out}"
     );
-    assert!(out.contains("403 token *** lacks pull-requests: write"), "{out}");
+    assert!(
+        out.contains("403 token *** lacks pull-requests: write"),
+        "{out}"
+    );
     // (`%` is `%25` in a workflow command's data.)
     assert!(
         out.contains("400 <html>Bad request: Bearer *** / Bearer%2520***</html>"),

@@ -131,6 +131,9 @@ impl World {
                     200,
                     Some(json!({"number": 7, "head": {"sha": setup.pr_head}})),
                 )
+            } else if route == "/api/graphql" {
+                let viewer = json!({"login": "github-actions[bot]", "databaseId": 41898282});
+                (200, Some(json!({"data": {"viewer": viewer}})))
             } else if route.starts_with("/issues/7/comments?") {
                 (200, Some(json!([])))
             } else if request.method == "POST" {
@@ -275,6 +278,7 @@ fn a_fork_s_export_is_published_on_the_run_s_head_and_pr() {
             format!("GET /actions/artifacts/{ARTIFACT}/zip"),
             "GET /pulls/7".to_string(),
             "POST /check-runs".to_string(),
+            "POST /api/graphql".to_string(),
             "GET /issues/7/comments?per_page=100&page=1".to_string(),
             "POST /issues/7/comments".to_string(),
             format!("POST /statuses/{HEAD}"),

@@ -8,7 +8,7 @@ the operation's (an integer one must be an integer), and a request with a body m
 against that operation's `application/json` request schema. A line may also carry the
 stand-in's answer, {"response": {"status": 200, "body": {...}}}: its body must then validate
 against the operation's response schema for that status, so the stand-in models the real API.
-A `POST /graphql` (GitHub Enterprise Server's `/api/graphql` with `/api` removed) is checked
+A `POST /graphql` (or GitHub Enterprise Server's `/api/graphql`) is checked
 against GitHub's GraphQL schema instead (npm package @octokit/graphql-schema, its introspection
 `schema.json`, read with Python's graphql-core): the body must be `{"query": ...}` (with
 `variables` at most) and the query must validate.
@@ -69,7 +69,7 @@ def main(requests_file):
                 continue
             request = json.loads(line)
             path, _, query = request["path"].partition("?")
-            if path == "/graphql":
+            if path in ("/graphql", "/api/graphql"):
                 if request["method"] != "POST":
                     print(f"INVALID {request['method']} /graphql: GraphQL takes POST", file=sys.stderr)
                     return 1
