@@ -349,10 +349,29 @@ pub fn run(
     stderr: &mut impl Write,
 ) -> Outcome {
     let (token, secrets) = mask_secrets(env, stdout);
-    // From here on no line printed holds a secret, whatever a server echoed.
+    // From here on no line printed holds a secret, whatever a server echoed; nor does the
+    // error `main` prints.
     let redactor = Redactor::new(&secrets);
-    let stdout = &mut Redacting::new(stdout, redactor.clone());
-    let stderr = &mut Redacting::new(stderr, redactor);
+    let outcome = {
+        let stdout = &mut Redacting::new(stdout, redactor.clone());
+        let stderr = &mut Redacting::new(stderr, redactor.clone());
+        run_masked(env, cwd, now, (token, &secrets), stdout, stderr)
+    };
+    outcome.map_err(|error| match error {
+        Error::Usage(message) => Error::Usage(redactor.redact(&message).into_owned()),
+        Error::Failed(message) => Error::Failed(redactor.redact(&message).into_owned()),
+    })
+}
+
+/// [`run`] once the secrets are masked, with stdout and stderr redacted.
+fn run_masked(
+    env: &Env,
+    cwd: &Path,
+    now: Timestamp,
+    (token, secrets): (Option<String>, &[String]),
+    stdout: &mut impl Commands,
+    stderr: &mut impl Write,
+) -> Outcome {
     warn_misspelt_inputs(env, stdout, stderr);
     let ctx = RunnerContext::from_env(env, cwd);
     let inputs = Inputs::read(env).map_err(|message| usage(stdout, message))?;
@@ -372,8 +391,8 @@ pub fn run(
         }
     }
     let event = event.unwrap_or_default();
-    let mut plan = plan(&inputs, &secrets, env, &event, &ctx, now)
-        .map_err(|message| usage(stdout, message))?;
+    let mut plan =
+        plan(&inputs, secrets, env, &event, &ctx, now).map_err(|message| usage(stdout, message))?;
     prepare(
         &mut plan,
         env,

@@ -1012,3 +1012,28 @@ fn the_token_echoed_by_the_api_is_written_nowhere() {
     ws.assert_token_never_written();
     assert_no_file_holds(&[&ws.root, &ws.files], &url_form);
 }
+
+#[test]
+fn a_usage_error_that_quotes_a_secret_prints_it_nowhere() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    // An input's error quotes its value: here the token, pasted where a login goes.
+    let pasted = format!("bot {TOKEN}");
+    let o = ws.run_env(
+        &api,
+        "91",
+        &[
+            ("run-report", "run_report.json"),
+            ("comment-author", &pasted),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(err.contains("got `bot ***`"), "{err}");
+    for line in out.lines().chain(err.lines()) {
+        if !line.starts_with("::add-mask::") {
+            assert!(!line.contains(TOKEN), "{line}");
+        }
+    }
+}

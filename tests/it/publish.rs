@@ -67,6 +67,8 @@ struct Setup {
     zip: Vec<u8>,
     artifact_name: &'static str,
     list_forbidden: bool,
+    /// Every `POST` is refused with a 422 that echoes the request's `Authorization` header.
+    echo_token: bool,
     pr_head: &'static str,
 }
 
@@ -76,6 +78,7 @@ impl Setup {
             zip,
             artifact_name: "observability",
             list_forbidden: false,
+            echo_token: false,
             pr_head: HEAD,
         }
     }
@@ -136,6 +139,10 @@ impl World {
                 (200, Some(json!({"data": {"viewer": viewer}})))
             } else if route.starts_with("/issues/7/comments?") {
                 (200, Some(json!([])))
+            } else if request.method == "POST" && setup.echo_token {
+                let echoed = request.header("authorization").unwrap_or_default();
+                let message = format!("Validation Failed: {echoed} may not post");
+                (422, Some(json!({"message": message})))
             } else if request.method == "POST" {
                 (201, Some(json!({"id": 1})))
             } else {
@@ -216,6 +223,8 @@ struct Ran {
     code: i32,
     stdout: String,
     stderr: String,
+    /// The workspace, `RUNNER_TEMP` and the event file, as the run left them.
+    tmp: tempfile::TempDir,
 }
 
 /// The action in `mode: publish` on a `workflow_run` event for a fork's pull request (its
@@ -261,6 +270,7 @@ fn publish(world: &World) -> Ran {
         code: o.status.code().unwrap(),
         stdout: stdout(&o),
         stderr: stderr(&o),
+        tmp,
     }
 }
 
@@ -453,4 +463,26 @@ fn a_403_on_the_artifact_list_names_actions_read() {
     assert!(ran.stderr.contains("403 Resource not accessible by integration (the publish job's token needs `actions: read`"), "{}", ran.stderr);
     eprintln!("403 on the list: {}", ran.stderr.trim());
     assert!(world.nothing_posted());
+}
+
+#[test]
+fn a_token_the_api_echoes_is_printed_and_written_nowhere() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.echo_token = true;
+    let world = World::start(setup);
+    let ran = publish(&world);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    // The refusals were heard, with the token out of them.
+    assert!(
+        ran.stderr
+            .contains("422 Validation Failed: Bearer *** may not post"),
+        "{}",
+        ran.stderr
+    );
+    for line in ran.stdout.lines().chain(ran.stderr.lines()) {
+        if !line.starts_with("::add-mask::") {
+            assert!(!line.contains(TOKEN), "{line}");
+        }
+    }
+    assert_no_file_holds(&[ran.tmp.path()], TOKEN);
 }
