@@ -1011,6 +1011,43 @@ fn the_token_echoed_by_the_api_is_written_nowhere() {
     assert!(output.contains("Validation Failed: Bearer ***"), "{output}");
     ws.assert_token_never_written();
     assert_no_file_holds(&[&ws.root, &ws.files], &url_form);
+
+    // A listing that answers 200 but echoes the credential in every string of an artifact.
+    let listed = r#"{"total_count": 1, "artifacts": [{"id": 9, "name": "observability", "expired": false,
+        "size_in_bytes": 10, "created_at": "2026-01-01T00:00:00Z", "url": "{authorization}",
+        "workflow_run": {"id": 8, "head_branch": "main", "head_sha": "{authorization}",
+            "repository_id": 1, "head_repository_id": 1}}]}"#;
+    api.fault(
+        "GET /api/v3/repos/acme/pipelines/actions/artifacts",
+        200,
+        &[],
+        listed,
+    );
+    api.fault(
+        "GET /api/v3/repos/acme/pipelines/actions/artifacts/9/zip",
+        404,
+        &[],
+        echoed,
+    );
+    let o = ws.run_env(
+        &api,
+        "82",
+        &[("run-report", "run_report.json"), ("baseline", "auto")],
+        &[
+            ("GITHUB_BASE_REF", "main"),
+            ("RUNNER_TEMP", temp.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(out.contains("baseline artifact `observability` 9 (run 8) skipped: the download failed: 404 Validation Failed: Bearer ***"), "{out}");
+    for line in out.lines().chain(err.lines()) {
+        if !line.starts_with("::add-mask::") {
+            assert!(!line.contains(TOKEN) && !line.contains(&url_form), "{line}");
+        }
+    }
+    ws.assert_token_never_written();
+    assert_no_file_holds(&[&ws.root, &ws.files], &url_form);
 }
 
 #[test]
@@ -1036,4 +1073,38 @@ fn a_usage_error_that_quotes_a_secret_prints_it_nowhere() {
             assert!(!line.contains(TOKEN), "{line}");
         }
     }
+}
+
+#[test]
+fn a_token_whose_account_cannot_be_learnt_edits_and_creates_no_comment() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let ids = seed_forgeries(&api, &format!("{MARKER}\nforged"));
+    let bodies: Vec<String> = ids.iter().map(|id| api.comment_body(*id)).collect();
+    let denied = r#"{"message": "Resource not accessible by integration"}"#;
+    api.fault("POST /api/graphql", 403, &[], denied);
+    api.fault("GET /api/v3/user", 403, &[], denied);
+    // A user's token (not an installation token): no fallback account is assumed.
+    let o = ws
+        .command(&api, "95", "check", &[("run-report", "run_report.json")])
+        .env(
+            "INPUT_GITHUB-TOKEN",
+            "ghp_userTOKENfortests0123456789abcdef",
+        )
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let requests = api.take();
+    assert_untouched(&api, &requests, &ids, &bodies);
+    assert_eq!(
+        sequence(&requests)[1..],
+        ["POST /api/graphql", "GET /api/v3/user"]
+    );
+    validate_against_openapi(&requests);
+    assert!(
+        out.contains("PR comment not posted: cannot tell which account the token posts as"),
+        "{out}"
+    );
+    assert!(out.contains("set the input `comment-author`"), "{out}");
 }
