@@ -430,7 +430,10 @@ fn prepare(
             .into_iter()
             .filter(|s| !plan.request.secrets.contains(s))
             .collect();
+        // Masked through the redacting stdout, they are redacted from every later line; the
+        // files the step writes are redacted of them with the others.
         super::commands::mask(&more, stdout);
+        plan.request.secrets.extend(more);
     }
     if let Some(auto) = &plan.auto_baseline {
         // Never fails the step: without samples the export says why (`baseline.unavailable`).

@@ -6,7 +6,9 @@
 //! the export's blocker messages in the core).
 //!
 //! The masks themselves (`::add-mask::<secret>`) are the one thing passed through as they are:
-//! they are how the runner is asked to mask.
+//! they are how the runner is asked to mask. And every value masked through the wrapper is
+//! redacted from then on too (the push credentials' other forms are masked once the inputs are
+//! read): the runner's list of masks cannot be read back, so the wrapper keeps its own.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -71,12 +73,33 @@ impl<W: Commands> Commands for Redacting<'_, W> {
     fn command(&mut self, line: &str) {
         // A command is a line of its own: what came before it goes first.
         let _ = self.write_pending();
-        if line.starts_with(ADD_MASK) {
+        if let Some(value) = line.strip_prefix(ADD_MASK) {
+            self.redactor.add(&unescape_data(value));
             self.inner.command(line);
         } else {
             self.inner.command(&self.redactor.redact(line));
         }
     }
+}
+
+/// Command data as the runner reads it: `%25`, `%0D` and `%0A` back to `%`, CR and LF.
+fn unescape_data(data: &str) -> String {
+    let mut out = String::with_capacity(data.len());
+    let mut rest = data;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let code = rest.get(at..at + 3);
+        let (text, used) = match code {
+            Some("%25") => ("%", 3),
+            Some("%0D") => ("\r", 3),
+            Some("%0A") => ("\n", 3),
+            _ => ("%", 1),
+        };
+        out.push_str(text);
+        rest = &rest[at + used..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl<W: Write> Drop for Redacting<'_, W> {
@@ -120,11 +143,15 @@ mod tests {
             write!(out, "error: 422 Bearer s3cr3").unwrap();
             writeln!(out, "t-token was refused").unwrap();
             out.command("::warning title=x::echoed s3cr3t-token");
+            // A value masked later (escaped as command data) is redacted from then on.
+            out.command("::add-mask::later%25one");
+            writeln!(out, "echo later%one").unwrap();
             write!(out, "no newline: s3cr3t-token").unwrap();
         }
         assert_eq!(
             String::from_utf8(sink.0).unwrap(),
-            "::add-mask::s3cr3t-token\nerror: 422 Bearer *** was refused\n::warning title=x::echoed ***\nno newline: ***"
+            "::add-mask::s3cr3t-token\nerror: 422 Bearer *** was refused\n::warning title=x::echoed ***\n::add-mask::later%25one\necho ***\nno newline: ***"
         );
+        assert_eq!(unescape_data("a%25b%0D%0A%2%"), "a%b\r\n%2%");
     }
 }
