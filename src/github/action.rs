@@ -19,6 +19,7 @@ use super::commands::{annotation, annotation_linking, escape_data, Level};
 use super::inputs::{Baseline, Inputs, Mode, Pack, DEFAULT_POLICY_FILE};
 use super::outputs::{append_outputs, format_output};
 use super::pr_status::{comment_marker, message, pull_request, CommentMode, Kinds, Message};
+use super::redact::Redacting;
 use super::runner::{validate_output_root, validate_run_name, Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::ci_env::Event;
@@ -35,6 +36,7 @@ use crate::observability::inputs::InputPattern;
 use crate::observability::pack::{PackRequest, Source as PackSource};
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
+use crate::observability::secrets::Redactor;
 use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile, Setting};
 use crate::observability::verdict::Assessment;
 
@@ -60,6 +62,9 @@ struct Plan {
     check_name: Option<String>,
     #[cfg_attr(not(feature = "github-api"), allow(dead_code))]
     comment_mode: CommentMode,
+    /// The `comment-author` input.
+    #[cfg_attr(not(feature = "github-api"), allow(dead_code))]
+    comment_author: Option<String>,
     artifact_url: Option<String>,
     /// `GITHUB_JOB`.
     job: String,
@@ -123,6 +128,7 @@ fn plan(
         pr_explicit,
         check_name: inputs.check_name.clone(),
         comment_mode: inputs.comment_mode,
+        comment_author: inputs.comment_author.as_ref().map(|l| l.0.clone()),
         artifact_url: inputs.artifact_url.as_ref().map(|u| u.0.clone()),
         job: env
             .var("GITHUB_JOB")
@@ -314,6 +320,7 @@ fn post_pr_status(
             check_name: check_name.to_string(),
             run_url: ctx.run_url(),
             comment_mode: plan.comment_mode,
+            comment_author: plan.comment_author.clone(),
         };
         let retry = super::api::retry_policy(env, ctx);
         super::posting::post(&target, plan.pr_kinds, message, retry)
@@ -348,6 +355,29 @@ pub fn run(
     stderr: &mut impl Write,
 ) -> Outcome {
     let (token, secrets) = mask_secrets(env, stdout);
+    // From here on no line printed holds a secret, whatever a server echoed; nor does the
+    // error `main` prints.
+    let redactor = Redactor::new(&secrets);
+    let outcome = {
+        let stdout = &mut Redacting::new(stdout, redactor.clone());
+        let stderr = &mut Redacting::new(stderr, redactor.clone());
+        run_masked(env, cwd, now, (token, &secrets), stdout, stderr)
+    };
+    outcome.map_err(|error| match error {
+        Error::Usage(message) => Error::Usage(redactor.redact(&message).into_owned()),
+        Error::Failed(message) => Error::Failed(redactor.redact(&message).into_owned()),
+    })
+}
+
+/// [`run`] once the secrets are masked, with stdout and stderr redacted.
+fn run_masked(
+    env: &Env,
+    cwd: &Path,
+    now: Timestamp,
+    (token, secrets): (Option<String>, &[String]),
+    stdout: &mut impl Commands,
+    stderr: &mut impl Write,
+) -> Outcome {
     warn_misspelt_inputs(env, stdout, stderr);
     let mut ctx = RunnerContext::from_env(env, cwd);
     let inputs = Inputs::read(env).map_err(|message| usage(stdout, message))?;
@@ -368,8 +398,8 @@ pub fn run(
         }
     }
     let event = event.unwrap_or_default();
-    let mut plan = plan(&inputs, &secrets, env, &event, &ctx, now)
-        .map_err(|message| usage(stdout, message))?;
+    let mut plan =
+        plan(&inputs, secrets, env, &event, &ctx, now).map_err(|message| usage(stdout, message))?;
     prepare(
         &mut plan,
         env,
@@ -407,7 +437,10 @@ fn prepare(
             .into_iter()
             .filter(|s| !plan.request.secrets.contains(s))
             .collect();
+        // Masked through the redacting stdout, they are redacted from every later line; the
+        // files the step writes are redacted of them with the others.
         super::commands::mask(&more, stdout);
+        plan.request.secrets.extend(more);
     }
     if let Some(auto) = &plan.auto_baseline {
         // Never fails the step: without samples the export says why (`baseline.unavailable`).
@@ -450,7 +483,7 @@ fn tell(
     }
     let failing = plan.fail_on.first_failing(&report.blockers);
     let outputs = outputs(report, ctx, &plan.request.output_dir, failing.is_none());
-    write_outputs(ctx, &outputs, stderr);
+    write_outputs(ctx, &redacted(plan, outputs), stderr);
     if plan.annotations {
         for line in annotations(report, ctx, plan.fail_on, &plan.output_root) {
             stdout.command(&line);
@@ -592,6 +625,10 @@ fn export(plan: &Plan, ctx: &RunnerContext, stdout: &mut impl Commands) -> Resul
                 ));
             }
             let text = summary::render(report, points, written, &summary_ctx);
+            // The step summary is a file too: no secret of the step in it.
+            let text = Redactor::new(&plan.request.secrets)
+                .redact(&text)
+                .into_owned();
             out.write_all(text.as_bytes())?;
             *summary_text.borrow_mut() = text;
             *check_name.borrow_mut() = name;
@@ -653,6 +690,16 @@ fn append(target: &Path, text: &str, what: &str, stderr: &mut impl Write) {
     }
 }
 
+/// The step's outputs without the step's secrets (the last line of defence: the blockers were
+/// redacted by the export already).
+fn redacted(plan: &Plan, outputs: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    let redactor = Redactor::new(&plan.request.secrets);
+    outputs
+        .into_iter()
+        .map(|(name, value)| (name, redactor.redact(&value).into_owned()))
+        .collect()
+}
+
 /// The step outputs into `GITHUB_OUTPUT`, or on stderr outside Actions.
 fn write_outputs(ctx: &RunnerContext, outputs: &[(&str, String)], stderr: &mut impl Write) {
     match &ctx.output {
@@ -689,13 +736,17 @@ fn push(
         }
         return None;
     };
-    let pushed = super::push_step::run(
+    let mut pushed = super::push_step::run(
         push,
         &plan.request.output_dir,
         &plan.request.policy,
         stdout,
         stderr,
     );
+    // A receiver's answer is quoted in both; neither may carry a secret of the step.
+    let redactor = Redactor::new(&plan.request.secrets);
+    pushed.summary = redactor.redact(&pushed.summary).into_owned();
+    pushed.output = redactor.redact(&pushed.output).into_owned();
     if plan.summary {
         if let Some(target) = &ctx.step_summary {
             // Only to a summary this step has written.

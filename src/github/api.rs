@@ -5,6 +5,10 @@
 //! requests go through the same HTTP client and retry policy as `push` (`net::http`); each
 //! kind of JSON request is validated in the tests against GitHub's OpenAPI description, which
 //! needs no typed SDK.
+//!
+//! Whatever the API answers passes a [`Redactor`] of the token before anyone reads it: an
+//! answer or an error body that echoes the `Authorization` header (a proxy's 4xx page, a 422
+//! quoting the request) never carries the token into a message, a blocker or a file.
 
 use std::time::Duration;
 
@@ -13,6 +17,7 @@ use serde_json::Value;
 
 use super::runner::{Env, RunnerContext};
 use crate::net::http::{Failure, HttpClient, Request, RetryPolicy};
+use crate::observability::secrets::Redactor;
 use crate::observability::text::clip;
 
 /// Each attempt's limit: connecting, sending and reading together.
@@ -46,11 +51,24 @@ pub fn retry_policy(env: &Env, ctx: &RunnerContext) -> RetryPolicy {
     retry
 }
 
+/// The GraphQL endpoint beside a REST API URL, as GitHub lays them out (and octokit derives
+/// it): `https://api.github.com` → `https://api.github.com/graphql`; GitHub Enterprise
+/// Server's `https://HOST/api/v3` → `https://HOST/api/graphql`.
+pub fn graphql_url(api_url: &str) -> String {
+    let base = api_url.trim_end_matches('/');
+    match base.strip_suffix("/api/v3") {
+        Some(server) => format!("{server}/api/graphql"),
+        None => format!("{base}/graphql"),
+    }
+}
+
 /// The REST API at `GITHUB_API_URL` with the workflow's token.
 pub struct Api {
     client: HttpClient,
     base: String,
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// The token's every form, out of every answer.
+    redactor: Redactor,
 }
 
 impl Api {
@@ -60,6 +78,7 @@ impl Api {
             Ok(uri) if uri.scheme().is_some() && uri.host().is_some() => {}
             _ => return Err(format!("`{api_url}` is not a usable API URL")),
         }
+        let redactor = Redactor::new(&[token]);
         let mut token = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| "the `github-token` is not a valid header value".to_string())?;
         token.set_sensitive(true);
@@ -86,7 +105,18 @@ impl Api {
             client,
             base,
             headers,
+            redactor,
         })
+    }
+
+    /// A failure with the token out of its message and body.
+    fn redacted(&self, mut failure: Failure) -> Failure {
+        failure.message = self.redactor.redact(&failure.message).into_owned();
+        let body = String::from_utf8_lossy(&failure.body);
+        if let std::borrow::Cow::Owned(clean) = self.redactor.redact(&body) {
+            failure.body = clean.into_bytes();
+        }
+        failure
     }
 
     /// The API's scheme (`https`, or `http` for a local stand-in).
@@ -105,7 +135,10 @@ impl Api {
             headers: self.headers.clone(),
             body: Vec::new().into(),
         };
-        let response = self.client.send_keeping_redirects(&request)?;
+        let response = self
+            .client
+            .send_keeping_redirects(&request)
+            .map_err(|failure| self.redacted(failure))?;
         let failure = |message: &str| Failure {
             message: format!("HTTP {}: {message}", response.status.as_u16()),
             attempts: 1,
@@ -125,13 +158,25 @@ impl Api {
             .ok_or_else(|| failure("the API's redirect has no usable `Location`"))
     }
 
-    /// [`send`](Self::send), with the failure as it came (the caller explains it).
+    /// One request to the REST API: the JSON answer, or the failure (the caller explains it);
+    /// both without the token.
     pub fn request(
         &self,
         method: Method,
         route: &str,
         body: Option<&Value>,
     ) -> Result<Value, Failure> {
+        self.send_to(method, format!("{}{route}", self.base), body)
+    }
+
+    /// One GraphQL query at the endpoint beside the REST API ([`graphql_url`]); the whole
+    /// answer (`data` and `errors`).
+    pub fn graphql(&self, query: &str) -> Result<Value, Failure> {
+        let body = serde_json::json!({ "query": query });
+        self.send_to(Method::POST, graphql_url(&self.base), Some(&body))
+    }
+
+    fn send_to(&self, method: Method, url: String, body: Option<&Value>) -> Result<Value, Failure> {
         let mut headers = self.headers.clone();
         let bytes = match body {
             Some(body) => {
@@ -150,13 +195,17 @@ impl Api {
         };
         let request = Request {
             method,
-            url: format!("{}{route}", self.base),
+            url,
             headers,
             body: bytes.into(),
         };
-        self.client
+        let response = self
+            .client
             .send(&request)
-            .map(|response| serde_json::from_slice(&response.body).unwrap_or(Value::Null))
+            .map_err(|failure| self.redacted(failure))?;
+        let mut answer = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        self.redactor.redact_json(&mut answer);
+        Ok(answer)
     }
 }
 
@@ -199,6 +248,18 @@ fn http_failure(status: u16, body: &str, forbidden_hint: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_graphql_endpoint_sits_beside_the_rest_api() {
+        assert_eq!(
+            graphql_url("https://api.github.com"),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            graphql_url("https://ghe.example.com/api/v3/"),
+            "https://ghe.example.com/api/graphql"
+        );
+    }
 
     #[test]
     fn failures_explain_common_causes() {

@@ -68,6 +68,7 @@ inputs! {
     pr_status: PrStatus = ("pr-status", "", "Any of `check-run`, `comment`, `commit-status`, or `none`; empty means `check-run,comment` on pull requests, `check-run` otherwise."),
     check_name: Option<String> = ("check-name", "", "Name of the check run, commit status context and PR comment key; empty: `dpone observability: <job> / <pipeline>` (`GITHUB_JOB` and the run report's manifest, or its process), so matrix legs never overwrite each other."),
     comment_mode: CommentMode = ("comment-mode", "always", "When the PR comment is written: `always` (create, then edit in place), `changes` (only when the verdict or the failures change), `failures` (only while something fails or warns; a later passing run edits it to \"now passing\"), or `off`."),
+    comment_author: Option<Login> = ("comment-author", "", "The login whose PR comments are this check's own (e.g. `my-app[bot]`): only a comment with the hidden marker written by it is edited or read. Empty: the account the `github-token` posts as, asked from the API (docs/action-reference.md#which-comment-is-edited)."),
     ci_attributes: bool = ("ci-attributes", "true", "Record where the export was made as OpenTelemetry CI/CD and VCS resource attributes (`cicd.*`, `vcs.*`, semantic conventions v1.44.0) in the OTLP resource and the JSON report, never as Prometheus labels. `false`: none."),
     pack: Pack = ("pack", "off", "`remote-write` or `pushgateway`: add the policy's objectives as Prometheus alerting rules (for that transport), their promtool tests and a Grafana dashboard to the run folder (docs/pack.md). `off`: no pack."),
     pack_window: Option<String> = ("pack-window", "1d", "With `pack`: how long a run's metrics count as current, as a Prometheus duration (the schedule's interval plus slack)."),
@@ -414,6 +415,26 @@ pub enum Pack {
 impl FromInput for Pack {
     fn from_input(raw: &Raw) -> Result<Self, String> {
         raw.parse_or(Pack::Off, "`off`, `remote-write` or `pushgateway`")
+    }
+}
+
+/// A GitHub login (`comment-author`): letters, digits and `-`, `[bot]` after an app's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login(pub String);
+
+impl FromInput for Option<Login> {
+    fn from_input(raw: &Raw) -> Result<Self, String> {
+        match raw.value.as_deref() {
+            None => Ok(None),
+            Some(login) if super::pr_status::valid_login(login) => {
+                Ok(Some(Login(login.to_string())))
+            }
+            Some(_) => Err(format!(
+                "input `{}` must be a GitHub login (letters, digits and `-`, with `[bot]` after an app's), got `{}`",
+                raw.name,
+                raw.shown()
+            )),
+        }
     }
 }
 

@@ -17,5 +17,6 @@ pub mod pr_status;
 pub mod publish;
 #[cfg(feature = "push")]
 pub mod push_step;
+pub mod redact;
 pub mod runner;
 pub mod summary;

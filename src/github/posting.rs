@@ -4,14 +4,18 @@
 //! Runs only after the artifacts, the step summary and the outputs are complete, and can never
 //! fail the export: every fault (a fork's read-only token, 404, 422, 5xx, rate limits, network)
 //! is retried where retrying is right, then returned as a warning saying what was not posted.
+//!
+//! The PR comment edited is only ever this check's own: the one with its hidden marker written
+//! by the account the token posts as ([`author`]). A comment by anyone else that carries the
+//! marker (and a forged state line) is never edited, and its state is never read.
 
 use http::Method;
 use serde_json::{json, Value};
 
 use super::api::{explain_failure, Api};
 use super::pr_status::{
-    comment_marker, decide_comment, shared_comment_warning, CommentAction, Conclusion,
-    FileAnnotation, Kinds, Message, PrTarget,
+    comment_marker, decide_comment, shared_comment_warning, valid_login, Author, CommentAction,
+    Conclusion, FileAnnotation, Kinds, Message, PrTarget, ACTIONS_BOT,
 };
 use crate::net::http::RetryPolicy;
 use crate::observability::text::clip;
@@ -152,8 +156,94 @@ fn annotation_json(a: &FileAnnotation) -> Value {
     })
 }
 
-/// Finds this check's comment by its marker, then creates, edits or leaves it as the
-/// `comment-mode` says. Returns a warning when another job of this run wrote it last.
+/// The account the token posts as, in this order: the `comment-author` input; GraphQL's
+/// `viewer` (a user's token, a GitHub App's installation token and the workflow's
+/// `GITHUB_TOKEN` alike); for an installation token (`ghs_`) GraphQL could not answer, the
+/// `GITHUB_TOKEN`'s `github-actions[bot]`; else REST `GET /user` (a user's token). `Err` says
+/// why none could be learnt.
+fn author(api: &Api, target: &PrTarget) -> Result<Author, String> {
+    if let Some(login) = &target.comment_author {
+        return Ok(Author {
+            id: None,
+            login: login.clone(),
+        });
+    }
+    let viewer = match api.graphql("query { viewer { login databaseId } }") {
+        Ok(answer) => match login_of(&answer["data"]["viewer"], "databaseId") {
+            Some(author) => return Ok(author),
+            None => graphql_error(&answer),
+        },
+        Err(failure) => explain_failure(&failure, PR_STATUS_FORBIDDEN),
+    };
+    if target.token.starts_with("ghs_") {
+        return Ok(Author {
+            id: None,
+            login: ACTIONS_BOT.to_string(),
+        });
+    }
+    let user = api
+        .request(Method::GET, "/user", None)
+        .map_err(|failure| explain_failure(&failure, PR_STATUS_FORBIDDEN))
+        .and_then(|answer| {
+            login_of(&answer, "id").ok_or_else(|| "the answer names no login".to_string())
+        });
+    user.map_err(|why| {
+        format!(
+            "cannot tell which account the token posts as (GraphQL `viewer`: {viewer}; `GET /user`: {why}), so no comment is taken for this check's own; set the input `comment-author` to that account's login"
+        )
+    })
+}
+
+/// `{login, <id field>}` as an [`Author`]; `None` without a usable login.
+fn login_of(user: &Value, id_field: &str) -> Option<Author> {
+    let login = user["login"].as_str().filter(|l| valid_login(l))?;
+    Some(Author {
+        id: user[id_field].as_u64(),
+        login: login.to_string(),
+    })
+}
+
+/// The first of a GraphQL answer's `errors`, or that it had no `viewer`.
+fn graphql_error(answer: &Value) -> String {
+    answer["errors"][0]["message"]
+        .as_str()
+        .map_or_else(|| "no `viewer` in the answer".to_string(), |m| clip(m, 200))
+}
+
+/// This check's comment: the first with its marker that `author` wrote; comments by anyone
+/// else are passed over, marker or not.
+fn own_comment(
+    api: &Api,
+    route: &str,
+    marker: &str,
+    author: &Author,
+) -> Result<Option<Value>, String> {
+    for page in 1..=50 {
+        let list = send(
+            api,
+            Method::GET,
+            &format!("{route}?per_page=100&page={page}"),
+            None,
+        )?;
+        let comments = list.as_array().cloned().unwrap_or_default();
+        if let Some(found) = comments.iter().find(|c| {
+            author.wrote(c)
+                && c.get("body")
+                    .and_then(Value::as_str)
+                    .is_some_and(|b| b.contains(marker))
+        }) {
+            return Ok(Some(found.clone()));
+        }
+        if comments.len() < 100 {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// Finds this check's own comment (its marker, written by the token's account), then creates,
+/// edits or leaves it as the `comment-mode` says. Returns a warning when another job of this
+/// run wrote it last, or when the comment created is not by the account expected.
 fn comment(
     api: &Api,
     repo: &str,
@@ -162,27 +252,9 @@ fn comment(
     message: &Message,
 ) -> Result<Option<String>, String> {
     let marker = comment_marker(&target.check_name);
-    let mut page = 1;
-    let existing = loop {
-        let list = send(
-            api,
-            Method::GET,
-            &format!("{repo}/issues/{number}/comments?per_page=100&page={page}"),
-            None,
-        )?;
-        let comments = list.as_array().cloned().unwrap_or_default();
-        if let Some(found) = comments.iter().find(|c| {
-            c.get("body")
-                .and_then(Value::as_str)
-                .is_some_and(|b| b.contains(&marker))
-        }) {
-            break Some(found.clone());
-        }
-        if comments.len() < 100 || page == 50 {
-            break None;
-        }
-        page += 1;
-    };
+    let author = author(api, target)?;
+    let route = format!("{repo}/issues/{number}/comments");
+    let existing = own_comment(api, &route, &marker, &author)?;
     let existing_body = existing
         .as_ref()
         .and_then(|c| c.get("body"))
@@ -206,12 +278,17 @@ fn comment(
             )?;
         }
         None => {
-            send(
-                api,
-                Method::POST,
-                &format!("{repo}/issues/{number}/comments"),
-                Some(&json!({ "body": body })),
-            )?;
+            let created = send(api, Method::POST, &route, Some(&json!({ "body": body })))?;
+            let wrote = created["user"].as_object().is_none() || author.wrote(&created);
+            if !wrote {
+                let by = created["user"]["login"].as_str().unwrap_or_default();
+                return Ok(Some(format!(
+                    "the PR comment was posted as `{}`, not as `{}`, so the next run will not find it to edit; set the input `comment-author` to `{}`",
+                    by.escape_debug(),
+                    author.login,
+                    by.escape_debug()
+                )));
+            }
         }
     }
     Ok(shared)

@@ -117,6 +117,48 @@ pub struct PrTarget {
     pub check_name: String,
     pub run_url: Option<String>,
     pub comment_mode: CommentMode,
+    /// The `comment-author` input: the login whose comments are this check's own, instead of
+    /// the account the token is found to post as.
+    pub comment_author: Option<String>,
+}
+
+/// The login the workflow's `GITHUB_TOKEN` posts as (the GitHub Actions app's bot).
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
+/// A GitHub login: letters, digits and `-`, with `[bot]` after an app's.
+pub fn valid_login(login: &str) -> bool {
+    let name = login.strip_suffix("[bot]").unwrap_or(login);
+    !name.is_empty()
+        && name.len() <= 100
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// The account a comment must be written by to be this check's own: only its comment is ever
+/// edited, and only its state line is read. Anyone can write the hidden marker into a comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    /// The account's id (`databaseId` in GraphQL, `user.id` in REST), when known: matched
+    /// first, because a login can be renamed and taken by someone else.
+    pub id: Option<u64>,
+    pub login: String,
+}
+
+impl Author {
+    /// Whether `comment` (as the REST API lists it) was written by this account: the same id
+    /// when both are known, else the same login (ignoring case, as GitHub does) and, for a
+    /// `[bot]` login, an account of type `Bot`.
+    pub fn wrote(&self, comment: &serde_json::Value) -> bool {
+        let user = &comment["user"];
+        if let (Some(id), Some(theirs)) = (self.id, user["id"].as_u64()) {
+            return id == theirs;
+        }
+        let Some(login) = user["login"].as_str() else {
+            return false;
+        };
+        let bot = self.login.to_ascii_lowercase().ends_with("[bot]");
+        login.eq_ignore_ascii_case(&self.login)
+            && (!bot || user["type"].as_str().is_none_or(|t| t == "Bot"))
+    }
 }
 
 /// `comment-mode`: when the PR comment is written.
@@ -368,6 +410,26 @@ pub fn message(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_author_s_comments_are_its_own() {
+        let comment = |id: u64, login: &str, kind: &str| serde_json::json!({"id": 1, "body": "x", "user": {"id": id, "login": login, "type": kind}});
+        let bot = Author {
+            id: Some(41898282),
+            login: ACTIONS_BOT.into(),
+        };
+        assert!(bot.wrote(&comment(41898282, ACTIONS_BOT, "Bot")));
+        // The id decides when both are known: a renamed or look-alike account is not it.
+        assert!(!bot.wrote(&comment(666, ACTIONS_BOT, "Bot")));
+        let by_login = Author {
+            id: None,
+            login: ACTIONS_BOT.into(),
+        };
+        assert!(by_login.wrote(&comment(1, "GitHub-Actions[bot]", "Bot")));
+        assert!(!by_login.wrote(&comment(1, "github-actions", "User")));
+        assert!(!by_login.wrote(&comment(1, ACTIONS_BOT, "User")));
+        assert!(!by_login.wrote(&serde_json::json!({"id": 1, "body": "x"})));
+    }
 
     #[test]
     fn markers_cannot_end_their_comment() {

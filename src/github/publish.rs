@@ -20,7 +20,7 @@ use super::commands::{annotation, Level};
 use super::inputs::{Baseline, DEFAULT_POLICY_FILE};
 use super::inputs::{Inputs, RunId};
 use super::posting::post;
-use super::pr_status::{comment_marker, message, CommentMode, PrTarget};
+use super::pr_status::{comment_marker, message, CommentMode, Kinds, PrTarget};
 use super::runner::{Env, RunnerContext};
 use super::summary::SummaryContext;
 use crate::ci_env::Event;
@@ -185,11 +185,8 @@ fn publish(
         .clone()
         .unwrap_or_else(|| "dpone observability".to_string());
     let pull_number = pull.as_ref().map(|p| p.number);
-    let (mut kinds, _) = inputs.pr_status.kinds(pull_number.is_some());
+    let kinds = kinds(inputs, pull_number.is_some());
     let comment_mode = inputs.comment_mode;
-    if comment_mode == CommentMode::Off || pull_number.is_none() {
-        kinds.comment = false;
-    }
     let output_dir = format!(
         "artifact `{}` of run {}",
         inputs.artifact_name.0, trigger.run_id
@@ -226,12 +223,23 @@ fn publish(
         check_name,
         run_url: ctx.run_url(),
         comment_mode,
+        comment_author: inputs.comment_author.as_ref().map(|l| l.0.clone()),
     };
     for warning in post(&target, kinds, &built, retry) {
         warn(stdout, stderr, &warning);
     }
     let _ = crate::observability::dirs::remove_all(&judged.folder);
     Ok(())
+}
+
+/// What to post: the `pr-status` kinds, without a comment when there is no proven pull
+/// request or comments are off.
+fn kinds(inputs: &Inputs, on_pr: bool) -> Kinds {
+    let (mut kinds, _) = inputs.pr_status.kinds(on_pr);
+    if inputs.comment_mode == CommentMode::Off || !on_pr {
+        kinds.comment = false;
+    }
+    kinds
 }
 
 /// The line under the heading: whose numbers, whose judgement.

@@ -139,9 +139,15 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
         collected.blockers.push(blocker);
     }
     collected.blockers.extend(gated.blockers);
-    let blockers = request
+    let mut blockers = request
         .policy
         .apply(std::mem::take(&mut collected.blockers));
+    // A message may quote what a server answered (an adapter's blocker): the step's own
+    // secrets are never written, whatever it echoed.
+    let redactor = secrets::Redactor::new(&request.secrets);
+    for blocker in &mut blockers {
+        blocker.message = redactor.redact(&blocker.message).into_owned();
+    }
     let report = ExportReport {
         passed: !any_error(&blockers),
         gates: gated.results,

@@ -7,7 +7,12 @@
 //! `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), AWS access key ids, Slack tokens, private
 //! key blocks, JSON Web Tokens, URLs with a password, and the values of the action's own
 //! secrets (its token and push credentials).
+//!
+//! [`Redactor`] is the other half: the step's own secrets, in every form text carries them
+//! (raw, JSON-escaped, percent-encoded, as workflow-command data, debug-escaped), replaced by
+//! `***` wherever text the tool did not write itself (a server's answer) could bring them back.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -136,6 +141,145 @@ fn url_with_password(text: &str) -> bool {
     false
 }
 
+/// What a redacted secret becomes (the runner's own mask).
+pub const REDACTED: &str = "***";
+/// A secret (or one line of it) shorter than this is not redacted: it would match ordinary
+/// words, and no credential is that short.
+pub const MIN_REDACTED_CHARS: usize = 4;
+
+/// Replaces the step's secrets, in every form text may carry them, with [`REDACTED`].
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// Every form of every secret, longest first (a longer form is replaced before a part of it).
+    forms: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new<S: AsRef<str>>(secrets: &[S]) -> Self {
+        let mut redactor = Redactor::default();
+        for secret in secrets {
+            redactor.add(secret.as_ref());
+        }
+        redactor
+    }
+
+    /// Adds a secret (and each of its lines, for a multi-line one).
+    pub fn add(&mut self, secret: &str) {
+        let mut pieces = vec![secret.trim()];
+        pieces.extend(secret.lines().map(str::trim));
+        for piece in pieces {
+            if piece.chars().count() < MIN_REDACTED_CHARS {
+                continue;
+            }
+            for form in forms(piece) {
+                if !self.forms.contains(&form) {
+                    self.forms.push(form);
+                }
+            }
+        }
+        self.forms
+            .sort_by_key(|f| (std::cmp::Reverse(f.len()), f.clone()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// `text` without any secret.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for form in &self.forms {
+            if out.contains(form.as_str()) {
+                out = Cow::Owned(out.replace(form.as_str(), REDACTED));
+            }
+        }
+        out
+    }
+
+    /// Every string and key of a JSON value redacted.
+    pub fn redact_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        if self.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(clean) = self.redact(text) {
+                    *text = clean;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (key, mut v) in entries {
+                    self.redact_json(&mut v);
+                    map.insert(self.redact(&key).into_owned(), v);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// The forms a secret takes in text: as it is, JSON-escaped, percent-encoded (every
+/// non-alphanumeric byte, or all but RFC 3986's unreserved ones, in upper or lower case hex,
+/// `+` for a space), as workflow-command data and property, and Rust-debug-escaped.
+fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let mut out = vec![
+        secret.to_string(),
+        json.trim_matches('"').to_string(),
+        secret.escape_debug().to_string(),
+        secret.escape_default().to_string(),
+    ];
+    for keep in ["", "-_.~"] {
+        let upper = percent(secret, keep);
+        out.push(upper.replace("%20", "+"));
+        out.push(lower_hex(&upper));
+        out.push(upper);
+    }
+    let data = secret
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    out.push(data.replace(':', "%3A").replace(',', "%2C"));
+    out.push(data);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Percent-encodes every byte but ASCII letters, digits and `keep`.
+fn percent(text: &str, keep: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || keep.as_bytes().contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `%2F` as `%2f`.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Drops every point whose name or labels look like a credential, and every such resource
 /// attribute; one `labels.secret_like` blocker per key (never quoting the value). Points keep
 /// their order, so families stay contiguous.
@@ -242,6 +386,33 @@ mod tests {
             secret_shape("prefix s3cr3t-value", &known),
             Some("a secret of this step")
         );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_every_form() {
+        let redactor = Redactor::new(&["ghs_abc/d\"e f", "two\nlines!", "abc"]);
+        for text in [
+            "Authorization: Bearer ghs_abc/d\"e f.",
+            r#"{"message":"token ghs_abc/d\"e f"}"#,
+            "url?t=ghs_abc%2Fd%22e%20f&x",
+            "url?t=ghs_abc%2fd%22e%20f&x",
+            "form t=ghs_abc%2Fd%22e+f&x",
+            "url?t=ghs%5Fabc%2Fd%22e%20f",
+            "debug \"ghs_abc/d\\\"e f\"",
+            "line two, lines!",
+        ] {
+            let clean = redactor.redact(text);
+            assert!(clean.contains(REDACTED), "{text} -> {clean}");
+            for leak in ["ghs_abc", "ghs%5Fabc", "lines!"] {
+                assert!(!clean.contains(leak), "{text} -> {clean}");
+            }
+        }
+        // Too short to be told from ordinary text: left alone.
+        assert_eq!(redactor.redact("abc def"), "abc def");
+        let mut value = serde_json::json!({"ghs_abc/d\"e f": ["x ghs_abc/d\"e f", 1]});
+        redactor.redact_json(&mut value);
+        assert_eq!(value, serde_json::json!({"***": ["x ***", 1]}));
+        assert!(matches!(redactor.redact("nothing"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -39,8 +39,32 @@ struct Fault {
 #[derive(Default)]
 struct State {
     faults: VecDeque<Fault>,
-    comments: Vec<(u64, String)>,
+    /// Id, body and author (`user`) of each comment on the pull request.
+    comments: Vec<(u64, String, Value)>,
     next_id: u64,
+}
+
+/// The account the stand-in's token posts as: the workflow's `GITHUB_TOKEN`.
+fn token_user() -> Value {
+    json!({"login": "github-actions[bot]", "id": 41898282, "type": "Bot"})
+}
+
+/// A fault body's `{authorization}` becomes the request's `Authorization` header as sent,
+/// `{authorization_url}` the same percent-encoded: the stand-in echoes the credential, as a
+/// proxy's error page or a careless 422 would.
+fn echo(text: &str, authorization: &str) -> String {
+    let encoded: String = authorization
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    text.replace("{authorization_url}", &encoded)
+        .replace("{authorization}", authorization)
 }
 
 /// The GitHub REST API, modelled on the shared stand-in server.
@@ -63,6 +87,10 @@ impl StandIn {
             let (status, mut headers, response) =
                 answer(&shared, &request.method, &request.path, body.as_ref());
             headers.push(("Content-Type".into(), "application/json".into()));
+            let response = echo(
+                &response,
+                request.header("authorization").unwrap_or_default(),
+            );
             Reply::Send(status, headers, response.into_bytes())
         });
         StandIn {
@@ -82,6 +110,19 @@ impl StandIn {
                 .collect(),
             body: body.to_string(),
         });
+    }
+
+    /// A comment already on the pull request, by `user`.
+    fn seed_comment(&self, id: u64, body: &str, user: Value) {
+        let mut state = self.state.lock().unwrap();
+        state.comments.push((id, body.to_string(), user));
+    }
+
+    /// The body of comment `id` as the stand-in keeps it.
+    fn comment_body(&self, id: u64) -> String {
+        let state = self.state.lock().unwrap();
+        let found = state.comments.iter().find(|(i, _, _)| *i == id);
+        found.expect("the comment is there").1.clone()
     }
 
     fn take(&self) -> Vec<Recorded> {
@@ -119,11 +160,15 @@ fn answer(
     match method {
         "POST" if path.ends_with("/check-runs") => ok(201, json!({"id": id})),
         "PATCH" if path.contains("/check-runs/") => ok(200, json!({"id": 1})),
+        "POST" if path == "/api/graphql" => ok(
+            200,
+            json!({"data": {"viewer": {"login": token_user()["login"], "databaseId": token_user()["id"]}}}),
+        ),
         "GET" if path.contains("/comments") => {
             let list: Vec<Value> = s
                 .comments
                 .iter()
-                .map(|(id, b)| json!({"id": id, "body": b}))
+                .map(|(id, b, user)| json!({"id": id, "body": b, "user": user}))
                 .collect();
             ok(200, Value::Array(list))
         }
@@ -132,8 +177,8 @@ fn answer(
                 .and_then(|b| b["body"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            s.comments.push((id, text));
-            ok(201, json!({"id": id}))
+            s.comments.push((id, text.clone(), token_user()));
+            ok(201, json!({"id": id, "body": text, "user": token_user()}))
         }
         "PATCH" if path.contains("/issues/comments/") => {
             let target: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
@@ -141,7 +186,7 @@ fn answer(
                 .and_then(|b| b["body"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            if let Some(c) = s.comments.iter_mut().find(|(i, _)| *i == target) {
+            if let Some(c) = s.comments.iter_mut().find(|(i, _, _)| *i == target) {
                 c.1 = text;
             }
             ok(200, json!({"id": target}))
@@ -182,6 +227,27 @@ impl Workspace {
         self.run_as(api, run_id, "check", inputs)
     }
 
+    /// [`Workspace::run`] with more environment variables; the whole output.
+    fn run_env(
+        &self,
+        api: &StandIn,
+        run_id: &str,
+        inputs: &[(&str, &str)],
+        env: &[(&str, &str)],
+    ) -> std::process::Output {
+        let mut cmd = self.command(api, run_id, "check", inputs);
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        let o = cmd.output().unwrap();
+        assert!(
+            stdout(&o).starts_with(&format!("::add-mask::{TOKEN}\n")),
+            "the token is masked first: {}",
+            stdout(&o)
+        );
+        o
+    }
+
     /// [`Workspace::run`] as the job `job` (`GITHUB_JOB`).
     fn run_as(
         &self,
@@ -190,6 +256,17 @@ impl Workspace {
         job: &str,
         inputs: &[(&str, &str)],
     ) -> (i32, String) {
+        let o = self.command(api, run_id, job, inputs).output().unwrap();
+        let out = stdout(&o);
+        assert!(
+            out.starts_with(&format!("::add-mask::{TOKEN}\n")),
+            "the token is masked first: {out}"
+        );
+        (o.status.code().unwrap(), out)
+    }
+
+    /// The action as the runner starts it, as job `job`.
+    fn command(&self, api: &StandIn, run_id: &str, job: &str, inputs: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(bin());
         cmd.arg("action")
             .current_dir(&self.root)
@@ -220,13 +297,7 @@ impl Workspace {
             .env("GITHUB_STEP_SUMMARY", self.files.join("summary"))
             .env("GITHUB_OUTPUT", self.files.join("output"))
             .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "50");
-        let o = cmd.output().unwrap();
-        let out = stdout(&o);
-        assert!(
-            out.starts_with(&format!("::add-mask::{TOKEN}\n")),
-            "the token is masked first: {out}"
-        );
-        (o.status.code().unwrap(), out)
+        cmd
     }
 
     /// No file the action wrote holds the token.
@@ -246,7 +317,14 @@ fn sequence(requests: &[Recorded]) -> Vec<String> {
 fn validate_against_openapi(requests: &[Recorded]) {
     let lines: Vec<String> = requests
         .iter()
-        .map(|r| json!({"method": r.method, "path": r.path.trim_start_matches("/api/v3"), "body": r.body}).to_string())
+        .map(|r| {
+            // GitHub Enterprise Server's layout: REST under `/api/v3`, GraphQL at `/api/graphql`.
+            let path = match r.path.strip_prefix("/api/v3") {
+                Some(rest) => rest,
+                None => r.path.trim_start_matches("/api"),
+            };
+            json!({"method": r.method, "path": path, "body": r.body}).to_string()
+        })
         .collect();
     github_openapi_accepts(&lines);
 }
@@ -271,6 +349,7 @@ fn a_passing_run_on_a_pull_request() {
         sequence(&requests),
         [
             format!("POST {REPO}/check-runs"),
+            "POST /api/graphql".to_string(),
             format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
             format!("POST {REPO}/issues/7/comments"),
             format!("POST {REPO}/statuses/feedface00000000000000000000000000000000"),
@@ -293,7 +372,7 @@ fn a_passing_run_on_a_pull_request() {
         .as_str()
         .unwrap()
         .starts_with("### ✅ dpone observability: check / orders\\_pg\\_to\\_pg — passed\n"));
-    let comment = requests[2].body.as_ref().unwrap()["body"].as_str().unwrap();
+    let comment = requests[3].body.as_ref().unwrap()["body"].as_str().unwrap();
     assert!(
         comment.starts_with("<!-- dpone-observability:dpone observability: check / orders_pg_to_pg -->\n<!-- dpone-observability-state verdict=passed "),
         "{comment}"
@@ -302,7 +381,7 @@ fn a_passing_run_on_a_pull_request() {
     assert!(!comment.contains("<details>"), "{comment}");
     assert!(comment.lines().count() <= 12, "{comment}");
     assert!(comment.contains("commit [`feedfac`]("), "{comment}");
-    let status = requests[3].body.as_ref().unwrap();
+    let status = requests[4].body.as_ref().unwrap();
     assert_eq!(status["state"], "success");
     assert!(status["description"].as_str().unwrap().chars().count() <= 140);
     for r in &requests {
@@ -346,6 +425,7 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
             format!("POST {REPO}/check-runs"),
             format!("PATCH {REPO}/check-runs/1001"),
             format!("PATCH {REPO}/check-runs/1001"),
+            "POST /api/graphql".to_string(),
             format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
             format!("POST {REPO}/issues/7/comments"),
         ]
@@ -398,8 +478,9 @@ fn a_failing_run_sends_120_annotations_in_3_batches_and_a_second_run_edits_the_c
         sequence(&requests),
         [
             format!("POST {REPO}/check-runs"),
+            "POST /api/graphql".to_string(),
             format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
-            format!("PATCH {REPO}/issues/comments/1005"),
+            format!("PATCH {REPO}/issues/comments/1006"),
         ]
     );
     assert_eq!(
@@ -431,8 +512,12 @@ fn a_fork_pull_request_gets_403_and_the_export_still_passes() {
     let (code, out) = ws.run(&api, "4", &[("run-report", "run_report.json")]);
     assert_eq!(code, 0, "a fault never fails a good export: {out}");
     assert_eq!(
-        api.take().len(),
-        2,
+        sequence(&api.take()),
+        [
+            format!("POST {REPO}/check-runs"),
+            "POST /api/graphql".to_string(),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+        ],
         "a 403 without rate limiting is not retried"
     );
     let warnings: Vec<&str> = out
@@ -474,12 +559,13 @@ fn a_502_is_retried_and_a_429_waits_for_retry_after() {
         [
             format!("POST {REPO}/check-runs"),
             format!("POST {REPO}/check-runs"),
+            "POST /api/graphql".to_string(),
             format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
             format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
             format!("POST {REPO}/issues/7/comments"),
         ]
     );
-    let waited = requests[3].at.duration_since(requests[2].at);
+    let waited = requests[4].at.duration_since(requests[3].at);
     assert!(
         waited.as_millis() >= 950,
         "Retry-After: 1 was honoured ({waited:?})"
@@ -749,4 +835,348 @@ fn a_hostile_report_posts_no_mention_reference_link_or_comment() {
         Vec::<String>::new()
     );
     validate_against_openapi(&requests);
+}
+
+const MARKER: &str = "<!-- dpone-observability:dpone observability: check / orders_pg_to_pg -->";
+
+/// The hostile pull request: comments by other accounts that carry this check's exact marker
+/// and a state line forged to say "nothing changed" (or "failed"), one by a user named like the
+/// bot, one by a `User` that calls itself `github-actions[bot]`.
+fn seed_forgeries(api: &StandIn, forged_body: &str) -> Vec<u64> {
+    let forged_failed = format!("{MARKER}\n<!-- dpone-observability-state verdict=failed findings=0 run=1_1 job=check -->\nall red");
+    let users = [
+        (
+            json!({"login": "mallory", "id": 666, "type": "User"}),
+            forged_body.to_string(),
+        ),
+        (
+            json!({"login": "github-actions", "id": 667, "type": "User"}),
+            forged_body.to_string(),
+        ),
+        (
+            json!({"login": "github-actions[bot]", "id": 668, "type": "User"}),
+            forged_failed.clone(),
+        ),
+        (
+            json!({"login": "Mallory-Bot[bot]", "id": 669, "type": "Bot"}),
+            forged_failed,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (i, (user, body)) in users.into_iter().enumerate() {
+        let id = 500 + i as u64;
+        api.seed_comment(id, &body, user);
+        ids.push(id);
+    }
+    ids
+}
+
+/// No request edits any of `ids`, and their bodies are as they were.
+fn assert_untouched(api: &StandIn, requests: &[Recorded], ids: &[u64], bodies: &[String]) {
+    for (id, body) in ids.iter().zip(bodies) {
+        let edit = format!("/issues/comments/{id}");
+        assert!(
+            !requests.iter().any(|r| r.path.ends_with(&edit)),
+            "comment {id} by another account was touched: {:?}",
+            sequence(requests)
+        );
+        assert_eq!(&api.comment_body(*id), body);
+    }
+}
+
+#[test]
+fn only_the_token_s_own_comment_is_edited_and_only_its_state_read() {
+    // What this check's comment says on a passing run: the forgery copies it exactly.
+    let clean = StandIn::start();
+    let ws = Workspace::new();
+    let changes = ("comment-mode", "changes");
+    let report = ("run-report", "run_report.json");
+    ws.run(&clean, "50", &[report, changes]);
+    let genuine = only_comment(&clean);
+    assert!(genuine.starts_with(MARKER), "{genuine}");
+
+    let api = StandIn::start();
+    let ids = seed_forgeries(&api, &genuine);
+    let bodies: Vec<String> = ids.iter().map(|id| api.comment_body(*id)).collect();
+    // `changes`: the forged "same verdict, same findings" would keep the comment unposted.
+    let (code, out) = ws.run(&api, "51", &[report, changes]);
+    assert_eq!(code, 0, "{out}");
+    let requests = api.take();
+    assert_untouched(&api, &requests, &ids, &bodies);
+    assert_eq!(
+        sequence(&requests),
+        [
+            format!("POST {REPO}/check-runs"),
+            "POST /api/graphql".to_string(),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("POST {REPO}/issues/7/comments"),
+        ],
+        "the forged state is not read: the check's own comment is created"
+    );
+    validate_against_openapi(&requests);
+    let own = api.state.lock().unwrap().comments.last().unwrap().0;
+
+    // `failures`, passing: a forged "failed" would be edited to "now passing"; nothing is.
+    let (code, _) = ws.run(&api, "52", &[report, ("comment-mode", "failures")]);
+    assert_eq!(code, 0);
+    let requests = api.take();
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.method != "GET" && r.path.contains("comments")),
+        "{:?}",
+        sequence(&requests)
+    );
+    assert_untouched(&api, &requests, &ids, &bodies);
+
+    // `always`, something changed: the token's own comment is the one edited.
+    std::fs::write(ws.root.join("other.json"), r#"{"x": 1}"#).unwrap();
+    let (code, _) = ws.run(&api, "53", &[report, ("inputs", "other.json")]);
+    assert_eq!(code, 0);
+    let requests = api.take();
+    assert_untouched(&api, &requests, &ids, &bodies);
+    assert_eq!(
+        sequence(&requests)[1..],
+        [
+            "POST /api/graphql".to_string(),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("PATCH {REPO}/issues/comments/{own}"),
+        ]
+    );
+    assert!(api.comment_body(own).contains("verdict=warned"));
+    validate_against_openapi(&requests);
+}
+
+#[test]
+fn without_graphql_an_installation_token_s_comments_are_github_actions_bot_s() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let denied = r#"{"message": "Resource not accessible by integration"}"#;
+    let report = ("run-report", "run_report.json");
+    for _ in 0..2 {
+        api.fault("POST /api/graphql", 403, &[], denied);
+    }
+    ws.run(&api, "61", &[report]);
+    let own = api.state.lock().unwrap().comments.last().unwrap().0;
+    // Forgeries by look-alikes come after the check's own comment, one page down the list.
+    let ids = seed_forgeries(&api, &api.comment_body(own));
+    let bodies: Vec<String> = ids.iter().map(|id| api.comment_body(*id)).collect();
+    api.take();
+    std::fs::write(ws.root.join("other.json"), r#"{"x": 1}"#).unwrap();
+    let (code, out) = ws.run(&api, "62", &[report, ("inputs", "other.json")]);
+    assert_eq!(code, 0, "{out}");
+    let requests = api.take();
+    assert_untouched(&api, &requests, &ids, &bodies);
+    assert_eq!(
+        sequence(&requests)[1..],
+        [
+            "POST /api/graphql".to_string(),
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("PATCH {REPO}/issues/comments/{own}"),
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn a_comment_author_input_names_whose_comment_is_the_check_s_own() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let report = ("run-report", "run_report.json");
+    let ids = seed_forgeries(&api, &format!("{MARKER}\nby the app"));
+    let bodies: Vec<String> = ids.iter().map(|id| api.comment_body(*id)).collect();
+    // The app that owns comment 503 is named: that one is edited, though the token answers
+    // to another account.
+    let (code, out) = ws.run(
+        &api,
+        "71",
+        &[report, ("comment-author", "mallory-bot[bot]")],
+    );
+    assert_eq!(code, 0, "{out}");
+    let requests = api.take();
+    assert_eq!(
+        sequence(&requests)[1..],
+        [
+            format!("GET {REPO}/issues/7/comments?per_page=100&page=1"),
+            format!("PATCH {REPO}/issues/comments/503"),
+        ]
+    );
+    assert_untouched(&api, &requests, &ids[..3], &bodies[..3]);
+    validate_against_openapi(&requests);
+    // A value that is no login is a usage error.
+    let (code, out) = ws.run(&api, "72", &[report, ("comment-author", "mallory; rm")]);
+    assert_eq!(code, 2, "{out}");
+}
+
+#[test]
+fn the_token_echoed_by_the_api_is_written_nowhere() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let temp = ws.files.join("runner-temp");
+    std::fs::create_dir_all(&temp).unwrap();
+    // Each answer echoes the credential: JSON, percent-encoded in a URL, JSON-escaped, raw text.
+    let echoed = r#"{"message": "Validation Failed: {authorization} is not allowed here", "documentation_url": "https://docs.example/?auth={authorization_url}"}"#;
+    api.fault(
+        "GET /api/v3/repos/acme/pipelines/actions/artifacts",
+        422,
+        &[],
+        echoed,
+    );
+    api.fault(
+        "POST /api/v3/repos/acme/pipelines/check-runs",
+        422,
+        &[],
+        echoed,
+    );
+    let escaped = TOKEN.replacen('g', "\\u0067", 1);
+    api.fault(
+        "GET /api/v3/repos/acme/pipelines/issues/7/comments",
+        403,
+        &[],
+        &format!(r#"{{"message": "token {escaped} lacks pull-requests: write"}}"#),
+    );
+    api.fault(
+        "POST /api/v3/repos/acme/pipelines/statuses",
+        400,
+        &[],
+        "<html>Bad request: {authorization} / {authorization_url}</html>",
+    );
+    let o = ws.run_env(
+        &api,
+        "81",
+        &[
+            ("run-report", "run_report.json"),
+            ("baseline", "auto"),
+            ("pr-status", "check-run,comment,commit-status"),
+        ],
+        &[
+            ("GITHUB_BASE_REF", "main"),
+            ("RUNNER_TEMP", temp.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    let url_form: String = TOKEN.replace('_', "%5F");
+    for (what, text) in [("stdout", &out), ("stderr", &err)] {
+        for line in text.lines().filter(|l| !l.starts_with("::add-mask::")) {
+            assert!(
+                !line.contains(TOKEN) && !line.contains(&url_form),
+                "{what}: {line}"
+            );
+        }
+    }
+    // Every answer was heard (with the token out of it), so the test is not vacuous.
+    assert!(
+        out.contains("422 Validation Failed: Bearer *** is not allowed here"),
+        "{out}"
+    );
+    assert!(
+        out.contains("403 token *** lacks pull-requests: write"),
+        "{out}"
+    );
+    // (`%` is `%25` in a workflow command's data.)
+    assert!(
+        out.contains("400 <html>Bad request: Bearer *** / Bearer%2520***</html>"),
+        "{out}"
+    );
+    let output = std::fs::read_to_string(ws.files.join("output")).unwrap();
+    assert!(output.contains("Validation Failed: Bearer ***"), "{output}");
+    ws.assert_token_never_written();
+    assert_no_file_holds(&[&ws.root, &ws.files], &url_form);
+
+    // A listing that answers 200 but echoes the credential in every string of an artifact.
+    let listed = r#"{"total_count": 1, "artifacts": [{"id": 9, "name": "observability", "expired": false,
+        "size_in_bytes": 10, "created_at": "2026-01-01T00:00:00Z", "url": "{authorization}",
+        "workflow_run": {"id": 8, "head_branch": "main", "head_sha": "{authorization}",
+            "repository_id": 1, "head_repository_id": 1}}]}"#;
+    api.fault(
+        "GET /api/v3/repos/acme/pipelines/actions/artifacts",
+        200,
+        &[],
+        listed,
+    );
+    api.fault(
+        "GET /api/v3/repos/acme/pipelines/actions/artifacts/9/zip",
+        404,
+        &[],
+        echoed,
+    );
+    let o = ws.run_env(
+        &api,
+        "82",
+        &[("run-report", "run_report.json"), ("baseline", "auto")],
+        &[
+            ("GITHUB_BASE_REF", "main"),
+            ("RUNNER_TEMP", temp.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(out.contains("baseline artifact `observability` 9 (run 8) skipped: the download failed: 404 Validation Failed: Bearer ***"), "{out}");
+    for line in out.lines().chain(err.lines()) {
+        if !line.starts_with("::add-mask::") {
+            assert!(!line.contains(TOKEN) && !line.contains(&url_form), "{line}");
+        }
+    }
+    ws.assert_token_never_written();
+    assert_no_file_holds(&[&ws.root, &ws.files], &url_form);
+}
+
+#[test]
+fn a_usage_error_that_quotes_a_secret_prints_it_nowhere() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    // An input's error quotes its value: here the token, pasted where a login goes.
+    let pasted = format!("bot {TOKEN}");
+    let o = ws.run_env(
+        &api,
+        "91",
+        &[
+            ("run-report", "run_report.json"),
+            ("comment-author", &pasted),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(err.contains("got `bot ***`"), "{err}");
+    for line in out.lines().chain(err.lines()) {
+        if !line.starts_with("::add-mask::") {
+            assert!(!line.contains(TOKEN), "{line}");
+        }
+    }
+}
+
+#[test]
+fn a_token_whose_account_cannot_be_learnt_edits_and_creates_no_comment() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let ids = seed_forgeries(&api, &format!("{MARKER}\nforged"));
+    let bodies: Vec<String> = ids.iter().map(|id| api.comment_body(*id)).collect();
+    let denied = r#"{"message": "Resource not accessible by integration"}"#;
+    api.fault("POST /api/graphql", 403, &[], denied);
+    api.fault("GET /api/v3/user", 403, &[], denied);
+    // A user's token (not an installation token): no fallback account is assumed.
+    let o = ws
+        .command(&api, "95", "check", &[("run-report", "run_report.json")])
+        .env(
+            "INPUT_GITHUB-TOKEN",
+            "ghp_userTOKENfortests0123456789abcdef",
+        )
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let requests = api.take();
+    assert_untouched(&api, &requests, &ids, &bodies);
+    assert_eq!(
+        sequence(&requests)[1..],
+        ["POST /api/graphql", "GET /api/v3/user"]
+    );
+    validate_against_openapi(&requests);
+    assert!(
+        out.contains("PR comment not posted: cannot tell which account the token posts as"),
+        "{out}"
+    );
+    assert!(out.contains("set the input `comment-author`"), "{out}");
 }

@@ -72,6 +72,8 @@ struct Setup {
     zip: Vec<u8>,
     artifact_name: &'static str,
     list_forbidden: bool,
+    /// Every `POST` is refused with a 422 that echoes the request's `Authorization` header.
+    echo_token: bool,
     pr_head: &'static str,
     /// The policy file at the base commit; `None`: there is none (404).
     policy: Option<String>,
@@ -87,6 +89,7 @@ impl Setup {
             zip,
             artifact_name: "observability",
             list_forbidden: false,
+            echo_token: false,
             pr_head: HEAD,
             policy: Some(BASE_POLICY.to_string()),
             duplicate: false,
@@ -161,8 +164,15 @@ impl World {
                     Some(text) => (200, Some(contents_answer(text))),
                     None => (404, Some(json!({"message": "Not Found"}))),
                 }
+            } else if route == "/api/graphql" {
+                let viewer = json!({"login": "github-actions[bot]", "databaseId": 41898282});
+                (200, Some(json!({"data": {"viewer": viewer}})))
             } else if route.starts_with("/issues/7/comments?") {
                 (200, Some(json!([])))
+            } else if request.method == "POST" && setup.echo_token {
+                let echoed = request.header("authorization").unwrap_or_default();
+                let message = format!("Validation Failed: {echoed} may not post");
+                (422, Some(json!({"message": message})))
             } else if request.method == "POST" {
                 (201, Some(json!({"id": 1})))
             } else {
@@ -263,6 +273,8 @@ struct Ran {
     code: i32,
     stdout: String,
     stderr: String,
+    /// The workspace, `RUNNER_TEMP` and the event file, as the run left them.
+    tmp: tempfile::TempDir,
 }
 
 /// The action in `mode: publish` on a `workflow_run` event for a fork's pull request (its
@@ -322,6 +334,7 @@ fn publish_with(world: &World, extra: &[(&str, &str)], prepare: impl FnOnce(&Pat
         code: o.status.code().unwrap(),
         stdout: stdout(&o),
         stderr: stderr(&o),
+        tmp,
     }
 }
 
@@ -340,6 +353,7 @@ fn a_fork_s_export_is_published_on_the_run_s_head_and_pr() {
             "GET /pulls/7".to_string(),
             format!("GET /contents/.github/dpone-observability.yml?ref={BASE}"),
             "POST /check-runs".to_string(),
+            "POST /api/graphql".to_string(),
             "GET /issues/7/comments?per_page=100&page=1".to_string(),
             "POST /issues/7/comments".to_string(),
             format!("POST /statuses/{HEAD}"),
@@ -697,4 +711,26 @@ fn a_link_in_the_workspace_is_not_followed() {
         "nothing written outside the workspace"
     );
     assert!(world.nothing_posted());
+}
+
+#[test]
+fn a_token_the_api_echoes_is_printed_and_written_nowhere() {
+    let mut setup = Setup::new(zip_of("", |_, _| {}, Vec::new()));
+    setup.echo_token = true;
+    let world = World::start(setup);
+    let ran = publish(&world);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    // The refusals were heard, with the token out of them.
+    assert!(
+        ran.stderr
+            .contains("422 Validation Failed: Bearer *** may not post"),
+        "{}",
+        ran.stderr
+    );
+    for line in ran.stdout.lines().chain(ran.stderr.lines()) {
+        if !line.starts_with("::add-mask::") {
+            assert!(!line.contains(TOKEN), "{line}");
+        }
+    }
+    assert_no_file_holds(&[ran.tmp.path()], TOKEN);
 }

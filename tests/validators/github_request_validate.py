@@ -8,6 +8,10 @@ the operation's (an integer one must be an integer), and a request with a body m
 against that operation's `application/json` request schema. A line may also carry the
 stand-in's answer, {"response": {"status": 200, "body": {...}}}: its body must then validate
 against the operation's response schema for that status, so the stand-in models the real API.
+A `POST /graphql` (or GitHub Enterprise Server's `/api/graphql`) is checked
+against GitHub's GraphQL schema instead (npm package @octokit/graphql-schema, its introspection
+`schema.json`, read with Python's graphql-core): the body must be `{"query": ...}` (with
+`variables` at most) and the query must validate.
 Exit 1 on the first error.
 """
 import json
@@ -22,6 +26,33 @@ SPEC = os.environ.get(
     "OCTOKIT_OPENAPI",
     "/opt/octokit-openapi/node_modules/@octokit/openapi/generated/api.github.com.deref.json",
 )
+
+GRAPHQL_SCHEMA = os.environ.get(
+    "OCTOKIT_GRAPHQL_SCHEMA",
+    "/opt/octokit-graphql-schema/node_modules/@octokit/graphql-schema/schema.json",
+)
+_graphql_schema = None
+
+
+def graphql_errors(body):
+    """Why a GraphQL request body is not one GitHub's schema accepts ([] when it is)."""
+    global _graphql_schema
+    import graphql
+
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return ["the body is not {\"query\": <string>}"]
+    extra = set(body) - {"query", "variables"}
+    if extra:
+        return [f"unknown body fields {sorted(extra)}"]
+    if _graphql_schema is None:
+        with open(GRAPHQL_SCHEMA) as handle:
+            document = json.load(handle)
+        _graphql_schema = graphql.build_client_schema(document.get("data", document))
+    try:
+        query = graphql.parse(body["query"])
+    except graphql.GraphQLError as error:
+        return [error.message]
+    return [error.message for error in graphql.validate(_graphql_schema, query)]
 
 
 def main(requests_file):
@@ -42,6 +73,17 @@ def main(requests_file):
                 continue
             request = json.loads(line)
             path, _, query = request["path"].partition("?")
+            if path in ("/graphql", "/api/graphql"):
+                if request["method"] != "POST":
+                    print(f"INVALID {request['method']} /graphql: GraphQL takes POST", file=sys.stderr)
+                    return 1
+                errors = graphql_errors(request.get("body"))
+                if errors:
+                    print(f"INVALID POST /graphql: {errors[0]}", file=sys.stderr)
+                    return 1
+                checked += 1
+                print("ok POST /graphql (GraphQL schema)")
+                continue
             method = request["method"].lower()
             matches = [(t, item) for rx, t, item in routes if rx.match(path) and method in item]
             if not matches:
