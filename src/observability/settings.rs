@@ -234,6 +234,11 @@ pub fn read_policy_file(file: &PolicyFile) -> Result<Policy, String> {
             policy
         }),
         Err(err) if err.is_not_found() && file.optional => Ok(Policy::default()),
+        Err(err) if err.is_not_found() => Err(format!(
+            "policy file `{}` {}",
+            file.shown,
+            files::not_found(&file.path)
+        )),
         Err(err) => Err(format!("policy file `{}`: {err}", file.shown)),
     }
 }
