@@ -129,22 +129,33 @@ pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, FileError> {
 /// report is written to, and a bound on the work in a huge one.
 const MAX_SUGGESTED_FROM: usize = 10_000;
 
-/// The name in `names` closest to `wanted`. With an extension, only the names with the same
-/// one compete, on their stems (`run_reprot.json` → `run_report.json`): a shared `.json`
-/// alone makes no two names alike.
+/// The name in `names` closest to `wanted`. With an extension, the names with the same one
+/// (`.yml` and `.yaml` alike) compete on their stems (`run_reprot.json` → `run_report.json`):
+/// a shared `.json` alone makes no two names alike; failing that, a name with the same stem
+/// and another extension (`policy.yml` → `policy.yaml`, `report.jsn` → `report.json`).
 fn closest_name<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
     let split = |name: &'a str| name.rsplit_once('.').filter(|(stem, _)| !stem.is_empty());
     let Some((stem, extension)) = wanted.rsplit_once('.').filter(|(s, _)| !s.is_empty()) else {
         return crate::observability::text::closest(wanted, names.iter().copied());
     };
+    let kind = |extension: &str| match extension.to_ascii_lowercase().as_str() {
+        "yaml" => "yml".to_string(),
+        other => other.to_string(),
+    };
     let same: Vec<(&str, &str)> = names
         .iter()
         .filter_map(|&name| split(name).map(|(s, e)| (s, e, name)))
-        .filter(|(_, e, _)| e.eq_ignore_ascii_case(extension))
+        .filter(|(_, e, _)| kind(e) == kind(extension))
         .map(|(s, _, name)| (s, name))
         .collect();
-    let best = crate::observability::text::closest(stem, same.iter().map(|(s, _)| *s))?;
-    same.iter().find(|(s, _)| *s == best).map(|(_, name)| *name)
+    if let Some(best) = crate::observability::text::closest(stem, same.iter().map(|(s, _)| *s)) {
+        return same.iter().find(|(s, _)| *s == best).map(|(_, name)| *name);
+    }
+    let same_stem = names
+        .iter()
+        .copied()
+        .filter(|name| split(name).is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem)));
+    crate::observability::text::closest(wanted, same_stem)
 }
 
 /// Why `path` cannot be opened when it does not exist, in the tool's words: `does not exist`
@@ -231,8 +242,19 @@ mod tests {
             not_found(&dir.path().join("zzzzzzzz.yml")),
             "does not exist"
         );
-        // Only the extension alike is no suggestion.
+        // Only the extension alike is no suggestion; the stem alike is one.
         assert_eq!(not_found(&dir.path().join("nope.json")), "does not exist");
+        let expected = format!(
+            "does not exist; did you mean `{}`?",
+            dir.path().join("run_report.json").display()
+        );
+        assert_eq!(not_found(&dir.path().join("run_report.jsn")), expected);
+        std::fs::write(dir.path().join("policy.yaml"), b"").unwrap();
+        let expected = format!(
+            "does not exist; did you mean `{}`?",
+            dir.path().join("policy.yaml").display()
+        );
+        assert_eq!(not_found(&dir.path().join("polcy.yml")), expected);
         let deep = dir.path().join("nope").join("deeper").join("a.json");
         assert_eq!(
             not_found(&deep),
