@@ -187,6 +187,18 @@ pub fn not_found(path: &Path) -> String {
     }
 }
 
+/// [`not_found`] for a path shown to the user as `shown`, the end of `path` (the action joins
+/// an input's relative path to the workspace): the paths it names are shown the same way.
+pub fn not_found_shown(path: &Path, shown: &str) -> String {
+    let text = not_found(path);
+    match path.to_str().and_then(|p| p.strip_suffix(shown)) {
+        Some(base) if !base.is_empty() && !shown.is_empty() => {
+            text.replace(&format!("`{base}"), "`")
+        }
+        _ => text,
+    }
+}
+
 /// `; did you mean `x`?` for the entry of `path`'s folder closest to its name, or nothing.
 fn closest_in_folder(path: &Path) -> String {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());

@@ -237,7 +237,7 @@ pub fn read_policy_file(file: &PolicyFile) -> Result<Policy, String> {
         Err(err) if err.is_not_found() => Err(format!(
             "policy file `{}` {}",
             file.shown,
-            files::not_found(&file.path)
+            files::not_found_shown(&file.path, &file.shown)
         )),
         Err(err) => Err(format!("policy file `{}`: {err}", file.shown)),
     }
@@ -419,9 +419,19 @@ mod tests {
         assert!(read_policy_file(&file).is_ok());
         file.optional = false;
         let err = read_policy_file(&file).unwrap_err();
-        assert!(
-            err.starts_with("policy file `.github/dpone-observability.yml`: "),
-            "{err}"
+        assert_eq!(
+            err,
+            "policy file `.github/dpone-observability.yml` does not exist (no folder `/nonexistent`)"
+        );
+        // Named as given: the workspace the action joins it to is not shown.
+        let workspace = tempfile::tempdir().unwrap();
+        std::fs::create_dir(workspace.path().join("ci")).unwrap();
+        std::fs::write(workspace.path().join("ci").join("policy.yaml"), b"").unwrap();
+        file.path = workspace.path().join("ci").join("polcy.yml");
+        file.shown = "ci/polcy.yml".into();
+        assert_eq!(
+            read_policy_file(&file).unwrap_err(),
+            "policy file `ci/polcy.yml` does not exist; did you mean `ci/policy.yaml`?"
         );
     }
 }
