@@ -161,11 +161,14 @@ fn closest_name<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
 /// Why `path` cannot be opened when it does not exist, in the tool's words: `does not exist`
 /// and the closest name in its folder (`; did you mean `out/run_report.json`?`), or, when a
 /// folder on the way does not exist either, the first such folder and the closest name to it
-/// (`does not exist (no folder `ou`; did you mean `out`?)`). A path that exists gets an empty
-/// string.
+/// (`does not exist (no folder `ou`; did you mean `out`?)`). A symbolic link whose target is
+/// missing is said to be one.
 pub fn not_found(path: &Path) -> String {
-    if path.symlink_metadata().is_ok() {
-        return String::new();
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return "is a symbolic link to a file that does not exist".to_string();
     }
     // The shallowest folder on the way that does not exist, if one does not.
     let mut missing_folder = None;
@@ -285,7 +288,15 @@ mod tests {
                 dir.path().join("baseline").display()
             )
         );
-        assert_eq!(not_found(&dir.path().join("run_report.json")), "");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.json");
+            std::os::unix::fs::symlink(dir.path().join("gone.json"), &link).unwrap();
+            assert_eq!(
+                not_found(&link),
+                "is a symbolic link to a file that does not exist"
+            );
+        }
     }
 
     #[cfg(unix)]
