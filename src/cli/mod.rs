@@ -53,8 +53,7 @@ pub enum Command {
     /// receiver and/or an OTLP/HTTP endpoint. Never writes to DIR.
     #[cfg(feature = "push")]
     Push(Box<PushArgs>),
-    /// The GitHub container action: reads `INPUT_*` and `GITHUB_*` variables, exports, writes the
-    /// step summary, outputs and annotations, and exits as the fail policy says.
+    /// The GitHub container action: export, step summary, outputs, annotations, fail policy.
     #[command(long_about = ACTION_LONG_ABOUT)]
     Action,
 }
