@@ -56,12 +56,26 @@ fn plain_json_message(message: &str) -> Cow<'_, str> {
 /// prefix, `--> <input>` pointer and source snippet.
 pub fn yaml_error(err: &serde_saphyr::Error) -> String {
     let message = serde_saphyr::UserMessageFormatter.format_message(err.without_snippet());
-    let message = message.trim();
+    let message = plain_yaml_message(message.trim());
     match err.location() {
         Some(at) if at.line() > 0 => {
             format!("line {}, column {}: {message}", at.line(), at.column())
         }
         _ => message.to_string(),
+    }
+}
+
+/// serde-saphyr's structural messages (`expected mapping start`), said as a person would;
+/// the others (`duplicate mapping key`, the tool's own) already are.
+fn plain_yaml_message(message: &str) -> &str {
+    match message {
+        "expected string scalar" | "expected scalar" => {
+            "expected a single value here, not a list or mapping"
+        }
+        "expected mapping start" => "expected a mapping here (`key: value` entries)",
+        "expected sequence start" => "expected a list here (`- item` entries)",
+        "unexpected end of file" => "the file ends where more was expected",
+        other => other,
     }
 }
 
@@ -106,5 +120,17 @@ mod tests {
         assert!(!text.contains("error:"), "{text}");
         assert!(!text.contains("-->"), "{text}");
         assert!(!text.contains('\n'), "{text}");
+        let err = serde_saphyr::from_str::<std::collections::BTreeMap<String, String>>("a: [b]\n")
+            .unwrap_err();
+        assert_eq!(
+            yaml_error(&err),
+            "line 1, column 4: expected a single value here, not a list or mapping"
+        );
+        let err = serde_saphyr::from_str::<std::collections::BTreeMap<String, String>>("- a\n")
+            .unwrap_err();
+        assert_eq!(
+            yaml_error(&err),
+            "line 1, column 1: expected a mapping here (`key: value` entries)"
+        );
     }
 }
