@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use super::blockers::Blocker;
 use super::json_input::number;
 use super::metrics::MetricSpec;
+use super::timestamp::Timestamp;
 use detect::Kind;
 use run_report::RunFacts;
 
@@ -47,9 +48,10 @@ pub struct Extracted {
     pub run: Option<RunFacts>,
 }
 
-/// Extracts a detected (or forced) kind from a JSON object. `shown` names the file in messages.
+/// Extracts a detected (or forced) kind from a JSON object. `shown` names the file in messages;
+/// `now` is the export time, which ages are measured at (given by the caller, never read here).
 /// The Airflow bundle is loaded by its own contract-checking loader, not here.
-pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str) -> Extracted {
+pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str, now: Timestamp) -> Extracted {
     match kind {
         Kind::RunReport => Extracted {
             run: Some(run_report::extract(object)),
@@ -57,7 +59,7 @@ pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str) -> Extracte
             ..Extracted::default()
         },
         Kind::OrchestratedRun => run_report::extract_orchestrated(object, shown),
-        Kind::RunRegistry => run_registry::extract_entry(object, shown),
+        Kind::RunRegistry => run_registry::extract_entry(object, shown, now),
         Kind::RunRegistryIndex => run_registry::extract_index(object),
         Kind::CertificationSuite => certification::extract_suite(object, shown),
         Kind::CertificationSuiteIndex => certification::extract_suite_index(object, shown),
