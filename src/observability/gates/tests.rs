@@ -494,7 +494,7 @@ fn a_typo_gets_a_suggestion_and_an_unrelated_name_none() {
         "foo",
         "customer_count",
         "latency_p95_seconds",
-        "failure_rate",
+        "queue_depth",
         "rows_per_mib",
         "regression_pased",
         "slo_bond",

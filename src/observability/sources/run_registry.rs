@@ -72,8 +72,19 @@ pub static ENTRY_CATALOG: [&MetricSpec; 6] = [
     &ENTRY_ARTIFACT_PASSED,
     &ENTRY_FRESHNESS,
 ];
-pub static INDEX_CATALOG: [&MetricSpec; 3] =
-    [&INDEX_RUNS, &INDEX_FAILING_RUNS, &INDEX_FAILING_ARTIFACTS];
+metric_spec!(
+    INDEX_FAILURE_RATE,
+    "dpone_failure_rate",
+    "1",
+    "Share of the runs in the run registry index that did not pass, 0 to 1."
+);
+
+pub static INDEX_CATALOG: [&MetricSpec; 4] = [
+    &INDEX_RUNS,
+    &INDEX_FAILING_RUNS,
+    &INDEX_FAILURE_RATE,
+    &INDEX_FAILING_ARTIFACTS,
+];
 
 /// Labels: `process` and `status` of the recorded run (both low-cardinality); never the run id.
 /// `now` is the export time (the caller's, never the clock): the entry's age is measured at it.
@@ -146,6 +157,11 @@ pub fn extract_index(index: &Map<String, Value>) -> Extracted {
     let failing = runs.iter().filter(|r| flag(r.get("passed")) == 0.0).count();
     out.series
         .push(Series::new(&INDEX_FAILING_RUNS, failing as f64, &[]));
+    // Of the runs listed: a rate over no run is no number, so there is no series.
+    if !runs.is_empty() {
+        let rate = failing as f64 / runs.len() as f64;
+        out.series.push(Series::new(&INDEX_FAILURE_RATE, rate, &[]));
+    }
     let mut by_name: Vec<(String, f64)> = Vec::new();
     for artifact in runs
         .iter()
@@ -184,8 +200,10 @@ fn freshness_lag_seconds(entry: &Map<String, Value>, now: Timestamp) -> Option<f
         .and_then(Value::as_str)
         .and_then(Timestamp::parse_rfc3339)?;
     let nanos = i128::from(now.unix_nanos()) - i128::from(recorded.unix_nanos());
-    // Nanoseconds to seconds, to the microsecond dpone records (f64 is exact enough there).
-    Some(nanos as f64 / 1e9)
+    // Whole seconds and the fraction apart: the nanoseconds of an age over 104 days are
+    // beyond f64's exact integers, its seconds are not.
+    let (whole, fraction) = (nanos / 1_000_000_000, nanos % 1_000_000_000);
+    Some(whole as f64 + fraction as f64 / 1e9)
 }
 
 /// An attached artifact's name, when it has a non-empty one.
@@ -229,6 +247,27 @@ mod tests {
         // Recorded after the export time (clocks that disagree): negative, never hidden.
         let found = freshness(&entry, "2026-11-24T20:52:14.795553+00:00");
         assert_eq!(found[0].value, -0.5);
+    }
+
+    #[test]
+    fn the_failure_rate_is_the_share_of_listed_runs_that_did_not_pass() {
+        let rate = |index: Value| -> Vec<f64> {
+            let index = index.as_object().expect("an object").clone();
+            extract_index(&index)
+                .series
+                .into_iter()
+                .filter(|s| s.spec.name == "dpone_failure_rate")
+                .map(|s| s.value)
+                .collect()
+        };
+        let runs = serde_json::json!({"runs": [
+            {"passed": true}, {"passed": false}, {"passed": true}, {"passed": "yes"}
+        ]});
+        // A `passed` that is not `true` is no pass, as for the failing-run count.
+        assert_eq!(rate(runs), [0.5]);
+        assert_eq!(rate(serde_json::json!({"runs": [{"passed": true}]})), [0.0]);
+        // No run listed (whatever `run_count` says): no rate.
+        assert!(rate(serde_json::json!({"run_count": 3, "runs": []})).is_empty());
     }
 
     #[test]
