@@ -291,7 +291,9 @@ fn an_objective_on_a_metric_absent_from_the_export_fails_as_missing_not_as_usage
         ["slo.dpone_freshness_lag_seconds.missing"]
     );
     assert!(
-        stderr(&o).contains("the input that gives it was not read or does not have it"),
+        stderr(&o).contains(
+            "the input that gives it (a run registry entry) was not read or does not have it"
+        ),
         "{}",
         stderr(&o)
     );

@@ -106,8 +106,16 @@ fn absence_hint(selector: &Selector, points: &Points, known: &[&str]) -> String 
         "the metric is there, but none of its series has every label of the objective's \
          `labels` (check the matchers)"
             .to_string()
+    } else if !selector.is_pattern() && CATALOG.iter().any(|s| s.name == selector.name) {
+        "it is a gate series, and objectives do not gate the gate series (docs/gates.md)"
+            .to_string()
     } else if known.iter().any(|n| selector.matches_name(n)) {
-        "the input that gives it was not read or does not have it".to_string()
+        match super::super::sources::given_by(&selector.name) {
+            Some(input) => {
+                format!("the input that gives it ({input}) was not read or does not have it")
+            }
+            None => "the input that gives it was not read or does not have it".to_string(),
+        }
     } else {
         let names = points.names();
         let suggestion = suggest_metric(selector, names.iter().chain(known.iter().copied()));

@@ -506,6 +506,19 @@ fn a_typo_gets_a_suggestion_and_an_unrelated_name_none() {
             "{message}"
         );
     }
+    // A catalogued metric names the input that gives it; a gate series says it is one.
+    let message = missing_message("objectives:\n  freshness_lag_seconds: {max: 300}\n", &[]);
+    assert!(
+        message.ends_with(
+            ": the input that gives it (a run registry entry) was not read or does not have it"
+        ),
+        "{message}"
+    );
+    let message = missing_message("objectives:\n  slo_passed: {min: 1}\n", &[]);
+    assert!(
+        message.ends_with("objectives do not gate the gate series (docs/gates.md)"),
+        "{message}"
+    );
     // A custom metric of this export is a candidate too.
     let mut custom = point(4, 1.0, &[]);
     custom.name = "dpone_lag_seconds".into();

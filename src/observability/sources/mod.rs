@@ -21,6 +21,63 @@ use super::timestamp::Timestamp;
 use detect::Kind;
 use run_report::RunFacts;
 
+/// Each source's catalogue (`catalog::catalog` lists them, then the gates'): its heading, the input that gives it as a message names it, and
+/// its metrics.
+pub type Source = (&'static str, &'static str, &'static [&'static MetricSpec]);
+
+pub static SOURCES: [Source; 9] = [
+    ("run report", "a run report", &run_report::CATALOG),
+    (
+        "orchestrated run",
+        "an orchestrated run",
+        &run_report::ORCHESTRATED_CATALOG,
+    ),
+    (
+        "run registry entry",
+        "a run registry entry",
+        &run_registry::ENTRY_CATALOG,
+    ),
+    (
+        "run registry index",
+        "a run registry index",
+        &run_registry::INDEX_CATALOG,
+    ),
+    (
+        "certification suite",
+        "a certification suite or its index",
+        &certification::SUITE_CATALOG,
+    ),
+    (
+        "certification report",
+        "a certification report",
+        &certification::REPORT_CATALOG,
+    ),
+    (
+        "benchmark baseline",
+        "a benchmark baseline or a benchmark-SLO gate",
+        &benchmark::BASELINE_CATALOG,
+    ),
+    (
+        "benchmark-SLO gate",
+        "a benchmark-SLO gate",
+        &benchmark::GATE_CATALOG,
+    ),
+    (
+        "SLO report",
+        "an SLO report or a benchmark-SLO gate",
+        &slo::CATALOG,
+    ),
+];
+
+/// The input that gives a catalogued metric, as a message names it (`a run registry entry`);
+/// none for a name no source emits (the gate series included: no input gives them).
+pub fn given_by(name: &str) -> Option<&'static str> {
+    SOURCES
+        .iter()
+        .find(|(_, _, specs)| specs.iter().any(|s| s.name == name))
+        .map(|(_, given_by, _)| *given_by)
+}
+
 /// One value of a catalogued metric with the labels its source gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
