@@ -80,7 +80,10 @@ type Labels = Vec<(String, String)>;
 
 /// Evaluates every gate on `points`, the regressions against `history` (read by
 /// `report_file::read_history`). `known` lists every metric name the tool can export
-/// (the catalogue), so a pattern can be told apart from a typo. `common` are the labels every
+/// (the catalogue): an objective on a metric absent from `points` fails as
+/// `slo.<metric>.missing`, and its message says whether an input was missing or the name is no
+/// metric (with the closest name when one is close); a regression pattern that matches no
+/// known name is the only configuration error found here. `common` are the labels every
 /// point carries (the user's `--label`s), given to series about metrics that are absent.
 pub fn evaluate(
     config: &GateConfig,
