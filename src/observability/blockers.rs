@@ -344,8 +344,8 @@ blocker_codes! {
         code: "slo.<metric>.missing",
         severity: Error,
         summary: "An objective names a metric that this export does not have.",
-        cause: "No series of the metric (with the objective's label matchers) is in the export: the input that gives it was not passed or not produced, the run report lacks the field, or the name is misspelled. A missing metric fails its objective; it never passes silently. Names are the exported ones (`dpone_duration_seconds`) or dpone's bare names (`duration_seconds`), which get the `dpone_` prefix.",
-        fix: "Pass the input that produces the metric (`--run-report`, `--input`, `--metric`), fix the name against `docs/metrics.md`, or relax the label matchers. Remove the objective if the metric is gone for good.",
+        cause: "No series of the metric (with the objective's label matchers) is in the export: the input that gives it was not passed or not produced (`freshness_lag_seconds` comes from a run registry entry), the run report lacks the field, the name is no metric the tool extracts and no custom metric gave it, or the name is misspelled (the message then says which name is close). A missing metric fails its objective at the objective's severity, as in `dpone ops slo-evaluate`; it never passes silently and is never a usage error. Names are the exported ones (`dpone_duration_seconds`) or dpone's bare names (`duration_seconds`), which get the `dpone_` prefix.",
+        fix: "Pass the input that produces the metric (`--run-report`, `--input`, `--metric`), fix the name against `docs/metrics.md` (or take the suggested one), or relax the label matchers. Remove the objective if the metric is gone for good.",
         verify: "The metric appears in `runtime_metrics.json` and `dpone_slo_passed{metric=\"<metric>\",rule=\"present\"}` is absent from the next export.",
     },
     Regression {

@@ -3,22 +3,15 @@
 
 use super::gates;
 use super::metrics::MetricSpec;
-use super::sources::{benchmark, certification, run_registry, run_report, slo};
+use super::sources::SOURCES;
 
 /// Every metric any source can emit, catalogue by catalogue.
 pub fn catalog() -> Vec<(&'static str, &'static [&'static MetricSpec])> {
-    vec![
-        ("run report", &run_report::CATALOG),
-        ("orchestrated run", &run_report::ORCHESTRATED_CATALOG),
-        ("run registry entry", &run_registry::ENTRY_CATALOG),
-        ("run registry index", &run_registry::INDEX_CATALOG),
-        ("certification suite", &certification::SUITE_CATALOG),
-        ("certification report", &certification::REPORT_CATALOG),
-        ("benchmark baseline", &benchmark::BASELINE_CATALOG),
-        ("benchmark-SLO gate", &benchmark::GATE_CATALOG),
-        ("SLO report", &slo::CATALOG),
-        ("gates (objectives and baseline)", &gates::CATALOG),
-    ]
+    SOURCES
+        .iter()
+        .map(|(heading, _, specs)| (*heading, *specs))
+        .chain([("gates (objectives and baseline)", &gates::CATALOG[..])])
+        .collect()
 }
 
 /// Every metric name the tool can export.
@@ -27,4 +20,24 @@ pub fn known_names() -> Vec<&'static str> {
         .into_iter()
         .flat_map(|(_, specs)| specs.iter().map(|s| s.name))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sources::given_by;
+    use super::*;
+
+    #[test]
+    fn every_source_metric_names_its_input_and_no_gate_series_does() {
+        assert_eq!(
+            given_by("dpone_freshness_lag_seconds"),
+            Some("a run registry entry")
+        );
+        assert_eq!(given_by("dpone_duration_seconds"), Some("a run report"));
+        assert_eq!(given_by("dpone_slo_passed"), None);
+        assert_eq!(given_by("dpone_no_such_metric"), None);
+        for (_, _, specs) in &SOURCES {
+            assert!(specs.iter().all(|s| given_by(s.name).is_some()));
+        }
+    }
 }

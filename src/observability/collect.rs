@@ -573,7 +573,7 @@ fn read_source(
     sourced: &mut Vec<Sourced>,
     blockers: &mut Vec<Blocker>,
 ) -> Option<RunFacts> {
-    let extracted = sources::extract(kind, object, shown);
+    let extracted = sources::extract(kind, object, shown, request.now);
     blockers.extend(extracted.blockers);
     if let Some(facts) = &extracted.run {
         let (points, _) = run_points(facts, &request.labels);

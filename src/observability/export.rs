@@ -9,7 +9,7 @@ use super::artifacts::{
     ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact,
     JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
 };
-use super::blockers::{any_error, Code};
+use super::blockers::any_error;
 use super::catalog;
 use super::collect::{collect, Collected};
 use super::gates::{self, GateConfigError};
@@ -64,8 +64,9 @@ pub const PARALLEL_RENDER_POINTS: usize = 2048;
 /// Why an export wrote nothing.
 #[derive(Debug)]
 pub enum ExportError {
-    /// A gate's configuration does not fit the export (a pattern that matches no metric, an
-    /// objective on a name that is no metric): a usage error, found before anything is written.
+    /// A gate's configuration does not fit the export (a regression rule's pattern that matches
+    /// no metric): a usage error, found before anything is written. An objective on a metric
+    /// the export lacks is no error here: it fails as `slo.<metric>.missing`.
     Config(GateConfigError),
     /// An artifact could not be written; the previous export, if any, is left as it was.
     Artifacts(ArtifactError),
@@ -114,18 +115,6 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
         secrets::drop_secret_like(&mut collected.points, &mut resource, &request.secrets);
     collected.blockers.extend(secret_like);
     let known = catalog::known_names();
-    // Every custom metric the export was given is among the points unless the metrics file
-    // could not be read or a credential-shaped series was dropped.
-    let custom_complete = !collected.blockers.iter().any(|b| {
-        matches!(
-            b.code,
-            Code::MetricsFileMissing | Code::MetricsFileInvalid | Code::LabelsSecretLike
-        )
-    });
-    if custom_complete {
-        gates::check_objective_names(&request.policy.gates, &collected.points, &known)
-            .map_err(ExportError::Config)?;
-    }
     let gated = gates::evaluate(
         &request.policy.gates,
         &collected.points,

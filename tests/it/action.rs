@@ -551,15 +551,18 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     ]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("has neither `min` nor `max`"), "{out}");
-    // So is an objective on a name that is no metric, with a suggestion.
+    // An objective on a name that is no metric is no usage error: it fails as dpone's
+    // `slo.<metric>.missing`, with a suggestion.
     let (code, out, _) = r.run(&[
         ("run-report", "run_report.json"),
         ("objectives", "extracted_rowz: {min: 1}\n"),
         ("run-name", "fourth"),
     ]);
-    assert_eq!(code, 2, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("names no metric") && out.contains("did you mean `extracted_rows`?"),
+        commands(&out).iter().any(|c| c
+            .starts_with("::error title=slo.dpone_extracted_rowz.missing")
+            && c.contains("did you mean `extracted_rows`?")),
         "{out}"
     );
 }

@@ -102,7 +102,7 @@ proptest! {
             other => [("result".to_string(), other)].into_iter().collect(),
         };
         for kind in Kind::ALL {
-            let _ = sources::extract(*kind, &object, "input.json");
+            let _ = sources::extract(*kind, &object, "input.json", Timestamp::from_unix_nanos(0));
         }
     }
 

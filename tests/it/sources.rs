@@ -327,6 +327,18 @@ fn run_registry_entry_and_index() {
         value(&report, "dpone_run_registry_index_failing_runs", &[]),
         Some(json!(1.0))
     );
+    // dpone's `failure_rate`: one of the two runs in the index failed.
+    assert_eq!(value(&report, "dpone_failure_rate", &[]), Some(json!(0.5)));
+    // dpone's `freshness_lag_seconds`: the entry's age at `SOURCE_DATE_EPOCH`, which the
+    // tests fix a year before the fixture was recorded (2026-11-24T20:52:15.295553Z).
+    assert_eq!(
+        value(
+            &report,
+            "dpone_freshness_lag_seconds",
+            &[("process", "orders_pg_to_pg"), ("status", "success")]
+        ),
+        Some(json!(-31_553_535.295553))
+    );
     assert_eq!(
         value(
             &report,

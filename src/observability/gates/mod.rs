@@ -80,7 +80,10 @@ type Labels = Vec<(String, String)>;
 
 /// Evaluates every gate on `points`, the regressions against `history` (read by
 /// `report_file::read_history`). `known` lists every metric name the tool can export
-/// (the catalogue), so a pattern can be told apart from a typo. `common` are the labels every
+/// (the catalogue): an objective on a metric absent from `points` fails as
+/// `slo.<metric>.missing`, and its message says whether an input was missing or the name is no
+/// metric (with the closest name when one is close); a regression pattern that matches no
+/// known name is the only configuration error found here. `common` are the labels every
 /// point carries (the user's `--label`s), given to series about metrics that are absent.
 pub fn evaluate(
     config: &GateConfig,
@@ -96,21 +99,10 @@ pub fn evaluate(
     let mut names = points.names();
     let mut out = GatePoints::new(&names);
     names.retain(|name| !is_gate_series(name));
-    let catalogued = |name: &str| known.contains(&name);
-
+    // An objective on a metric absent from this export (catalogued or not, a name or a
+    // pattern) fails as `slo.<metric>.missing`, as dpone's does: never a configuration error.
     for objective in &config.objectives {
-        let selector = &objective.selector;
-        if selector.is_pattern()
-            && !names.iter().any(|n| selector.matches_name(n))
-            && !known.iter().any(|n| selector.matches_name(n))
-        {
-            return Err(GateConfigError(format!(
-                "objective `{}` ({}) matches no metric: none in this export and none that \
-                 dpone-observability extracts (docs/metrics.md)",
-                selector.written, selector.origin
-            )));
-        }
-        evaluate_objective(objective, points, &catalogued, common, &mut gated, &mut out);
+        evaluate_objective(objective, points, known, common, &mut gated, &mut out);
     }
     if !history.given.is_empty() {
         let names: Vec<&str> = names.iter().collect();
@@ -208,51 +200,6 @@ fn note_latest(summary: &mut BaselineSummary, latest: &Sample, names: &[&str]) {
         .filter(|n| !names.contains(n))
         .map(|n| n.to_string())
         .collect();
-}
-
-/// An objective on a plain metric name that is neither in the catalogue (`known`) nor a metric
-/// of this export (`points`: the catalogued ones read and the custom ones given) can never be
-/// met: a configuration error, with the closest known name as a suggestion. The caller checks
-/// only when `points` hold every custom metric the export was given (a metrics file that could
-/// not be read may have named it; the objective then fails as `slo.<metric>.missing`).
-/// A catalogued metric this export lacks is not an error here: it is `slo.<metric>.missing`.
-pub fn check_objective_names(
-    config: &GateConfig,
-    points: &Points,
-    known: &[&str],
-) -> Result<(), GateConfigError> {
-    let unknown = |o: &&Objective| {
-        let name = o.selector.name.as_str();
-        !o.selector.is_pattern() && !known.contains(&name)
-    };
-    if !config.objectives.iter().any(|o| unknown(&o)) {
-        return Ok(());
-    }
-    let names = points.names();
-    for objective in config.objectives.iter().filter(unknown) {
-        let selector = &objective.selector;
-        if names.contains(selector.name.as_str()) {
-            continue;
-        }
-        // The error path: every name, in order, for the suggestion.
-        let all: BTreeSet<&str> = names.iter().chain(known.iter().copied()).collect();
-        let hint = super::text::closest(&selector.name, all.iter().copied())
-            .map(|name| {
-                // Shown the way it was written: a bare name suggests a bare name.
-                let shown = match selector.written.starts_with(METRIC_PREFIX) {
-                    true => name,
-                    false => name.strip_prefix(METRIC_PREFIX).unwrap_or(name),
-                };
-                format!("; did you mean `{shown}`?")
-            })
-            .unwrap_or_default();
-        return Err(GateConfigError(format!(
-            "objective `{}` ({}) names no metric: `{}` is not a metric dpone-observability \
-             extracts (docs/metrics.md) nor a custom metric of this export{hint}",
-            selector.written, selector.origin, selector.name
-        )));
-    }
-    Ok(())
 }
 
 fn sample_summary(sample: &Sample) -> SampleSummary {

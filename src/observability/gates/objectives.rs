@@ -9,7 +9,7 @@ use super::*;
 pub(super) fn evaluate_objective(
     objective: &Objective,
     points: &Points,
-    catalogued: &dyn Fn(&str) -> bool,
+    known: &[&str],
     common: &Arc<LabelSet>,
     gated: &mut Gated,
     out: &mut GatePoints,
@@ -35,8 +35,8 @@ pub(super) fn evaluate_objective(
         }
     }
     if !found {
-        let hint = absence_hint(&objective.selector, points, catalogued);
-        absent(objective, hint, common, gated, out);
+        let hint = absence_hint(&objective.selector, points, known);
+        absent(objective, &hint, common, gated, out);
     }
 }
 
@@ -99,20 +99,57 @@ fn judge_bound(
     }
 }
 
-/// Why no series matched a selector: its labels, a missing input, or a name nothing gives.
-fn absence_hint(
-    selector: &Selector,
-    points: &Points,
-    catalogued: &dyn Fn(&str) -> bool,
-) -> &'static str {
+/// Why no series matched a selector: its labels, a missing input, or a name nothing gives
+/// (with the closest metric name when one is close enough to be what was meant).
+fn absence_hint(selector: &Selector, points: &Points, known: &[&str]) -> String {
     if points.iter().any(|p| selector.matches_name(p.name)) {
         "the metric is there, but none of its series has every label of the objective's \
          `labels` (check the matchers)"
-    } else if selector.is_pattern() || catalogued(selector.name.as_str()) {
-        "the input that gives it was not read or does not have it"
+            .to_string()
+    } else if !selector.is_pattern() && CATALOG.iter().any(|s| s.name == selector.name) {
+        "it is a gate series, and objectives do not gate the gate series (docs/gates.md)"
+            .to_string()
+    } else if known.iter().any(|n| selector.matches_name(n)) {
+        match super::super::sources::given_by(&selector.name) {
+            Some(input) => {
+                format!("the input that gives it ({input}) was not read or does not have it")
+            }
+            None => "the input that gives it was not read or does not have it".to_string(),
+        }
     } else {
-        "it is not a metric dpone-observability extracts (docs/metrics.md), and no input gave \
-         it as a custom metric (check the spelling)"
+        let names = points.names();
+        let suggestion = suggest_metric(selector, names.iter().chain(known.iter().copied()));
+        format!(
+            "it is not a metric dpone-observability extracts (docs/metrics.md), and no input \
+             gave it as a custom metric{suggestion}"
+        )
+    }
+}
+
+/// `; did you mean `x`?` with the metric name closest to the selector's, or nothing when no
+/// name is close. Names are compared without the `dpone_` prefix every catalogued name shares
+/// (with it, any two names look alike), and a gate series is never suggested: objectives do not
+/// gate them. The suggestion is shown the way the selector was written (bare or prefixed).
+pub(super) fn suggest_metric<'a>(
+    selector: &Selector,
+    names: impl IntoIterator<Item = &'a str>,
+) -> String {
+    fn bare(name: &str) -> &str {
+        name.strip_prefix(METRIC_PREFIX).unwrap_or(name)
+    }
+    let candidates: BTreeSet<&str> = names
+        .into_iter()
+        .filter(|name| !CATALOG.iter().any(|spec| spec.name == *name))
+        .map(bare)
+        .collect();
+    let wanted = bare(selector.name.as_str());
+    let Some(closest) = super::super::text::closest(wanted, candidates.iter().copied()) else {
+        return String::new();
+    };
+    if selector.written.starts_with(METRIC_PREFIX) {
+        format!("; did you mean `{METRIC_PREFIX}{closest}`?")
+    } else {
+        format!("; did you mean `{closest}`?")
     }
 }
 

@@ -91,7 +91,13 @@ fn a_missing_metric_fails_its_objective() {
         ]
     );
     assert_eq!(gated.blockers[0].severity(), Severity::Warning);
-    assert!(gated.blockers[1].message.contains("check the spelling"));
+    assert!(
+        gated.blockers[1]
+            .message
+            .ends_with("no input gave it as a custom metric"),
+        "{}",
+        gated.blockers[1].message
+    );
     let present: Vec<_> = gated
         .points
         .iter()
@@ -143,27 +149,22 @@ fn gate_series_carry_the_gated_series_labels() {
 }
 
 #[test]
-fn a_pattern_that_matches_nothing_is_a_configuration_error() {
-    let policy = crate::observability::policy::parse_policy(
+fn a_pattern_that_matches_nothing_fails_as_missing() {
+    // dpone fails an objective on an absent metric; a pattern is no different.
+    let gated = run(
         "objectives:\n  - metric: dpone_nothing_*\n    min: 1\n",
-        "p.yml",
-    )
-    .unwrap();
-    let err = evaluate(
-        &policy.gates,
-        &Points::new(),
-        History::default(),
-        &known(),
-        &LabelSet::empty(),
-    )
-    .unwrap_err();
-    assert!(
-        err.0.contains("p.yml line 2") && err.0.contains("dpone_nothing_*"),
-        "{err}"
+        &[],
     );
-    // A pattern that matches a catalogued metric is fine, and fails as missing.
+    assert_eq!(codes(&gated), ["slo.dpone_nothing_*.missing"]);
+    assert!(
+        gated.blockers[0].message.contains("p.yml line 2"),
+        "{}",
+        gated.blockers[0].message
+    );
+    // A pattern that matches a catalogued metric fails as missing too, saying which.
     let gated = run("objectives:\n  - metric: dpone_*_count\n    max: 0\n", &[]);
     assert_eq!(codes(&gated), ["slo.dpone_*_count.missing"]);
+    assert!(gated.blockers[0].message.contains("was not read"));
 }
 
 fn baseline_file(metrics: &str) -> tempfile::NamedTempFile {
@@ -427,37 +428,103 @@ fn gate_series_families_follow_the_catalogue() {
     }
 }
 
+/// The one `slo.<metric>.missing` blocker an objective on `config` gives against every
+/// catalogued metric name and `points`, as the export evaluates it.
+fn missing_message(config: &str, points: &[MetricPoint]) -> String {
+    let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
+    let gated = evaluate(
+        &policy.gates,
+        &store(points),
+        History::default(),
+        &crate::observability::catalog::known_names(),
+        &LabelSet::empty(),
+    )
+    .expect("an objective on an absent metric is no configuration error");
+    assert_eq!(gated.blockers.len(), 1, "{:?}", gated.blockers);
+    let blocker = &gated.blockers[0];
+    assert!(
+        blocker.id().to_string().ends_with(".missing"),
+        "{}",
+        blocker.id()
+    );
+    assert!(!gated.results.objectives[0].passed);
+    blocker.message.clone()
+}
+
 #[test]
-fn an_objective_on_a_name_that_is_no_metric_is_a_configuration_error() {
-    let check = |config: &str, points: &[MetricPoint]| {
-        let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
-        check_objective_names(&policy.gates, &store(points), &known())
-    };
-    // RUN[4] is dpone_duration_seconds: a bare name with a typo suggests the bare name.
-    let err = check("objectives:\n  duration_secnds: {max: 1}\n", &[]).unwrap_err();
+fn an_objective_on_a_name_that_is_no_metric_fails_as_missing() {
+    let policy = crate::observability::policy::parse_policy(
+        "objectives:\n  zzzz: {max: 1, severity: warning}\n",
+        "p.yml",
+    )
+    .unwrap();
+    let gated = evaluate(
+        &policy.gates,
+        &Points::new(),
+        History::default(),
+        &known(),
+        &LabelSet::empty(),
+    )
+    .unwrap();
+    assert_eq!(codes(&gated), ["slo.dpone_zzzz.missing"]);
+    // The objective's severity, as for any other of its failures.
+    assert_eq!(gated.blockers[0].severity(), Severity::Warning);
+    assert_eq!(gated.results.objectives[0].rule, BoundRule::Present);
+}
+
+#[test]
+fn a_typo_gets_a_suggestion_and_an_unrelated_name_none() {
+    // Real typos of catalogued names: the bare name as written, or the prefixed one.
+    for (written, meant) in [
+        ("extracted_rowz", "extracted_rows"),
+        ("duration_secs", "duration_seconds"),
+        ("freshnes_lag_seconds", "freshness_lag_seconds"),
+        ("throughput_rows_per_sec", "throughput_rows_per_second"),
+        ("dpone_duration_secnds", "dpone_duration_seconds"),
+    ] {
+        let message = missing_message(&format!("objectives:\n  {written}: {{max: 1}}\n"), &[]);
+        assert!(
+            message.ends_with(&format!("; did you mean `{meant}`?")),
+            "{written}: {message}"
+        );
+    }
+    // Names that are no typo of any metric get none. With the shared `dpone_` prefix compared,
+    // `freshness_lag_seconds` once got `regression_passed` and `foo` got `slo_bound`.
+    for written in [
+        "foo",
+        "customer_count",
+        "latency_p95_seconds",
+        "queue_depth",
+        "rows_per_mib",
+        "regression_pased",
+        "slo_bond",
+    ] {
+        let message = missing_message(&format!("objectives:\n  {written}: {{max: 1}}\n"), &[]);
+        assert!(!message.contains("did you mean"), "{written}: {message}");
+        assert!(
+            message.contains("no input gave it as a custom metric"),
+            "{message}"
+        );
+    }
+    // A catalogued metric names the input that gives it; a gate series says it is one.
+    let message = missing_message("objectives:\n  freshness_lag_seconds: {max: 300}\n", &[]);
     assert!(
-        err.0
-            .contains("objective `duration_secnds` (p.yml line 2) names no metric")
-            && err.0.ends_with("; did you mean `duration_seconds`?"),
-        "{err}"
+        message.ends_with(
+            ": the input that gives it (a run registry entry) was not read or does not have it"
+        ),
+        "{message}"
     );
-    let err = check("objectives:\n  dpone_duration_secnds: 1\n", &[]).unwrap_err();
+    let message = missing_message("objectives:\n  slo_passed: {min: 1}\n", &[]);
     assert!(
-        err.0.ends_with("did you mean `dpone_duration_seconds`?"),
-        "{err}"
+        message.ends_with("objectives do not gate the gate series (docs/gates.md)"),
+        "{message}"
     );
-    // A custom metric of the export is a name; so is a close one, as a suggestion.
+    // A custom metric of this export is a candidate too.
     let mut custom = point(4, 1.0, &[]);
     custom.name = "dpone_lag_seconds".into();
-    assert!(check(
-        "objectives:\n  lag_seconds: 60\n",
-        std::slice::from_ref(&custom)
-    )
-    .is_ok());
-    let err = check("objectives:\n  lag_secs: 60\n", &[custom]).unwrap_err();
-    assert!(err.0.ends_with("did you mean `lag_seconds`?"), "{err}");
-    // Nothing close: no suggestion. A catalogued metric this export lacks is no error here.
-    let err = check("objectives:\n  zzzz: 60\n", &[]).unwrap_err();
-    assert!(!err.0.contains("did you mean"), "{err}");
-    assert!(check("objectives:\n  duration_seconds: 60\n  dpone_*: 1\n", &[]).is_ok());
+    let message = missing_message("objectives:\n  lag_secs: 60\n", &[custom]);
+    assert!(
+        message.ends_with("; did you mean `lag_seconds`?"),
+        "{message}"
+    );
 }

@@ -17,8 +17,66 @@ use serde_json::{Map, Value};
 use super::blockers::Blocker;
 use super::json_input::number;
 use super::metrics::MetricSpec;
+use super::timestamp::Timestamp;
 use detect::Kind;
 use run_report::RunFacts;
+
+/// Each source's catalogue (`catalog::catalog` lists them, then the gates'): its heading, the input that gives it as a message names it, and
+/// its metrics.
+pub type Source = (&'static str, &'static str, &'static [&'static MetricSpec]);
+
+pub static SOURCES: [Source; 9] = [
+    ("run report", "a run report", &run_report::CATALOG),
+    (
+        "orchestrated run",
+        "an orchestrated run",
+        &run_report::ORCHESTRATED_CATALOG,
+    ),
+    (
+        "run registry entry",
+        "a run registry entry",
+        &run_registry::ENTRY_CATALOG,
+    ),
+    (
+        "run registry index",
+        "a run registry index",
+        &run_registry::INDEX_CATALOG,
+    ),
+    (
+        "certification suite",
+        "a certification suite or its index",
+        &certification::SUITE_CATALOG,
+    ),
+    (
+        "certification report",
+        "a certification report",
+        &certification::REPORT_CATALOG,
+    ),
+    (
+        "benchmark baseline",
+        "a benchmark baseline or a benchmark-SLO gate",
+        &benchmark::BASELINE_CATALOG,
+    ),
+    (
+        "benchmark-SLO gate",
+        "a benchmark-SLO gate",
+        &benchmark::GATE_CATALOG,
+    ),
+    (
+        "SLO report",
+        "an SLO report or a benchmark-SLO gate",
+        &slo::CATALOG,
+    ),
+];
+
+/// The input that gives a catalogued metric, as a message names it (`a run registry entry`);
+/// none for a name no source emits (the gate series included: no input gives them).
+pub fn given_by(name: &str) -> Option<&'static str> {
+    SOURCES
+        .iter()
+        .find(|(_, _, specs)| specs.iter().any(|s| s.name == name))
+        .map(|(_, given_by, _)| *given_by)
+}
 
 /// One value of a catalogued metric with the labels its source gives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,9 +105,10 @@ pub struct Extracted {
     pub run: Option<RunFacts>,
 }
 
-/// Extracts a detected (or forced) kind from a JSON object. `shown` names the file in messages.
+/// Extracts a detected (or forced) kind from a JSON object. `shown` names the file in messages;
+/// `now` is the export time, which ages are measured at (given by the caller, never read here).
 /// The Airflow bundle is loaded by its own contract-checking loader, not here.
-pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str) -> Extracted {
+pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str, now: Timestamp) -> Extracted {
     match kind {
         Kind::RunReport => Extracted {
             run: Some(run_report::extract(object)),
@@ -57,7 +116,7 @@ pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str) -> Extracte
             ..Extracted::default()
         },
         Kind::OrchestratedRun => run_report::extract_orchestrated(object, shown),
-        Kind::RunRegistry => run_registry::extract_entry(object, shown),
+        Kind::RunRegistry => run_registry::extract_entry(object, shown, now),
         Kind::RunRegistryIndex => run_registry::extract_index(object),
         Kind::CertificationSuite => certification::extract_suite(object, shown),
         Kind::CertificationSuiteIndex => certification::extract_suite_index(object, shown),
