@@ -626,9 +626,9 @@ fn the_release_targets_agree_everywhere() {
     // The docs say which `uses:` line to pin.
     for doc in [&reference, &text("README.md")] {
         for pin in [
-            "dpone/observability-action@v1`",
-            "dpone/observability-action@v1.2.3`",
-            "dpone/observability-action/cli@v1",
+            "dpone/observability-action@v0`",
+            "dpone/observability-action@v0.1.0`",
+            "dpone/observability-action/cli@v0",
             "dpone/observability-action@main",
         ] {
             assert!(doc.contains(pin), "{pin}");
