@@ -276,6 +276,28 @@ fn action_mentions(text: &str, owner: &str) -> Vec<String> {
     out
 }
 
+/// The tags named in commands (`gh release download <tag>`, `refs/tags/<tag>`); placeholders
+/// (`$TAG`, `<tag>`) are skipped.
+fn tag_mentions(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for prefix in ["gh release download ", "gh release view ", "refs/tags/"] {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(prefix) {
+            let start = from + at + prefix.len();
+            from = start;
+            let token: String = text[start..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                .collect();
+            let token = token.trim_end_matches('.');
+            if !token.is_empty() {
+                out.push(token.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// Why a `uses:` target is wrong, if it is.
 fn check_action(target: &str, release: &Release, repo: &Path) -> Option<String> {
     if let Some(local) = target.strip_prefix("./").or((target == ".").then_some("")) {
@@ -468,6 +490,15 @@ fn problems(release: &Release, repo: &Path) -> Vec<String> {
                 out.push(format!("{}: {why}", shown(&file)));
             }
         }
+        for tag in tag_mentions(&text) {
+            if !release.tags.contains(&tag) {
+                out.push(format!(
+                    "{}: tag `{tag}` is not one the release workflow makes ({:?})",
+                    shown(&file),
+                    release.tags
+                ));
+            }
+        }
         let mut seen = BTreeSet::new();
         let absolute = repository_urls(&text, &release.repository);
         for link in links(&text).into_iter().chain(absolute) {
@@ -584,7 +615,9 @@ fn the_checker_rejects_each_kind_of_wrong_reference() {
     assert_eq!(link("../action.yml#L1"), None);
     assert_eq!(link("https://example.com/x#y"), None);
     assert_eq!(
-        link("https://github.com/dpone/observability-action/blob/v0.1.0/docs/runbooks.md#metricsempty"),
+        link(
+            "https://github.com/dpone/observability-action/blob/main/docs/runbooks.md#metricsempty"
+        ),
         None
     );
     assert_eq!(
@@ -623,6 +656,13 @@ fn the_checker_rejects_each_kind_of_wrong_reference() {
     );
     assert_eq!(uses_lines(text), ["dpone/observability@v0"]);
     assert_eq!(
+        tag_mentions(
+            "gh release download v1.2.3 --repo x; git ls-remote r refs/tags/v0.1.0.\n\
+                      gh release download \"$TAG\"; refs/tags/<tag>"
+        ),
+        ["v1.2.3", "v0.1.0"]
+    );
+    assert_eq!(
         doc_mentions(
             "see docs/action-reference.md#pull-requests-from-forks. Or docs/x.md, mydocs/y.md#z"
         ),
@@ -631,5 +671,26 @@ fn the_checker_rejects_each_kind_of_wrong_reference() {
     assert_eq!(
         repository_urls(text, "dpone/observability-action"),
         ["https://github.com/dpone/observability-action/blob/v0/x"]
+    );
+}
+
+/// The runbook links' ref (a release build links its tag, every other build `main`) is told
+/// where users read about links, under the variable's real name.
+#[test]
+fn the_runbook_ref_rule_is_documented() {
+    use dpone_observability::observability::blockers::RELEASE_TAG_VARIABLE;
+    let repo = common::repo();
+    let reference = read(&repo.join("docs/action-reference.md"));
+    let section = reference
+        .split("\n## Runbook links\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("action-reference.md has a Runbook links section");
+    assert!(section.contains(RELEASE_TAG_VARIABLE), "{section}");
+    assert!(section.contains("links `main`"), "{section}");
+    let cli = read(&repo.join("docs/cli-reference.md"));
+    assert!(
+        cli.contains("links `blob/main/docs/runbooks.md` instead"),
+        "{cli}"
     );
 }
