@@ -12,8 +12,13 @@
 //! - A relative link resolves to a file of the repository, and its `#anchor` to a heading of
 //!   that file under GitHub's slug rules (lower case, spaces to `-`, punctuation other than `-`
 //!   and `_` removed, a repeated heading suffixed `-1`, `-2`, ...).
+//!   A link to the unsuffixed anchor of a repeated heading is refused: it names the first one,
+//!   whichever its writer meant.
 //! - A link into this repository on github.com (`blob/`, `tree/`, `raw/`, `releases/`) uses one
 //!   of the refs above, and its file and anchor exist.
+//! - A tag in a command (`gh release download <tag>`, `refs/tags/<tag>`) is one the release
+//!   workflow makes, and every `docs/<file>.md#<anchor>` named by `src/`, the action files and
+//!   the workflows resolves.
 
 use crate::common;
 
@@ -80,14 +85,20 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// The documents: every `.md` file of the repository outside `tests/`, `target/` and dot folders.
+/// Folders of the repository's root that hold no docs: the tests' fixtures and what builds and
+/// runs write (`.gitignore`).
+const NOT_DOCS: [&str; 4] = ["tests", "target", "test_artifacts", "dist"];
+
+/// The documents: every `.md` file of the repository outside [`NOT_DOCS`] and dot folders.
 fn documents() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if path.is_dir() {
-                if !name.starts_with('.') && name != "target" && name != "tests" {
+                let at_root = path.parent() == Some(common::repo().as_path());
+                let skipped = name.starts_with('.') || at_root && NOT_DOCS.contains(&name.as_str());
+                if !skipped {
                     walk(&path, out);
                 }
             } else if name.ends_with(".md") {
