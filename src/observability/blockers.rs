@@ -787,6 +787,14 @@ mod tests {
     }
 
     #[test]
+    fn runbooks_live_in_this_crate_s_repository() {
+        assert_eq!(
+            format!("https://github.com{REPOSITORY_PATH}"),
+            env!("CARGO_PKG_REPOSITORY")
+        );
+    }
+
+    #[test]
     fn only_this_version_s_tag_is_a_release_tag() {
         let version = env!("CARGO_PKG_VERSION");
         assert!(is_this_version_s_tag(&format!("v{version}")));
