@@ -4,9 +4,9 @@ use std::io::Write;
 
 use super::{MetricsExportArgs, OutputFormat};
 use crate::exit::{write_blocker, Error, Outcome, Verdict};
-use crate::observability::blockers::{any_error, Severity};
+use crate::observability::blockers::{any_error, Blocker, Code, Severity};
 use crate::observability::export::{export, ExportError};
-use crate::observability::report::StdoutReport;
+use crate::observability::report::{ExportReport, StdoutReport};
 use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile};
 use crate::observability::text::plural;
 use crate::observability::timestamp::Timestamp;
@@ -61,6 +61,66 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     spec
 }
 
+/// The blockers of an input that could not be read (missing, unreadable, not JSON): a root
+/// cause whose consequences are folded under it on the terminal.
+fn is_input_failure(code: Code) -> bool {
+    matches!(
+        code,
+        Code::RunReportMissing
+            | Code::RunReportUnreadable
+            | Code::RunReportInvalidJson
+            | Code::RunReportInvalidShape
+            | Code::RunReportNotARunReport
+            | Code::InputNoMatch
+            | Code::InputUnreadable
+            | Code::InputInvalidJson
+            | Code::InputUnknownKind
+            | Code::MetricsFileMissing
+            | Code::MetricsFileInvalid
+    )
+}
+
+/// At most this many folded codes are named on the root cause's `then:` line.
+const MAX_FOLDED_SHOWN: usize = 4;
+
+/// How the blockers are shown on the terminal: when an input could not be read and so no input
+/// gave a metric, `metrics.empty` and the objectives that fail for want of a metric
+/// (`slo.<metric>.missing`) are what the input's failure causes; they are folded under the
+/// first such failure (`then: …`) instead of printed as a cascade. The artifact set keeps
+/// every blocker.
+pub(crate) fn write_blockers(stderr: &mut impl Write, report: &ExportReport) -> bool {
+    let blockers = &report.blockers;
+    let root = blockers.iter().position(|b| is_input_failure(b.code));
+    let emptied = blockers.iter().any(|b| b.code == Code::MetricsEmpty);
+    let Some(root) = root.filter(|_| emptied) else {
+        for blocker in blockers {
+            write_blocker(stderr, blocker, &report.runbook_url(blocker.code));
+        }
+        return false;
+    };
+    let folded = |b: &Blocker| matches!(b.code, Code::MetricsEmpty | Code::SloMissing);
+    for (at, blocker) in blockers.iter().enumerate() {
+        if folded(blocker) {
+            continue;
+        }
+        write_blocker(stderr, blocker, &report.runbook_url(blocker.code));
+        if at == root {
+            let ids: Vec<String> = blockers
+                .iter()
+                .filter(|b| folded(b))
+                .map(|b| b.id().to_string())
+                .collect();
+            let more = ids.len().saturating_sub(MAX_FOLDED_SHOWN);
+            let mut line = ids[..ids.len() - more].join(", ");
+            if more > 0 {
+                line.push_str(&format!(" and {more} more"));
+            }
+            let _ = writeln!(stderr, "  then: no input gave a metric ({line})");
+        }
+    }
+    true
+}
+
 pub fn run(
     args: Box<MetricsExportArgs>,
     stdout: &mut impl Write,
@@ -77,14 +137,22 @@ pub fn run(
     for hint in &request.hints {
         let _ = writeln!(stderr, "hint: {hint}");
     }
-    for blocker in &report.blockers {
-        write_blocker(stderr, blocker, &report.runbook_url(blocker.code));
-    }
+    let folded = write_blockers(stderr, report);
     let printed = match format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *stdout, &StdoutReport::from(report))
                 .map_err(std::io::Error::from)
                 .and_then(|()| stdout.write_all(b"\n"))
+        }
+        // The Markdown of an export no input gave a metric to only repeats the blockers: it
+        // is named, not printed.
+        OutputFormat::Md if folded => {
+            let _ = writeln!(
+                stderr,
+                "report: {} (not printed: no input gave a metric)",
+                report.paths.markdown_report
+            );
+            Ok(())
         }
         OutputFormat::Md => {
             std::fs::read(&report.paths.markdown_report).and_then(|bytes| stdout.write_all(&bytes))

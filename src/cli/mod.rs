@@ -3,6 +3,7 @@
 //! [`Outcome`](crate::exit::Outcome); [`main`] prints its error once and maps it to the exit
 //! status (see [`crate::exit`]).
 
+mod action_help;
 mod explain;
 mod metrics_export;
 mod pack;
@@ -15,7 +16,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::exit::{self, Error, Outcome, EXIT_FAILED, EXIT_USAGE};
 use crate::inert::{Commands, Inert};
@@ -52,10 +53,16 @@ pub enum Command {
     /// receiver and/or an OTLP/HTTP endpoint. Never writes to DIR.
     #[cfg(feature = "push")]
     Push(Box<PushArgs>),
-    /// The GitHub container action: reads `INPUT_*` and `GITHUB_*` variables, exports, writes the
-    /// step summary, outputs and annotations, and exits as the fail policy says.
+    /// The GitHub container action: export, step summary, outputs, annotations, fail policy.
+    #[command(long_about = ACTION_LONG_ABOUT)]
     Action,
 }
+
+/// `action --help`'s first lines, wrapped to 100 columns (the inputs follow, from the table).
+const ACTION_LONG_ABOUT: &str = "\
+The GitHub container action: reads `INPUT_*` and `GITHUB_*` variables, exports, writes the step
+summary, outputs and annotations, and exits as the fail policy says. `action.yml` runs it in the
+container; run locally, an input not set as `INPUT_<NAME>` takes its default.";
 
 /// Examples and exit statuses, after `metrics-export`'s flags.
 const METRICS_EXPORT_AFTER_HELP: &str = "\
@@ -409,13 +416,30 @@ fn run(cli: Cli, stdout: &mut impl Commands, stderr: &mut impl Write) -> Outcome
     }
 }
 
+/// The command-line definition, with what clap's derive cannot hold: `action`'s help lists the
+/// inputs from the input table.
+pub fn command() -> clap::Command {
+    Cli::command().mut_subcommand("action", |action| {
+        action
+            .after_help(action_help::short())
+            .after_long_help(action_help::long())
+    })
+}
+
+/// Parses `args` as [`command`] does.
+fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let mut command = command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|err| err.format(&mut command))
+}
+
 /// Parses the arguments and runs the subcommand; prints its error once, as `error: …`, and
 /// returns its exit status.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let (args, metric_values) = take_metric_flags(args.into_iter().collect());
     let under_runner = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
         || args.get(1).is_some_and(|a| a == "action");
-    let mut cli = match Cli::try_parse_from(args) {
+    let mut cli = match parse(args) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help and version to stdout with status 0, errors to stderr with 2;

@@ -736,7 +736,7 @@ fn load_index(dir: &Path) -> Result<ArtifactIndex, VerifyError> {
     })?;
     serde_json::from_slice(&bytes).map_err(|err| VerifyError::InvalidIndex {
         path: index_path.clone(),
-        reason: err.to_string(),
+        reason: super::syntax::json_error(&err),
     })
 }
 
@@ -808,8 +808,9 @@ fn read_index(dir: &Path) -> Result<ArtifactIndex, String> {
         .and_then(|bytes| {
             serde_json::from_slice(&bytes).map_err(|err| {
                 format!(
-                    "`{}` is not a valid metrics index: {err}",
-                    index_path.display()
+                    "`{}` is not a valid metrics index: {}",
+                    index_path.display(),
+                    super::syntax::json_error(&err)
                 )
             })
         })

@@ -447,7 +447,7 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
             return fail(
                 blockers,
                 Code::RunReportMissing,
-                format!("run report `{shown}`: {why}"),
+                format!("run report `{shown}` {why}"),
             )
         }
         Err(ReadError::Io(why)) => {
@@ -501,9 +501,8 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
 
 fn input_read_blocker(shown: &str, err: ReadError) -> Blocker {
     match err {
-        ReadError::NotAFile(why) | ReadError::Io(why) => {
-            Blocker::new(Code::InputUnreadable, format!("`{shown}`: {why}"))
-        }
+        ReadError::NotAFile(why) => Blocker::new(Code::InputUnreadable, format!("`{shown}` {why}")),
+        ReadError::Io(why) => Blocker::new(Code::InputUnreadable, format!("`{shown}`: {why}")),
         ReadError::InvalidJson(why) => Blocker::new(
             Code::InputInvalidJson,
             format!("`{shown}` is not valid JSON: {why}"),

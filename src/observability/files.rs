@@ -42,6 +42,9 @@ impl fmt::Display for FileError {
         match self {
             FileError::NotRegular(what) => write!(f, "is {what}, not a regular file"),
             FileError::TooLarge(cap) => write!(f, "is larger than {cap} bytes"),
+            FileError::Io(err) if err.kind() == io::ErrorKind::NotFound => {
+                f.write_str("does not exist")
+            }
             FileError::Io(err) => err.fmt(f),
         }
     }
@@ -122,6 +125,106 @@ pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, FileError> {
         .map_err(|err| FileError::Io(io::Error::new(io::ErrorKind::InvalidData, err)))
 }
 
+/// Names listed from a folder to suggest a mistyped file name from: enough for any folder a
+/// report is written to, and a bound on the work in a huge one.
+const MAX_SUGGESTED_FROM: usize = 10_000;
+
+/// The name in `names` closest to `wanted`. With an extension, the names with the same one
+/// (`.yml` and `.yaml` alike) compete on their stems (`run_reprot.json` → `run_report.json`):
+/// a shared `.json` alone makes no two names alike; failing that, a name with the same stem
+/// and another extension (`policy.yml` → `policy.yaml`, `report.jsn` → `report.json`).
+fn closest_name<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
+    let split = |name: &'a str| name.rsplit_once('.').filter(|(stem, _)| !stem.is_empty());
+    let Some((stem, extension)) = wanted.rsplit_once('.').filter(|(s, _)| !s.is_empty()) else {
+        return crate::observability::text::closest(wanted, names.iter().copied());
+    };
+    let kind = |extension: &str| match extension.to_ascii_lowercase().as_str() {
+        "yaml" => "yml".to_string(),
+        other => other.to_string(),
+    };
+    let same: Vec<(&str, &str)> = names
+        .iter()
+        .filter_map(|&name| split(name).map(|(s, e)| (s, e, name)))
+        .filter(|(_, e, _)| kind(e) == kind(extension))
+        .map(|(s, _, name)| (s, name))
+        .collect();
+    if let Some(best) = crate::observability::text::closest(stem, same.iter().map(|(s, _)| *s)) {
+        return same.iter().find(|(s, _)| *s == best).map(|(_, name)| *name);
+    }
+    let same_stem = names
+        .iter()
+        .copied()
+        .filter(|name| split(name).is_some_and(|(s, _)| s.eq_ignore_ascii_case(stem)));
+    crate::observability::text::closest(wanted, same_stem)
+}
+
+/// Why `path` cannot be opened when it does not exist, in the tool's words: `does not exist`
+/// and the closest name in its folder (`; did you mean `out/run_report.json`?`), or, when a
+/// folder on the way does not exist either, the first such folder and the closest name to it
+/// (`does not exist (no folder `ou`; did you mean `out`?)`). A symbolic link whose target is
+/// missing is said to be one.
+pub fn not_found(path: &Path) -> String {
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return "is a symbolic link to a file that does not exist".to_string();
+    }
+    // The shallowest folder on the way that does not exist, if one does not.
+    let mut missing_folder = None;
+    let mut up = path.parent();
+    while let Some(folder) = up.filter(|f| !f.as_os_str().is_empty()) {
+        if folder.is_dir() {
+            break;
+        }
+        missing_folder = Some(folder);
+        up = folder.parent();
+    }
+    match missing_folder {
+        Some(folder) => format!(
+            "does not exist (no folder `{}`{})",
+            folder.display(),
+            closest_in_folder(folder)
+        ),
+        None => format!("does not exist{}", closest_in_folder(path)),
+    }
+}
+
+/// [`not_found`] for a path shown to the user as `shown`, the end of `path` (the action joins
+/// an input's relative path to the workspace): the paths it names are shown the same way.
+pub fn not_found_shown(path: &Path, shown: &str) -> String {
+    let text = not_found(path);
+    match path.to_str().and_then(|p| p.strip_suffix(shown)) {
+        Some(base) if !base.is_empty() && !shown.is_empty() => {
+            text.replace(&format!("`{base}"), "`")
+        }
+        _ => text,
+    }
+}
+
+/// `; did you mean `x`?` for the entry of `path`'s folder closest to its name, or nothing.
+fn closest_in_folder(path: &Path) -> String {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return String::new();
+    };
+    let Ok(entries) = crate::observability::dirs::list(parent.unwrap_or(Path::new("."))) else {
+        return String::new();
+    };
+    let names: Vec<&str> = entries
+        .iter()
+        .take(MAX_SUGGESTED_FROM)
+        .filter_map(|e| e.name.to_str())
+        .collect();
+    match closest_name(name, &names) {
+        Some(close) => {
+            let shown = parent.map_or_else(|| close.into(), |p| p.join(close));
+            format!("; did you mean `{}`?", shown.display())
+        }
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +241,62 @@ mod tests {
         assert!(read_capped(&dir.path().join("absent"), 1)
             .unwrap_err()
             .is_not_found());
+    }
+
+    #[test]
+    fn a_missing_file_is_named_with_the_closest_in_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("run_report.json"), b"{}").unwrap();
+        let wanted = dir.path().join("run_reprot.json");
+        let expected = format!(
+            "does not exist; did you mean `{}`?",
+            dir.path().join("run_report.json").display()
+        );
+        assert_eq!(not_found(&wanted), expected);
+        assert_eq!(
+            not_found(&dir.path().join("zzzzzzzz.yml")),
+            "does not exist"
+        );
+        // Only the extension alike is no suggestion; the stem alike is one.
+        assert_eq!(not_found(&dir.path().join("nope.json")), "does not exist");
+        let expected = format!(
+            "does not exist; did you mean `{}`?",
+            dir.path().join("run_report.json").display()
+        );
+        assert_eq!(not_found(&dir.path().join("run_report.jsn")), expected);
+        std::fs::write(dir.path().join("policy.yaml"), b"").unwrap();
+        let expected = format!(
+            "does not exist; did you mean `{}`?",
+            dir.path().join("policy.yaml").display()
+        );
+        assert_eq!(not_found(&dir.path().join("polcy.yml")), expected);
+        let deep = dir.path().join("nope").join("deeper").join("a.json");
+        assert_eq!(
+            not_found(&deep),
+            format!(
+                "does not exist (no folder `{}`)",
+                dir.path().join("nope").display()
+            )
+        );
+        std::fs::create_dir(dir.path().join("baseline")).unwrap();
+        let beside = dir.path().join("baselin").join("runtime_metrics.json");
+        assert_eq!(
+            not_found(&beside),
+            format!(
+                "does not exist (no folder `{}`; did you mean `{}`?)",
+                dir.path().join("baselin").display(),
+                dir.path().join("baseline").display()
+            )
+        );
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.json");
+            std::os::unix::fs::symlink(dir.path().join("gone.json"), &link).unwrap();
+            assert_eq!(
+                not_found(&link),
+                "is a symbolic link to a file that does not exist"
+            );
+        }
     }
 
     #[cfg(unix)]

@@ -89,7 +89,11 @@ pub fn expand(patterns: &[InputPattern]) -> (Vec<MatchedFile>, Vec<Blocker>) {
         if matched == 0 {
             blockers.push(Blocker::new(
                 Code::InputNoMatch,
-                format!("`{}` matched no file", input.pattern),
+                format!(
+                    "`{}` matched no file{}",
+                    input.pattern,
+                    no_match_hint(&input.pattern)
+                ),
             ));
         }
     }
@@ -97,10 +101,41 @@ pub fn expand(patterns: &[InputPattern]) -> (Vec<MatchedFile>, Vec<Blocker>) {
     (files, blockers)
 }
 
+/// Why a pattern matched nothing, where the file system can say: a literal path that does
+/// not exist gets the closest name in its folder, a pattern whose fixed folder does not exist
+/// says so (`; no folder `out``, and the closest folder's name).
+fn no_match_hint(pattern: &str) -> String {
+    let fixed: Vec<&str> = pattern
+        .split('/')
+        .take_while(|part| !part.contains(['*', '?', '[']))
+        .collect();
+    if fixed.len() == pattern.split('/').count() {
+        // No wildcard: the path itself.
+        let why = files::not_found(Path::new(pattern));
+        return why
+            .strip_prefix("does not exist")
+            .map(str::to_string)
+            .unwrap_or_default();
+    }
+    // The first folder of the fixed part that does not exist, with the closest name beside it.
+    let mut folder = PathBuf::from(if pattern.starts_with('/') { "/" } else { "" });
+    for part in fixed.into_iter().filter(|part| !part.is_empty()) {
+        folder.push(part);
+        if folder.is_dir() {
+            continue;
+        }
+        let why = files::not_found(&folder);
+        let why = why.strip_prefix("does not exist").unwrap_or_default();
+        return format!("; no folder `{}`{why}", folder.display());
+    }
+    String::new()
+}
+
 /// Why a file could not be read as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
-    /// Missing, a directory, or not a regular file.
+    /// Missing, a directory, or not a regular file: `does not exist; did you mean …`, `is a
+    /// directory, not a regular file`, to follow the file's name.
     NotAFile(String),
     /// An operating-system error while reading.
     Io(String),
@@ -116,17 +151,19 @@ pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 /// Reads a regular file as a JSON object, leniently (dpone's `NaN`/`Infinity` tokens).
 pub fn read_object(path: &Path) -> Result<Map<String, Value>, ReadError> {
     let bytes = files::read_capped(path, MAX_INPUT_BYTES).map_err(|err| match err {
-        FileError::NotRegular(kind) => ReadError::NotAFile(format!("{kind}, not a regular file")),
+        FileError::NotRegular(kind) => {
+            ReadError::NotAFile(format!("is {kind}, not a regular file"))
+        }
         FileError::Io(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            ReadError::NotAFile(err.to_string())
+            ReadError::NotAFile(files::not_found(path))
         }
         FileError::TooLarge(_) => ReadError::Io(format!(
             "larger than {MAX_INPUT_BYTES} bytes, which no dpone report is"
         )),
         FileError::Io(err) => ReadError::Io(err.to_string()),
     })?;
-    let value: Value =
-        json_input::from_slice(&bytes).map_err(|err| ReadError::InvalidJson(err.to_string()))?;
+    let value: Value = json_input::from_slice(&bytes)
+        .map_err(|err| ReadError::InvalidJson(super::syntax::json_error(&err)))?;
     match value {
         Value::Object(object) => Ok(object),
         other => Err(ReadError::NotAnObject(json_input::json_kind(&other))),
@@ -136,6 +173,23 @@ pub fn read_object(path: &Path) -> Result<Map<String, Value>, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_that_matches_nothing_says_which_folder_or_file_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().display().to_string();
+        std::fs::create_dir(dir.path().join("test_artifacts")).unwrap();
+        std::fs::write(dir.path().join("run_report.json"), b"{}").unwrap();
+        assert_eq!(
+            no_match_hint(&format!("{root}/test_artifcts/**/*.json")),
+            format!("; no folder `{root}/test_artifcts`; did you mean `{root}/test_artifacts`?")
+        );
+        assert_eq!(
+            no_match_hint(&format!("{root}/run_reprot.json")),
+            format!("; did you mean `{root}/run_report.json`?")
+        );
+        assert_eq!(no_match_hint(&format!("{root}/test_artifacts/*.json")), "");
+    }
 
     #[test]
     fn kinds_are_forced_only_by_kind_names() {

@@ -27,6 +27,7 @@ pub mod report_file;
 pub mod secrets;
 pub mod settings;
 pub mod sources;
+pub mod syntax;
 pub mod text;
 pub mod timestamp;
 pub mod traces;

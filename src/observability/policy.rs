@@ -156,7 +156,7 @@ pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
         return Ok(Policy::default());
     }
     let file: PolicyFile = serde_saphyr::from_str(text).map_err(|err| {
-        let err = err.to_string();
+        let err = super::syntax::yaml_error(&err);
         format!(
             "policy file `{source}`: {err}{}",
             unknown_field_hint(&err).unwrap_or_default()

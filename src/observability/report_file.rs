@@ -30,8 +30,12 @@ pub const REF_NAME_ATTRIBUTE: &str = "vcs.ref.head.name";
 /// Reads a `runtime_metrics.json` (Python's bare `NaN` and `Infinity` tokens accepted, as the
 /// peer writes them). The error says what is wrong, without the path.
 pub fn read_document(bytes: &[u8]) -> Result<JsonReport<'static>, String> {
-    let document: JsonReport<'static> = super::json_input::from_slice(bytes)
-        .map_err(|err| format!("is not the `runtime_metrics.json` of an export ({err})"))?;
+    let document: JsonReport<'static> = super::json_input::from_slice(bytes).map_err(|err| {
+        format!(
+            "is not the `runtime_metrics.json` of an export ({})",
+            super::syntax::json_error(&err)
+        )
+    })?;
     if document.schema_version != SCHEMA_VERSION {
         return Err(format!(
             "has `schema_version` {}; this build reads version {SCHEMA_VERSION}",
@@ -236,6 +240,16 @@ pub fn read_sample(path: &Path) -> Result<Sample, Blocker> {
         Ok(meta) if meta.is_file() => files::read_capped(path, files::MAX_BASELINE_BYTES)
             .map_err(|err| invalid(format!("cannot be read ({err})")))?,
         Ok(_) => return Err(missing("is not a regular file or folder".to_string())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Blocker::new(
+                Code::BaselineMissing,
+                format!(
+                    "baseline `{shown}` was not used: it {}",
+                    files::not_found(path)
+                ),
+            )
+            .about(path))
+        }
         Err(err) => return Err(missing(format!("cannot be opened ({err})"))),
     };
     let document = read_document(&bytes).map_err(invalid)?;

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::blockers::{default_runbook_base_url, Blocker};
-use super::files;
+use super::files::{self, FileError};
 use super::gates::parse_objectives;
 use super::inputs::InputPattern;
 use super::metrics::{parse_key_value, LabelSet};
@@ -234,7 +234,16 @@ pub fn read_policy_file(file: &PolicyFile) -> Result<Policy, String> {
             policy
         }),
         Err(err) if err.is_not_found() && file.optional => Ok(Policy::default()),
-        Err(err) => Err(format!("policy file `{}`: {err}", file.shown)),
+        Err(err) if err.is_not_found() => Err(format!(
+            "policy file `{}` {}",
+            file.shown,
+            files::not_found_shown(&file.path, &file.shown)
+        )),
+        Err(err @ FileError::Io(_)) => Err(format!(
+            "policy file `{}` cannot be read: {err}",
+            file.shown
+        )),
+        Err(err) => Err(format!("policy file `{}` {err}", file.shown)),
     }
 }
 
@@ -252,7 +261,14 @@ fn read_objectives(spec: &ExportSpec, value: &str) -> Result<(String, String), S
     {
         let text = files::read_text_capped(&path, files::MAX_OBJECTIVES_BYTES).map_err(|err| {
             let err = if err.is_not_found() {
-                "no such file (a one-line value without `:` names a file of objectives)".to_string()
+                let shown = match spec.names {
+                    Names::Flags => path.display().to_string(),
+                    Names::Inputs => trimmed.to_string(),
+                };
+                format!(
+                    "{} (a one-line value without `:` names a file of objectives)",
+                    files::not_found_shown(&path, &shown)
+                )
             } else {
                 err.to_string()
             };
@@ -379,6 +395,7 @@ mod tests {
     #[test]
     fn a_one_line_objectives_value_without_a_colon_names_a_file_that_must_exist() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("slo.yaml"), "a: {min: 1}\n").unwrap();
         for (names, want) in [
             (Names::Flags, "--objectives file `"),
             (Names::Inputs, "input `objectives`: `slo.yml`: "),
@@ -388,9 +405,10 @@ mod tests {
             spec.objectives_base = Some(dir.path().to_path_buf());
             let err = resolve(spec).unwrap_err();
             assert!(
-                err.starts_with(want) && err.contains("no such file"),
+                err.starts_with(want) && err.contains("does not exist; did you mean `"),
                 "{err}"
             );
+            assert!(err.contains("slo.yaml`?"), "{err}");
         }
         let mut spec = ExportSpec::new(Names::Flags, "out", now());
         spec.objectives = Some(dir.path().display().to_string());
@@ -414,9 +432,19 @@ mod tests {
         assert!(read_policy_file(&file).is_ok());
         file.optional = false;
         let err = read_policy_file(&file).unwrap_err();
-        assert!(
-            err.starts_with("policy file `.github/dpone-observability.yml`: "),
-            "{err}"
+        assert_eq!(
+            err,
+            "policy file `.github/dpone-observability.yml` does not exist (no folder `/nonexistent`)"
+        );
+        // Named as given: the workspace the action joins it to is not shown.
+        let workspace = tempfile::tempdir().unwrap();
+        std::fs::create_dir(workspace.path().join("ci")).unwrap();
+        std::fs::write(workspace.path().join("ci").join("policy.yaml"), b"").unwrap();
+        file.path = workspace.path().join("ci").join("polcy.yml");
+        file.shown = "ci/polcy.yml".into();
+        assert_eq!(
+            read_policy_file(&file).unwrap_err(),
+            "policy file `ci/polcy.yml` does not exist; did you mean `ci/policy.yaml`?"
         );
     }
 }

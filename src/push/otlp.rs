@@ -14,6 +14,7 @@ use super::otlp_proto::{
 use serde_json::Value;
 
 use crate::observability::json_input;
+use crate::observability::syntax::json_error;
 
 /// `OTEL_EXPORTER_OTLP_PROTOCOL` values this adapter speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
@@ -258,7 +259,7 @@ fn int(value: &Value) -> i32 {
 /// message types.
 pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceRequest, String> {
     let root: Value = json_input::from_slice(json)
-        .map_err(|err| format!("the OTLP/JSON traces artifact: {err}"))?;
+        .map_err(|err| format!("the OTLP/JSON traces artifact: {}", json_error(&err)))?;
     let bad = |what: &str| format!("the OTLP/JSON traces artifact: {what}");
     let mut request = ExportTraceServiceRequest::default();
     for rs in root["resourceSpans"]
@@ -345,8 +346,8 @@ pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
 /// Decodes the OTLP/JSON artifact (the shape this tool writes: gauges of doubles with string
 /// attributes) into the OTLP message types.
 pub fn request_from_artifact(json: &[u8]) -> Result<ExportMetricsServiceRequest, String> {
-    let root: Value =
-        json_input::from_slice(json).map_err(|err| format!("the OTLP/JSON artifact: {err}"))?;
+    let root: Value = json_input::from_slice(json)
+        .map_err(|err| format!("the OTLP/JSON artifact: {}", json_error(&err)))?;
     let bad = |what: &str| format!("the OTLP/JSON artifact: {what}");
     let mut request = ExportMetricsServiceRequest::default();
     for rm in root["resourceMetrics"]

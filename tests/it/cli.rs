@@ -199,7 +199,10 @@ fn explain_prints_the_runbook() {
         .args(["explain", "no.such"])
         .assert()
         .code(2)
-        .stderr_eq("error: unknown blocker code `no.such`; known codes: [..]\n");
+        .stderr_eq(
+            "error: unknown blocker code `no.such`\nknown codes, by family (with summaries: \
+             `dpone-observability explain --list`):\n  run_report.[..]\n...\n",
+        );
     cmd(tmp.path())
         .args(["explain", "--list"])
         .assert()

@@ -144,7 +144,7 @@ fn configuration_errors_are_usage_errors_that_name_the_line_and_write_nothing() 
         ),
         (
             vec!["--objectives", "a:\n  min: ten\n"],
-            "line 2 column 8: a bound must be a number, not `ten`",
+            "line 2, column 8: a bound must be a number, not `ten`",
         ),
         (
             vec!["--objectives", "- metric: dpone_no_such_*\n  min: 1\n"],
@@ -170,6 +170,9 @@ fn configuration_errors_are_usage_errors_that_name_the_line_and_write_nothing() 
         let o = export(tmp.path(), "never", &args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(wanted), "{args:?}: {}", stderr(&o));
+        // Said once: no `error: … error:`, no YAML library pointer or snippet.
+        assert_eq!(stderr(&o).matches("error:").count(), 1, "{}", stderr(&o));
+        assert!(!stderr(&o).contains("-->"), "{}", stderr(&o));
         assert!(
             !tmp.path().join("never").exists(),
             "{args:?} wrote artifacts"

@@ -322,7 +322,7 @@ pub fn parse_objectives(text: &str, source: &str) -> Result<Vec<Objective>, Stri
         return Ok(Vec::new());
     }
     let list: ObjectiveList = serde_saphyr::from_str(text).map_err(|err| {
-        let err = err.to_string();
+        let err = super::super::syntax::yaml_error(&err);
         let hint = super::super::text::unknown_field_hint(&err).unwrap_or_default();
         format!("objectives in {source}: {err}{hint}")
     })?;

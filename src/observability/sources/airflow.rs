@@ -80,8 +80,12 @@ pub fn load(path: &Path) -> Result<Correlation, Blocker> {
         return Err(too_large());
     }
     let text = std::str::from_utf8(&bytes).map_err(|err| invalid(format!("not UTF-8: {err}")))?;
-    let bundle: Value =
-        serde_json::from_str(text).map_err(|err| invalid(format!("not valid JSON: {err}")))?;
+    let bundle: Value = serde_json::from_str(text).map_err(|err| {
+        invalid(format!(
+            "not valid JSON: {}",
+            super::super::syntax::json_error(&err)
+        ))
+    })?;
     let bundle = bundle
         .as_object()
         .ok_or_else(|| invalid("the top level is not a JSON object".into()))?;

@@ -80,6 +80,12 @@ pub fn read_metrics_file(path: &Path, sets: &PointSets) -> Result<Points, Metric
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => {}
         Ok(_) => return Err(missing("not a regular file".into())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(MetricsFileError::Missing(format!(
+                "`{shown}` {}",
+                files::not_found(path)
+            )))
+        }
         Err(err) => return Err(missing(err.to_string())),
     }
     let read_all = || {
@@ -97,7 +103,7 @@ pub fn read_metrics_file(path: &Path, sets: &PointSets) -> Result<Points, Metric
         let bytes = read_all()?;
         let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8: {e}")))?;
         let metrics: YamlMapping = serde_saphyr::from_str_with_options(text, yaml_options())
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(|e| invalid(super::super::syntax::yaml_error(&e)))?;
         let mut store = Points::new();
         let id = store
             .sets(&sets.labels, &sets.attributes)
@@ -128,7 +134,7 @@ pub fn read_metrics_file(path: &Path, sets: &PointSets) -> Result<Points, Metric
     match parsed {
         Ok(points) => Ok(points),
         Err(err) if err.is_io() => Err(missing(format!("cannot read: {err}"))),
-        Err(err) => Err(invalid(err.to_string())),
+        Err(err) => Err(invalid(super::super::syntax::json_error(&err))),
     }
 }
 
