@@ -90,7 +90,7 @@ def composite(action_text, release, repository):
     name = blocks["name"][0].split(":", 1)[1].strip()
     out = [
         "# Generated from ../action.yml by release/action_files.py; do not edit by hand.\n",
-        "# `uses: dpone/observability-action/cli@v1` on any runner OS (Linux, macOS, Windows): the\n",
+        "# `uses: dpone/observability-action/cli@v0` on any runner OS (Linux, macOS, Windows): the\n",
         "# release binary for the runner, checked against the release's SHA256SUMS and kept in the\n",
         "# tool cache, runs `dpone-observability action` with the container action's inputs.\n",
         f"name: {name} (CLI)\n",

@@ -48,26 +48,63 @@ impl fmt::Display for Severity {
 /// The part of a per-metric code that the metric's exported name replaces.
 pub const METRIC_PLACEHOLDER: &str = "<metric>";
 
-/// The runbooks' path on a GitHub host, at this release's tag: a blocker links to the runbook of
-/// the version that raised it, not to `main`, which may have moved on.
-macro_rules! runbook_path {
-    () => {
-        concat!(
-            "/dpone/observability-action/blob/v",
-            env!("CARGO_PKG_VERSION"),
-            "/docs/runbooks.md"
-        )
-    };
+/// The repository's path on a GitHub host.
+const REPOSITORY_PATH: &str = "/dpone/observability-action";
+
+/// The variable the release workflow sets, when it compiles a release binary, to the tag it
+/// builds (`v<version>`): the only build whose runbook links name a tag.
+pub const RELEASE_TAG_VARIABLE: &str = "DPONE_OBSERVABILITY_RELEASE_TAG";
+
+/// The Git ref every runbook link points at. A binary the release workflow built for tag
+/// `v<version>` links that tag, so a blocker shows the runbook of the release that raised it;
+/// the tag exists before the binary does, because pushing it is what starts the release
+/// workflow. Every other build (`cargo install` from Git, `main`'s `image: Dockerfile`, tests)
+/// links `main`: its runbooks are the newest, and a tag that no release has made is never
+/// linked. A release tag other than `v<Cargo.toml version>` does not compile.
+pub const RUNBOOK_REF: &str = match option_env!("DPONE_OBSERVABILITY_RELEASE_TAG") {
+    Some(tag) => {
+        assert!(
+            is_this_version_s_tag(tag),
+            "DPONE_OBSERVABILITY_RELEASE_TAG must be v<the version in Cargo.toml>"
+        );
+        tag
+    }
+    None => "main",
+};
+
+/// `tag` is `v` followed by this crate's version.
+const fn is_this_version_s_tag(tag: &str) -> bool {
+    let tag = tag.as_bytes();
+    let version = env!("CARGO_PKG_VERSION").as_bytes();
+    if tag.len() != version.len() + 1 || tag[0] != b'v' {
+        return false;
+    }
+    let mut i = 0;
+    while i < version.len() {
+        if tag[i + 1] != version[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
-/// Where the runbooks are published (github.com, this version's tag); a code's anchor is
-/// appended. The CLI links here; the action links to [`runbook_base_url`] of its server.
-pub const RUNBOOK_BASE_URL: &str = concat!("https://github.com", runbook_path!());
-
 /// The runbooks document on a GitHub server (`GITHUB_SERVER_URL`, which is a GitHub Enterprise
-/// Server's own host there), at this version's tag: the one place the default is decided.
+/// Server's own host there), at [`RUNBOOK_REF`]; a code's anchor is appended. The one place the
+/// default is decided: the CLI links to github.com's, the action to its server's.
 pub fn runbook_base_url(server_url: &str) -> String {
-    format!("{}{}", server_url.trim_end_matches('/'), runbook_path!())
+    format!(
+        "{}{REPOSITORY_PATH}/blob/{RUNBOOK_REF}/docs/runbooks.md",
+        server_url.trim_end_matches('/')
+    )
+}
+
+/// The host of [`default_runbook_base_url`].
+const GITHUB_COM: &str = "https://github.com";
+
+/// Where the CLI's blockers link: the runbooks on github.com (see [`runbook_base_url`]).
+pub fn default_runbook_base_url() -> String {
+    runbook_base_url(GITHUB_COM)
 }
 
 macro_rules! blocker_codes {
@@ -494,7 +531,7 @@ impl Code {
 
     /// The full URL of this code's runbook section in the published docs.
     pub fn runbook_url(self) -> String {
-        self.runbook_url_at(RUNBOOK_BASE_URL)
+        self.runbook_url_at(&default_runbook_base_url())
     }
 
     /// The URL of this code's runbook section in the runbooks document at `base`.
@@ -725,20 +762,53 @@ mod tests {
     }
 
     #[test]
-    fn runbooks_link_to_this_version_s_tag_on_any_server() {
-        let tag = format!("/blob/v{}/docs/runbooks.md", env!("CARGO_PKG_VERSION"));
+    fn runbooks_link_to_the_release_tag_only_in_a_release_build_else_main() {
+        // The tests are no release build unless the variable was set for this compilation.
+        match option_env!("DPONE_OBSERVABILITY_RELEASE_TAG") {
+            Some(tag) => assert_eq!(RUNBOOK_REF, tag),
+            None => assert_eq!(RUNBOOK_REF, "main"),
+        }
+        let at = format!("/blob/{RUNBOOK_REF}/docs/runbooks.md");
         assert_eq!(
-            RUNBOOK_BASE_URL,
-            format!("https://github.com/dpone/observability-action{tag}")
+            default_runbook_base_url(),
+            format!("https://github.com/dpone/observability-action{at}")
         );
-        assert_eq!(runbook_base_url("https://github.com/"), RUNBOOK_BASE_URL);
+        assert_eq!(
+            runbook_base_url("https://github.com/"),
+            default_runbook_base_url()
+        );
         assert_eq!(
             runbook_base_url("https://ghe.example.com"),
-            format!("https://ghe.example.com/dpone/observability-action{tag}")
+            format!("https://ghe.example.com/dpone/observability-action{at}")
         );
         assert!(Code::MetricsEmpty
             .runbook_url()
-            .ends_with(&format!("{tag}#metricsempty")));
+            .ends_with(&format!("{at}#metricsempty")));
+    }
+
+    #[test]
+    fn runbooks_live_in_this_crate_s_repository() {
+        assert_eq!(
+            format!("https://github.com{REPOSITORY_PATH}"),
+            env!("CARGO_PKG_REPOSITORY")
+        );
+    }
+
+    #[test]
+    fn only_this_version_s_tag_is_a_release_tag() {
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(is_this_version_s_tag(&format!("v{version}")));
+        for wrong in [
+            version.to_string(),
+            format!("v{version}.1"),
+            format!("v{}", &version[..version.len() - 1]),
+            format!("V{version}"),
+            "main".to_string(),
+            String::new(),
+            "v".to_string(),
+        ] {
+            assert!(!is_this_version_s_tag(&wrong), "{wrong}");
+        }
     }
 
     #[test]

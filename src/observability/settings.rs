@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::blockers::{Blocker, RUNBOOK_BASE_URL};
+use super::blockers::{default_runbook_base_url, Blocker};
 use super::files::{self, FileError};
 use super::gates::parse_objectives;
 use super::inputs::InputPattern;
@@ -71,7 +71,7 @@ impl ExportRequest {
             now,
             policy: Policy::default(),
             baselines: Vec::new(),
-            runbook_base: RUNBOOK_BASE_URL.to_string(),
+            runbook_base: default_runbook_base_url(),
             secrets: Vec::new(),
             pre_export_blockers: Vec::new(),
             hints: Vec::new(),

@@ -181,7 +181,7 @@ fn a_failed_run_warns_and_the_policy_can_fail_the_step() {
         lines[0]
     );
     assert!(
-        lines[0].contains("Runbook: https://github.example.com/dpone/observability-action/blob/v"),
+        lines[0].contains("Runbook: https://github.example.com/dpone/observability-action/blob/main/docs/runbooks.md"),
         "{}",
         lines[0]
     );

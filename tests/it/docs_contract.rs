@@ -376,44 +376,7 @@ fn action_reference_documents_exactly_the_inputs_and_outputs() {
     );
 }
 
-#[test]
-fn relative_links_resolve() {
-    let repo = common::repo();
-    let mut files = vec![repo.join("README.md"), repo.join("docs/schema/README.md")];
-    for entry in std::fs::read_dir(repo.join("docs")).unwrap() {
-        files.push(entry.unwrap().path());
-    }
-    for file in files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "md"))
-    {
-        let text = std::fs::read_to_string(file).unwrap();
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find("](") {
-            let tail = &rest[at + 2..];
-            let end = tail.find(')').unwrap_or(tail.len());
-            let target = &tail[..end];
-            rest = &tail[end.min(tail.len())..];
-            if target.starts_with("http")
-                || target.starts_with("mailto:")
-                || target.is_empty()
-                || target.contains(' ')
-            {
-                continue;
-            }
-            let path_part = target.split('#').next().unwrap_or_default();
-            if path_part.is_empty() {
-                continue;
-            }
-            let resolved = file.parent().unwrap().join(path_part);
-            assert!(
-                resolved.exists(),
-                "{}: link `{target}` does not resolve",
-                file.display()
-            );
-        }
-    }
-}
+// Relative links, their anchors and the `uses:` lines: tests/it/docs_links.rs.
 
 #[test]
 fn changelog_names_the_current_version() {

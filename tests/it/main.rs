@@ -16,6 +16,7 @@ mod cmd;
 mod conformance;
 mod container;
 mod docs_contract;
+mod docs_links;
 mod faults;
 mod gates;
 #[cfg(feature = "github-api")]

@@ -8,6 +8,8 @@
 
 use crate::common;
 
+use dpone_observability::observability::blockers::RELEASE_TAG_VARIABLE;
+
 use std::process::Command;
 
 #[test]
@@ -608,6 +610,23 @@ fn the_release_targets_agree_everywhere() {
         .is_some_and(|u| u.starts_with("actions/attest-build-provenance@"))
         && s["with"]["subject-digest"] == "${{ steps.push.outputs.digest }}"));
     assert!(workflow.contains("release/action_files.py pin --image \"$IMAGE@$DIGEST\""));
+    // Runbook links: only the release build names the tag, which its own push made; the stage
+    // step checks the binary's link; the Dockerfile (`main`'s action) builds a `main` link.
+    let build = jobs["binaries"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "cargo build --release")
+        .expect("a build step");
+    assert_eq!(
+        build["env"][RELEASE_TAG_VARIABLE], "${{ github.ref_name }}",
+        "the release build sets {RELEASE_TAG_VARIABLE} to its tag"
+    );
+    assert_eq!(release["on"]["push"]["tags"][0], "v*.*.*");
+    assert!(
+        workflow.contains(r#"| grep -F "/blob/$GITHUB_REF_NAME/docs/runbooks.md#metricsempty""#)
+    );
+    assert!(!text("Dockerfile").contains(RELEASE_TAG_VARIABLE));
     let smoke = &jobs["smoke"]["steps"];
     assert!(smoke.as_array().unwrap().iter().any(|s| s["uses"] == "./"));
     assert!(smoke
@@ -626,9 +645,9 @@ fn the_release_targets_agree_everywhere() {
     // The docs say which `uses:` line to pin.
     for doc in [&reference, &text("README.md")] {
         for pin in [
-            "dpone/observability-action@v1`",
-            "dpone/observability-action@v1.2.3`",
-            "dpone/observability-action/cli@v1",
+            "dpone/observability-action@v0`",
+            "dpone/observability-action@v0.1.0`",
+            "dpone/observability-action/cli@v0",
             "dpone/observability-action@main",
         ] {
             assert!(doc.contains(pin), "{pin}");
