@@ -149,15 +149,10 @@ pub fn push_export(
         }
         for (kind, signal, json) in signals {
             let Some(json) = json else { continue };
-            let own;
-            let client = match signal.timeout {
-                Some(timeout) if timeout != plan.timeout => {
-                    own = HttpClient::new(timeout, plan.retry)?;
-                    &own
-                }
-                _ => &client,
-            };
-            results.push(push_otlp(client, kind, json, signal, progress));
+            // Its own client: an OTLP answer is read up to its cap and one byte more.
+            let client = HttpClient::new(signal.timeout.unwrap_or(plan.timeout), plan.retry)?
+                .with_max_body(otlp::MAX_RESPONSE_BODY + 1);
+            results.push(push_otlp(&client, kind, json, signal, progress));
             progress.finish(&results[results.len() - 1]);
         }
     }
@@ -302,10 +297,6 @@ fn push_otlp(
         TargetKind::OtlpTraces => Signal::Traces,
         _ => Signal::Metrics,
     };
-    let items = match signal {
-        Signal::Metrics => "data points",
-        Signal::Traces => "spans",
-    };
     let mut result = PushResult {
         kind,
         target: shown_url(&t.url),
@@ -338,20 +329,62 @@ fn push_otlp(
     let req = request(Method::POST, &t.url, &headers, &t.credentials, body);
     result.requests = 1;
     match send(client, &req, result.kind, &t.credentials, progress) {
-        Ok(response) => match otlp::partial_rejection(signal, t.protocol, &response.body) {
-            Some((rejected, message)) => {
-                let rejected = usize::try_from(rejected).unwrap_or(count).min(count);
-                result.series = count - rejected;
-                result.error = Some(t.credentials.scrub(&format!(
-                    "the receiver rejected {rejected} of {count} {items}: {}",
-                    http::shown_body(message.as_bytes())
-                )));
+        Ok(response) => {
+            let answer = judge(signal, t.protocol, &response);
+            match counted(answer, count, signal, &t.credentials, progress) {
+                Ok(accepted) => result.series = accepted,
+                Err((accepted, error)) => {
+                    result.series = accepted;
+                    result.error = Some(error);
+                }
             }
-            None => result.series = count,
-        },
+        }
         Err(failure) => result.error = Some(failure_text(&t.credentials, &failure)),
     }
     result
+}
+
+/// What an OTLP receiver's `2xx` answer says, read as its `Content-Type` tells.
+fn judge(signal: Signal, protocol: Protocol, response: &http::Response) -> otlp::Answer {
+    let content_type = response
+        .headers
+        .get(::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    otlp::judge_answer(signal, protocol, content_type, &response.body)
+}
+
+/// The items of a request of `count` the receiver accepted, or how many it accepted and why
+/// the target failed (a rejection, or an answer that could not be read). A warning that
+/// rejected nothing is passed on as a note.
+fn counted(
+    answer: otlp::Answer,
+    count: usize,
+    signal: Signal,
+    creds: &Credentials,
+    progress: &mut dyn Progress,
+) -> Result<usize, (usize, String)> {
+    let items = signal.items();
+    match answer {
+        otlp::Answer::Accepted(None) => Ok(count),
+        otlp::Answer::Accepted(Some(warning)) => {
+            progress.note(&creds.scrub(&format!(
+                "the receiver accepted every one of {count} {items} and warned: {}",
+                http::shown_body(warning.as_bytes())
+            )));
+            Ok(count)
+        }
+        otlp::Answer::Rejected(rejected, message) => {
+            let rejected = usize::try_from(rejected).unwrap_or(count).min(count);
+            Err((
+                count - rejected,
+                creds.scrub(&format!(
+                    "the receiver rejected {rejected} of {count} {items}: {}",
+                    http::shown_body(message.as_bytes())
+                )),
+            ))
+        }
+        otlp::Answer::Unknown(why) => Err((0, creds.scrub(&why))),
+    }
 }
 
 #[cfg(test)]

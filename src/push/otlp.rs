@@ -66,6 +66,14 @@ impl Signal {
         }
     }
 
+    /// What a request of the signal carries, in messages.
+    pub fn items(self) -> &'static str {
+        match self {
+            Signal::Metrics => "data points",
+            Signal::Traces => "spans",
+        }
+    }
+
     /// The path appended to `OTEL_EXPORTER_OTLP_ENDPOINT`.
     pub fn path(self) -> &'static str {
         match self {
@@ -417,44 +425,126 @@ pub fn point_count(request: &ExportMetricsServiceRequest) -> usize {
         .sum()
 }
 
-/// A receiver's partial rejection (`200` with `partial_success`), as `(rejected, message)`:
-/// data points for metrics, spans for traces.
-pub fn partial_rejection(signal: Signal, protocol: Protocol, body: &[u8]) -> Option<(i64, String)> {
-    if body.is_empty() {
-        return None;
+/// The most of an OTLP response body that is read: a partial success explains itself in its
+/// `error_message`, which may be long (a line per rejected item), so well beyond the client's
+/// usual 64 KiB. The client reads one byte more, so a body over the cap is known as such.
+pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
+
+/// What a receiver's `2xx` answer says about the items sent (data points, spans).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Every item accepted; with a message when the receiver warned (`partial_success` with
+    /// nothing rejected and an `error_message`, as the OTLP specification allows).
+    Accepted(Option<String>),
+    /// `partial_success` rejecting this many items, with the receiver's message.
+    Rejected(u64, String),
+    /// The answer could not be read, so whether anything was rejected is unknown: never
+    /// counted as accepted.
+    Unknown(String),
+}
+
+/// Reads a receiver's `2xx` answer (`body` as read with [`MAX_RESPONSE_BODY`] + 1 as the
+/// limit). It is decoded as its `Content-Type` says (`application/json` or
+/// `application/x-protobuf`), else in the encoding of the request. An empty body, or one that
+/// is not an OTLP response at all (`ok`), accepts everything; a body over the cap, or a
+/// `partialSuccess` whose count cannot be read, is [`Answer::Unknown`].
+pub fn judge_answer(
+    signal: Signal,
+    protocol: Protocol,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Answer {
+    let items = signal.items();
+    if body.len() > MAX_RESPONSE_BODY {
+        return Answer::Unknown(format!(
+            "the receiver answered with a body over {} KiB, which was not read whole, so \
+             whether it rejected any {items} is unknown",
+            MAX_RESPONSE_BODY / 1024
+        ));
     }
-    let (rejected, message) = match (protocol, signal) {
-        (Protocol::Protobuf, Signal::Metrics) => {
-            let response: ExportMetricsServiceResponse = prost::Message::decode(body).ok()?;
-            let partial = response.partial_success?;
-            (partial.rejected_data_points, partial.error_message)
-        }
-        (Protocol::Protobuf, Signal::Traces) => {
-            let response: ExportTraceServiceResponse = prost::Message::decode(body).ok()?;
-            let partial = response.partial_success?;
-            (partial.rejected_spans, partial.error_message)
-        }
-        (Protocol::Json, _) => {
-            let value: Value = serde_json::from_slice(body).ok()?;
-            let partial = &value["partialSuccess"];
-            let key = match signal {
-                Signal::Metrics => "rejectedDataPoints",
-                Signal::Traces => "rejectedSpans",
-            };
-            let rejected = match &partial[key] {
-                Value::String(s) => s.parse().ok()?,
-                other => other.as_i64()?,
-            };
-            (
-                rejected,
-                partial["errorMessage"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        }
+    if body.is_empty() {
+        return Answer::Accepted(None);
+    }
+    let media = content_type
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase());
+    let json = match media.as_deref() {
+        Some("application/json") => true,
+        Some("application/x-protobuf" | "application/protobuf") => false,
+        _ => protocol == Protocol::Json,
     };
-    (rejected > 0).then_some((rejected, message))
+    let partial = if json {
+        json_partial(signal, body)
+    } else {
+        protobuf_partial(signal, body)
+    };
+    match partial {
+        Ok(None) => Answer::Accepted(None),
+        Ok(Some((0, message))) => Answer::Accepted(Some(message).filter(|m| !m.is_empty())),
+        Ok(Some((rejected, message))) => match u64::try_from(rejected) {
+            Ok(rejected) => Answer::Rejected(rejected, message),
+            Err(_) => Answer::Unknown(format!(
+                "the receiver's partial success gives {rejected} rejected {items}"
+            )),
+        },
+        Err(what) => Answer::Unknown(format!(
+            "the receiver's partial success could not be read ({what}), so whether it \
+             rejected any {items} is unknown"
+        )),
+    }
+}
+
+/// `partial_success` of a protobuf answer: `None` when there is none, or when the body is
+/// not an OTLP response (a text `ok`).
+fn protobuf_partial(signal: Signal, body: &[u8]) -> Result<Option<(i64, String)>, String> {
+    Ok(match signal {
+        Signal::Metrics => {
+            let Ok(response) = prost::Message::decode(body) else {
+                return Ok(None);
+            };
+            let response: ExportMetricsServiceResponse = response;
+            response
+                .partial_success
+                .map(|p| (p.rejected_data_points, p.error_message))
+        }
+        Signal::Traces => {
+            let Ok(response) = prost::Message::decode(body) else {
+                return Ok(None);
+            };
+            let response: ExportTraceServiceResponse = response;
+            response
+                .partial_success
+                .map(|p| (p.rejected_spans, p.error_message))
+        }
+    })
+}
+
+/// `partialSuccess` of a JSON answer: `None` when there is none or the body is not JSON; an
+/// error when it is there but its count is not an integer (proto3 JSON writes int64 as a
+/// string, a number is taken too; absent means 0).
+fn json_partial(signal: Signal, body: &[u8]) -> Result<Option<(i64, String)>, String> {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Ok(None);
+    };
+    let Some(partial) = value.get("partialSuccess").filter(|p| !p.is_null()) else {
+        return Ok(None);
+    };
+    let key = match signal {
+        Signal::Metrics => "rejectedDataPoints",
+        Signal::Traces => "rejectedSpans",
+    };
+    let rejected = match partial.get(key) {
+        None | Some(Value::Null) => Some(0),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(other) => other.as_i64(),
+    }
+    .ok_or_else(|| format!("`{key}` is not an integer"))?;
+    let message = match partial.get("errorMessage") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err("`errorMessage` is not a string".to_string()),
+    };
+    Ok(Some((rejected, message)))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 #![cfg(feature = "push")]
 
+mod answers;
 mod otlp_proto;
 
 use crate::common;
