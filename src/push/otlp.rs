@@ -1,15 +1,15 @@
 //! OTLP/HTTP: `POST` of an `ExportMetricsServiceRequest` and of an `ExportTraceServiceRequest`,
 //! protobuf by default or JSON, gzip-compressed when asked. The JSON body is the OTLP/JSON
 //! artifact itself; the protobuf body is the same request, decoded from the artifact into the
-//! OTLP messages of [`super::otlp_proto`] and encoded.
+//! OTLP messages of [`super::otlp_proto`] and encoded. Traces are streamed, span by span, into
+//! bounded requests by [`super::otlp_traces`] with the conversions here.
 
 use std::io::Write;
 
 use super::otlp_proto::{
     any_value, metric, number_data_point, span, AnyValue, ExportMetricsServiceRequest,
-    ExportMetricsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse, Gauge,
-    InstrumentationScope, KeyValue, Metric, NumberDataPoint, Resource, ResourceMetrics,
-    ResourceSpans, ScopeMetrics, ScopeSpans, Span, Status,
+    ExportMetricsServiceResponse, ExportTraceServiceResponse, Gauge, InstrumentationScope,
+    KeyValue, Metric, NumberDataPoint, Resource, ResourceMetrics, ScopeMetrics, Span, Status,
 };
 use serde_json::Value;
 
@@ -262,92 +262,67 @@ fn int(value: &Value) -> i32 {
         .unwrap_or_default()
 }
 
-/// Decodes the OTLP/JSON traces artifact (the shape this tool writes) into the OTLP
-/// message types.
-pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceRequest, String> {
-    let root: Value = json_input::from_slice(json)
-        .map_err(|err| format!("the OTLP/JSON traces artifact: {err}"))?;
-    let bad = |what: &str| format!("the OTLP/JSON traces artifact: {what}");
-    let mut request = ExportTraceServiceRequest::default();
-    for rs in root["resourceSpans"]
-        .as_array()
-        .ok_or_else(|| bad("no resourceSpans"))?
-    {
-        let mut resource_spans = ResourceSpans {
-            resource: Some(resource(&rs["resource"]).map_err(|e| bad(&e))?),
-            ..Default::default()
-        };
-        for ss in rs["scopeSpans"]
-            .as_array()
-            .ok_or_else(|| bad("no scopeSpans"))?
-        {
-            let mut scope_spans = ScopeSpans {
-                scope: Some(scope(&ss["scope"])),
-                ..Default::default()
-            };
-            for s in ss["spans"].as_array().ok_or_else(|| bad("no spans"))? {
-                let name = s["name"]
-                    .as_str()
-                    .ok_or_else(|| bad("a span has no name"))?;
-                let time = |key: &str| {
-                    nanos(&s[key]).ok_or_else(|| bad(&format!("span `{name}` has no {key}")))
-                };
-                let events = s["events"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|e| {
-                        Ok(span::Event {
-                            time_unix_nano: nanos(&e["timeUnixNano"]).ok_or_else(|| {
-                                bad(&format!("an event of `{name}` has no timeUnixNano"))
-                            })?,
-                            name: e["name"].as_str().unwrap_or_default().to_string(),
-                            attributes: attributes(&e["attributes"]).map_err(|e| bad(&e))?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, String>>()?;
-                let parent = match &s["parentSpanId"] {
-                    Value::Null => Vec::new(),
-                    Value::String(p) if p.is_empty() => Vec::new(),
-                    other => hex_id(other, 8, "parentSpanId").map_err(|e| bad(&e))?,
-                };
-                scope_spans.spans.push(Span {
-                    trace_id: hex_id(&s["traceId"], 16, "traceId").map_err(|e| bad(&e))?,
-                    span_id: hex_id(&s["spanId"], 8, "spanId").map_err(|e| bad(&e))?,
-                    parent_span_id: parent,
-                    name: name.to_string(),
-                    kind: int(&s["kind"]),
-                    start_time_unix_nano: time("startTimeUnixNano")?,
-                    end_time_unix_nano: time("endTimeUnixNano")?,
-                    attributes: attributes(&s["attributes"]).map_err(|e| bad(&e))?,
-                    events,
-                    status: s["status"].as_object().map(|st| Status {
-                        message: st
-                            .get("message")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                        code: st.get("code").map(int).unwrap_or_default(),
-                    }),
-                    ..Default::default()
-                });
-            }
-            resource_spans.scope_spans.push(scope_spans);
-        }
-        request.resource_spans.push(resource_spans);
-    }
-    Ok(request)
+/// The resource of a `resourceSpans` entry of the traces artifact (its attributes).
+pub fn span_resource(value: &Value) -> Result<Resource, String> {
+    resource(value).map_err(|e| traces_bad(&e))
 }
 
-/// Spans in a request.
-pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
-    request
-        .resource_spans
+/// The instrumentation scope of a `scopeSpans` entry of the traces artifact.
+pub fn span_scope(value: &Value) -> InstrumentationScope {
+    scope(value)
+}
+
+fn traces_bad(what: &str) -> String {
+    format!("the OTLP/JSON traces artifact: {what}")
+}
+
+/// One span of the OTLP/JSON traces artifact (the shape this tool writes) as the OTLP message.
+pub fn span_from_artifact(s: &Value) -> Result<Span, String> {
+    let bad = traces_bad;
+    let name = s["name"]
+        .as_str()
+        .ok_or_else(|| bad("a span has no name"))?;
+    let time =
+        |key: &str| nanos(&s[key]).ok_or_else(|| bad(&format!("span `{name}` has no {key}")));
+    let events = s["events"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
         .iter()
-        .flat_map(|rs| &rs.scope_spans)
-        .map(|ss| ss.spans.len())
-        .sum()
+        .map(|e| {
+            Ok(span::Event {
+                time_unix_nano: nanos(&e["timeUnixNano"])
+                    .ok_or_else(|| bad(&format!("an event of `{name}` has no timeUnixNano")))?,
+                name: e["name"].as_str().unwrap_or_default().to_string(),
+                attributes: attributes(&e["attributes"]).map_err(|e| bad(&e))?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let parent = match &s["parentSpanId"] {
+        Value::Null => Vec::new(),
+        Value::String(p) if p.is_empty() => Vec::new(),
+        other => hex_id(other, 8, "parentSpanId").map_err(|e| bad(&e))?,
+    };
+    Ok(Span {
+        trace_id: hex_id(&s["traceId"], 16, "traceId").map_err(|e| bad(&e))?,
+        span_id: hex_id(&s["spanId"], 8, "spanId").map_err(|e| bad(&e))?,
+        parent_span_id: parent,
+        name: name.to_string(),
+        kind: int(&s["kind"]),
+        start_time_unix_nano: time("startTimeUnixNano")?,
+        end_time_unix_nano: time("endTimeUnixNano")?,
+        attributes: attributes(&s["attributes"]).map_err(|e| bad(&e))?,
+        events,
+        status: s["status"].as_object().map(|st| Status {
+            message: st
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            code: st.get("code").map(int).unwrap_or_default(),
+        }),
+        ..Default::default()
+    })
 }
 
 /// Decodes the OTLP/JSON artifact (the shape this tool writes: gauges of doubles with string
