@@ -498,3 +498,222 @@ impl<'de> Visitor<'de> for Spans<'_, '_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPAN: &str = r#"{"traceId":"0f611f6308a547692796ee6125cae8c7","spanId":"SPANID","parentSpanId":"024a9652b1b85ac6","name":"run","kind":1,"startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"k","value":{"stringValue":"PAD"}}],"events":[],"status":{"code":1}}"#;
+
+    /// An artifact of `scopes` scopes under two resources, `per_scope` spans each.
+    fn artifact(per_scope: usize, pad: usize) -> String {
+        let mut n = 0;
+        let mut span = || {
+            n += 1;
+            SPAN.replace("SPANID", &format!("{n:016x}"))
+                .replace("PAD", &"x".repeat(pad))
+        };
+        let mut scope = |name: &str| {
+            let spans: Vec<String> = (0..per_scope).map(|_| span()).collect();
+            format!(
+                r#"{{"scope":{{"name":"{name}","version":"1"}},"spans":[{}]}}"#,
+                spans.join(",")
+            )
+        };
+        let (a, b, c) = (scope("a"), scope("b"), scope("c"));
+        format!(
+            r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"one"}}}}]}},"schemaUrl":"s","scopeSpans":[{a},{b}]}},{{"resource":{{"attributes":[]}},"scopeSpans":[{c}]}}]}}"#
+        )
+    }
+
+    /// A reader that counts what was read from it.
+    struct Counting<'a>(&'a [u8], Rc<std::cell::Cell<usize>>);
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1.set(self.1.get() + n);
+            Ok(n)
+        }
+    }
+
+    fn batches(text: &str, protocol: Protocol, limits: Limits) -> Vec<Batch> {
+        let mut got = Vec::new();
+        let walked = walk(&mut text.as_bytes(), protocol, limits, &mut |b| {
+            got.push(b);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(walked.requests, got.len());
+        got
+    }
+
+    #[test]
+    fn requests_keep_to_the_span_limit_and_carry_their_resource_and_scope() {
+        let text = artifact(3, 1);
+        let limits = Limits {
+            spans: 4,
+            bytes: 1 << 20,
+        };
+        for protocol in [Protocol::Protobuf, Protocol::Json] {
+            let got = batches(&text, protocol, limits);
+            let counts: Vec<usize> = got.iter().map(|b| b.spans).collect();
+            assert_eq!(counts, [4, 4, 1], "{protocol:?}");
+            let bodies: Vec<Vec<u8>> = got.into_iter().map(|b| b.into_body(protocol)).collect();
+            // The first request: scope `a`'s three spans and `b`'s first, under the first
+            // resource; the second: `b`'s last two and `c`'s first two, under two resources.
+            let shape = |body: &[u8]| -> Vec<(usize, Vec<(String, usize)>)> {
+                let request = match protocol {
+                    Protocol::Protobuf => {
+                        <ExportTraceServiceRequest as prost::Message>::decode(body).unwrap()
+                    }
+                    Protocol::Json => {
+                        let value: Value = serde_json::from_slice(body).unwrap();
+                        let rs = value["resourceSpans"].as_array().unwrap();
+                        let mut request = ExportTraceServiceRequest::default();
+                        for r in rs {
+                            let mut out = ResourceSpans {
+                                resource: Some(otlp::span_resource(&r["resource"]).unwrap()),
+                                scope_spans: Vec::new(),
+                            };
+                            for s in r["scopeSpans"].as_array().unwrap() {
+                                out.scope_spans.push(ScopeSpans {
+                                    scope: Some(otlp::span_scope(&s["scope"])),
+                                    spans: s["spans"]
+                                        .as_array()
+                                        .unwrap()
+                                        .iter()
+                                        .map(|v| otlp::span_from_artifact(v).unwrap())
+                                        .collect(),
+                                });
+                            }
+                            request.resource_spans.push(out);
+                        }
+                        request
+                    }
+                };
+                request
+                    .resource_spans
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.resource.as_ref().unwrap().attributes.len(),
+                            r.scope_spans
+                                .iter()
+                                .map(|s| (s.scope.as_ref().unwrap().name.clone(), s.spans.len()))
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            };
+            assert_eq!(
+                shape(&bodies[0]),
+                [(1, vec![("a".into(), 3), ("b".into(), 1)])]
+            );
+            assert_eq!(
+                shape(&bodies[1]),
+                [(1, vec![("b".into(), 2)]), (0, vec![("c".into(), 2)])]
+            );
+            if protocol == Protocol::Json {
+                let first: Value = serde_json::from_slice(&bodies[0]).unwrap();
+                assert_eq!(first["resourceSpans"][0]["schemaUrl"], "s");
+            }
+        }
+    }
+
+    #[test]
+    fn requests_keep_to_the_byte_limit_and_a_large_span_goes_alone() {
+        let text = artifact(4, 1000);
+        let limits = Limits {
+            spans: 100,
+            bytes: 3000,
+        };
+        for protocol in [Protocol::Protobuf, Protocol::Json] {
+            let got = batches(&text, protocol, limits);
+            assert!(got.iter().all(|b| b.bytes <= 3000), "{protocol:?}");
+            assert_eq!(got.iter().map(|b| b.spans).sum::<usize>(), 12);
+            assert!(got.len() >= 4, "{protocol:?}: {}", got.len());
+            let one = Limits {
+                spans: 100,
+                bytes: 10,
+            };
+            let alone = batches(&text, protocol, one);
+            assert!(alone.iter().all(|b| b.spans == 1), "{protocol:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_request_leaves_before_the_file_is_read_through() {
+        let text = artifact(4000, 1);
+        let read = Rc::new(std::cell::Cell::new(0));
+        let mut reader = Counting(text.as_bytes(), Rc::clone(&read));
+        let mut at_first = None;
+        let walked = walk(
+            &mut reader,
+            Protocol::Protobuf,
+            Limits {
+                spans: 100,
+                bytes: 1 << 20,
+            },
+            &mut |_| {
+                at_first.get_or_insert(read.get());
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(walked.spans, 12_000);
+        assert_eq!(walked.requests, 120);
+        // 100 spans of about 270 bytes, and the read buffers: far from the 3 MB of the file.
+        let at_first = at_first.unwrap();
+        assert!(at_first < 300_000, "{at_first} of {} bytes", text.len());
+        // A sink that refuses stops the walk there.
+        let mut calls = 0;
+        let halt = walk(
+            &mut text.as_bytes(),
+            Protocol::Json,
+            Limits::DEFAULT,
+            &mut |_| {
+                calls += 1;
+                Err("HTTP 400".to_string())
+            },
+        );
+        assert_eq!(halt, Err(Halt::Stopped("HTTP 400".to_string())));
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn what_a_streamed_push_cannot_send_is_refused() {
+        let walk_text = |text: &str| {
+            walk(
+                &mut text.as_bytes(),
+                Protocol::Protobuf,
+                Limits::DEFAULT,
+                &mut |_| Ok(()),
+            )
+        };
+        let late = r#"{"resourceSpans":[{"scopeSpans":[],"resource":{"attributes":[]}}]}"#;
+        assert_eq!(
+            walk_text(late),
+            Err(Halt::Bad(
+                "the OTLP/JSON traces artifact: `resource` comes after `scopeSpans`; a streamed \
+                 push needs every other key first"
+                    .to_string()
+            ))
+        );
+        assert_eq!(
+            walk_text(r#"{"other":1}"#),
+            Err(Halt::Bad(
+                "the OTLP/JSON traces artifact: no resourceSpans".to_string()
+            ))
+        );
+        let bad_id = artifact(1, 1).replace("0000000000000001", "zz");
+        assert_eq!(
+            walk_text(&bad_id),
+            Err(Halt::Bad(
+                "the OTLP/JSON traces artifact: a span's spanId is not 16 hex digits".to_string()
+            ))
+        );
+        let trailing = format!("{} x", artifact(1, 1));
+        assert!(matches!(walk_text(&trailing), Err(Halt::Bad(_))));
+    }
+}
