@@ -598,6 +598,47 @@ mod tests {
     }
 
     #[test]
+    fn answers_are_judged_whole_and_never_guessed_as_accepted() {
+        use Signal::{Metrics, Traces};
+        let judge = |signal, body: &[u8], content_type| {
+            judge_answer(signal, Protocol::Protobuf, content_type, body)
+        };
+        // Nothing to read, or not an OTLP answer at all: accepted, as before.
+        assert_eq!(judge(Metrics, b"", None), Answer::Accepted(None));
+        assert_eq!(judge(Metrics, b"ok", None), Answer::Accepted(None));
+        assert_eq!(
+            judge(Traces, b"{}", Some("application/json")),
+            Answer::Accepted(None)
+        );
+        let traces = prost::Message::encode_to_vec(&ExportTraceServiceResponse {
+            partial_success: Some(super::super::otlp_proto::ExportTracePartialSuccess {
+                rejected_spans: 2,
+                error_message: "too old".to_string(),
+            }),
+        });
+        assert_eq!(
+            judge(Traces, &traces, None),
+            Answer::Rejected(2, "too old".to_string())
+        );
+        // A negative count is not a count.
+        assert!(matches!(
+            judge(
+                Traces,
+                br#"{"partialSuccess":{"rejectedSpans":"-1"}}"#,
+                Some("Application/JSON; charset=utf-8")
+            ),
+            Answer::Unknown(_)
+        ));
+        // One byte over the cap: not read whole, so unknown whatever it holds.
+        let over = vec![b' '; MAX_RESPONSE_BODY + 1];
+        assert!(matches!(judge(Metrics, &over, None), Answer::Unknown(_)));
+        assert_eq!(
+            judge(Metrics, &over[..MAX_RESPONSE_BODY], None),
+            Answer::Accepted(None)
+        );
+    }
+
+    #[test]
     fn protocols_and_compressions() {
         assert_eq!(Protocol::parse("http/json").unwrap(), Protocol::Json);
         assert_eq!(
