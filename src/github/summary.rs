@@ -260,9 +260,11 @@ struct Chart {
     test: &'static str,
 }
 
+/// The chart of a comparison with a value and a history (non-finite values included: the
+/// chart then says why it is left out).
 fn chart_data(c: &crate::observability::gates::Comparison) -> Option<Chart> {
-    let actual = c.actual.filter(|a| a.is_finite())?;
-    if c.history.is_empty() || c.history.iter().any(|v| !v.is_finite()) {
+    let actual = c.actual?;
+    if c.history.is_empty() {
         return None;
     }
     let mut values = c.history.clone();
@@ -309,9 +311,87 @@ fn write_failed_gates(
 /// At most this many history charts in a summary.
 const CHARTS: usize = 3;
 
+/// A number as Mermaid's `xychart` reads it (`[+-]?(\d+(\.\d+)?|\.\d+)`): four
+/// significant digits as a plain decimal, never an exponent (`1.5e15` would end the chart);
+/// `None` for NaN and the infinities, which it cannot draw.
+fn chart_number(v: f64) -> Option<String> {
+    if !v.is_finite() {
+        return None;
+    }
+    if v == 0.0 {
+        return Some("0".to_string());
+    }
+    // `-1.235e17`: the rounding is the formatter's, the decimal point placed here.
+    let scientific = format!("{v:.3e}");
+    let (mantissa, exponent) = scientific.split_once('e')?;
+    let exponent: i64 = exponent.parse().ok()?;
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let whole = exponent + 1;
+    let len = i64::try_from(digits.len()).ok()?;
+    let text = if whole <= 0 {
+        let zeros = usize::try_from(-whole).ok()?;
+        format!("0.{}{digits}", "0".repeat(zeros))
+    } else if whole >= len {
+        let zeros = usize::try_from(whole - len).ok()?;
+        format!("{digits}{}", "0".repeat(zeros))
+    } else {
+        let at = usize::try_from(whole).ok()?;
+        format!("{}.{}", &digits[..at], &digits[at..])
+    };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    Some(format!("{sign}{text}"))
+}
+
+/// The chart's numbers, as Mermaid reads them: the bars, the axis and each limit's line; or
+/// why it cannot be drawn.
+struct ChartNumbers {
+    values: Vec<String>,
+    low: String,
+    high: String,
+    limits: Vec<String>,
+}
+
+fn chart_numbers(chart: &Chart, limits: &[f64]) -> Result<ChartNumbers, &'static str> {
+    if chart.values.iter().any(|v| !v.is_finite()) {
+        return Err("its history or this run holds a value that is not a number (NaN or ±∞)");
+    }
+    // The axis spans the values and limits with a margin, so no bar is drawn at height 0
+    // (each side scaled before subtracting, so values near the float range do not overflow).
+    let all = chart.values.iter().chain(limits.iter());
+    let (low, high) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(*v), hi.max(*v))
+    });
+    let margin = (high * 0.15 - low * 0.15).max(high.abs().max(low.abs()) * 0.01);
+    let too_large = "its values are too large to draw";
+    let number = |v: f64| chart_number(v).ok_or(too_large);
+    Ok(ChartNumbers {
+        values: chart
+            .values
+            .iter()
+            .map(|v| number(*v))
+            .collect::<Result<_, _>>()?,
+        low: number(low - margin)?,
+        high: number(high + margin)?,
+        limits: limits
+            .iter()
+            .map(|v| number(*v))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
 /// A failing regression's history and this run as bars, its limit(s) as lines, with numbered
 /// labels and a legend. Nothing is drawn when every value and limit is 0 (a flat line at 0
-/// says nothing the table does not).
+/// says nothing the table does not); a chart Mermaid could not draw (a NaN or an infinite
+/// value, values beyond the float range with the axis' margin) is left out with a line saying
+/// why.
 fn write_chart(chart: &Chart, out: &mut String) {
     let limits: Vec<f64> = chart
         .lower
@@ -322,27 +402,25 @@ fn write_chart(chart: &Chart, out: &mut String) {
     if chart.values.iter().chain(limits.iter()).all(|v| *v == 0.0) {
         return;
     }
-    // Four significant digits, without separators (Mermaid reads plain numbers).
-    let number = |v: f64| human(v).replace(',', "");
-    let values: Vec<String> = chart.values.iter().map(|v| number(*v)).collect();
+    let numbers = match chart_numbers(chart, &limits) {
+        Ok(numbers) => numbers,
+        Err(why) => {
+            let _ = writeln!(out, "*{}: no chart, as {why}.*\n", code(&chart.title));
+            return;
+        }
+    };
     let labels: Vec<String> = chart.labels.iter().map(|l| format!("\"{l}\"")).collect();
-    // The axis spans the values and limits with a margin, so no bar is drawn at height 0.
-    let all = chart.values.iter().chain(limits.iter());
-    let (low, high) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(*v), hi.max(*v))
-    });
-    let margin = ((high - low) * 0.15).max(high.abs().max(low.abs()) * 0.01);
     let _ = writeln!(
         out,
         "```mermaid\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    y-axis {} --> {}\n    bar [{}]",
         chart_text(&chart.title),
         labels.join(", "),
-        number(low - margin),
-        number(high + margin),
-        values.join(", ")
+        numbers.low,
+        numbers.high,
+        numbers.values.join(", ")
     );
-    for limit in &limits {
-        let line: Vec<String> = chart.values.iter().map(|_| number(*limit)).collect();
+    for limit in &numbers.limits {
+        let line = vec![limit.as_str(); chart.values.len()];
         let _ = writeln!(out, "    line [{}]", line.join(", "));
     }
     let _ = writeln!(out, "```\n");
@@ -807,4 +885,125 @@ fn tail(report: &ExportReport, written: &[&WrittenArtifact], ctx: &SummaryContex
     );
     let _ = writeln!(out, "\n</details>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Mermaid's `NUMBER_WITH_DECIMAL` (`xychart.jison`): `[+-]?(?:\d+(?:\.\d+)?|\.\d+)`.
+    fn mermaid_number(text: &str) -> bool {
+        let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        match unsigned.split_once('.') {
+            Some(("", frac)) => digits(frac),
+            Some((int, frac)) => digits(int) && digits(frac),
+            None => digits(unsigned),
+        }
+    }
+
+    #[test]
+    fn chart_numbers_are_plain_decimals_of_four_significant_digits() {
+        for (v, want) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (0.1, "0.1"),
+            (12.3456, "12.35"),
+            (123_456.0, "123500"),
+            (-2.5, "-2.5"),
+            (1e15, "1000000000000000"),
+            (1.5e15, "1500000000000000"),
+            (-9.87654e17, "-987700000000000000"),
+            (1.5e-5, "0.000015"),
+            (-2.5e-7, "-0.00000025"),
+            (0.0001, "0.0001"),
+        ] {
+            assert_eq!(chart_number(v).as_deref(), Some(want), "{v:e}");
+            assert!(mermaid_number(want), "{want}");
+        }
+        let huge = chart_number(1e300).unwrap();
+        assert_eq!(huge, format!("1{}", "0".repeat(300)));
+        let tiny = chart_number(f64::MIN_POSITIVE).unwrap();
+        assert_eq!(tiny, format!("0.{}2225", "0".repeat(307)));
+        assert!(mermaid_number(&huge) && mermaid_number(&tiny));
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(chart_number(v), None);
+        }
+        // The checker itself refuses what Mermaid refuses.
+        for bad in ["1e15", "1.5e-5", "NaN", "inf", "1.", "", "-", "1,000"] {
+            assert!(!mermaid_number(bad), "{bad}");
+        }
+    }
+
+    fn chart(values: &[f64], upper: Option<f64>) -> String {
+        let mut out = String::new();
+        write_chart(
+            &Chart {
+                title: "rows".to_string(),
+                values: values.to_vec(),
+                labels: (1..values.len())
+                    .map(|i| i.to_string())
+                    .chain(["now".to_string()])
+                    .collect(),
+                lower: None,
+                upper,
+                test: "z-score",
+            },
+            &mut out,
+        );
+        out
+    }
+
+    /// Every number of the chart's `y-axis`, `bar` and `line` statements.
+    fn chart_tokens(out: &str) -> Vec<String> {
+        out.lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                l.strip_prefix("y-axis ")
+                    .map(|r| r.replace("-->", ","))
+                    .or_else(|| l.strip_prefix("bar ").map(str::to_string))
+                    .or_else(|| l.strip_prefix("line ").map(str::to_string))
+            })
+            .flat_map(|r| {
+                r.trim_matches(['[', ']'])
+                    .split(',')
+                    .map(|t| t.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_chart_holds_only_numbers_mermaid_reads_or_says_why_it_is_left_out() {
+        for (values, upper) in [
+            (vec![1e15, 2e15, 9.5e15], Some(3e15)),
+            (vec![2e-5, 3e-5, 1e-4], Some(5e-5)),
+            (vec![-1e-9, 1e18, 0.5], None),
+            (vec![1e300, 1e301, 1e302], None),
+        ] {
+            let out = chart(&values, upper);
+            assert!(out.contains("```mermaid\nxychart-beta\n"), "{out}");
+            let tokens = chart_tokens(&out);
+            assert_eq!(
+                tokens.len(),
+                2 + values.len() * (1 + usize::from(upper.is_some())),
+                "{out}"
+            );
+            for t in &tokens {
+                assert!(mermaid_number(t), "`{t}` in {out}");
+            }
+        }
+        for (values, why) in [
+            (vec![1.0, f64::NAN, 2.0], "not a number (NaN or ±∞)"),
+            (vec![1.0, 2.0, f64::INFINITY], "not a number (NaN or ±∞)"),
+            (vec![f64::MAX, -f64::MAX, 0.0], "too large to draw"),
+        ] {
+            let out = chart(&values, None);
+            assert!(!out.contains("mermaid"), "{out}");
+            assert!(
+                out.starts_with("*`rows`: no chart, as its ") && out.contains(why),
+                "{out}"
+            );
+        }
+    }
 }

@@ -845,6 +845,22 @@ pub fn read_indexed(dir: &Path, file_name: &str) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Opens one artifact of a verified folder to be streamed rather than read whole: the file (a
+/// regular file in the folder itself, never a link) with the sha256 and size its index gives.
+/// The caller hashes what it reads and checks it against them, as [`read_indexed`] does.
+pub fn open_indexed(dir: &Path, file_name: &str) -> Result<(File, String, u64), String> {
+    let index_path = dir.join(INDEX_FILE_NAME);
+    let entry = read_index(dir)?
+        .artifacts
+        .into_iter()
+        .find(|e| e.relative_path == file_name)
+        .ok_or_else(|| format!("`{file_name}` is not listed in `{}`", index_path.display()))?;
+    let path = dir.join(file_name);
+    let file =
+        open_artifact(&path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+    Ok((file, entry.sha256, entry.size_bytes))
+}
+
 /// An artifact's bytes: a regular file in the folder itself (never a link elsewhere), read up to
 /// one byte past the size its index gives.
 fn read_artifact(path: &Path, indexed_size: u64) -> Result<Vec<u8>, FileError> {

@@ -1,10 +1,15 @@
 //! A finished export folder, read for pushing: verified against its index first (tampered or
 //! partial evidence is never published), then each file used is checked again as it is read.
 
+use std::fs::File;
+use std::io::{self, Read, Seek};
 use std::path::Path;
 
+use sha2::{Digest, Sha256};
+
 use crate::observability::artifacts::{
-    is_indexed, read_indexed, verify, JSON_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
+    hex, is_indexed, open_indexed, read_indexed, verify, JSON_REPORT, OPENTELEMETRY,
+    OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use crate::observability::report_file::read_document;
 use crate::observability::timestamp::Timestamp;
@@ -37,7 +42,8 @@ pub struct Export {
     pub prometheus_text: Vec<u8>,
     pub otlp_json: Vec<u8>,
     /// `None` when not needed or when the folder has none (an export written before traces).
-    pub otlp_traces: Option<Vec<u8>>,
+    /// Opened, never read whole: it is streamed, as large as it may be.
+    pub otlp_traces: Option<IndexedFile>,
     /// The folder, as given.
     pub dir: String,
     pub series: Vec<Series>,
@@ -65,7 +71,7 @@ pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
     let prometheus_text = read(PROMETHEUS.file_name, needs.prometheus)?;
     let otlp_json = read(OPENTELEMETRY.file_name, needs.otlp)?;
     let otlp_traces = if needs.traces && is_indexed(dir, OPENTELEMETRY_TRACES.file_name)? {
-        Some(read(OPENTELEMETRY_TRACES.file_name, true)?)
+        Some(IndexedFile::open(dir, OPENTELEMETRY_TRACES.file_name)?)
     } else {
         None
     };
@@ -112,4 +118,70 @@ pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
         series,
         time_ms: i64::try_from(time.unix_nanos() / 1_000_000).unwrap_or(i64::MAX),
     })
+}
+
+/// An artifact of the verified folder kept open to be streamed, as often as needed, each time
+/// from its start and checked against its index entry (sha256 and size) once read through.
+/// The file stays open, so an export written over the folder meanwhile (a new set is switched
+/// in by rename) does not change what is read; a file changed in place is caught by the check.
+#[derive(Debug)]
+pub struct IndexedFile {
+    file: File,
+    /// The path, as shown in messages.
+    shown: String,
+    sha256: String,
+    size: u64,
+}
+
+impl IndexedFile {
+    fn open(dir: &Path, name: &str) -> Result<IndexedFile, String> {
+        let (file, sha256, size) =
+            open_indexed(dir, name).map_err(|err| format!("refusing to push: {err}"))?;
+        Ok(IndexedFile {
+            file,
+            shown: dir.join(name).display().to_string(),
+            sha256,
+            size,
+        })
+    }
+
+    /// Reads the file from its start through `read` (which may stop early: the rest is read
+    /// and hashed after it), then checks the bytes against the index: `Err` when they differ,
+    /// whatever `read` gave.
+    pub fn stream<T>(&self, read: impl FnOnce(&mut dyn Read) -> T) -> Result<T, String> {
+        let mut file = &self.file;
+        let cannot = |err: io::Error| format!("cannot read `{}`: {err}", self.shown);
+        file.rewind().map_err(cannot)?;
+        let mut hashing = Hashing {
+            inner: file.take(self.size.saturating_add(1)),
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let value = read(&mut hashing);
+        io::copy(&mut hashing, &mut io::sink()).map_err(cannot)?;
+        let sha256 = hex(&hashing.hasher.finalize());
+        if sha256 != self.sha256 || hashing.bytes != self.size {
+            return Err(format!(
+                "`{}` changed after it was indexed (sha256 {sha256}, index {})",
+                self.shown, self.sha256
+            ));
+        }
+        Ok(value)
+    }
+}
+
+/// A reader that hashes and counts what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }

@@ -7,6 +7,7 @@
 pub mod export_dir;
 pub mod otlp;
 pub mod otlp_proto;
+pub mod otlp_traces;
 mod plan;
 mod progress;
 pub mod pushgateway;
@@ -18,7 +19,7 @@ use bytes::Bytes;
 
 use crate::net::http::{self, HttpClient, Request};
 use crate::observability::blockers::{Blocker, Code};
-pub use export_dir::{read_export, Export, Needs, Series};
+pub use export_dir::{read_export, Export, IndexedFile, Needs, Series};
 pub use otlp::{Compression, Protocol, Signal};
 pub use plan::{
     plan, Names, OtlpSignal, OtlpTarget, PushPlan, PushSpec, PushgatewayTarget, RemoteWriteTarget,
@@ -134,31 +135,30 @@ pub fn push_export(
         progress.finish(&results[results.len() - 1]);
     }
     if let Some(t) = &plan.otlp {
-        let mut signals = vec![(TargetKind::Otlp, &t.metrics, Some(&export.otlp_json))];
-        match (&t.traces, &t.traces_note) {
-            (Some(traces), _) => match &export.otlp_traces {
-                Some(json) => signals.push((TargetKind::OtlpTraces, traces, Some(json))),
-                None => progress.note(&format!(
-                    "traces not sent: `{}` has no `{}` (an export written before traces)",
-                    export.dir,
-                    crate::observability::artifacts::OPENTELEMETRY_TRACES.file_name
-                )),
-            },
-            (None, Some(note)) => progress.note(note),
-            (None, None) => {}
-        }
-        for (kind, signal, json) in signals {
-            let Some(json) = json else { continue };
-            let own;
-            let client = match signal.timeout {
-                Some(timeout) if timeout != plan.timeout => {
-                    own = HttpClient::new(timeout, plan.retry)?;
-                    &own
-                }
-                _ => &client,
-            };
-            results.push(push_otlp(client, kind, json, signal, progress));
-            progress.finish(&results[results.len() - 1]);
+        // Its own clients: an OTLP answer is read up to its cap and one byte more.
+        let client = |signal: &OtlpSignal| {
+            HttpClient::new(signal.timeout.unwrap_or(plan.timeout), plan.retry)
+                .map(|c| c.with_max_body(otlp::MAX_RESPONSE_BODY + 1))
+        };
+        results.push(push_otlp(
+            &client(&t.metrics)?,
+            export,
+            &t.metrics,
+            progress,
+        ));
+        progress.finish(&results[results.len() - 1]);
+        match (&t.traces, &t.traces_note, &export.otlp_traces) {
+            (Some(traces), _, Some(file)) => {
+                results.push(push_otlp_traces(&client(traces)?, file, traces, progress));
+                progress.finish(&results[results.len() - 1]);
+            }
+            (Some(_), _, None) => progress.note(&format!(
+                "traces not sent: `{}` has no `{}` (an export written before traces)",
+                export.dir,
+                crate::observability::artifacts::OPENTELEMETRY_TRACES.file_name
+            )),
+            (None, Some(note), _) => progress.note(note),
+            (None, None, _) => {}
         }
     }
     Ok(results)
@@ -271,53 +271,28 @@ fn push_remote_write(
     result
 }
 
-/// The protobuf body and the item count (data points, spans) of an OTLP/JSON artifact.
-fn otlp_message(signal: Signal, json: &[u8]) -> Result<(Vec<u8>, usize), String> {
-    Ok(match signal {
-        Signal::Metrics => {
-            let message = otlp::request_from_artifact(json)?;
-            (
-                prost::Message::encode_to_vec(&message),
-                otlp::point_count(&message),
-            )
-        }
-        Signal::Traces => {
-            let message = otlp::traces_request_from_artifact(json)?;
-            (
-                prost::Message::encode_to_vec(&message),
-                otlp::span_count(&message),
-            )
-        }
-    })
-}
-
+/// The metrics: one request, the artifact's bytes (JSON) or the same request in protobuf.
 fn push_otlp(
     client: &HttpClient,
-    kind: TargetKind,
-    json: &[u8],
+    export: &Export,
     t: &OtlpSignal,
     progress: &mut dyn Progress,
 ) -> PushResult {
-    let signal = match kind {
-        TargetKind::OtlpTraces => Signal::Traces,
-        _ => Signal::Metrics,
-    };
-    let items = match signal {
-        Signal::Metrics => "data points",
-        Signal::Traces => "spans",
-    };
+    let signal = Signal::Metrics;
+    let json = &export.otlp_json;
     let mut result = PushResult {
-        kind,
+        kind: TargetKind::Otlp,
         target: shown_url(&t.url),
         series: 0,
         total: 0,
         requests: 0,
         error: None,
     };
-    let encoded = otlp_message(signal, json).and_then(|(protobuf, count)| {
+    let encoded = otlp::request_from_artifact(json).and_then(|message| {
+        let count = otlp::point_count(&message);
         let body = match t.protocol {
             Protocol::Json => json.to_vec(),
-            Protocol::Protobuf => protobuf,
+            Protocol::Protobuf => prost::Message::encode_to_vec(&message),
         };
         Ok((t.compression.encode(body)?, count))
     });
@@ -331,27 +306,163 @@ fn push_otlp(
     };
     result.total = count;
     progress.start(result.kind, &result.target, count, 1);
+    let req = request(Method::POST, &t.url, &otlp_headers(t), &t.credentials, body);
+    result.requests = 1;
+    match send(client, &req, result.kind, &t.credentials, progress) {
+        Ok(response) => {
+            let answer = judge(signal, t.protocol, &response);
+            match counted(answer, count, signal, &t.credentials, progress) {
+                Ok(accepted) => result.series = accepted,
+                Err((accepted, error)) => {
+                    result.series = accepted;
+                    result.error = Some(error);
+                }
+            }
+        }
+        Err(failure) => result.error = Some(failure_text(&t.credentials, &failure)),
+    }
+    result
+}
+
+fn otlp_headers(t: &OtlpSignal) -> Vec<(&'static str, &'static str)> {
     let mut headers = vec![("content-type", t.protocol.content_type())];
     if t.compression == Compression::Gzip {
         headers.push(("content-encoding", "gzip"));
     }
-    let req = request(Method::POST, &t.url, &headers, &t.credentials, body);
-    result.requests = 1;
-    match send(client, &req, result.kind, &t.credentials, progress) {
-        Ok(response) => match otlp::partial_rejection(signal, t.protocol, &response.body) {
-            Some((rejected, message)) => {
-                let rejected = usize::try_from(rejected).unwrap_or(count).min(count);
-                result.series = count - rejected;
-                result.error = Some(t.credentials.scrub(&format!(
+    headers
+}
+
+/// The traces, streamed: a first read of the whole file checks it against its index, converts
+/// every span and cuts the requests, before any is sent; the second sends them one by one as
+/// they are cut again, and checks the file once more at its end. Nothing larger than one
+/// request is held. Like remote-write, the first request that fails stops the target.
+fn push_otlp_traces(
+    client: &HttpClient,
+    file: &IndexedFile,
+    t: &OtlpSignal,
+    progress: &mut dyn Progress,
+) -> PushResult {
+    let limits = otlp_traces::Limits::DEFAULT;
+    let mut result = PushResult {
+        kind: TargetKind::OtlpTraces,
+        target: shown_url(&t.url),
+        series: 0,
+        total: 0,
+        requests: 0,
+        error: None,
+    };
+    let planned = file
+        .stream(|reader| otlp_traces::walk(reader, t.protocol, limits, &mut |_| Ok(())))
+        .map_err(|err| format!("refusing to push: {err}"))
+        .and_then(|walked| walked.map_err(otlp_traces::Halt::text));
+    let planned = match planned {
+        Ok(planned) => planned,
+        Err(err) => {
+            progress.start(result.kind, &result.target, 0, 0);
+            result.error = Some(err);
+            return result;
+        }
+    };
+    result.total = planned.spans;
+    progress.start(result.kind, &result.target, planned.spans, planned.requests);
+    let mut throttle = Throttle::new();
+    let mut send_batch = |batch: otlp_traces::Batch| {
+        let count = batch.spans;
+        result.requests += 1;
+        let sent =
+            t.compression
+                .encode(batch.into_body(t.protocol))
+                .map(|body| request(Method::POST, &t.url, &otlp_headers(t), &t.credentials, body))
+                .and_then(
+                    |req| match send(client, &req, result.kind, &t.credentials, progress) {
+                        Ok(response) => {
+                            let answer = judge(Signal::Traces, t.protocol, &response);
+                            counted(answer, count, Signal::Traces, &t.credentials, progress)
+                                .map_err(|(accepted, err)| {
+                                    result.series += accepted;
+                                    err
+                                })
+                        }
+                        Err(failure) => Err(failure_text(&t.credentials, &failure)),
+                    },
+                );
+        let err = match sent {
+            Ok(accepted) => {
+                result.series += accepted;
+                if throttle.due(result.requests, planned.requests) {
+                    progress.sent(
+                        result.kind,
+                        result.requests,
+                        planned.requests,
+                        result.series,
+                    );
+                }
+                return Ok(());
+            }
+            Err(err) => err,
+        };
+        Err(if planned.requests == 1 {
+            err
+        } else {
+            format!(
+                "request {} of {} ({count} spans) failed after {} of {} spans were accepted: {err}",
+                result.requests, planned.requests, result.series, planned.spans
+            )
+        })
+    };
+    let sent = file.stream(|reader| otlp_traces::walk(reader, t.protocol, limits, &mut send_batch));
+    result.error = match sent {
+        Ok(Ok(_)) => None,
+        Ok(Err(halt)) => Some(halt.text()),
+        Err(changed) => Some(format!(
+            "{changed} while it was pushed; {} of {} spans were accepted",
+            result.series, planned.spans
+        )),
+    };
+    result
+}
+
+/// What an OTLP receiver's `2xx` answer says, read as its `Content-Type` tells.
+fn judge(signal: Signal, protocol: Protocol, response: &http::Response) -> otlp::Answer {
+    let content_type = response
+        .headers
+        .get(::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    otlp::judge_answer(signal, protocol, content_type, &response.body)
+}
+
+/// The items of a request of `count` the receiver accepted, or how many it accepted and why
+/// the target failed (a rejection, or an answer that could not be read). A warning that
+/// rejected nothing is passed on as a note.
+fn counted(
+    answer: otlp::Answer,
+    count: usize,
+    signal: Signal,
+    creds: &Credentials,
+    progress: &mut dyn Progress,
+) -> Result<usize, (usize, String)> {
+    let items = signal.items();
+    match answer {
+        otlp::Answer::Accepted(None) => Ok(count),
+        otlp::Answer::Accepted(Some(warning)) => {
+            progress.note(&creds.scrub(&format!(
+                "the receiver accepted every one of {count} {items} and warned: {}",
+                http::shown_body(warning.as_bytes())
+            )));
+            Ok(count)
+        }
+        otlp::Answer::Rejected(rejected, message) => {
+            let rejected = usize::try_from(rejected).unwrap_or(count).min(count);
+            Err((
+                count - rejected,
+                creds.scrub(&format!(
                     "the receiver rejected {rejected} of {count} {items}: {}",
                     http::shown_body(message.as_bytes())
-                )));
-            }
-            None => result.series = count,
-        },
-        Err(failure) => result.error = Some(failure_text(&t.credentials, &failure)),
+                )),
+            ))
+        }
+        otlp::Answer::Unknown(why) => Err((0, creds.scrub(&why))),
     }
-    result
 }
 
 #[cfg(test)]

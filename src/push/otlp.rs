@@ -1,15 +1,15 @@
 //! OTLP/HTTP: `POST` of an `ExportMetricsServiceRequest` and of an `ExportTraceServiceRequest`,
 //! protobuf by default or JSON, gzip-compressed when asked. The JSON body is the OTLP/JSON
 //! artifact itself; the protobuf body is the same request, decoded from the artifact into the
-//! OTLP messages of [`super::otlp_proto`] and encoded.
+//! OTLP messages of [`super::otlp_proto`] and encoded. Traces are streamed, span by span, into
+//! bounded requests by [`super::otlp_traces`] with the conversions here.
 
 use std::io::Write;
 
 use super::otlp_proto::{
     any_value, metric, number_data_point, span, AnyValue, ExportMetricsServiceRequest,
-    ExportMetricsServiceResponse, ExportTraceServiceRequest, ExportTraceServiceResponse, Gauge,
-    InstrumentationScope, KeyValue, Metric, NumberDataPoint, Resource, ResourceMetrics,
-    ResourceSpans, ScopeMetrics, ScopeSpans, Span, Status,
+    ExportMetricsServiceResponse, ExportTraceServiceResponse, Gauge, InstrumentationScope,
+    KeyValue, Metric, NumberDataPoint, Resource, ResourceMetrics, ScopeMetrics, Span, Status,
 };
 use serde_json::Value;
 
@@ -64,6 +64,14 @@ impl Signal {
         match self {
             Signal::Metrics => "METRICS",
             Signal::Traces => "TRACES",
+        }
+    }
+
+    /// What a request of the signal carries, in messages.
+    pub fn items(self) -> &'static str {
+        match self {
+            Signal::Metrics => "data points",
+            Signal::Traces => "spans",
         }
     }
 
@@ -255,92 +263,67 @@ fn int(value: &Value) -> i32 {
         .unwrap_or_default()
 }
 
-/// Decodes the OTLP/JSON traces artifact (the shape this tool writes) into the OTLP
-/// message types.
-pub fn traces_request_from_artifact(json: &[u8]) -> Result<ExportTraceServiceRequest, String> {
-    let root: Value = json_input::from_slice(json)
-        .map_err(|err| format!("the OTLP/JSON traces artifact: {}", json_error(&err)))?;
-    let bad = |what: &str| format!("the OTLP/JSON traces artifact: {what}");
-    let mut request = ExportTraceServiceRequest::default();
-    for rs in root["resourceSpans"]
-        .as_array()
-        .ok_or_else(|| bad("no resourceSpans"))?
-    {
-        let mut resource_spans = ResourceSpans {
-            resource: Some(resource(&rs["resource"]).map_err(|e| bad(&e))?),
-            ..Default::default()
-        };
-        for ss in rs["scopeSpans"]
-            .as_array()
-            .ok_or_else(|| bad("no scopeSpans"))?
-        {
-            let mut scope_spans = ScopeSpans {
-                scope: Some(scope(&ss["scope"])),
-                ..Default::default()
-            };
-            for s in ss["spans"].as_array().ok_or_else(|| bad("no spans"))? {
-                let name = s["name"]
-                    .as_str()
-                    .ok_or_else(|| bad("a span has no name"))?;
-                let time = |key: &str| {
-                    nanos(&s[key]).ok_or_else(|| bad(&format!("span `{name}` has no {key}")))
-                };
-                let events = s["events"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|e| {
-                        Ok(span::Event {
-                            time_unix_nano: nanos(&e["timeUnixNano"]).ok_or_else(|| {
-                                bad(&format!("an event of `{name}` has no timeUnixNano"))
-                            })?,
-                            name: e["name"].as_str().unwrap_or_default().to_string(),
-                            attributes: attributes(&e["attributes"]).map_err(|e| bad(&e))?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, String>>()?;
-                let parent = match &s["parentSpanId"] {
-                    Value::Null => Vec::new(),
-                    Value::String(p) if p.is_empty() => Vec::new(),
-                    other => hex_id(other, 8, "parentSpanId").map_err(|e| bad(&e))?,
-                };
-                scope_spans.spans.push(Span {
-                    trace_id: hex_id(&s["traceId"], 16, "traceId").map_err(|e| bad(&e))?,
-                    span_id: hex_id(&s["spanId"], 8, "spanId").map_err(|e| bad(&e))?,
-                    parent_span_id: parent,
-                    name: name.to_string(),
-                    kind: int(&s["kind"]),
-                    start_time_unix_nano: time("startTimeUnixNano")?,
-                    end_time_unix_nano: time("endTimeUnixNano")?,
-                    attributes: attributes(&s["attributes"]).map_err(|e| bad(&e))?,
-                    events,
-                    status: s["status"].as_object().map(|st| Status {
-                        message: st
-                            .get("message")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                        code: st.get("code").map(int).unwrap_or_default(),
-                    }),
-                    ..Default::default()
-                });
-            }
-            resource_spans.scope_spans.push(scope_spans);
-        }
-        request.resource_spans.push(resource_spans);
-    }
-    Ok(request)
+/// The resource of a `resourceSpans` entry of the traces artifact (its attributes).
+pub fn span_resource(value: &Value) -> Result<Resource, String> {
+    resource(value).map_err(|e| traces_bad(&e))
 }
 
-/// Spans in a request.
-pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
-    request
-        .resource_spans
+/// The instrumentation scope of a `scopeSpans` entry of the traces artifact.
+pub fn span_scope(value: &Value) -> InstrumentationScope {
+    scope(value)
+}
+
+fn traces_bad(what: &str) -> String {
+    format!("the OTLP/JSON traces artifact: {what}")
+}
+
+/// One span of the OTLP/JSON traces artifact (the shape this tool writes) as the OTLP message.
+pub fn span_from_artifact(s: &Value) -> Result<Span, String> {
+    let bad = traces_bad;
+    let name = s["name"]
+        .as_str()
+        .ok_or_else(|| bad("a span has no name"))?;
+    let time =
+        |key: &str| nanos(&s[key]).ok_or_else(|| bad(&format!("span `{name}` has no {key}")));
+    let events = s["events"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
         .iter()
-        .flat_map(|rs| &rs.scope_spans)
-        .map(|ss| ss.spans.len())
-        .sum()
+        .map(|e| {
+            Ok(span::Event {
+                time_unix_nano: nanos(&e["timeUnixNano"])
+                    .ok_or_else(|| bad(&format!("an event of `{name}` has no timeUnixNano")))?,
+                name: e["name"].as_str().unwrap_or_default().to_string(),
+                attributes: attributes(&e["attributes"]).map_err(|e| bad(&e))?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let parent = match &s["parentSpanId"] {
+        Value::Null => Vec::new(),
+        Value::String(p) if p.is_empty() => Vec::new(),
+        other => hex_id(other, 8, "parentSpanId").map_err(|e| bad(&e))?,
+    };
+    Ok(Span {
+        trace_id: hex_id(&s["traceId"], 16, "traceId").map_err(|e| bad(&e))?,
+        span_id: hex_id(&s["spanId"], 8, "spanId").map_err(|e| bad(&e))?,
+        parent_span_id: parent,
+        name: name.to_string(),
+        kind: int(&s["kind"]),
+        start_time_unix_nano: time("startTimeUnixNano")?,
+        end_time_unix_nano: time("endTimeUnixNano")?,
+        attributes: attributes(&s["attributes"]).map_err(|e| bad(&e))?,
+        events,
+        status: s["status"].as_object().map(|st| Status {
+            message: st
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            code: st.get("code").map(int).unwrap_or_default(),
+        }),
+        ..Default::default()
+    })
 }
 
 /// Decodes the OTLP/JSON artifact (the shape this tool writes: gauges of doubles with string
@@ -418,44 +401,126 @@ pub fn point_count(request: &ExportMetricsServiceRequest) -> usize {
         .sum()
 }
 
-/// A receiver's partial rejection (`200` with `partial_success`), as `(rejected, message)`:
-/// data points for metrics, spans for traces.
-pub fn partial_rejection(signal: Signal, protocol: Protocol, body: &[u8]) -> Option<(i64, String)> {
-    if body.is_empty() {
-        return None;
+/// The most of an OTLP response body that is read: a partial success explains itself in its
+/// `error_message`, which may be long (a line per rejected item), so well beyond the client's
+/// usual 64 KiB. The client reads one byte more, so a body over the cap is known as such.
+pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
+
+/// What a receiver's `2xx` answer says about the items sent (data points, spans).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Every item accepted; with a message when the receiver warned (`partial_success` with
+    /// nothing rejected and an `error_message`, as the OTLP specification allows).
+    Accepted(Option<String>),
+    /// `partial_success` rejecting this many items, with the receiver's message.
+    Rejected(u64, String),
+    /// The answer could not be read, so whether anything was rejected is unknown: never
+    /// counted as accepted.
+    Unknown(String),
+}
+
+/// Reads a receiver's `2xx` answer (`body` as read with [`MAX_RESPONSE_BODY`] + 1 as the
+/// limit). It is decoded as its `Content-Type` says (`application/json` or
+/// `application/x-protobuf`), else in the encoding of the request. An empty body, or one that
+/// is not an OTLP response at all (`ok`), accepts everything; a body over the cap, or a
+/// `partialSuccess` whose count cannot be read, is [`Answer::Unknown`].
+pub fn judge_answer(
+    signal: Signal,
+    protocol: Protocol,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Answer {
+    let items = signal.items();
+    if body.len() > MAX_RESPONSE_BODY {
+        return Answer::Unknown(format!(
+            "the receiver answered with a body over {} KiB, which was not read whole, so \
+             whether it rejected any {items} is unknown",
+            MAX_RESPONSE_BODY / 1024
+        ));
     }
-    let (rejected, message) = match (protocol, signal) {
-        (Protocol::Protobuf, Signal::Metrics) => {
-            let response: ExportMetricsServiceResponse = prost::Message::decode(body).ok()?;
-            let partial = response.partial_success?;
-            (partial.rejected_data_points, partial.error_message)
-        }
-        (Protocol::Protobuf, Signal::Traces) => {
-            let response: ExportTraceServiceResponse = prost::Message::decode(body).ok()?;
-            let partial = response.partial_success?;
-            (partial.rejected_spans, partial.error_message)
-        }
-        (Protocol::Json, _) => {
-            let value: Value = serde_json::from_slice(body).ok()?;
-            let partial = &value["partialSuccess"];
-            let key = match signal {
-                Signal::Metrics => "rejectedDataPoints",
-                Signal::Traces => "rejectedSpans",
-            };
-            let rejected = match &partial[key] {
-                Value::String(s) => s.parse().ok()?,
-                other => other.as_i64()?,
-            };
-            (
-                rejected,
-                partial["errorMessage"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        }
+    if body.is_empty() {
+        return Answer::Accepted(None);
+    }
+    let media = content_type
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase());
+    let json = match media.as_deref() {
+        Some("application/json") => true,
+        Some("application/x-protobuf" | "application/protobuf") => false,
+        _ => protocol == Protocol::Json,
     };
-    (rejected > 0).then_some((rejected, message))
+    let partial = if json {
+        json_partial(signal, body)
+    } else {
+        protobuf_partial(signal, body)
+    };
+    match partial {
+        Ok(None) => Answer::Accepted(None),
+        Ok(Some((0, message))) => Answer::Accepted(Some(message).filter(|m| !m.is_empty())),
+        Ok(Some((rejected, message))) => match u64::try_from(rejected) {
+            Ok(rejected) => Answer::Rejected(rejected, message),
+            Err(_) => Answer::Unknown(format!(
+                "the receiver's partial success gives {rejected} rejected {items}"
+            )),
+        },
+        Err(what) => Answer::Unknown(format!(
+            "the receiver's partial success could not be read ({what}), so whether it \
+             rejected any {items} is unknown"
+        )),
+    }
+}
+
+/// `partial_success` of a protobuf answer: `None` when there is none, or when the body is
+/// not an OTLP response (a text `ok`).
+fn protobuf_partial(signal: Signal, body: &[u8]) -> Result<Option<(i64, String)>, String> {
+    Ok(match signal {
+        Signal::Metrics => {
+            let Ok(response) = prost::Message::decode(body) else {
+                return Ok(None);
+            };
+            let response: ExportMetricsServiceResponse = response;
+            response
+                .partial_success
+                .map(|p| (p.rejected_data_points, p.error_message))
+        }
+        Signal::Traces => {
+            let Ok(response) = prost::Message::decode(body) else {
+                return Ok(None);
+            };
+            let response: ExportTraceServiceResponse = response;
+            response
+                .partial_success
+                .map(|p| (p.rejected_spans, p.error_message))
+        }
+    })
+}
+
+/// `partialSuccess` of a JSON answer: `None` when there is none or the body is not JSON; an
+/// error when it is there but its count is not an integer (proto3 JSON writes int64 as a
+/// string, a number is taken too; absent means 0).
+fn json_partial(signal: Signal, body: &[u8]) -> Result<Option<(i64, String)>, String> {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Ok(None);
+    };
+    let Some(partial) = value.get("partialSuccess").filter(|p| !p.is_null()) else {
+        return Ok(None);
+    };
+    let key = match signal {
+        Signal::Metrics => "rejectedDataPoints",
+        Signal::Traces => "rejectedSpans",
+    };
+    let rejected = match partial.get(key) {
+        None | Some(Value::Null) => Some(0),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(other) => other.as_i64(),
+    }
+    .ok_or_else(|| format!("`{key}` is not an integer"))?;
+    let message = match partial.get("errorMessage") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err("`errorMessage` is not a string".to_string()),
+    };
+    Ok(Some((rejected, message)))
 }
 
 #[cfg(test)]
@@ -530,6 +595,47 @@ mod tests {
         assert_eq!(
             hex_id(&Value::Null, 8, "spanId").unwrap_err(),
             "a span has no spanId"
+        );
+    }
+
+    #[test]
+    fn answers_are_judged_whole_and_never_guessed_as_accepted() {
+        use Signal::{Metrics, Traces};
+        let judge = |signal, body: &[u8], content_type| {
+            judge_answer(signal, Protocol::Protobuf, content_type, body)
+        };
+        // Nothing to read, or not an OTLP answer at all: accepted, as before.
+        assert_eq!(judge(Metrics, b"", None), Answer::Accepted(None));
+        assert_eq!(judge(Metrics, b"ok", None), Answer::Accepted(None));
+        assert_eq!(
+            judge(Traces, b"{}", Some("application/json")),
+            Answer::Accepted(None)
+        );
+        let traces = prost::Message::encode_to_vec(&ExportTraceServiceResponse {
+            partial_success: Some(super::super::otlp_proto::ExportTracePartialSuccess {
+                rejected_spans: 2,
+                error_message: "too old".to_string(),
+            }),
+        });
+        assert_eq!(
+            judge(Traces, &traces, None),
+            Answer::Rejected(2, "too old".to_string())
+        );
+        // A negative count is not a count.
+        assert!(matches!(
+            judge(
+                Traces,
+                br#"{"partialSuccess":{"rejectedSpans":"-1"}}"#,
+                Some("Application/JSON; charset=utf-8")
+            ),
+            Answer::Unknown(_)
+        ));
+        // One byte over the cap: not read whole, so unknown whatever it holds.
+        let over = vec![b' '; MAX_RESPONSE_BODY + 1];
+        assert!(matches!(judge(Metrics, &over, None), Answer::Unknown(_)));
+        assert_eq!(
+            judge(Metrics, &over[..MAX_RESPONSE_BODY], None),
+            Answer::Accepted(None)
         );
     }
 

@@ -6,7 +6,9 @@
 
 #![cfg(feature = "push")]
 
+mod answers;
 mod otlp_proto;
+mod streamed;
 
 use crate::common;
 
@@ -455,11 +457,17 @@ struct OtlpReceiver {
 }
 
 fn otlp_receiver() -> OtlpReceiver {
+    otlp_receiver_with(&[])
+}
+
+/// The receiver with its options (`--split`: a traces request need not hold a whole trace).
+fn otlp_receiver_with(options: &[&str]) -> OtlpReceiver {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("requests.jsonl");
     let mut child = Command::new("python3")
         .arg(repo().join("tests/validators/otlp_receiver.py"))
         .arg(&out)
+        .args(options)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

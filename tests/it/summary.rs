@@ -366,3 +366,83 @@ fn a_failing_regression_draws_its_history_with_the_limit_and_a_legend() {
     assert!(in_view.contains("vs a history of 4 samples"), "{in_view}");
     check_rendered("chart", &summary, false);
 }
+
+/// Mermaid's own xychart parser (`tests/validators/mermaid_xychart_check.mjs`, the npm package
+/// `mermaid` that `.ci/run` installs into `MERMAID_CHECK`) reading one chart: what it read, or
+/// its parse error.
+fn mermaid_reads(chart: &str) -> Result<serde_json::Value, String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("node")
+        .arg(repo().join("tests/validators/mermaid_xychart_check.mjs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node, with mermaid in MERMAID_CHECK (bash .ci/run installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(chart.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+    if o.status.success() {
+        Ok(serde_json::from_slice(&o.stdout).unwrap())
+    } else {
+        Err(stderr(&o))
+    }
+}
+
+#[test]
+fn charts_of_very_large_and_very_small_values_are_read_by_mermaid() {
+    // Mermaid's grammar is live: an exponent (what `1e15` used to be written as) is refused.
+    assert!(mermaid_reads("xychart-beta\n    y-axis 0 --> 1e15\n    bar [1, 2]\n").is_err());
+    for scale in [1e15, 1e-5, 1e22] {
+        let r = Runner::new();
+        let history = [1.0, 1.04, 0.98, 1.01].map(|v| v * scale);
+        for (i, v) in history.iter().enumerate() {
+            let o = std::process::Command::new(bin())
+                .args(["metrics-export", "--metric", &format!("lag_seconds={v:e}")])
+                .args(["--output-dir", &format!("hist/{i}")])
+                .current_dir(&r.workspace)
+                .env("SOURCE_DATE_EPOCH", (1_764_000_000 + i).to_string())
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        }
+        std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+        std::fs::write(
+            r.workspace.join(".github/dpone-observability.yml"),
+            "regressions:\n  lag_seconds: {direction: lower, test: t_test, boundary: 0.99}\n",
+        )
+        .unwrap();
+        let now = 1.8 * scale;
+        let (code, out, _) = r.run(&[
+            ("metrics", &format!("lag_seconds={now:e}")),
+            ("baseline", "hist/*"),
+            ("run-name", "chart"),
+        ]);
+        assert_eq!(code, 1, "{out}");
+        let summary = summary_of(&r, "chart");
+        let start = summary.find("```mermaid\n").expect("a chart") + "```mermaid\n".len();
+        let chart = &summary[start..start + summary[start..].find("```").unwrap()];
+        let read = mermaid_reads(chart).unwrap_or_else(|err| panic!("{err}\n{chart}"));
+        let bars: Vec<f64> = read["bars"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["value"].as_f64().unwrap())
+            .collect();
+        let want: Vec<f64> = history.iter().copied().chain([now]).collect();
+        assert_eq!(bars.len(), want.len(), "{chart}");
+        for (got, want) in bars.iter().zip(&want) {
+            assert!((got / want - 1.0).abs() < 1e-3, "{got} vs {want}: {chart}");
+        }
+        let (low, high) = (
+            read["y_axis"][0].as_f64().unwrap(),
+            read["y_axis"][1].as_f64().unwrap(),
+        );
+        assert!(low < 0.98 * scale && high > now, "{chart}");
+    }
+}
