@@ -95,8 +95,16 @@ impl ExportReport {
                 message: Cow::Borrowed(&b.message),
                 runbook_url: self.runbook_url(b.code),
                 severity: b.severity(),
+                caused_by: self.cause_of(b),
             })
             .collect()
+    }
+
+    /// The code of the blocker that caused `b` (`run_report.missing`), when another did.
+    pub fn cause_of(&self, b: &Blocker) -> Option<String> {
+        b.caused_by
+            .and_then(|i| self.blockers.get(i))
+            .map(|root| root.id().to_string())
     }
 }
 
@@ -186,6 +194,9 @@ pub struct BlockerDetail<'a> {
     pub message: Cow<'a, str>,
     pub runbook_url: String,
     pub severity: Severity,
+    /// The code of the blocker that caused this one; it is shown under that root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<String>,
 }
 
 /// `runtime_metrics.json`, the one type it is written from and read back into
@@ -500,15 +511,27 @@ fn write_markdown_blockers(report: &ExportReport, out: &mut impl Write) -> io::R
             out,
             "| code | severity | message | runbook |\n|---|---|---|---|"
         )?;
-        for b in &report.blockers {
-            writeln!(
-                out,
-                "| {} | {} | {} | [runbook]({}) |",
-                code(&b.id().to_string()),
-                b.severity(),
-                escape(&b.message),
-                destination(&report.runbook_url(b.code))
-            )?;
+        // Each root cause, then, under it, what it caused.
+        for root in super::blockers::roots(&report.blockers) {
+            let at = report
+                .blockers
+                .iter()
+                .position(|b| std::ptr::eq(b, root.blocker));
+            let caused = report.blockers.iter().filter(|b| b.caused_by == at);
+            let shown = std::iter::once((root.blocker, root.caused_text()))
+                .chain(caused.map(|b| (b, String::new())));
+            for (i, (b, more)) in shown.enumerate() {
+                writeln!(
+                    out,
+                    "| {}{} | {} | {}{} | [runbook]({}) |",
+                    if i > 0 { "↳ caused by it: " } else { "" },
+                    code(&b.id().to_string()),
+                    b.severity(),
+                    escape(&b.message),
+                    escape(&more),
+                    destination(&report.runbook_url(b.code))
+                )?;
+            }
         }
     }
     Ok(())
