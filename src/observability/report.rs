@@ -249,6 +249,10 @@ pub struct JsonReport<'a> {
     pub prometheus_path: String,
     #[serde(default)]
     pub resource_attributes: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    /// The primary run's outcome, so a report read back (publish mode) shows the same run
+    /// line: which run, its status, and why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<Cow<'a, RunOutcome>>,
     #[serde(default)]
     pub run_id: Option<Cow<'a, str>>,
     #[serde(default)]
@@ -294,6 +298,7 @@ impl<'a> JsonReport<'a> {
                 .iter()
                 .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
                 .collect(),
+            run: report.run.as_ref().map(Cow::Borrowed),
             run_id: report.run_id.as_deref().map(Cow::Borrowed),
             service_name: Cow::Borrowed(&report.service_name),
             tool_version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
@@ -403,6 +408,8 @@ pub struct StdoutReport<'a> {
     resource_attributes: BTreeMap<&'a str, &'a str>,
     correlation_id: Option<&'a str>,
     blocker_details: Vec<BlockerDetail<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a RunOutcome>,
     run_id: Option<&'a str>,
     generated_at: String,
     observed_at: String,
@@ -433,6 +440,7 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
                 .collect(),
             correlation_id: r.correlation_id.as_deref(),
             blocker_details: r.blocker_details(),
+            run: r.run.as_ref(),
             run_id: r.run_id.as_deref(),
             generated_at: r.generated_at.to_string(),
             observed_at: r.observed_at.to_string(),
