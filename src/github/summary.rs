@@ -378,7 +378,7 @@ fn write_other_gates(rows: &[GateRow<'_>], out: &mut String) {
         title.push(format!("{passed} passing"));
     }
     if unjudged > 0 {
-        title.push(format!("{unjudged} not compared"));
+        title.push(format!("{unjudged} not evaluated"));
     }
     let _ = writeln!(
         out,

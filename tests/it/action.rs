@@ -525,7 +525,7 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     // The failed run has no `process`: its series has no partner in the baseline, which is
     // said, folded away, and never counted as a pass.
     assert!(
-        summary.contains("<summary>4 not compared gates</summary>"),
+        summary.contains("<summary>4 not evaluated gates</summary>"),
         "{summary}"
     );
     assert!(
