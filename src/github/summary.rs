@@ -199,7 +199,19 @@ fn write_head<'a>(
         let _ = writeln!(out, "> {}\n", escape(text));
     }
     if let Some(run) = &report.run {
-        let _ = writeln!(out, "{}\n", run_line(run));
+        // The other run reports count too: a line about one run never hides a failed other.
+        let failed_runs = report
+            .blockers
+            .iter()
+            .filter(|b| b.code == Code::RunReportRunFailed)
+            .count();
+        let others = failed_runs.saturating_sub(usize::from(run.passed == Some(false)));
+        let also = match others {
+            0 => String::new(),
+            1 => " **1 other run report failed**.".to_string(),
+            n => format!(" **{n} other run reports failed**."),
+        };
+        let _ = writeln!(out, "{}{also}\n", run_line(run));
     }
     let rows = gate_rows(&report.gates);
     write_failed_gates(&rows, ctx, charts, out);

@@ -525,6 +525,10 @@ fn the_verdict_line_agrees_with_every_row() {
         failed_input.contains("[`run_report.run_failed`]("),
         "{failed_input}"
     );
+    assert!(
+        failed_input.contains("passed (status `success`). **1 other run report failed**."),
+        "{failed_input}"
+    );
     // One root cause, counted once, with what it hides.
     let missing = summary_of(&bare, "missing");
     assert!(
