@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::{MetricsExportArgs, OutputFormat};
 use crate::exit::{write_blocker, Error, Outcome, Verdict};
-use crate::observability::blockers::{any_error, Blocker, Code, Severity};
+use crate::observability::blockers::{any_error, roots, Blocker, Code, Severity};
 use crate::observability::export::{export, ExportError};
 use crate::observability::report::{ExportReport, StdoutReport};
 use crate::observability::settings::{resolve, ExportSpec, Names, PolicyFile};
@@ -162,18 +162,26 @@ pub fn run(
         .and_then(|()| stdout.flush())
         .map_err(|err| Error::Failed(format!("cannot print the report: {err}")))?;
     // Last, after the report (flushed above), so the counts are not scrolled away.
-    let errors = report
-        .blockers
+    // Root causes are counted; what they caused is counted apart.
+    let roots = roots(&report.blockers);
+    let errors = roots
         .iter()
-        .filter(|b| b.severity() == Severity::Error)
+        .filter(|r| r.severity == Severity::Error)
         .count();
+    let caused = report.blockers.len() - roots.len();
     let _ = writeln!(
         stderr,
-        "exported {} → {}; {}, {}",
+        "exported {} → {}; {}, {}{}",
         plural(report.metric_count, "metric"),
         request.output_dir.display(),
         plural(errors, "error"),
-        plural(report.blockers.len() - errors, "warning")
+        plural(roots.len() - errors, "warning"),
+        if caused > 0 {
+            let by = if roots.len() == 1 { "it" } else { "them" };
+            format!(" (+{caused} caused by {by})")
+        } else {
+            String::new()
+        }
     );
     Ok(Verdict::from_failed(any_error(&report.blockers)))
 }

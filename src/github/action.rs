@@ -28,7 +28,7 @@ use crate::inert::Commands;
 use crate::observability::artifacts::{
     artifact_specs, INDEX_FILE_NAME, OPENTELEMETRY, PROMETHEUS, SCHEMA_VERSION,
 };
-use crate::observability::blockers::{runbook_base_url, Blocker, Severity};
+use crate::observability::blockers::{roots, runbook_base_url, Blocker, Severity};
 use crate::observability::export::{
     export_with, ExportError, ExportOutcome, ExportRequest, ExtraArtifact,
 };
@@ -341,6 +341,9 @@ struct BlockerOutput<'a> {
     message: &'a str,
     runbook_url: String,
     file: Option<String>,
+    /// The root cause's code, when another blocker caused this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caused_by: Option<String>,
 }
 
 /// Runs the action, phase by phase: mask the secrets, plan, export (with the step summary as
@@ -804,6 +807,7 @@ fn outputs(
             message: &b.message,
             runbook_url: report.runbook_url(b.code),
             file: b.subject.as_deref().map(|s| ctx.relative(Path::new(s))),
+            caused_by: report.cause_of(b),
         })
         .collect();
     let rel = |name: &str| ctx.relative(&output_dir.join(name));
@@ -822,21 +826,22 @@ fn outputs(
     ]
 }
 
-/// One annotation per blocker, most severe first, within GitHub's per-step limits; the rest are
-/// counted in one notice.
+/// One annotation per root cause, most severe first, within GitHub's per-step limits (what it
+/// caused is counted in its message); the rest are counted in one notice.
 fn annotations(
     report: &ExportReport,
     ctx: &RunnerContext,
     fail_on: FailOn,
     output_root: &Path,
 ) -> Vec<String> {
-    let mut ordered: Vec<&Blocker> = report.blockers.iter().collect();
-    ordered.sort_by_key(|b| (!fail_on.fails_on(b.severity()), b.severity()));
+    let mut ordered = roots(&report.blockers);
+    ordered.sort_by_key(|r| (!fail_on.fails_on(r.severity), r.severity));
     let mut lines = Vec::new();
     let (mut errors, mut warnings, mut left_out) = (0, 0, 0);
-    for b in ordered {
-        let level = Level::from(b.severity());
-        let count = match b.severity() {
+    for root in ordered {
+        let b = root.blocker;
+        let level = Level::from(root.severity);
+        let count = match root.severity {
             Severity::Error => &mut errors,
             Severity::Warning => &mut warnings,
         };
@@ -845,20 +850,20 @@ fn annotations(
             continue;
         }
         *count += 1;
-        let fails = if fail_on.fails_on(b.severity()) {
+        let fails = if fail_on.fails_on(root.severity) {
             " This blocker fails the step."
         } else {
             ""
         };
         // Only a file of the repository is annotated: inside the workspace, outside the
         // output root (the export's own files are not in the diff).
-        let root = ctx.workspace_file(output_root);
+        let kept_out = ctx.workspace_file(output_root);
         let file = b
             .subject
             .as_deref()
             .and_then(|s| ctx.workspace_file(Path::new(s)))
-            .filter(|f| match &root {
-                Some(root) => !(f == root || f.starts_with(&format!("{root}/"))),
+            .filter(|f| match &kept_out {
+                Some(out) => !(f == out || f.starts_with(&format!("{out}/"))),
                 None => true,
             });
         lines.push(annotation_linking(
@@ -867,7 +872,11 @@ fn annotations(
             file.as_deref(),
             file.as_ref().and(b.line),
             &b.message,
-            &format!("{fails} Runbook: {}", report.runbook_url(b.code)),
+            &format!(
+                "{}{fails} Runbook: {}",
+                root.caused_text(),
+                report.runbook_url(b.code)
+            ),
         ));
     }
     if left_out > 0 {

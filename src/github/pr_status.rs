@@ -6,7 +6,7 @@ use super::runner::{Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::ci_env::Event;
 use crate::observability::artifacts::WrittenArtifact;
-use crate::observability::blockers::Severity;
+use crate::observability::blockers::{roots, Severity};
 use crate::observability::markdown::plain;
 use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
@@ -377,19 +377,21 @@ pub fn message(
     let comment_passing =
         summary::render_now_passing(ctx, &format!("{marker}\n{}", passing_state.marker()));
     let status_description = format!("{} ({counts})", assessment.text());
-    let annotations = report
-        .blockers
-        .iter()
-        .filter_map(|b| {
+    // One annotation per root cause; what it caused is counted in its message.
+    let annotations = roots(&report.blockers)
+        .into_iter()
+        .filter_map(|root| {
+            let b = root.blocker;
             let path = runner.workspace_file(std::path::Path::new(b.subject.as_deref()?))?;
             Some(FileAnnotation {
                 path,
                 line: b.line,
-                failure: ctx.fail_on.fails_on(b.severity()) || b.severity() == Severity::Error,
+                failure: ctx.fail_on.fails_on(root.severity) || root.severity == Severity::Error,
                 title: plain(&b.id().to_string()),
                 message: format!(
-                    "{} Runbook: {}",
+                    "{}{} Runbook: {}",
                     plain(&b.message),
+                    root.caused_text(),
                     report.runbook_url(b.code)
                 ),
             })

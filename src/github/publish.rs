@@ -16,26 +16,28 @@ use serde_json::Value;
 use super::api::{api_url, explain_failure, plain_name, retry_policy, Api};
 use super::artifacts::{Artifacts, Fetch, Unpack};
 use super::baseline::AutoBaseline;
-use super::commands::{annotation, Level};
+use super::commands::{annotation, annotation_linking, Level};
 use super::inputs::{Baseline, DEFAULT_POLICY_FILE};
 use super::inputs::{Inputs, RunId};
 use super::posting::post;
-use super::pr_status::{comment_marker, message, CommentMode, Kinds, PrTarget};
+use super::pr_status::{comment_marker, message, CommentMode, FileAnnotation, Kinds, PrTarget};
 use super::runner::{Env, RunnerContext};
-use super::summary::SummaryContext;
+use super::summary::{self, SummaryContext};
 use crate::ci_env::Event;
 use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
 use crate::observability::artifacts::JSON_REPORT;
-use crate::observability::blockers::runbook_base_url;
+use crate::observability::blockers::{roots, runbook_base_url, Severity};
 use crate::observability::files;
 use crate::observability::gates::History;
 use crate::observability::judge::judge_again;
+use crate::observability::markdown::plain;
 use crate::observability::policy::{parse_policy, FailOn, Policy};
 use crate::observability::report::ExportReport;
 use crate::observability::report_file::{export_report, read_document, read_history};
 use crate::observability::settings::{resolve_policy, ExportSpec, Names, PolicyFile};
 use crate::observability::timestamp::Timestamp;
+use crate::observability::verdict::{Assessment, Verdict as AssessedVerdict};
 
 /// The `mode` input's value for this mode.
 pub const MODE: &str = "publish";
@@ -111,7 +113,7 @@ pub fn run(
         ctx,
     };
     match publish(&given, token, stdout, stderr) {
-        Ok(()) => Ok(Verdict::from_failed(false)),
+        Ok(failed) => Ok(Verdict::from_failed(failed)),
         Err(Stop::Warning(text)) => {
             warn(stdout, stderr, &text);
             Ok(Verdict::from_failed(false))
@@ -152,7 +154,7 @@ fn publish(
     token: Option<&str>,
     stdout: &mut impl Commands,
     stderr: &mut impl Write,
-) -> Result<(), Stop> {
+) -> Result<bool, Stop> {
     let Given {
         inputs, env, ctx, ..
     } = *given;
@@ -204,7 +206,7 @@ fn publish(
     };
     let job = env.var("GITHUB_JOB").unwrap_or_default();
     let read = &judged.read;
-    let built = message(
+    let mut built = message(
         &read.report,
         &read.points,
         &[],
@@ -213,6 +215,7 @@ fn publish(
         &comment_marker(&check_name),
         &job,
     );
+    built.annotations = check_annotations(&read.report, judged.fail_on, inputs);
     let target = PrTarget {
         api_url: api_url(env),
         token: token.to_string(),
@@ -220,7 +223,7 @@ fn publish(
         repo: repo.to_string(),
         head_sha: trigger.head_sha.clone(),
         pull_number,
-        check_name,
+        check_name: check_name.clone(),
         run_url: ctx.run_url(),
         comment_mode,
         comment_author: inputs.comment_author.as_ref().map(|l| l.0.clone()),
@@ -228,8 +231,119 @@ fn publish(
     for warning in post(&target, kinds, &built, retry) {
         warn(stdout, stderr, &warning);
     }
+    let failed = tell_runner(ctx, read, &summary_ctx, stdout, stderr);
     let _ = crate::observability::dirs::remove_all(&judged.folder);
-    Ok(())
+    Ok(failed)
+}
+
+/// This run's own page, as an export's: the same summary in `GITHUB_STEP_SUMMARY` (the check
+/// run's "Full summary" links this run), one annotation per root cause (without a file: the
+/// files are on the fork's runner), and the verdict line. True when the judged verdict fails
+/// the step under `fail-on`: publish's exit status is the export's.
+fn tell_runner(
+    ctx: &RunnerContext,
+    read: &ReadExport,
+    summary_ctx: &SummaryContext<'_>,
+    stdout: &mut impl Commands,
+    stderr: &mut impl Write,
+) -> bool {
+    let report = &read.report;
+    if let Some(target) = &ctx.step_summary {
+        let text = summary::render(report, &read.points, &[], summary_ctx);
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(target)
+            .and_then(|mut file| file.write_all(text.as_bytes()));
+        if let Err(err) = written {
+            let _ = writeln!(stderr, "warning: cannot write the step summary: {err}");
+        }
+    }
+    let fail_on = summary_ctx.fail_on;
+    let mut ordered = roots(&report.blockers);
+    ordered.sort_by_key(|r| (!fail_on.fails_on(r.severity), r.severity));
+    for root in ordered.iter().take(ANNOTATIONS) {
+        let b = root.blocker;
+        let fails = if fail_on.fails_on(root.severity) {
+            " This blocker fails the step."
+        } else {
+            ""
+        };
+        stdout.command(&annotation_linking(
+            Level::from(root.severity),
+            &b.id().to_string(),
+            None,
+            None,
+            &b.message,
+            &format!(
+                "{}{fails} Runbook: {}",
+                root.caused_text(),
+                report.runbook_url(b.code)
+            ),
+        ));
+    }
+    let assessment = Assessment::of(&report.blockers, &report.gates, fail_on);
+    let _ = writeln!(
+        stdout,
+        "dpone-observability: {assessment}; {} metrics; published from {}",
+        report.metric_count, summary_ctx.output_dir
+    );
+    assessment.verdict == AssessedVerdict::Failed
+}
+
+/// At most this many annotations on the run page and on the check run.
+const ANNOTATIONS: usize = 50;
+
+/// The line of the trusted policy a gate finding's gate is on.
+fn gate_line(report: &ExportReport, id: &str) -> Option<u64> {
+    let gates = &report.gates;
+    let objective = gates
+        .objectives
+        .iter()
+        .find(|o| o.code == id)
+        .map(|o| &o.at);
+    let regression = gates
+        .regressions
+        .iter()
+        .find(|c| c.code == id)
+        .map(|c| &c.at);
+    objective
+        .or(regression)
+        .map(|at| at.line)
+        .filter(|n| *n > 0)
+}
+
+/// The check run's annotations: one per root cause. A check run annotates a file of the
+/// repository; the artifact's files are on the fork's runner, so each sits on the trusted
+/// policy file, at the gate's line when it is a gate's.
+fn check_annotations(
+    report: &ExportReport,
+    fail_on: FailOn,
+    inputs: &Inputs,
+) -> Vec<FileAnnotation> {
+    let policy = inputs
+        .policy_file
+        .clone()
+        .unwrap_or_else(|| DEFAULT_POLICY_FILE.to_string());
+    roots(&report.blockers)
+        .into_iter()
+        .take(ANNOTATIONS)
+        .map(|root| {
+            let b = root.blocker;
+            FileAnnotation {
+                path: policy.clone(),
+                line: gate_line(report, &b.id().to_string()),
+                failure: fail_on.fails_on(root.severity) || root.severity == Severity::Error,
+                title: plain(&b.id().to_string()),
+                message: format!(
+                    "{}{} Runbook: {}",
+                    plain(&b.message),
+                    root.caused_text(),
+                    report.runbook_url(b.code)
+                ),
+            }
+        })
+        .collect()
 }
 
 /// What to post: the `pr-status` kinds, without a comment when there is no proven pull

@@ -13,7 +13,7 @@ use std::path::Path;
 use super::runner::RunnerContext;
 
 use crate::observability::artifacts::{WrittenArtifact, INDEX_FILE_NAME};
-use crate::observability::blockers::{Blocker, Code};
+use crate::observability::blockers::{roots, Blocker, Code, Root};
 use crate::observability::gates::markdown::{rows as gate_rows, write_table, GateRow, GateState};
 use crate::observability::gates::{
     is_gate_series, BaselineStatus, ComparisonStatus, GateResults, Origin,
@@ -199,7 +199,19 @@ fn write_head<'a>(
         let _ = writeln!(out, "> {}\n", escape(text));
     }
     if let Some(run) = &report.run {
-        let _ = writeln!(out, "{}\n", run_line(run));
+        // The other run reports count too: a line about one run never hides a failed other.
+        let failed_runs = report
+            .blockers
+            .iter()
+            .filter(|b| b.code == Code::RunReportRunFailed)
+            .count();
+        let others = failed_runs.saturating_sub(usize::from(run.passed == Some(false)));
+        let also = match others {
+            0 => String::new(),
+            1 => " **1 other run report failed**.".to_string(),
+            n => format!(" **{n} other run reports failed**."),
+        };
+        let _ = writeln!(out, "{}{also}\n", run_line(run));
     }
     let rows = gate_rows(&report.gates);
     write_failed_gates(&rows, ctx, charts, out);
@@ -456,7 +468,7 @@ fn write_other_gates(rows: &[GateRow<'_>], out: &mut String) {
         title.push(format!("{passed} passing"));
     }
     if unjudged > 0 {
-        title.push(format!("{unjudged} not compared"));
+        title.push(format!("{unjudged} not evaluated"));
     }
     let _ = writeln!(
         out,
@@ -473,22 +485,50 @@ struct Group<'a> {
     id: String,
     code: Code,
     blockers: Vec<&'a Blocker>,
+    /// Blockers these caused (shown under them, not counted apart).
+    caused: usize,
     fails: bool,
 }
 
-/// Blockers grouped by their shown code, failing groups first, then by severity, then in
-/// order of first appearance.
-fn groups<'a>(blockers: impl Iterator<Item = &'a Blocker>, fail_on: FailOn) -> Vec<Group<'a>> {
+impl Group<'_> {
+    /// ` (+2 caused by it)`.
+    fn caused_text(&self) -> String {
+        match self.caused {
+            0 => String::new(),
+            n => format!(
+                " (+{n} caused by {})",
+                if self.blockers.len() > 1 {
+                    "them"
+                } else {
+                    "it"
+                }
+            ),
+        }
+    }
+}
+
+/// Root causes grouped by their shown code (what each caused is counted with it), failing
+/// groups first, then by severity, then in order of first appearance.
+fn groups<'a>(
+    report: &'a ExportReport,
+    keep: impl Fn(&Root<'_>) -> bool,
+    fail_on: FailOn,
+) -> Vec<Group<'a>> {
     let mut groups: Vec<Group<'a>> = Vec::new();
-    for b in blockers {
+    for root in roots(&report.blockers).into_iter().filter(|r| keep(r)) {
+        let b = root.blocker;
         let id = b.id().to_string();
-        let fails = fail_on.fails_on(b.severity());
+        let fails = fail_on.fails_on(root.severity);
         match groups.iter_mut().find(|g| g.id == id && g.fails == fails) {
-            Some(g) => g.blockers.push(b),
+            Some(g) => {
+                g.blockers.push(b);
+                g.caused += root.caused;
+            }
             None => groups.push(Group {
                 id,
                 code: b.code,
                 blockers: vec![b],
+                caused: root.caused,
                 fails,
             }),
         }
@@ -507,11 +547,8 @@ fn times(n: usize) -> String {
 
 /// Failing blockers other than the gates' (which the gate table shows), grouped by code.
 fn write_failing_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
-    let failing = report
-        .blockers
-        .iter()
-        .filter(|b| ctx.fail_on.fails_on(b.severity()) && !b.code.is_gate());
-    let groups = groups(failing, ctx.fail_on);
+    let failing = |r: &Root<'_>| ctx.fail_on.fails_on(r.severity) && !r.blocker.code.is_gate();
+    let groups = groups(report, failing, ctx.fail_on);
     if groups.is_empty() {
         return;
     }
@@ -525,10 +562,11 @@ fn write_failing_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: 
         };
         let _ = writeln!(
             out,
-            "| ❌ | [{}]({}){} | {}{more} |",
+            "| ❌ | [{}]({}){}{} | {}{more} |",
             code(&g.id),
             destination(&report.runbook_url(g.code)),
             times(g.blockers.len()),
+            g.caused_text(),
             message_within(&first.message, CELL_CHARS),
         );
     }
@@ -538,13 +576,7 @@ fn write_failing_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: 
 /// One line: the blockers that do not fail the step, the head commit and the baseline.
 fn warnings_line(report: &ExportReport, ctx: &SummaryContext<'_>) -> String {
     let mut parts = Vec::new();
-    let warnings = groups(
-        report
-            .blockers
-            .iter()
-            .filter(|b| !ctx.fail_on.fails_on(b.severity())),
-        ctx.fail_on,
-    );
+    let warnings = groups(report, |r| !ctx.fail_on.fails_on(r.severity), ctx.fail_on);
     if !warnings.is_empty() {
         let n: usize = warnings.iter().map(|g| g.blockers.len()).sum();
         let listed: Vec<String> = warnings
@@ -552,10 +584,11 @@ fn warnings_line(report: &ExportReport, ctx: &SummaryContext<'_>) -> String {
             .take(8)
             .map(|g| {
                 format!(
-                    "[{}]({}){}",
+                    "[{}]({}){}{}",
                     code(&g.id),
                     destination(&report.runbook_url(g.code)),
-                    times(g.blockers.len())
+                    times(g.blockers.len()),
+                    g.caused_text()
                 )
             })
             .collect();
@@ -672,25 +705,27 @@ fn file_label(path: &Path) -> String {
         .unwrap_or(text)
 }
 
-/// Every blocker, grouped by code, folded away; each group with its files.
+/// Every root cause, grouped by code, folded away; each group with its files and, under it,
+/// what it caused.
 fn write_all_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
     if report.blockers.is_empty() {
         return;
     }
-    let groups = groups(report.blockers.iter(), ctx.fail_on);
+    let groups = groups(report, |_| true, ctx.fail_on);
     let _ = writeln!(
         out,
         "\n<details><summary>Blockers ({}) with runbooks</summary>\n",
-        report.blockers.len()
+        groups.iter().map(|g| g.blockers.len()).sum::<usize>()
     );
     for g in groups.iter().take(TABLE_ROWS) {
         let mark = if g.fails { "❌" } else { "⚠️" };
         let first = g.blockers[0];
         let _ = writeln!(
             out,
-            "- {mark} {}{} ({}{}) — {} [runbook]({})",
+            "- {mark} {}{}{} ({}{}) — {} [runbook]({})",
             code(&g.id),
             times(g.blockers.len()),
+            g.caused_text(),
             first.severity(),
             if g.fails { ", fails the step" } else { "" },
             message_within(g.code.summary(), CELL_CHARS),
@@ -703,6 +738,7 @@ fn write_all_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut
                 .map(|s| format!("{}: ", code(&ctx.workspace.relative(Path::new(s)))))
                 .unwrap_or_default();
             let _ = writeln!(out, "  - {file}{}", message_within(&b.message, CELL_CHARS));
+            write_caused(report, b, out);
         }
         if g.blockers.len() > TABLE_ROWS {
             let _ = writeln!(
@@ -713,6 +749,23 @@ fn write_all_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut
         }
     }
     let _ = writeln!(out, "\n</details>");
+}
+
+/// The blockers `root` caused, one line each under it.
+fn write_caused(report: &ExportReport, root: &Blocker, out: &mut String) {
+    let at = report.blockers.iter().position(|b| std::ptr::eq(b, root));
+    for b in report
+        .blockers
+        .iter()
+        .filter(|b| at.is_some() && b.caused_by == at)
+    {
+        let _ = writeln!(
+            out,
+            "    - caused by it: {} {}",
+            code(&b.id().to_string()),
+            message_within(&b.message, CELL_CHARS)
+        );
+    }
 }
 
 /// The metrics, folded away: labels every measured series shares on one line, gate series

@@ -601,6 +601,9 @@ pub struct Blocker {
     pub line: Option<u64>,
     /// The metric a per-metric code is about (`slo.<metric>.missing`).
     metric: Option<Box<str>>,
+    /// The blocker that caused this one (its index among the export's blockers), set by
+    /// `verdict::link_causes`: a caused blocker is shown under its root and counted once with it.
+    pub caused_by: Option<usize>,
 }
 
 impl Blocker {
@@ -612,6 +615,7 @@ impl Blocker {
             subject: None,
             line: None,
             metric: None,
+            caused_by: None,
         }
     }
 
@@ -673,6 +677,55 @@ impl fmt::Display for BlockerId<'_> {
             _ => f.write_str(text),
         }
     }
+}
+
+/// A root blocker (one nothing else caused) and how many blockers it caused.
+pub struct Root<'a> {
+    pub blocker: &'a Blocker,
+    pub caused: usize,
+    /// The most severe severity among it and what it caused.
+    pub severity: Severity,
+}
+
+impl Root<'_> {
+    /// ` (+2 caused by it)`, or nothing.
+    pub fn caused_text(&self) -> String {
+        if self.caused == 0 {
+            String::new()
+        } else {
+            format!(" (+{} caused by it)", self.caused)
+        }
+    }
+}
+
+/// The blockers nothing else caused, in order, each with the count of what it caused: what
+/// every output lists and counts (the JSON report keeps them all).
+pub fn roots(blockers: &[Blocker]) -> Vec<Root<'_>> {
+    let mut roots: Vec<(usize, Root<'_>)> = blockers
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.caused_by.is_none())
+        .map(|(i, b)| {
+            (
+                i,
+                Root {
+                    blocker: b,
+                    caused: 0,
+                    severity: b.severity(),
+                },
+            )
+        })
+        .collect();
+    for b in blockers {
+        if let Some(root) = b
+            .caused_by
+            .and_then(|i| roots.iter_mut().find(|(at, _)| *at == i))
+        {
+            root.1.caused += 1;
+            root.1.severity = root.1.severity.min(b.severity());
+        }
+    }
+    roots.into_iter().map(|(_, r)| r).collect()
 }
 
 /// True when any blocker has error severity, i.e. the export fails.

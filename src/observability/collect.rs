@@ -278,6 +278,15 @@ fn choose_run(request: &ExportRequest, read: &mut Read) -> Run {
             None => failed,
         });
     }
+    // Every other run report counts too: a failed one is named by its file.
+    for (facts, path) in read.input_runs.iter().filter(|(f, _)| f.failed()) {
+        let message = format!(
+            "run report `{}`: {}",
+            path.display(),
+            run_failed_message(&facts.outcome)
+        );
+        blockers.push(Blocker::new(Code::RunReportRunFailed, message).about(path));
+    }
     Run {
         primary,
         run_id,

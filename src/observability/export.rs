@@ -137,9 +137,11 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
     for blocker in &mut blockers {
         blocker.message = redactor.redact(&blocker.message).into_owned();
     }
+    let mut gate_results = gated.results;
+    super::verdict::link_causes(&mut blockers, &mut gate_results);
     let report = ExportReport {
         passed: !any_error(&blockers),
-        gates: gated.results,
+        gates: gate_results,
         metric_count: collected.points.len(),
         service_name: request.service_name.clone(),
         namespace: request.namespace.clone(),

@@ -66,6 +66,7 @@ pub fn judge_again(
     report.blockers = policy.apply(blockers);
     report.passed = !any_error(&report.blockers);
     report.gates = gated.results;
+    super::verdict::link_causes(&mut report.blockers, &mut report.gates);
     report.metric_count = points.len();
     Ok(judged)
 }

@@ -95,8 +95,16 @@ impl ExportReport {
                 message: Cow::Borrowed(&b.message),
                 runbook_url: self.runbook_url(b.code),
                 severity: b.severity(),
+                caused_by: self.cause_of(b),
             })
             .collect()
+    }
+
+    /// The code of the blocker that caused `b` (`run_report.missing`), when another did.
+    pub fn cause_of(&self, b: &Blocker) -> Option<String> {
+        b.caused_by
+            .and_then(|i| self.blockers.get(i))
+            .map(|root| root.id().to_string())
     }
 }
 
@@ -186,6 +194,9 @@ pub struct BlockerDetail<'a> {
     pub message: Cow<'a, str>,
     pub runbook_url: String,
     pub severity: Severity,
+    /// The code of the blocker that caused this one; it is shown under that root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<String>,
 }
 
 /// `runtime_metrics.json`, the one type it is written from and read back into
@@ -238,6 +249,10 @@ pub struct JsonReport<'a> {
     pub prometheus_path: String,
     #[serde(default)]
     pub resource_attributes: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    /// The primary run's outcome, so a report read back (publish mode) shows the same run
+    /// line: which run, its status, and why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<Cow<'a, RunOutcome>>,
     #[serde(default)]
     pub run_id: Option<Cow<'a, str>>,
     #[serde(default)]
@@ -283,6 +298,7 @@ impl<'a> JsonReport<'a> {
                 .iter()
                 .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
                 .collect(),
+            run: report.run.as_ref().map(Cow::Borrowed),
             run_id: report.run_id.as_deref().map(Cow::Borrowed),
             service_name: Cow::Borrowed(&report.service_name),
             tool_version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
@@ -392,6 +408,8 @@ pub struct StdoutReport<'a> {
     resource_attributes: BTreeMap<&'a str, &'a str>,
     correlation_id: Option<&'a str>,
     blocker_details: Vec<BlockerDetail<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a RunOutcome>,
     run_id: Option<&'a str>,
     generated_at: String,
     observed_at: String,
@@ -422,6 +440,7 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
                 .collect(),
             correlation_id: r.correlation_id.as_deref(),
             blocker_details: r.blocker_details(),
+            run: r.run.as_ref(),
             run_id: r.run_id.as_deref(),
             generated_at: r.generated_at.to_string(),
             observed_at: r.observed_at.to_string(),
@@ -500,15 +519,27 @@ fn write_markdown_blockers(report: &ExportReport, out: &mut impl Write) -> io::R
             out,
             "| code | severity | message | runbook |\n|---|---|---|---|"
         )?;
-        for b in &report.blockers {
-            writeln!(
-                out,
-                "| {} | {} | {} | [runbook]({}) |",
-                code(&b.id().to_string()),
-                b.severity(),
-                escape(&b.message),
-                destination(&report.runbook_url(b.code))
-            )?;
+        // Each root cause, then, under it, what it caused.
+        for root in super::blockers::roots(&report.blockers) {
+            let at = report
+                .blockers
+                .iter()
+                .position(|b| std::ptr::eq(b, root.blocker));
+            let caused = report.blockers.iter().filter(|b| b.caused_by == at);
+            let shown = std::iter::once((root.blocker, root.caused_text()))
+                .chain(caused.map(|b| (b, String::new())));
+            for (i, (b, more)) in shown.enumerate() {
+                writeln!(
+                    out,
+                    "| {}{} | {} | {}{} | [runbook]({}) |",
+                    if i > 0 { "↳ caused by it: " } else { "" },
+                    code(&b.id().to_string()),
+                    b.severity(),
+                    escape(&b.message),
+                    escape(&more),
+                    destination(&report.runbook_url(b.code))
+                )?;
+            }
         }
     }
     Ok(())

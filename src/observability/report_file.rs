@@ -87,7 +87,7 @@ pub fn export_report(
             .collect(),
         correlation_id: document.correlation_id.map(|id| id.into_owned()),
         run_id: document.run_id.map(|id| id.into_owned()),
-        run: None,
+        run: document.run.map(std::borrow::Cow::into_owned),
         observed_at,
         generated_at,
         inputs: document.inputs.into_owned(),

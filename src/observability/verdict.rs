@@ -2,15 +2,62 @@
 //! `⚠️ passed with N warnings`, `❌ failed`, with the counts behind it.
 //!
 //! A blocker either fails the step (the fail policy says so) or is a warning the reader should
-//! see; a gate that compared nothing (labels differ, no baseline series) is neither and is
+//! see; a blocker another one caused ([`link_causes`]) is counted once, with its root; a gate
+//! that compared nothing (labels differ, no baseline series) is neither and is
 //! counted apart.
 
 use std::fmt;
 
-use super::blockers::Blocker;
+use super::blockers::{roots, Blocker, Code};
 use super::gates::GateResults;
 use super::policy::FailOn;
 use super::text::plural;
+
+/// An input that was not read: what it would have given is missing because of it.
+fn is_unread_input(code: Code) -> bool {
+    matches!(
+        code,
+        Code::RunReportMissing
+            | Code::RunReportUnreadable
+            | Code::RunReportInvalidJson
+            | Code::RunReportInvalidShape
+            | Code::RunReportNotARunReport
+            | Code::InputNoMatch
+            | Code::InputUnreadable
+            | Code::InputInvalidJson
+            | Code::MetricsFileMissing
+            | Code::MetricsFileInvalid
+    )
+}
+
+/// Links each blocker that another one caused to its root, in the core, once, for every
+/// output: an export with no metric (`metrics.empty`) and an objective on an absent metric
+/// (`slo.<metric>.missing`) are caused by the first input that could not be read; an
+/// objective on an absent metric with no such input is caused by `metrics.empty`. The root is
+/// always a blocker that has no cause itself.
+///
+/// An objective whose `slo.<metric>.missing` was caused so is not evaluated (`—`, saying by
+/// what), never a failed gate of its own: the root is the one failure.
+pub fn link_causes(blockers: &mut [Blocker], gates: &mut GateResults) {
+    let unread = blockers.iter().position(|b| is_unread_input(b.code));
+    let empty = blockers.iter().position(|b| b.code == Code::MetricsEmpty);
+    for b in blockers.iter_mut() {
+        b.caused_by = match b.code {
+            Code::MetricsEmpty => unread,
+            Code::SloMissing => unread.or(empty),
+            _ => None,
+        };
+    }
+    for b in blockers.iter().filter(|b| b.code == Code::SloMissing) {
+        let Some(root) = b.caused_by.and_then(|i| blockers.get(i)) else {
+            continue;
+        };
+        let id = b.id().to_string();
+        for o in gates.objectives.iter_mut().filter(|o| o.code == id) {
+            o.not_evaluated = Some(format!("no data: {}", root.id()));
+        }
+    }
+}
 
 /// The three outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +92,7 @@ pub struct Assessment {
     pub failed_other: usize,
     /// Blockers that do not fail the step (warnings, or errors under `fail-on: never`).
     pub warnings: usize,
-    /// Gate results that judged nothing (not compared).
+    /// Gate results that judged nothing (regressions not compared, objectives not evaluated).
     pub not_compared: usize,
     pub passed_gates: usize,
 }
@@ -53,8 +100,9 @@ pub struct Assessment {
 impl Assessment {
     pub fn of(blockers: &[Blocker], gates: &GateResults, fail_on: FailOn) -> Self {
         let (mut failed_gates, mut failed_other, mut warnings) = (0, 0, 0);
-        for b in blockers {
-            match (fail_on.fails_on(b.severity()), b.code.is_gate()) {
+        // A blocker another one caused is counted once, with its root.
+        for root in roots(blockers) {
+            match (fail_on.fails_on(root.severity), root.blocker.code.is_gate()) {
                 (true, true) => failed_gates += 1,
                 (true, false) => failed_other += 1,
                 (false, _) => warnings += 1,
@@ -64,7 +112,12 @@ impl Assessment {
             .regressions
             .iter()
             .filter(|c| c.status.judged_nothing())
-            .count();
+            .count()
+            + gates
+                .objectives
+                .iter()
+                .filter(|o| o.not_evaluated.is_some())
+                .count();
         let passed_gates = gates.objectives.iter().filter(|o| o.passed).count()
             + gates
                 .regressions
@@ -127,6 +180,33 @@ mod tests {
 
     fn assess(blockers: &[Blocker], fail_on: FailOn) -> Assessment {
         Assessment::of(blockers, &GateResults::default(), fail_on)
+    }
+
+    #[test]
+    fn a_root_cause_is_counted_once_with_what_it_caused() {
+        let mut blockers = vec![
+            Blocker::new(Code::RunReportMissing, "gone"),
+            Blocker::new(Code::MetricsEmpty, "empty"),
+            Blocker::for_metric(Code::SloMissing, "dpone_duration_seconds", "absent"),
+            Blocker::new(Code::RunReportRunFailed, "other run"),
+        ];
+        let mut gates = GateResults::default();
+        link_causes(&mut blockers, &mut gates);
+        assert_eq!(blockers[1].caused_by, Some(0));
+        assert_eq!(blockers[2].caused_by, Some(0));
+        assert_eq!(blockers[3].caused_by, None);
+        let roots = roots(&blockers);
+        assert_eq!(roots.len(), 2);
+        assert_eq!(roots[0].caused_text(), " (+2 caused by it)");
+        assert_eq!(
+            Assessment::of(&blockers, &gates, FailOn::Error).to_string(),
+            "❌ failed: 1 error, 1 warning"
+        );
+        // With no unread input, an objective on an absent metric is caused by the empty export.
+        let mut blockers = blockers.split_off(1);
+        link_causes(&mut blockers, &mut gates);
+        assert_eq!(blockers[0].caused_by, None);
+        assert_eq!(blockers[1].caused_by, Some(0));
     }
 
     #[test]

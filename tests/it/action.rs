@@ -240,10 +240,14 @@ fn a_blocker_fails_the_step_with_an_annotation_on_the_file() {
         lines[0].starts_with("::error title=run_report.missing,file=missing/run_report.json::"),
         "{out}"
     );
+    // One root cause, one annotation, counting what it caused; the output keeps them all.
+    assert!(lines[0].contains("(+1 caused by it)"), "{out}");
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("::error title=metrics.empty::")),
+        !lines.iter().any(|l| l.contains("title=metrics.empty")),
+        "{out}"
+    );
+    assert!(
+        out.contains("dpone-observability: ❌ failed: 1 error;"),
         "{out}"
     );
     let outputs = r.outputs();
@@ -251,6 +255,9 @@ fn a_blocker_fails_the_step_with_an_annotation_on_the_file() {
     let blockers: serde_json::Value = serde_json::from_str(&outputs["blockers"]).unwrap();
     assert_eq!(blockers[0]["code"], "run_report.missing");
     assert_eq!(blockers[0]["file"], "missing/run_report.json");
+    assert!(blockers[0].get("caused_by").is_none(), "{blockers}");
+    assert_eq!(blockers[1]["code"], "metrics.empty");
+    assert_eq!(blockers[1]["caused_by"], "run_report.missing");
     assert!(
         r.summary().contains("| ❌ | [`run_report.missing`]("),
         "{}",
@@ -518,11 +525,11 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     // The failed run has no `process`: its series has no partner in the baseline, which is
     // said, folded away, and never counted as a pass.
     assert!(
-        summary.contains("<summary>4 not compared gates</summary>"),
+        summary.contains("<summary>4 not evaluated gates</summary>"),
         "{summary}"
     );
     assert!(
-        summary.contains("| ⚪ | `extracted_rows{status=error}` vs baseline | not compared (no baseline series with these labels) |"),
+        summary.contains("| — | `extracted_rows{status=error}` vs baseline | not compared (no baseline series with these labels) |"),
         "{summary}"
     );
     // The baseline says which commit it was made at (the first run recorded it).

@@ -213,8 +213,13 @@ pub fn assert_no_file_holds(dirs: &[&Path], secret: &str) {
 
 /// The files of an export of dpone's real passing run report with `args`, by name.
 pub fn export_files_of(args: &[&str]) -> Vec<(String, Vec<u8>)> {
+    export_files_of_report("run-report/run_report_success_real.json", args)
+}
+
+/// [`export_files_of`] with another run report fixture (`rel`) as `--run-report`.
+pub fn export_files_of_report(rel: &str, args: &[&str]) -> Vec<(String, Vec<u8>)> {
     let tmp = tempfile::tempdir().unwrap();
-    let report = fixture("run-report/run_report_success_real.json");
+    let report = fixture(rel);
     let mut all = vec!["metrics-export", "--run-report", report.to_str().unwrap()];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--output-dir", "export"]);

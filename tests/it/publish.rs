@@ -556,7 +556,8 @@ fn the_fork_s_recorded_verdict_is_not_believed() {
     setup.policy = Some("objectives:\n  extracted_rows: {min: 100000}\n".to_string());
     let world = World::start(setup);
     let ran = publish(&world);
-    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    // The judged verdict fails, so the step fails, as an export's would.
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
     let (conclusion, summary) = posted_check(&world);
     eprintln!("judged by the base policy:\n{summary}");
     assert_eq!(conclusion, "failure", "{summary}");
@@ -733,4 +734,97 @@ fn a_token_the_api_echoes_is_printed_and_written_nowhere() {
         }
     }
     assert_no_file_holds(&[ran.tmp.path()], TOKEN);
+}
+
+/// A failed run's export, published: the same run line (the root cause), one annotation per
+/// root cause on the check run and on this run's page, the same summary on this run's page
+/// (where the check run's "Full summary" links), and the exit status of an export.
+#[test]
+fn a_failed_run_s_export_is_published_at_parity_with_its_export() {
+    let files = export_files_of_report(
+        "run-report/run_report_failed_real.json",
+        &["--resource-attr", "vcs.change.id=7"],
+    );
+    let zip = zip_of_entries(
+        files
+            .iter()
+            .map(|(name, bytes)| ZipEntry::File(name.clone(), bytes.clone())),
+    );
+    let world = World::start(Setup::new(zip));
+    let page = tempfile::tempdir().unwrap();
+    let summary_file = page.path().join("step_summary");
+    let summary_var = summary_file.to_str().unwrap();
+    let ran = publish_with(&world, &[("GITHUB_STEP_SUMMARY", summary_var)], |_| {});
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let answered = world.answered();
+    let check = answered
+        .iter()
+        .find(|a| a.path.ends_with("/check-runs"))
+        .and_then(|a| a.request.clone())
+        .expect("a check run was posted");
+    let summary = check["output"]["summary"].as_str().unwrap();
+    eprintln!("published failed run:\n{summary}");
+    // The root cause, in view under the heading, as in the export's own summary.
+    assert!(summary.starts_with("### ❌ "), "{summary}");
+    assert!(
+        summary.contains("**failed** (status `error`): `DPONE_LEGACY_RUNTIME_DEFAULTS_DISABLED`"),
+        "{summary}"
+    );
+    // One check-run annotation per root cause, on the trusted policy file (the gate at its line).
+    let annotations = check["output"]["annotations"]
+        .as_array()
+        .expect("annotations");
+    let titles: Vec<&str> = annotations
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["run_report.run_failed", "slo.dpone_run_passed.below_min"],
+        "{annotations:?}"
+    );
+    assert!(annotations
+        .iter()
+        .all(|a| a["path"] == ".github/dpone-observability.yml"));
+    assert_eq!(annotations[1]["start_line"], 2, "{annotations:?}");
+    assert_eq!(annotations[1]["annotation_level"], "failure");
+    // The same on this run's page, most severe first, and the verdict line.
+    let commands: Vec<&str> = ran.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(
+        commands[1].starts_with("::error title=slo.dpone_run_passed.below_min::")
+            && commands[1].contains("This blocker fails the step."),
+        "{commands:?}"
+    );
+    assert!(
+        commands[2].starts_with("::warning title=run_report.run_failed::"),
+        "{commands:?}"
+    );
+    assert!(
+        ran.stdout
+            .contains("dpone-observability: ❌ failed: 1 gate failed, 1 warning;"),
+        "{}",
+        ran.stdout
+    );
+    // The check run's "Full summary" links this run, whose page now holds the summary.
+    let page_summary = std::fs::read_to_string(&summary_file).unwrap();
+    assert!(summary.contains("https://github.example.com/acme/pipelines/actions/runs/900"));
+    assert_eq!(
+        page_summary.lines().next(),
+        summary.lines().next(),
+        "{page_summary}"
+    );
+    assert!(page_summary.contains("`DPONE_LEGACY_RUNTIME_DEFAULTS_DISABLED`"));
+    world.validate_against_openapi();
+
+    // Under `fail-on: never` the step passes, and no text says a blocker fails it.
+    let world = World::start(Setup::new(zip_of_entries(
+        files
+            .iter()
+            .map(|(name, bytes)| ZipEntry::File(name.clone(), bytes.clone())),
+    )));
+    let ran = publish_with(&world, &[("INPUT_FAIL-ON", "never")], |_| {});
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(!ran.stdout.contains("fails the step"), "{}", ran.stdout);
+    let (_, summary) = posted_check(&world);
+    assert!(!summary.contains("fails the step"), "{summary}");
 }

@@ -394,6 +394,98 @@ fn mermaid_reads(chart: &str) -> Result<serde_json::Value, String> {
     }
 }
 
+/// The heading's verdict and counts, checked against the rows under it: a `✅` heading sits
+/// above no `❌` or `⚠️` row, a `❌` heading above at least one `❌` row, the gates it counts
+/// failed are the failed gate rows, the errors it counts are the failing blocker rows (`×n`
+/// counted), the warnings it counts are the warnings line's; a gate that judged nothing is
+/// never `✅`.
+fn check_verdict_against_rows(name: &str, summary: &str) {
+    let heading = summary.lines().next().unwrap();
+    let count = |what: &str| -> usize {
+        heading
+            .split(&[':', ','][..])
+            .map(str::trim)
+            .find_map(|part| {
+                part.strip_suffix(what)?
+                    .split(' ')
+                    .next_back()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0)
+    };
+    let in_view = &summary[..summary.find("<details>").unwrap_or(summary.len())];
+    let times = |line: &str| -> usize {
+        line.split('×')
+            .nth(1)
+            .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+            .unwrap_or(1)
+    };
+    let failed_gates = in_view
+        .lines()
+        .filter(|l| l.starts_with("| ❌ | `"))
+        .count();
+    let failed_blockers: usize = in_view
+        .lines()
+        .filter(|l| l.starts_with("| ❌ | [`"))
+        .map(times)
+        .sum();
+    let warnings: usize = in_view
+        .lines()
+        .find_map(|l| l.strip_prefix("⚠️ "))
+        .and_then(|l| l.split(' ').next()?.parse().ok())
+        .unwrap_or(0);
+    let gates_word = if failed_gates == 1 {
+        " gate failed"
+    } else {
+        " gates failed"
+    };
+    assert_eq!(
+        count(gates_word),
+        failed_gates,
+        "{name}: {heading}\n{summary}"
+    );
+    let errors_word = if failed_blockers == 1 {
+        " error"
+    } else {
+        " errors"
+    };
+    assert_eq!(
+        count(errors_word),
+        failed_blockers,
+        "{name}: {heading}\n{summary}"
+    );
+    let warnings_word = if warnings == 1 {
+        " warning"
+    } else {
+        " warnings"
+    };
+    assert_eq!(
+        count(warnings_word),
+        warnings,
+        "{name}: {heading}\n{summary}"
+    );
+    let rows_fail = failed_gates + failed_blockers > 0;
+    match heading.split(' ').nth(1) {
+        Some("✅") => assert!(
+            !rows_fail
+                && warnings == 0
+                && !summary.contains("| ❌ |")
+                && !summary.contains("| ⚠️ |"),
+            "{name}: ✅ above a failed or warned row\n{summary}"
+        ),
+        Some("⚠️") => assert!(!rows_fail && warnings > 0, "{name}: {summary}"),
+        Some("❌") => assert!(rows_fail, "{name}: ❌ above no failed row\n{summary}"),
+        other => panic!("{name}: no verdict in {heading}: {other:?}"),
+    }
+    for line in summary.lines().filter(|l| l.starts_with("| ✅ |")) {
+        assert!(
+            !line.contains("not compared") && !line.contains("not evaluated"),
+            "{name}: a gate that judged nothing shown as passed: {line}"
+        );
+    }
+}
+
 #[test]
 fn charts_of_very_large_and_very_small_values_are_read_by_mermaid() {
     // Mermaid's grammar is live: an exponent (what `1e15` used to be written as) is refused.
@@ -445,4 +537,105 @@ fn charts_of_very_large_and_very_small_values_are_read_by_mermaid() {
         );
         assert!(low < 0.98 * scale && high > now, "{chart}");
     }
+}
+
+#[test]
+fn the_verdict_line_agrees_with_every_row() {
+    // Without a policy file (no objective but those given here), and with the example one.
+    let bare = Runner::new();
+    let r = Runner::new();
+    policy(&r);
+    let duration = ("objectives", "{\"duration_seconds\": {\"max\": 60}}");
+    type Scenario<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let scenarios: Vec<Scenario<'_>> = vec![
+        ("pass", vec![("run-report", "run_report.json")], "### ✅ "),
+        (
+            "failed-input",
+            vec![
+                ("run-report", "run_report.json"),
+                ("inputs", "failed_run.json"),
+            ],
+            "### ⚠️ ",
+        ),
+        (
+            "missing",
+            vec![("run-report", "missing.json"), duration],
+            "### ❌ ",
+        ),
+        (
+            "never-ran",
+            vec![("run-report", "failed_run.json"), duration],
+            "### ⚠️ ",
+        ),
+        (
+            "not-compared",
+            vec![
+                ("run-report", "run_report.json"),
+                ("inputs", "failed_run.json"),
+                ("baseline", "baseline/runtime_metrics.json"),
+            ],
+            "### ",
+        ),
+        (
+            "mixed",
+            vec![
+                ("run-report", "failed_run.json"),
+                ("inputs", "run_report.json"),
+                ("baseline", "baseline/runtime_metrics.json"),
+                duration,
+            ],
+            "### ❌ ",
+        ),
+    ];
+    for (i, (name, mut inputs, heading)) in scenarios.into_iter().enumerate() {
+        inputs.push(("run-name", name));
+        let runner = if i < 4 { &bare } else { &r };
+        let (_, out, err) = runner.run(&inputs);
+        let summary = summary_of(runner, name);
+        assert!(
+            summary.starts_with(heading),
+            "{name}: {summary}\n{out}{err}"
+        );
+        check_rendered(name, &summary, false);
+        check_verdict_against_rows(name, &summary);
+    }
+    // A failed run given as an input counts, named by its file.
+    let failed_input = summary_of(&bare, "failed-input");
+    assert!(
+        failed_input.contains("[`run_report.run_failed`]("),
+        "{failed_input}"
+    );
+    assert!(
+        failed_input.contains("passed (status `success`). **1 other run report failed**."),
+        "{failed_input}"
+    );
+    // One root cause, counted once, with what it hides.
+    let missing = summary_of(&bare, "missing");
+    assert!(
+        missing.starts_with("### ❌ dpone observability — failed: 1 error\n")
+            || missing
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with("— failed: 1 error"),
+        "{missing}"
+    );
+    assert!(
+        missing.contains("[`run_report.missing`](") && missing.contains("(+2 caused by it)"),
+        "{missing}"
+    );
+    assert!(
+        missing.contains("not evaluated (no data: run\\_report.missing)"),
+        "{missing}"
+    );
+    // A run that never ran: its duration is not evaluated, and says why.
+    let never = summary_of(&bare, "never-ran");
+    assert!(!never.contains("| ✅ | `duration_seconds"), "{never}");
+    assert!(
+        never.contains("| — | `duration_seconds` | not evaluated (the run did not run"),
+        "{never}"
+    );
+    // A regression with no baseline series is not compared, shown —.
+    let not_compared = summary_of(&r, "not-compared");
+    assert!(not_compared.contains("| — | `"), "{not_compared}");
 }

@@ -14,7 +14,8 @@ use super::super::markdown::{code, escape, human};
 use super::super::text::clip;
 use super::{BaselineStatus, BoundRule, Comparison, ComparisonStatus, GateResults, Origin};
 
-/// Whether a gate result failed, passed, or judged nothing.
+/// Whether a gate result failed, passed, or judged nothing (`—`, never `✅`: a regression not
+/// compared, an objective not evaluated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GateState {
     Failed,
@@ -30,7 +31,7 @@ impl GateState {
             GateState::Failed => "❌",
             GateState::Warned => "⚠️",
             GateState::Passed => "✅",
-            GateState::NotCompared => "⚪",
+            GateState::NotCompared => "—",
         }
     }
 
@@ -131,7 +132,9 @@ pub fn rows(gates: &GateResults) -> Vec<GateRow<'_>> {
     let mut rows = Vec::new();
     for o in &gates.objectives {
         rows.push(GateRow {
-            state: if o.passed {
+            state: if o.not_evaluated.is_some() {
+                GateState::NotCompared
+            } else if o.passed {
                 GateState::Passed
             } else {
                 GateState::Failed
@@ -139,16 +142,21 @@ pub fn rows(gates: &GateResults) -> Vec<GateRow<'_>> {
             short: Namer::short(&o.metric),
             gate: namer.series(&o.metric, &o.labels),
             regression: false,
-            actual: match o.actual {
-                None => "missing".to_string(),
-                actual => number(actual),
+            actual: match (&o.not_evaluated, o.actual) {
+                (Some(why), _) => format!("not evaluated ({})", escape(why)),
+                (None, None) => "missing".to_string(),
+                (None, actual) => number(actual),
             },
             limit: match (o.rule, o.bound) {
                 (BoundRule::Max, Some(b)) => limits(None, Some(b)),
                 (BoundRule::Min, Some(b)) => limits(Some(b), None),
                 _ => "present".to_string(),
             },
-            delta: signed(o.delta),
+            delta: if o.not_evaluated.is_some() {
+                "—".to_string()
+            } else {
+                signed(o.delta)
+            },
             at: &o.at,
             comparison: None,
         });
@@ -250,6 +258,15 @@ pub fn write_markdown(results: &GateResults, heading: &str, out: &mut String) {
     let mut rows = rows(results);
     rows.sort_by_key(|r| r.state);
     let failed = rows.iter().filter(|r| r.state == GateState::Failed).count();
+    let unjudged = rows
+        .iter()
+        .filter(|r| r.state == GateState::NotCompared)
+        .count();
+    let unjudged = if unjudged > 0 {
+        format!(", {unjudged} not evaluated")
+    } else {
+        String::new()
+    };
     let _ = writeln!(out, "\n{heading} Gates\n");
     let baseline = match (&results.baseline.path, results.baseline.status) {
         (Some(path), BaselineStatus::Compared) => format!(
@@ -266,7 +283,7 @@ pub fn write_markdown(results: &GateResults, heading: &str, out: &mut String) {
     };
     let _ = writeln!(
         out,
-        "{} objective results, {} comparisons, {failed} failed; {baseline}.\n",
+        "{} objective results, {} comparisons, {failed} failed{unjudged}; {baseline}.\n",
         results.objectives.len(),
         results.regressions.len()
     );

@@ -15,6 +15,7 @@ pub(super) fn evaluate_objective(
     out: &mut GatePoints,
 ) {
     let selector = &objective.selector;
+    let not_run = not_run_sets(points);
     let mut found = false;
     for p in points {
         if !selector.matches_name(p.name) || !selector.matches_labels(|k| p.labels.get(k)) {
@@ -30,7 +31,13 @@ pub(super) fn evaluate_objective(
         ];
         for (rule, bound, code) in bounds {
             if let Some(bound) = bound {
-                judge_bound(objective, &p, rule, bound, code, gated, out);
+                let judged = Judged {
+                    rule,
+                    bound,
+                    code,
+                    ran: !not_run.contains(&labels_of(p.labels)),
+                };
+                judge_bound(objective, &p, judged, gated, out);
             }
         }
     }
@@ -40,17 +47,43 @@ pub(super) fn evaluate_objective(
     }
 }
 
-/// One series against one bound: a result, two series (verdict and bound), and a blocker when
-/// it fails.
-fn judge_bound(
-    objective: &Objective,
-    p: &Point<'_>,
+/// Why an objective that would pass on a run that never ran (`dpone_attempts` 0) is not
+/// evaluated: its measurements were never taken, so `duration 0 ≤ 60` says nothing.
+pub const NOT_RUN: &str = "the run did not run (0 attempts)";
+
+/// The label sets of the runs that never ran: their `dpone_attempts` series is 0.
+fn not_run_sets(points: &Points) -> Vec<Labels> {
+    points
+        .iter()
+        .filter(|p| p.name == "dpone_attempts" && p.value == 0.0)
+        .map(|p| labels_of(p.labels))
+        .collect()
+}
+
+/// One bound of an objective, and whether the series' run ran.
+struct Judged {
     rule: BoundRule,
     bound: f64,
     code: Code,
+    ran: bool,
+}
+
+/// One series against one bound: a result, two series (verdict and bound), and a blocker when
+/// it fails. A bound a run that never ran would pass is not evaluated: a result that says why,
+/// and no series; a failed one still fails.
+fn judge_bound(
+    objective: &Objective,
+    p: &Point<'_>,
+    judged: Judged,
     gated: &mut Gated,
     out: &mut GatePoints,
 ) {
+    let Judged {
+        rule,
+        bound,
+        code,
+        ran,
+    } = judged;
     let origin = objective.selector.origin.to_string();
     let labels = labels_of(p.labels);
     let v = p.value;
@@ -77,6 +110,7 @@ fn judge_bound(
     )
     .with_severity(objective.severity);
     let blocker = objective.selector.origin.locate(blocker);
+    let not_evaluated = (passed && !ran).then(|| NOT_RUN.to_string());
     gated.results.objectives.push(ObjectiveResult {
         at: objective.selector.origin.clone(),
         actual: Some(v),
@@ -86,10 +120,14 @@ fn judge_bound(
         labels: labels.iter().cloned().collect(),
         metric: p.name.to_string(),
         objective: origin,
-        passed,
+        passed: passed && ran,
         rule,
         severity: objective.severity,
+        not_evaluated: not_evaluated.clone(),
     });
+    if not_evaluated.is_some() {
+        return;
+    }
     let own = [("metric", p.name), ("rule", rule.as_str())];
     let verdict = if passed { 1.0 } else { 0.0 };
     out.push(GateSeries::SloPassed, verdict, &own, &labels, p.attributes);
@@ -187,6 +225,7 @@ fn absent(
         passed: false,
         rule: BoundRule::Present,
         severity: objective.severity,
+        not_evaluated: None,
     });
     let mut all = labels_of(common);
     all.extend(labels);

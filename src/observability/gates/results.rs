@@ -126,6 +126,10 @@ pub struct ObjectiveResult {
     pub passed: bool,
     pub rule: BoundRule,
     pub severity: Severity,
+    /// Why the objective was not evaluated (the run did not run), when it was not: neither
+    /// passed nor failed, shown `—`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_evaluated: Option<String>,
 }
 
 /// One series compared with the baseline. Read back, the fields added with the history

@@ -235,7 +235,8 @@ impl Orchestration {
 
 /// What a run report says about its own outcome, as the verdict line shows it: which run, and
 /// for a failed run why. Text fields are kept as written (renderers escape and clip them).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct RunOutcome {
     pub run_id: Option<String>,
     pub process: Option<String>,
