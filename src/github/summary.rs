@@ -22,6 +22,7 @@ use crate::observability::markdown::{
     chart_text, code, destination, escape, group_thousands, html, human, message_within,
 };
 use crate::observability::metrics::Point;
+use crate::observability::number::{percent, value};
 use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
@@ -201,7 +202,7 @@ fn write_head<'a>(
     if let Some(run) = &report.run {
         let _ = writeln!(out, "{}\n", run_line(run));
     }
-    let rows = gate_rows(&report.gates);
+    let rows = gate_rows(&report.gates, &crate::observability::catalog::unit_of);
     write_failed_gates(&rows, ctx, charts, out);
     write_failing_blockers(report, ctx, out);
     let line = warnings_line(report, ctx);
@@ -258,6 +259,8 @@ struct Chart {
     lower: Option<f64>,
     upper: Option<f64>,
     test: &'static str,
+    /// This run's change against the baseline, in percent.
+    change: Option<f64>,
 }
 
 fn chart_data(c: &crate::observability::gates::Comparison) -> Option<Chart> {
@@ -280,10 +283,12 @@ fn chart_data(c: &crate::observability::gates::Comparison) -> Option<Chart> {
         lower: c.lower_limit.filter(|v| v.is_finite()),
         upper: c.upper_limit.filter(|v| v.is_finite()),
         test: c.test,
+        change: c.change_percent(),
     })
 }
 
-/// The failed gates, in view.
+/// The failed gates, in view: in the summary with where each is configured and the history
+/// charts; in the PR comment without them, in five columns that fit its 712 px.
 fn write_failed_gates(
     rows: &[GateRow<'_>],
     ctx: &SummaryContext<'_>,
@@ -293,7 +298,7 @@ fn write_failed_gates(
     let failed: Vec<&GateRow<'_>> = rows.iter().filter(|r| r.state.is_finding()).collect();
     if !failed.is_empty() {
         let place = |at: &Origin| ctx.place(at);
-        let places = failed.iter().any(|r| r.at.file.is_some());
+        let places = charts && failed.iter().any(|r| r.at.file.is_some());
         write_table(&failed, places.then_some(&place as _), out);
     }
     if charts {
@@ -309,9 +314,31 @@ fn write_failed_gates(
 /// At most this many history charts in a summary.
 const CHARTS: usize = 3;
 
+/// The chart's height in pixels (Mermaid's default, 500, draws a chart taller than the
+/// table it explains).
+const CHART_HEIGHT: u32 = 280;
+
+/// A number in a Mermaid chart: four significant digits, plain decimals (Mermaid reads no
+/// separators, no `e` and no `×10ⁿ`), never anything but a finite number.
+fn chart_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "0".to_string();
+    }
+    // Rounded through its decimal text, so no binary remainder (`0.30000000000000004`) shows.
+    let rounded: f64 = format!("{v:.3e}").parse().unwrap_or(v);
+    let text = format!("{rounded}");
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text
+    }
+}
+
 /// A failing regression's history and this run as bars, its limit(s) as lines, with numbered
-/// labels and a legend. Nothing is drawn when every value and limit is 0 (a flat line at 0
-/// says nothing the table does not).
+/// labels and a legend. The y axis starts at 0 (a bar's height is its value), unless a value
+/// is negative, which the legend then says; the legend also gives this run's change against
+/// the baseline. Nothing is drawn when every value and limit is 0 (a flat line at 0 says
+/// nothing the table does not).
 fn write_chart(chart: &Chart, out: &mut String) {
     let limits: Vec<f64> = chart
         .lower
@@ -322,27 +349,25 @@ fn write_chart(chart: &Chart, out: &mut String) {
     if chart.values.iter().chain(limits.iter()).all(|v| *v == 0.0) {
         return;
     }
-    // Four significant digits, without separators (Mermaid reads plain numbers).
-    let number = |v: f64| human(v).replace(',', "");
-    let values: Vec<String> = chart.values.iter().map(|v| number(*v)).collect();
+    let values: Vec<String> = chart.values.iter().map(|v| chart_number(*v)).collect();
     let labels: Vec<String> = chart.labels.iter().map(|l| format!("\"{l}\"")).collect();
-    // The axis spans the values and limits with a margin, so no bar is drawn at height 0.
     let all = chart.values.iter().chain(limits.iter());
-    let (low, high) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(*v), hi.max(*v))
-    });
-    let margin = ((high - low) * 0.15).max(high.abs().max(low.abs()) * 0.01);
+    let (low, high) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    // From 0 (or below the lowest negative value) to a little above the highest.
+    let margin = (high - low) * 0.1;
+    let bottom = if low < 0.0 { low - margin } else { 0.0 };
+    let top = if high > 0.0 { high + margin } else { 0.0 };
     let _ = writeln!(
         out,
-        "```mermaid\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    y-axis {} --> {}\n    bar [{}]",
+        "```mermaid\n---\nconfig:\n  xyChart:\n    height: {CHART_HEIGHT}\n---\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    y-axis {} --> {}\n    bar [{}]",
         chart_text(&chart.title),
         labels.join(", "),
-        number(low - margin),
-        number(high + margin),
+        chart_number(bottom),
+        chart_number(top),
         values.join(", ")
     );
     for limit in &limits {
-        let line: Vec<String> = chart.values.iter().map(|_| number(*limit)).collect();
+        let line: Vec<String> = chart.values.iter().map(|_| chart_number(*limit)).collect();
         let _ = writeln!(out, "    line [{}]", line.join(", "));
     }
     let _ = writeln!(out, "```\n");
@@ -353,9 +378,18 @@ fn write_chart(chart: &Chart, out: &mut String) {
         (None, None) => "no limit".to_string(),
     };
     let n = chart.values.len() - 1;
+    let change = chart
+        .change
+        .map(|pct| format!(" `now` is {} vs the baseline.", percent(pct)))
+        .unwrap_or_default();
+    let axis = if low < 0.0 {
+        " The axis does not start at 0: a value is negative."
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; the line is {sides} ({}).*\n",
+        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; the line is {sides} ({}).{change}{axis}*\n",
         code(&chart.title),
         chart.test
     );
@@ -725,7 +759,7 @@ fn write_metric_rows<'a>(
         let row = format!(
             "| {} | {} | {} | {} |\n",
             code(p.name),
-            human(p.value),
+            value(p.value, p.unit()),
             escape(p.unit()),
             labels.join(" ")
         );

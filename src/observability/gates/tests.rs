@@ -406,7 +406,7 @@ fn each_series_of_one_metric_has_its_row_and_no_chart() {
         &points,
     );
     let mut md = String::new();
-    write_markdown(&gated.results, "##", &mut md);
+    write_markdown(&gated.results, "##", &|_| "1", &mut md);
     assert!(md.contains("`duration_seconds{process=a}`"), "{md}");
     assert!(md.contains("`duration_seconds{process=b}`"), "{md}");
     assert!(!md.contains("mermaid"), "{md}");
