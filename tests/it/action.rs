@@ -513,7 +513,7 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     // named for what it is, the margin to the bound.
     assert!(
         summary.contains(
-            "| ❌ | `extracted_rows` | 0\u{a0}rows | ≥\u{a0}1\u{a0}row | margin -1\u{a0}row |"
+            "| ❌ | `extracted_rows` | 0\u{a0}rows | ≥\u{a0}1 row | margin -1\u{a0}row |"
         ),
         "{summary}"
     );

@@ -1211,7 +1211,9 @@ fn the_comment_s_tables_fit_five_columns_and_say_what_delta_is() {
     }
     assert!(tables >= 3, "{comment}");
     assert!(
-        comment.contains("| ❌ | `duration_seconds` | 0.2174\u{a0}s | ≤\u{a0}0.1\u{a0}s | margin -0.1174\u{a0}s |"),
+        comment.contains(
+            "| ❌ | `duration_seconds` | 0.2174\u{a0}s | ≤\u{a0}0.1 s | margin -0.1174\u{a0}s |"
+        ),
         "{comment}"
     );
     assert!(

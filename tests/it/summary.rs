@@ -242,7 +242,7 @@ fn the_five_review_scenarios_render_as_code_with_the_verdict_in_view() {
     let in_view = &gates[..gates.find("<details>").unwrap()];
     assert!(in_view.contains("| ❌ | `run_passed"), "{in_view}");
     assert!(
-        in_view.contains("| missing | ≥\u{a0}92,000\u{a0}rows/s | — vs baseline |"),
+        in_view.contains("| missing | ≥\u{a0}92,000 rows/s | — vs baseline |"),
         "{in_view}"
     );
     assert!(

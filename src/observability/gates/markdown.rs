@@ -81,9 +81,10 @@ fn number(v: Option<f64>, unit: &str) -> String {
 }
 
 /// `≥ 92,000`, `≤ 5`, `1 – 9`: the sign never wraps away from its number (a non-breaking
-/// space), and a side the rule does not check is left out. The unit is the actual's.
+/// space), and a side the rule does not check is left out. The unit is the actual's; the
+/// line may break before it, so the cell fits the comment column.
 fn limits(lower: Option<f64>, upper: Option<f64>, unit: &str) -> String {
-    let n = |v: f64| with_unit(v, unit);
+    let n = |v: f64| with_unit(v, unit).replacen('\u{a0}', " ", 1);
     match (lower, upper) {
         (Some(l), Some(u)) => format!("{}\u{a0}–\u{a0}{}", n(l), n(u)),
         (Some(l), None) => format!("≥\u{a0}{}", n(l)),
