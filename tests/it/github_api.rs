@@ -1218,13 +1218,13 @@ fn the_comment_s_tables_fit_five_columns_and_say_what_delta_is() {
     );
     assert!(
         comment.contains(
-            "| ❌ | `a_metric_whose_name_is…ment_column` | 2.5 | ≤\u{a0}1 | margin -1.5 |"
+            "| ❌ | `a_metric_whose_name_…nt_column` (1) | 2.5 | ≤\u{a0}1 | margin -1.5 |"
         ),
         "{comment}"
     );
     assert!(
         comment.contains("<details><summary>Full names of 1 shortened gate</summary>")
-            && comment.contains(&format!("`{long}`")),
+            && comment.contains(&format!("1. `{long}`")),
         "{comment}"
     );
 }

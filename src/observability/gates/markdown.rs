@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::super::markdown::{code, escape, html};
+use super::super::markdown::{code, escape};
 use super::super::number::{percent, with_unit};
 use super::{BaselineStatus, BoundRule, Comparison, ComparisonStatus, GateResults, Origin};
 
@@ -74,7 +74,7 @@ pub type Units<'u> = &'u dyn Fn(&str) -> &'static str;
 pub type Place<'p> = &'p dyn Fn(&Origin) -> Option<String>;
 
 /// A gate's name longer than this many characters is shortened in a table.
-pub const NAME_CHARS: usize = 34;
+pub const NAME_CHARS: usize = 30;
 
 fn number(v: Option<f64>, unit: &str) -> String {
     v.map_or_else(|| "—".to_string(), |v| with_unit(v, unit))
@@ -253,7 +253,8 @@ pub fn write_table(rows: &[&GateRow<'_>], place: Option<Place<'_>>, out: &mut St
     } else {
         out.push_str("| | gate | actual | limit | Δ |\n|:-:|---|--:|--:|--:|\n");
     }
-    let mut shortened = Vec::new();
+    // The full names shortened, each numbered once, in the order they first appear.
+    let mut shortened: Vec<&str> = Vec::new();
     for r in rows.iter().take(TABLE_ROWS) {
         let shared_name = rows
             .iter()
@@ -262,14 +263,23 @@ pub fn write_table(rows: &[&GateRow<'_>], place: Option<Place<'_>>, out: &mut St
             > 1;
         let full = if shared_name { &r.gate } else { &r.short };
         let short = shorten(full, NAME_CHARS);
-        if short != *full && !shortened.iter().any(|(_, f)| f == full) {
-            shortened.push((short.clone(), full.clone()));
-        }
+        let name = if short == *full {
+            code(full)
+        } else {
+            let n = match shortened.iter().position(|f| *f == full.as_str()) {
+                Some(at) => at + 1,
+                None => {
+                    shortened.push(full);
+                    shortened.len()
+                }
+            };
+            // The number tells apart names that shorten alike; the full names are below.
+            format!("{} ({n})", code(&short))
+        };
         let _ = write!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {name} | {} | {} | {} |",
             r.state.mark(),
-            code(&short),
             r.actual,
             r.limit,
             r.delta
@@ -290,8 +300,8 @@ pub fn write_table(rows: &[&GateRow<'_>], place: Option<Place<'_>>, out: &mut St
     out.push('\n');
 }
 
-/// The names a table shortened, in full, folded away.
-fn write_full_names(shortened: &[(String, String)], out: &mut String) {
+/// The names a table shortened, in full and numbered as in the table, folded away.
+fn write_full_names(shortened: &[&str], out: &mut String) {
     if shortened.is_empty() {
         return;
     }
@@ -305,8 +315,8 @@ fn write_full_names(shortened: &[(String, String)], out: &mut String) {
             "gates"
         }
     );
-    for (short, full) in shortened {
-        let _ = writeln!(out, "- <code>{}</code>: {}", html(short), code(full));
+    for (n, full) in shortened.iter().enumerate() {
+        let _ = writeln!(out, "{}. {}", n + 1, code(full));
     }
     let _ = writeln!(out, "\n</details>");
 }
