@@ -1,7 +1,7 @@
 //! The gates as Markdown: one table model ([`GateRow`], built by [`rows`] from the gate
 //! results) and one table writer ([`write_table`]) for every Markdown output — the step
 //! summary, the PR comment and `runtime_metrics.md` — with one number format
-//! ([`human`](crate::observability::markdown::human)).
+//! ([`number`](crate::observability::number)).
 //!
 //! Nothing here evaluates: the verdict, the limits and Δ are the results'; a row only says
 //! them. Δ says what it is in its cell: a regression's is its change against the baseline in
@@ -53,7 +53,7 @@ pub struct GateRow<'a> {
     pub short: String,
     /// The same with the labels that tell its series apart from the other results'.
     pub gate: String,
-    /// `vs baseline` follows the name: the row is a regression.
+    /// The row is a regression: its Δ is against the baseline (an objective's is a margin).
     pub regression: bool,
     pub actual: String,
     pub limit: String,
