@@ -698,7 +698,8 @@ fn write_metrics(points: &Points, budget: usize, out: &mut String) {
     };
     let _ = writeln!(
         out,
-        "\n<details><summary>Metrics ({measured_count}){common_text}</summary>\n"
+        "\n<details><summary>Metrics ({}){common_text}</summary>\n",
+        group_thousands(&measured_count.to_string())
     );
     if measured_count > 0 {
         write_metric_rows(measured(), measured_count, &common, budget, out);
@@ -772,7 +773,9 @@ fn write_metric_rows<'a>(
     if shown < count {
         let _ = writeln!(
             out,
-            "\n{shown} of {count} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact."
+            "\n{} of {} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact.",
+            group_thousands(&shown.to_string()),
+            group_thousands(&count.to_string())
         );
     }
 }

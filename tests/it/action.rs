@@ -420,7 +420,7 @@ fn the_summary_stays_under_one_mebibyte() {
     let summary = r.summary();
     assert!(summary.len() < 1024 * 1024, "{} bytes", summary.len());
     assert!(
-        summary.contains("of 40000 metrics shown"),
+        summary.contains("of 40,000 metrics shown"),
         "a note says how many were left out"
     );
     assert!(
