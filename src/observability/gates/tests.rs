@@ -461,3 +461,14 @@ fn an_objective_on_a_name_that_is_no_metric_is_a_configuration_error() {
     assert!(!err.0.contains("did you mean"), "{err}");
     assert!(check("objectives:\n  duration_seconds: 60\n  dpone_*: 1\n", &[]).is_ok());
 }
+
+#[test]
+fn long_gate_names_shorten_in_the_middle_to_the_limit() {
+    use super::markdown::{shorten, NAME_CHARS};
+    assert_eq!(shorten("abcdefghij", 7), "abcd…ij");
+    assert_eq!(shorten("short", NAME_CHARS), "short");
+    let long = "duration_seconds{pipeline=orders_reconciliation_nightly,status=success}";
+    let short = shorten(long, NAME_CHARS);
+    assert_eq!(short.chars().count(), NAME_CHARS);
+    assert!(short.starts_with("duration_seconds{") && short.ends_with("success}"));
+}
