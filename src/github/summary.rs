@@ -22,6 +22,7 @@ use crate::observability::markdown::{
     chart_text, code, destination, escape, group_thousands, html, human, message_within,
 };
 use crate::observability::metrics::Point;
+use crate::observability::number::{percent, value};
 use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
 use crate::observability::report::ExportReport;
@@ -213,7 +214,7 @@ fn write_head<'a>(
         };
         let _ = writeln!(out, "{}{also}\n", run_line(run));
     }
-    let rows = gate_rows(&report.gates);
+    let rows = gate_rows(&report.gates, &crate::observability::catalog::unit_of);
     write_failed_gates(&rows, ctx, charts, out);
     write_failing_blockers(report, ctx, out);
     let line = warnings_line(report, ctx);
@@ -270,6 +271,8 @@ struct Chart {
     lower: Option<f64>,
     upper: Option<f64>,
     test: &'static str,
+    /// This run's change against the baseline, in percent.
+    change: Option<f64>,
 }
 
 /// The chart of a comparison with a value and a history (non-finite values included: the
@@ -294,10 +297,12 @@ fn chart_data(c: &crate::observability::gates::Comparison) -> Option<Chart> {
         lower: c.lower_limit.filter(|v| v.is_finite()),
         upper: c.upper_limit.filter(|v| v.is_finite()),
         test: c.test,
+        change: c.change_percent(),
     })
 }
 
-/// The failed gates, in view.
+/// The failed gates, in view: in the summary with where each is configured and the history
+/// charts; in the PR comment without them, in five columns that fit its 712 px.
 fn write_failed_gates(
     rows: &[GateRow<'_>],
     ctx: &SummaryContext<'_>,
@@ -307,7 +312,7 @@ fn write_failed_gates(
     let failed: Vec<&GateRow<'_>> = rows.iter().filter(|r| r.state.is_finding()).collect();
     if !failed.is_empty() {
         let place = |at: &Origin| ctx.place(at);
-        let places = failed.iter().any(|r| r.at.file.is_some());
+        let places = charts && failed.iter().any(|r| r.at.file.is_some());
         write_table(&failed, places.then_some(&place as _), out);
     }
     if charts {
@@ -322,6 +327,10 @@ fn write_failed_gates(
 
 /// At most this many history charts in a summary.
 const CHARTS: usize = 3;
+
+/// The chart's height in pixels (Mermaid's default, 500, draws a chart taller than the
+/// table it explains).
+const CHART_HEIGHT: u32 = 280;
 
 /// A number as Mermaid's `xychart` reads it (`[+-]?(\d+(\.\d+)?|\.\d+)`): four
 /// significant digits as a plain decimal, never an exponent (`1.5e15` would end the chart);
@@ -375,13 +384,14 @@ fn chart_numbers(chart: &Chart, limits: &[f64]) -> Result<ChartNumbers, &'static
     if chart.values.iter().any(|v| !v.is_finite()) {
         return Err("its history or this run holds a value that is not a number (NaN or ±∞)");
     }
-    // The axis spans the values and limits with a margin, so no bar is drawn at height 0
-    // (each side scaled before subtracting, so values near the float range do not overflow).
+    // The axis starts at 0 (a bar's height is its value) or below the lowest negative value,
+    // and ends a little above the highest (each side scaled before subtracting, so values
+    // near the float range do not overflow).
     let all = chart.values.iter().chain(limits.iter());
-    let (low, high) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(*v), hi.max(*v))
-    });
-    let margin = (high * 0.15 - low * 0.15).max(high.abs().max(low.abs()) * 0.01);
+    let (low, high) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let margin = high * 0.1 - low * 0.1;
+    let bottom = if low < 0.0 { low - margin } else { 0.0 };
+    let top = if high > 0.0 { high + margin } else { 0.0 };
     let too_large = "its values are too large to draw";
     let number = |v: f64| chart_number(v).ok_or(too_large);
     Ok(ChartNumbers {
@@ -390,8 +400,8 @@ fn chart_numbers(chart: &Chart, limits: &[f64]) -> Result<ChartNumbers, &'static
             .iter()
             .map(|v| number(*v))
             .collect::<Result<_, _>>()?,
-        low: number(low - margin)?,
-        high: number(high + margin)?,
+        low: number(bottom)?,
+        high: number(top)?,
         limits: limits
             .iter()
             .map(|v| number(*v))
@@ -400,10 +410,11 @@ fn chart_numbers(chart: &Chart, limits: &[f64]) -> Result<ChartNumbers, &'static
 }
 
 /// A failing regression's history and this run as bars, its limit(s) as lines, with numbered
-/// labels and a legend. Nothing is drawn when every value and limit is 0 (a flat line at 0
-/// says nothing the table does not); a chart Mermaid could not draw (a NaN or an infinite
-/// value, values beyond the float range with the axis' margin) is left out with a line saying
-/// why.
+/// labels and a legend. The y axis starts at 0 (a bar's height is its value), unless a value
+/// is negative, which the legend then says; the legend also gives this run's change against
+/// the baseline. Nothing is drawn when every value and limit is 0 (a flat line at 0 says
+/// nothing the table does not); a chart Mermaid could not draw (a NaN or an infinite value,
+/// values beyond the float range) is left out with a line saying why.
 fn write_chart(chart: &Chart, out: &mut String) {
     let limits: Vec<f64> = chart
         .lower
@@ -424,7 +435,7 @@ fn write_chart(chart: &Chart, out: &mut String) {
     let labels: Vec<String> = chart.labels.iter().map(|l| format!("\"{l}\"")).collect();
     let _ = writeln!(
         out,
-        "```mermaid\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    y-axis {} --> {}\n    bar [{}]",
+        "```mermaid\n---\nconfig:\n  xyChart:\n    height: {CHART_HEIGHT}\n---\nxychart-beta\n    title \"{}: history and this run\"\n    x-axis [{}]\n    y-axis {} --> {}\n    bar [{}]",
         chart_text(&chart.title),
         labels.join(", "),
         numbers.low,
@@ -443,9 +454,18 @@ fn write_chart(chart: &Chart, out: &mut String) {
         (None, None) => "no limit".to_string(),
     };
     let n = chart.values.len() - 1;
+    let change = chart
+        .change
+        .map(|pct| format!(" `now` is {} vs the baseline.", percent(pct)))
+        .unwrap_or_default();
+    let axis = if chart.values.iter().chain(limits.iter()).any(|v| *v < 0.0) {
+        " The axis does not start at 0: a value is negative."
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; the line is {sides} ({}).*\n",
+        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; the line is {sides} ({}).{change}{axis}*\n",
         code(&chart.title),
         chart.test
     );
@@ -795,7 +815,8 @@ fn write_metrics(points: &Points, budget: usize, out: &mut String) {
     };
     let _ = writeln!(
         out,
-        "\n<details><summary>Metrics ({measured_count}){common_text}</summary>\n"
+        "\n<details><summary>Metrics ({}){common_text}</summary>\n",
+        group_thousands(&measured_count.to_string())
     );
     if measured_count > 0 {
         write_metric_rows(measured(), measured_count, &common, budget, out);
@@ -856,7 +877,7 @@ fn write_metric_rows<'a>(
         let row = format!(
             "| {} | {} | {} | {} |\n",
             code(p.name),
-            human(p.value),
+            value(p.value, p.unit()),
             escape(p.unit()),
             labels.join(" ")
         );
@@ -869,7 +890,9 @@ fn write_metric_rows<'a>(
     if shown < count {
         let _ = writeln!(
             out,
-            "\n{shown} of {count} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact."
+            "\n{} of {} metrics shown (the summary is size-limited); all of them are in `runtime_metrics.json` in the uploaded artifact.",
+            group_thousands(&shown.to_string()),
+            group_thousands(&count.to_string())
         );
     }
 }
@@ -1001,6 +1024,7 @@ mod tests {
                 lower: None,
                 upper,
                 test: "z-score",
+                change: None,
             },
             &mut out,
         );
@@ -1035,7 +1059,10 @@ mod tests {
             (vec![1e300, 1e301, 1e302], None),
         ] {
             let out = chart(&values, upper);
-            assert!(out.contains("```mermaid\nxychart-beta\n"), "{out}");
+            assert!(
+                out.contains("```mermaid\n---\nconfig:\n") && out.contains("\nxychart-beta\n"),
+                "{out}"
+            );
             let tokens = chart_tokens(&out);
             assert_eq!(
                 tokens.len(),

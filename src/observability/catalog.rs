@@ -22,6 +22,16 @@ pub fn known_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// The unit of a metric the tool exports (`seconds`, `rows`, `rows/s`, …), by its exported
+/// name; `1` (a plain number) for a custom metric.
+pub fn unit_of(name: &str) -> &'static str {
+    catalog()
+        .into_iter()
+        .flat_map(|(_, specs)| specs.iter())
+        .find(|s| s.name == name)
+        .map_or("1", |s| s.unit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::sources::given_by;

@@ -327,68 +327,7 @@ fn run_length(bytes: &[u8], at: usize) -> usize {
     bytes[at..].iter().take_while(|b| **b == b'`').count()
 }
 
-/// A number for people: at most 4 significant digits, thousands separated by commas
-/// (`115,000`, `0.2174`, `1.235e-5`); the exact value stays in the JSON.
-pub fn human(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".to_string();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "∞" } else { "−∞" }.to_string();
-    }
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    if !(-4..15).contains(&magnitude) {
-        let text = format!("{v:.3e}");
-        // `1.500e-5` → `1.5e-5`
-        return match text.split_once('e') {
-            Some((m, e)) if m.contains('.') => {
-                format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
-            }
-            _ => text,
-        };
-    }
-    let decimals = (3 - magnitude).max(0) as usize;
-    let scale = 10f64.powi(magnitude - 3);
-    let rounded = if magnitude >= 3 {
-        (v / scale).round() * scale
-    } else {
-        v
-    };
-    let text = format!("{rounded:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (int, frac) = match digits.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (digits, None),
-    };
-    let grouped = group_thousands(int);
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
-/// A run of ASCII digits with a comma every three from the right: `1234567` → `1,234,567`.
-pub fn group_thousands(digits: &str) -> String {
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (n, c) in digits.chars().enumerate() {
-        if n > 0 && (digits.len() - n) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    grouped
-}
+pub use super::number::{group_thousands, human};
 
 #[cfg(test)]
 mod tests {
@@ -407,30 +346,6 @@ mod tests {
         assert_eq!(message("`[l](http://e)`"), "`[l](http://e)`");
         assert_eq!(message_within("see `abcdef` now", 7), "see `abc`…");
         assert_eq!(message_within("a\nb", 10), "a b");
-    }
-
-    #[test]
-    fn numbers_for_people() {
-        for (v, text) in [
-            (0.0, "0"),
-            (1.0, "1"),
-            (60.0, "60"),
-            (25000.0, "25,000"),
-            (115001.5, "115,000"),
-            (1234.5, "1,235"),
-            (0.217391, "0.2174"),
-            (12.3456, "12.35"),
-            (-1.0, "-1"),
-            (-98765.4, "-98,770"),
-            (0.5, "0.5"),
-            (0.00012346, "0.0001235"),
-            (1.5e-5, "1.5e-5"),
-            (2.5e20, "2.5e20"),
-            (f64::NAN, "NaN"),
-            (f64::INFINITY, "∞"),
-        ] {
-            assert_eq!(human(v), text, "{v}");
-        }
     }
 
     #[test]

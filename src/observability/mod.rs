@@ -16,6 +16,7 @@ pub mod judge;
 pub mod markdown;
 pub mod metric_list;
 pub mod metrics;
+pub mod number;
 pub mod opentelemetry;
 pub mod pack;
 pub mod points;

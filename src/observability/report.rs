@@ -18,10 +18,10 @@ use super::artifacts::{
     SCHEMA_VERSION,
 };
 use super::json_output::{write_double, write_string, write_string_parts};
-use super::markdown::{code, destination, escape};
+use super::markdown::{code, destination, escape, message};
 use super::metrics::{LabelSet, Point};
+use super::number::value;
 use super::points::Points;
-use super::prometheus;
 use super::render::{BlockCache, Chunked};
 use super::sources::detect::Kind;
 use super::sources::run_report::RunOutcome;
@@ -451,11 +451,10 @@ impl<'a> From<&'a ExportReport> for StdoutReport<'a> {
     }
 }
 
-/// One Markdown table row for a point: name, value (Prometheus spelling), unit, labels; every
-/// piece from a report in a code span, so it renders literally.
+/// One Markdown table row for a point: name, value (the number format for people: four
+/// significant digits, counts exact; the exact value is in `runtime_metrics.json`), unit,
+/// labels; every name from a report in a code span, so it renders literally.
 pub fn metric_row(p: &Point<'_>) -> String {
-    let mut value = Vec::with_capacity(32);
-    prometheus::write_value(p.value, &mut value);
     let labels: Vec<String> = p
         .labels
         .iter()
@@ -464,8 +463,8 @@ pub fn metric_row(p: &Point<'_>) -> String {
     format!(
         "| {} | {} | {} | {} |\n",
         code(p.name),
-        String::from_utf8_lossy(&value),
-        code(p.unit()),
+        value(p.value, p.unit()),
+        escape(p.unit()),
         labels.join(", ")
     )
 }
@@ -484,7 +483,7 @@ pub fn write_markdown_report(
     write_markdown_head(report, out)?;
     write_markdown_blockers(report, out)?;
     let mut gates = String::new();
-    write_gates_markdown(&report.gates, "##", &mut gates);
+    write_gates_markdown(&report.gates, "##", &super::catalog::unit_of, &mut gates);
     out.write_all(gates.as_bytes())?;
     write_markdown_metrics(report, points, out)?;
     write_markdown_artifacts(report, written, out)
@@ -535,7 +534,7 @@ fn write_markdown_blockers(report: &ExportReport, out: &mut impl Write) -> io::R
                     if i > 0 { "↳ caused by it: " } else { "" },
                     code(&b.id().to_string()),
                     b.severity(),
-                    escape(&b.message),
+                    message(&b.message),
                     escape(&more),
                     destination(&report.runbook_url(b.code))
                 )?;
@@ -555,7 +554,7 @@ fn write_markdown_metrics(
     if points.is_empty() {
         writeln!(out, "- none")?;
     } else {
-        writeln!(out, "| name | value | unit | labels |\n|---|---|---|---|")?;
+        writeln!(out, "| name | value | unit | labels |\n|---|--:|---|---|")?;
         for p in points.iter().take(MARKDOWN_METRIC_ROWS) {
             out.write_all(metric_row(&p).as_bytes())?;
         }

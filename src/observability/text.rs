@@ -1,12 +1,12 @@
 //! Small text helpers every renderer and adapter shares: counted nouns, clipping on a
 //! character boundary, and "did you mean …" suggestions.
 
-/// `1 blocker`, `2 blockers`.
+/// `1 blocker`, `2 blockers`, `1,204 metrics` (a count in the one number format for people).
 pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
-        format!("{n} {noun}s")
+        format!("{} {noun}s", super::number::group_thousands(&n.to_string()))
     }
 }
 
@@ -131,6 +131,7 @@ mod tests {
     #[test]
     fn plurals() {
         assert_eq!(plural(0, "blocker"), "0 blockers");
+        assert_eq!(plural(1204, "metric"), "1,204 metrics");
         assert_eq!(plural(1, "blocker"), "1 blocker");
         assert_eq!(plural(2, "metric"), "2 metrics");
     }

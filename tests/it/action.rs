@@ -427,7 +427,7 @@ fn the_summary_stays_under_one_mebibyte() {
     let summary = r.summary();
     assert!(summary.len() < 1024 * 1024, "{} bytes", summary.len());
     assert!(
-        summary.contains("of 40000 metrics shown"),
+        summary.contains("of 40,000 metrics shown"),
         "a note says how many were left out"
     );
     assert!(
@@ -516,10 +516,12 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
             .join("test_artifacts/observability/second/step_summary.md"),
     )
     .unwrap();
-    // The failures are in view: the objective with actual and limit, the regression against
-    // the baseline with its allowed value and change.
+    // The failures are in view: the objective with actual and limit in its unit, and its Δ
+    // named for what it is, the margin to the bound.
     assert!(
-        summary.contains("| ❌ | `extracted_rows` | 0 | ≥\u{a0}1 | -1 |"),
+        summary.contains(
+            "| ❌ | `extracted_rows` | 0\u{a0}rows | ≥\u{a0}1 row | margin -1\u{a0}row |"
+        ),
         "{summary}"
     );
     // The failed run has no `process`: its series has no partner in the baseline, which is
@@ -529,7 +531,7 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
         "{summary}"
     );
     assert!(
-        summary.contains("| — | `extracted_rows{status=error}` vs baseline | not compared (no baseline series with these labels) |"),
+        summary.contains("| — | `extracted_rows{status=error}` | not compared (no baseline series with these labels) | — | — vs baseline |"),
         "{summary}"
     );
     // The baseline says which commit it was made at (the first run recorded it).

@@ -407,7 +407,7 @@ const GITHUB_TEXT_WRITERS: [&str; 9] = [
 
 /// What makes report text harmless on GitHub (`observability::markdown`), and what only ever
 /// formats a number.
-const NEUTRALISERS: [&str; 13] = [
+const NEUTRALISERS: [&str; 17] = [
     "code(",
     "escape(",
     "html(",
@@ -421,6 +421,11 @@ const NEUTRALISERS: [&str; 13] = [
     "number(",
     "signed(",
     "group_thousands(",
+    // The number formats (src/observability/number.rs): digits, separators and a unit.
+    "value(",
+    "count(",
+    "with_unit(",
+    "percent(",
 ];
 
 /// Fields that hold text from a report, a label, a policy or an input.

@@ -72,7 +72,7 @@ fn dpone_objectives_pass_at_the_bound_and_fail_past_it() {
     );
     let err = stderr(&o);
     assert!(
-        err.contains("error[slo.dpone_extracted_rows.below_min]: `dpone_extracted_rows{process=\"orders_pg_to_pg\",status=\"success\"}` is 55000, below the objective's min 55001 (--objectives line 1)"),
+        err.contains("error[slo.dpone_extracted_rows.below_min]: `dpone_extracted_rows{process=\"orders_pg_to_pg\",status=\"success\"}` is 55,000, below the objective's min 55,001 (--objectives line 1)"),
         "{err}"
     );
     assert!(err.contains("runbooks.md#slometricbelow_min"), "{err}");
@@ -270,7 +270,7 @@ fn freshness_lag_seconds_is_the_age_of_the_run_registry_entry() {
         ["slo.dpone_freshness_lag_seconds.above_max"]
     );
     assert!(
-        stderr(&o).contains("is 239.704447, above the objective's max 200"),
+        stderr(&o).contains("is 239.7, above the objective's max 200"),
         "{}",
         stderr(&o)
     );

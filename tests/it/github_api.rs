@@ -1180,3 +1180,51 @@ fn a_token_whose_account_cannot_be_learnt_edits_and_creates_no_comment() {
     );
     assert!(out.contains("set the input `comment-author`"), "{out}");
 }
+
+/// The PR comment fits its 712 px column: every table at most five columns (where a gate is
+/// configured stays in the step summary), a long gate name shortened with its full name folded
+/// away, and Δ says what it is (an objective's margin to its bound, in the metric's unit).
+#[test]
+fn the_comment_s_tables_fit_five_columns_and_say_what_delta_is() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let long = "a_metric_whose_name_is_far_too_long_for_the_comment_column";
+    std::fs::create_dir_all(ws.root.join(".github")).unwrap();
+    std::fs::write(
+        ws.root.join(".github/dpone-observability.yml"),
+        format!("objectives:\n  duration_seconds: {{max: 0.1}}\n  {long}: {{max: 1}}\n"),
+    )
+    .unwrap();
+    let metric = format!("{long}=2.5");
+    let (code, out) = ws.run(
+        &api,
+        "31",
+        &[("run-report", "run_report.json"), ("metrics", &metric)],
+    );
+    assert_eq!(code, 1, "{out}");
+    let comment = only_comment(&api);
+    let mut tables = 0;
+    for line in comment.lines().filter(|l| l.starts_with('|')) {
+        tables += 1;
+        let columns = line.replace("\\|", "").matches('|').count() - 1;
+        assert!(columns <= 5, "{columns} columns: {line}\n{comment}");
+    }
+    assert!(tables >= 3, "{comment}");
+    assert!(
+        comment.contains(
+            "| ❌ | `duration_seconds` | 0.2174\u{a0}s | ≤\u{a0}0.1 s | margin -0.1174\u{a0}s |"
+        ),
+        "{comment}"
+    );
+    assert!(
+        comment.contains(
+            "| ❌ | `a_metric_whose_name_…nt_column` (1) | 2.5 | ≤\u{a0}1 | margin -1.5 |"
+        ),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("<details><summary>Full names of 1 shortened gate</summary>")
+            && comment.contains(&format!("1. `{long}`")),
+        "{comment}"
+    );
+}

@@ -372,7 +372,7 @@ fn a_fork_s_export_is_published_on_the_run_s_head_and_pr() {
     assert!(summary.starts_with("### ✅ "), "{summary}");
     assert!(
         summary.contains("<details><summary>1 passing gate</summary>")
-            && summary.contains("| ✅ | `run_passed` | 1 | ≥\u{a0}1 | 0 |"),
+            && summary.contains("| ✅ | `run_passed` | 1 | ≥\u{a0}1 | margin 0 |"),
         "{summary}"
     );
     assert!(

@@ -364,7 +364,7 @@ fn a_malformed_report_is_refused_with_the_reason() {
             edited(&text, "\"value\": \"NaN\"", "\"value\": true"),
             "has a non-numeric value",
         ),
-        ("a truncated file", bytes[..bytes.len() / 2].to_vec(), "the file ends inside"),
+        ("a truncated file", bytes[..bytes.len() / 2].to_vec(), "the file ends"),
         (
             "labels the export never writes",
             br#"{"metrics": [{"name": "dpone_x", "labels": {"a.b": "1", "a_b": "2"}, "value": 1}]}"#

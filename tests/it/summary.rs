@@ -242,7 +242,7 @@ fn the_five_review_scenarios_render_as_code_with_the_verdict_in_view() {
     let in_view = &gates[..gates.find("<details>").unwrap()];
     assert!(in_view.contains("| ❌ | `run_passed"), "{in_view}");
     assert!(
-        in_view.contains("vs baseline | missing | ≥\u{a0}92,000 |"),
+        in_view.contains("| missing | ≥\u{a0}92,000 rows/s | — vs baseline |"),
         "{in_view}"
     );
     assert!(
@@ -345,11 +345,12 @@ fn a_failing_regression_draws_its_history_with_the_limit_and_a_legend() {
     assert_eq!(code, 1, "{out}");
     let summary = summary_of(&r, "chart");
     let in_view = &summary[..summary.find("<details>").unwrap()];
+    // At most 280 px tall, its y axis from 0 (a bar's height is its value).
     assert!(
-        in_view
-            .contains("```mermaid\nxychart-beta\n    title \"lag_seconds: history and this run\""),
+        in_view.contains("```mermaid\n---\nconfig:\n  xyChart:\n    height: 280\n---\nxychart-beta\n    title \"lag_seconds: history and this run\""),
         "{in_view}"
     );
+    assert!(in_view.contains("    y-axis 0 --> "), "{in_view}");
     assert!(
         in_view.contains("x-axis [\"1\", \"2\", \"3\", \"4\", \"now\"]"),
         "{in_view}"
@@ -361,6 +362,15 @@ fn a_failing_regression_draws_its_history_with_the_limit_and_a_legend() {
     assert!(in_view.contains("    line ["), "{in_view}");
     assert!(
         in_view.contains("bars 1–4 are the samples, oldest first, and `now` is this run; the line is the upper limit"),
+        "{in_view}"
+    );
+    // The change is said in numbers, in the table's Δ (named) and under the chart.
+    assert!(
+        in_view.contains("| ❌ | `lag_seconds` | 180 | ≤\u{a0}113.4 | +78.66% vs baseline |"),
+        "{in_view}"
+    );
+    assert!(
+        in_view.contains("`now` is +78.66% vs the baseline."),
         "{in_view}"
     );
     assert!(in_view.contains("vs a history of 4 samples"), "{in_view}");
@@ -638,4 +648,61 @@ fn the_verdict_line_agrees_with_every_row() {
     // A regression with no baseline series is not compared, shown —.
     let not_compared = summary_of(&r, "not-compared");
     assert!(not_compared.contains("| — | `"), "{not_compared}");
+}
+
+/// A chart of a negative series cannot start at 0: it says so.
+#[test]
+fn a_chart_that_cannot_start_at_zero_says_so() {
+    let r = Runner::new();
+    for (i, v) in [-10.0, -11.0, -9.0, -10.5].iter().enumerate() {
+        let o = std::process::Command::new(bin())
+            .args(["metrics-export", "--metric", &format!("balance={v}")])
+            .args(["--output-dir", &format!("hist/{i}")])
+            .current_dir(&r.workspace)
+            .env("SOURCE_DATE_EPOCH", (1_764_000_000 + i).to_string())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+    }
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::write(
+        r.workspace.join(".github/dpone-observability.yml"),
+        "regressions:\n  balance: {direction: higher, absolute: 2}\n",
+    )
+    .unwrap();
+    let (code, out, _) = r.run(&[
+        ("metrics", "balance=-20"),
+        ("baseline", "hist/*"),
+        ("run-name", "negative"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let summary = summary_of(&r, "negative");
+    assert!(summary.contains("    y-axis -"), "{summary}");
+    assert!(
+        summary.contains("The axis does not start at 0: a value is negative."),
+        "{summary}"
+    );
+}
+
+/// `runtime_metrics.md`, the CLI's default output, as a person reads it: no raw double, code
+/// spans that render (no literal backtick in a blocker's message), counts exact.
+#[test]
+fn runtime_metrics_md_shows_numbers_for_people() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(bin())
+        .args(["metrics-export", "--output-dir", "out"])
+        .args(["--metric", "sum=0.30000000000000004"])
+        .args(["--metric", "rows_total=1234567"])
+        .args(["--objectives", r#"{"sum": {"max": 0.1}}"#])
+        .current_dir(tmp.path())
+        .env("SOURCE_DATE_EPOCH", "1764000000")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(!md.contains("0.30000000000000004"), "{md}");
+    assert!(md.contains("| `dpone_sum` | 0.3 |"), "{md}");
+    assert!(md.contains("| `dpone_rows_total` | 1,234,567 |"), "{md}");
+    assert!(md.contains("| 0.3 | ≤\u{a0}0.1 | margin -0.2 |"), "{md}");
+    check_rendered("runtime_metrics.md", &md, false);
 }

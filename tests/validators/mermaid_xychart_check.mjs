@@ -28,8 +28,17 @@ yy.setYAxisRangeData = (min, max) => { read.y_axis = [min, max]; };
 yy.setBarData = (_, data) => read.bars.push(data);
 yy.setLineData = (_, data) => read.lines.push(data);
 diagram.parser.parser.yy = yy;
+// Mermaid takes a diagram's YAML frontmatter (`---\nconfig: …\n---`) off before the diagram's
+// grammar sees the text (its `frontMatterRegex`); the grammar is given what Mermaid gives it.
+const frontMatter = /^-{3}\s*[\n\r](.*?)[\n\r]-{3}\s*[\n\r]+/s;
+let text = readFileSync(0, "utf8");
+const found = text.match(frontMatter);
+if (found) {
+  read.front_matter = found[1];
+  text = text.slice(found[0].length);
+}
 try {
-  diagram.parser.parse(readFileSync(0, "utf8"));
+  diagram.parser.parse(text);
 } catch (err) {
   console.error(String(err.message || err));
   process.exit(1);

@@ -1,17 +1,23 @@
 //! The gates as Markdown: one table model ([`GateRow`], built by [`rows`] from the gate
 //! results) and one table writer ([`write_table`]) for every Markdown output — the step
 //! summary, the PR comment and `runtime_metrics.md` — with one number format
-//! ([`human`](crate::observability::markdown::human)).
+//! ([`number`](crate::observability::number)).
 //!
 //! Nothing here evaluates: the verdict, the limits and Δ are the results'; a row only says
-//! them. A regression's Δ is its change against the baseline in percent, an objective's is its
-//! margin to the bound.
+//! them. Δ says what it is in its cell: a regression's is its change against the baseline in
+//! percent (`-14.93% vs baseline`), an objective's its margin to the bound (`margin 0.7826 s`,
+//! negative past the bound). Values carry their unit (`180.1 s`, `25,000 rows`).
+//!
+//! A table has at most six columns (five in the PR comment, which leaves out where a gate is
+//! configured) and fits the 712 px comment column: a gate's name longer than [`NAME_CHARS`] is
+//! shortened in the middle (`duration_seconds{pipeline=orders_re…}`), its full name listed
+//! under the table in a `<details>` block.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::super::markdown::{code, escape, human};
-use super::super::text::clip;
+use super::super::markdown::{code, escape};
+use super::super::number::{percent, with_unit};
 use super::{BaselineStatus, BoundRule, Comparison, ComparisonStatus, GateResults, Origin};
 
 /// Whether a gate result failed, passed, or judged nothing (`—`, never `✅`: a regression not
@@ -48,7 +54,7 @@ pub struct GateRow<'a> {
     pub short: String,
     /// The same with the labels that tell its series apart from the other results'.
     pub gate: String,
-    /// `vs baseline` follows the name: the row is a regression.
+    /// The row is a regression: its Δ is against the baseline (an objective's is a margin).
     pub regression: bool,
     pub actual: String,
     pub limit: String,
@@ -61,28 +67,56 @@ pub struct GateRow<'a> {
 /// At most this many rows in a table; the rest are counted.
 pub const TABLE_ROWS: usize = 200;
 
+/// A metric's unit by its exported name (`catalog::unit_of`; the catalogue lists the gates'
+/// own metrics, so it is handed in rather than looked up here).
+pub type Units<'u> = &'u dyn Fn(&str) -> &'static str;
+
 /// Where a gate is configured, as a table cell (a link, or the file and line).
 pub type Place<'p> = &'p dyn Fn(&Origin) -> Option<String>;
 
-fn number(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_string(), human)
-}
+/// A gate's name longer than this many characters is shortened in a table.
+pub const NAME_CHARS: usize = 30;
 
-fn signed(v: Option<f64>) -> String {
-    match v {
-        Some(d) if d > 0.0 => format!("+{}", human(d)),
-        other => number(other),
-    }
+fn number(v: Option<f64>, unit: &str) -> String {
+    v.map_or_else(|| "—".to_string(), |v| with_unit(v, unit))
 }
 
 /// `≥ 92,000`, `≤ 5`, `1 – 9`: the sign never wraps away from its number (a non-breaking
-/// space), and a side the rule does not check is left out.
-fn limits(lower: Option<f64>, upper: Option<f64>) -> String {
+/// space), and a side the rule does not check is left out. The unit is the actual's; the
+/// line may break before it, so the cell fits the comment column.
+fn limits(lower: Option<f64>, upper: Option<f64>, unit: &str) -> String {
+    let n = |v: f64| with_unit(v, unit).replacen('\u{a0}', " ", 1);
     match (lower, upper) {
-        (Some(l), Some(u)) => format!("{}\u{a0}–\u{a0}{}", human(l), human(u)),
-        (Some(l), None) => format!("≥\u{a0}{}", human(l)),
-        (None, Some(u)) => format!("≤\u{a0}{}", human(u)),
+        (Some(l), Some(u)) => format!("{}\u{a0}–\u{a0}{}", n(l), n(u)),
+        (Some(l), None) => format!("≥\u{a0}{}", n(l)),
+        (None, Some(u)) => format!("≤\u{a0}{}", n(u)),
         (None, None) => "—".to_string(),
+    }
+}
+
+/// An objective's Δ: its margin to the bound, positive inside (`margin 0.7826 s`), negative
+/// past it (`margin -1`).
+fn margin(rule: BoundRule, delta: Option<f64>, unit: &str) -> String {
+    let margin = match (rule, delta) {
+        (BoundRule::Max, Some(d)) => -d,
+        (BoundRule::Min, Some(d)) => d,
+        _ => return "—".to_string(),
+    };
+    // `-0` is no margin.
+    let margin = if margin == 0.0 { 0.0 } else { margin };
+    format!("margin {}", with_unit(margin, unit))
+}
+
+/// A regression's Δ: its change against the baseline, in percent where the baseline is not 0.
+fn change(c: &Comparison, unit: &str) -> String {
+    match (c.change_percent(), c.delta) {
+        (Some(pct), _) => format!("{} vs baseline", percent(pct)),
+        (None, Some(d)) => format!(
+            "{}{} vs baseline",
+            if d > 0.0 { "+" } else { "" },
+            with_unit(d, unit)
+        ),
+        (None, None) => "— vs baseline".to_string(),
     }
 }
 
@@ -127,10 +161,11 @@ impl<'a> Namer<'a> {
 }
 
 /// Every gate result as a row, in configuration order: objectives, then regressions.
-pub fn rows(gates: &GateResults) -> Vec<GateRow<'_>> {
+pub fn rows<'a>(gates: &'a GateResults, unit_of: Units<'_>) -> Vec<GateRow<'a>> {
     let namer = Namer::new(gates);
     let mut rows = Vec::new();
     for o in &gates.objectives {
+        let unit = unit_of(&o.metric);
         rows.push(GateRow {
             state: if o.not_evaluated.is_some() {
                 GateState::NotCompared
@@ -145,29 +180,29 @@ pub fn rows(gates: &GateResults) -> Vec<GateRow<'_>> {
             actual: match (&o.not_evaluated, o.actual) {
                 (Some(why), _) => format!("not evaluated ({})", escape(why)),
                 (None, None) => "missing".to_string(),
-                (None, actual) => number(actual),
+                (None, actual) => number(actual, unit),
             },
             limit: match (o.rule, o.bound) {
-                (BoundRule::Max, Some(b)) => limits(None, Some(b)),
-                (BoundRule::Min, Some(b)) => limits(Some(b), None),
+                (BoundRule::Max, Some(b)) => limits(None, Some(b), unit),
+                (BoundRule::Min, Some(b)) => limits(Some(b), None, unit),
                 _ => "present".to_string(),
             },
             delta: if o.not_evaluated.is_some() {
                 "—".to_string()
             } else {
-                signed(o.delta)
+                margin(o.rule, o.delta, unit)
             },
             at: &o.at,
             comparison: None,
         });
     }
     for c in &gates.regressions {
-        rows.push(regression_row(c, &namer));
+        rows.push(regression_row(c, &namer, unit_of(&c.metric)));
     }
     rows
 }
 
-fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>) -> GateRow<'a> {
+fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>, unit: &str) -> GateRow<'a> {
     let state = if c.status.judged_nothing() {
         GateState::NotCompared
     } else if !c.passed {
@@ -192,42 +227,66 @@ fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>) -> GateRow<'a> {
                 escape(c.reason.as_deref().unwrap_or("no limits"))
             ),
             ComparisonStatus::Disappeared | ComparisonStatus::Absent => "missing".to_string(),
-            ComparisonStatus::Compared => number(c.actual),
+            ComparisonStatus::Compared => number(c.actual, unit),
         },
-        limit: limits(c.lower_limit, c.upper_limit),
-        delta: match c.change_percent() {
-            Some(pct) => format!("{}{} %", if pct > 0.0 { "+" } else { "" }, human(pct)),
-            None => signed(c.delta),
-        },
+        limit: limits(c.lower_limit, c.upper_limit, unit),
+        delta: change(c, unit),
         at: &c.at,
         comparison: Some(c),
     }
 }
 
+/// `name` in at most `max` characters: kept whole when it fits, else its start and its end
+/// (where the labels that tell series apart are) around an ellipsis.
+pub fn shorten(name: &str, max: usize) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= max || max < 3 {
+        return name.to_string();
+    }
+    let tail = (max - 1) / 3;
+    let head = max - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
 /// Writes `rows` as one table: a mark, the gate (labels only where two rows of this table
-/// share a name, so cells stay short), actual, limit, Δ and, when `place` is given, where the
-/// gate is configured. At most [`TABLE_ROWS`] rows; the rest are counted.
+/// share a name; shortened to [`NAME_CHARS`], the full names listed after the table), actual,
+/// limit, Δ (which says what it is) and, when `place` is given, where the gate is configured.
+/// At most [`TABLE_ROWS`] rows; the rest are counted.
 pub fn write_table(rows: &[&GateRow<'_>], place: Option<Place<'_>>, out: &mut String) {
     if place.is_some() {
         out.push_str("| | gate | actual | limit | Δ | where |\n|:-:|---|--:|--:|--:|---|\n");
     } else {
         out.push_str("| | gate | actual | limit | Δ |\n|:-:|---|--:|--:|--:|\n");
     }
+    // The full names shortened, each numbered once, in the order they first appear.
+    let mut shortened: Vec<&str> = Vec::new();
     for r in rows.iter().take(TABLE_ROWS) {
         let shared_name = rows
             .iter()
             .filter(|o| o.short == r.short && o.regression == r.regression)
             .count()
             > 1;
-        let name = code(&clip(if shared_name { &r.gate } else { &r.short }, 60));
-        let gate = if r.regression {
-            format!("{name} vs baseline")
+        let full = if shared_name { &r.gate } else { &r.short };
+        let short = shorten(full, NAME_CHARS);
+        let name = if short == *full {
+            code(full)
         } else {
-            name
+            let n = match shortened.iter().position(|f| *f == full.as_str()) {
+                Some(at) => at + 1,
+                None => {
+                    shortened.push(full);
+                    shortened.len()
+                }
+            };
+            // The number tells apart names that shorten alike; the full names are below.
+            format!("{} ({n})", code(&short))
         };
         let _ = write!(
             out,
-            "| {} | {gate} | {} | {} | {} |",
+            "| {} | {name} | {} | {} | {} |",
             r.state.mark(),
             r.actual,
             r.limit,
@@ -245,17 +304,39 @@ pub fn write_table(rows: &[&GateRow<'_>], place: Option<Place<'_>>, out: &mut St
             rows.len() - TABLE_ROWS
         );
     }
+    write_full_names(&shortened, out);
     out.push('\n');
+}
+
+/// The names a table shortened, in full and numbered as in the table, folded away.
+fn write_full_names(shortened: &[&str], out: &mut String) {
+    if shortened.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Full names of {} shortened {}</summary>\n",
+        shortened.len(),
+        if shortened.len() == 1 {
+            "gate"
+        } else {
+            "gates"
+        }
+    );
+    for (n, full) in shortened.iter().enumerate() {
+        let _ = writeln!(out, "{}. {}", n + 1, code(full));
+    }
+    let _ = writeln!(out, "\n</details>");
 }
 
 /// Writes the Gates section of `runtime_metrics.md` (at `heading` depth) and nothing when
 /// there is no gate: the counts, the table (failures first, where each gate is configured)
 /// and the metrics gone since the baseline.
-pub fn write_markdown(results: &GateResults, heading: &str, out: &mut String) {
+pub fn write_markdown(results: &GateResults, heading: &str, units: Units<'_>, out: &mut String) {
     if results.is_empty() {
         return;
     }
-    let mut rows = rows(results);
+    let mut rows = rows(results, units);
     rows.sort_by_key(|r| r.state);
     let failed = rows.iter().filter(|r| r.state == GateState::Failed).count();
     let unjudged = rows

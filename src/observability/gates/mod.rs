@@ -285,12 +285,10 @@ pub fn series_text(name: &str, labels: &[(String, String)]) -> String {
     format!("{name}{{{}}}", inner.join(","))
 }
 
+/// A value in a blocker's message: the one number format for people (whole numbers exact,
+/// four significant digits otherwise); the exact value is in the JSON report.
 fn number(value: f64) -> String {
-    if value.is_finite() && value == value.trunc() && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else {
-        format!("{value}")
-    }
+    super::number::count(value)
 }
 
 #[cfg(test)]

@@ -407,7 +407,7 @@ fn each_series_of_one_metric_has_its_row_and_no_chart() {
         &points,
     );
     let mut md = String::new();
-    write_markdown(&gated.results, "##", &mut md);
+    write_markdown(&gated.results, "##", &|_| "1", &mut md);
     assert!(md.contains("`duration_seconds{process=a}`"), "{md}");
     assert!(md.contains("`duration_seconds{process=b}`"), "{md}");
     assert!(!md.contains("mermaid"), "{md}");
@@ -527,4 +527,15 @@ fn a_typo_gets_a_suggestion_and_an_unrelated_name_none() {
         message.ends_with("; did you mean `lag_seconds`?"),
         "{message}"
     );
+}
+
+#[test]
+fn long_gate_names_shorten_in_the_middle_to_the_limit() {
+    use super::markdown::{shorten, NAME_CHARS};
+    assert_eq!(shorten("abcdefghij", 7), "abcd…ij");
+    assert_eq!(shorten("short", NAME_CHARS), "short");
+    let long = "duration_seconds{pipeline=orders_reconciliation_nightly,status=success}";
+    let short = shorten(long, NAME_CHARS);
+    assert_eq!(short.chars().count(), NAME_CHARS);
+    assert!(short.starts_with("duration_seconds{") && short.ends_with("success}"));
 }
