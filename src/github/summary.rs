@@ -216,7 +216,7 @@ fn write_head<'a>(
     }
     let rows = gate_rows(&report.gates, &crate::observability::catalog::unit_of);
     write_failed_gates(&rows, ctx, charts, out);
-    write_failing_blockers(report, ctx, out);
+    write_failing_blockers(report, ctx, charts, out);
     let line = warnings_line(report, ctx);
     if !line.is_empty() {
         let _ = writeln!(out, "{line}");
@@ -566,13 +566,22 @@ fn times(n: usize) -> String {
 }
 
 /// Failing blockers other than the gates' (which the gate table shows), grouped by code.
-fn write_failing_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: &mut String) {
+fn write_failing_blockers(
+    report: &ExportReport,
+    ctx: &SummaryContext<'_>,
+    wide: bool,
+    out: &mut String,
+) {
     let failing = |r: &Root<'_>| ctx.fail_on.fails_on(r.severity) && !r.blocker.code.is_gate();
     let groups = groups(report, failing, ctx.fail_on);
     if groups.is_empty() {
         return;
     }
-    let _ = writeln!(out, "| | blocker | message |\n|:-:|---|---|");
+    // The PR comment's column is 712 px: a table cannot wrap a long code span (a path in a
+    // message), a list item can, so the comment lists the blockers.
+    if wide {
+        let _ = writeln!(out, "| | blocker | message |\n|:-:|---|---|");
+    }
     for g in groups.iter().take(TABLE_ROWS) {
         let first = g.blockers[0];
         let more = if g.blockers.len() > 1 {
@@ -580,15 +589,19 @@ fn write_failing_blockers(report: &ExportReport, ctx: &SummaryContext<'_>, out: 
         } else {
             String::new()
         };
-        let _ = writeln!(
-            out,
-            "| ❌ | [{}]({}){}{} | {}{more} |",
+        let blocker = format!(
+            "[{}]({}){}{}",
             code(&g.id),
             destination(&report.runbook_url(g.code)),
             times(g.blockers.len()),
             g.caused_text(),
-            message_within(&first.message, CELL_CHARS),
         );
+        let message = message_within(&first.message, CELL_CHARS);
+        if wide {
+            let _ = writeln!(out, "| ❌ | {blocker} | {message}{more} |");
+        } else {
+            let _ = writeln!(out, "- ❌ {blocker}: {message}{more}");
+        }
     }
     out.push('\n');
 }

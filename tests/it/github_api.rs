@@ -1228,3 +1228,31 @@ fn the_comment_s_tables_fit_five_columns_and_say_what_delta_is() {
         "{comment}"
     );
 }
+
+/// A failing blocker whose message holds a long path: in the 712 px comment column a table
+/// cannot wrap the path's code span, so the comment lists the blockers (the step summary, with
+/// the room, keeps its table).
+#[test]
+fn the_comment_lists_failing_blockers_so_long_paths_wrap() {
+    let api = StandIn::start();
+    let ws = Workspace::new();
+    let long = "pipelines/orders_reconciliation_nightly_warehouse_backfill/outputs/\
+                run_reports/2026-12-05/attempt-1/run_report_of_the_nightly_job.json";
+    let (code, out) = ws.run(&api, "33", &[("run-report", long)]);
+    assert_eq!(code, 1, "{out}");
+    let comment = only_comment(&api);
+    let item = comment
+        .lines()
+        .find(|l| l.starts_with("- ❌ [`run_report.missing`]("))
+        .unwrap_or_else(|| panic!("no list item for the blocker:\n{comment}"));
+    assert!(
+        item.contains("run_report_of_the_nightly_job.json"),
+        "{item}"
+    );
+    assert!(
+        !comment
+            .lines()
+            .any(|l| l.starts_with('|') && l.contains("run_report_of_the_nightly_job")),
+        "{comment}"
+    );
+}
