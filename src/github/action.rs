@@ -108,6 +108,8 @@ fn plan(
     let fail_on = inputs
         .fail_on
         .unwrap_or_else(|| request.policy.fail_on.unwrap_or_default());
+    // The core turns inconclusive results into blockers under `fail-on: inconclusive`.
+    request.policy.fail_on = Some(fail_on);
     #[cfg(feature = "push")]
     let push = super::push_step::plan(inputs, env)?;
     #[cfg(not(feature = "push"))]
@@ -811,8 +813,20 @@ fn outputs(
         })
         .collect();
     let rel = |name: &str| ctx.relative(&output_dir.join(name));
+    let verdicts = |v: crate::observability::gates::Verdict| {
+        let n = report.gates.regressions.iter().filter(|c| c.verdict == v);
+        n.count().to_string()
+    };
     vec![
         ("passed", passed.to_string()),
+        (
+            "inconclusive",
+            verdicts(crate::observability::gates::Verdict::Inconclusive),
+        ),
+        (
+            "would-fail",
+            verdicts(crate::observability::gates::Verdict::WouldFail),
+        ),
         ("metric-count", report.metric_count.to_string()),
         (
             "blockers",

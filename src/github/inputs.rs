@@ -54,7 +54,7 @@ inputs! {
     airflow_evidence_bundle: Option<String> = ("airflow-evidence-bundle", "", "Airflow evidence bundle from `dpone gitops airflow evidence-bundle`."),
     run_name: Option<String> = ("run-name", "", "Folder name under the output root; default `<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`."),
     output_root: String = ("output-root", "test_artifacts/observability", "Where the run folders are written, relative to the workspace."),
-    fail_on: Option<FailOn> = ("fail-on", "", "Which blockers fail the step: `error`, `warning` or `never`; empty means the policy file's, else `error`."),
+    fail_on: Option<FailOn> = ("fail-on", "", "Which blockers fail the step: `error`, `warning`, `never`, or `inconclusive` (errors, and regression rules that cannot tell); empty means the policy file's, else `error`."),
     policy_file: Option<String> = ("policy-file", ".github/dpone-observability.yml", "YAML policy (`fail-on`, per-code `blockers:` severities, `objectives:`, `regressions:`); ignored when the default file is absent."),
     objectives: Option<String> = ("objectives", "", "Objectives to gate on, YAML or JSON (dpone's `--objectives-json` format works), or the path of a file holding them; added to the policy file's."),
     baseline: Baseline = ("baseline", "", "The history to compare with under the policy's `regressions:`, one entry per line: a previous export's `runtime_metrics.json`, an export folder, or a glob; a missing file is a warning. `auto`: fetch the history from the artifacts named `artifact-name` (needs `actions: read`)."),
@@ -201,7 +201,7 @@ impl FromInput for Option<FailOn> {
             .map(|text| {
                 FailOn::parse(text).ok_or_else(|| {
                     format!(
-                        "input `{}` must be `error`, `warning` or `never`, got `{}`",
+                        "input `{}` must be `error`, `warning`, `never` or `inconclusive`, got `{}`",
                         raw.name,
                         raw.shown()
                     )

@@ -128,6 +128,11 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
         collected.blockers.push(blocker);
     }
     collected.blockers.extend(gated.blockers);
+    if request.policy.fail_on == Some(super::policy::FailOn::Inconclusive) {
+        collected
+            .blockers
+            .extend(gates::inconclusive_blockers(&gated.results));
+    }
     let mut blockers = request
         .policy
         .apply(std::mem::take(&mut collected.blockers));

@@ -2,7 +2,7 @@
 //! file (YAML), e.g. `.github/dpone-observability.yml`:
 //!
 //! ```yaml
-//! fail-on: error            # error (default) | warning | never
+//! fail-on: error            # error (default) | warning | never | inconclusive
 //! blockers:
 //!   labels.high_cardinality: error
 //!   metrics.empty: warning
@@ -36,6 +36,9 @@ pub enum FailOn {
     Warning,
     /// Nothing fails; blockers are still reported.
     Never,
+    /// Error blockers fail, and so does a regression rule that cannot tell (an `inconclusive`
+    /// result, which otherwise never blocks): each becomes an error blocker.
+    Inconclusive,
 }
 
 impl FailOn {
@@ -54,7 +57,7 @@ impl FailOn {
 
     pub fn fails_on(self, severity: Severity) -> bool {
         match self {
-            FailOn::Error => severity == Severity::Error,
+            FailOn::Error | FailOn::Inconclusive => severity == Severity::Error,
             FailOn::Warning => true,
             FailOn::Never => false,
         }
@@ -72,7 +75,7 @@ impl<'de> Deserialize<'de> for FailOn {
         let text = String::deserialize(d)?;
         FailOn::parse(&text).ok_or_else(|| {
             de::Error::custom(format!(
-                "`fail-on` must be `error`, `warning` or `never`, not `{text}`"
+                "`fail-on` must be `error`, `warning`, `never` or `inconclusive`, not `{text}`"
             ))
         })
     }

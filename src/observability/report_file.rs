@@ -294,6 +294,8 @@ mod tests {
             test: "z_score",
             tolerance: [("boundary", 0.977)].into(),
             upper_limit: Some(1e21),
+            verdict: crate::observability::gates::Verdict::Failed,
+            enforce: Default::default(),
             history: Vec::new(),
         };
         let gates = GateResults {

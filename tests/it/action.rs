@@ -576,6 +576,73 @@ fn objectives_and_a_baseline_gate_the_step_and_fill_the_summary() {
     );
 }
 
+/// A shadow rule that breaches says "would fail" and leaves exit 0; a rule with too few samples
+/// is inconclusive, shown and passing, and fails the step under `fail-on: inconclusive`.
+#[test]
+fn shadow_rules_would_fail_and_inconclusive_rules_fail_only_when_asked() {
+    let r = Runner::new();
+    let (code, out, err) = r.run(&[("run-report", "run_report.json")]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    std::fs::create_dir_all(r.workspace.join("previous")).unwrap();
+    std::fs::copy(
+        r.run_dir().join("runtime_metrics.json"),
+        r.workspace.join("previous/runtime_metrics.json"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::write(
+        r.workspace.join(".github/dpone-observability.yml"),
+        "regressions:\n  dpone_lag_seconds: {direction: lower, ratio: 0.1, enforce: shadow}\n  dpone_duration_seconds: {direction: lower, test: t_test, boundary: 0.99, min_samples: 3}\n",
+    )
+    .unwrap();
+    let with_baseline = |name: &'static str| {
+        [
+            ("run-report", "run_report.json"),
+            ("baseline", "previous/runtime_metrics.json"),
+            ("run-name", name),
+        ]
+    };
+    let (code, out, err) = r.run(&with_baseline("shadow"));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let outputs = r.outputs();
+    assert_eq!(outputs["passed"], "true");
+    assert_eq!(outputs["would-fail"], "1", "{outputs:?}");
+    assert_eq!(outputs["inconclusive"], "1", "{outputs:?}");
+    let summary = std::fs::read_to_string(
+        r.workspace
+            .join("test_artifacts/observability/shadow/step_summary.md"),
+    )
+    .unwrap();
+    assert!(
+        summary.contains("| 👁 would fail | `lag_seconds` |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| ❔ inconclusive | `duration_seconds"),
+        "{summary}"
+    );
+    let json = std::fs::read_to_string(
+        r.workspace
+            .join("test_artifacts/observability/shadow/runtime_metrics.json"),
+    )
+    .unwrap();
+    assert!(json.contains("\"verdict\": \"would_fail\""), "{json}");
+    assert!(json.contains("\"enforce\": \"shadow\""), "{json}");
+    assert!(json.contains("\"verdict\": \"inconclusive\""), "{json}");
+
+    let mut strict = with_baseline("strict").to_vec();
+    strict.push(("fail-on", "inconclusive"));
+    let (code, out, err) = r.run(&strict);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        commands(&out).iter().any(|c| c
+            .starts_with("::error title=regression.dpone_duration_seconds")
+            && c.contains("inconclusive")),
+        "{out}"
+    );
+    assert_eq!(r.outputs()["passed"], "false");
+}
+
 #[test]
 fn an_input_variable_that_looks_like_ours_is_warned_about_by_its_right_name() {
     let r = Runner::new();

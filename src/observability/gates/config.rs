@@ -276,6 +276,68 @@ pub struct RegressionRule {
     /// The step fails only when this export and the `consecutive - 1` most recent samples all
     /// breached; a breach short of that is a warning.
     pub consecutive: usize,
+    /// `enforce: shadow`: judged and reported ("would fail"), never a blocker.
+    pub shadow: bool,
+    /// A breach whose change from the centre is smaller than this is inconclusive.
+    pub min_change: Option<MinChange>,
+    /// A history whose coefficient of variation (sample standard deviation over the mean's
+    /// magnitude) is above this is too noisy to judge: inconclusive.
+    pub max_cv: Option<f64>,
+}
+
+/// The smallest change a rule acts on (`min_change`): in the metric's unit, or relative to the
+/// centre (`5%`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MinChange {
+    Absolute(f64),
+    /// A fraction of the centre's magnitude (`5%` is 0.05).
+    Relative(f64),
+}
+
+impl MinChange {
+    /// Whether a change of `delta` from `centre` is smaller than this.
+    pub fn exceeds(self, delta: f64, centre: f64) -> bool {
+        match self {
+            MinChange::Absolute(a) => delta.abs() >= a,
+            MinChange::Relative(r) => delta.abs() >= r * centre.abs(),
+        }
+    }
+
+    /// As `min_change` is written: `0.5` or `5%`.
+    pub fn shown(self) -> String {
+        match self {
+            MinChange::Absolute(a) => format!("{a}"),
+            MinChange::Relative(r) => format!("{}%", r * 100.0),
+        }
+    }
+
+    /// `0.5` (absolute) or `5%` (relative); Err says why not.
+    pub fn parse(text: &str) -> Result<MinChange, String> {
+        let text = text.trim();
+        let (number, relative) = match text.strip_suffix('%') {
+            Some(n) => (n.trim(), true),
+            None => (text, false),
+        };
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("`min_change: {text}` is a number or a percentage (`5%`)"))?;
+        if !value.is_finite() || value < 0.0 {
+            return Err(format!("`min_change: {text}` is at least 0"));
+        }
+        Ok(if relative {
+            MinChange::Relative(value / 100.0)
+        } else {
+            MinChange::Absolute(value)
+        })
+    }
+}
+
+/// `min_change` as written: a number or a string such as `5%`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MinChangeField {
+    Number(f64),
+    Text(String),
 }
 
 /// Every gate of an export.
@@ -563,9 +625,39 @@ struct RuleBody {
     #[serde(default)]
     severity: Option<SeverityField>,
     #[serde(default)]
+    enforce: Option<String>,
+    #[serde(default)]
+    min_change: Option<MinChangeField>,
+    #[serde(default)]
+    max_cv: Option<Bound>,
+    #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
     ignore_labels: Vec<String>,
+}
+
+/// The rule's `enforce` (`block`, the default, or `shadow`), `min_change` and `max_cv`; Err
+/// says which one is wrong.
+fn noise_options(body: &RuleBody) -> Result<(bool, Option<MinChange>, Option<f64>), String> {
+    let shadow = match body.enforce.as_deref() {
+        None | Some("block") => false,
+        Some("shadow") => true,
+        Some(other) => {
+            return Err(format!(
+                "has `enforce: {other}`; it is `block` (the default) or `shadow`"
+            ))
+        }
+    };
+    let min_change = match &body.min_change {
+        None => None,
+        Some(MinChangeField::Number(n)) => Some(MinChange::parse(&n.to_string())?),
+        Some(MinChangeField::Text(t)) => Some(MinChange::parse(t)?),
+    };
+    let max_cv = body.max_cv.as_ref().map(|b| b.0);
+    if max_cv.is_some_and(|cv| cv <= 0.0) {
+        return Err("has `max_cv` at or below 0; no series could be judged".to_string());
+    }
+    Ok((shadow, min_change, max_cv))
 }
 
 /// One regression rule of a policy, checked: its direction, its method and its sample counts.
@@ -580,6 +672,7 @@ fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<Regressio
     };
     let method = rule_method(&body).map_err(at)?;
     let samples = sample_counts(&body, method).map_err(at)?;
+    let (shadow, min_change, max_cv) = noise_options(&body).map_err(at)?;
     let selector = Selector::new(name, body.labels, line).map_err(at)?;
     Ok(RegressionRule {
         selector,
@@ -590,6 +683,9 @@ fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<Regressio
         min_samples: samples.min,
         max_samples: samples.max,
         consecutive: samples.consecutive,
+        shadow,
+        min_change,
+        max_cv,
     })
 }
 

@@ -18,7 +18,9 @@ use std::fmt::Write;
 
 use super::super::markdown::{code, escape};
 use super::super::number::{percent, with_unit};
-use super::{BaselineStatus, BoundRule, Comparison, ComparisonStatus, GateResults, Origin};
+use super::{
+    BaselineStatus, BoundRule, Comparison, ComparisonStatus, GateResults, Origin, Verdict,
+};
 
 /// Whether a gate result failed, passed, or judged nothing (`—`, never `✅`: a regression not
 /// compared, an objective not evaluated).
@@ -27,6 +29,10 @@ pub enum GateState {
     Failed,
     /// Breached, but short of the rule's `consecutive`: a warning.
     Warned,
+    /// A shadow rule's breach (`enforce: shadow`): reported, never failing.
+    WouldFail,
+    /// The rule cannot tell (too few samples, a change below `min_change`, too noisy).
+    Inconclusive,
     Passed,
     NotCompared,
 }
@@ -36,14 +42,19 @@ impl GateState {
         match self {
             GateState::Failed => "❌",
             GateState::Warned => "⚠️",
+            GateState::WouldFail => "👁 would fail",
+            GateState::Inconclusive => "❔ inconclusive",
             GateState::Passed => "✅",
             GateState::NotCompared => "—",
         }
     }
 
-    /// Failed or warned: shown in view.
+    /// Failed, warned, would fail or inconclusive: shown in view.
     pub fn is_finding(self) -> bool {
-        matches!(self, GateState::Failed | GateState::Warned)
+        matches!(
+            self,
+            GateState::Failed | GateState::Warned | GateState::WouldFail | GateState::Inconclusive
+        )
     }
 }
 
@@ -203,14 +214,13 @@ pub fn rows<'a>(gates: &'a GateResults, unit_of: Units<'_>) -> Vec<GateRow<'a>> 
 }
 
 fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>, unit: &str) -> GateRow<'a> {
-    let state = if c.status.judged_nothing() {
-        GateState::NotCompared
-    } else if !c.passed {
-        GateState::Failed
-    } else if c.breached {
-        GateState::Warned
-    } else {
-        GateState::Passed
+    let state = match c.verdict {
+        Verdict::Inconclusive => GateState::Inconclusive,
+        Verdict::WouldFail => GateState::WouldFail,
+        _ if c.status.judged_nothing() => GateState::NotCompared,
+        _ if !c.passed => GateState::Failed,
+        _ if c.breached => GateState::Warned,
+        _ => GateState::Passed,
     };
     GateRow {
         state,
@@ -227,7 +237,12 @@ fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>, unit: &str) -> GateR
                 escape(c.reason.as_deref().unwrap_or("no limits"))
             ),
             ComparisonStatus::Disappeared | ComparisonStatus::Absent => "missing".to_string(),
-            ComparisonStatus::Compared => number(c.actual, unit),
+            ComparisonStatus::Compared => match (c.verdict, &c.reason) {
+                (Verdict::Inconclusive | Verdict::WouldFail, Some(why)) => {
+                    format!("{}; {}", number(c.actual, unit), escape(why))
+                }
+                _ => number(c.actual, unit),
+            },
         },
         limit: limits(c.lower_limit, c.upper_limit, unit),
         delta: change(c, unit),
@@ -343,11 +358,21 @@ pub fn write_markdown(results: &GateResults, heading: &str, units: Units<'_>, ou
         .iter()
         .filter(|r| r.state == GateState::NotCompared)
         .count();
-    let unjudged = if unjudged > 0 {
+    let count = |state: GateState| rows.iter().filter(|r| r.state == state).count();
+    let mut unjudged = if unjudged > 0 {
         format!(", {unjudged} not evaluated")
     } else {
         String::new()
     };
+    for (state, what) in [
+        (GateState::Inconclusive, "inconclusive"),
+        (GateState::WouldFail, "would fail (shadow)"),
+    ] {
+        let n = count(state);
+        if n > 0 {
+            unjudged.push_str(&format!(", {n} {what}"));
+        }
+    }
     let _ = writeln!(out, "\n{heading} Gates\n");
     let baseline = match (&results.baseline.path, results.baseline.status) {
         (Some(path), BaselineStatus::Compared) => format!(

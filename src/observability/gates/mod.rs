@@ -78,6 +78,28 @@ pub static CATALOG: [&MetricSpec; 5] = [
 
 type Labels = Vec<(String, String)>;
 
+/// Under `fail-on: inconclusive`, an error blocker for each inconclusive result of an enforced
+/// (not shadow) regression rule: the rule could not tell, and the policy wants that to fail.
+pub fn inconclusive_blockers(results: &GateResults) -> Vec<Blocker> {
+    results
+        .regressions
+        .iter()
+        .filter(|c| c.verdict == Verdict::Inconclusive && c.enforce == Enforce::Block)
+        .map(|c| {
+            let message = format!(
+                "`{}` is inconclusive: {} ({}); `fail-on: inconclusive` fails on it",
+                c.metric,
+                c.reason.as_deref().unwrap_or("the rule cannot tell"),
+                c.rule
+            );
+            c.at.locate(
+                Blocker::for_metric(Code::Regression, &c.metric, message)
+                    .with_severity(Severity::Error),
+            )
+        })
+        .collect()
+}
+
 /// Evaluates every gate on `points`, the regressions against `history` (read by
 /// `report_file::read_history`). `known` lists every metric name the tool can export
 /// (the catalogue): an objective on a metric absent from `points` fails as
@@ -232,6 +254,9 @@ fn default_rules(now: &dyn Fn(&str) -> bool, history: &BTreeSet<&str>) -> Vec<Re
                 min_samples: method.default_min_samples(),
                 max_samples: None,
                 consecutive: 1,
+                shadow: false,
+                min_change: None,
+                max_cv: None,
             })
         })
         .collect()

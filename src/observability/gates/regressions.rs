@@ -218,6 +218,11 @@ impl<'a> Judge<'a> {
             consecutive: 0,
             delta: None,
             direction: self.rule.direction,
+            enforce: if self.rule.shadow {
+                Enforce::Shadow
+            } else {
+                Enforce::Block
+            },
             labels: labels.iter().cloned().collect(),
             lower_limit: None,
             metric: metric.to_string(),
@@ -232,8 +237,39 @@ impl<'a> Judge<'a> {
             test: self.rule.method.name(),
             tolerance: self.tolerance.clone(),
             upper_limit: None,
+            verdict: Verdict::Passed,
             history: values.iter().map(|(v, _)| *v).collect(),
         }
+    }
+
+    /// A finding of this rule on `row`: a blocker, or for a shadow rule the row's
+    /// `would_fail` verdict and reason (never a blocker). Whether the row still passes.
+    fn finding(
+        &self,
+        row: &mut Comparison,
+        gated: &mut Gated,
+        message: String,
+        severity: Severity,
+    ) -> bool {
+        if self.rule.shadow {
+            row.verdict = Verdict::WouldFail;
+            row.reason = Some(format!("would fail (`enforce: shadow`): {message}"));
+            return true;
+        }
+        row.verdict = Verdict::Failed;
+        let metric = row.metric.clone();
+        gated
+            .blockers
+            .push(self.blocker(&metric, message, severity));
+        false
+    }
+
+    /// Why a series' history is too noisy for the rule (`max_cv`), if it is.
+    fn too_noisy(&self, values: &Values<'_>) -> Option<String> {
+        let bound = self.rule.max_cv?;
+        let samples: Vec<f64> = values.iter().map(|(v, _)| *v).collect();
+        let cv = stats::coefficient_of_variation(&samples)?;
+        (cv > bound).then(|| format!("too noisy (CV {cv:.2} > {bound}, `max_cv`)"))
     }
 
     fn blocker(&self, metric: &str, message: String, severity: Severity) -> Blocker {
@@ -307,6 +343,7 @@ impl<'a> Judge<'a> {
         row.actual = Some(p.value);
         if values.is_empty() {
             row.status = ComparisonStatus::Added;
+            row.verdict = Verdict::NotCompared;
             row.reason = Some("no sample has a series with these labels".to_string());
             gated.results.regressions.push(row);
             return;
@@ -314,6 +351,11 @@ impl<'a> Judge<'a> {
         let limits = match self.limits(values) {
             Ok(limits) => limits,
             Err((status, reason)) => {
+                row.verdict = if status == ComparisonStatus::Insufficient {
+                    Verdict::Inconclusive
+                } else {
+                    Verdict::NotCompared
+                };
                 row.status = status;
                 row.reason = Some(reason);
                 gated.results.regressions.push(row);
@@ -328,8 +370,16 @@ impl<'a> Judge<'a> {
         row.delta = Some(p.value - base);
         row.ratio = Some(ratio);
         self.set_limits(&mut row, &limits);
-        row.breached = breached;
-        let passed = !breached || self.breach(p, labels, values, window, &mut row, gated);
+        let passed = if let Some(why) = self.too_noisy(values) {
+            row.verdict = Verdict::Inconclusive;
+            row.reason = Some(why);
+            true
+        } else if breached && !self.large_enough(&mut row, base, p.value) {
+            true
+        } else {
+            row.breached = breached;
+            !breached || self.breach(p, labels, values, window, &mut row, gated)
+        };
         row.passed = passed;
         gated.results.regressions.push(row);
         let extra = [("direction", rule.direction.as_str()), ("metric", p.name)];
@@ -341,6 +391,24 @@ impl<'a> Judge<'a> {
         ] {
             out.push(family, value, &extra, labels, p.attributes);
         }
+    }
+
+    /// Whether a breach moved at least the rule's `min_change` from `base`; a smaller one makes
+    /// the row inconclusive.
+    fn large_enough(&self, row: &mut Comparison, base: f64, value: f64) -> bool {
+        let Some(min) = self.rule.min_change else {
+            return true;
+        };
+        if min.exceeds(value - base, base) {
+            return true;
+        }
+        row.verdict = Verdict::Inconclusive;
+        row.reason = Some(format!(
+            "change {} is below `min_change: {}`",
+            number(value - base),
+            min.shown()
+        ));
+        false
     }
 
     /// A breach of this series' limits: a blocker (an error once it is the rule's
@@ -403,11 +471,15 @@ impl<'a> Judge<'a> {
         } else {
             Severity::Warning
         };
-        gated.blockers.push(self.blocker(p.name, message, severity));
         if !confirmed {
             row.severity = Severity::Warning;
+            row.verdict = Verdict::Warned;
+            if !rule.shadow {
+                gated.blockers.push(self.blocker(p.name, message, severity));
+            }
+            return true;
         }
-        !confirmed
+        self.finding(row, gated, message, severity)
     }
 
     /// The rule matched nothing, now or in the history: it checks nothing, which fails.
@@ -417,18 +489,17 @@ impl<'a> Judge<'a> {
         let mut row = self.comparison(name, &selector.labels, &Vec::new());
         row.passed = false;
         row.status = ComparisonStatus::Absent;
-        row.reason = Some("no series in this export nor in the baseline".to_string());
+        let message = format!(
+            "no series of `{}` in this export nor in the baseline, so nothing was \
+             compared ({}): check the name against docs/metrics.md",
+            selector.shown(),
+            self.origin
+        );
+        row.passed = self.finding(&mut row, gated, message, self.rule.severity);
+        if row.verdict == Verdict::Failed {
+            row.reason = Some("no series in this export nor in the baseline".to_string());
+        }
         gated.results.regressions.push(row);
-        gated.blockers.push(self.blocker(
-            name,
-            format!(
-                "no series of `{}` in this export nor in the baseline, so nothing was \
-                 compared ({}): check the name against docs/metrics.md",
-                selector.shown(),
-                self.origin
-            ),
-            self.rule.severity,
-        ));
     }
 
     /// A series of the most recent sample with no series now: removed (others of the metric
@@ -457,22 +528,19 @@ impl<'a> Judge<'a> {
             ComparisonStatus::Removed
         };
         if !gone {
+            row.verdict = Verdict::NotCompared;
             row.reason = Some("no series with these labels in this export".to_string());
-        }
-        gated.results.regressions.push(row);
-        if !gone {
+            gated.results.regressions.push(row);
             return;
         }
-        gated.blockers.push(self.blocker(
-            name,
-            format!(
-                "`{}` was {} in the baseline and `{name}` is gone from this export ({})",
-                series_text(name, labels),
-                number(base),
-                self.origin
-            ),
-            self.rule.severity,
-        ));
+        let message = format!(
+            "`{}` was {} in the baseline and `{name}` is gone from this export ({})",
+            series_text(name, labels),
+            number(base),
+            self.origin
+        );
+        row.passed = self.finding(&mut row, gated, message, self.rule.severity);
+        gated.results.regressions.push(row);
         let extra = [
             ("direction", self.rule.direction.as_str()),
             ("metric", name),

@@ -83,6 +83,34 @@ impl std::fmt::Display for ComparisonStatus {
     }
 }
 
+/// Whether a rule can fail the step (`block`) or is only reported (`shadow`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enforce {
+    #[default]
+    Block,
+    Shadow,
+}
+
+/// What a comparison concluded. `inconclusive` never blocks unless `fail-on: inconclusive`;
+/// `would_fail` is a shadow rule's breach, which never blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    #[default]
+    Passed,
+    /// Breached, short of the rule's `consecutive`: a warning.
+    Warned,
+    Failed,
+    /// Judged nothing: a new, removed or missing series, or limits that cannot be computed.
+    NotCompared,
+    /// The rule cannot tell: too few samples, a change below `min_change`, or a series too
+    /// noisy (`max_cv`).
+    Inconclusive,
+    /// A shadow rule's breach: it would fail if enforced.
+    WouldFail,
+}
+
 /// What happened with the baseline file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -162,6 +190,9 @@ pub struct Comparison {
     pub delta: Option<f64>,
     #[serde(with = "direction_text")]
     pub direction: Direction,
+    /// `block`, or `shadow` for a rule that is reported but never fails the step.
+    #[serde(default)]
+    pub enforce: Enforce,
     pub labels: BTreeMap<String, String>,
     /// The lowest value that passes (`null` when the rule does not check that side).
     #[serde(default, with = "json_number")]
@@ -192,6 +223,9 @@ pub struct Comparison {
     /// The highest value that passes (`null` when the rule does not check that side).
     #[serde(default, with = "json_number")]
     pub upper_limit: Option<f64>,
+    /// What the row concluded, as its own state (`inconclusive`, `would_fail`, ...).
+    #[serde(default)]
+    pub verdict: Verdict,
     /// The values of the samples compared with, oldest first (for the history chart).
     #[serde(skip)]
     pub history: Vec<f64>,

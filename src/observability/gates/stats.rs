@@ -322,6 +322,17 @@ pub fn quantile_type7(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The coefficient of variation: the sample standard deviation (n − 1) over the mean's
+/// magnitude (`scipy.stats.variation(xs, ddof=1)` up to the sign). `None` for fewer than two
+/// samples or a mean of 0, where it is undefined.
+pub fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
+    if xs.len() < 2 {
+        return None;
+    }
+    let (mean, sd) = mean_and_sd(xs);
+    (mean != 0.0 && mean.is_finite()).then(|| sd / mean.abs())
+}
+
 /// The mean and the sample standard deviation (n − 1 denominator; 0 for one sample), two-pass.
 fn mean_and_sd(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
@@ -1316,5 +1327,23 @@ mod tests {
     #[test]
     fn not_computable_displays_its_reason() {
         assert_eq!(NotComputable("too few".to_string()).to_string(), "too few");
+    }
+
+    #[test]
+    fn coefficient_of_variation_matches_python() {
+        // python3 -c "import statistics as st;[print(st.stdev(d)/abs(st.mean(d))) for d in
+        //   ([312.4,298.1,305.7,321.9,290.3,315.2,301.8,309.6,296.4,318.0],[10,20,30,40],[-5,-7,-6.5])]"
+        // (what `abs(scipy.stats.variation(d, ddof=1))` computes).
+        let cases: [(&[f64], f64); 3] = [
+            (&DURATIONS, 0.0333899369112832),
+            (&[10.0, 20.0, 30.0, 40.0], 0.5163977794943222),
+            (&[-5.0, -7.0, -6.5], 0.16878372968644317),
+        ];
+        for (d, want) in cases {
+            let got = coefficient_of_variation(d).unwrap();
+            assert!((got - want).abs() < 1e-12, "{d:?}: {got} != {want}");
+        }
+        assert_eq!(coefficient_of_variation(&[3.0]), None);
+        assert_eq!(coefficient_of_variation(&[-1.0, 1.0]), None);
     }
 }

@@ -539,3 +539,149 @@ fn long_gate_names_shorten_in_the_middle_to_the_limit() {
     assert_eq!(short.chars().count(), NAME_CHARS);
     assert!(short.starts_with("duration_seconds{") && short.ends_with("success}"));
 }
+
+fn compare_many(config: &str, points: &[MetricPoint], values: &[f64]) -> Gated {
+    let files: Vec<tempfile::NamedTempFile> = values
+        .iter()
+        .map(|v| {
+            baseline_file(&format!(
+                r#"{{"name": "dpone_duration_seconds", "labels": {{}}, "value": {v}}}"#
+            ))
+        })
+        .collect();
+    let paths: Vec<std::path::PathBuf> = files.iter().map(|f| f.path().to_path_buf()).collect();
+    let policy = crate::observability::policy::parse_policy(config, "p.yml").unwrap();
+    evaluate(
+        &policy.gates,
+        &store(points),
+        crate::observability::report_file::read_history(&paths),
+        &known(),
+        &LabelSet::empty(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_shadow_rule_that_breaches_would_fail_and_blocks_nothing() {
+    let rule =
+        "regressions:\n  duration_seconds: {direction: lower, ratio: 0.1, enforce: shadow}\n";
+    let gated = compare_many(rule, &[point(4, 200.0, &[])], &[100.0]);
+    assert!(gated.blockers.is_empty(), "{:?}", gated.blockers);
+    let row = &gated.results.regressions[0];
+    assert_eq!(
+        (row.verdict, row.enforce),
+        (Verdict::WouldFail, Enforce::Shadow)
+    );
+    assert!(row.passed && row.breached);
+    assert!(
+        row.reason.as_deref().unwrap().starts_with("would fail"),
+        "{:?}",
+        row.reason
+    );
+    assert!(inconclusive_blockers(&gated.results).is_empty());
+    // The same rule enforced fails.
+    let gated = compare_many(
+        &rule.replace("shadow", "block"),
+        &[point(4, 200.0, &[])],
+        &[100.0],
+    );
+    assert_eq!(codes(&gated), ["regression.dpone_duration_seconds"]);
+    assert_eq!(gated.results.regressions[0].verdict, Verdict::Failed);
+    // A shadow rule on a metric that is nowhere would fail too, and blocks nothing.
+    let absent = "regressions:\n  lag_seconds: {direction: lower, ratio: 0.1, enforce: shadow}\n";
+    let gated = compare_many(absent, &[point(4, 1.0, &[])], &[1.0]);
+    assert!(gated.blockers.is_empty(), "{:?}", gated.blockers);
+    assert_eq!(gated.results.regressions[0].verdict, Verdict::WouldFail);
+}
+
+#[test]
+fn a_change_below_min_change_is_inconclusive() {
+    let now = [point(4, 112.0, &[])];
+    for min_change in ["20%", "15", "12.5"] {
+        let rule = format!(
+            "regressions:\n  duration_seconds: {{direction: lower, ratio: 0.1, min_change: {min_change}}}\n"
+        );
+        let gated = compare_many(&rule, &now, &[100.0]);
+        assert!(
+            gated.blockers.is_empty(),
+            "{min_change}: {:?}",
+            gated.blockers
+        );
+        let row = &gated.results.regressions[0];
+        assert_eq!(row.verdict, Verdict::Inconclusive, "{min_change}");
+        assert!(row.passed && !row.breached);
+        let why = row.reason.as_deref().unwrap();
+        assert!(
+            why.contains(&format!("`min_change: {min_change}`")),
+            "{why}"
+        );
+        // `fail-on: inconclusive` turns it into an error.
+        let blockers = inconclusive_blockers(&gated.results);
+        assert_eq!(blockers.len(), 1);
+        assert_eq!(blockers[0].severity(), Severity::Error);
+        assert!(
+            blockers[0].message.contains("inconclusive"),
+            "{}",
+            blockers[0].message
+        );
+    }
+    // A change of at least `min_change` is judged as before: 12 >= 10 % of 100, and >= 12.
+    for min_change in ["10%", "12"] {
+        let rule = format!(
+            "regressions:\n  duration_seconds: {{direction: lower, ratio: 0.1, min_change: {min_change}}}\n"
+        );
+        let gated = compare_many(&rule, &now, &[100.0]);
+        assert_eq!(
+            codes(&gated),
+            ["regression.dpone_duration_seconds"],
+            "{min_change}"
+        );
+    }
+}
+
+#[test]
+fn too_few_samples_are_inconclusive() {
+    let rule = "regressions:\n  duration_seconds: {direction: lower, test: t_test, boundary: 0.99, min_samples: 3}\n";
+    let gated = compare_many(rule, &[point(4, 500.0, &[])], &[100.0, 101.0]);
+    assert!(gated.blockers.is_empty(), "{:?}", gated.blockers);
+    let row = &gated.results.regressions[0];
+    assert_eq!(row.status, ComparisonStatus::Insufficient);
+    assert_eq!(row.verdict, Verdict::Inconclusive);
+    assert_eq!(inconclusive_blockers(&gated.results).len(), 1);
+}
+
+#[test]
+fn a_series_too_noisy_for_max_cv_is_inconclusive() {
+    // CV of 10, 20, 30, 40: 0.516 (see stats' coefficient_of_variation_matches_python).
+    let history = [10.0, 20.0, 30.0, 40.0];
+    let rule = |cv: f64| {
+        format!("regressions:\n  duration_seconds: {{direction: lower, test: z_score, boundary: 0.99, min_samples: 4, max_cv: {cv}}}\n")
+    };
+    let gated = compare_many(&rule(0.3), &[point(4, 500.0, &[])], &history);
+    assert!(gated.blockers.is_empty(), "{:?}", gated.blockers);
+    let row = &gated.results.regressions[0];
+    assert_eq!(row.verdict, Verdict::Inconclusive);
+    assert_eq!(
+        row.reason.as_deref(),
+        Some("too noisy (CV 0.52 > 0.3, `max_cv`)")
+    );
+    // Under a looser bound the breach fails.
+    let gated = compare_many(&rule(0.6), &[point(4, 500.0, &[])], &history);
+    assert_eq!(codes(&gated), ["regression.dpone_duration_seconds"]);
+}
+
+#[test]
+fn enforce_min_change_and_max_cv_are_checked() {
+    for (option, says) in [
+        ("enforce: warn", "`enforce: warn`"),
+        ("min_change: lots", "`min_change: lots`"),
+        ("min_change: -1", "at least 0"),
+        ("max_cv: 0", "`max_cv`"),
+    ] {
+        let config = format!(
+            "regressions:\n  duration_seconds: {{direction: lower, ratio: 0.1, {option}}}\n"
+        );
+        let err = crate::observability::policy::parse_policy(&config, "p.yml").unwrap_err();
+        assert!(err.to_string().contains(says), "{option}: {err}");
+    }
+}
