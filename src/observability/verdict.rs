@@ -9,7 +9,7 @@
 use std::fmt;
 
 use super::blockers::{roots, Blocker, Code};
-use super::gates::GateResults;
+use super::gates::{GateResults, Verdict as GateVerdict};
 use super::policy::FailOn;
 use super::text::plural;
 
@@ -123,6 +123,12 @@ impl Assessment {
                 .regressions
                 .iter()
                 .filter(|c| c.passed && !c.status.judged_nothing())
+                .filter(|c| {
+                    !matches!(
+                        c.verdict,
+                        GateVerdict::Inconclusive | GateVerdict::WouldFail
+                    )
+                })
                 .count();
         let verdict = if failed_gates + failed_other > 0 {
             Verdict::Failed
