@@ -815,17 +815,24 @@ fn outputs(
     let rel = |name: &str| ctx.relative(&output_dir.join(name));
     let verdicts = |v: crate::observability::gates::Verdict| {
         let n = report.gates.regressions.iter().filter(|c| c.verdict == v);
-        n.count().to_string()
+        n.count()
     };
     vec![
         ("passed", passed.to_string()),
         (
             "inconclusive",
-            verdicts(crate::observability::gates::Verdict::Inconclusive),
+            verdicts(crate::observability::gates::Verdict::Inconclusive).to_string(),
         ),
         (
             "would-fail",
-            verdicts(crate::observability::gates::Verdict::WouldFail),
+            (verdicts(crate::observability::gates::Verdict::WouldFail)
+                + report
+                    .gates
+                    .objectives
+                    .iter()
+                    .filter(|o| o.would_fail)
+                    .count())
+            .to_string(),
         ),
         ("metric-count", report.metric_count.to_string()),
         (

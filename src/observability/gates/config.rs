@@ -167,6 +167,8 @@ pub struct Objective {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub severity: Severity,
+    /// `enforce: shadow`: judged and reported ("would fail"), never a blocker.
+    pub shadow: bool,
 }
 
 /// Which way a metric gets better.
@@ -487,6 +489,8 @@ struct ObjectiveBody {
     #[serde(default)]
     severity: Option<SeverityField>,
     #[serde(default)]
+    enforce: Option<String>,
+    #[serde(default)]
     labels: BTreeMap<String, String>,
 }
 
@@ -508,6 +512,7 @@ impl<'de> Deserialize<'de> for ObjectiveValue {
                     min: None,
                     max: Some(bound),
                     severity: None,
+                    enforce: None,
                     labels: BTreeMap::new(),
                 }))
             }
@@ -546,8 +551,10 @@ fn objective<E: de::Error>(name: &str, line: u64, body: ObjectiveBody) -> Result
             )));
         }
     }
+    let shadow = enforce(body.enforce.as_deref()).map_err(at)?;
     let selector = Selector::new(name, body.labels, line).map_err(at)?;
     Ok(Objective {
+        shadow,
         selector,
         min: body.min.map(|b| b.0),
         max: body.max.map(|b| b.0),
@@ -636,18 +643,21 @@ struct RuleBody {
     ignore_labels: Vec<String>,
 }
 
+/// `enforce`: `block` (the default, false) or `shadow` (true).
+fn enforce(text: Option<&str>) -> Result<bool, String> {
+    match text {
+        None | Some("block") => Ok(false),
+        Some("shadow") => Ok(true),
+        Some(other) => Err(format!(
+            "has `enforce: {other}`; it is `block` (the default) or `shadow`"
+        )),
+    }
+}
+
 /// The rule's `enforce` (`block`, the default, or `shadow`), `min_change` and `max_cv`; Err
 /// says which one is wrong.
 fn noise_options(body: &RuleBody) -> Result<(bool, Option<MinChange>, Option<f64>), String> {
-    let shadow = match body.enforce.as_deref() {
-        None | Some("block") => false,
-        Some("shadow") => true,
-        Some(other) => {
-            return Err(format!(
-                "has `enforce: {other}`; it is `block` (the default) or `shadow`"
-            ))
-        }
-    };
+    let shadow = enforce(body.enforce.as_deref())?;
     let min_change = match &body.min_change {
         None => None,
         Some(MinChangeField::Number(n)) => Some(MinChange::parse(&n.to_string())?),

@@ -180,6 +180,8 @@ pub fn rows<'a>(gates: &'a GateResults, unit_of: Units<'_>) -> Vec<GateRow<'a>> 
         rows.push(GateRow {
             state: if o.not_evaluated.is_some() {
                 GateState::NotCompared
+            } else if o.would_fail {
+                GateState::WouldFail
             } else if o.passed {
                 GateState::Passed
             } else {

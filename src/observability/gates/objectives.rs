@@ -124,6 +124,8 @@ fn judge_bound(
         rule,
         severity: objective.severity,
         not_evaluated: not_evaluated.clone(),
+        enforce: Enforce::of(objective.shadow),
+        would_fail: !passed && objective.shadow,
     });
     if not_evaluated.is_some() {
         return;
@@ -132,7 +134,7 @@ fn judge_bound(
     let verdict = if passed { 1.0 } else { 0.0 };
     out.push(GateSeries::SloPassed, verdict, &own, &labels, p.attributes);
     out.push(GateSeries::SloBound, bound, &own, &labels, p.attributes);
-    if !passed {
+    if !passed && !objective.shadow {
         gated.blockers.push(blocker);
     }
 }
@@ -226,6 +228,8 @@ fn absent(
         rule: BoundRule::Present,
         severity: objective.severity,
         not_evaluated: None,
+        enforce: Enforce::of(objective.shadow),
+        would_fail: objective.shadow,
     });
     let mut all = labels_of(common);
     all.extend(labels);
@@ -236,5 +240,7 @@ fn absent(
         &all,
         &LabelSet::empty(),
     );
-    gated.blockers.push(blocker);
+    if !objective.shadow {
+        gated.blockers.push(blocker);
+    }
 }

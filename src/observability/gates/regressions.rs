@@ -218,11 +218,7 @@ impl<'a> Judge<'a> {
             consecutive: 0,
             delta: None,
             direction: self.rule.direction,
-            enforce: if self.rule.shadow {
-                Enforce::Shadow
-            } else {
-                Enforce::Block
-            },
+            enforce: Enforce::of(self.rule.shadow),
             labels: labels.iter().cloned().collect(),
             lower_limit: None,
             metric: metric.to_string(),

@@ -92,6 +92,20 @@ pub enum Enforce {
     Shadow,
 }
 
+impl Enforce {
+    pub fn of(shadow: bool) -> Enforce {
+        if shadow {
+            Enforce::Shadow
+        } else {
+            Enforce::Block
+        }
+    }
+
+    pub fn is_block(&self) -> bool {
+        *self == Enforce::Block
+    }
+}
+
 /// What a comparison concluded. `inconclusive` never blocks unless `fail-on: inconclusive`;
 /// `would_fail` is a shadow rule's breach, which never blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -158,6 +172,12 @@ pub struct ObjectiveResult {
     /// passed nor failed, shown `—`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_evaluated: Option<String>,
+    /// `shadow` for an objective with `enforce: shadow` (not written for `block`).
+    #[serde(default, skip_serializing_if = "Enforce::is_block")]
+    pub enforce: Enforce,
+    /// A shadow objective that failed: no blocker, shown "would fail" (not written when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub would_fail: bool,
 }
 
 /// One series compared with the baseline. Read back, the fields added with the history

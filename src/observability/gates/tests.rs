@@ -685,3 +685,54 @@ fn enforce_min_change_and_max_cv_are_checked() {
         assert!(err.to_string().contains(says), "{option}: {err}");
     }
 }
+
+#[test]
+fn a_shadow_objective_would_fail_and_blocks_nothing() {
+    let points = [point(4, 400.0, &[])];
+    let gated = run(
+        "objectives:\n  duration_seconds: {max: 300, enforce: shadow}\n  lag_seconds: {max: 1, enforce: shadow}\n",
+        &points,
+    );
+    assert!(gated.blockers.is_empty(), "{:?}", gated.blockers);
+    let states: Vec<(bool, bool, Enforce)> = gated
+        .results
+        .objectives
+        .iter()
+        .map(|o| (o.passed, o.would_fail, o.enforce))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (false, true, Enforce::Shadow),
+            (false, true, Enforce::Shadow)
+        ]
+    );
+    let json = serde_json::to_string(&gated.results.objectives[0]).unwrap();
+    assert!(
+        json.contains(r#""enforce":"shadow""#) && json.contains(r#""would_fail":true"#),
+        "{json}"
+    );
+    // Enforced, the same objectives fail.
+    let gated = run(
+        "objectives:\n  duration_seconds: {max: 300}\n  lag_seconds: {max: 1, enforce: block}\n",
+        &points,
+    );
+    assert_eq!(
+        codes(&gated),
+        [
+            "slo.dpone_duration_seconds.above_max",
+            "slo.dpone_lag_seconds.missing"
+        ]
+    );
+    let json = serde_json::to_string(&gated.results.objectives[0]).unwrap();
+    assert!(
+        !json.contains("enforce") && !json.contains("would_fail"),
+        "{json}"
+    );
+    let err = crate::observability::policy::parse_policy(
+        "objectives:\n  duration_seconds: {max: 1, enforce: soft}\n",
+        "p.yml",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("`enforce: soft`"), "{err}");
+}
