@@ -240,7 +240,7 @@ fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>, unit: &str) -> GateR
             ),
             ComparisonStatus::Disappeared | ComparisonStatus::Absent => "missing".to_string(),
             ComparisonStatus::Compared => match (c.verdict, &c.reason) {
-                (Verdict::Inconclusive | Verdict::WouldFail, Some(why)) => {
+                (Verdict::Inconclusive, Some(why)) => {
                     format!("{}; {}", number(c.actual, unit), escape(why))
                 }
                 _ => number(c.actual, unit),

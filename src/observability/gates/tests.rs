@@ -736,3 +736,26 @@ fn a_shadow_objective_would_fail_and_blocks_nothing() {
     .unwrap_err();
     assert!(err.to_string().contains("`enforce: soft`"), "{err}");
 }
+
+#[test]
+fn runtime_metrics_md_shows_would_fail_and_inconclusive_as_their_own_states() {
+    let config = "regressions:\n  - {metric: duration_seconds, direction: lower, ratio: 0.1, enforce: shadow}\n  - {metric: duration_seconds, direction: lower, test: t_test, boundary: 0.99}\n";
+    let gated = compare_many(config, &[point(4, 200.0, &[])], &[100.0]);
+    let mut out = String::new();
+    write_markdown(&gated.results, "##", &|_| "", &mut out);
+    assert!(
+        out.contains("1 inconclusive, 1 would fail (shadow)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "| 👁 would fail | `duration_seconds` | 200 | ≤\u{a0}110 | +100% vs baseline |"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("| ❔ inconclusive | `duration_seconds` | not compared (1 sample of the 3"),
+        "{out}"
+    );
+    assert!(out.contains("2 comparisons, 0 failed"), "{out}");
+}
