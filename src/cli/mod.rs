@@ -494,11 +494,14 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     ExitCode::from(status)
 }
 
-/// `--history-limit`: a whole number of runs from 1 to 100000.
+/// `--history-limit`: a whole number of runs from 1 to `MAX_HISTORY_LIMIT`.
 fn history_limit(text: &str) -> Result<usize, String> {
+    use crate::observability::history::MAX_HISTORY_LIMIT;
     match text.parse::<usize>() {
-        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
-        _ => Err(format!("`{text}` is not a number of runs from 1 to 100000")),
+        Ok(n) if (1..=MAX_HISTORY_LIMIT).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of runs from 1 to {MAX_HISTORY_LIMIT}"
+        )),
     }
 }
 

@@ -21,6 +21,9 @@ use super::gates::{ReadReport, ReportSeries, Sample};
 /// How many runs a history keeps by default (`--history-limit`, action input `history-limit`).
 pub const DEFAULT_HISTORY_LIMIT: usize = 500;
 
+/// The most runs a history may be told to keep.
+pub const MAX_HISTORY_LIMIT: usize = 100_000;
+
 /// The `schema_version` of `history.json`.
 pub const HISTORY_SCHEMA_VERSION: u32 = 1;
 
