@@ -3,7 +3,7 @@
 //! Pure apart from the files it is told to read and the output directory it writes: no
 //! environment variables, no network, no clock (the caller passes the time).
 
-use std::io::{self, Write};
+use std::io;
 
 use super::artifacts::{
     ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact, HISTORY,
@@ -284,10 +284,7 @@ fn render(
             &JSON_REPORT,
             Box::new(|out| report::write_json_report(report_ref, points, out)),
         ),
-        (
-            &HISTORY,
-            Box::new(|out| out.write_all(history::to_json(carried).as_bytes())),
-        ),
+        (&HISTORY, Box::new(|out| history::write_json(carried, out))),
     ];
     staged.write_all(jobs, points.len() >= PARALLEL_RENDER_POINTS)?;
     let before_markdown: Vec<WrittenArtifact> = staged.written().cloned().collect();

@@ -314,11 +314,17 @@ pub fn parse(bytes: &[u8]) -> Result<HistoryFile, String> {
     Ok(file)
 }
 
+/// Writes the compact JSON of a history, with a final newline.
+pub fn write_json(file: &HistoryFile, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, file).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
 /// The compact JSON of a history, with a final newline.
-pub fn to_json(file: &HistoryFile) -> String {
-    let mut text = serde_json::to_string(file).unwrap_or_else(|_| "{}".to_string());
-    text.push('\n');
-    text
+pub fn to_json(file: &HistoryFile) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    write_json(file, &mut bytes)?;
+    String::from_utf8(bytes).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
@@ -352,13 +358,13 @@ mod tests {
         let file = built(520, 100, DEFAULT_HISTORY_LIMIT);
         assert_eq!(file.entries.len(), 500);
         assert_eq!(file.series.len(), 100);
-        let size = to_json(&file).len();
+        let size = to_json(&file).unwrap().len();
         // The figure: 484 849 bytes (0.46 MiB) for values with three decimals.
         assert!(
             size <= 1024 * 1024,
             "history.json of 100 series x 500 runs: {size} bytes"
         );
-        assert!(parse(to_json(&file).as_bytes()).is_ok());
+        assert!(parse(to_json(&file).unwrap().as_bytes()).is_ok());
     }
 
     #[test]
@@ -366,7 +372,7 @@ mod tests {
         let file = built(12, 3, 10);
         assert_eq!(file.entries.len(), 10);
         assert_eq!(file.entries[0].generated_at, run(2, 3).generated_at);
-        let again = parse(to_json(&file).as_bytes()).expect("valid");
+        let again = parse(to_json(&file).unwrap().as_bytes()).expect("valid");
         assert_eq!(again, file);
         assert_eq!(to_samples(&again, "h").len(), 10);
     }
@@ -380,7 +386,7 @@ mod tests {
         let mut removed = built(40, 3, 500);
         removed.entries.remove(20);
         assert_eq!(verify(&removed).expect_err("removed").entry, 20);
-        assert!(parse(to_json(&file).as_bytes()).is_err());
+        assert!(parse(to_json(&file).unwrap().as_bytes()).is_err());
     }
 
     #[test]

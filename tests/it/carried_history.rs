@@ -87,6 +87,18 @@ fn forty_exports_carry_forty_chained_entries_that_the_regressions_use() {
     let now = history::parse(&std::fs::read(cwd.join("now/history.json")).unwrap()).unwrap();
     assert_eq!(now.entries.len(), 41);
 
+    // A `history.json` given as a file is its entries.
+    let file_path = format!("{last}/history.json");
+    let o = export(
+        cwd,
+        1_765_000_000,
+        "file",
+        303.0,
+        &["--baseline", &file_path],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["gates"]["regressions"][0]["samples"], 40);
+
     // `--history-limit` keeps the newest runs, and the chain still holds.
     let o = export(
         cwd,
@@ -113,7 +125,7 @@ fn an_edited_middle_entry_is_history_broken_and_the_carried_history_is_refused()
     // A `history.json` given as a file is read as a carried history (by its name).
     std::fs::create_dir(cwd.join("tampered")).unwrap();
     let tampered = cwd.join("tampered/history.json");
-    std::fs::write(&tampered, history::to_json(&file)).unwrap();
+    std::fs::write(&tampered, history::to_json(&file).unwrap()).unwrap();
 
     let o = export(
         cwd,
