@@ -5,8 +5,9 @@
 //! the run's own branch otherwise), newest first, without expired ones, the current run, or runs
 //! from another repository (a fork's pull request from a branch of the same name). Up to
 //! `baseline-samples` of them are downloaded: the API answers with a redirect to blob storage on
-//! another host, which is followed without the token. From each zip only `runtime_metrics.json`
-//! and `metrics_index.json` are read (at the root or one folder down), into
+//! another host, which is followed without the token. From each zip only `runtime_metrics.json`,
+//! `metrics_index.json` and, when there, `history.json` (the carried history, whose entries
+//! become samples too) are read (at the root or one folder down), into
 //! `$RUNNER_TEMP/dpone-observability-baseline/<artifact id>/`, and kept only when the index
 //! vouches for the metrics file (sha256 and size). Those folders become the export's baselines.
 //!

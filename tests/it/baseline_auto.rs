@@ -515,10 +515,11 @@ fn one_artifact_on_the_default_branch_of_a_push_is_the_history() {
         sha(100_011)
     );
     assert!(ran.stderr.contains(&line), "{}", ran.stderr);
-    // Only the metrics and their index are taken out of the zip, and they match.
+    // Only the metrics, their index and the carried history are taken out of the zip, and
+    // they match.
     assert_eq!(
         ws.sample_files(11),
-        ["metrics_index.json", "runtime_metrics.json"]
+        ["history.json", "metrics_index.json", "runtime_metrics.json"]
     );
     let taken = std::fs::read(ws.samples_dir().join("11/runtime_metrics.json")).unwrap();
     let original = &export_files()
@@ -611,7 +612,7 @@ fn a_tampered_artifact_is_skipped_with_a_warning_naming_it() {
     );
     assert_eq!(
         ws.sample_files(22),
-        ["metrics_index.json", "runtime_metrics.json"]
+        ["history.json", "metrics_index.json", "runtime_metrics.json"]
     );
     world.validate_against_openapi();
 }
