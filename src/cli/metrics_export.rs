@@ -50,6 +50,7 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     spec.objectives = args.objectives;
     spec.labels = args.labels;
     spec.baselines = args.baseline;
+    spec.history_limit = Some(args.history_limit);
     spec.run_report = args.run_report;
     spec.inputs = args.inputs;
     spec.metrics = args.metrics;

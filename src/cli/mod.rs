@@ -162,6 +162,17 @@ pub struct MetricsExportArgs {
     #[arg(long, value_name = "FILE|DIR|GLOB", help_heading = "Gates")]
     pub baseline: Vec<PathBuf>,
 
+    /// How many runs `history.json` keeps: the newest entries of the carried history (from the
+    /// baselines) plus this run.
+    #[arg(
+        long,
+        value_name = "RUNS",
+        default_value_t = crate::observability::history::DEFAULT_HISTORY_LIMIT,
+        value_parser = history_limit,
+        help_heading = "Gates"
+    )]
+    pub history_limit: usize,
+
     /// Directory the artifacts are written to (created if needed).
     #[arg(
         long,
@@ -481,6 +492,17 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         status = EXIT_FAILED;
     }
     ExitCode::from(status)
+}
+
+/// `--history-limit`: a whole number of runs from 1 to `MAX_HISTORY_LIMIT`.
+fn history_limit(text: &str) -> Result<usize, String> {
+    use crate::observability::history::MAX_HISTORY_LIMIT;
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_HISTORY_LIMIT).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of runs from 1 to {MAX_HISTORY_LIMIT}"
+        )),
+    }
 }
 
 #[cfg(test)]

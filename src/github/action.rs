@@ -230,6 +230,7 @@ fn export_spec(
     });
     spec.objectives = inputs.objectives.clone();
     spec.objectives_base = Some(ctx.resolve("."));
+    spec.history_limit = Some(inputs.history_limit.0);
     // `auto`: the adapter fetches the history before the export (`baseline::fetch`).
     if let Baseline::Paths(paths) = &inputs.baseline {
         spec.baselines = paths.iter().map(|b| ctx.resolve(b)).collect();

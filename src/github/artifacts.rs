@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::api::{explain_failure, Api, TIMEOUT};
 use crate::net::http::{HttpClient, Request, RetryPolicy};
-use crate::observability::artifacts::{read_indexed, INDEX_FILE_NAME, JSON_REPORT};
+use crate::observability::artifacts::{read_indexed, HISTORY, INDEX_FILE_NAME, JSON_REPORT};
 use crate::observability::files;
 use crate::observability::text::clip;
 
@@ -69,7 +69,8 @@ pub struct ListedRun {
 /// What to unpack from an artifact's run folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unpack {
-    /// `runtime_metrics.json` and `metrics_index.json` (a history sample).
+    /// `runtime_metrics.json` and `metrics_index.json` (a history sample), and `history.json`
+    /// when the folder has it (its carried history).
     Report,
     /// Every file, each of which must match the index (publish mode).
     Whole,
@@ -318,6 +319,10 @@ fn shown(name: &str) -> String {
 /// The two files read from an archive.
 const WANTED: [&str; 2] = [JSON_REPORT.file_name, INDEX_FILE_NAME];
 
+/// The files read from an archive: the two wanted ones and, when the run folder has it, its
+/// carried history (`history.json`, docs/gates.md#history).
+const READ: [&str; 3] = [JSON_REPORT.file_name, INDEX_FILE_NAME, HISTORY.file_name];
+
 /// One of the two files in an archive: the folder it is in, its name, its entry's index.
 struct Found<'a> {
     dir: String,
@@ -326,7 +331,8 @@ struct Found<'a> {
 }
 
 /// Writes the archive's run folder into `folder`: at its root, or in its one folder that holds
-/// `runtime_metrics.json` with `metrics_index.json`; those two files ([`Unpack::Report`]) or
+/// `runtime_metrics.json` with `metrics_index.json`; those two files and `history.json` when
+/// there ([`Unpack::Report`]) or
 /// every file of that folder ([`Unpack::Whole`], where a nested folder is refused). Any unsafe
 /// entry (a path that climbs out, an absolute one, a link) rejects the whole archive, and so
 /// does an entry that unpacks to more than it declares.
@@ -435,7 +441,7 @@ fn survey(
             Some((dir, file)) if !dir.contains('/') => (dir.to_string(), file),
             Some(_) => continue,
         };
-        if let Some(want) = WANTED.iter().find(|w| **w == file) {
+        if let Some(want) = READ.iter().find(|w| **w == file) {
             found.push(Found {
                 dir,
                 file: want,
@@ -462,7 +468,7 @@ fn check_entry(name: &str, entry: &zip::read::ZipFile<'_, Cursor<&[u8]>>) -> Res
         ));
     }
     let base_name = name.rsplit('/').next().unwrap_or_default();
-    if let Some(want) = WANTED.iter().find(|w| **w == base_name) {
+    if let Some(want) = READ.iter().find(|w| **w == base_name) {
         let cap = cap_of(want);
         if entry.size() > cap {
             return Err(format!(

@@ -5,10 +5,14 @@
 //! the run's own branch otherwise), newest first, without expired ones, the current run, or runs
 //! from another repository (a fork's pull request from a branch of the same name). Up to
 //! `baseline-samples` of them are downloaded: the API answers with a redirect to blob storage on
-//! another host, which is followed without the token. From each zip only `runtime_metrics.json`
-//! and `metrics_index.json` are read (at the root or one folder down), into
+//! another host, which is followed without the token. From each zip only `runtime_metrics.json`,
+//! `metrics_index.json` and, when there, `history.json` (the carried history, whose entries
+//! become samples too) are read (at the root or one folder down), into
 //! `$RUNNER_TEMP/dpone-observability-baseline/<artifact id>/`, and kept only when the index
 //! vouches for the metrics file (sha256 and size). Those folders become the export's baselines.
+//!
+//! When the newest downloaded artifact carries a verified history of more than its own run, it
+//! is the only download: its entries are the history (docs/gates.md#history).
 //!
 //! Nothing here fails the step: when no sample can be had, the export gets one
 //! `baseline.unavailable` warning and compares nothing. The network part needs the cargo feature
@@ -291,7 +295,16 @@ mod remote {
                         "baseline sample: artifact {} (run {}, commit {}, created {})",
                         candidate.id, candidate.run_id, candidate.head_sha, candidate.created_at
                     );
+                    let carried = carried_runs(&folder);
                     folders.push(folder);
+                    if folders.len() == 1 && carried > 1 {
+                        let _ = writeln!(
+                            stderr,
+                            "baseline: auto: artifact {} carries a history of {carried} runs;                              no other artifact is downloaded",
+                            candidate.id
+                        );
+                        break;
+                    }
                 }
                 Err(why) => {
                     let _ = crate::observability::dirs::remove_all(&folder);
@@ -308,6 +321,18 @@ mod remote {
         }
         folders.reverse();
         folders
+    }
+
+    /// How many runs the carried history of a downloaded folder holds: its `history.json`
+    /// verified against the index and its chain (docs/gates.md#history); 0 without one.
+    fn carried_runs(folder: &std::path::Path) -> usize {
+        use crate::observability::artifacts::{read_indexed, HISTORY};
+        if !folder.join(HISTORY.file_name).is_file() {
+            return 0;
+        }
+        read_indexed(folder, HISTORY.file_name)
+            .and_then(|bytes| crate::observability::history::parse(&bytes))
+            .map_or(0, |file| file.entries.len())
     }
 
     /// The usable artifacts, newest first: named so, unexpired, from a run of this repository

@@ -59,6 +59,7 @@ inputs! {
     objectives: Option<String> = ("objectives", "", "Objectives to gate on, YAML or JSON (dpone's `--objectives-json` format works), or the path of a file holding them; added to the policy file's."),
     baseline: Baseline = ("baseline", "", "The history to compare with under the policy's `regressions:`, one entry per line: a previous export's `runtime_metrics.json`, an export folder, or a glob; a missing file is a warning. `auto`: fetch the history from the artifacts named `artifact-name` (needs `actions: read`)."),
     artifact_name: ArtifactName = ("artifact-name", "observability", "With `baseline: auto`: the name the workflow uploads its run folder under (`actions/upload-artifact`); the latest ones from the base branch (pull requests), the default branch (pushes) or the run's branch form the history."),
+    history_limit: HistoryLimit = ("history-limit", "500", "How many runs the run folder's `history.json` keeps (1 to 100000): the newest of the carried history read from the baselines, plus this run (docs/gates.md#history)."),
     baseline_samples: Samples = ("baseline-samples", "20", "With `baseline: auto`: how many of the latest artifacts form the history (1 to 100)."),
     timeout: Timeout = ("timeout", "120", "Seconds every GitHub API and artifact request of the step may take together (the history's downloads, publish mode, posting the PR status), retries included; 1 to 3600."),
     summary: bool = ("summary", "true", "Write the step summary."),
@@ -303,6 +304,30 @@ impl FromInput for Samples {
             Ok(n) if (1..=MAX_SAMPLES).contains(&n) => Ok(Samples(n)),
             _ => Err(format!(
                 "input `{}` must be a whole number from 1 to {MAX_SAMPLES}, got `{}`",
+                raw.name,
+                raw.shown()
+            )),
+        }
+    }
+}
+
+/// How many runs `history.json` keeps (`history-limit`), 1 to `MAX_HISTORY_LIMIT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryLimit(pub usize);
+
+impl FromInput for HistoryLimit {
+    fn from_input(raw: &Raw) -> Result<Self, String> {
+        use crate::observability::history::MAX_HISTORY_LIMIT;
+        match raw
+            .value
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .parse::<usize>()
+        {
+            Ok(n) if (1..=MAX_HISTORY_LIMIT).contains(&n) => Ok(HistoryLimit(n)),
+            _ => Err(format!(
+                "input `{}` must be a whole number of runs from 1 to {MAX_HISTORY_LIMIT}, got `{}`",
                 raw.name,
                 raw.shown()
             )),
@@ -597,6 +622,9 @@ mod tests {
         assert_eq!(inputs.service_name.as_deref(), Some("dpone"), "default");
         assert!(inputs.summary);
         assert_eq!(inputs.baseline_samples, Samples(20));
+        assert_eq!(inputs.history_limit, HistoryLimit(500));
+        let kept = read(&[("INPUT_HISTORY-LIMIT", " 40 ")]).unwrap();
+        assert_eq!(kept.history_limit, HistoryLimit(40));
         assert_eq!(inputs.github_token, None, "the unexpanded default");
         assert_eq!(inputs.mode, Mode::Export);
         assert_eq!(inputs.pack, Pack::Off);
@@ -618,6 +646,8 @@ mod tests {
             ("baseline-samples", "0"),
             ("baseline-samples", "101"),
             ("baseline-samples", "many"),
+            ("history-limit", "0"),
+            ("history-limit", "100001"),
             ("summary", "yes"),
             ("annotations", "1"),
             ("ci-attributes", "no"),

@@ -45,6 +45,7 @@ artifact_specs! {
     OPENTELEMETRY_TRACES = ("opentelemetry_traces.json", "opentelemetry_traces", "OpenTelemetry OTLP/JSON trace of the export (ExportTraceServiceRequest).");
     JSON_REPORT = ("runtime_metrics.json", "runtime_report", "Machine-readable metrics export report.");
     MARKDOWN_REPORT = ("runtime_metrics.md", "runtime_report", "Human-readable metrics export report.");
+    HISTORY = ("history.json", "history", "The gated series of the branch's last runs, hash-chained (the carried history).");
 }
 
 pub const INDEX_FILE_NAME: &str = "metrics_index.json";
@@ -801,7 +802,7 @@ pub fn is_indexed(dir: &Path, file_name: &str) -> Result<bool, String> {
         .any(|e| e.relative_path == file_name))
 }
 
-fn read_index(dir: &Path) -> Result<ArtifactIndex, String> {
+pub(crate) fn read_index(dir: &Path) -> Result<ArtifactIndex, String> {
     let index_path = dir.join(INDEX_FILE_NAME);
     files::read_capped(&index_path, files::MAX_INDEX_BYTES)
         .map_err(|err| format!("cannot read `{}`: {err}", index_path.display()))

@@ -409,6 +409,14 @@ blocker_codes! {
         fix: "Pass the `runtime_metrics.json` of the previous export (not `metrics_index.json`, the Prometheus text or the OpenTelemetry file), and check the download step did not save an HTML error page.",
         verify: "`jq '.metrics | length' <baseline>` prints a number and the next export's Gates section says `baseline: compared`.",
     },
+    HistoryBroken {
+        code: "history.broken",
+        severity: Error,
+        summary: "A baseline's history.json does not hold together; its carried history was not used.",
+        cause: "Each entry of a `history.json` carries the sha256 of the entry before it. An entry whose `previous_sha256` is not the sha256 of the one before it was edited, removed or moved after the export wrote it (or the file is not a `history.json` this release reads). The whole carried history of that baseline is refused; the folder's own `runtime_metrics.json` is used as one sample instead, so the next `history.json` starts over from it. The chain detects edits, not forgery: anyone can write a whole new chain, and the first entry is not anchored.",
+        fix: "Pass the run folder exactly as the earlier export wrote it (download the artifact unchanged), or, when the history really was edited on purpose, drop `history.json` from the baseline folder so the history starts again from its `runtime_metrics.json`.",
+        verify: "`dpone-observability verify <baseline folder>` passes and the next export raises no `history.broken`.",
+    },
     BaselineUnavailable {
         code: "baseline.unavailable",
         severity: Warning,
@@ -506,6 +514,7 @@ impl Code {
                 | Code::BaselineMissing
                 | Code::BaselineInvalid
                 | Code::BaselineUnavailable
+                | Code::HistoryBroken
         )
     }
 

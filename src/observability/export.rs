@@ -6,13 +6,14 @@
 use std::io;
 
 use super::artifacts::{
-    ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact,
+    ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact, HISTORY,
     JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use super::blockers::any_error;
 use super::catalog;
 use super::collect::{collect, Collected};
-use super::gates::{self, GateConfigError};
+use super::gates::{self, GateConfigError, ReportSeries};
+use super::history::{self, HistoryFile, Run};
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::points::Points;
 use super::prometheus::PrometheusTextRenderer;
@@ -99,12 +100,14 @@ pub fn export_with(
     request: &ExportRequest,
     extras: Vec<ExtraArtifact<'_>>,
 ) -> Result<ExportOutcome, ExportError> {
-    let (report, collected) = gate_and_report(request)?;
-    render(request, report, &collected, extras)
+    let (report, collected, carried) = gate_and_report(request)?;
+    render(request, report, &collected, &carried, extras)
 }
 
 /// Collects, gates and applies the policy: the finished report and its points.
-fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected), ExportError> {
+fn gate_and_report(
+    request: &ExportRequest,
+) -> Result<(ExportReport, Collected, HistoryFile), ExportError> {
     let mut collected = collect(request);
     collected
         .blockers
@@ -115,10 +118,12 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
         secrets::drop_secret_like(&mut collected.points, &mut resource, &request.secrets);
     collected.blockers.extend(secret_like);
     let known = catalog::known_names();
+    let history = report_file::read_history(&request.baselines);
+    let samples = history.samples.clone();
     let gated = gates::evaluate(
         &request.policy.gates,
         &collected.points,
-        report_file::read_history(&request.baselines),
+        history,
         &known,
         &std::sync::Arc::new(request.labels.clone()),
     )
@@ -164,7 +169,71 @@ fn gate_and_report(request: &ExportRequest) -> Result<(ExportReport, Collected),
         inputs: std::mem::take(&mut collected.inputs),
         generated_at: request.now,
     };
-    Ok((report, collected))
+    let carried = carried_history(request, &report, &collected.points, &samples);
+    Ok((report, collected, carried))
+}
+
+/// Whether a series is one the regressions compare: selected by a `regressions:` rule, or,
+/// with none, a metric of the default rules.
+fn is_gated(config: &gates::GateConfig, series: &ReportSeries) -> bool {
+    if config.regressions.is_empty() {
+        return gates::DEFAULT_DIRECTIONS
+            .iter()
+            .any(|(name, _)| *name == series.name);
+    }
+    config.regressions.iter().any(|rule| {
+        rule.selector.matches_name(&series.name)
+            && rule.selector.matches_labels(|key| {
+                series
+                    .labels
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            })
+    })
+}
+
+/// The `history.json` this export writes: the history of its baselines (a carried history's
+/// entries, or one entry per earlier export), this run appended, the newest
+/// `request.history_limit` kept, with the gated series only.
+fn carried_history(
+    request: &ExportRequest,
+    report: &ExportReport,
+    points: &Points,
+    samples: &[gates::Sample],
+) -> HistoryFile {
+    let keep = |series: &ReportSeries| is_gated(&request.policy.gates, series);
+    let file = history::from_samples(samples, &keep, request.history_limit);
+    let attribute = |key: &str| {
+        report
+            .resource_attributes
+            .iter()
+            .find(|(k, v)| k == key && !v.is_empty())
+            .map(|(_, v)| v.clone())
+    };
+    let run = Run {
+        revision: attribute(report_file::REVISION_ATTRIBUTE),
+        run_id: attribute(report_file::RUN_ID_ATTRIBUTE),
+        run_attempt: attribute(report_file::RUN_URL_ATTRIBUTE)
+            .as_deref()
+            .and_then(report_file::attempt_of_url),
+        generated_at: report.generated_at.to_string(),
+        passed: report.passed,
+        series: points
+            .iter()
+            .map(|p| ReportSeries {
+                name: p.name.to_string(),
+                labels: p
+                    .labels
+                    .iter()
+                    .map(|l| (l.key.to_string(), l.value.to_string()))
+                    .collect(),
+                value: p.value,
+            })
+            .filter(|s| keep(s))
+            .collect(),
+    };
+    history::append(file, &run, request.history_limit)
 }
 
 /// Renders every artifact (the adapter's last), indexes them and moves them into place.
@@ -172,6 +241,7 @@ fn render(
     request: &ExportRequest,
     report: ExportReport,
     collected: &Collected,
+    carried: &HistoryFile,
     extras: Vec<ExtraArtifact<'_>>,
 ) -> Result<ExportOutcome, ExportError> {
     let points = &collected.points;
@@ -219,6 +289,7 @@ fn render(
             &JSON_REPORT,
             Box::new(|out| report::write_json_report(report_ref, points, out)),
         ),
+        (&HISTORY, Box::new(|out| history::write_json(carried, out))),
     ];
     staged.write_all(jobs, points.len() >= PARALLEL_RENDER_POINTS)?;
     let before_markdown: Vec<WrittenArtifact> = staged.written().cloned().collect();

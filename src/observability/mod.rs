@@ -9,6 +9,7 @@ pub mod dirs;
 pub mod export;
 pub mod files;
 pub mod gates;
+pub mod history;
 pub mod inputs;
 pub mod json_input;
 pub mod json_output;

@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::artifacts::{read_indexed, JSON_REPORT, SCHEMA_VERSION};
+use super::artifacts::{read_indexed, HISTORY, JSON_REPORT, SCHEMA_VERSION};
 use super::blockers::{Blocker, Code, Severity, METRIC_PLACEHOLDER};
 use super::files;
 use super::gates::{History, ReadReport, RecordedComparison, ReportSeries, Sample};
@@ -23,9 +23,19 @@ use super::timestamp::Timestamp;
 /// The resource attribute an export records its CI run under.
 pub const RUN_ID_ATTRIBUTE: &str = "cicd.pipeline.run.id";
 
+/// The resource attribute whose `/attempts/N` tail names the run's attempt.
+pub const RUN_URL_ATTRIBUTE: &str = "cicd.pipeline.run.url.full";
+
 /// The OpenTelemetry VCS attributes an export records its commit under.
 pub const REVISION_ATTRIBUTE: &str = "vcs.ref.head.revision";
 pub const REF_NAME_ATTRIBUTE: &str = "vcs.ref.head.name";
+
+/// The attempt a run URL ends with (`…/attempts/2`), when it does.
+pub fn attempt_of_url(url: &str) -> Option<String> {
+    url.rsplit_once("/attempts/")
+        .map(|(_, attempt)| attempt.to_string())
+        .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))
+}
 
 /// Reads a `runtime_metrics.json` (Python's bare `NaN` and `Infinity` tokens accepted, as the
 /// peer writes them). The error says what is wrong, without the path.
@@ -151,6 +161,10 @@ fn sample_report(document: &JsonReport<'_>) -> ReadReport {
         ref_name: attribute(REF_NAME_ATTRIBUTE),
         generated_at: given(&document.generated_at),
         run_id: attribute(RUN_ID_ATTRIBUTE),
+        run_attempt: attribute(RUN_URL_ATTRIBUTE)
+            .as_deref()
+            .and_then(attempt_of_url),
+        passed: document.passed,
         recorded,
     }
 }
@@ -171,12 +185,13 @@ pub fn read_history(patterns: &[PathBuf]) -> History {
                 continue;
             }
             seen.push(canonical);
-            match read_sample(&path) {
-                Ok(sample) => history.samples.push(sample),
+            match read_samples(&path, &mut history.blockers) {
+                Ok(samples) => history.samples.extend(samples),
                 Err(blocker) => history.blockers.push(blocker),
             }
         }
     }
+    history.samples = dedup_runs(std::mem::take(&mut history.samples));
     // Stable: samples of one time keep the order given.
     history.samples.sort_by(|a, b| a.time().cmp(b.time()));
     history
@@ -215,6 +230,90 @@ fn expand(pattern: &Path, blockers: &mut Vec<Blocker>) -> Vec<PathBuf> {
         );
     }
     matches
+}
+
+/// Reads the samples of one baseline: the entries of the carried history of a folder whose
+/// index lists a `history.json` that it holds (or of a `history.json` file), and a folder's own
+/// `runtime_metrics.json`. A history whose chain does not hold is refused whole
+/// (`history.broken`, pushed to `blockers`): the folder then gives its own export only. A
+/// folder whose `runtime_metrics.json` does not verify is refused whole.
+pub fn read_samples(path: &Path, blockers: &mut Vec<Blocker>) -> Result<Vec<Sample>, Blocker> {
+    let shown = path.display();
+    let carried = if path.is_dir() {
+        // Listed in the index and present: a folder unpacked from an artifact with its report
+        // only (the action's `baseline: auto`) has no carried history.
+        let listed = path.join(HISTORY.file_name).is_file()
+            && super::artifacts::read_index(path)
+                .map(|index| {
+                    index
+                        .artifacts
+                        .iter()
+                        .any(|e| e.relative_path == HISTORY.file_name)
+                })
+                .unwrap_or(false);
+        listed.then(|| read_indexed(path, HISTORY.file_name))
+    } else if path.file_name().and_then(|n| n.to_str()) == Some(HISTORY.file_name) {
+        Some(files::read_capped(path, files::MAX_BASELINE_BYTES).map_err(|err| err.to_string()))
+    } else {
+        None
+    };
+    let Some(bytes) = carried else {
+        return read_sample(path).map(|sample| vec![sample]);
+    };
+    let mut samples = match bytes.and_then(|bytes| super::history::parse(&bytes)) {
+        Ok(file) => super::history::to_samples(&file, &shown.to_string()),
+        Err(why) => {
+            blockers.push(
+                Blocker::new(
+                    Code::HistoryBroken,
+                    format!(
+                        "baseline `{shown}`: its history {why}; its carried history was not used"
+                    ),
+                )
+                .about(path),
+            );
+            Vec::new()
+        }
+    };
+    // The folder's own export, whole (every series, its recorded comparisons): it replaces
+    // the history's entry for the same run (`dedup_runs`).
+    if path.is_dir() {
+        samples.push(read_sample(path)?);
+    }
+    Ok(samples)
+}
+
+/// What identifies a run among samples: commit, CI run, attempt and time.
+fn run_key(sample: &Sample) -> (Option<&str>, Option<&str>, Option<&str>, &str) {
+    let report = &sample.report;
+    (
+        report.revision.as_deref(),
+        report.run_id.as_deref(),
+        report.run_attempt.as_deref(),
+        sample.time(),
+    )
+}
+
+/// Keeps one sample per run (a run in two carried histories, or in a history and as its own
+/// export): the one with the most series, the first given on a tie. A sample that says nothing
+/// of its run (no commit, run or time) is its own.
+fn dedup_runs(samples: Vec<Sample>) -> Vec<Sample> {
+    let identified = |s: &Sample| {
+        let (revision, run, _, time) = run_key(s);
+        revision.is_some() || run.is_some() || !time.is_empty()
+    };
+    let mut kept: Vec<Sample> = Vec::with_capacity(samples.len());
+    for sample in samples {
+        let same = |k: &Sample| identified(k) && run_key(k) == run_key(&sample);
+        match kept.iter().position(same) {
+            Some(i) if kept[i].report.series.len() < sample.report.series.len() => {
+                kept[i] = sample;
+            }
+            Some(_) => {}
+            None => kept.push(sample),
+        }
+    }
+    kept
 }
 
 /// Reads one sample: a folder through its index, or a `runtime_metrics.json` file.

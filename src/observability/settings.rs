@@ -43,6 +43,8 @@ pub struct ExportRequest {
     /// The history to compare against (`--baseline`, repeatable): earlier exports'
     /// `runtime_metrics.json` files, export folders, or glob patterns of either.
     pub baselines: Vec<PathBuf>,
+    /// How many runs `history.json` keeps (`--history-limit`, action input `history-limit`).
+    pub history_limit: usize,
     /// The runbooks document blockers link to (anchors are appended).
     pub runbook_base: String,
     /// Values that must never be written (the action's token and push credentials): a label,
@@ -71,6 +73,7 @@ impl ExportRequest {
             now,
             policy: Policy::default(),
             baselines: Vec::new(),
+            history_limit: super::history::DEFAULT_HISTORY_LIMIT,
             runbook_base: default_runbook_base_url(),
             secrets: Vec::new(),
             pre_export_blockers: Vec::new(),
@@ -157,6 +160,8 @@ pub struct ExportSpec {
     /// Earlier exports to compare against: `runtime_metrics.json` files, export folders or
     /// glob patterns of either, each one sample of the history.
     pub baselines: Vec<PathBuf>,
+    /// How many runs `history.json` keeps; the default when not given.
+    pub history_limit: Option<usize>,
     pub runbook_base: Option<String>,
 }
 
@@ -179,6 +184,7 @@ impl ExportSpec {
             objectives: None,
             objectives_base: None,
             baselines: Vec::new(),
+            history_limit: None,
             runbook_base: None,
         }
     }
@@ -344,6 +350,9 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
     }
     request.airflow_evidence_bundle = spec.airflow_evidence_bundle;
     request.baselines = spec.baselines;
+    if let Some(limit) = spec.history_limit {
+        request.history_limit = limit;
+    }
     if let Some(base) = spec.runbook_base {
         request.runbook_base = base;
     }

@@ -515,10 +515,11 @@ fn one_artifact_on_the_default_branch_of_a_push_is_the_history() {
         sha(100_011)
     );
     assert!(ran.stderr.contains(&line), "{}", ran.stderr);
-    // Only the metrics and their index are taken out of the zip, and they match.
+    // Only the metrics, their index and the carried history are taken out of the zip, and
+    // they match.
     assert_eq!(
         ws.sample_files(11),
-        ["metrics_index.json", "runtime_metrics.json"]
+        ["history.json", "metrics_index.json", "runtime_metrics.json"]
     );
     let taken = std::fs::read(ws.samples_dir().join("11/runtime_metrics.json")).unwrap();
     let original = &export_files()
@@ -611,7 +612,7 @@ fn a_tampered_artifact_is_skipped_with_a_warning_naming_it() {
     );
     assert_eq!(
         ws.sample_files(22),
-        ["metrics_index.json", "runtime_metrics.json"]
+        ["history.json", "metrics_index.json", "runtime_metrics.json"]
     );
     world.validate_against_openapi();
 }
@@ -635,4 +636,81 @@ fn a_zip_that_climbs_out_is_rejected() {
         assert!(!dir.join("evil").exists(), "{}", dir.display());
     }
     world.validate_against_openapi();
+}
+
+/// The export's files with a `history.json` that carries `runs` runs (chained, as exports
+/// write it), and the index vouching for it.
+fn carried_zip(runs: usize) -> Arc<Vec<u8>> {
+    use dpone_observability::observability::artifacts::HashingWriter;
+    use dpone_observability::observability::history;
+    let file = (0..runs).fold(history::empty(), |file, i| {
+        let run = history::Run {
+            revision: Some(sha(100_000 + i as u64)),
+            run_id: Some((100_000 + i).to_string()),
+            run_attempt: Some("1".to_string()),
+            generated_at: format!("2026-01-0{}T12:00:00.000000+00:00", i + 1),
+            passed: true,
+            series: Vec::new(),
+        };
+        history::append(file, &run, 500)
+    });
+    let carried = history::to_json(&file).unwrap().into_bytes();
+    let mut hashing = HashingWriter::new(std::io::sink());
+    std::io::Write::write_all(&mut hashing, &carried).unwrap();
+    let (_, sha256, size) = hashing.finish();
+    zip_of(
+        "",
+        |name, bytes| match name {
+            "history.json" => *bytes = carried.clone(),
+            "metrics_index.json" => {
+                let mut index: Value = serde_json::from_slice(bytes).unwrap();
+                for entry in index["artifacts"].as_array_mut().unwrap() {
+                    if entry["relative_path"] == "history.json" {
+                        entry["sha256"] = json!(sha256);
+                        entry["size_bytes"] = json!(size);
+                    }
+                }
+                *bytes = serde_json::to_vec_pretty(&index).unwrap();
+            }
+            _ => {}
+        },
+        &[],
+    )
+}
+
+#[test]
+fn the_newest_artifact_with_a_carried_history_is_the_one_download() {
+    // Every artifact but the newest expired: its history still holds the runs.
+    let zip = carried_zip(3);
+    let mut artifacts: Vec<Artifact> = (1..=5).map(|i| artifact(i, i as u32, &zip)).collect();
+    for a in artifacts.iter_mut().take(4) {
+        a.expired = true;
+    }
+    let world = World::start(artifacts, false);
+    let ws = Workspace::new();
+    let ran = ws.run(&world, "pull_request", &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(world.downloads(), [5]);
+    assert!(
+        ran.stderr
+            .contains("artifact 5 carries a history of 3 runs"),
+        "{}",
+        ran.stderr
+    );
+
+    // Before: without a carried history, one download per sample (up to `baseline-samples`).
+    let plain: Vec<Artifact> = (1..=5)
+        .map(|i| artifact(i, i as u32, &good_zip()))
+        .collect();
+    let world = World::start(plain, false);
+    let ran = Workspace::new().run(&world, "pull_request", &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(world.downloads(), [5, 4, 3, 2, 1]);
+
+    // And with one: one download, whatever their number.
+    let many: Vec<Artifact> = (1..=25).map(|i| artifact(i, i as u32, &zip)).collect();
+    let world = World::start(many, false);
+    let ran = Workspace::new().run(&world, "pull_request", &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(world.downloads(), [25]);
 }

@@ -11,6 +11,7 @@ mod architecture;
 mod artifacts;
 #[cfg(feature = "github-api")]
 mod baseline_auto;
+mod carried_history;
 mod cli;
 mod cmd;
 mod conformance;

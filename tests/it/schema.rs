@@ -15,8 +15,8 @@ use std::process::{Command, Output, Stdio};
 use common::*;
 use dpone_observability::github::action::STEP_SUMMARY;
 use dpone_observability::observability::artifacts::{
-    ArtifactSpec, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
-    SCHEMA_VERSION,
+    ArtifactSpec, HISTORY as HISTORY_SPEC, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY,
+    OPENTELEMETRY_TRACES, PROMETHEUS, SCHEMA_VERSION,
 };
 use dpone_observability::observability::blockers::{Code, METRIC_PLACEHOLDER};
 use dpone_observability::observability::report::InputKind;
@@ -27,7 +27,8 @@ const RUNTIME: &str = "runtime_metrics";
 const INDEX: &str = "metrics_index";
 const STDOUT: &str = "metrics_export_stdout";
 const BLOCKERS: &str = "action_blockers";
-const ALL_SCHEMAS: [&str; 4] = [RUNTIME, INDEX, STDOUT, BLOCKERS];
+const HISTORY: &str = "history";
+const ALL_SCHEMAS: [&str; 5] = [RUNTIME, INDEX, STDOUT, BLOCKERS, HISTORY];
 
 fn schema_dir() -> PathBuf {
     repo().join("docs/schema")
@@ -165,6 +166,16 @@ fn export_jobs(dir: &Path, o: &Output, jobs: &mut Vec<Job>) {
         );
         jobs.push(Job::file(schema, &path));
     }
+    // `history.json` is compact JSON, `schema_version` first too.
+    let history = dir.join("history.json");
+    let text = std::fs::read_to_string(&history)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", history.display(), stderr(o)));
+    assert!(
+        text.starts_with(&format!("{{\"schema_version\":{SCHEMA_VERSION},")),
+        "{}",
+        &text[..text.len().min(200)]
+    );
+    jobs.push(Job::file(HISTORY, &history));
 }
 
 /// Runs `metrics-export ... --format json` into `tmp/name` and queues its documents.
@@ -579,7 +590,7 @@ fn the_schemas_follow_the_code() {
             s["$defs"]["schema_version"]["const"], SCHEMA_VERSION,
             "{name}"
         );
-        if name != INDEX {
+        if name != INDEX && name != HISTORY {
             assert_eq!(
                 s["$defs"]["blocker_code"]["pattern"], expected,
                 "{name}: the blocker codes changed; the pattern is now\n{expected}"
@@ -641,6 +652,7 @@ fn the_schemas_follow_the_code() {
         &PROMETHEUS,
         &JSON_REPORT,
         &MARKDOWN_REPORT,
+        &HISTORY_SPEC,
         &STEP_SUMMARY,
     ];
     specs.extend(dpone_observability::observability::pack::PACK_FILES);

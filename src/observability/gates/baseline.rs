@@ -29,6 +29,11 @@ pub struct ReadReport {
     pub generated_at: Option<String>,
     /// The CI run that made it (`cicd.pipeline.run.id`), when it says.
     pub run_id: Option<String>,
+    /// The run's attempt, when the export says (the `/attempts/N` of
+    /// `cicd.pipeline.run.url.full`, or a carried history's entry).
+    pub run_attempt: Option<String>,
+    /// Its verdict (for the carried history).
+    pub passed: bool,
     /// The export's own regression results (for `consecutive`).
     pub recorded: Vec<RecordedComparison>,
 }

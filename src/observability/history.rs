@@ -1,0 +1,411 @@
+//! The carried history (`history.json`): the series of the last runs of a branch, carried from
+//! one export to the next so the regressions keep their samples after the CI artifacts that
+//! held them expire.
+//!
+//! The file is columnar: every series (name and labels) is written once in `series`, and each
+//! entry holds its values as one array in the same order (`null` where the run had no value),
+//! so 100 series × 500 runs stay under 1 MiB. Each entry carries `previous_sha256`, the sha256
+//! of the previous entry's canonical form ([`canonical`]), so an entry edited, removed or moved
+//! inside the chain is detected ([`verify`]). The chain does not protect against forgery:
+//! anyone can recompute a whole new chain, and the first entry is not anchored (dropping the
+//! oldest entries, as the limit does, is not detected).
+//!
+//! Pure: no file, clock or environment; the caller reads and writes the bytes.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::artifacts::hex;
+use super::gates::{ReadReport, ReportSeries, Sample};
+
+/// How many runs a history keeps by default (`--history-limit`, action input `history-limit`).
+pub const DEFAULT_HISTORY_LIMIT: usize = 500;
+
+/// The most runs a history may be told to keep.
+pub const MAX_HISTORY_LIMIT: usize = 100_000;
+
+/// The `schema_version` of `history.json`.
+pub const HISTORY_SCHEMA_VERSION: u32 = 1;
+
+/// One series of the history: its metric name and labels (sorted by key).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SeriesKey {
+    pub name: String,
+    #[serde(default)]
+    pub labels: Vec<(String, String)>,
+}
+
+/// One run of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The sha256 of the previous entry's canonical form; `None` for the first entry of a chain.
+    pub previous_sha256: Option<String>,
+    /// The commit the run exported (`vcs.ref.head.revision`).
+    pub revision: Option<String>,
+    /// The CI run and its attempt (`cicd.pipeline.run.id`, `cicd.pipeline.run.attempt`).
+    pub run_id: Option<String>,
+    pub run_attempt: Option<String>,
+    /// When the export was made (RFC 3339).
+    pub generated_at: String,
+    /// The export's verdict: `passed` or `failed`.
+    pub verdict: String,
+    /// One value per series of the file, in its order; `null` where the run had none. Shorter
+    /// than `series` when later series were added after this entry.
+    pub values: Vec<Option<f64>>,
+}
+
+/// The whole `history.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryFile {
+    pub schema_version: u32,
+    pub series: Vec<SeriesKey>,
+    /// Oldest first.
+    pub entries: Vec<Entry>,
+}
+
+/// The run an export appends: its provenance, verdict and series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub revision: Option<String>,
+    pub run_id: Option<String>,
+    pub run_attempt: Option<String>,
+    pub generated_at: String,
+    pub passed: bool,
+    pub series: Vec<ReportSeries>,
+}
+
+/// Why a history's chain does not hold: the first entry (0-based) whose `previous_sha256` is
+/// not the sha256 of the entry before it, or whose values do not fit the series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenChain {
+    pub entry: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for BrokenChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "entry {} of the history {}", self.entry + 1, self.reason)
+    }
+}
+
+/// One value in an entry's canonical form: metric name, labels, value.
+type CanonicalValue<'a> = (&'a str, &'a [(String, String)], f64);
+
+/// What identifies a run among the samples: commit, run, attempt, time.
+type RunId<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
+
+/// The canonical form an entry is hashed in: compact JSON of
+/// `[previous_sha256, revision, run_id, run_attempt, generated_at, verdict, [[name, labels,
+/// value], …]]` with the series that have a value, sorted by name then labels. It does not
+/// depend on the column order, so a file whose series are reordered keeps its chain.
+pub fn canonical(series: &[SeriesKey], entry: &Entry) -> Result<String, String> {
+    if entry.values.len() > series.len() {
+        return Err(format!(
+            "has {} values for {} series",
+            entry.values.len(),
+            series.len()
+        ));
+    }
+    let mut values: Vec<(&SeriesKey, f64)> = series
+        .iter()
+        .zip(&entry.values)
+        .filter_map(|(key, value)| value.map(|v| (key, v)))
+        .collect();
+    values.sort_by(|a, b| a.0.cmp(b.0));
+    let values: Vec<CanonicalValue<'_>> = values
+        .into_iter()
+        .map(|(key, v)| (key.name.as_str(), key.labels.as_slice(), v))
+        .collect();
+    let form = (
+        &entry.previous_sha256,
+        &entry.revision,
+        &entry.run_id,
+        &entry.run_attempt,
+        &entry.generated_at,
+        &entry.verdict,
+        values,
+    );
+    serde_json::to_string(&form).map_err(|err| format!("cannot be serialised ({err})"))
+}
+
+/// The sha256 (lower-case hexadecimal) of an entry's canonical form.
+pub fn entry_sha256(series: &[SeriesKey], entry: &Entry) -> Result<String, String> {
+    let text = canonical(series, entry)?;
+    Ok(hex(&Sha256::digest(text.as_bytes())))
+}
+
+/// Checks the chain: every entry after the first names the sha256 of the one before it. The
+/// first entry is not checked (it is not anchored).
+pub fn verify(file: &HistoryFile) -> Result<(), BrokenChain> {
+    let mut previous: Option<String> = None;
+    for (index, entry) in file.entries.iter().enumerate() {
+        if index > 0 && entry.previous_sha256 != previous {
+            return Err(BrokenChain {
+                entry: index,
+                reason: "does not carry the sha256 of the entry before it: an entry was \
+                         edited, removed or moved"
+                    .to_string(),
+            });
+        }
+        previous = Some(
+            entry_sha256(&file.series, entry).map_err(|reason| BrokenChain {
+                entry: index,
+                reason,
+            })?,
+        );
+    }
+    Ok(())
+}
+
+/// A value the file can hold: a finite number, else nothing.
+fn finite(value: f64) -> Option<f64> {
+    value.is_finite().then_some(value)
+}
+
+/// Appends a run to the history (its series added to `series` when new), chained to the last
+/// entry, then keeps the newest `limit` entries and the series they still use.
+pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
+    let mut values: Vec<Option<f64>> = vec![None; file.series.len()];
+    for item in &run.series {
+        let key = SeriesKey {
+            name: item.name.clone(),
+            labels: item.labels.clone(),
+        };
+        let index = match file.series.iter().position(|k| *k == key) {
+            Some(index) => index,
+            None => {
+                file.series.push(key);
+                values.push(None);
+                file.series.len() - 1
+            }
+        };
+        values[index] = finite(item.value);
+    }
+    let previous_sha256 = file
+        .entries
+        .last()
+        .and_then(|last| entry_sha256(&file.series, last).ok());
+    file.entries.push(Entry {
+        previous_sha256,
+        revision: run.revision.clone(),
+        run_id: run.run_id.clone(),
+        run_attempt: run.run_attempt.clone(),
+        generated_at: run.generated_at.clone(),
+        verdict: if run.passed { "passed" } else { "failed" }.to_string(),
+        values,
+    });
+    let excess = file.entries.len().saturating_sub(limit.max(1));
+    file.entries.drain(..excess);
+    prune_series(file)
+}
+
+/// Drops the series no entry has a value for, keeping the order of the others (the canonical
+/// form leaves out missing values, so the chain still holds).
+fn prune_series(mut file: HistoryFile) -> HistoryFile {
+    let used: Vec<bool> = (0..file.series.len())
+        .map(|i| {
+            file.entries
+                .iter()
+                .any(|e| e.values.get(i).copied().flatten().is_some())
+        })
+        .collect();
+    let mut kept = used.iter();
+    file.series
+        .retain(|_| kept.next().copied().unwrap_or(false));
+    for entry in &mut file.entries {
+        let mut kept = used.iter();
+        entry
+            .values
+            .retain(|_| kept.next().copied().unwrap_or(false));
+        while entry.values.last() == Some(&None) {
+            entry.values.pop();
+        }
+    }
+    file
+}
+
+/// A history built from the samples the export was given (oldest first; a carried history's
+/// entries and single exports alike), each run once (by commit, run, attempt and time), with
+/// only the series `keep` selects (the gated ones).
+pub fn from_samples(
+    samples: &[Sample],
+    keep: &dyn Fn(&ReportSeries) -> bool,
+    limit: usize,
+) -> HistoryFile {
+    let mut file = empty();
+    let mut seen: Vec<RunId<'_>> = Vec::new();
+    for sample in samples {
+        let report = &sample.report;
+        let id = (
+            report.revision.as_deref(),
+            report.run_id.as_deref(),
+            report.run_attempt.as_deref(),
+            sample.time(),
+        );
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let run = Run {
+            revision: report.revision.clone(),
+            run_id: report.run_id.clone(),
+            run_attempt: report.run_attempt.clone(),
+            generated_at: sample.time().to_string(),
+            passed: report.passed,
+            series: report.series.iter().filter(|s| keep(s)).cloned().collect(),
+        };
+        file = append(file, &run, limit);
+    }
+    file
+}
+
+/// A history with no entry.
+pub fn empty() -> HistoryFile {
+    HistoryFile {
+        schema_version: HISTORY_SCHEMA_VERSION,
+        series: Vec::new(),
+        entries: Vec::new(),
+    }
+}
+
+/// The entries as the regressions' samples, oldest first; `source` names the file.
+pub fn to_samples(file: &HistoryFile, source: &str) -> Vec<Sample> {
+    file.entries
+        .iter()
+        .map(|entry| Sample {
+            source: source.to_string(),
+            report: ReadReport {
+                observed_at: Some(entry.generated_at.clone()),
+                series: file
+                    .series
+                    .iter()
+                    .zip(&entry.values)
+                    .filter_map(|(key, value)| {
+                        value.map(|v| ReportSeries {
+                            name: key.name.clone(),
+                            labels: key.labels.clone(),
+                            value: v,
+                        })
+                    })
+                    .collect(),
+                revision: entry.revision.clone(),
+                ref_name: None,
+                generated_at: Some(entry.generated_at.clone()),
+                run_id: entry.run_id.clone(),
+                run_attempt: entry.run_attempt.clone(),
+                passed: entry.verdict == "passed",
+                recorded: Vec::new(),
+            },
+        })
+        .collect()
+}
+
+/// Reads a `history.json` and checks its chain. The error says what is wrong.
+pub fn parse(bytes: &[u8]) -> Result<HistoryFile, String> {
+    let file: HistoryFile =
+        serde_json::from_slice(bytes).map_err(|err| format!("is not a `history.json` ({err})"))?;
+    if file.schema_version != HISTORY_SCHEMA_VERSION {
+        return Err(format!(
+            "has `schema_version` {}; this build reads version {HISTORY_SCHEMA_VERSION}",
+            file.schema_version
+        ));
+    }
+    verify(&file).map_err(|broken| broken.to_string())?;
+    Ok(file)
+}
+
+/// Writes the compact JSON of a history, with a final newline.
+pub fn write_json(file: &HistoryFile, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, file).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// The compact JSON of a history, with a final newline.
+pub fn to_json(file: &HistoryFile) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    write_json(file, &mut bytes)?;
+    String::from_utf8(bytes).map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(i: usize, series: usize) -> Run {
+        Run {
+            revision: Some(format!("{:040x}", i * 7919 + 1)),
+            run_id: Some(format!("{}", 9_000_000_000u64 + i as u64)),
+            run_attempt: Some("1".to_string()),
+            generated_at: format!("2026-01-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60),
+            passed: i % 5 != 0,
+            series: (0..series)
+                .map(|s| ReportSeries {
+                    name: format!("dpone_airflow_task_duration_seconds_{s}"),
+                    labels: vec![("task_id".to_string(), format!("load_table_{s}"))],
+                    // Durations in milliseconds, as exports of a pipeline have them.
+                    value: ((i * 37 + s * 101) % 100_000) as f64 / 1000.0 + 1.0,
+                })
+                .collect(),
+        }
+    }
+
+    fn built(runs: usize, series: usize, limit: usize) -> HistoryFile {
+        (0..runs).fold(empty(), |file, i| append(file, &run(i, series), limit))
+    }
+
+    #[test]
+    fn a_hundred_series_of_five_hundred_runs_fit_in_one_mebibyte() {
+        let file = built(520, 100, DEFAULT_HISTORY_LIMIT);
+        assert_eq!(file.entries.len(), 500);
+        assert_eq!(file.series.len(), 100);
+        let size = to_json(&file).unwrap().len();
+        // The figure: 484 849 bytes (0.46 MiB) for values with three decimals.
+        assert!(
+            size <= 1024 * 1024,
+            "history.json of 100 series x 500 runs: {size} bytes"
+        );
+        assert!(parse(to_json(&file).unwrap().as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn the_chain_holds_after_truncation_and_round_trip() {
+        let file = built(12, 3, 10);
+        assert_eq!(file.entries.len(), 10);
+        assert_eq!(file.entries[0].generated_at, run(2, 3).generated_at);
+        let again = parse(to_json(&file).unwrap().as_bytes()).expect("valid");
+        assert_eq!(again, file);
+        assert_eq!(to_samples(&again, "h").len(), 10);
+    }
+
+    #[test]
+    fn an_edited_middle_entry_breaks_the_chain_at_the_next_one() {
+        let mut file = built(40, 3, 500);
+        file.entries[20].values[1] = Some(0.5);
+        let broken = verify(&file).expect_err("tampered");
+        assert_eq!(broken.entry, 21);
+        let mut removed = built(40, 3, 500);
+        removed.entries.remove(20);
+        assert_eq!(verify(&removed).expect_err("removed").entry, 20);
+        assert!(parse(to_json(&file).unwrap().as_bytes()).is_err());
+    }
+
+    #[test]
+    fn reordered_series_keep_the_chain() {
+        let mut file = built(5, 3, 500);
+        file.series.reverse();
+        for entry in &mut file.entries {
+            entry.values.resize(3, None);
+            entry.values.reverse();
+        }
+        assert_eq!(verify(&file), Ok(()));
+    }
+
+    #[test]
+    fn a_series_no_entry_uses_is_dropped() {
+        let mut file = built(2, 2, 2);
+        file = append(file, &run(2, 1), 2);
+        file = append(file, &run(3, 1), 2);
+        assert_eq!(file.series.len(), 1);
+        assert_eq!(verify(&file), Ok(()));
+    }
+}

@@ -1,0 +1,173 @@
+//! The carried history (`history.json`, docs/gates.md "History"), end to end through the CLI:
+//! forty exports, each given the previous one's folder as its baseline, carry forty entries
+//! with the chain intact; the regressions of the next export use them as forty samples; an
+//! edited middle entry is `history.broken` and the carried history is refused whole.
+
+use crate::common::*;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use dpone_observability::observability::history;
+
+const POLICY: &str = "regressions:\n  job_seconds: {direction: lower, test: t_test, boundary: 0.99, min_samples: 3}\n";
+
+/// One export at `epoch` of `job_seconds` (gated) and `rows` (not), with extra flags.
+fn export(cwd: &Path, epoch: u64, out: &str, value: f64, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = [
+        "metrics-export",
+        "--output-dir",
+        out,
+        "--format",
+        "json",
+        "--policy",
+        "p.yml",
+        "--metric",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(format!("job_seconds={value}"));
+    args.push("--metric".into());
+    args.push(format!("rows={}", 1000.0 + value));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Command::new(bin())
+        .args(&args)
+        .current_dir(cwd)
+        .env("SOURCE_DATE_EPOCH", epoch.to_string())
+        .output()
+        .expect("the binary runs")
+}
+
+/// Forty exports in a chain of folders `run/0` … `run/39`; the last folder.
+fn forty(cwd: &Path) -> String {
+    std::fs::write(cwd.join("p.yml"), POLICY).unwrap();
+    for i in 0..40u64 {
+        let out = format!("run/{i}");
+        let previous = format!("run/{}", i.wrapping_sub(1));
+        let baseline: Vec<&str> = if i == 0 {
+            vec![]
+        } else {
+            vec!["--baseline", &previous]
+        };
+        let value = 300.0 + (i % 7) as f64;
+        let o = export(cwd, 1_764_000_000 + i * 3600, &out, value, &baseline);
+        assert_eq!(o.status.code(), Some(0), "{i}: {}", stderr(&o));
+    }
+    "run/39".to_string()
+}
+
+#[test]
+fn forty_exports_carry_forty_chained_entries_that_the_regressions_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let last = forty(cwd);
+    let bytes = std::fs::read(cwd.join(&last).join("history.json")).unwrap();
+    let file = history::parse(&bytes).expect("the chain holds");
+    assert_eq!(file.entries.len(), 40);
+    // Only the gated series: `job_seconds`, not `rows`.
+    let names: Vec<&str> = file.series.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["dpone_job_seconds"]);
+    assert_eq!(file.entries[0].previous_sha256, None);
+    assert_eq!(file.entries[39].values, [Some(300.0 + (39 % 7) as f64)]);
+    assert!(file.entries.iter().all(|e| e.verdict == "passed"));
+    let index = read_json(&cwd.join(&last).join("metrics_index.json"));
+    assert!(index["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["relative_path"] == "history.json"));
+
+    // One folder as the baseline is forty samples.
+    let o = export(cwd, 1_765_000_000, "now", 303.0, &["--baseline", &last]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = &report["gates"]["regressions"][0];
+    assert_eq!(r["samples"], 40, "{r}");
+    let now = history::parse(&std::fs::read(cwd.join("now/history.json")).unwrap()).unwrap();
+    assert_eq!(now.entries.len(), 41);
+
+    // A `history.json` given as a file is its entries.
+    let file_path = format!("{last}/history.json");
+    let o = export(
+        cwd,
+        1_765_000_000,
+        "file",
+        303.0,
+        &["--baseline", &file_path],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["gates"]["regressions"][0]["samples"], 40);
+
+    // `--history-limit` keeps the newest runs, and the chain still holds.
+    let o = export(
+        cwd,
+        1_765_000_000,
+        "short",
+        303.0,
+        &["--baseline", &last, "--history-limit", "10"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let short = history::parse(&std::fs::read(cwd.join("short/history.json")).unwrap()).unwrap();
+    assert_eq!(short.entries.len(), 10);
+    assert_eq!(short.entries[9].generated_at, now.entries[40].generated_at);
+}
+
+#[test]
+fn an_edited_middle_entry_is_history_broken_and_the_carried_history_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let last = forty(cwd);
+    let path = cwd.join(&last).join("history.json");
+    let mut file: history::HistoryFile =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    file.entries[20].values[0] = Some(1.0);
+    // A `history.json` given as a file is read as a carried history (by its name).
+    std::fs::create_dir(cwd.join("tampered")).unwrap();
+    let tampered = cwd.join("tampered/history.json");
+    std::fs::write(&tampered, history::to_json(&file).unwrap()).unwrap();
+
+    let o = export(
+        cwd,
+        1_765_000_000,
+        "now",
+        303.0,
+        &["--baseline", tampered.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "an error blocker: {}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = report["blocker_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"history.broken"), "{codes:?}");
+    let message = report["blocker_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["code"] == "history.broken")
+        .unwrap()["message"]
+        .to_string();
+    assert!(message.contains("entry 22"), "{message}");
+    // Refused whole: no sample of it was compared, and the new history starts over.
+    let compared = report["gates"]["regressions"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(compared, 0, "{}", report["gates"]);
+    let now = history::parse(&std::fs::read(cwd.join("now/history.json")).unwrap()).unwrap();
+    assert_eq!(now.entries.len(), 1);
+
+    // In the folder, the index catches the edit first: the same blocker, the folder's own
+    // export still used.
+    std::fs::copy(&tampered, &path).unwrap();
+    let o = export(cwd, 1_765_000_000, "again", 303.0, &["--baseline", &last]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(report["blocker_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["code"] == "history.broken"));
+    assert_eq!(report["gates"]["regressions"][0]["samples"], 1);
+}
