@@ -4,6 +4,7 @@
 //! status (see [`crate::exit`]).
 
 mod action_help;
+mod calibrate;
 mod explain;
 mod metrics_export;
 mod pack;
@@ -49,6 +50,9 @@ pub enum Command {
     /// Turn the policy's objectives into Prometheus alerting rules, their promtool tests and a
     /// Grafana dashboard, written to DIR as one indexed set (docs/pack.md).
     Pack(PackArgs),
+    /// Replay the policy's tolerance rules over a history of runs on main, each run against the
+    /// one before it: how often each would have failed, and the boundary for a target rate.
+    Calibrate(CalibrateArgs),
     /// Send a finished, verified export folder to a Prometheus Pushgateway, a remote-write
     /// receiver and/or an OTLP/HTTP endpoint. Never writes to DIR.
     #[cfg(feature = "push")]
@@ -223,6 +227,33 @@ pub struct PackArgs {
     /// Directory the pack is written to (created if needed).
     #[arg(long, value_name = "DIR", default_value = ".dpone/observability/pack")]
     pub output_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The history: a carried history.json, export folders or files, or globs of them (as for
+    /// `metrics-export --baseline`); repeatable.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub history: Vec<PathBuf>,
+    /// A YAML policy file whose `regressions:` are replayed.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The false-alarm rate the suggested boundary keeps to (0 to below 1).
+    #[arg(long, value_name = "RATE", default_value = "0.01")]
+    pub target: f64,
+    /// Judge only the last N runs of each series (each still against the run before it).
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+    /// `text`: a table; `json`: one object per rule and series.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CalibrateFormat,
+}
+
+/// `calibrate`'s output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CalibrateFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -415,6 +446,7 @@ fn run(cli: Cli, stdout: &mut impl Commands, stderr: &mut impl Write) -> Outcome
         Command::Verify(args) => verify::run(&args, stdout, stderr),
         Command::Pack(args) => pack::run(&args, stdout),
         Command::Explain(args) => explain::run(&args, stdout),
+        Command::Calibrate(args) => calibrate::run(&args, stdout),
         #[cfg(feature = "push")]
         Command::Push(args) => push::run(&args, stdout, stderr),
         Command::Action => {

@@ -3,6 +3,7 @@
 
 pub mod artifacts;
 pub mod blockers;
+pub mod calibrate;
 pub mod catalog;
 pub mod collect;
 pub mod dirs;
