@@ -62,23 +62,10 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     spec
 }
 
-/// The blockers of an input that could not be read (missing, unreadable, not JSON): a root
-/// cause whose consequences are folded under it on the terminal.
+/// The blockers of an input that could not be read: the core's unread inputs, and on the
+/// terminal also an unknown input kind (its pattern matched nothing either).
 fn is_input_failure(code: Code) -> bool {
-    matches!(
-        code,
-        Code::RunReportMissing
-            | Code::RunReportUnreadable
-            | Code::RunReportInvalidJson
-            | Code::RunReportInvalidShape
-            | Code::RunReportNotARunReport
-            | Code::InputNoMatch
-            | Code::InputUnreadable
-            | Code::InputInvalidJson
-            | Code::InputUnknownKind
-            | Code::MetricsFileMissing
-            | Code::MetricsFileInvalid
-    )
+    code.is_unread_input() || code == Code::InputUnknownKind
 }
 
 /// At most this many folded codes are named on the root cause's `then:` line.

@@ -501,6 +501,25 @@ impl Code {
             .collect()
     }
 
+    /// True for an input that was not read (missing, unreadable, not JSON, no match): what it
+    /// would have given is missing because of it, so it is the root cause of `metrics.empty`
+    /// and of an objective's `slo.<metric>.missing`.
+    pub fn is_unread_input(self) -> bool {
+        matches!(
+            self,
+            Code::RunReportMissing
+                | Code::RunReportUnreadable
+                | Code::RunReportInvalidJson
+                | Code::RunReportInvalidShape
+                | Code::RunReportNotARunReport
+                | Code::InputNoMatch
+                | Code::InputUnreadable
+                | Code::InputInvalidJson
+                | Code::MetricsFileMissing
+                | Code::MetricsFileInvalid
+        )
+    }
+
     /// True for a code the gates raise (objectives, regressions and the history they compare
     /// with, `baseline.*`): what a run's own policy decides, so another run judging it raises
     /// them again.

@@ -13,23 +13,6 @@ use super::gates::{GateResults, Verdict as GateVerdict};
 use super::policy::FailOn;
 use super::text::plural;
 
-/// An input that was not read: what it would have given is missing because of it.
-fn is_unread_input(code: Code) -> bool {
-    matches!(
-        code,
-        Code::RunReportMissing
-            | Code::RunReportUnreadable
-            | Code::RunReportInvalidJson
-            | Code::RunReportInvalidShape
-            | Code::RunReportNotARunReport
-            | Code::InputNoMatch
-            | Code::InputUnreadable
-            | Code::InputInvalidJson
-            | Code::MetricsFileMissing
-            | Code::MetricsFileInvalid
-    )
-}
-
 /// Links each blocker that another one caused to its root, in the core, once, for every
 /// output: an export with no metric (`metrics.empty`) and an objective on an absent metric
 /// (`slo.<metric>.missing`) are caused by the first input that could not be read; an
@@ -39,7 +22,7 @@ fn is_unread_input(code: Code) -> bool {
 /// An objective whose `slo.<metric>.missing` was caused so is not evaluated (`—`, saying by
 /// what), never a failed gate of its own: the root is the one failure.
 pub fn link_causes(blockers: &mut [Blocker], gates: &mut GateResults) {
-    let unread = blockers.iter().position(|b| is_unread_input(b.code));
+    let unread = blockers.iter().position(|b| b.code.is_unread_input());
     let empty = blockers.iter().position(|b| b.code == Code::MetricsEmpty);
     for b in blockers.iter_mut() {
         b.caused_by = match b.code {

@@ -34,9 +34,10 @@ fn unicode_escape(out: &mut String, c: char) {
     let _ = write!(out, "\\u{:04x}", u32::from(c));
 }
 
-/// `text` as a double-quoted PromQL string literal: `\` and `"` escaped, newline, carriage
-/// return and tab as `\n`, `\r`, `\t`, every other control character as `\uHHHH`.
-pub fn promql_string(text: &str) -> String {
+/// `text` double-quoted: `\` and `"` escaped, newline, carriage return and tab as `\n`,
+/// `\r`, `\t`, and every control character or character `also` names as `\uHHHH` (the escapes
+/// PromQL and YAML double-quoted strings share).
+fn double_quoted(text: &str, also: fn(char) -> bool) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -46,12 +47,18 @@ pub fn promql_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => unicode_escape(&mut out, c),
+            c if c.is_control() || also(c) => unicode_escape(&mut out, c),
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+/// `text` as a double-quoted PromQL string literal: `\` and `"` escaped, newline, carriage
+/// return and tab as `\n`, `\r`, `\t`, every other control character as `\uHHHH`.
+pub fn promql_string(text: &str) -> String {
+    double_quoted(text, |_| false)
 }
 
 /// `text` as Go template text that expands to itself: a run of two or more `{` (which would
@@ -82,28 +89,12 @@ pub fn go_template_text(text: &str) -> String {
 /// `\uHHHH`; NEL U+0085 among them), U+2028, U+2029, the byte order mark U+FEFF, and the
 /// non-characters U+FFFE and U+FFFF.
 pub fn yaml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-                ) =>
-            {
-                unicode_escape(&mut out, c)
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    double_quoted(text, |c| {
+        matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+    })
 }
 
 /// 2^53: from here on a float64 no longer holds every integer, so a bound written as an
