@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::artifacts::hex;
 use super::gates::{ReadReport, ReportSeries, Sample};
+use super::timestamp::Timestamp;
 
 /// How many runs a history keeps by default (`--history-limit`, action input `history-limit`).
 pub const DEFAULT_HISTORY_LIMIT: usize = 500;
@@ -327,6 +328,98 @@ pub fn to_json(file: &HistoryFile) -> std::io::Result<String> {
     String::from_utf8(bytes).map_err(std::io::Error::other)
 }
 
+/// A pull request's baseline cut at its merge-base with the base branch: the samples kept and
+/// the note that says where the history was cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeBaseCut {
+    pub kept: Vec<Sample>,
+    pub note: String,
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
+fn sample_time(sample: &Sample) -> Option<Timestamp> {
+    sample
+        .report
+        .generated_at
+        .as_deref()
+        .or(sample.report.observed_at.as_deref())
+        .and_then(Timestamp::parse_rfc3339)
+}
+
+/// Keeps the samples up to and including the run of the merge-base commit (`merge_base`, a
+/// full SHA, compared without case): those whose time is not after the newest sample of that
+/// commit. When no sample is of that commit, the cut is at the merge-base's committer date
+/// (`merge_base_date`, RFC 3339): the samples made no later, so the nearest older entry is the
+/// newest kept. Samples with no time are dropped by a cut (they cannot be placed). With neither
+/// the commit in the samples nor a date, nothing is cut and the note says so.
+pub fn cut_at_merge_base(
+    samples: Vec<Sample>,
+    merge_base: &str,
+    merge_base_date: Option<&str>,
+) -> MergeBaseCut {
+    let at_merge_base = samples
+        .iter()
+        .filter(|sample| {
+            sample
+                .report
+                .revision
+                .as_deref()
+                .is_some_and(|rev| rev.eq_ignore_ascii_case(merge_base))
+        })
+        .filter_map(sample_time)
+        .max();
+    let (cutoff, found) = match (
+        at_merge_base,
+        merge_base_date.and_then(Timestamp::parse_rfc3339),
+    ) {
+        (Some(time), _) => (time, true),
+        (None, Some(date)) => (date, false),
+        (None, None) => {
+            let note = format!(
+                "merge-base {} not in the history and its date unknown: history not cut",
+                short(merge_base)
+            );
+            return MergeBaseCut {
+                kept: samples,
+                note,
+            };
+        }
+    };
+    let kept: Vec<Sample> = samples
+        .into_iter()
+        .filter(|sample| sample_time(sample).is_some_and(|time| time <= cutoff))
+        .collect();
+    let note = if found {
+        format!("history cut at the merge-base {}", short(merge_base))
+    } else {
+        let nearest = kept
+            .iter()
+            .filter_map(|sample| sample_time(sample).map(|time| (time, sample)))
+            .max_by_key(|(time, _)| *time)
+            .map(|(_, sample)| {
+                sample
+                    .report
+                    .revision
+                    .as_deref()
+                    .map_or("(no commit)", short)
+            });
+        match nearest {
+            Some(entry) => format!(
+                "merge-base {} not in the history: cut at the nearest older entry {entry}",
+                short(merge_base)
+            ),
+            None => format!(
+                "merge-base {} not in the history and no entry is older: no baseline",
+                short(merge_base)
+            ),
+        }
+    };
+    MergeBaseCut { kept, note }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,5 +500,56 @@ mod tests {
         file = append(file, &run(3, 1), 2);
         assert_eq!(file.series.len(), 1);
         assert_eq!(verify(&file), Ok(()));
+    }
+
+    /// main: c0 c1 c2 c3 c4 c5; the PR branched at c2 and main moved on to c5.
+    fn forked() -> Vec<Sample> {
+        let file = (0..6).fold(empty(), |file, i| {
+            let mut r = run(i, 2);
+            r.revision = Some(format!("c{i}{}", "0".repeat(38)));
+            append(file, &r, 500)
+        });
+        to_samples(&file, "history.json")
+    }
+
+    fn revisions(cut: &MergeBaseCut) -> Vec<String> {
+        cut.kept
+            .iter()
+            .map(|s| s.report.revision.clone().unwrap_or_default()[..2].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn entries_after_the_merge_base_are_dropped() {
+        let merge_base = format!("C2{}", "0".repeat(38));
+        let cut = cut_at_merge_base(forked(), &merge_base, None);
+        assert_eq!(revisions(&cut), ["c0", "c1", "c2"]);
+        assert_eq!(cut.note, "history cut at the merge-base C200000");
+    }
+
+    #[test]
+    fn an_absent_merge_base_cuts_at_the_nearest_older_entry() {
+        let merge_base = "ab".repeat(20);
+        // run(i) was made at 00:00:0i; the merge-base commit is dated between c3 and c4.
+        let cut = cut_at_merge_base(forked(), &merge_base, Some("2026-01-01T00:00:03.5Z"));
+        assert_eq!(revisions(&cut), ["c0", "c1", "c2", "c3"]);
+        assert_eq!(
+            cut.note,
+            "merge-base abababa not in the history: cut at the nearest older entry c300000"
+        );
+        let none = cut_at_merge_base(forked(), &merge_base, Some("2025-12-31T00:00:00Z"));
+        assert!(none.kept.is_empty());
+        assert!(
+            none.note.ends_with("no entry is older: no baseline"),
+            "{}",
+            none.note
+        );
+        let unknown = cut_at_merge_base(forked(), &merge_base, None);
+        assert_eq!(unknown.kept.len(), 6);
+        assert!(
+            unknown.note.ends_with("history not cut"),
+            "{}",
+            unknown.note
+        );
     }
 }
