@@ -33,6 +33,10 @@ pub struct EventPullRequest {
     pub number: Option<u64>,
     #[serde(default, deserialize_with = "lenient")]
     pub head: Option<EventCommit>,
+    /// The base branch's commit the event was made at (`pull_request.base.sha`): with the
+    /// head, what the compare API finds the merge-base of.
+    #[serde(default, deserialize_with = "lenient")]
+    pub base: Option<EventCommit>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

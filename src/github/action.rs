@@ -452,6 +452,7 @@ fn prepare(
         // Never fails the step: without samples the export says why (`baseline.unavailable`).
         let fetched = super::baseline::fetch(env, event, ctx, auto, token, stdout, stderr);
         plan.request.baselines = fetched.folders;
+        plan.request.merge_base = fetched.merge_base;
         plan.request.pre_export_blockers.extend(fetched.blocker);
     }
     for hint in &plan.request.hints {

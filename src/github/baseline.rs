@@ -27,9 +27,20 @@ use super::runner::{Env, RunnerContext};
 use crate::ci_env::Event;
 use crate::inert::Commands;
 use crate::observability::blockers::{Blocker, Code};
+use crate::observability::history::MergeBase;
 
 /// The folder under `RUNNER_TEMP` (or the workspace) the samples are written to.
 pub const FOLDER: &str = "dpone-observability-baseline";
+
+/// The events whose runs' carried histories are trusted as the history: runs of the branch's
+/// own code and data, never a pull request's (`pull_request_target` and `workflow_run` runs
+/// on the base branch may carry what a pull request made).
+pub const TRUSTED_EVENTS: [&str; 2] = ["push", "schedule"];
+
+#[cfg_attr(not(feature = "github-api"), allow(dead_code))]
+/// What a 403 on the compare request means.
+const CONTENTS_READ: &str = "the job's token needs `contents: read` to find the pull request's \
+     merge-base: add `permissions: contents: read` to the job";
 
 /// `baseline: auto` and its settings, as the inputs give them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +52,37 @@ pub struct AutoBaseline {
     /// The branch whose history it is, when the caller knows better than the event (publish
     /// mode: the proven pull request's base branch).
     pub branch: Option<String>,
+    /// The pull request's base and head commits, when the caller knows better than the event
+    /// (publish mode: the proven pull request's); the merge-base is found from them.
+    pub pull: Option<PullCommits>,
+}
+
+/// A pull request's base-branch commit and head commit (full hexadecimal SHAs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullCommits {
+    pub base: String,
+    pub head: String,
+}
+
+impl PullCommits {
+    /// Both commits, when each is a full SHA (40 or 64 hexadecimal digits): nothing else is
+    /// put in a request's path.
+    pub fn new(base: Option<&str>, head: Option<&str>) -> Option<Self> {
+        let full =
+            |sha: &str| matches!(sha.len(), 40 | 64) && sha.bytes().all(|b| b.is_ascii_hexdigit());
+        let (base, head) = (base?, head?);
+        (full(base) && full(head)).then(|| PullCommits {
+            base: base.to_ascii_lowercase(),
+            head: head.to_ascii_lowercase(),
+        })
+    }
+
+    /// A `pull_request` (or `pull_request_target`) event's commits.
+    pub fn of_event(event: &Event) -> Option<Self> {
+        let pull = event.pull_request.as_ref()?;
+        let sha = |c: &Option<crate::ci_env::EventCommit>| c.as_ref().and_then(|c| c.sha.clone());
+        PullCommits::new(sha(&pull.base).as_deref(), sha(&pull.head).as_deref())
+    }
 }
 
 impl AutoBaseline {
@@ -51,6 +93,7 @@ impl AutoBaseline {
             artifact_name: inputs.artifact_name.0.clone(),
             samples: inputs.baseline_samples.0,
             branch: None,
+            pull: None,
         })
     }
 }
@@ -81,11 +124,15 @@ pub fn history_branch(env: &Env, event: &Event) -> Option<String> {
 pub struct Fetched {
     pub folders: Vec<PathBuf>,
     pub blocker: Option<Blocker>,
+    /// A pull request's merge-base with its base branch, as the compare API gave it: the
+    /// history the regressions compare with is cut there (`History::cut_at_merge_base`).
+    pub merge_base: Option<MergeBase>,
 }
 
 fn unavailable(reason: &str) -> Fetched {
     Fetched {
         folders: Vec::new(),
+        merge_base: None,
         blocker: Some(Blocker::new(
             Code::BaselineUnavailable,
             format!(
@@ -141,6 +188,7 @@ pub fn fetch(
             owner,
             repo,
             branch: &branch,
+            pull: auto.pull.clone().or_else(|| PullCommits::of_event(event)),
             current_run: ctx.run_id.as_deref().and_then(|id| id.parse().ok()),
             root: ctx
                 .runner_temp
@@ -166,11 +214,12 @@ mod remote {
     use std::io::Write;
     use std::path::PathBuf;
 
-    use super::{unavailable, warn, AutoBaseline, Fetched};
-    use crate::github::api::{plain_name, Api};
+    use super::{unavailable, warn, AutoBaseline, Fetched, PullCommits};
+    use crate::github::api::{explain_failure, plain_name, Api};
     use crate::github::artifacts::{Artifacts, Listed, Unpack, MAX_DOWNLOAD};
     use crate::inert::Commands;
     use crate::net::http::RetryPolicy;
+    use crate::observability::history::MergeBase;
     use crate::observability::timestamp::Timestamp;
 
     /// Pages of 100 artifacts listed at most.
@@ -185,6 +234,8 @@ mod remote {
         pub owner: &'a str,
         pub repo: &'a str,
         pub branch: &'a str,
+        /// On a pull request: its commits, whose merge-base cuts the history.
+        pub pull: Option<PullCommits>,
         pub current_run: Option<u64>,
         /// Each sample's folder is made as `<root>/<name>/<artifact id>/`, with no symbolic
         /// link followed below `root`.
@@ -242,7 +293,7 @@ mod remote {
                 auto.artifact_name, target.branch
             ));
         }
-        let folders = samples(&artifacts, &candidates, target, auto, stdout, stderr);
+        let folders = samples(&api, &artifacts, &candidates, target, auto, stdout, stderr);
         if folders.is_empty() {
             return unavailable(&format!(
                 "none of the {} artifacts named `{}` from branch `{}` could be used (the \
@@ -252,9 +303,72 @@ mod remote {
                 target.branch
             ));
         }
+        let merge_base = target
+            .pull
+            .as_ref()
+            .and_then(|pull| merge_base(&api, target, pull, stdout, stderr));
         Fetched {
             folders,
             blocker: None,
+            merge_base,
+        }
+    }
+
+    /// The pull request's merge-base with its base branch, from the compare API
+    /// (`GET /repos/{owner}/{repo}/compare/{base}...{head}`: `merge_base_commit`, its SHA and
+    /// committer date). `None`, with a warning, when it cannot be had: the history is then
+    /// compared whole, as before.
+    fn merge_base(
+        api: &Api,
+        target: &Target<'_>,
+        pull: &PullCommits,
+        stdout: &mut impl Commands,
+        stderr: &mut impl Write,
+    ) -> Option<MergeBase> {
+        let route = format!(
+            "/repos/{}/{}/compare/{}...{}?per_page=1",
+            target.owner, target.repo, pull.base, pull.head
+        );
+        let found = api
+            .request(http::Method::GET, &route, None)
+            .map_err(|failure| explain_failure(&failure, super::CONTENTS_READ))
+            .and_then(|answer| {
+                let commit = &answer["merge_base_commit"];
+                let sha = commit["sha"].as_str().unwrap_or_default();
+                let date = commit["commit"]["committer"]["date"].as_str();
+                PullCommits::new(Some(sha), Some(sha))
+                    .map(|ok| MergeBase {
+                        sha: ok.base,
+                        date: date
+                            .filter(|d| Timestamp::parse_rfc3339(d).is_some())
+                            .map(str::to_string),
+                    })
+                    .ok_or_else(|| "the answer has no usable `merge_base_commit.sha`".to_string())
+            });
+        match found {
+            Ok(merge_base) => {
+                let _ = writeln!(
+                    stderr,
+                    "baseline: auto: the pull request's merge-base with `{}` is {} ({}); the \
+                     regressions compare with the history up to it",
+                    target.branch,
+                    merge_base.sha,
+                    merge_base.date.as_deref().unwrap_or("date unknown")
+                );
+                Some(merge_base)
+            }
+            Err(why) => {
+                warn(
+                    stdout,
+                    stderr,
+                    &format!(
+                        "the pull request's merge-base could not be found ({why}); the \
+                         regressions compare with the whole history of `{}`",
+                        target.branch
+                    ),
+                );
+                None
+            }
         }
     }
 
@@ -262,6 +376,7 @@ mod remote {
     /// folders oldest first (the history in time order, the newest last). Each one skipped
     /// is a warning.
     fn samples(
+        api: &Api,
         artifacts: &Artifacts<'_>,
         candidates: &[Candidate],
         target: &Target<'_>,
@@ -296,11 +411,18 @@ mod remote {
                         candidate.id, candidate.run_id, candidate.head_sha, candidate.created_at
                     );
                     let carried = carried_runs(&folder);
+                    let trusted = if carried > 1 {
+                        trusted_history(api, target, candidate, &folder, stdout, stderr)
+                    } else {
+                        Some(false)
+                    };
+                    let Some(trusted) = trusted else { continue };
                     folders.push(folder);
-                    if folders.len() == 1 && carried > 1 {
+                    if trusted {
                         let _ = writeln!(
                             stderr,
-                            "baseline: auto: artifact {} carries a history of {carried} runs;                              no other artifact is downloaded",
+                            "baseline: auto: artifact {} carries a history of {carried} runs; \
+                             no other artifact is downloaded",
                             candidate.id
                         );
                         break;
@@ -321,6 +443,66 @@ mod remote {
         }
         folders.reverse();
         folders
+    }
+
+    /// Whether the carried history of `candidate`'s folder may stand for the branch's history:
+    /// its run was made by a trusted event ([`super::TRUSTED_EVENTS`], asked of
+    /// `GET /repos/{owner}/{repo}/actions/runs/{run_id}`). When not, or when the event cannot
+    /// be read, its `history.json` is set aside (a warning says why) and the folder is one
+    /// sample, its own export: `Some(false)`; `None` when even that failed and the folder was
+    /// dropped.
+    fn trusted_history(
+        api: &Api,
+        target: &Target<'_>,
+        candidate: &Candidate,
+        folder: &std::path::Path,
+        stdout: &mut impl Commands,
+        stderr: &mut impl Write,
+    ) -> Option<bool> {
+        let route = format!(
+            "/repos/{}/{}/actions/runs/{}",
+            target.owner, target.repo, candidate.run_id
+        );
+        let event = api
+            .request(http::Method::GET, &route, None)
+            .map_err(|failure| explain_failure(&failure, FORBIDDEN))
+            .and_then(|run| {
+                run["event"]
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| "the run has no `event`".to_string())
+            });
+        let why = match event {
+            Ok(event) if super::TRUSTED_EVENTS.contains(&event.as_str()) => return Some(true),
+            Ok(event) => format!(
+                "its run {} was made by a `{}` event, not a push or schedule",
+                candidate.run_id,
+                event.escape_debug()
+            ),
+            Err(why) => format!(
+                "the event of its run {} could not be read ({why})",
+                candidate.run_id
+            ),
+        };
+        let history = folder.join(crate::observability::artifacts::HISTORY.file_name);
+        let set_aside = std::fs::remove_file(&history).is_ok();
+        if !set_aside {
+            let _ = crate::observability::dirs::remove_all(folder);
+        }
+        warn(
+            stdout,
+            stderr,
+            &format!(
+                "the history carried by baseline artifact {} is not trusted: {why}; {}",
+                candidate.id,
+                if set_aside {
+                    "only its own export is used"
+                } else {
+                    "the artifact was skipped"
+                }
+            ),
+        );
+        set_aside.then_some(false)
     }
 
     /// How many runs the carried history of a downloaded folder holds: its `history.json`
@@ -397,6 +579,7 @@ mod remote {
                 artifact_name: "observability".into(),
                 samples: 20,
                 branch: None,
+                pull: None,
             }
         }
 
@@ -486,6 +669,7 @@ mod tests {
                 artifact_name: "observability".into(),
                 samples: 20,
                 branch: None,
+                pull: None,
             })
         );
         for bad in ["0", "-1", "x", "1.5", "101"] {

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::api::{api_url, explain_failure, plain_name, retry_policy, Api};
 use super::artifacts::{Artifacts, Fetch, Unpack};
-use super::baseline::AutoBaseline;
+use super::baseline::{AutoBaseline, PullCommits};
 use super::commands::{annotation, annotation_linking, Level};
 use super::inputs::{Baseline, DEFAULT_POLICY_FILE};
 use super::inputs::{Inputs, RunId};
@@ -461,6 +461,8 @@ struct Pull {
     /// The base branch's commit the pull request is compared with, and its branch.
     base_sha: Option<String>,
     base_ref: Option<String>,
+    /// Its head commit (the triggering run's, confirmed).
+    head_sha: String,
 }
 
 /// The pull request `number`, only once the API shows its head is the triggering run's commit;
@@ -489,6 +491,7 @@ fn confirmed_pull(
             number,
             base_sha,
             base_ref: text("base", "ref").filter(|r| !r.trim().is_empty()),
+            head_sha: trigger.head_sha.clone(),
         });
     }
     warn(
@@ -672,6 +675,8 @@ fn trusted_history(
                 return (History::default(), "no history".to_string());
             };
             auto.branch = pull.and_then(|p| p.base_ref.clone());
+            auto.pull =
+                pull.and_then(|p| PullCommits::new(p.base_sha.as_deref(), Some(&p.head_sha)));
             let event = given.event.clone().unwrap_or_default();
             let fetched = super::baseline::fetch(
                 given.env,
@@ -684,6 +689,9 @@ fn trusted_history(
             );
             let mut history = read_history(&fetched.folders);
             history.blockers.extend(fetched.blocker);
+            if let Some(merge_base) = &fetched.merge_base {
+                crate::observability::history::cut_history(&mut history, merge_base);
+            }
             let branch = auto.branch.as_deref().unwrap_or("the default branch");
             (history, format!("the history of {branch} (baseline: auto)"))
         }

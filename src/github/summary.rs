@@ -662,7 +662,7 @@ fn baseline_text(gates: &GateResults, ctx: &SummaryContext<'_>) -> Option<String
         .iter()
         .filter(|c| c.status == ComparisonStatus::Compared)
         .count();
-    Some(match b.status {
+    let text = match b.status {
         BaselineStatus::Compared if b.samples.len() > 1 => {
             let ends = |s: &crate::observability::gates::SampleSummary| match &s.revision {
                 Some(rev) if is_sha(rev) => commit_link(ctx, rev),
@@ -711,6 +711,10 @@ fn baseline_text(gates: &GateResults, ctx: &SummaryContext<'_>) -> Option<String
         }
         BaselineStatus::Invalid => format!("baseline {shown} unreadable: nothing compared"),
         BaselineStatus::NotGiven => return None,
+    };
+    Some(match &b.merge_base {
+        Some(cut) => format!("{text} ({})", escape(cut)),
+        None => text,
     })
 }
 

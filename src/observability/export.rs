@@ -118,12 +118,18 @@ fn gate_and_report(
         secrets::drop_secret_like(&mut collected.points, &mut resource, &request.secrets);
     collected.blockers.extend(secret_like);
     let known = catalog::known_names();
-    let history = report_file::read_history(&request.baselines);
-    let samples = history.samples.clone();
+    let mut past = report_file::read_history(&request.baselines);
+    // The carried history keeps every run of the branch; only the comparison is cut.
+    let samples = past.samples.clone();
+    if let Some(merge_base) = &request.merge_base {
+        if !past.given.is_empty() {
+            history::cut_history(&mut past, merge_base);
+        }
+    }
     let gated = gates::evaluate(
         &request.policy.gates,
         &collected.points,
-        history,
+        past,
         &known,
         &std::sync::Arc::new(request.labels.clone()),
     )

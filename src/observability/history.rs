@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::artifacts::hex;
-use super::gates::{ReadReport, ReportSeries, Sample};
+use super::gates::{History, ReadReport, ReportSeries, Sample};
 use super::timestamp::Timestamp;
 
 /// How many runs a history keeps by default (`--history-limit`, action input `history-limit`).
@@ -328,6 +328,14 @@ pub fn to_json(file: &HistoryFile) -> std::io::Result<String> {
     String::from_utf8(bytes).map_err(std::io::Error::other)
 }
 
+/// A pull request's merge-base with its base branch: the commit, and its committer date when
+/// known (RFC 3339), which places it among the entries when the commit itself is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeBase {
+    pub sha: String,
+    pub date: Option<String>,
+}
+
 /// A pull request's baseline cut at its merge-base with the base branch: the samples kept and
 /// the note that says where the history was cut.
 #[derive(Debug, Clone, PartialEq)]
@@ -418,6 +426,18 @@ pub fn cut_at_merge_base(
         }
     };
     MergeBaseCut { kept, note }
+}
+
+/// Keeps the history's samples up to the pull request's merge-base ([`cut_at_merge_base`]) and
+/// notes where, for the report and the summary (`gates.baseline.merge_base`).
+pub fn cut_history(history: &mut History, merge_base: &MergeBase) {
+    let cut = cut_at_merge_base(
+        std::mem::take(&mut history.samples),
+        &merge_base.sha,
+        merge_base.date.as_deref(),
+    );
+    history.samples = cut.kept;
+    history.cut = Some(cut.note);
 }
 
 #[cfg(test)]

@@ -43,6 +43,10 @@ pub struct ExportRequest {
     /// The history to compare against (`--baseline`, repeatable): earlier exports'
     /// `runtime_metrics.json` files, export folders, or glob patterns of either.
     pub baselines: Vec<PathBuf>,
+    /// A pull request's merge-base with its base branch (the action learns it from the compare
+    /// API): the regressions compare with the history up to it, not with newer runs of the
+    /// base branch the pull request does not contain. `history.json` keeps the whole history.
+    pub merge_base: Option<super::history::MergeBase>,
     /// How many runs `history.json` keeps (`--history-limit`, action input `history-limit`).
     pub history_limit: usize,
     /// The runbooks document blockers link to (anchors are appended).
@@ -73,6 +77,7 @@ impl ExportRequest {
             now,
             policy: Policy::default(),
             baselines: Vec::new(),
+            merge_base: None,
             history_limit: super::history::DEFAULT_HISTORY_LIMIT,
             runbook_base: default_runbook_base_url(),
             secrets: Vec::new(),

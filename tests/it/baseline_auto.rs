@@ -27,6 +27,8 @@ struct Artifact {
     /// Days after 2026-01-01 it was created.
     day: u32,
     expired: bool,
+    /// The event that made its run (`push` unless a test says).
+    event: &'static str,
     zip: Arc<Vec<u8>>,
 }
 
@@ -37,6 +39,7 @@ fn artifact(id: u64, day: u32, zip: &Arc<Vec<u8>>) -> Artifact {
         branch: "main",
         day,
         expired: false,
+        event: "push",
         zip: Arc::clone(zip),
     }
 }
@@ -92,6 +95,15 @@ impl World {
     /// The API lists `artifacts` (in the order given) and redirects each download to the
     /// storage; `forbidden` answers every request 403 as for a token without `actions: read`.
     fn start(artifacts: Vec<Artifact>, forbidden: bool) -> Self {
+        Self::start_with(artifacts, forbidden, None)
+    }
+
+    /// [`World::start`], with the compare API's merge-base (SHA and committer date).
+    fn start_with(
+        artifacts: Vec<Artifact>,
+        forbidden: bool,
+        merge_base: Option<(String, String)>,
+    ) -> Self {
         let zips: Vec<(u64, Arc<Vec<u8>>)> = artifacts
             .iter()
             .map(|a| (a.id, Arc::clone(&a.zip)))
@@ -118,7 +130,7 @@ impl World {
                     Some(json!({"message": "Resource not accessible by integration"})),
                 )
             } else {
-                answer(&artifacts, &storage_url, &request.path)
+                answer(&artifacts, &storage_url, &request.path, merge_base.as_ref())
             };
             log.lock().unwrap().push(Answered {
                 method: request.method.clone(),
@@ -202,8 +214,26 @@ fn answer(
     artifacts: &[Artifact],
     storage: &str,
     path: &str,
+    merge_base: Option<&(String, String)>,
 ) -> (u16, Vec<(String, String)>, Option<Value>) {
     let not_found = (404, Vec::new(), Some(json!({"message": "Not Found"})));
+    if let Some(run) = path.strip_prefix(&format!("{REPO}/actions/runs/")) {
+        let found = artifacts.iter().find(|a| a.run_id.to_string() == run);
+        return match found {
+            Some(a) => (200, Vec::new(), Some(workflow_run(a))),
+            None => not_found,
+        };
+    }
+    if let Some(basehead) = path.strip_prefix(&format!("{REPO}/compare/")) {
+        let (base, head) = basehead
+            .trim_end_matches("?per_page=1")
+            .split_once("...")
+            .expect("base...head");
+        return match merge_base {
+            Some((sha, date)) => (200, Vec::new(), Some(compared(base, head, sha, date))),
+            None => not_found,
+        };
+    }
     let Some(rest) = path.strip_prefix(&format!("{REPO}/actions/artifacts")) else {
         return not_found;
     };
@@ -244,6 +274,31 @@ fn answer(
         ),
         _ => not_found,
     }
+}
+
+/// GitHub's own example of a workflow run (tests/fixtures/github/), about `a`'s run.
+fn workflow_run(a: &Artifact) -> Value {
+    let mut run = read_json(&repo().join("tests/fixtures/github/workflow_run.json"));
+    run["id"] = json!(a.run_id);
+    run["event"] = json!(a.event);
+    run["head_branch"] = json!(a.branch);
+    run["head_sha"] = json!(sha(a.run_id));
+    run
+}
+
+/// GitHub's own example of a comparison (tests/fixtures/github/), between `base` and `head`
+/// with the merge-base `sha` committed at `date`.
+fn compared(base: &str, head: &str, sha: &str, date: &str) -> Value {
+    let mut answer = read_json(&repo().join("tests/fixtures/github/compare.json"));
+    answer["base_commit"]["sha"] = json!(base);
+    answer["merge_base_commit"]["sha"] = json!(sha);
+    answer["merge_base_commit"]["commit"]["committer"]["date"] = json!(date);
+    answer["commits"] = json!([]);
+    answer["files"] = json!([]);
+    answer["url"] = json!(format!(
+        "https://api.github.com/repos/acme/pipelines/compare/{base}...{head}"
+    ));
+    answer
 }
 
 /// A real export's files, made once by `metrics-export` on dpone's run report.
@@ -336,6 +391,15 @@ impl Workspace {
 
     /// The action on a pull request into `main` (or a push with `event: push`).
     fn run(&self, world: &World, event: &str, inputs: &[(&str, &str)]) -> Ran {
+        let payload = match event {
+            "push" => json!({"repository": {"default_branch": "main"}}),
+            _ => json!({"pull_request": {"number": 7, "head": {"sha": sha(1)}}}),
+        };
+        self.run_on(world, event, &payload, inputs)
+    }
+
+    /// [`Workspace::run`] with the event's payload.
+    fn run_on(&self, world: &World, event: &str, payload: &Value, inputs: &[(&str, &str)]) -> Ran {
         let mut cmd = Command::new(bin());
         cmd.arg("action")
             .current_dir(&self.root)
@@ -355,10 +419,6 @@ impl Workspace {
         for (name, value) in inputs {
             cmd.env(format!("INPUT_{}", name.to_uppercase()), value);
         }
-        let payload = match event {
-            "push" => json!({"repository": {"default_branch": "main"}}),
-            _ => json!({"pull_request": {"number": 7, "head": {"sha": sha(1)}}}),
-        };
         std::fs::write(self.files.join("event.json"), payload.to_string()).unwrap();
         if event == "push" {
             cmd.env("GITHUB_REF_NAME", "feature/x");
@@ -648,7 +708,7 @@ fn carried_zip(runs: usize) -> Arc<Vec<u8>> {
             revision: Some(sha(100_000 + i as u64)),
             run_id: Some((100_000 + i).to_string()),
             run_attempt: Some("1".to_string()),
-            generated_at: format!("2026-01-0{}T12:00:00.000000+00:00", i + 1),
+            generated_at: format!("2026-01-{:02}T12:00:00.000000+00:00", i + 1),
             passed: true,
             series: Vec::new(),
         };
@@ -713,4 +773,135 @@ fn the_newest_artifact_with_a_carried_history_is_the_one_download() {
     let ran = Workspace::new().run(&world, "pull_request", &[]);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(world.downloads(), [25]);
+}
+
+/// The commits of the carried history's entries the gates compared with, in order.
+fn compared_entries(ran: &Ran) -> Vec<u64> {
+    ran.report["gates"]["baseline"]["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["revision"].as_str())
+        .filter_map(|rev| (100_000..100_100).find(|i| sha(*i) == rev))
+        .map(|i| i - 100_000)
+        .collect()
+}
+
+#[test]
+fn a_pull_request_compares_with_the_history_up_to_its_merge_base() {
+    // main's history: ten runs, one a day (entries 0..=9 at 2026-01-01..10, 12:00). The pull
+    // request branched off at entry 4; main went on without it.
+    let zip = carried_zip(10);
+    let payload = json!({"pull_request": {"number": 7,
+        "head": {"sha": sha(1)}, "base": {"sha": sha(100_009)}}});
+    let merge_base = (sha(100_004), "2026-01-05T11:00:00Z".to_string());
+    let world = World::start_with(vec![artifact(1, 20, &zip)], false, Some(merge_base));
+    let ws = Workspace::new();
+    let ran = ws.run_on(&world, "pull_request", &payload, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let compare = format!("GET /compare/{}...{}?per_page=1", sha(100_009), sha(1));
+    assert_eq!(
+        world.sequence(),
+        [
+            list_page(1),
+            zip_route(1),
+            "GET /actions/runs/100001".to_string(),
+            compare
+        ]
+    );
+    world.validate_against_openapi();
+    assert_eq!(
+        compared_entries(&ran),
+        [0, 1, 2, 3, 4],
+        "cut after the merge-base's run"
+    );
+    let note = format!("history cut at the merge-base {}", &sha(100_004)[..7]);
+    assert_eq!(ran.report["gates"]["baseline"]["merge_base"], json!(note));
+    assert!(
+        ran.stderr
+            .contains(&format!("merge-base with `main` is {}", sha(100_004))),
+        "{}",
+        ran.stderr
+    );
+    let summary = std::fs::read_to_string(ws.files.join("summary")).unwrap();
+    assert!(summary.contains(&note), "{summary}");
+    // The carried history of the pull request's own export keeps every run of main.
+    let carried = read_json(&ws.root.join(format!(
+        "test_artifacts/observability/{RUN_ID}-1/history.json"
+    )));
+    assert_eq!(carried["entries"].as_array().unwrap().len(), 12);
+
+    // A merge-base the history does not hold (its run's artifact expired before any carried
+    // it): the nearest older entry, by the commit's date, is the newest kept.
+    let unknown = (
+        format!("{:040x}", 0xabcdef_u64),
+        "2026-01-07T00:00:00Z".to_string(),
+    );
+    let world = World::start_with(vec![artifact(1, 20, &zip)], false, Some(unknown));
+    let ran = Workspace::new().run_on(&world, "pull_request", &payload, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(compared_entries(&ran), [0, 1, 2, 3, 4, 5]);
+    let note = ran.report["gates"]["baseline"]["merge_base"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        note,
+        format!(
+            "merge-base 0000000 not in the history: cut at the nearest older entry {}",
+            &sha(100_005)[..7]
+        )
+    );
+
+    // Without the compare API's answer, a warning, and the whole history is compared.
+    let world = World::start_with(vec![artifact(1, 20, &zip)], false, None);
+    let ran = Workspace::new().run_on(&world, "pull_request", &payload, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(compared_entries(&ran), (0..10).collect::<Vec<u64>>());
+    assert!(ran.report["gates"]["baseline"].get("merge_base").is_none());
+    assert!(
+        ran.stdout
+            .contains("merge-base could not be found (404 Not Found"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn a_history_carried_by_a_run_of_an_untrusted_event_is_set_aside() {
+    // The newest artifact was uploaded by a `pull_request_target` run on main: its history may
+    // be what a pull request made. It counts as its own export only; the next, from a push,
+    // carries the history.
+    let zip = carried_zip(3);
+    let mut artifacts: Vec<Artifact> = (1..=5).map(|i| artifact(i, i as u32, &zip)).collect();
+    artifacts[4].event = "pull_request_target";
+    let world = World::start(artifacts, false);
+    let ran = Workspace::new().run(&world, "pull_request", &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(world.downloads(), [5, 4]);
+    assert_eq!(
+        world.sequence(),
+        [
+            list_page(1),
+            zip_route(5),
+            "GET /actions/runs/100005".to_string(),
+            zip_route(4),
+            "GET /actions/runs/100004".to_string(),
+        ]
+    );
+    world.validate_against_openapi();
+    assert!(
+        ran.stdout.contains(
+            "the history carried by baseline artifact 5 is not trusted: its run 100005 was \
+             made by a `pull_request_target` event, not a push or schedule; only its own \
+             export is used"
+        ),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stderr
+            .contains("artifact 4 carries a history of 3 runs"),
+        "{}",
+        ran.stderr
+    );
 }

@@ -12,6 +12,7 @@ A `POST /graphql` (or GitHub Enterprise Server's `/api/graphql`) is checked
 against GitHub's GraphQL schema instead (npm package @octokit/graphql-schema, its introspection
 `schema.json`, read with Python's graphql-core): the body must be `{"query": ...}` (with
 `variables` at most) and the query must validate.
+OpenAPI 3.0's `nullable: true` is read as JSON Schema's `null` type (`json_schema`).
 Exit 1 on the first error.
 """
 import json
@@ -53,6 +54,35 @@ def graphql_errors(body):
     except graphql.GraphQLError as error:
         return [error.message]
     return [error.message for error in graphql.validate(_graphql_schema, query)]
+
+
+def json_schema(schema, memo=None):
+    """The OpenAPI 3.0 schema as JSON Schema: `nullable: true` (which Draft 7 does not know)
+    becomes `null` among the allowed types (and values, for an `enum`)."""
+    if memo is None:
+        memo = {}
+    if isinstance(schema, list):
+        return [json_schema(item, memo) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    key = id(schema)
+    if key in memo:
+        return memo[key]
+    out = {}
+    memo[key] = out
+    for name, value in schema.items():
+        out[name] = json_schema(value, memo)
+    # Only the keyword: a `properties` map may name a property `nullable` (its value a schema).
+    if out.get("nullable") is True:
+        del out["nullable"]
+        if isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = out["enum"] + [None]
+        for combiner in ("anyOf", "oneOf"):
+            if isinstance(out.get(combiner), list):
+                out[combiner] = out[combiner] + [{"type": "null"}]
+    return out
 
 
 def main(requests_file):
@@ -108,7 +138,7 @@ def main(requests_file):
                     return 1
                 schema = described.get("content", {}).get("application/json", {}).get("schema")
                 if schema is not None and response.get("body") is not None:
-                    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(response["body"]), key=str)
+                    errors = sorted(jsonschema.Draft7Validator(json_schema(schema)).iter_errors(response["body"]), key=str)
                     if errors:
                         print(f"INVALID response to {request['method']} {template}: {errors[0].message} at {list(errors[0].path)}", file=sys.stderr)
                         return 1
@@ -118,7 +148,7 @@ def main(requests_file):
                 if schema is None:
                     print(f"INVALID {request['method']} {template}: the operation takes no JSON body", file=sys.stderr)
                     return 1
-                errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(body), key=str)
+                errors = sorted(jsonschema.Draft7Validator(json_schema(schema)).iter_errors(body), key=str)
                 if errors:
                     print(f"INVALID {request['method']} {template}: {errors[0].message} at {list(errors[0].path)}", file=sys.stderr)
                     return 1

@@ -84,4 +84,7 @@ pub struct History {
     pub given: Vec<std::path::PathBuf>,
     pub samples: Vec<Sample>,
     pub blockers: Vec<Blocker>,
+    /// Where the history was cut at a pull request's merge-base, said for people
+    /// (`history::cut_history`); `None` when it was not cut.
+    pub cut: Option<String>,
 }

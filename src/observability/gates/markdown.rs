@@ -389,6 +389,10 @@ pub fn write_markdown(results: &GateResults, heading: &str, units: Units<'_>, ou
         ),
         (None, _) => "no baseline given".to_string(),
     };
+    let baseline = match &results.baseline.merge_base {
+        Some(cut) => format!("{baseline} ({})", escape(cut)),
+        None => baseline,
+    };
     let _ = writeln!(
         out,
         "{} objective results, {} comparisons, {failed} failed{unjudged}; {baseline}.\n",

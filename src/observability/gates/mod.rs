@@ -151,6 +151,7 @@ fn compare_history(
     let summary = &mut gated.results.baseline;
     summary.path = history.given.first().map(|p| p.display().to_string());
     summary.samples = history.samples.iter().map(sample_summary).collect();
+    summary.merge_base = history.cut.clone();
     let invalid_only = history
         .blockers
         .iter()

@@ -286,6 +286,10 @@ pub struct BaselineSummary {
     pub removed_metrics: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// Where a pull request's history was cut at its merge-base (docs/gates.md#history); not
+    /// written when it was not cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_base: Option<String>,
     /// Every sample read, oldest first (one for a single `--baseline` file).
     #[serde(default)]
     pub samples: Vec<SampleSummary>,
@@ -298,6 +302,7 @@ impl Default for BaselineSummary {
         BaselineSummary {
             added_metrics: Vec::new(),
             default_rules: false,
+            merge_base: None,
             observed_at: None,
             path: None,
             ref_name: None,
