@@ -276,10 +276,11 @@ struct Chart {
 }
 
 /// The chart of a comparison with a value and a history (non-finite values included: the
-/// chart then says why it is left out).
+/// chart then says why it is left out); none for a comparison that judged nothing (too few
+/// samples, not computable): its few bars would say nothing the table does not.
 fn chart_data(c: &crate::observability::gates::Comparison) -> Option<Chart> {
     let actual = c.actual?;
-    if c.history.is_empty() {
+    if c.history.is_empty() || c.status.judged_nothing() {
         return None;
     }
     let mut values = c.history.clone();

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::super::markdown::{code, escape};
+use super::super::markdown::{code, escape, message};
 use super::super::number::{percent, with_unit};
 use super::{
     BaselineStatus, BoundRule, Comparison, ComparisonStatus, GateResults, Origin, Verdict,
@@ -191,7 +191,7 @@ pub fn rows<'a>(gates: &'a GateResults, unit_of: Units<'_>) -> Vec<GateRow<'a>> 
             gate: namer.series(&o.metric, &o.labels),
             regression: false,
             actual: match (&o.not_evaluated, o.actual) {
-                (Some(why), _) => format!("not evaluated ({})", escape(why)),
+                (Some(why), _) => format!("not evaluated ({})", message(why)),
                 (None, None) => "missing".to_string(),
                 (None, actual) => number(actual, unit),
             },
@@ -236,12 +236,12 @@ fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>, unit: &str) -> GateR
             ComparisonStatus::Removed => "not compared (gone from this export)".to_string(),
             ComparisonStatus::Insufficient | ComparisonStatus::NotComputable => format!(
                 "not compared ({})",
-                escape(c.reason.as_deref().unwrap_or("no limits"))
+                message(c.reason.as_deref().unwrap_or("no limits"))
             ),
             ComparisonStatus::Disappeared | ComparisonStatus::Absent => "missing".to_string(),
             ComparisonStatus::Compared => match (c.verdict, &c.reason) {
                 (Verdict::Inconclusive, Some(why)) => {
-                    format!("{}; {}", number(c.actual, unit), escape(why))
+                    format!("{}; {}", number(c.actual, unit), message(why))
                 }
                 _ => number(c.actual, unit),
             },
