@@ -758,21 +758,34 @@ fn the_newest_artifact_with_a_carried_history_is_the_one_download() {
         ran.stderr
     );
 
-    // Before: without a carried history, one download per sample (up to `baseline-samples`).
-    let plain: Vec<Artifact> = (1..=5)
-        .map(|i| artifact(i, i as u32, &good_zip()))
+    // Before: without a carried history, one download per sample, up to `baseline-samples`
+    // (at most 100).
+    let plain_zip = good_zip();
+    let plain: Vec<Artifact> = (1..=100)
+        .map(|i| artifact(i, i as u32, &plain_zip))
         .collect();
     let world = World::start(plain, false);
-    let ran = Workspace::new().run(&world, "pull_request", &[]);
+    let samples = [("baseline-samples", "100")];
+    let ran = Workspace::new().run(&world, "pull_request", &samples);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(world.downloads(), [5, 4, 3, 2, 1]);
+    assert_eq!(world.downloads(), (1..=100).rev().collect::<Vec<u64>>());
+    assert_eq!(world.sequence().len(), 1 + 100, "the listing and 100 zips");
 
-    // And with one: one download, whatever their number.
-    let many: Vec<Artifact> = (1..=25).map(|i| artifact(i, i as u32, &zip)).collect();
+    // And with one: one download (and the question of its run's event), whatever their number.
+    let many: Vec<Artifact> = (1..=100).map(|i| artifact(i, i as u32, &zip)).collect();
     let world = World::start(many, false);
-    let ran = Workspace::new().run(&world, "pull_request", &[]);
+    let ran = Workspace::new().run(&world, "pull_request", &samples);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(world.downloads(), [25]);
+    assert_eq!(world.downloads(), [100]);
+    assert_eq!(
+        world.sequence(),
+        [
+            list_page(1),
+            zip_route(100),
+            "GET /actions/runs/100100".to_string()
+        ]
+    );
+    world.validate_against_openapi();
 }
 
 /// The commits of the carried history's entries the gates compared with, in order.
