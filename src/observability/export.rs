@@ -218,6 +218,16 @@ fn carried_history(
             .map(|(_, v)| v.clone())
     };
     let run = Run {
+        breached: report
+            .gates
+            .regressions
+            .iter()
+            .filter(|c| c.breached)
+            .map(|c| history::SeriesKey {
+                name: c.metric.clone(),
+                labels: c.labels.clone().into_iter().collect(),
+            })
+            .collect(),
         revision: attribute(report_file::REVISION_ATTRIBUTE),
         run_id: attribute(report_file::RUN_ID_ATTRIBUTE),
         run_attempt: attribute(report_file::RUN_URL_ATTRIBUTE)

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::artifacts::hex;
-use super::gates::{History, ReadReport, ReportSeries, Sample};
+use super::gates::{History, ReadReport, RecordedComparison, ReportSeries, Sample};
 use super::timestamp::Timestamp;
 
 /// How many runs a history keeps by default (`--history-limit`, action input `history-limit`).
@@ -24,6 +24,9 @@ pub const DEFAULT_HISTORY_LIMIT: usize = 500;
 
 /// The most runs a history may be told to keep.
 pub const MAX_HISTORY_LIMIT: usize = 100_000;
+
+/// What a regression's blocker code is made of: this, then the metric (`regression.<metric>`).
+const REGRESSION_CODE_PREFIX: &str = "regression.";
 
 /// The `schema_version` of `history.json`.
 pub const HISTORY_SCHEMA_VERSION: u32 = 1;
@@ -53,6 +56,11 @@ pub struct Entry {
     /// One value per series of the file, in its order; `null` where the run had none. Shorter
     /// than `series` when later series were added after this entry.
     pub values: Vec<Option<f64>>,
+    /// The series (indexes into `series`) whose regression rule this run breached, so a
+    /// rule's `consecutive` counts breaches in a row over carried entries too. Not written
+    /// when none did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breached: Vec<usize>,
 }
 
 /// The whole `history.json`.
@@ -67,6 +75,8 @@ pub struct HistoryFile {
 /// The run an export appends: its provenance, verdict and series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
+    /// The series whose regression rule the run breached (a subset of `series`' keys).
+    pub breached: Vec<SeriesKey>,
     pub revision: Option<String>,
     pub run_id: Option<String>,
     pub run_attempt: Option<String>,
@@ -97,8 +107,10 @@ type RunId<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
 
 /// The canonical form an entry is hashed in: compact JSON of
 /// `[previous_sha256, revision, run_id, run_attempt, generated_at, verdict, [[name, labels,
-/// value], …]]` with the series that have a value, sorted by name then labels. It does not
-/// depend on the column order, so a file whose series are reordered keeps its chain.
+/// value], …]]` with the series that have a value, sorted by name then labels, and, when the
+/// run breached a rule, one more element: `[[name, labels], …]`, the breached series sorted
+/// the same way (so an entry without breaches hashes as before they were recorded). It does
+/// not depend on the column order, so a file whose series are reordered keeps its chain.
 pub fn canonical(series: &[SeriesKey], entry: &Entry) -> Result<String, String> {
     if entry.values.len() > series.len() {
         return Err(format!(
@@ -125,6 +137,20 @@ pub fn canonical(series: &[SeriesKey], entry: &Entry) -> Result<String, String> 
         &entry.generated_at,
         &entry.verdict,
         values,
+    );
+    if entry.breached.is_empty() {
+        return serde_json::to_string(&form).map_err(|err| format!("cannot be serialised ({err})"));
+    }
+    let mut breached = Vec::with_capacity(entry.breached.len());
+    for index in &entry.breached {
+        let key = series
+            .get(*index)
+            .ok_or_else(|| format!("names breached series {index} of {}", series.len()))?;
+        breached.push((key.name.as_str(), key.labels.as_slice()));
+    }
+    breached.sort();
+    let form = (
+        form.0, form.1, form.2, form.3, form.4, form.5, form.6, breached,
     );
     serde_json::to_string(&form).map_err(|err| format!("cannot be serialised ({err})"))
 }
@@ -182,6 +208,15 @@ pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
         };
         values[index] = finite(item.value);
     }
+    // A breach names a series the run has a value for; any other is not a series of the file.
+    let mut breached: Vec<usize> = run
+        .breached
+        .iter()
+        .filter_map(|key| file.series.iter().position(|k| k == key))
+        .filter(|index| values.get(*index).copied().flatten().is_some())
+        .collect();
+    breached.sort_unstable();
+    breached.dedup();
     let previous_sha256 = file
         .entries
         .last()
@@ -194,6 +229,7 @@ pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
         generated_at: run.generated_at.clone(),
         verdict: if run.passed { "passed" } else { "failed" }.to_string(),
         values,
+        breached,
     });
     let excess = file.entries.len().saturating_sub(limit.max(1));
     file.entries.drain(..excess);
@@ -213,7 +249,23 @@ fn prune_series(mut file: HistoryFile) -> HistoryFile {
     let mut kept = used.iter();
     file.series
         .retain(|_| kept.next().copied().unwrap_or(false));
+    // Each kept series' new index: how many kept series come before it.
+    let new_index: Vec<usize> = used
+        .iter()
+        .scan(0, |next, &kept| {
+            let index = *next;
+            *next += usize::from(kept);
+            Some(index)
+        })
+        .collect();
     for entry in &mut file.entries {
+        // A breached series has a value in its entry, so it is kept.
+        entry.breached = entry
+            .breached
+            .iter()
+            .filter(|i| used.get(**i).copied().unwrap_or(false))
+            .map(|i| new_index[*i])
+            .collect();
         let mut kept = used.iter();
         entry
             .values
@@ -248,6 +300,17 @@ pub fn from_samples(
         }
         seen.push(id);
         let run = Run {
+            breached: report
+                .recorded
+                .iter()
+                .filter(|r| r.breached)
+                .filter_map(|r| {
+                    Some(SeriesKey {
+                        name: r.code.strip_prefix(REGRESSION_CODE_PREFIX)?.to_string(),
+                        labels: r.labels.clone(),
+                    })
+                })
+                .collect(),
             revision: report.revision.clone(),
             run_id: report.run_id.clone(),
             run_attempt: report.run_attempt.clone(),
@@ -295,7 +358,16 @@ pub fn to_samples(file: &HistoryFile, source: &str) -> Vec<Sample> {
                 run_id: entry.run_id.clone(),
                 run_attempt: entry.run_attempt.clone(),
                 passed: entry.verdict == "passed",
-                recorded: Vec::new(),
+                recorded: entry
+                    .breached
+                    .iter()
+                    .filter_map(|i| file.series.get(*i))
+                    .map(|key| RecordedComparison {
+                        code: format!("{REGRESSION_CODE_PREFIX}{}", key.name),
+                        labels: key.labels.clone(),
+                        breached: true,
+                    })
+                    .collect(),
             },
         })
         .collect()
@@ -446,6 +518,7 @@ mod tests {
 
     fn run(i: usize, series: usize) -> Run {
         Run {
+            breached: Vec::new(),
             revision: Some(format!("{:040x}", i * 7919 + 1)),
             run_id: Some(format!("{}", 9_000_000_000u64 + i as u64)),
             run_attempt: Some("1".to_string()),
@@ -520,6 +593,59 @@ mod tests {
         file = append(file, &run(3, 1), 2);
         assert_eq!(file.series.len(), 1);
         assert_eq!(verify(&file), Ok(()));
+    }
+
+    #[test]
+    fn breaches_are_carried_chained_and_follow_their_series_when_columns_go() {
+        // Entry 0 has series 0 and 1; entries 1 and 2 only series 1, which breached in both.
+        let mut file = append(empty(), &run(0, 2), 3);
+        let no_breach = entry_sha256(&file.series, &file.entries[0]).unwrap();
+        for i in 1..3 {
+            let mut r = run(i, 2);
+            r.series.remove(0);
+            r.breached = vec![SeriesKey {
+                name: r.series[0].name.clone(),
+                labels: r.series[0].labels.clone(),
+            }];
+            file = append(file, &r, 2);
+        }
+        // Entry 0 is gone (limit 2), so series 0 is gone and series 1 is now column 0.
+        assert_eq!(file.series.len(), 1);
+        assert_eq!(file.entries[0].breached, [0]);
+        assert_eq!(file.entries[1].breached, [0]);
+        assert_eq!(verify(&file), Ok(()));
+        let samples = to_samples(&file, "history.json");
+        let recorded = &samples[1].report.recorded;
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(
+            recorded[0].code,
+            format!("regression.{}", file.series[0].name)
+        );
+        assert!(recorded[0].breached);
+        // Carried on: a history rebuilt from the samples keeps the breaches.
+        let again = from_samples(&samples, &|_| true, 10);
+        assert_eq!(again.entries[1].breached, [0]);
+        // A breach is part of the chain; an entry without one hashes as before breaches
+        // were recorded (seven elements).
+        let mut edited = file.clone();
+        edited.entries[0].breached.clear();
+        assert!(verify(&edited).is_err());
+        let unbroken = append(empty(), &run(0, 2), 3);
+        assert_eq!(
+            entry_sha256(&unbroken.series, &unbroken.entries[0]).unwrap(),
+            no_breach
+        );
+        let form: serde_json::Value =
+            serde_json::from_str(&canonical(&unbroken.series, &unbroken.entries[0]).unwrap())
+                .unwrap();
+        assert_eq!(form.as_array().map(Vec::len), Some(7));
+        let form: serde_json::Value =
+            serde_json::from_str(&canonical(&file.series, &file.entries[0]).unwrap()).unwrap();
+        assert_eq!(form.as_array().map(Vec::len), Some(8));
+        // An index past the series is an error, not a panic.
+        let mut bad = file.clone();
+        bad.entries[0].breached = vec![7];
+        assert!(entry_sha256(&bad.series, &bad.entries[0]).is_err());
     }
 
     /// main: c0 c1 c2 c3 c4 c5; the PR branched at c2 and main moved on to c5.

@@ -705,6 +705,7 @@ fn carried_zip(runs: usize) -> Arc<Vec<u8>> {
     use dpone_observability::observability::history;
     let file = (0..runs).fold(history::empty(), |file, i| {
         let run = history::Run {
+            breached: Vec::new(),
             revision: Some(sha(100_000 + i as u64)),
             run_id: Some((100_000 + i).to_string()),
             run_attempt: Some("1".to_string()),

@@ -171,3 +171,52 @@ fn an_edited_middle_entry_is_history_broken_and_the_carried_history_is_refused()
         .any(|b| b["code"] == "history.broken"));
     assert_eq!(report["gates"]["regressions"][0]["samples"], 1);
 }
+
+#[test]
+fn consecutive_counts_breaches_carried_in_the_history_after_the_folders_are_gone() {
+    // `consecutive: 3` against the previous run: runs 2, 3 and 4 each breach (every run is
+    // 20 % slower than the one before). Only run 3's folder is given to run 4, and run 3's
+    // history carries run 2's breach: three in a row, so run 4 fails.
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    std::fs::write(
+        cwd.join("p.yml"),
+        "regressions:\n  job_seconds: {direction: lower, ratio: 0.1, consecutive: 3}\n",
+    )
+    .unwrap();
+    let values = [100.0, 100.0, 120.0, 144.0, 172.8];
+    for (i, value) in values.iter().enumerate() {
+        let out = format!("run/{i}");
+        let previous = format!("run/{}", i.wrapping_sub(1));
+        let baseline: Vec<&str> = if i == 0 {
+            vec![]
+        } else {
+            vec!["--baseline", &previous]
+        };
+        let o = export(
+            cwd,
+            1_764_000_000 + i as u64 * 3600,
+            &out,
+            *value,
+            &baseline,
+        );
+        let expected = if i == 4 { 1 } else { 0 };
+        assert_eq!(o.status.code(), Some(expected), "run {i}: {}", stderr(&o));
+        if i >= 1 {
+            // Each folder stands alone: the older ones are gone (expired artifacts).
+            std::fs::remove_dir_all(cwd.join(&previous)).unwrap();
+        }
+    }
+    let bytes = std::fs::read(cwd.join("run/4/history.json")).unwrap();
+    let file = history::parse(&bytes).expect("the chain holds");
+    let breached: Vec<bool> = file
+        .entries
+        .iter()
+        .map(|e| !e.breached.is_empty())
+        .collect();
+    assert_eq!(breached, [false, false, true, true, true]);
+    let report = read_json(&cwd.join("run/4/runtime_metrics.json"));
+    let row = &report["gates"]["regressions"][0];
+    assert_eq!(row["consecutive"], 3, "{row}");
+    assert_eq!(row["passed"], false, "{row}");
+}
