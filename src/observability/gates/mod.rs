@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod config;
 pub mod markdown;
+pub mod normality;
 mod objectives;
 mod regressions;
 mod results;
