@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod normality;
 mod objectives;
 mod regressions;
+pub use regressions::{judge, Judgement};
 mod results;
 mod series;
 pub mod stats;
@@ -258,6 +259,7 @@ fn default_rules(now: &dyn Fn(&str) -> bool, history: &BTreeSet<&str>) -> Vec<Re
                 shadow: false,
                 min_change: None,
                 max_cv: None,
+                normality: None,
             })
         })
         .collect()

@@ -32,7 +32,9 @@ const G: [f64; 2] = [-2.273, 0.459];
 
 /// c₀ + c₁x + c₂x² + … (AS 181.2).
 fn poly(c: &[f64], x: f64) -> f64 {
-    c.iter().rev().fold(0.0, |acc, coefficient| acc * x + coefficient)
+    c.iter()
+        .rev()
+        .fold(0.0, |acc, coefficient| acc * x + coefficient)
 }
 
 fn standard_normal() -> Result<Normal, NotComputable> {
@@ -91,7 +93,7 @@ pub fn shapiro_wilk(samples: &[f64]) -> Result<ShapiroWilk, NotComputable> {
     // Centred on the median for precision (as scipy does); W does not change with a shift.
     let median = x[n / 2];
     let range = x[n - 1] - x[0];
-    if !(range > 0.0) || !range.is_finite() {
+    if range <= 0.0 || !range.is_finite() {
         return Err(NotComputable(
             "Shapiro-Wilk needs samples that are not all equal".to_string(),
         ));
@@ -172,7 +174,10 @@ mod tests {
                 .unwrap_or_default();
             assert!(err.contains("finite"), "{err}");
         }
-        let err = shapiro_wilk(&[4.2; 7]).err().map(|e| e.0).unwrap_or_default();
+        let err = shapiro_wilk(&[4.2; 7])
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
         assert!(err.contains("not all equal"), "{err}");
     }
 
@@ -182,7 +187,11 @@ mod tests {
     fn small_samples_match_scipy() {
         let cases: [(&[f64], f64, f64); 4] = [
             (&[1.0, 2.0, 4.0], 0.9642857142857142, 0.6368868450289689),
-            (&[1.0, 2.0, 4.0, 8.0], 0.9202026788806026, 0.5380837777759025),
+            (
+                &[1.0, 2.0, 4.0, 8.0],
+                0.9202026788806026,
+                0.5380837777759025,
+            ),
             (
                 &[3.1, 2.2, 5.0, 4.4, 3.9, 9.5],
                 0.850524947263714,
