@@ -12,7 +12,7 @@
 use super::gates::baseline::Sample;
 use super::gates::config::{Direction, Method, RegressionRule, Tolerance};
 use super::gates::stats::{self, Test};
-use super::gates::{judge, Judgement};
+use super::gates::{replay, Judgement};
 use serde::Serialize;
 
 /// One rule and series, replayed.
@@ -226,12 +226,6 @@ fn replayed_runs(len: usize, last: Option<usize>) -> std::ops::Range<usize> {
     from..len
 }
 
-/// The samples run `i` is judged against: the runs before it, the last `max_samples` of them.
-fn before<'a>(rule: &RegressionRule, values: &'a [f64], i: usize) -> &'a [f64] {
-    let from = rule.max_samples.map_or(0, |max| i.saturating_sub(max));
-    &values[from..i]
-}
-
 /// `rule` with another boundary for its test.
 fn with_boundary(rule: &RegressionRule, test: Test, boundary: f64) -> RegressionRule {
     let mut rule = rule.clone();
@@ -239,9 +233,10 @@ fn with_boundary(rule: &RegressionRule, test: Test, boundary: f64) -> Regression
     rule
 }
 
-/// How many of `runs` the rule fails (the gate's judgement).
+/// How many of `runs` the rule fails (the gate's judgement, [`replay`]).
 fn failures(rule: &RegressionRule, values: &[f64], runs: std::ops::Range<usize>) -> usize {
-    runs.filter(|&i| judge(rule, before(rule, values, i), values[i]).fails())
+    replay(rule, values, runs)
+        .filter(|(_, _, judgement)| judgement.fails())
         .count()
 }
 
@@ -288,9 +283,7 @@ fn replay_test(
     let mut replayed: Vec<Replayed> = Vec::new();
     let mut first_reason: Option<String> = None;
     let mut most = 0;
-    for i in runs.clone() {
-        let history = before(rule, values, i);
-        let judgement = judge(rule, history, values[i]);
+    for (i, history, judgement) in replay(rule, values, runs.clone()) {
         let Judgement::Judged { doubt, small, .. } = &judgement else {
             row.not_judged += 1;
             if let Judgement::NotJudged(_, reason) = judgement {

@@ -10,7 +10,7 @@ pub mod markdown;
 pub mod normality;
 mod objectives;
 mod regressions;
-pub use regressions::{judge, Judgement};
+pub use regressions::{judge, replay, replayed, runs_before, Judgement};
 mod results;
 mod series;
 pub mod stats;

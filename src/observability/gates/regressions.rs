@@ -194,6 +194,42 @@ pub fn judge(rule: &RegressionRule, samples: &[f64], value: f64) -> Judgement {
     }
 }
 
+/// The samples run `i` of a series is judged against when the rule is replayed: the runs
+/// before it, the last `max_samples` of them.
+pub fn runs_before<'a>(rule: &RegressionRule, values: &'a [f64], i: usize) -> &'a [f64] {
+    let from = rule.max_samples.map_or(0, |max| i.saturating_sub(max));
+    &values[from..i.min(values.len())]
+}
+
+/// The rule replayed over a series' `values` (oldest first): each run of `runs` judged by
+/// [`judge`] against [`runs_before`] it. The one replay of `calibrate` and of a shadow rule's
+/// summary.
+pub fn replay<'a>(
+    rule: &'a RegressionRule,
+    values: &'a [f64],
+    runs: std::ops::Range<usize>,
+) -> impl Iterator<Item = (usize, &'a [f64], Judgement)> + 'a {
+    runs.filter(move |&i| i < values.len()).map(move |i| {
+        let before = runs_before(rule, values, i);
+        (i, before, judge(rule, before, values[i]))
+    })
+}
+
+/// Of every run of `values` but the first, how many the rule judged and would have failed.
+pub fn replayed(rule: &RegressionRule, values: &[f64]) -> Replayed {
+    let mut out = Replayed {
+        runs: 0,
+        would_fail: 0,
+    };
+    for (_, _, judgement) in replay(rule, values, 1..values.len()) {
+        if let Judgement::Judged { .. } = judgement {
+            out.runs += 1;
+            out.would_fail += usize::from(judgement.fails());
+        }
+    }
+    out
+}
+
 /// A series' history: the value in each sample that has it, oldest first, with the sample.
 type Values<'a> = Vec<(f64, &'a Sample)>;
 
@@ -353,6 +389,7 @@ impl<'a> Judge<'a> {
             tolerance: self.tolerance.clone(),
             upper_limit: None,
             verdict: Verdict::Passed,
+            replayed: None,
             history: values.iter().map(|(v, _)| *v).collect(),
         }
     }
@@ -664,8 +701,18 @@ pub(super) fn compare(
         judge.absent(gated);
         return;
     }
-    for (p, labels, values) in &matched.now {
+    // A shadow rule is also replayed over all the history it was given, for its summary.
+    let full = rule.shadow.then(|| match_series(rule, points, samples));
+    for (i, (p, labels, values)) in matched.now.iter().enumerate() {
         judge.series(p, labels, values, window, gated, out);
+        let Some((_, _, history)) = full.as_ref().and_then(|full| full.now.get(i)) else {
+            continue;
+        };
+        let history: Vec<f64> = history.iter().map(|(v, _)| *v).collect();
+        let replay = replayed(rule, &history);
+        if let Some(row) = gated.results.regressions.last_mut() {
+            row.replayed = (replay.runs > 0).then_some(replay);
+        }
     }
     for (name, labels, values, gone) in matched.left {
         judge.missing(name, labels, &values, gone, gated, out);

@@ -837,3 +837,43 @@ fn runtime_metrics_md_shows_would_fail_and_inconclusive_as_their_own_states() {
     );
     assert!(out.contains("2 comparisons, 0 failed"), "{out}");
 }
+
+/// A shadow rule is replayed over the history it was given (each run against the runs before
+/// it, by the gate's judgement): 100 → 100 passes, 100 → 130 breaches the 10 %, 130 → 100 and
+/// 100 → 101 pass, so it would have failed 1 of the last 4 runs, which the report shows.
+#[test]
+fn a_shadow_rule_says_how_often_it_would_have_failed_on_its_history() {
+    let history = [100.0, 100.0, 130.0, 100.0, 101.0];
+    let shadow =
+        "regressions:\n  duration_seconds: {direction: lower, ratio: 0.1, enforce: shadow}\n";
+    let gated = compare_many(shadow, &[point(4, 200.0, &[])], &history);
+    let row = &gated.results.regressions[0];
+    assert_eq!(row.verdict, Verdict::WouldFail);
+    assert_eq!(
+        row.replayed,
+        Some(Replayed {
+            runs: 4,
+            would_fail: 1
+        })
+    );
+    let mut out = String::new();
+    write_markdown(&gated.results, "##", &|_| "", &mut out);
+    assert!(
+        out.contains("| 👁 would fail | `duration_seconds` | 200; would have failed 1 of the last 4 runs on main |"),
+        "{out}"
+    );
+    // The same through the statistical path: t_test over 3 runs before each judges runs 3 and 4.
+    let shadow = "regressions:\n  duration_seconds: {direction: lower, test: t_test, boundary: 0.99, enforce: shadow}\n";
+    let gated = compare_many(shadow, &[point(4, 100.5, &[])], &history);
+    let row = &gated.results.regressions[0];
+    assert_eq!(row.verdict, Verdict::Passed);
+    assert_eq!(row.replayed.map(|r| r.runs), Some(2));
+    // A rule that blocks is not replayed, nor is a shadow rule with one run of history.
+    let block = "regressions:\n  duration_seconds: {direction: lower, ratio: 0.1}\n";
+    let gated = compare_many(block, &[point(4, 200.0, &[])], &history);
+    assert_eq!(gated.results.regressions[0].replayed, None);
+    let shadow =
+        "regressions:\n  duration_seconds: {direction: lower, ratio: 0.1, enforce: shadow}\n";
+    let gated = compare_many(shadow, &[point(4, 200.0, &[])], &[100.0]);
+    assert_eq!(gated.results.regressions[0].replayed, None);
+}
