@@ -149,9 +149,14 @@ fn doubt(rule: &RegressionRule, samples: &[f64]) -> Option<String> {
         let alpha = rule.normality?;
         let sw = normality::shapiro_wilk(samples).ok()?;
         (sw.p < alpha).then(|| {
+            // W is near 1 for large samples: enough decimals to tell it from 1.
+            let w = if sw.w < 0.99 {
+                format!("{:.2}", sw.w)
+            } else {
+                format!("{:.4}", sw.w)
+            };
             format!(
-                "samples not normal (Shapiro-Wilk W = {:.2}, p = {} < {alpha}, `normality`)",
-                sw.w,
+                "samples not normal (Shapiro-Wilk W = {w}, p = {} < {alpha}, `normality`)",
                 p_text(sw.p)
             )
         })
