@@ -2,10 +2,13 @@
 //! (`observability::calibrate`), prints the table or JSON.
 
 use std::io::Write;
+use std::path::Path;
 
 use super::{CalibrateArgs, CalibrateFormat};
 use crate::exit::{Error, Outcome, Verdict};
 use crate::observability::calibrate::{calibrate, table};
+use crate::observability::gates::calibration_rules;
+use crate::observability::gates::config::RegressionRule;
 use crate::observability::policy::parse_policy;
 use crate::observability::report_file::read_history;
 
@@ -16,16 +19,10 @@ pub fn run(args: &CalibrateArgs, stdout: &mut impl Write) -> Outcome {
             args.target
         )));
     }
-    let shown = args.policy.display().to_string();
-    let text = std::fs::read_to_string(&args.policy)
-        .map_err(|err| Error::Usage(format!("cannot read the policy `{shown}`: {err}")))?;
-    let policy = parse_policy(&text, &shown).map_err(Error::Usage)?;
-    let rules = policy.gates.regressions;
-    if rules.is_empty() {
-        return Err(Error::Usage(format!(
-            "the policy `{shown}` has no `regressions:` to calibrate"
-        )));
-    }
+    let mut rules = match &args.policy {
+        Some(path) => policy_rules(path)?,
+        None => Vec::new(),
+    };
     let history = read_history(&args.history);
     if let Some(first) = history.blockers.first() {
         return Err(Error::Usage(format!(
@@ -33,11 +30,22 @@ pub fn run(args: &CalibrateArgs, stdout: &mut impl Write) -> Outcome {
             first.code, first.message
         )));
     }
-    if history.samples.len() < 2 {
-        return Err(Error::Usage(format!(
-            "the history holds {} run(s); calibrating needs at least 2",
-            history.samples.len()
-        )));
+    if rules.is_empty() {
+        let mut names: Vec<&str> = Vec::new();
+        for sample in &history.samples {
+            for s in &sample.report.series {
+                if !names.contains(&s.name.as_str()) {
+                    names.push(&s.name);
+                }
+            }
+        }
+        rules = calibration_rules(&names);
+        if rules.is_empty() {
+            return Err(Error::Usage(
+                "nothing to calibrate: no `regressions:` given and no series in the history"
+                    .to_string(),
+            ));
+        }
     }
     let rows = calibrate(&rules, &history.samples, args.last, args.target);
     let out = match args.format {
@@ -50,4 +58,13 @@ pub fn run(args: &CalibrateArgs, stdout: &mut impl Write) -> Outcome {
         .write_all(out.as_bytes())
         .map_err(|err| Error::Failed(format!("cannot write the output: {err}")))?;
     Ok(Verdict::Passed)
+}
+
+/// The policy's regression rules (none when it has no `regressions:`).
+fn policy_rules(path: &Path) -> Result<Vec<RegressionRule>, Error> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| Error::Usage(format!("cannot read the policy `{shown}`: {err}")))?;
+    let policy = parse_policy(&text, &shown).map_err(Error::Usage)?;
+    Ok(policy.gates.regressions)
 }

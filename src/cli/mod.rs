@@ -50,8 +50,8 @@ pub enum Command {
     /// Turn the policy's objectives into Prometheus alerting rules, their promtool tests and a
     /// Grafana dashboard, written to DIR as one indexed set (docs/pack.md).
     Pack(PackArgs),
-    /// Replay the policy's tolerance rules over a history of runs on main, each run against the
-    /// one before it: how often each would have failed, and the boundary for a target rate.
+    /// Replay the policy's regression rules (or proposed default rules) over a history of runs
+    /// on main: how often each would have failed, and the boundary for a target rate.
     Calibrate(CalibrateArgs),
     /// Send a finished, verified export folder to a Prometheus Pushgateway, a remote-write
     /// receiver and/or an OTLP/HTTP endpoint. Never writes to DIR.
@@ -235,13 +235,14 @@ pub struct CalibrateArgs {
     /// `metrics-export --baseline`); repeatable.
     #[arg(long, value_name = "PATH", required = true)]
     pub history: Vec<PathBuf>,
-    /// A YAML policy file whose `regressions:` are replayed.
+    /// A YAML policy file whose `regressions:` are replayed; without one (or without
+    /// `regressions:`), a default rule per metric of the history (docs/gates.md).
     #[arg(long, value_name = "FILE")]
-    pub policy: PathBuf,
+    pub policy: Option<PathBuf>,
     /// The false-alarm rate the suggested boundary keeps to (0 to below 1).
     #[arg(long, value_name = "RATE", default_value = "0.01")]
     pub target: f64,
-    /// Judge only the last N runs of each series (each still against the run before it).
+    /// Judge only the last N runs of each series (each still against the runs before it).
     #[arg(long, value_name = "N")]
     pub last: Option<usize>,
     /// `text`: a table; `json`: one object per rule and series.

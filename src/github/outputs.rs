@@ -12,7 +12,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
         "passed",
         "`true` when no blocker fails the step under the fail policy.",
     ),
-    ("inconclusive", "How many regression results are `inconclusive` (too few samples, a change below `min_change`, a series too noisy for `max_cv`); they fail the step only under `fail-on: inconclusive`."),
+    ("inconclusive", "How many regression results are `inconclusive` (too few samples, a change below `min_change`, a series too noisy for `max_cv` or not normal under `normality`); they fail the step only under `fail-on: inconclusive`."),
     ("would-fail", "How many results of shadow rules (`enforce: shadow`) breached: they would fail if enforced, and never fail the step."),
     ("metric-count", "Number of metric points exported."),
     (

@@ -1,12 +1,18 @@
-//! `calibrate`: replays a policy's tolerance rules (`ratio`, `absolute`) over a history of
-//! runs on main, assumed good. Each run is judged against the run before it (a tolerance's
+//! `calibrate`: replays a policy's regression rules over a history of runs on main, assumed
+//! good, so that each run a rule would have failed is a false alarm, and suggests the boundary
+//! that keeps false alarms to a target rate (an empirical quantile, checked by replaying it).
+//!
+//! A tolerance rule (`ratio`, `absolute`) judges each run against the run before it (its
 //! centre is the most recent sample), alone: `consecutive`, `min_change` and `max_cv` are not
-//! applied. A breach is a false alarm; the suggested boundary is the empirical quantile of the
-//! observed changes in the bad direction that leaves at most `target × runs judged` of them
-//! above it. Statistical rules are listed, not calibrated.
+//! applied. A statistical rule (every [`Test`]) judges each run leave-one-out against the runs
+//! before it (its last `max_samples`), by the gate's own judgement ([`judge`]: `min_samples`,
+//! the test's limits, `max_cv`, `normality`, `min_change`); `consecutive` is not applied. Runs
+//! with too few samples before them are counted as not judged, never an error.
 
 use super::gates::baseline::Sample;
 use super::gates::config::{Direction, Method, RegressionRule, Tolerance};
+use super::gates::stats::{self, Test};
+use super::gates::{replay, Judgement};
 use serde::Serialize;
 
 /// One rule and series, replayed.
@@ -27,6 +33,30 @@ pub struct Calibration {
     /// The smallest boundary whose replayed failures are at most `target × judged`; none when
     /// nothing was judged or the change is unbounded (a baseline of 0).
     pub suggested: Option<f64>,
+    /// Runs not judged: fewer samples before them than `min_samples` (or none before them),
+    /// or samples the test cannot compute limits from.
+    pub not_judged: usize,
+    /// Runs judged inconclusive whatever the boundary: a history too noisy for `max_cv` or not
+    /// normal under `normality`. Counted in `judged`, never failed.
+    pub inconclusive: usize,
+    /// Why the rule judged nothing (`not enough runs: 3 < min_samples 5`), or what else to know.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// A statistical rule's own unit: `fraction` (`percentage`), `z` (`z_score`), `t`
+    /// (`t_test`), `IQR multiple` (`iqr`), `z of ln` (`log_normal`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<&'static str>,
+    /// The suggested boundary in that unit (for `t_test`, with the most samples a run had).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_unit: Option<f64>,
+    /// Runs the rule fails when replayed with the suggested boundary (the check of the
+    /// suggestion: at most `target × judged`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_would_fail: Option<usize>,
+    /// A statistical rule's judged runs, oldest first: where each stood in the bad direction,
+    /// in the unit (`null` where the history's spread is 0 and the run is off its centre).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub standings: Vec<f64>,
 }
 
 /// A run's change from the one before it in the rule's bad direction: relative to the
@@ -109,7 +139,8 @@ fn series_of(rule: &RegressionRule, samples: &[Sample]) -> Vec<(String, Vec<f64>
 }
 
 /// Replays each rule over `samples` (oldest first), judging the last `last` runs (all when
-/// none) of each series against the run before each.
+/// none) of each series: a tolerance against the run before each, a test against the runs
+/// before each.
 pub fn calibrate(
     rules: &[RegressionRule],
     samples: &[Sample],
@@ -118,40 +149,265 @@ pub fn calibrate(
 ) -> Vec<Calibration> {
     let mut out = Vec::new();
     for rule in rules {
-        let rule_text = rule.selector.shown();
-        let Method::Tolerance(tolerance) = rule.method else {
-            out.push(Calibration {
-                rule: rule_text,
-                method: rule.method.name(),
-                series: "(statistical rule: not calibrated)".to_string(),
-                boundary: rule.method.boundary(),
-                judged: 0,
-                would_fail: 0,
-                suggested: None,
-            });
-            continue;
-        };
-        let (Tolerance::Ratio(param) | Tolerance::Absolute(param)) = tolerance;
-        for (series, values) in series_of(rule, samples) {
-            let pairs = values.len().saturating_sub(1);
-            let skip = pairs - last.unwrap_or(pairs).min(pairs);
-            let changes: Vec<f64> = values
-                .windows(2)
-                .skip(skip)
-                .map(|w| change(rule.direction, tolerance, w[0], w[1]))
-                .collect();
-            out.push(Calibration {
-                rule: rule_text.clone(),
-                method: rule.method.name(),
-                series,
-                boundary: param,
-                judged: changes.len(),
-                would_fail: changes.iter().filter(|c| **c > param).count(),
-                suggested: suggest(&changes, target),
+        let found = series_of(rule, samples);
+        if found.is_empty() {
+            let mut row = empty_row(rule, "(no series in the history)".to_string());
+            row.note = Some(format!(
+                "no run of the history has a series of `{}`",
+                rule.selector.shown()
+            ));
+            out.push(row);
+        }
+        for (series, values) in found {
+            out.push(match rule.method {
+                Method::Tolerance(tolerance) => {
+                    replay_tolerance(rule, tolerance, series, &values, last, target)
+                }
+                Method::Test { test, .. } => replay_test(rule, test, series, &values, last, target),
             });
         }
     }
     out
+}
+
+/// A row with nothing judged yet.
+fn empty_row(rule: &RegressionRule, series: String) -> Calibration {
+    Calibration {
+        rule: rule.selector.shown(),
+        method: rule.method.name(),
+        series,
+        boundary: rule.method.boundary(),
+        judged: 0,
+        would_fail: 0,
+        suggested: None,
+        not_judged: 0,
+        inconclusive: 0,
+        note: None,
+        unit: None,
+        suggested_unit: None,
+        suggested_would_fail: None,
+        standings: Vec::new(),
+    }
+}
+
+/// A tolerance rule over one series: each of the last runs against the run before it.
+fn replay_tolerance(
+    rule: &RegressionRule,
+    tolerance: Tolerance,
+    series: String,
+    values: &[f64],
+    last: Option<usize>,
+    target: f64,
+) -> Calibration {
+    let (Tolerance::Ratio(param) | Tolerance::Absolute(param)) = tolerance;
+    let pairs = values.len().saturating_sub(1);
+    let skip = pairs - last.unwrap_or(pairs).min(pairs);
+    let changes: Vec<f64> = values
+        .windows(2)
+        .skip(skip)
+        .map(|w| change(rule.direction, tolerance, w[0], w[1]))
+        .collect();
+    let mut row = empty_row(rule, series);
+    row.boundary = param;
+    row.judged = changes.len();
+    row.would_fail = changes.iter().filter(|c| **c > param).count();
+    row.suggested = suggest(&changes, target);
+    if pairs == 0 {
+        row.note = Some("not enough runs: 1 < 2 (a run and the one before it)".to_string());
+    }
+    row
+}
+
+/// The runs replayed: each of the last `last` runs (all but the first when none) of a series
+/// with `values`, as its index.
+fn replayed_runs(len: usize, last: Option<usize>) -> std::ops::Range<usize> {
+    let runs = len.saturating_sub(1);
+    let from = len - last.unwrap_or(runs).min(runs);
+    from..len
+}
+
+/// `rule` with another boundary for its test.
+fn with_boundary(rule: &RegressionRule, test: Test, boundary: f64) -> RegressionRule {
+    let mut rule = rule.clone();
+    rule.method = Method::Test { test, boundary };
+    rule
+}
+
+/// How many of `runs` the rule fails (the gate's judgement, [`replay`]).
+fn failures(rule: &RegressionRule, values: &[f64], runs: std::ops::Range<usize>) -> usize {
+    replay(rule, values, runs)
+        .filter(|(_, _, judgement)| judgement.fails())
+        .count()
+}
+
+/// A standing in the rule's bad direction: above the centre for `lower`, below it for
+/// `higher`, either way for `both`.
+fn bad_way(direction: Direction, standing: f64) -> f64 {
+    match direction {
+        Direction::Lower => standing,
+        Direction::Higher => -standing,
+        Direction::Both => standing.abs(),
+    }
+}
+
+/// The unit a test's standings are in.
+fn unit_name(test: Test) -> &'static str {
+    match test {
+        Test::Percentage => "fraction",
+        Test::ZScore => "z",
+        Test::TTest => "t",
+        Test::Iqr => "IQR multiple",
+        Test::LogNormal => "z of ln",
+    }
+}
+
+/// One replayed run of a statistical rule: the boundary at which it sits exactly on the limit
+/// (−∞ when no boundary makes it fail), and its standing in the bad direction.
+struct Replayed {
+    equivalent: f64,
+    standing: f64,
+}
+
+/// A statistical rule over one series: each of the last runs against the runs before it.
+fn replay_test(
+    rule: &RegressionRule,
+    test: Test,
+    series: String,
+    values: &[f64],
+    last: Option<usize>,
+    target: f64,
+) -> Calibration {
+    let mut row = empty_row(rule, series);
+    row.unit = Some(unit_name(test));
+    let runs = replayed_runs(values.len(), last);
+    let mut replayed: Vec<Replayed> = Vec::new();
+    let mut first_reason: Option<String> = None;
+    let mut most = 0;
+    for (i, history, judgement) in replay(rule, values, runs.clone()) {
+        let Judgement::Judged { doubt, small, .. } = &judgement else {
+            row.not_judged += 1;
+            if let Judgement::NotJudged(_, reason) = judgement {
+                first_reason.get_or_insert(reason);
+            }
+            continue;
+        };
+        most = most.max(history.len());
+        row.would_fail += usize::from(judgement.fails());
+        row.inconclusive += usize::from(doubt.is_some());
+        let standing = stats::standing(test, history, values[i])
+            .map_or(f64::NAN, |s| bad_way(rule.direction, s));
+        let equivalent = if doubt.is_some() || small.is_some() || standing.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            test.boundary_at(standing, history.len())
+        };
+        replayed.push(Replayed {
+            equivalent,
+            standing,
+        });
+    }
+    row.judged = replayed.len();
+    row.standings = replayed.iter().map(|r| r.standing).collect();
+    if row.judged == 0 {
+        row.note = Some(not_enough(rule, values.len(), first_reason));
+        return row;
+    }
+    let equivalents: Vec<f64> = replayed.iter().map(|r| r.equivalent).collect();
+    if let Some((suggested, fails)) =
+        suggest_checked(rule, test, &equivalents, values, runs, target)
+    {
+        row.suggested = Some(suggested);
+        row.suggested_unit = Some(test.unit(suggested, most)).filter(|u| u.is_finite());
+        row.suggested_would_fail = Some(fails);
+    } else {
+        let worst = row
+            .standings
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        row.note = Some(format!(
+            "no boundary `{}` takes keeps to the target: a run stands {} {worst:.3} off",
+            test.as_str(),
+            unit_name(test)
+        ));
+    }
+    row
+}
+
+/// Why a series' runs were not judged: too few runs for `min_samples`, else the test's reason.
+fn not_enough(rule: &RegressionRule, runs: usize, reason: Option<String>) -> String {
+    let most_before = rule.max_samples.map_or(runs.saturating_sub(1), |max| {
+        runs.saturating_sub(1).min(max)
+    });
+    if most_before < rule.min_samples {
+        return format!(
+            "not enough runs: {most_before} < min_samples {}",
+            rule.min_samples
+        );
+    }
+    reason.unwrap_or_else(|| "no run was judged".to_string())
+}
+
+/// The boundary a test takes that is nearest to `raw`: at least 0 for `percentage` and `iqr`;
+/// above 0.5 and below 1 for the probabilities (none at 1 or above: no such boundary).
+fn allowed_boundary(test: Test, raw: f64) -> Option<f64> {
+    if !raw.is_finite() {
+        return (raw == f64::NEG_INFINITY)
+            .then(|| allowed_boundary(test, 0.0))
+            .flatten();
+    }
+    let b = match test {
+        Test::Percentage | Test::Iqr => raw.max(0.0),
+        Test::ZScore | Test::TTest | Test::LogNormal => {
+            if raw >= 1.0 {
+                return None;
+            }
+            raw.max(SMALLEST_PROBABILITY)
+        }
+    };
+    test.check_boundary(b).is_ok().then_some(b)
+}
+
+/// The smallest cumulative probability suggested: z of about 2.5e-7, "any change fails".
+const SMALLEST_PROBABILITY: f64 = 0.5000001;
+
+/// The `(k + 1)`-th largest boundary-equivalent, `k = floor(target × judged)`, as a boundary
+/// the test takes, replayed with the gate's judgement; nudged up a little when rounding between
+/// the unit and the boundary fails one more run; none when nothing keeps to the target.
+fn suggest_checked(
+    rule: &RegressionRule,
+    test: Test,
+    equivalents: &[f64],
+    values: &[f64],
+    runs: std::ops::Range<usize>,
+    target: f64,
+) -> Option<(f64, usize)> {
+    let mut sorted = equivalents.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let allowed = (target.max(0.0) * sorted.len() as f64).floor() as usize;
+    let raw = allowed_boundary(test, *sorted.get(allowed)?)?;
+    // The quantile functions round (statrs' Student-t inversion to about 1e-9), which can put
+    // the run the boundary was read from just outside it: try nudges of 1e-12 up to 1e-6 of
+    // the way to 1 (of the boundary's size for `percentage` and `iqr`).
+    for step in std::iter::once(0.0).chain((0..7).map(|k| 10f64.powi(k - 12))) {
+        let b = match test {
+            Test::Percentage | Test::Iqr => raw + raw.max(f64::MIN_POSITIVE) * step,
+            Test::ZScore | Test::TTest | Test::LogNormal => raw + (1.0 - raw) * step,
+        };
+        let Some(b) = allowed_boundary(test, b) else {
+            continue;
+        };
+        let fails = failures(&with_boundary(rule, test, b), values, runs.clone());
+        if fails <= allowed {
+            return Some((b, fails));
+        }
+    }
+    None
 }
 
 /// The readable table: rule, series, runs judged, would fail k (rate), suggested boundary.
@@ -166,9 +422,10 @@ pub fn table(rows: &[Calibration], target: f64) -> String {
         } else {
             r.would_fail as f64 / r.judged as f64
         };
-        let suggested = r
+        let mut suggested = r
             .suggested
             .map_or_else(|| "-".to_string(), |s| format!("{s:.6}"));
+        suggested.push_str(&row_notes(r));
         out.push_str(&format!(
             "{} | {} | {} | {} | {} | {} ({:.1}%) | {}\n",
             r.rule,
@@ -182,6 +439,30 @@ pub fn table(rows: &[Calibration], target: f64) -> String {
         ));
     }
     out
+}
+
+/// What else a row says, after its suggestion: the suggestion in the test's unit, why nothing
+/// was judged, the runs not judged and the inconclusive ones; empty when there is nothing.
+fn row_notes(r: &Calibration) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    if let (Some(unit), Some(u)) = (r.unit, r.suggested_unit) {
+        notes.push(format!("{unit} {u:.3}"));
+    }
+    notes.extend(r.note.iter().cloned());
+    if r.not_judged > 0 && r.judged > 0 {
+        notes.push(format!(
+            "{} not judged (too few runs before them)",
+            r.not_judged
+        ));
+    }
+    if r.inconclusive > 0 {
+        notes.push(format!("{} inconclusive", r.inconclusive));
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    }
 }
 
 #[cfg(test)]
@@ -309,9 +590,15 @@ mod tests {
         let rules = rules(
             "regressions:\n  throughput: {direction: higher, ratio: 0.1}\n  other:\n    direction: lower\n    test: t_test\n    boundary: 0.99\n",
         );
+        // No history: each rule is a row that judged nothing and says why.
         let rows = calibrate(&rules, &[], None, 0.01);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].method, "t_test");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].method, "t_test");
+        for row in &rows {
+            assert_eq!((row.judged, row.would_fail, row.suggested), (0, 0, None));
+            let note = row.note.as_deref().unwrap_or_default();
+            assert!(note.contains("no run of the history"), "{note}");
+        }
         let rows = calibrate(&rules, &[sample(0, 0.0), sample(1, 5.0)], None, 0.01);
         assert_eq!(
             rows[0].suggested, None,
@@ -319,5 +606,86 @@ mod tests {
         );
         assert_eq!(rows[0].would_fail, 0, "a rise never fails `higher`");
         assert!(table(&rows, 0.01).contains("| 1 | 0 (0.0%) | -"));
+    }
+
+    /// 30 runs of a noisy series with three spikes; each statistical test replayed.
+    fn noisy() -> Vec<Sample> {
+        (0..30)
+            .map(|i| {
+                let wobble = [0.0, 3.0, -2.0, 1.0, -4.0, 2.0][i % 6];
+                let spike = if [9, 18, 27].contains(&i) { 40.0 } else { 0.0 };
+                sample(i, 100.0 + wobble + spike)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn statistical_rules_count_leave_one_out_and_their_suggestion_replays_within_target() {
+        let samples = noisy();
+        for (test, boundary) in [
+            ("z_score", 0.99),
+            ("t_test", 0.99),
+            ("iqr", 1.5),
+            ("percentage", 0.1),
+            ("log_normal", 0.977),
+        ] {
+            let yaml = |b: f64| {
+                format!("regressions:\n  throughput: {{direction: lower, test: {test}, boundary: {b}}}\n")
+            };
+            let rows = calibrate(&rules(&yaml(boundary)), &samples, None, 0.01);
+            let row = &rows[0];
+            let min = rules(&yaml(boundary))[0].min_samples;
+            // Runs 1..30, those with fewer than min_samples before them not judged.
+            assert_eq!(row.not_judged, min - 1, "{test}");
+            assert_eq!(row.judged, 29 - (min - 1), "{test}");
+            assert_eq!(row.standings.len(), row.judged, "{test}");
+            // Independent of the table: the spikes are the only runs the rule fails.
+            assert!(row.would_fail <= 3, "{test}: {}", row.would_fail);
+            for target in [0.0, 0.05, 0.2] {
+                let rows = calibrate(&rules(&yaml(boundary)), &samples, None, target);
+                let Some(suggested) = rows[0].suggested else {
+                    // A spike 40 above a spread of about 3 is z ≈ 13: Φ(13) rounds to 1, and
+                    // no probability below 1 passes it.
+                    let note = rows[0].note.as_deref().unwrap_or_default();
+                    assert!(note.starts_with("no boundary"), "{test} {target}: {note}");
+                    assert!(
+                        test != "iqr" && test != "percentage",
+                        "{test} {target}: {note}"
+                    );
+                    continue;
+                };
+                let again = calibrate(&rules(&yaml(suggested)), &samples, None, target);
+                #[allow(clippy::cast_precision_loss)]
+                let rate = again[0].would_fail as f64 / again[0].judged as f64;
+                assert!(rate <= target, "{test} {target}: {rate} with {suggested}");
+                assert_eq!(Some(again[0].would_fail), rows[0].suggested_would_fail);
+            }
+        }
+    }
+
+    #[test]
+    fn too_few_runs_and_missing_series_are_notes_not_errors() {
+        let rules = rules(
+            "regressions:\n  throughput: {direction: lower, test: z_score, boundary: 0.99}\n  gone: {direction: lower, test: iqr, boundary: 1.5}\n",
+        );
+        let rows = calibrate(&rules, &noisy()[..4], None, 0.01);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].judged, 0);
+        assert_eq!(
+            rows[0].note.as_deref(),
+            Some("not enough runs: 3 < min_samples 5")
+        );
+        assert!(table(&rows, 0.01).contains("- (not enough runs: 3 < min_samples 5)"));
+        assert_eq!(
+            rows[1].note.as_deref(),
+            Some("no run of the history has a series of `dpone_gone`")
+        );
+        // Runs without the series are skipped: the series' own runs are replayed.
+        let mut samples = noisy();
+        for s in samples.iter_mut().step_by(3) {
+            s.report.series.clear();
+        }
+        let rows = calibrate(&rules[..1], &samples, None, 0.01);
+        assert_eq!(rows[0].judged + rows[0].not_judged, 20 - 1);
     }
 }

@@ -394,6 +394,7 @@ mod tests {
             tolerance: [("boundary", 0.977)].into(),
             upper_limit: Some(1e21),
             verdict: crate::observability::gates::Verdict::Failed,
+            replayed: None,
             enforce: Default::default(),
             history: Vec::new(),
         };

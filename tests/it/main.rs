@@ -41,6 +41,7 @@ mod schema;
 #[cfg(feature = "push")]
 mod servers;
 mod sources;
+mod statistics;
 mod summary;
 mod traces;
 #[cfg(feature = "push")]

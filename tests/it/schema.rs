@@ -307,6 +307,37 @@ fn every_export_of_the_fixtures_is_valid() {
         &mut jobs,
     );
     export(t, "empty", &[], &mut jobs);
+    // A shadow rule replayed over twelve runs of history (`replayed`).
+    let policy = t.join("shadow.yml");
+    std::fs::write(
+        &policy,
+        "regressions:\n  throughput_rows_per_second: {direction: higher, ratio: 0.10, enforce: shadow}\n",
+    )
+    .unwrap();
+    let runs = format!(
+        "{}/tests/cmd/calibrate-table.in/run*.json",
+        repo().display()
+    );
+    let shadow = export(
+        t,
+        "shadow_replayed",
+        &[
+            "--metric",
+            "throughput_rows_per_second=80",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--baseline",
+            &runs,
+        ],
+        &mut jobs,
+    );
+    let report = read_json(&shadow.join(JSON_REPORT.file_name));
+    assert_eq!(
+        report["gates"]["regressions"][0]["replayed"],
+        serde_json::json!({"runs": 11, "would_fail": 1}),
+        "{:#}",
+        report["gates"]["regressions"]
+    );
     assert_all_valid(&jobs);
 }
 

@@ -706,3 +706,41 @@ fn runtime_metrics_md_shows_numbers_for_people() {
     assert!(md.contains("| 0.3 | ≤\u{a0}0.1 | margin -0.2 |"), "{md}");
     check_rendered("runtime_metrics.md", &md, false);
 }
+
+/// A shadow rule over a history of main's runs: the step summary shows, next to its 👁 state,
+/// how often it would have failed them ("would have failed 1 of the last 3 runs on main": the
+/// run at 130 is more than 10 % above the 100 before it).
+#[test]
+fn a_shadow_rule_says_how_often_it_would_have_failed_on_main() {
+    let r = Runner::new();
+    for (i, v) in [100.0, 101.0, 130.0, 102.0].iter().enumerate() {
+        let o = std::process::Command::new(bin())
+            .args(["metrics-export", "--metric", &format!("lag_seconds={v}")])
+            .args(["--output-dir", &format!("hist/{i}")])
+            .current_dir(&r.workspace)
+            .env("SOURCE_DATE_EPOCH", (1_764_000_000 + i).to_string())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+    }
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::write(
+        r.workspace.join(".github/dpone-observability.yml"),
+        "regressions:\n  lag_seconds: {direction: lower, ratio: 0.1, enforce: shadow}\n",
+    )
+    .unwrap();
+    let (code, out, _) = r.run(&[
+        ("metrics", "lag_seconds=180"),
+        ("baseline", "hist/*"),
+        ("run-name", "shadow"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let summary = summary_of(&r, "shadow");
+    assert!(
+        summary.contains(
+            "| 👁 would fail | `lag_seconds` | 180; would have failed 1 of the last 3 runs on main | ≤\u{a0}112.2 |"
+        ),
+        "{summary}"
+    );
+    check_rendered("shadow", &summary, false);
+}

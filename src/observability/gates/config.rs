@@ -285,6 +285,9 @@ pub struct RegressionRule {
     /// A history whose coefficient of variation (sample standard deviation over the mean's
     /// magnitude) is above this is too noisy to judge: inconclusive.
     pub max_cv: Option<f64>,
+    /// `normality` (`z_score` and `t_test` only): a history whose Shapiro-Wilk p-value is below
+    /// this is not normal enough for the test's limits: inconclusive. Off when none.
+    pub normality: Option<f64>,
 }
 
 /// The smallest change a rule acts on (`min_change`): in the metric's unit, or relative to the
@@ -638,6 +641,8 @@ struct RuleBody {
     #[serde(default)]
     max_cv: Option<Bound>,
     #[serde(default)]
+    normality: Option<Bound>,
+    #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
     ignore_labels: Vec<String>,
@@ -683,6 +688,7 @@ fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<Regressio
     let method = rule_method(&body).map_err(at)?;
     let samples = sample_counts(&body, method).map_err(at)?;
     let (shadow, min_change, max_cv) = noise_options(&body).map_err(at)?;
+    let normality = normality_option(&body, method).map_err(at)?;
     let selector = Selector::new(name, body.labels, line).map_err(at)?;
     Ok(RegressionRule {
         selector,
@@ -696,7 +702,36 @@ fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<Regressio
         shadow,
         min_change,
         max_cv,
+        normality,
     })
+}
+
+/// The rule's `normality`: a p-value above 0 and below 1, for `z_score` and `t_test` only (the
+/// tests whose limits assume normal samples); Err says why not.
+fn normality_option(body: &RuleBody, method: Method) -> Result<Option<f64>, String> {
+    let Some(alpha) = body.normality.as_ref().map(|b| b.0) else {
+        return Ok(None);
+    };
+    if !matches!(
+        method,
+        Method::Test {
+            test: Test::ZScore | Test::TTest,
+            ..
+        }
+    ) {
+        return Err(format!(
+            "has `normality: {alpha}` with `{}`; the normality check is for `test: z_score` and \
+             `test: t_test`, whose limits assume normal samples",
+            method.name()
+        ));
+    }
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(format!(
+            "has `normality: {alpha}`; it is the Shapiro-Wilk p-value below which the samples \
+             are called not normal, above 0 and below 1 (0.05 is usual)"
+        ));
+    }
+    Ok(Some(alpha))
 }
 
 /// The rule's method, from exactly one of `ratio`, `absolute` and `test`; Err says what is

@@ -245,11 +245,25 @@ fn regression_row<'a>(c: &'a Comparison, namer: &Namer<'_>, unit: &str) -> GateR
                 }
                 _ => number(c.actual, unit),
             },
-        },
+        } + &replayed_text(c),
         limit: limits(c.lower_limit, c.upper_limit, unit),
         delta: change(c, unit),
         at: &c.at,
         comparison: Some(c),
+    }
+}
+
+/// A shadow rule's replay over its history, after its value: "; would have failed k of the
+/// last N runs on main"; empty for any other row.
+fn replayed_text(c: &Comparison) -> String {
+    match c.replayed {
+        Some(r) => format!(
+            "; would have failed {} of the last {} run{} on main",
+            r.would_fail,
+            r.runs,
+            if r.runs == 1 { "" } else { "s" }
+        ),
+        None => String::new(),
     }
 }
 

@@ -7,8 +7,10 @@
 pub mod baseline;
 pub mod config;
 pub mod markdown;
+pub mod normality;
 mod objectives;
 mod regressions;
+pub use regressions::{judge, replay, replayed, runs_before, Judgement};
 mod results;
 mod series;
 pub mod stats;
@@ -243,22 +245,45 @@ fn default_rules(now: &dyn Fn(&str) -> bool, history: &BTreeSet<&str>) -> Vec<Re
         .iter()
         .filter(|(name, _)| now(name) || history.contains(name))
         .filter_map(|(name, direction)| {
-            let mut selector = Selector::new(name, BTreeMap::new(), 0).ok()?;
-            selector.origin.source = "the default rules (docs/gates.md)".to_string();
-            let method = DEFAULT_METHOD;
-            Some(RegressionRule {
-                selector,
-                direction: *direction,
-                method,
-                severity: Severity::Error,
-                ignore_labels: vec!["status".to_string()],
-                min_samples: method.default_min_samples(),
-                max_samples: None,
-                consecutive: 1,
-                shadow: false,
-                min_change: None,
-                max_cv: None,
-            })
+            default_rule(name, *direction, "the default rules (docs/gates.md)")
+        })
+        .collect()
+}
+
+/// A rule of `name` under the default test, matched with `status` left out.
+fn default_rule(name: &str, direction: Direction, source: &str) -> Option<RegressionRule> {
+    let mut selector = Selector::new(name, BTreeMap::new(), 0).ok()?;
+    selector.origin.source = source.to_string();
+    let method = DEFAULT_METHOD;
+    Some(RegressionRule {
+        selector,
+        direction,
+        method,
+        severity: Severity::Error,
+        ignore_labels: vec!["status".to_string()],
+        min_samples: method.default_min_samples(),
+        max_samples: None,
+        consecutive: 1,
+        shadow: false,
+        min_change: None,
+        max_cv: None,
+        normality: None,
+    })
+}
+
+/// The rules `calibrate` proposes when the policy has none: one per metric of the history
+/// (dpone's own gate series left out), under the default test (`t_test`, 0.99, `min_samples`
+/// 3, `ignore_labels: [status]`), in the catalogued metric's default direction, else `both`.
+pub fn calibration_rules(names: &[&str]) -> Vec<RegressionRule> {
+    names
+        .iter()
+        .filter(|name| !CATALOG.iter().any(|spec| spec.name == **name))
+        .filter_map(|name| {
+            let direction = DEFAULT_DIRECTIONS
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(Direction::Both, |(_, d)| *d);
+            default_rule(name, direction, "the rules calibrate proposes")
         })
         .collect()
 }

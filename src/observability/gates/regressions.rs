@@ -5,6 +5,7 @@
 //! recorded results); short of that it is a warning.
 
 use super::baseline::Sample;
+use super::normality;
 use super::series::GateSeries;
 use super::stats::{self, Limits};
 use super::*;
@@ -73,6 +74,165 @@ fn within(rule: &RegressionRule, limits: &Limits, actual: f64) -> bool {
     }
     (!rule.direction.checks_lower() || actual >= limits.lower)
         && (!rule.direction.checks_upper() || actual <= limits.upper)
+}
+
+/// What a rule makes of one value against a series' history (its values, oldest first, within
+/// `max_samples`), before `consecutive`: the one judgement of the gate and of `calibrate`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Judgement {
+    /// No limits: fewer samples than `min_samples` (`Insufficient`) or the test cannot
+    /// compute them (`NotComputable`), and why.
+    NotJudged(ComparisonStatus, String),
+    /// The limits, and what the rule makes of the value within or outside them.
+    Judged {
+        limits: Limits,
+        /// The value is outside the limits the rule checks.
+        breached: bool,
+        /// Why the history is too noisy (`max_cv`) or not normal (`normality`) for the test,
+        /// whatever the value: the rule is inconclusive.
+        doubt: Option<String>,
+        /// Why the change from the centre is too small to act on (`min_change`), whether or
+        /// not it breached: a breach this small is inconclusive.
+        small: Option<String>,
+    },
+}
+
+impl Judgement {
+    /// Whether the rule fails the value (outside the limits, no doubt, not too small).
+    pub fn fails(&self) -> bool {
+        matches!(
+            self,
+            Judgement::Judged {
+                breached: true,
+                doubt: None,
+                small: None,
+                ..
+            }
+        )
+    }
+}
+
+/// The limits the rule sets from a series' history, or why it cannot.
+fn rule_limits(
+    rule: &RegressionRule,
+    samples: &[f64],
+) -> Result<Limits, (ComparisonStatus, String)> {
+    if samples.len() < rule.min_samples {
+        return Err((
+            ComparisonStatus::Insufficient,
+            format!(
+                "{} of the {} the rule needs (`min_samples`)",
+                plural_samples(samples.len()),
+                rule.min_samples
+            ),
+        ));
+    }
+    match rule.method {
+        Method::Tolerance(t) => match samples.last() {
+            Some(base) => Ok(tolerance_limits(t, *base)),
+            None => Err((ComparisonStatus::Insufficient, "no sample".to_string())),
+        },
+        Method::Test { test, boundary } => stats::limits(test, boundary, samples)
+            .map_err(|why| (ComparisonStatus::NotComputable, why.0)),
+    }
+}
+
+/// Why a series' history is too noisy (`max_cv`) or not normal (`normality`, Shapiro-Wilk)
+/// for the rule, if it is. A history Shapiro-Wilk cannot judge (fewer than 3 samples, all
+/// equal) is not called not normal.
+fn doubt(rule: &RegressionRule, samples: &[f64]) -> Option<String> {
+    let noisy = rule.max_cv.and_then(|bound| {
+        let cv = stats::coefficient_of_variation(samples)?;
+        (cv > bound).then(|| format!("too noisy (CV {cv:.2} > {bound}, `max_cv`)"))
+    });
+    noisy.or_else(|| {
+        let alpha = rule.normality?;
+        let sw = normality::shapiro_wilk(samples).ok()?;
+        (sw.p < alpha).then(|| {
+            // W is near 1 for large samples: enough decimals to tell it from 1.
+            let w = if sw.w < 0.99 {
+                format!("{:.2}", sw.w)
+            } else {
+                format!("{:.4}", sw.w)
+            };
+            format!(
+                "samples not normal (Shapiro-Wilk W = {w}, p = {} < {alpha}, `normality`)",
+                p_text(sw.p)
+            )
+        })
+    })
+}
+
+/// A p-value to 2 significant digits (0.003, 0.041, 1.2e-7).
+fn p_text(p: f64) -> String {
+    if p >= 0.001 {
+        let digits = (1 - p.log10().floor() as i32).max(0) as usize;
+        format!("{p:.digits$}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
+/// What `rule` makes of `value` against `samples` (oldest first, already cut to
+/// `max_samples`).
+pub fn judge(rule: &RegressionRule, samples: &[f64], value: f64) -> Judgement {
+    let limits = match rule_limits(rule, samples) {
+        Ok(limits) => limits,
+        Err((status, reason)) => return Judgement::NotJudged(status, reason),
+    };
+    let base = limits.centre;
+    let small = rule
+        .min_change
+        .filter(|min| !min.exceeds(value - base, base))
+        .map(|min| {
+            format!(
+                "change {} is below `min_change: {}`",
+                number(value - base),
+                min.shown()
+            )
+        });
+    Judgement::Judged {
+        limits,
+        breached: !within(rule, &limits, value),
+        doubt: doubt(rule, samples),
+        small,
+    }
+}
+
+/// The samples run `i` of a series is judged against when the rule is replayed: the runs
+/// before it, the last `max_samples` of them.
+pub fn runs_before<'a>(rule: &RegressionRule, values: &'a [f64], i: usize) -> &'a [f64] {
+    let from = rule.max_samples.map_or(0, |max| i.saturating_sub(max));
+    &values[from..i.min(values.len())]
+}
+
+/// The rule replayed over a series' `values` (oldest first): each run of `runs` judged by
+/// [`judge`] against [`runs_before`] it. The one replay of `calibrate` and of a shadow rule's
+/// summary.
+pub fn replay<'a>(
+    rule: &'a RegressionRule,
+    values: &'a [f64],
+    runs: std::ops::Range<usize>,
+) -> impl Iterator<Item = (usize, &'a [f64], Judgement)> + 'a {
+    runs.filter(move |&i| i < values.len()).map(move |i| {
+        let before = runs_before(rule, values, i);
+        (i, before, judge(rule, before, values[i]))
+    })
+}
+
+/// Of every run of `values` but the first, how many the rule judged and would have failed.
+pub fn replayed(rule: &RegressionRule, values: &[f64]) -> Replayed {
+    let mut out = Replayed {
+        runs: 0,
+        would_fail: 0,
+    };
+    for (_, _, judgement) in replay(rule, values, 1..values.len()) {
+        if let Judgement::Judged { .. } = judgement {
+            out.runs += 1;
+            out.would_fail += usize::from(judgement.fails());
+        }
+    }
+    out
 }
 
 /// A series' history: the value in each sample that has it, oldest first, with the sample.
@@ -234,6 +394,7 @@ impl<'a> Judge<'a> {
             tolerance: self.tolerance.clone(),
             upper_limit: None,
             verdict: Verdict::Passed,
+            replayed: None,
             history: values.iter().map(|(v, _)| *v).collect(),
         }
     }
@@ -260,14 +421,6 @@ impl<'a> Judge<'a> {
         false
     }
 
-    /// Why a series' history is too noisy for the rule (`max_cv`), if it is.
-    fn too_noisy(&self, values: &Values<'_>) -> Option<String> {
-        let bound = self.rule.max_cv?;
-        let samples: Vec<f64> = values.iter().map(|(v, _)| *v).collect();
-        let cv = stats::coefficient_of_variation(&samples)?;
-        (cv > bound).then(|| format!("too noisy (CV {cv:.2} > {bound}, `max_cv`)"))
-    }
-
     fn blocker(&self, metric: &str, message: String, severity: Severity) -> Blocker {
         let blocker =
             Blocker::for_metric(Code::Regression, metric, message).with_severity(severity);
@@ -276,25 +429,8 @@ impl<'a> Judge<'a> {
 
     /// The limits the rule sets from a series' history, or why it cannot.
     fn limits(&self, values: &Values<'_>) -> Result<Limits, (ComparisonStatus, String)> {
-        if values.len() < self.rule.min_samples {
-            return Err((
-                ComparisonStatus::Insufficient,
-                format!(
-                    "{} of the {} the rule needs (`min_samples`)",
-                    plural_samples(values.len()),
-                    self.rule.min_samples
-                ),
-            ));
-        }
         let samples: Vec<f64> = values.iter().map(|(v, _)| *v).collect();
-        match self.rule.method {
-            Method::Tolerance(t) => match samples.last() {
-                Some(base) => Ok(tolerance_limits(t, *base)),
-                None => Err((ComparisonStatus::Insufficient, "no sample".to_string())),
-            },
-            Method::Test { test, boundary } => stats::limits(test, boundary, &samples)
-                .map_err(|why| (ComparisonStatus::NotComputable, why.0)),
-        }
+        rule_limits(self.rule, &samples)
     }
 
     /// The sides of `limits` the rule checks, in the result.
@@ -344,9 +480,15 @@ impl<'a> Judge<'a> {
             gated.results.regressions.push(row);
             return;
         }
-        let limits = match self.limits(values) {
-            Ok(limits) => limits,
-            Err((status, reason)) => {
+        let samples: Vec<f64> = values.iter().map(|(v, _)| *v).collect();
+        let (limits, breached, doubt, small) = match judge(rule, &samples, p.value) {
+            Judgement::Judged {
+                limits,
+                breached,
+                doubt,
+                small,
+            } => (limits, breached, doubt, small),
+            Judgement::NotJudged(status, reason) => {
                 row.verdict = if status == ComparisonStatus::Insufficient {
                     Verdict::Inconclusive
                 } else {
@@ -360,17 +502,15 @@ impl<'a> Judge<'a> {
         };
         let base = limits.centre;
         let ratio = regression_ratio(rule.direction, base, p.value);
-        let breached = !within(rule, &limits, p.value);
         row.baseline = Some(base);
         row.centre = Some(base);
         row.delta = Some(p.value - base);
         row.ratio = Some(ratio);
         self.set_limits(&mut row, &limits);
-        let passed = if let Some(why) = self.too_noisy(values) {
+        // A doubtful history whatever the value; a breach too small to act on.
+        let passed = if let Some(why) = doubt.or(small.filter(|_| breached)) {
             row.verdict = Verdict::Inconclusive;
             row.reason = Some(why);
-            true
-        } else if breached && !self.large_enough(&mut row, base, p.value) {
             true
         } else {
             row.breached = breached;
@@ -387,24 +527,6 @@ impl<'a> Judge<'a> {
         ] {
             out.push(family, value, &extra, labels, p.attributes);
         }
-    }
-
-    /// Whether a breach moved at least the rule's `min_change` from `base`; a smaller one makes
-    /// the row inconclusive.
-    fn large_enough(&self, row: &mut Comparison, base: f64, value: f64) -> bool {
-        let Some(min) = self.rule.min_change else {
-            return true;
-        };
-        if min.exceeds(value - base, base) {
-            return true;
-        }
-        row.verdict = Verdict::Inconclusive;
-        row.reason = Some(format!(
-            "change {} is below `min_change: {}`",
-            number(value - base),
-            min.shown()
-        ));
-        false
     }
 
     /// A breach of this series' limits: a blocker (an error once it is the rule's
@@ -584,8 +706,18 @@ pub(super) fn compare(
         judge.absent(gated);
         return;
     }
-    for (p, labels, values) in &matched.now {
+    // A shadow rule is also replayed over all the history it was given, for its summary.
+    let full = rule.shadow.then(|| match_series(rule, points, samples));
+    for (i, (p, labels, values)) in matched.now.iter().enumerate() {
         judge.series(p, labels, values, window, gated, out);
+        let Some((_, _, history)) = full.as_ref().and_then(|full| full.now.get(i)) else {
+            continue;
+        };
+        let history: Vec<f64> = history.iter().map(|(v, _)| *v).collect();
+        let replay = replayed(rule, &history);
+        if let Some(row) = gated.results.regressions.last_mut() {
+            row.replayed = (replay.runs > 0).then_some(replay);
+        }
     }
     for (name, labels, values, gone) in matched.left {
         judge.missing(name, labels, &values, gone, gated, out);

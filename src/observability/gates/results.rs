@@ -246,9 +246,22 @@ pub struct Comparison {
     /// What the row concluded, as its own state (`inconclusive`, `would_fail`, ...).
     #[serde(default)]
     pub verdict: Verdict,
+    /// A shadow rule replayed over the series' history (the runs it was given, each judged
+    /// against the runs before it, as `calibrate` does): "would have failed k of the last N
+    /// runs on main". Absent for a rule that blocks, or with no run to replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<Replayed>,
     /// The values of the samples compared with, oldest first (for the history chart).
     #[serde(skip)]
     pub history: Vec<f64>,
+}
+
+/// A rule replayed over a series' history: of the `runs` it judged (each against the runs
+/// before it), how many it would have failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replayed {
+    pub runs: usize,
+    pub would_fail: usize,
 }
 
 /// A name the code holds (never one borrowed from a file): as a type of its own, serde reads

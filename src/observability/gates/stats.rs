@@ -294,6 +294,96 @@ fn log_normal_limits(boundary: f64, samples: &[f64]) -> Result<Limits, NotComput
     })
 }
 
+/// Where `value` stands against the history's `samples` in the test's own unit, signed
+/// (above the centre is positive): the fraction of the mean's magnitude for `percentage`, z for
+/// `z_score`, t = (x − x̄)/(s·√(1 + 1/n)) for `t_test`, the multiple of the IQR from the
+/// median for `iqr`, z of ln(x) for `log_normal`. [`limits`] with a boundary puts its upper
+/// limit where this is [`Test::unit`] of the boundary (the lower where it is minus that). A
+/// spread of 0 gives ±∞ for a value off the centre and 0 on it; a value ≤ 0 for `log_normal`
+/// is −∞. Err as [`limits`] for samples the test cannot judge.
+pub fn standing(test: Test, samples: &[f64], value: f64) -> Result<f64, NotComputable> {
+    let any_boundary = if test.check_boundary(0.9).is_ok() {
+        0.9
+    } else {
+        1.0
+    };
+    check_judgeable(test, any_boundary, samples)?;
+    let n = samples.len() as f64;
+    let (off, scale) = match test {
+        Test::Percentage => {
+            let (mean, _) = mean_and_sd(samples);
+            (value - mean, mean.abs())
+        }
+        Test::ZScore => {
+            let (mean, sd) = mean_and_sd(samples);
+            (value - mean, sd)
+        }
+        Test::TTest => {
+            let (mean, sd) = mean_and_sd(samples);
+            (value - mean, sd * (1.0 + 1.0 / n).sqrt())
+        }
+        Test::Iqr => {
+            let mut sorted = samples.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let iqr = quantile_type7(&sorted, 0.75) - quantile_type7(&sorted, 0.25);
+            (value - quantile_type7(&sorted, 0.5), iqr)
+        }
+        Test::LogNormal => {
+            log_normal_limits(0.9, samples)?;
+            if value <= 0.0 {
+                return Ok(f64::NEG_INFINITY);
+            }
+            let logs: Vec<f64> = samples.iter().map(|x| x.ln()).collect();
+            let (m, s) = mean_and_sd(&logs);
+            (value.ln() - m, s)
+        }
+    };
+    Ok(if off == 0.0 { 0.0 } else { off / scale })
+}
+
+impl Test {
+    /// A boundary in the test's own unit (the [`standing`] of its upper limit) with a history
+    /// of `n` samples: z(p) for `z_score` and `log_normal`, t(p; n − 1) for `t_test`, the
+    /// boundary itself for `percentage` and `iqr`. NaN where there is none.
+    pub fn unit(self, boundary: f64, n: usize) -> f64 {
+        match self {
+            Test::Percentage | Test::Iqr => boundary,
+            Test::ZScore | Test::LogNormal => normal_quantile(boundary),
+            Test::TTest => students_t_quantile(boundary, n as f64 - 1.0).unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The inverse of [`Test::unit`]: the boundary whose limit is at `standing` with `n`
+    /// samples, Φ(z) for `z_score` and `log_normal`, the Student-t CDF with n − 1 degrees of
+    /// freedom for `t_test` (1 at +∞, 0 at −∞, NaN when n < 2).
+    pub fn boundary_at(self, standing: f64, n: usize) -> f64 {
+        match self {
+            Test::Percentage | Test::Iqr => standing,
+            Test::ZScore | Test::LogNormal => match Normal::new(0.0, 1.0) {
+                Ok(normal) => normal.cdf(standing),
+                Err(_) => f64::NAN,
+            },
+            Test::TTest => students_t_cdf(standing, n as f64 - 1.0),
+        }
+    }
+}
+
+/// The Student-t CDF with `df` ≥ 1 degrees of freedom (the normal's from 10⁷ on, where they
+/// agree to 10⁻⁷ and statrs slows down); NaN otherwise.
+fn students_t_cdf(t: f64, df: f64) -> f64 {
+    if df.is_nan() || df < 1.0 || t.is_nan() {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return if t > 0.0 { 1.0 } else { 0.0 };
+    }
+    if df >= 1e7 {
+        Normal::new(0.0, 1.0).map_or(f64::NAN, |n| n.cdf(t))
+    } else {
+        StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.cdf(t))
+    }
+}
+
 /// Quantile by linear interpolation between order statistics (Hyndman–Fan type 7, numpy/R
 /// default) of sorted data: with h = (n − 1)·q, x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋ + 1] − x[⌊h⌋])
 /// (0-based). `q` outside [0, 1] is taken as the nearer end; empty data or a NaN `q` give NaN.

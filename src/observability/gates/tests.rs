@@ -670,6 +670,84 @@ fn a_series_too_noisy_for_max_cv_is_inconclusive() {
     assert_eq!(codes(&gated), ["regression.dpone_duration_seconds"]);
 }
 
+/// `normality: 0.05`: a history Shapiro-Wilk calls not normal makes `z_score` and `t_test`
+/// inconclusive. `python3 -c "from scipy.stats import shapiro;print(shapiro([10,11,10,12,10,11,10,50]),shapiro([98,101,100,103,99,102,97,100]))"`
+/// gives W = 0.4607, p = 3.4e-6 and W = 0.9828, p = 0.975.
+#[test]
+fn a_history_that_is_not_normal_is_inconclusive_under_normality() {
+    let skewed = [10.0, 11.0, 10.0, 12.0, 10.0, 11.0, 10.0, 50.0];
+    let normal = [98.0, 101.0, 100.0, 103.0, 99.0, 102.0, 97.0, 100.0];
+    for test in ["z_score", "t_test"] {
+        let rule = |option: &str| {
+            format!("regressions:\n  duration_seconds: {{direction: lower, test: {test}, boundary: 0.99{option}}}\n")
+        };
+        let gated = compare_many(&rule(", normality: 0.05"), &[point(4, 500.0, &[])], &skewed);
+        assert!(gated.blockers.is_empty(), "{test}: {:?}", gated.blockers);
+        let row = &gated.results.regressions[0];
+        assert_eq!(row.verdict, Verdict::Inconclusive, "{test}");
+        assert!(row.passed && !row.breached, "{test}");
+        assert_eq!(
+            row.reason.as_deref(),
+            Some("samples not normal (Shapiro-Wilk W = 0.46, p = 3.4e-6 < 0.05, `normality`)"),
+            "{test}"
+        );
+        // Without the option (the default) the same breach fails.
+        let gated = compare_many(&rule(""), &[point(4, 500.0, &[])], &skewed);
+        assert_eq!(
+            codes(&gated),
+            ["regression.dpone_duration_seconds"],
+            "{test}"
+        );
+        // A normal history is judged: the breach fails, a value within passes.
+        let gated = compare_many(&rule(", normality: 0.05"), &[point(4, 500.0, &[])], &normal);
+        assert_eq!(
+            codes(&gated),
+            ["regression.dpone_duration_seconds"],
+            "{test}"
+        );
+        let gated = compare_many(&rule(", normality: 0.05"), &[point(4, 100.5, &[])], &normal);
+        assert!(gated.blockers.is_empty(), "{test}: {:?}", gated.blockers);
+        assert_eq!(
+            gated.results.regressions[0].verdict,
+            Verdict::Passed,
+            "{test}"
+        );
+    }
+    // Too few samples for Shapiro-Wilk, or all equal: the check is skipped, the test judges.
+    let rule = "regressions:\n  duration_seconds: {direction: lower, test: t_test, boundary: 0.99, min_samples: 2, normality: 0.05}\n";
+    let gated = compare_many(rule, &[point(4, 500.0, &[])], &[100.0, 101.0]);
+    assert_eq!(codes(&gated), ["regression.dpone_duration_seconds"]);
+    let gated = compare_many(rule, &[point(4, 500.0, &[])], &[100.0; 6]);
+    assert_eq!(codes(&gated), ["regression.dpone_duration_seconds"]);
+}
+
+#[test]
+fn normality_is_a_p_value_for_z_score_and_t_test_only() {
+    for (rule, says) in [
+        (
+            "ratio: 0.1, normality: 0.05",
+            "for `test: z_score` and `test: t_test`",
+        ),
+        ("test: iqr, boundary: 1.5, normality: 0.05", "`iqr`"),
+        (
+            "test: log_normal, boundary: 0.99, normality: 0.05",
+            "`log_normal`",
+        ),
+        (
+            "test: z_score, boundary: 0.99, normality: 0",
+            "above 0 and below 1",
+        ),
+        (
+            "test: t_test, boundary: 0.99, normality: 1",
+            "above 0 and below 1",
+        ),
+    ] {
+        let config = format!("regressions:\n  duration_seconds: {{direction: lower, {rule}}}\n");
+        let err = crate::observability::policy::parse_policy(&config, "p.yml").unwrap_err();
+        assert!(err.to_string().contains(says), "{rule}: {err}");
+    }
+}
+
 #[test]
 fn enforce_min_change_and_max_cv_are_checked() {
     for (option, says) in [
@@ -758,4 +836,44 @@ fn runtime_metrics_md_shows_would_fail_and_inconclusive_as_their_own_states() {
         "{out}"
     );
     assert!(out.contains("2 comparisons, 0 failed"), "{out}");
+}
+
+/// A shadow rule is replayed over the history it was given (each run against the runs before
+/// it, by the gate's judgement): 100 → 100 passes, 100 → 130 breaches the 10 %, 130 → 100 and
+/// 100 → 101 pass, so it would have failed 1 of the last 4 runs, which the report shows.
+#[test]
+fn a_shadow_rule_says_how_often_it_would_have_failed_on_its_history() {
+    let history = [100.0, 100.0, 130.0, 100.0, 101.0];
+    let shadow =
+        "regressions:\n  duration_seconds: {direction: lower, ratio: 0.1, enforce: shadow}\n";
+    let gated = compare_many(shadow, &[point(4, 200.0, &[])], &history);
+    let row = &gated.results.regressions[0];
+    assert_eq!(row.verdict, Verdict::WouldFail);
+    assert_eq!(
+        row.replayed,
+        Some(Replayed {
+            runs: 4,
+            would_fail: 1
+        })
+    );
+    let mut out = String::new();
+    write_markdown(&gated.results, "##", &|_| "", &mut out);
+    assert!(
+        out.contains("| 👁 would fail | `duration_seconds` | 200; would have failed 1 of the last 4 runs on main |"),
+        "{out}"
+    );
+    // The same through the statistical path: t_test over 3 runs before each judges runs 3 and 4.
+    let shadow = "regressions:\n  duration_seconds: {direction: lower, test: t_test, boundary: 0.99, enforce: shadow}\n";
+    let gated = compare_many(shadow, &[point(4, 100.5, &[])], &history);
+    let row = &gated.results.regressions[0];
+    assert_eq!(row.verdict, Verdict::Passed);
+    assert_eq!(row.replayed.map(|r| r.runs), Some(2));
+    // A rule that blocks is not replayed, nor is a shadow rule with one run of history.
+    let block = "regressions:\n  duration_seconds: {direction: lower, ratio: 0.1}\n";
+    let gated = compare_many(block, &[point(4, 200.0, &[])], &history);
+    assert_eq!(gated.results.regressions[0].replayed, None);
+    let shadow =
+        "regressions:\n  duration_seconds: {direction: lower, ratio: 0.1, enforce: shadow}\n";
+    let gated = compare_many(shadow, &[point(4, 200.0, &[])], &[100.0]);
+    assert_eq!(gated.results.regressions[0].replayed, None);
 }
