@@ -191,6 +191,18 @@ pub struct MetricsExportArgs {
     #[arg(long, help_heading = "Labels and attributes")]
     pub no_ci_attributes: bool,
 
+    /// Which ids the export's trace uses: `github` joins the workflow's trace (a valid
+    /// `TRACEPARENT`, else GitHub's run and job as the collector's GitHub receiver derives them,
+    /// else its own ids); `export` keeps the export's own ids.
+    #[arg(long, value_name = "github|export", default_value = "github", value_parser = trace_ids, help_heading = "Labels and attributes")]
+    pub trace_ids: crate::observability::trace_join::TraceIds,
+
+    /// The job's check run id (`${{ job.check_run_id }}`): the export's trace becomes a child of
+    /// the GitHub receiver's job span (v0.151.0 and later); without it, of the span named after
+    /// `GITHUB_JOB`.
+    #[arg(long, value_name = "ID", help_heading = "Labels and attributes")]
+    pub check_run_id: Option<u64>,
+
     /// What to print on stdout: the Markdown report or the JSON report without its metric list.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = "Output")]
     pub format: OutputFormat,
@@ -524,6 +536,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         status = EXIT_FAILED;
     }
     ExitCode::from(status)
+}
+
+/// `--trace-ids`: `github` or `export`.
+fn trace_ids(text: &str) -> Result<crate::observability::trace_join::TraceIds, String> {
+    text.parse()
 }
 
 /// `--history-limit`: a whole number of runs from 1 to `MAX_HISTORY_LIMIT`.

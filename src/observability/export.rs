@@ -268,6 +268,7 @@ fn render(
         run_id: report.run_id.as_deref(),
         passed: report.passed,
         blockers: &report.blockers,
+        parent: request.trace_parent,
     };
     let traced = &collected.traced;
 

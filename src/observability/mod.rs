@@ -33,5 +33,6 @@ pub mod sources;
 pub mod syntax;
 pub mod text;
 pub mod timestamp;
+pub mod trace_join;
 pub mod traces;
 pub mod verdict;

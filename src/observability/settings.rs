@@ -15,6 +15,7 @@ use super::metrics::{parse_key_value, LabelSet};
 use super::policy::{parse_policy, Policy};
 use super::sources::custom::{parse_metric, CustomMetric};
 use super::timestamp::Timestamp;
+use super::trace_join::{resolve_parent, CiJob, TraceIds, TraceParent};
 
 pub const DEFAULT_OUTPUT_DIR: &str = ".dpone/observability/latest";
 pub const DEFAULT_SERVICE_NAME: &str = "dpone";
@@ -55,6 +56,10 @@ pub struct ExportRequest {
     pub pre_export_blockers: Vec<Blocker>,
     /// Advice about the settings that changes nothing (a deprecated attribute name).
     pub hints: Vec<String>,
+    /// The span the export's trace joins (GitHub's job, or `TRACEPARENT`); None: its own ids.
+    pub trace_parent: Option<TraceParent>,
+    /// Settings that are ignored, and why (a `TRACEPARENT` that does not parse): warnings.
+    pub warnings: Vec<String>,
 }
 
 impl ExportRequest {
@@ -78,6 +83,8 @@ impl ExportRequest {
             secrets: Vec::new(),
             pre_export_blockers: Vec::new(),
             hints: Vec::new(),
+            trace_parent: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -163,6 +170,12 @@ pub struct ExportSpec {
     /// How many runs `history.json` keeps; the default when not given.
     pub history_limit: Option<usize>,
     pub runbook_base: Option<String>,
+    /// `--trace-ids` / input `trace-ids`.
+    pub trace_ids: TraceIds,
+    /// The `TRACEPARENT` the adapter read, unparsed (a bad one is a warning, not an error).
+    pub traceparent: Option<String>,
+    /// The CI job the adapter read from the runner's environment.
+    pub ci_job: Option<CiJob>,
 }
 
 impl ExportSpec {
@@ -186,6 +199,9 @@ impl ExportSpec {
             baselines: Vec::new(),
             history_limit: None,
             runbook_base: None,
+            trace_ids: TraceIds::default(),
+            traceparent: None,
+            ci_job: None,
         }
     }
 
@@ -356,6 +372,13 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
     if let Some(base) = spec.runbook_base {
         request.runbook_base = base;
     }
+    let (parent, warning) = resolve_parent(
+        spec.trace_ids,
+        spec.traceparent.as_deref(),
+        spec.ci_job.as_ref(),
+    );
+    request.trace_parent = parent;
+    request.warnings.extend(warning);
     Ok(request)
 }
 
