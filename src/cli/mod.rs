@@ -203,6 +203,16 @@ pub struct MetricsExportArgs {
     #[arg(long, value_name = "ID", help_heading = "Labels and attributes")]
     pub check_run_id: Option<u64>,
 
+    /// The OpenLineage job namespace of `openlineage_events.json` (written when a
+    /// `--input lineage=…` names datasets).
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        default_value = "dpone.ci",
+        help_heading = "Output"
+    )]
+    pub openlineage_namespace: String,
+
     /// What to print on stdout: the Markdown report or the JSON report without its metric list.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = "Output")]
     pub format: OutputFormat,
@@ -309,6 +319,12 @@ pub struct PushArgs {
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/metrics`).
     #[arg(long)]
     pub otlp: bool,
+
+    /// OpenLineage HTTP endpoint (e.g. Marquez's `http://localhost:5000`): each event of
+    /// `openlineage_events.json` is POSTed to `<URL>/api/v1/lineage`, with `OPENLINEAGE_API_KEY`
+    /// as a bearer token when set; `env` reads the URL from `OPENLINEAGE_URL`.
+    #[arg(long, value_name = "URL|env")]
+    pub openlineage_url: Option<String>,
 
     /// OTLP encoding; default `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL`, else `http/protobuf`.
     #[arg(long, value_name = "PROTOCOL", value_parser = ["http/protobuf", "http/json"])]

@@ -235,6 +235,7 @@ fn export_spec(
     spec.trace_ids = inputs.trace_ids;
     spec.traceparent = env.var("TRACEPARENT");
     spec.ci_job = crate::ci_env::ci_job(&get, inputs.check_run_id.map(|id| id.0));
+    spec.openlineage_namespace = inputs.openlineage_namespace.clone();
     // `auto`: the adapter fetches the history before the export (`baseline::fetch`).
     if let Baseline::Paths(paths) = &inputs.baseline {
         spec.baselines = paths.iter().map(|b| ctx.resolve(b)).collect();

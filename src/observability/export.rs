@@ -7,13 +7,15 @@ use std::io;
 
 use super::artifacts::{
     ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact, HISTORY,
-    JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
+    JSON_REPORT, MARKDOWN_REPORT, OPENLINEAGE_EVENTS, OPENTELEMETRY, OPENTELEMETRY_TRACES,
+    PROMETHEUS,
 };
 use super::blockers::any_error;
 use super::catalog;
 use super::collect::{collect, Collected};
 use super::gates::{self, GateConfigError, ReportSeries};
 use super::history::{self, HistoryFile, Run};
+use super::openlineage::{self, LineageContext};
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::points::Points;
 use super::prometheus::PrometheusTextRenderer;
@@ -271,9 +273,10 @@ fn render(
         parent: request.trace_parent,
     };
     let traced = &collected.traced;
+    let lineage_ctx = lineage_context(request, &report, collected, &output_dir);
 
     let mut staged = StagedArtifacts::new(&request.output_dir)?;
-    let jobs: Vec<(&'static ArtifactSpec, Render<'_>)> = vec![
+    let mut jobs: Vec<(&'static ArtifactSpec, Render<'_>)> = vec![
         (
             &PROMETHEUS,
             Box::new(|out| PrometheusTextRenderer::render(points, out)),
@@ -292,6 +295,14 @@ fn render(
         ),
         (&HISTORY, Box::new(|out| history::write_json(carried, out))),
     ];
+    // Only when an input names a dataset: there is nothing to say of none.
+    if lineage_ctx.names_datasets() {
+        let ctx = &lineage_ctx;
+        jobs.push((
+            &OPENLINEAGE_EVENTS,
+            Box::new(move |out| openlineage::write(ctx, out)),
+        ));
+    }
     staged.write_all(jobs, points.len() >= PARALLEL_RENDER_POINTS)?;
     let before_markdown: Vec<WrittenArtifact> = staged.written().cloned().collect();
     let before_markdown: Vec<&WrittenArtifact> = before_markdown.iter().collect();
@@ -307,6 +318,34 @@ fn render(
     }
     let artifacts = staged.commit(request.now)?;
     Ok(ExportOutcome { report, artifacts })
+}
+
+/// What `openlineage_events.json` is made of: the report's verdict and gates, the lineage
+/// inputs, the rows the primary run loaded (final, else inserted).
+fn lineage_context<'a>(
+    request: &'a ExportRequest,
+    report: &'a ExportReport,
+    collected: &'a Collected,
+    output_dir: &'a str,
+) -> LineageContext<'a> {
+    use super::sources::run_report::{FINAL_ROWS, INSERTED_ROWS};
+    let rows = collected.traced.first().and_then(|run| {
+        run.facts
+            .value(&FINAL_ROWS)
+            .or(run.facts.value(&INSERTED_ROWS))
+    });
+    LineageContext {
+        namespace: &request.openlineage_namespace,
+        resource_attributes: &report.resource_attributes,
+        ci_job: request.ci_job.as_ref(),
+        generated_at: report.generated_at,
+        output_dir,
+        passed: report.passed,
+        blockers: &report.blockers,
+        gates: &report.gates,
+        rows,
+        lineage: &collected.lineage,
+    }
 }
 
 /// An artifact an adapter adds to the export (the GitHub step summary): rendered last, from the

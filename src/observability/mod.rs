@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod metric_list;
 pub mod metrics;
 pub mod number;
+pub mod openlineage;
 pub mod opentelemetry;
 pub mod pack;
 pub mod points;

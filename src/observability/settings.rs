@@ -60,6 +60,10 @@ pub struct ExportRequest {
     pub trace_parent: Option<TraceParent>,
     /// Settings that are ignored, and why (a `TRACEPARENT` that does not parse): warnings.
     pub warnings: Vec<String>,
+    /// The CI job the export runs in (the OpenLineage run id's seed).
+    pub ci_job: Option<CiJob>,
+    /// The OpenLineage job namespace (`--openlineage-namespace`).
+    pub openlineage_namespace: String,
 }
 
 impl ExportRequest {
@@ -85,6 +89,8 @@ impl ExportRequest {
             hints: Vec::new(),
             trace_parent: None,
             warnings: Vec::new(),
+            ci_job: None,
+            openlineage_namespace: super::openlineage::DEFAULT_NAMESPACE.to_string(),
         }
     }
 }
@@ -176,6 +182,8 @@ pub struct ExportSpec {
     pub traceparent: Option<String>,
     /// The CI job the adapter read from the runner's environment.
     pub ci_job: Option<CiJob>,
+    /// `--openlineage-namespace` / input `openlineage-namespace`.
+    pub openlineage_namespace: Option<String>,
 }
 
 impl ExportSpec {
@@ -202,6 +210,7 @@ impl ExportSpec {
             trace_ids: TraceIds::default(),
             traceparent: None,
             ci_job: None,
+            openlineage_namespace: None,
         }
     }
 
@@ -379,6 +388,10 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
     );
     request.trace_parent = parent;
     request.warnings.extend(warning);
+    request.ci_job = spec.ci_job;
+    if let Some(namespace) = spec.openlineage_namespace.filter(|n| !n.trim().is_empty()) {
+        request.openlineage_namespace = namespace.trim().to_string();
+    }
     Ok(request)
 }
 
