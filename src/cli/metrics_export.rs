@@ -46,7 +46,7 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     spec.trace_ids = args.trace_ids;
     spec.traceparent = get("TRACEPARENT");
     spec.ci_job = crate::ci_env::ci_job(&get, args.check_run_id);
-    spec.openlineage_namespace = Some(args.openlineage_namespace);
+    spec.openlineage_namespace = args.openlineage_namespace;
     spec.policy_file = args.policy.map(|path| PolicyFile {
         shown: path.display().to_string(),
         path,

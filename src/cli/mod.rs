@@ -203,15 +203,11 @@ pub struct MetricsExportArgs {
     #[arg(long, value_name = "ID", help_heading = "Labels and attributes")]
     pub check_run_id: Option<u64>,
 
-    /// The OpenLineage job namespace of `openlineage_events.json` (written when a
-    /// `--input lineage=…` names datasets).
-    #[arg(
-        long,
-        value_name = "NAMESPACE",
-        default_value = "dpone.ci",
-        help_heading = "Output"
-    )]
-    pub openlineage_namespace: String,
+    /// The OpenLineage job namespace of `openlineage_events.json` (written when a lineage input
+    /// or the policy names datasets); default: the policy's `openlineage.namespace`, else
+    /// `dpone.ci`.
+    #[arg(long, value_name = "NAMESPACE", help_heading = "Output")]
+    pub openlineage_namespace: Option<String>,
 
     /// What to print on stdout: the Markdown report or the JSON report without its metric list.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = "Output")]

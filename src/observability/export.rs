@@ -23,6 +23,7 @@ use super::report::{self, ArtifactPaths, ExportReport};
 use super::report_file;
 use super::secrets;
 use super::sources::airflow::Correlation;
+use super::sources::lineage::{Dataset, LineageRun};
 use super::traces::{OpenTelemetryTracesRenderer, TraceContext};
 
 pub use super::settings::{
@@ -273,7 +274,8 @@ fn render(
         parent: request.trace_parent,
     };
     let traced = &collected.traced;
-    let lineage_ctx = lineage_context(request, &report, collected, &output_dir);
+    let lineage = lineage_runs(request, collected);
+    let lineage_ctx = lineage_context(request, &report, collected, &output_dir, &lineage);
 
     let mut staged = StagedArtifacts::new(&request.output_dir)?;
     let mut jobs: Vec<(&'static ArtifactSpec, Render<'_>)> = vec![
@@ -327,6 +329,7 @@ fn lineage_context<'a>(
     report: &'a ExportReport,
     collected: &'a Collected,
     output_dir: &'a str,
+    lineage: &'a [LineageRun],
 ) -> LineageContext<'a> {
     use super::sources::run_report::{FINAL_ROWS, INSERTED_ROWS};
     let rows = collected.traced.first().and_then(|run| {
@@ -344,8 +347,31 @@ fn lineage_context<'a>(
         blockers: &report.blockers,
         gates: &report.gates,
         rows,
-        lineage: &collected.lineage,
+        lineage,
     }
+}
+
+/// The lineage inputs' runs, then the policy's datasets (`openlineage:`) as one more.
+fn lineage_runs(request: &ExportRequest, collected: &Collected) -> Vec<LineageRun> {
+    let mut runs = collected.lineage.clone();
+    let policy = &request.policy.openlineage;
+    let named = |list: &[super::policy::PolicyDataset]| {
+        list.iter()
+            .map(|d| Dataset {
+                namespace: d.namespace.clone(),
+                name: d.name.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    if !policy.inputs.is_empty() || !policy.outputs.is_empty() {
+        runs.push(LineageRun {
+            run_id: None,
+            job: None,
+            inputs: named(&policy.inputs),
+            outputs: named(&policy.outputs),
+        });
+    }
+    runs
 }
 
 /// An artifact an adapter adds to the export (the GitHub step summary): rendered last, from the

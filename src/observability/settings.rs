@@ -389,7 +389,12 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
     request.trace_parent = parent;
     request.warnings.extend(warning);
     request.ci_job = spec.ci_job;
-    if let Some(namespace) = spec.openlineage_namespace.filter(|n| !n.trim().is_empty()) {
+    // The setting, else the policy's, else `dpone.ci`.
+    if let Some(namespace) = spec
+        .openlineage_namespace
+        .or_else(|| request.policy.openlineage.namespace.clone())
+        .filter(|n| !n.trim().is_empty())
+    {
         request.openlineage_namespace = namespace.trim().to_string();
     }
     Ok(request)

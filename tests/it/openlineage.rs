@@ -191,6 +191,42 @@ fn the_namespace_is_a_setting_and_no_dataset_means_no_file() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!tmp.path().join("plain/openlineage_events.json").exists());
+    // The policy names datasets and the namespace; the flag wins over its namespace.
+    std::fs::write(
+        tmp.path().join("p.yml"),
+        "openlineage:\n  namespace: policy.ci\n  outputs:\n    - {namespace: pg, name: landing.orders}\n",
+    )
+    .unwrap();
+    let run = fixture("run-report/run_report_success_real.json");
+    for (out, extra, want) in [
+        ("pol", None, "policy.ci"),
+        ("flag", Some("flag.ci"), "flag.ci"),
+    ] {
+        let mut args = vec![
+            "metrics-export",
+            "--run-report",
+            run.to_str().unwrap(),
+            "--policy",
+            "p.yml",
+            "--output-dir",
+            out,
+        ];
+        if let Some(ns) = extra {
+            args.extend(["--openlineage-namespace", ns]);
+        }
+        let o = run_in(tmp.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let path = tmp.path().join(out).join("openlineage_events.json");
+        let events = read_json(&path);
+        assert_eq!(events[0]["eventType"], "COMPLETE");
+        assert_eq!(events[0]["job"]["namespace"], want);
+        assert_eq!(events[0]["outputs"][0]["name"], "landing.orders");
+        assert!(
+            events[0]["run"]["facets"].get("parent").is_none(),
+            "no pipeline run named"
+        );
+        openlineage_accepts(&[path]);
+    }
     // Forced with `lineage=`, a file of another kind is said so.
     let forced = format!(
         "lineage={}",
