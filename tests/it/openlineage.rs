@@ -397,4 +397,95 @@ mod transport {
         );
         assert!(server.requests().is_empty());
     }
+
+    /// The action: the run folder's events go out after the summary; the key from the step's
+    /// environment is masked (the one line naming it is `::add-mask::`) and written nowhere,
+    /// even when the endpoint echoes it.
+    #[test]
+    fn the_action_sends_the_events_and_masks_the_key() {
+        use dpone_observability::github::inputs::INPUTS;
+        let tmp = tempfile::tempdir().unwrap();
+        let workspace = tmp.path().join("workspace");
+        let files = tmp.path().join("files");
+        std::fs::create_dir_all(&workspace).unwrap();
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::copy(
+            fixture("run-report/run_report_success_real.json"),
+            workspace.join("run_report.json"),
+        )
+        .unwrap();
+        std::fs::copy(
+            fixture("lineage/FIXTURE-OK-001__openlineage.json"),
+            workspace.join("lineage.json"),
+        )
+        .unwrap();
+        let server = stand_in(vec![500]);
+        let mut cmd = Command::new(bin());
+        cmd.arg("action")
+            .current_dir(&workspace)
+            .env_clear()
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env("DPONE_OBSERVABILITY_RETRY_BASE_MS", "10");
+        for (name, default, _) in INPUTS {
+            cmd.env(format!("INPUT_{}", name.to_uppercase()), default);
+        }
+        let o = cmd
+            .env("INPUT_RUN-REPORT", "run_report.json")
+            .env("INPUT_INPUTS", "lineage.json")
+            .env("INPUT_GITHUB-TOKEN", "")
+            .env("INPUT_PR-STATUS", "none")
+            .env("INPUT_OPENLINEAGE-URL", &server.url)
+            .env("OPENLINEAGE_API_KEY", KEY)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_RUN_ID", "77")
+            .env("GITHUB_RUN_ATTEMPT", "1")
+            .env("GITHUB_JOB", "gate")
+            .env("GITHUB_WORKFLOW", "CI")
+            .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+            .env("GITHUB_WORKSPACE", &workspace)
+            .env("GITHUB_STEP_SUMMARY", files.join("summary"))
+            .env("GITHUB_OUTPUT", files.join("output"))
+            .output()
+            .unwrap();
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert_eq!(o.status.code(), Some(0), "{out}{err}");
+        assert_eq!(
+            out.matches(KEY).count(),
+            1,
+            "only the mask line names it: {out}"
+        );
+        assert!(out.contains(&format!("::add-mask::{KEY}")), "{out}");
+        assert!(!err.contains(KEY), "{err}");
+        assert!(out.contains("::group::push to openlineage"), "{out}");
+        let requests = server.take();
+        assert_eq!(requests.len(), 2, "a 500, retried, then accepted");
+        let sent: Value = serde_json::from_slice(&requests[1].body).unwrap();
+        assert_eq!(
+            sent["job"],
+            json!({"namespace": "dpone.ci", "name": "CI/gate"})
+        );
+        assert_eq!(
+            requests[1].header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
+        // Nothing the step wrote holds the key.
+        let mut stack = vec![tmp.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let text = std::fs::read(&path).unwrap();
+                    assert!(
+                        !String::from_utf8_lossy(&text).contains(KEY),
+                        "{} holds the key",
+                        path.display()
+                    );
+                }
+            }
+        }
+        let summary = std::fs::read_to_string(files.join("summary")).unwrap();
+        assert!(summary.contains("openlineage"), "{summary}");
+    }
 }
