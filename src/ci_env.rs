@@ -182,6 +182,31 @@ pub fn resource_attributes(
         .collect()
 }
 
+/// The CI job the export runs in, for joining GitHub's workflow trace: inside GitHub Actions,
+/// `GITHUB_RUN_ID`, `GITHUB_RUN_ATTEMPT` (1 when unset), `GITHUB_JOB` and the job's check run
+/// id when the workflow passes it (`check_run_id`); None outside Actions or without a numeric
+/// run id.
+pub fn ci_job(
+    get: &dyn Fn(&str) -> Option<String>,
+    check_run_id: Option<u64>,
+) -> Option<crate::observability::trace_join::CiJob> {
+    let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    if get("GITHUB_ACTIONS").as_deref() != Some("true") {
+        return None;
+    }
+    let run_id = get("GITHUB_RUN_ID")?.trim().parse().ok()?;
+    let run_attempt = match get("GITHUB_RUN_ATTEMPT") {
+        Some(text) => text.trim().parse().ok()?,
+        None => 1,
+    };
+    Some(crate::observability::trace_join::CiJob {
+        run_id,
+        run_attempt,
+        job_name: get("GITHUB_JOB"),
+        check_run_id,
+    })
+}
+
 /// Adds `attributes` to `existing`, keeping a value the user gave for the same key.
 pub fn merge(existing: &mut Vec<(String, String)>, attributes: Vec<(String, String)>) {
     for (key, value) in attributes {

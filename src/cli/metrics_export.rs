@@ -42,6 +42,11 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
         );
     }
     let mut spec = ExportSpec::new(Names::Flags, args.output_dir, now);
+    let get = |name: &str| std::env::var(name).ok();
+    spec.trace_ids = args.trace_ids;
+    spec.traceparent = get("TRACEPARENT");
+    spec.ci_job = crate::ci_env::ci_job(&get, args.check_run_id);
+    spec.openlineage_namespace = args.openlineage_namespace;
     spec.policy_file = args.policy.map(|path| PolicyFile {
         shown: path.display().to_string(),
         path,
@@ -124,6 +129,9 @@ pub fn run(
     let report = &outcome.report;
     for hint in &request.hints {
         let _ = writeln!(stderr, "hint: {hint}");
+    }
+    for warning in &request.warnings {
+        let _ = writeln!(stderr, "warning: {warning}");
     }
     let folded = write_blockers(stderr, report);
     let printed = match format {

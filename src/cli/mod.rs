@@ -191,6 +191,24 @@ pub struct MetricsExportArgs {
     #[arg(long, help_heading = "Labels and attributes")]
     pub no_ci_attributes: bool,
 
+    /// Which ids the export's trace uses: `github` joins the workflow's trace (a valid
+    /// `TRACEPARENT`, else GitHub's run and job as the collector's GitHub receiver derives them,
+    /// else its own ids); `export` keeps the export's own ids.
+    #[arg(long, value_name = "github|export", default_value = "github", value_parser = trace_ids, help_heading = "Labels and attributes")]
+    pub trace_ids: crate::observability::trace_join::TraceIds,
+
+    /// The job's check run id (`${{ job.check_run_id }}`): the export's trace becomes a child of
+    /// the GitHub receiver's job span (v0.151.0 and later); without it, of the span named after
+    /// `GITHUB_JOB`.
+    #[arg(long, value_name = "ID", help_heading = "Labels and attributes")]
+    pub check_run_id: Option<u64>,
+
+    /// The OpenLineage job namespace of `openlineage_events.json` (written when a lineage input
+    /// or the policy names datasets); default: the policy's `openlineage.namespace`, else
+    /// `dpone.ci`.
+    #[arg(long, value_name = "NAMESPACE", help_heading = "Output")]
+    pub openlineage_namespace: Option<String>,
+
     /// What to print on stdout: the Markdown report or the JSON report without its metric list.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = "Output")]
     pub format: OutputFormat,
@@ -298,6 +316,12 @@ pub struct PushArgs {
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/metrics`).
     #[arg(long)]
     pub otlp: bool,
+
+    /// OpenLineage HTTP endpoint (e.g. Marquez's `http://localhost:5000`): each event of
+    /// `openlineage_events.json` is POSTed to `<URL>/api/v1/lineage`, with `OPENLINEAGE_API_KEY`
+    /// as a bearer token when set; `env` reads the URL from `OPENLINEAGE_URL`.
+    #[arg(long, value_name = "URL|env")]
+    pub openlineage_url: Option<String>,
 
     /// OTLP encoding; default `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL`, else `http/protobuf`.
     #[arg(long, value_name = "PROTOCOL", value_parser = ["http/protobuf", "http/json"])]
@@ -525,6 +549,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         status = EXIT_FAILED;
     }
     ExitCode::from(status)
+}
+
+/// `--trace-ids`: `github` or `export`.
+fn trace_ids(text: &str) -> Result<crate::observability::trace_join::TraceIds, String> {
+    text.parse()
 }
 
 /// `--history-limit`: a whole number of runs from 1 to `MAX_HISTORY_LIMIT`.

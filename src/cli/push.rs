@@ -43,6 +43,7 @@ fn spec(args: &PushArgs) -> PushSpec {
         ),
         timeout: args.timeout,
         retries: Some(args.retries),
+        openlineage_url: args.openlineage_url.clone(),
         names: push::Names::Flags,
     }
 }

@@ -231,6 +231,11 @@ fn export_spec(
     spec.objectives = inputs.objectives.clone();
     spec.objectives_base = Some(ctx.resolve("."));
     spec.history_limit = Some(inputs.history_limit.0);
+    let get = |name: &str| env.var(name);
+    spec.trace_ids = inputs.trace_ids;
+    spec.traceparent = env.var("TRACEPARENT");
+    spec.ci_job = crate::ci_env::ci_job(&get, inputs.check_run_id.map(|id| id.0));
+    spec.openlineage_namespace = inputs.openlineage_namespace.clone();
     // `auto`: the adapter fetches the history before the export (`baseline::fetch`).
     if let Baseline::Paths(paths) = &inputs.baseline {
         spec.baselines = paths.iter().map(|b| ctx.resolve(b)).collect();
@@ -461,6 +466,14 @@ fn prepare(
             "dpone-observability: hint",
             None,
             hint,
+        ));
+    }
+    for warning in &plan.request.warnings {
+        stdout.command(&annotation(
+            Level::Warning,
+            "dpone-observability: warning",
+            None,
+            warning,
         ));
     }
 }

@@ -11,6 +11,7 @@ use super::runner::Env;
 use crate::ci_env::Event;
 use crate::observability::policy::FailOn;
 use crate::observability::text::closest;
+use crate::observability::trace_join::TraceIds;
 
 /// Declares the inputs once: the `INPUTS` table (name, default, description) and the typed
 /// [`Inputs`] struct whose fields are read through [`FromInput`] in the table's order.
@@ -71,6 +72,9 @@ inputs! {
     comment_mode: CommentMode = ("comment-mode", "always", "When the PR comment is written: `always` (create, then edit in place), `changes` (only when the verdict or the failures change), `failures` (only while something fails or warns; a later passing run edits it to \"now passing\"), or `off`."),
     comment_author: Option<Login> = ("comment-author", "", "The login whose PR comments are this check's own (e.g. `my-app[bot]`): only a comment with the hidden marker written by it is edited or read. Empty: the account the `github-token` posts as, asked from the API (docs/action-reference.md#which-comment-is-edited)."),
     ci_attributes: bool = ("ci-attributes", "true", "Record where the export was made as OpenTelemetry CI/CD and VCS resource attributes (`cicd.*`, `vcs.*`, semantic conventions v1.44.0) in the OTLP resource and the JSON report, never as Prometheus labels. `false`: none."),
+    trace_ids: TraceIds = ("trace-ids", "github", "Which ids the export's trace (`opentelemetry_traces.json`) uses: `github` joins the workflow's trace (a valid `TRACEPARENT`, else the run and job as the OpenTelemetry collector's GitHub receiver derives them), `export` keeps the export's own ids (docs/runtime-observability.md#one-trace-from-webhook-to-gate)."),
+    check_run_id: Option<CheckRunId> = ("check-run-id", "", "The job's check run id: set it to `${{ job.check_run_id }}` and the export's trace is a child of the GitHub receiver's span for this job (v0.151.0 and later); empty: the span named after `GITHUB_JOB`."),
+    openlineage_namespace: Option<String> = ("openlineage-namespace", "", "The OpenLineage job namespace of `openlineage_events.json`, written when an `inputs` lineage event (`dpone ops lineage-export`) or the policy's `openlineage:` names datasets; empty means the policy file's `openlineage.namespace`, else `dpone.ci` (docs/runtime-observability.md#see-ci-evidence-in-your-lineage-tool)."),
     pack: Pack = ("pack", "off", "`remote-write` or `pushgateway`: add the policy's objectives as Prometheus alerting rules (for that transport), their promtool tests and a Grafana dashboard to the run folder (docs/pack.md). `off`: no pack."),
     pack_window: Option<String> = ("pack-window", "1d", "With `pack`: how long a run's metrics count as current, as a Prometheus duration (the schedule's interval plus slack)."),
     artifact_url: Option<ArtifactUrl> = ("artifact-url", "", "The uploaded artifact's URL (`actions/upload-artifact@v4`'s `artifact-url` output) for the step summary to link; empty: link the workflow run."),
@@ -81,6 +85,7 @@ inputs! {
     otlp_endpoint: Option<String> = ("otlp-endpoint", "", "OTLP/HTTP metrics endpoint, used as given, or `env` for the `OTEL_EXPORTER_OTLP_*` variables. Empty: no push."),
     otlp_protocol: Option<String> = ("otlp-protocol", "", "`http/protobuf` or `http/json`; empty means `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL`, else `http/protobuf`."),
     otlp_compression: Option<String> = ("otlp-compression", "", "`gzip` or `none`: compression of the OTLP metrics and traces requests (`Content-Encoding: gzip`); empty means `OTEL_EXPORTER_OTLP_(METRICS_|TRACES_)COMPRESSION`, else `none`."),
+    openlineage_url: Option<String> = ("openlineage-url", "", "OpenLineage HTTP endpoint (e.g. Marquez's `http://marquez:5000`): each event of `openlineage_events.json` is POSTed to `/api/v1/lineage` after the step summary and outputs are written, with `OPENLINEAGE_API_KEY` (set it from a secret in the step's `env:`) as a bearer token; `env`: the URL of `OPENLINEAGE_URL`. Empty: not sent."),
     pushgateway_token_env: Option<String> = ("pushgateway-token-env", "", "Name of the environment variable holding the Pushgateway's bearer token (set it from a secret in the step's `env:`)."),
     pushgateway_basic_auth_env: Option<String> = ("pushgateway-basic-auth-env", "", "Name of the environment variable holding the Pushgateway's `user:password`."),
     pushgateway_headers_env: Option<String> = ("pushgateway-headers-env", "", "Name of the environment variable holding extra Pushgateway headers, `key=value,key2=value2`."),
@@ -229,6 +234,38 @@ pub enum Mode {
 impl FromInput for Mode {
     fn from_input(raw: &Raw) -> Result<Self, String> {
         raw.parse_or(Mode::Export, "`export` or `publish`")
+    }
+}
+
+impl FromInput for TraceIds {
+    fn from_input(raw: &Raw) -> Result<Self, String> {
+        match raw.value.as_deref() {
+            None => Ok(TraceIds::default()),
+            Some(text) => text
+                .parse()
+                .map_err(|why| format!("input `{}` {why}", raw.name)),
+        }
+    }
+}
+
+/// A job's check run id (`check-run-id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckRunId(pub u64);
+
+impl FromInput for Option<CheckRunId> {
+    fn from_input(raw: &Raw) -> Result<Self, String> {
+        raw.value
+            .as_deref()
+            .map(|text| {
+                text.parse::<u64>().map(CheckRunId).map_err(|_| {
+                    format!(
+                        "input `{}` must be a check run id (a whole number), got `{}`",
+                        raw.name,
+                        raw.shown()
+                    )
+                })
+            })
+            .transpose()
     }
 }
 

@@ -39,12 +39,14 @@ pub fn plan(inputs: &Inputs, env: &Env) -> Result<Option<PushPlan>, String> {
         otlp_credentials: vars(&otlp_credentials),
         timeout: None,
         retries: None,
+        openlineage_url: inputs.openlineage_url.clone(),
         names: push::Names::Inputs,
     };
     if spec.pushgateway_url.is_none()
         && spec.remote_write_url.is_none()
         && spec.otlp_endpoint.is_none()
         && !spec.otlp_from_env
+        && spec.openlineage_url.is_none()
     {
         return Ok(None);
     }
@@ -53,13 +55,15 @@ pub fn plan(inputs: &Inputs, env: &Env) -> Result<Option<PushPlan>, String> {
     Ok(Some(plan))
 }
 
-/// The OTLP headers of the `OTEL_EXPORTER_OTLP_*` variables, whole: masked even when the plan
+/// The OTLP headers of the `OTEL_EXPORTER_OTLP_*` variables and `OPENLINEAGE_API_KEY`, whole:
+/// masked even when the plan
 /// could not be built, so nothing later can print them (the credential inputs' values are
 /// `inputs::secrets`).
 pub fn env_secrets(env: &Env) -> Vec<String> {
     [
         "OTEL_EXPORTER_OTLP_HEADERS",
         "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+        "OPENLINEAGE_API_KEY",
     ]
     .into_iter()
     .filter_map(|name| env.var(name).filter(|v| !v.is_empty()))
@@ -115,6 +119,10 @@ pub fn run(
                     plan.remote_write.as_ref().map(|t| &t.url),
                 ),
                 (TargetKind::Otlp, plan.otlp.as_ref().map(|t| &t.metrics.url)),
+                (
+                    TargetKind::Openlineage,
+                    plan.openlineage.as_ref().map(|t| &t.url),
+                ),
             ] {
                 if let Some(url) = url {
                     failed.push(PushResult {

@@ -43,6 +43,7 @@ artifact_specs! {
     PROMETHEUS = ("prometheus_metrics.prom", "prometheus", "Prometheus text exposition metrics.");
     OPENTELEMETRY = ("opentelemetry_metrics.json", "opentelemetry", "OpenTelemetry OTLP/JSON metrics payload (ExportMetricsServiceRequest).");
     OPENTELEMETRY_TRACES = ("opentelemetry_traces.json", "opentelemetry_traces", "OpenTelemetry OTLP/JSON trace of the export (ExportTraceServiceRequest).");
+    OPENLINEAGE_EVENTS = ("openlineage_events.json", "openlineage", "OpenLineage RunEvents of the CI job: the gates' verdict on the datasets the inputs name (a JSON array).");
     JSON_REPORT = ("runtime_metrics.json", "runtime_report", "Machine-readable metrics export report.");
     MARKDOWN_REPORT = ("runtime_metrics.md", "runtime_report", "Human-readable metrics export report.");
     HISTORY = ("history.json", "history", "The gated series of the branch's last runs, hash-chained (the carried history).");

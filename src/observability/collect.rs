@@ -24,6 +24,7 @@ use super::settings::ExportRequest;
 use super::sources::airflow::{self, Correlation};
 use super::sources::custom::{self, MetricsFileError, PointSets};
 use super::sources::detect::{detect, Detection, Kind};
+use super::sources::lineage::{self, LineageRun};
 use super::sources::run_report::{self, RunFacts, RunOutcome};
 use super::sources::{self, Series};
 use super::text;
@@ -44,6 +45,8 @@ pub struct Collected {
     /// Every run report read (the `--run-report` one first, then the inputs' in path order),
     /// each a span of the trace.
     pub traced: Vec<TracedRun>,
+    /// Every dpone lineage event read (`--input lineage=…`), in path order.
+    pub lineage: Vec<LineageRun>,
 }
 
 /// A source point and the input it came from (for duplicate messages).
@@ -92,6 +95,7 @@ pub fn collect(request: &ExportRequest) -> Collected {
         correlation,
         inputs: read.summaries,
         traced: read.traced,
+        lineage: read.lineage,
     }
 }
 
@@ -105,6 +109,7 @@ struct Read {
     summaries: Vec<InputSummary>,
     blockers: Vec<Blocker>,
     traced: Vec<TracedRun>,
+    lineage: Vec<LineageRun>,
 }
 
 /// The read phase: `--run-report`, then the `--input` files in path order, each by its kind.
@@ -158,6 +163,7 @@ fn read_inputs(request: &ExportRequest) -> Read {
         summaries,
         blockers,
         traced,
+        lineage: Vec::new(),
     };
     for file in &files {
         read_input_file(file, request, &mut read);
@@ -174,6 +180,7 @@ fn read_input_file(file: &inputs::MatchedFile, request: &ExportRequest, read: &m
         summaries,
         blockers,
         traced,
+        lineage: lineage_runs,
         ..
     } = read;
     let shown = file.path.display().to_string();
@@ -191,13 +198,15 @@ fn read_input_file(file: &inputs::MatchedFile, request: &ExportRequest, read: &m
     };
     let detection = file.kind.map_or_else(|| detect(&object), Detection::Known);
     match detection {
-        Detection::Known(Kind::AirflowEvidenceBundle) => {
-            bundles.push(file.path.clone());
-            summaries.push(InputSummary::new(
-                &file.path,
-                InputKind::Known(Kind::AirflowEvidenceBundle),
-                0,
-            ));
+        // Inputs that give no metric: a bundle (loaded later), a lineage event (its datasets).
+        Detection::Known(kind @ (Kind::AirflowEvidenceBundle | Kind::Lineage))
+            if kind == Kind::AirflowEvidenceBundle || kind.looks_like(&object) =>
+        {
+            match kind {
+                Kind::Lineage => lineage_runs.push(lineage::read(&object)),
+                _ => bundles.push(file.path.clone()),
+            }
+            summaries.push(InputSummary::new(&file.path, InputKind::Known(kind), 0));
         }
         Detection::Known(kind) if file.kind.is_some() && !kind.looks_like(&object) => {
             blockers.push(

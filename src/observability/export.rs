@@ -7,13 +7,15 @@ use std::io;
 
 use super::artifacts::{
     ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact, HISTORY,
-    JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
+    JSON_REPORT, MARKDOWN_REPORT, OPENLINEAGE_EVENTS, OPENTELEMETRY, OPENTELEMETRY_TRACES,
+    PROMETHEUS,
 };
 use super::blockers::any_error;
 use super::catalog;
 use super::collect::{collect, Collected};
 use super::gates::{self, GateConfigError, ReportSeries};
 use super::history::{self, HistoryFile, Run};
+use super::openlineage::{self, LineageContext};
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::points::Points;
 use super::prometheus::PrometheusTextRenderer;
@@ -21,6 +23,7 @@ use super::report::{self, ArtifactPaths, ExportReport};
 use super::report_file;
 use super::secrets;
 use super::sources::airflow::Correlation;
+use super::sources::lineage::{Dataset, LineageRun};
 use super::traces::{OpenTelemetryTracesRenderer, TraceContext};
 
 pub use super::settings::{
@@ -284,11 +287,14 @@ fn render(
         run_id: report.run_id.as_deref(),
         passed: report.passed,
         blockers: &report.blockers,
+        parent: request.trace_parent,
     };
     let traced = &collected.traced;
+    let lineage = lineage_runs(request, collected);
+    let lineage_ctx = lineage_context(request, &report, collected, &output_dir, &lineage);
 
     let mut staged = StagedArtifacts::new(&request.output_dir)?;
-    let jobs: Vec<(&'static ArtifactSpec, Render<'_>)> = vec![
+    let mut jobs: Vec<(&'static ArtifactSpec, Render<'_>)> = vec![
         (
             &PROMETHEUS,
             Box::new(|out| PrometheusTextRenderer::render(points, out)),
@@ -307,6 +313,14 @@ fn render(
         ),
         (&HISTORY, Box::new(|out| history::write_json(carried, out))),
     ];
+    // Only when an input names a dataset: there is nothing to say of none.
+    if lineage_ctx.names_datasets() {
+        let ctx = &lineage_ctx;
+        jobs.push((
+            &OPENLINEAGE_EVENTS,
+            Box::new(move |out| openlineage::write(ctx, out)),
+        ));
+    }
     staged.write_all(jobs, points.len() >= PARALLEL_RENDER_POINTS)?;
     let before_markdown: Vec<WrittenArtifact> = staged.written().cloned().collect();
     let before_markdown: Vec<&WrittenArtifact> = before_markdown.iter().collect();
@@ -322,6 +336,58 @@ fn render(
     }
     let artifacts = staged.commit(request.now)?;
     Ok(ExportOutcome { report, artifacts })
+}
+
+/// What `openlineage_events.json` is made of: the report's verdict and gates, the lineage
+/// inputs, the rows the primary run loaded (final, else inserted).
+fn lineage_context<'a>(
+    request: &'a ExportRequest,
+    report: &'a ExportReport,
+    collected: &'a Collected,
+    output_dir: &'a str,
+    lineage: &'a [LineageRun],
+) -> LineageContext<'a> {
+    use super::sources::run_report::{FINAL_ROWS, INSERTED_ROWS};
+    let rows = collected.traced.first().and_then(|run| {
+        run.facts
+            .value(&FINAL_ROWS)
+            .or(run.facts.value(&INSERTED_ROWS))
+    });
+    LineageContext {
+        namespace: &request.openlineage_namespace,
+        resource_attributes: &report.resource_attributes,
+        ci_job: request.ci_job.as_ref(),
+        generated_at: report.generated_at,
+        output_dir,
+        passed: report.passed,
+        blockers: &report.blockers,
+        gates: &report.gates,
+        rows,
+        lineage,
+    }
+}
+
+/// The lineage inputs' runs, then the policy's datasets (`openlineage:`) as one more.
+fn lineage_runs(request: &ExportRequest, collected: &Collected) -> Vec<LineageRun> {
+    let mut runs = collected.lineage.clone();
+    let policy = &request.policy.openlineage;
+    let named = |list: &[super::policy::PolicyDataset]| {
+        list.iter()
+            .map(|d| Dataset {
+                namespace: d.namespace.clone(),
+                name: d.name.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    if !policy.inputs.is_empty() || !policy.outputs.is_empty() {
+        runs.push(LineageRun {
+            run_id: None,
+            job: None,
+            inputs: named(&policy.inputs),
+            outputs: named(&policy.outputs),
+        });
+    }
+    runs
 }
 
 /// An artifact an adapter adds to the export (the GitHub step summary): rendered last, from the

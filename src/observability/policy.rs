@@ -10,6 +10,9 @@
 //!   dpone_duration_seconds: {max: 300}
 //! regressions:              # against `--baseline` (a previous runtime_metrics.json)
 //!   dpone_throughput_rows_per_second: {direction: higher, ratio: 0.10}
+//! openlineage:              # openlineage_events.json: the namespace, datasets to name
+//!   namespace: team.ci
+//!   outputs: [{namespace: pg, name: landing.orders}]
 //! ```
 //!
 //! An unknown key, an unknown blocker code or a severity other than `error`/`warning` is a
@@ -88,6 +91,29 @@ pub struct Policy {
     pub overrides: Vec<(Code, Severity)>,
     /// `objectives:` and `regressions:`.
     pub gates: GateConfig,
+    /// `openlineage:`.
+    pub openlineage: LineagePolicy,
+}
+
+/// The policy's `openlineage:`: the job namespace of `openlineage_events.json` and datasets the
+/// CI job's event names besides the lineage inputs'.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineagePolicy {
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub inputs: Vec<PolicyDataset>,
+    #[serde(default)]
+    pub outputs: Vec<PolicyDataset>,
+}
+
+/// A dataset as OpenLineage names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDataset {
+    pub namespace: String,
+    pub name: String,
 }
 
 impl Policy {
@@ -116,6 +142,8 @@ struct PolicyFile {
     objectives: ObjectiveList,
     #[serde(default)]
     regressions: RegressionList,
+    #[serde(default)]
+    openlineage: LineagePolicy,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -178,6 +206,7 @@ pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
             .map(|(code, severity)| (code.0, severity.0))
             .collect(),
         gates,
+        openlineage: file.openlineage,
     })
 }
 
@@ -228,6 +257,22 @@ mod tests {
         );
         let err = parse_policy("blockers:\n  slo.x.below_mn: warning\n", "p.yml").unwrap_err();
         assert!(err.contains("did you mean `slo.x.below_min`?"), "{err}");
+    }
+
+    #[test]
+    fn openlineage_names_a_namespace_and_datasets() {
+        let policy = parse_policy(
+            "openlineage:\n  namespace: team.ci\n  outputs:\n    - {namespace: pg, name: landing.orders}\n",
+            "p.yml",
+        )
+        .unwrap();
+        assert_eq!(policy.openlineage.namespace.as_deref(), Some("team.ci"));
+        assert_eq!(policy.openlineage.outputs[0].name, "landing.orders");
+        let err = parse_policy("openlineage:\n  output: []\n", "p.yml").unwrap_err();
+        assert!(
+            err.contains("unknown field `output`") && err.contains("line 2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::metrics::{parse_key_value, LabelSet};
 use super::policy::{parse_policy, Policy};
 use super::sources::custom::{parse_metric, CustomMetric};
 use super::timestamp::Timestamp;
+use super::trace_join::{resolve_parent, CiJob, TraceIds, TraceParent};
 
 pub const DEFAULT_OUTPUT_DIR: &str = ".dpone/observability/latest";
 pub const DEFAULT_SERVICE_NAME: &str = "dpone";
@@ -59,6 +60,14 @@ pub struct ExportRequest {
     pub pre_export_blockers: Vec<Blocker>,
     /// Advice about the settings that changes nothing (a deprecated attribute name).
     pub hints: Vec<String>,
+    /// The span the export's trace joins (GitHub's job, or `TRACEPARENT`); None: its own ids.
+    pub trace_parent: Option<TraceParent>,
+    /// Settings that are ignored, and why (a `TRACEPARENT` that does not parse): warnings.
+    pub warnings: Vec<String>,
+    /// The CI job the export runs in (the OpenLineage run id's seed).
+    pub ci_job: Option<CiJob>,
+    /// The OpenLineage job namespace (`--openlineage-namespace`).
+    pub openlineage_namespace: String,
 }
 
 impl ExportRequest {
@@ -83,6 +92,10 @@ impl ExportRequest {
             secrets: Vec::new(),
             pre_export_blockers: Vec::new(),
             hints: Vec::new(),
+            trace_parent: None,
+            warnings: Vec::new(),
+            ci_job: None,
+            openlineage_namespace: super::openlineage::DEFAULT_NAMESPACE.to_string(),
         }
     }
 }
@@ -168,6 +181,14 @@ pub struct ExportSpec {
     /// How many runs `history.json` keeps; the default when not given.
     pub history_limit: Option<usize>,
     pub runbook_base: Option<String>,
+    /// `--trace-ids` / input `trace-ids`.
+    pub trace_ids: TraceIds,
+    /// The `TRACEPARENT` the adapter read, unparsed (a bad one is a warning, not an error).
+    pub traceparent: Option<String>,
+    /// The CI job the adapter read from the runner's environment.
+    pub ci_job: Option<CiJob>,
+    /// `--openlineage-namespace` / input `openlineage-namespace`.
+    pub openlineage_namespace: Option<String>,
 }
 
 impl ExportSpec {
@@ -191,6 +212,10 @@ impl ExportSpec {
             baselines: Vec::new(),
             history_limit: None,
             runbook_base: None,
+            trace_ids: TraceIds::default(),
+            traceparent: None,
+            ci_job: None,
+            openlineage_namespace: None,
         }
     }
 
@@ -360,6 +385,22 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
     }
     if let Some(base) = spec.runbook_base {
         request.runbook_base = base;
+    }
+    let (parent, warning) = resolve_parent(
+        spec.trace_ids,
+        spec.traceparent.as_deref(),
+        spec.ci_job.as_ref(),
+    );
+    request.trace_parent = parent;
+    request.warnings.extend(warning);
+    request.ci_job = spec.ci_job;
+    // The setting, else the policy's, else `dpone.ci`.
+    if let Some(namespace) = spec
+        .openlineage_namespace
+        .or_else(|| request.policy.openlineage.namespace.clone())
+        .filter(|n| !n.trim().is_empty())
+    {
+        request.openlineage_namespace = namespace.trim().to_string();
     }
     Ok(request)
 }

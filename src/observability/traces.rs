@@ -20,6 +20,7 @@ use super::sources::run_report::{
     MAX_ATTEMPTS, RETRY_BACKOFF_SECONDS, THROUGHPUT, UPDATED_ROWS,
 };
 use super::timestamp::Timestamp;
+use super::trace_join::TraceParent;
 
 /// The root span's name when the resource names no task.
 pub const DEFAULT_TASK_NAME: &str = "dpone-observability export";
@@ -56,6 +57,9 @@ pub struct TraceContext<'a> {
     /// The export's verdict and its blockers (the root span's status).
     pub passed: bool,
     pub blockers: &'a [Blocker],
+    /// The span the root is a child of, in another trace (GitHub's workflow trace or
+    /// `TRACEPARENT`): its trace id is the export's. None: the export's own ids, no parent.
+    pub parent: Option<TraceParent>,
 }
 
 impl TraceContext<'_> {
@@ -68,12 +72,16 @@ impl TraceContext<'_> {
     }
 }
 
-/// The trace id, 16 bytes: the first half of sha256 of, in order of preference,
+/// The trace id, 16 bytes: the parent's when the root has one (see [`TraceContext::parent`]),
+/// else the first half of sha256 of, in order of preference,
 /// - the resource's `cicd.pipeline.run.url.full` (one per CI run attempt: GitHub's ends in
 ///   `/attempts/<n>`), so every export of one attempt shares a trace;
 /// - `dpone.run_id/<id>` with the primary run's id;
 /// - `dpone.export/<generated_at>/<output dir>`.
 pub fn trace_id(ctx: &TraceContext<'_>) -> [u8; 16] {
+    if let Some(parent) = &ctx.parent {
+        return parent.trace_id;
+    }
     let seed = match (ctx.resource(RUN_URL_ATTRIBUTE), ctx.run_id) {
         (Some(url), _) => url.trim().to_string(),
         (None, Some(run_id)) => format!("dpone.run_id/{run_id}"),
@@ -90,7 +98,8 @@ pub fn trace_id(ctx: &TraceContext<'_>) -> [u8; 16] {
 }
 
 /// A span id, 8 bytes: the first quarter of sha256 of the trace id (hex), `/` and the span's
-/// stable key (`task` for the root, `run/<index>` for the n-th run report read).
+/// stable key (`task` for the root, `run/<index>` for the n-th run report read; both after the
+/// parent's span id and `/` when the root has a parent).
 pub fn span_id(trace_id: &[u8; 16], key: &str) -> [u8; 8] {
     let digest = Sha256::digest(format!("{}/{key}", hex(trace_id)).as_bytes());
     let mut id = [0u8; 8];
@@ -167,7 +176,7 @@ fn duration_nanos(seconds: Option<f64>) -> u64 {
 
 /// The span of one run report: it ends when the report says the run finished (else at the
 /// export's time) and lasts `result.duration_seconds`.
-fn run_span(run: &TracedRun, index: usize, trace: &[u8; 16], root: [u8; 8], at: Timestamp) -> Span {
+fn run_span(run: &TracedRun, key: &str, trace: &[u8; 16], root: [u8; 8], at: Timestamp) -> Span {
     let facts = &run.facts;
     let end = facts.finished_at.unwrap_or(at);
     let duration = duration_nanos(facts.value(&DURATION_SECONDS));
@@ -190,7 +199,7 @@ fn run_span(run: &TracedRun, index: usize, trace: &[u8; 16], root: [u8; 8], at: 
         None => "dpone run".to_string(),
     };
     Span {
-        span_id: span_id(trace, &format!("run/{index}")),
+        span_id: span_id(trace, key),
         parent: Some(root),
         name,
         start,
@@ -374,8 +383,8 @@ fn task_span(ctx: &TraceContext<'_>, trace: &[u8; 16], children: &[Span]) -> Spa
         )
     };
     Span {
-        span_id: span_id(trace, "task"),
-        parent: None,
+        span_id: span_id(trace, &span_key(ctx, "task")),
+        parent: ctx.parent.map(|p| p.span_id),
         name,
         start,
         end,
@@ -385,14 +394,26 @@ fn task_span(ctx: &TraceContext<'_>, trace: &[u8; 16], children: &[Span]) -> Spa
     }
 }
 
+/// A span's stable key: `task` or `run/<index>`, after the parent's span id (hex) and `/` when
+/// the root has a parent, so the exports of two jobs in one joined trace never share a span id.
+fn span_key(ctx: &TraceContext<'_>, key: &str) -> String {
+    match &ctx.parent {
+        Some(parent) => format!("{}/{key}", hex(&parent.span_id)),
+        None => key.to_string(),
+    }
+}
+
 /// Builds the spans: the task first, then one per run report in the order read.
 fn spans(ctx: &TraceContext<'_>, runs: &[TracedRun]) -> ([u8; 16], Vec<Span>) {
     let trace = trace_id(ctx);
-    let root = span_id(&trace, "task");
+    let root = span_id(&trace, &span_key(ctx, "task"));
     let children: Vec<Span> = runs
         .iter()
         .enumerate()
-        .map(|(i, run)| run_span(run, i, &trace, root, ctx.generated_at))
+        .map(|(i, run)| {
+            let key = span_key(ctx, &format!("run/{i}"));
+            run_span(run, &key, &trace, root, ctx.generated_at)
+        })
         .collect();
     let mut all = vec![task_span(ctx, &trace, &children)];
     all.extend(children);
@@ -485,6 +506,7 @@ mod tests {
             run_id,
             passed: true,
             blockers: &[],
+            parent: None,
         }
     }
 

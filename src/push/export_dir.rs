@@ -8,8 +8,8 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::observability::artifacts::{
-    hex, is_indexed, open_indexed, read_indexed, verify, JSON_REPORT, OPENTELEMETRY,
-    OPENTELEMETRY_TRACES, PROMETHEUS,
+    hex, is_indexed, open_indexed, read_indexed, verify, JSON_REPORT, OPENLINEAGE_EVENTS,
+    OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use crate::observability::report_file::read_document;
 use crate::observability::timestamp::Timestamp;
@@ -34,6 +34,8 @@ pub struct Needs {
     pub traces: bool,
     /// The series and their time from `runtime_metrics.json` (remote-write, Pushgateway).
     pub series: bool,
+    /// `openlineage_events.json`, when the folder has one (OpenLineage).
+    pub openlineage: bool,
 }
 
 /// What a push sends; the parts not needed are empty.
@@ -44,6 +46,8 @@ pub struct Export {
     /// `None` when not needed or when the folder has none (an export written before traces).
     /// Opened, never read whole: it is streamed, as large as it may be.
     pub otlp_traces: Option<IndexedFile>,
+    /// `None` when not needed or when the folder has none (no input named a dataset).
+    pub openlineage_events: Option<Vec<u8>>,
     /// The folder, as given.
     pub dir: String,
     pub series: Vec<Series>,
@@ -75,11 +79,18 @@ pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
     } else {
         None
     };
+    let openlineage_events = if needs.openlineage && is_indexed(dir, OPENLINEAGE_EVENTS.file_name)?
+    {
+        Some(read(OPENLINEAGE_EVENTS.file_name, true)?)
+    } else {
+        None
+    };
     if !needs.series {
         return Ok(Export {
             prometheus_text,
             otlp_json,
             otlp_traces,
+            openlineage_events,
             dir: shown.to_string(),
             series: Vec::new(),
             time_ms: 0,
@@ -114,6 +125,7 @@ pub fn read_export(dir: &Path, needs: Needs) -> Result<Export, String> {
         prometheus_text,
         otlp_json,
         otlp_traces,
+        openlineage_events,
         dir: shown.to_string(),
         series,
         time_ms: i64::try_from(time.unix_nanos() / 1_000_000).unwrap_or(i64::MAX),

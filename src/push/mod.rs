@@ -5,6 +5,7 @@
 //! `plan.rs` builds what it is told to do, and `progress.rs` what it tells while it runs.
 
 pub mod export_dir;
+pub mod openlineage;
 pub mod otlp;
 pub mod otlp_proto;
 pub mod otlp_traces;
@@ -30,7 +31,7 @@ pub use progress::{Printed, Progress, Quiet};
 pub use target::{check_url, credentials, shown_url, CredentialVars, Credentials};
 
 /// The kinds of push target, named alike in messages (`Display`) and in the `pushed` output
-/// (`Serialize`): `pushgateway`, `remote-write`, `otlp`, `otlp-traces`.
+/// (`Serialize`): `pushgateway`, `remote-write`, `otlp`, `otlp-traces`, `openlineage`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::Display)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
@@ -39,6 +40,7 @@ pub enum TargetKind {
     RemoteWrite,
     Otlp,
     OtlpTraces,
+    Openlineage,
 }
 
 /// What happened with one target.
@@ -159,6 +161,19 @@ pub fn push_export(
             )),
             (None, Some(note), _) => progress.note(note),
             (None, None, _) => {}
+        }
+    }
+    if let Some(t) = &plan.openlineage {
+        match &export.openlineage_events {
+            Some(events) => {
+                results.push(openlineage::push(&client, events, t, progress));
+                progress.finish(&results[results.len() - 1]);
+            }
+            None => progress.note(&format!(
+                "OpenLineage events not sent: `{}` has no `{}` (no lineage input named a dataset)",
+                export.dir,
+                crate::observability::artifacts::OPENLINEAGE_EVENTS.file_name
+            )),
         }
     }
     Ok(results)

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::export_dir::Needs;
+use super::openlineage::OpenLineageTarget;
 use super::otlp::{self, Compression, Protocol, Signal};
 use super::remote_write;
 use super::target::{self, check_url, credentials, CredentialVars, Credentials};
@@ -31,6 +32,9 @@ pub struct PushSpec {
     /// Per-request timeout; default 10 s (OTLP: `OTEL_EXPORTER_OTLP_TIMEOUT` when set).
     pub timeout: Option<Duration>,
     pub retries: Option<u32>,
+    /// An OpenLineage HTTP endpoint (`/api/v1/lineage` appended), or `env` for
+    /// `OPENLINEAGE_URL`; `OPENLINEAGE_API_KEY` is its bearer token when set.
+    pub openlineage_url: Option<String>,
     /// How messages name the settings: the `push` flags, or the action's inputs.
     pub names: Names,
 }
@@ -118,13 +122,17 @@ pub struct PushPlan {
     pub pushgateway: Option<PushgatewayTarget>,
     pub remote_write: Option<RemoteWriteTarget>,
     pub otlp: Option<OtlpTarget>,
+    pub openlineage: Option<OpenLineageTarget>,
     pub timeout: Duration,
     pub retry: RetryPolicy,
 }
 
 impl PushPlan {
     pub fn is_empty(&self) -> bool {
-        self.pushgateway.is_none() && self.remote_write.is_none() && self.otlp.is_none()
+        self.pushgateway.is_none()
+            && self.remote_write.is_none()
+            && self.otlp.is_none()
+            && self.openlineage.is_none()
     }
 
     /// The parts of the export folder the targets send.
@@ -134,6 +142,7 @@ impl PushPlan {
             otlp: self.otlp.is_some(),
             traces: self.otlp.as_ref().is_some_and(|t| t.traces.is_some()),
             series: self.pushgateway.is_some() || self.remote_write.is_some(),
+            openlineage: self.openlineage.is_some(),
         }
     }
 
@@ -148,6 +157,7 @@ impl PushPlan {
                 .as_ref()
                 .and_then(|t| t.traces.as_ref())
                 .map(|t| &t.credentials),
+            self.openlineage.as_ref().map(|t| &t.credentials),
         ]
         .into_iter()
         .flatten()
@@ -171,6 +181,7 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
         pushgateway: pushgateway_target(spec, env)?,
         remote_write: remote_write_target(spec, env)?,
         otlp: otlp_target(spec, env)?,
+        openlineage: openlineage_target(spec, env)?,
         timeout,
         retry,
     };
@@ -178,11 +189,12 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
         return Err(match spec.names {
             Names::Flags => {
                 "no push target: give --pushgateway URL, --remote-write URL, \
-                             --otlp-endpoint URL or --otlp (the OpenTelemetry variables)"
+                             --otlp-endpoint URL, --otlp (the OpenTelemetry variables) or \
+                             --openlineage-url URL"
             }
             Names::Inputs => {
-                "no push target: set pushgateway-url, remote-write-url or \
-                              otlp-endpoint"
+                "no push target: set pushgateway-url, remote-write-url, \
+                              otlp-endpoint or openlineage-url"
             }
         }
         .to_string());
@@ -191,6 +203,30 @@ pub fn plan(spec: &PushSpec, env: &dyn Fn(&str) -> Option<String>) -> Result<Pus
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The OpenLineage target: the URL given, or `OPENLINEAGE_URL` for `env`; the key of
+/// `OPENLINEAGE_API_KEY`, when set, as a bearer token (a secret: masked and scrubbed).
+fn openlineage_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<OpenLineageTarget>, String> {
+    let setting = spec.names.setting("openlineage-url");
+    let url = match spec.openlineage_url.as_deref().map(str::trim) {
+        None | Some("") => return Ok(None),
+        Some("env") => env("OPENLINEAGE_URL")
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| format!("{setting}: env: OPENLINEAGE_URL is not set"))?,
+        Some(url) => url.to_string(),
+    };
+    check_url(&url, &setting)?;
+    let key_set = env("OPENLINEAGE_API_KEY").is_some_and(|k| !k.trim().is_empty());
+    let vars = CredentialVars {
+        token: key_set.then(|| "OPENLINEAGE_API_KEY".to_string()),
+        basic_auth: None,
+        headers: None,
+    };
+    Ok(Some(OpenLineageTarget {
+        url: super::openlineage::endpoint(&url),
+        credentials: credentials(&vars, &spec.names.prefix("openlineage"), env)?,
+    }))
+}
 
 fn pushgateway_target(spec: &PushSpec, env: Env<'_>) -> Result<Option<PushgatewayTarget>, String> {
     let Some(url) = &spec.pushgateway_url else {

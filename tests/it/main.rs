@@ -27,6 +27,7 @@ mod hardening;
 mod history;
 mod injection;
 mod neutral;
+mod openlineage;
 mod pack;
 mod peer_compat;
 mod properties;

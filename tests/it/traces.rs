@@ -203,3 +203,149 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// The ids the collector's `githubreceiver` gives a `workflow_job` payload, computed by Python's
+/// `hashlib` (not by the code under test): the trace id (`<run_id><run_attempt>t`), the job span
+/// id by check run (`<id>-j`, v0.151.0 and later) and by job name (before).
+fn receiver_ids(payload: &Path) -> Value {
+    let script = r#"
+import hashlib, json, sys
+job = json.load(open(sys.argv[1]))["workflow_job"]
+h = lambda s: hashlib.sha256(s.encode()).hexdigest()
+run = "%d%d" % (job["run_id"], job["run_attempt"])
+print(json.dumps({"trace": h(run + "t")[:32], "job_by_check_run": h("%d-j" % job["id"])[16:32],
+  "job_by_name": h(run + job["name"])[16:32], "run_id": str(job["run_id"]),
+  "attempt": str(job["run_attempt"]), "name": job["name"], "check_run_id": str(job["id"])}))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(payload)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Exports the real success report in the job the payload describes (its run id, attempt and
+/// job name as the runner sets them), with `extra` flags and environment.
+fn export_in_job(cwd: &Path, out: &str, ids: &Value, args: &[&str], env: &[(&str, &str)]) -> Value {
+    let ok = fixture("run-report/run_report_success_real.json");
+    let mut command = std::process::Command::new(bin());
+    command
+        .current_dir(cwd)
+        .args(["metrics-export", "--output-dir", out, "--run-report"])
+        .arg(&ok)
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env_remove("TRACEPARENT")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_RUN_ID", ids["run_id"].as_str().unwrap())
+        .env("GITHUB_RUN_ATTEMPT", ids["attempt"].as_str().unwrap())
+        .env("GITHUB_JOB", ids["name"].as_str().unwrap())
+        .env("GITHUB_REPOSITORY", "octo-org/octo-repo")
+        .env_remove("GITHUB_EVENT_PATH");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let o = command.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = cwd.join(out).join("opentelemetry_traces.json");
+    let doc = read_json(&path);
+    let mut doc = doc;
+    doc["stderr"] = Value::String(stderr(&o));
+    doc["path"] = Value::String(path.display().to_string());
+    doc
+}
+
+#[test]
+fn the_trace_joins_the_github_receivers_trace_of_the_job() {
+    let payload = repo().join("tests/fixtures/github/workflow_job.completed.success.json");
+    let ids = receiver_ids(&payload);
+    let tmp = tempfile::tempdir().unwrap();
+    let check_run = ids["check_run_id"].as_str().unwrap();
+
+    // With the job's check run id: a child of the receiver's job span (v0.151.0 and later).
+    let doc = export_in_job(tmp.path(), "a", &ids, &["--check-run-id", check_run], &[]);
+    let joined = spans(&doc);
+    assert!(joined.iter().all(|s| s["traceId"] == ids["trace"]));
+    assert_eq!(joined[0]["parentSpanId"], ids["job_by_check_run"]);
+    assert_eq!(joined[1]["parentSpanId"], joined[0]["spanId"]);
+    // The official protobuf definitions parse it: one trace, one root (its parent is the
+    // receiver's span, outside the file).
+    let path = PathBuf::from(doc["path"].as_str().unwrap());
+    let summary = otlp_accepts(std::slice::from_ref(&path));
+    assert_eq!(summary[0]["trace_id"], ids["trace"]);
+
+    // Without it: the span the receiver named after the job (before v0.151.0).
+    let doc = export_in_job(tmp.path(), "b", &ids, &[], &[]);
+    assert_eq!(spans(&doc)[0]["traceId"], ids["trace"]);
+    assert_eq!(spans(&doc)[0]["parentSpanId"], ids["job_by_name"]);
+
+    // A valid TRACEPARENT wins; a bad one is a warning and GitHub's ids stay.
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let doc = export_in_job(tmp.path(), "c", &ids, &[], &[("TRACEPARENT", tp)]);
+    assert_eq!(
+        spans(&doc)[0]["traceId"],
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+    assert_eq!(spans(&doc)[0]["parentSpanId"], "00f067aa0ba902b7");
+    let doc = export_in_job(tmp.path(), "d", &ids, &[], &[("TRACEPARENT", "00-zz-01")]);
+    assert_eq!(spans(&doc)[0]["traceId"], ids["trace"]);
+    assert!(
+        doc["stderr"]
+            .as_str()
+            .unwrap()
+            .contains("warning: TRACEPARENT `00-zz-01` is not a W3C traceparent"),
+        "{}",
+        doc["stderr"]
+    );
+
+    // `--trace-ids export` keeps the export's own ids: a root, no parent, not GitHub's trace.
+    let doc = export_in_job(
+        tmp.path(),
+        "e",
+        &ids,
+        &["--trace-ids", "export"],
+        &[("TRACEPARENT", tp)],
+    );
+    assert!(spans(&doc)[0].get("parentSpanId").is_none());
+    assert_ne!(spans(&doc)[0]["traceId"], ids["trace"]);
+}
+
+/// The collector config of "One trace from webhook to gate": the docs show the example file, it
+/// parses, and its pipeline takes the GitHub receiver's traces and the pushed ones.
+#[test]
+fn the_documented_collector_config_parses_and_wires_both_receivers() {
+    let text = std::fs::read_to_string(repo().join("examples/collector-github.yaml")).unwrap();
+    let docs = std::fs::read_to_string(repo().join("docs/runtime-observability.md")).unwrap();
+    assert!(
+        docs.contains(&format!("```yaml\n{text}```\n")),
+        "the docs show the file"
+    );
+    let config: Value = serde_saphyr::from_str(&text).unwrap();
+    let webhook = config["receivers"]["github"]["webhook"]
+        .as_object()
+        .unwrap();
+    // The receiver's webhook settings (receiver/githubreceiver/config.go).
+    let known = [
+        "endpoint",
+        "path",
+        "health_path",
+        "secret",
+        "required_header",
+    ];
+    assert!(
+        webhook.keys().all(|k| known.contains(&k.as_str())),
+        "{webhook:?}"
+    );
+    assert!(config["receivers"]["otlp"]["protocols"]["http"].is_object());
+    let pipeline = &config["service"]["pipelines"]["traces"];
+    assert_eq!(pipeline["receivers"], json!(["github", "otlp"]));
+    for exporter in pipeline["exporters"].as_array().unwrap() {
+        assert!(config["exporters"][exporter.as_str().unwrap()].is_object());
+    }
+}

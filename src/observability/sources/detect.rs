@@ -42,6 +42,7 @@ kinds! {
     BenchmarkSloGate => "benchmark_slo_gate", "`dpone ops benchmark-slo-gate` (benchmark_slo_gate.json)";
     SloReport => "slo_report", "`dpone ops slo-evaluate --format json`";
     AirflowEvidenceBundle => "airflow_evidence_bundle", "`dpone gitops airflow evidence-bundle`";
+    Lineage => "lineage", "`dpone ops lineage-export` (<run_id>__openlineage.json, an OpenLineage RunEvent)";
 }
 
 impl fmt::Display for Kind {
@@ -66,6 +67,7 @@ impl Kind {
             Kind::BenchmarkSloGate => &["benchmark_passed", "slo_passed", "benchmark", "slo"],
             Kind::SloReport => &["results"],
             Kind::AirflowEvidenceBundle => &["correlation"],
+            Kind::Lineage => &["eventType"],
         }
     }
 
@@ -139,6 +141,8 @@ pub fn detect(object: &Map<String, Value>) -> Detection {
             && (has(object, "max_attempts") || has(object, "attempts") || has(object, "passed"))
         {
             Kind::RunReport
+        } else if has(object, "eventType") && has(object, "run") && has(object, "job") {
+            Kind::Lineage
         } else if has(object, "pipeline") && has(object, "timeline") && !has(object, "result") {
             return Detection::NotARunReport;
         } else {
@@ -177,6 +181,10 @@ mod tests {
         assert_eq!(
             d(json!({"run_id": "r", "pipeline": "p", "timeline": []})),
             Detection::NotARunReport
+        );
+        assert_eq!(
+            d(json!({"eventType": "COMPLETE", "run": {}, "job": {}, "producer": "p"})),
+            Detection::Known(Kind::Lineage)
         );
         assert_eq!(d(json!({"metric_count": 1})), Detection::Unknown);
         assert_eq!(d(json!({"results": []})), Detection::Unknown);

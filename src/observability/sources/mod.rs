@@ -8,6 +8,7 @@ pub mod benchmark;
 pub mod certification;
 pub mod custom;
 pub mod detect;
+pub mod lineage;
 pub mod run_registry;
 pub mod run_report;
 pub mod slo;
@@ -124,7 +125,7 @@ pub fn extract(kind: Kind, object: &Map<String, Value>, shown: &str, now: Timest
         Kind::BenchmarkBaseline => benchmark::extract_baseline(object, shown),
         Kind::BenchmarkSloGate => benchmark::extract_gate(object, shown),
         Kind::SloReport => slo::extract_report(object, shown),
-        Kind::AirflowEvidenceBundle => Extracted::default(),
+        Kind::AirflowEvidenceBundle | Kind::Lineage => Extracted::default(),
     }
 }
 
