@@ -7,13 +7,14 @@ use std::io;
 
 use super::artifacts::{
     ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact, HISTORY,
-    JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
+    HISTORY_PAGE, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use super::blockers::any_error;
 use super::catalog;
 use super::collect::{collect, Collected};
 use super::gates::{self, GateConfigError, ReportSeries};
-use super::history::{self, HistoryFile, Run};
+use super::history::{self, HistoryFile, Run, SeriesKey};
+use super::history_page::{self, Band, PageOptions, SeriesNotes};
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::points::Points;
 use super::prometheus::PrometheusTextRenderer;
@@ -236,6 +237,53 @@ fn carried_history(
     history::append(file, &run, request.history_limit)
 }
 
+/// The resource attribute naming the repository (`https://github.com/<owner>/<repo>`).
+const REPOSITORY_URL_ATTRIBUTE: &str = "vcs.repository.url.full";
+
+/// How `history.html` is drawn: the service in the title, the repository for links, and each
+/// compared series' limits as its band (the change points are marked by the caller that
+/// detects them).
+fn page_options(request: &ExportRequest, report: &ExportReport) -> PageOptions {
+    let notes = report
+        .gates
+        .regressions
+        .iter()
+        .filter(|c| c.lower_limit.is_some() || c.upper_limit.is_some())
+        .map(|c| {
+            let key = SeriesKey {
+                name: c.metric.clone(),
+                labels: c
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            };
+            let band = Band {
+                lower: c.lower_limit,
+                upper: c.upper_limit,
+            };
+            (
+                key,
+                SeriesNotes {
+                    band: Some(band),
+                    marks: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    PageOptions {
+        title: format!("Trend of {}/{}", request.namespace, request.service_name),
+        repository_url: report
+            .resource_attributes
+            .iter()
+            .find(|(k, _)| k == REPOSITORY_URL_ATTRIBUTE)
+            .map(|(_, v)| v.clone()),
+        notes,
+        metric: None,
+        nav: Vec::new(),
+    }
+}
+
 /// Renders every artifact (the adapter's last), indexes them and moves them into place.
 fn render(
     request: &ExportRequest,
@@ -290,6 +338,10 @@ fn render(
             Box::new(|out| report::write_json_report(report_ref, points, out)),
         ),
         (&HISTORY, Box::new(|out| history::write_json(carried, out))),
+        (
+            &HISTORY_PAGE,
+            Box::new(|out| history_page::render(carried, &page_options(request, report_ref), out)),
+        ),
     ];
     staged.write_all(jobs, points.len() >= PARALLEL_RENDER_POINTS)?;
     let before_markdown: Vec<WrittenArtifact> = staged.written().cloned().collect();

@@ -11,6 +11,7 @@ pub mod export;
 pub mod files;
 pub mod gates;
 pub mod history;
+pub mod history_page;
 pub mod inputs;
 pub mod json_input;
 pub mod json_output;
