@@ -276,10 +276,10 @@ table under it; the runs are listed at the end.</p>",
         .as_deref()
         .and_then(github_repository);
     let cfg = serde_json::json!({ "repository": repository });
-    write!(
+    writeln!(
         out,
         "<script type=\"application/json\" id=\"cfg\">{}</script><script>{SCRIPT}</script>\
-</body></html>\n",
+</body></html>",
         script_json(&cfg)
     )
 }
