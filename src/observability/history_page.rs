@@ -130,7 +130,7 @@ display:block}svg:focus,circle:focus{outline:3px solid #0969da;outline-offset:2p
 circle:focus{stroke:#0969da;stroke-width:3}.l{fill:none;stroke:#0969da;stroke-width:1.5}\
 .b{fill:#2da44e;fill-opacity:.15;stroke:#2da44e;stroke-dasharray:4 3}.pt{fill:#0969da}\
 .now{fill:#cf222e}.cp{stroke:#8250df;stroke-dasharray:3 2}circle.cp{fill:#8250df;stroke:none}\
-.cur{stroke:#57606a}.ax{font-size:10px;fill:#57606a}.cpl{font-size:10px;fill:#8250df}\
+.cur{stroke:#57606a;fill:none}.ax{font-size:10px;fill:#57606a}.cpl{font-size:10px;fill:#8250df}\
 .tip{min-height:1.4em;margin:.2em 0;font-family:monospace}.t{max-height:12em;overflow:auto;\
 display:inline-block}table{border-collapse:collapse;font-size:12px}th,td{padding:0 .6em;\
 text-align:right;border-bottom:1px solid #eaeef2}caption{text-align:left}";

@@ -1,0 +1,182 @@
+//! The trend page (`history.html`) in real headless Chromium, driven by Playwright
+//! (tests/validators/history_page_check.py): no console error, no request, the charts and
+//! points, hover values, keyboard, hostile names as text, and the page without JavaScript.
+//! Screenshots are written to `$CARGO_TARGET_TMPDIR/history-page/<case>.png`
+//! (`target/tmp/history-page/` by default).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use crate::common;
+use dpone_observability::observability::history::{
+    Entry, HistoryFile, SeriesKey, HISTORY_SCHEMA_VERSION,
+};
+use dpone_observability::observability::history_page::{self, PageOptions};
+
+fn key(name: &str, labels: &[(&str, &str)]) -> SeriesKey {
+    SeriesKey {
+        name: name.to_string(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+fn sha(run: usize) -> String {
+    format!("{run:07x}{}", "0".repeat(33))
+}
+
+/// `runs` runs of `series`, series `s` at run `r` worth `value(s, r)`.
+fn history(
+    series: Vec<SeriesKey>,
+    runs: usize,
+    value: impl Fn(usize, usize) -> f64,
+) -> HistoryFile {
+    let entries = (0..runs)
+        .map(|run| Entry {
+            previous_sha256: None,
+            revision: Some(sha(run)),
+            run_id: Some(format!("{}", 7000 + run)),
+            run_attempt: Some("1".to_string()),
+            generated_at: format!("2026-01-{:02}T00:00:00Z", 1 + run % 28),
+            verdict: "passed".to_string(),
+            values: (0..series.len()).map(|s| Some(value(s, run))).collect(),
+        })
+        .collect();
+    HistoryFile {
+        schema_version: HISTORY_SCHEMA_VERSION,
+        series,
+        entries,
+    }
+}
+
+/// A value that looks measured: a level per series, a wobble per run.
+fn measured(s: usize, r: usize) -> f64 {
+    f64::from(u32::try_from((s * 7919 + r * 104_729) % 1000).unwrap()) / 100.0 + 20.0 + s as f64
+}
+
+/// What hovering run `run` (1-based) of chart `chart` must show.
+fn hover(file: &HistoryFile, chart: usize, column: usize, run: usize) -> Value {
+    let value = file.entries[run - 1].values[column].unwrap();
+    json!({
+        "chart": chart,
+        "run": run,
+        "text": format!("run #{run} ({}): {value}", &sha(run - 1)[..7]),
+    })
+}
+
+/// Writes the case's page and returns its manifest entry.
+fn case(
+    dir: &Path,
+    name: &str,
+    file: &HistoryFile,
+    points: usize,
+    hovers: Vec<Value>,
+    hostile: &[&str],
+) -> Value {
+    let page = dir.join(format!("{name}.html"));
+    let options = PageOptions {
+        title: format!("Trend: {name}"),
+        repository_url: Some("https://github.com/dpone/observability-action".to_string()),
+        ..PageOptions::default()
+    };
+    let mut out = Vec::new();
+    history_page::render(file, &options, &mut out).unwrap();
+    std::fs::write(&page, out).unwrap();
+    json!({
+        "name": name,
+        "page": page,
+        "charts": file.series.len(),
+        "points": points,
+        "hover": hovers,
+        "hostile": hostile,
+        "screenshot": dir.join(format!("{name}.png")),
+    })
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("history-page");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_page_works_in_chromium_with_and_without_javascript() {
+    let dir = screenshot_dir();
+    let one = history(vec![key("dpone_duration_seconds", &[])], 12, measured);
+    let big = history(
+        (0..100)
+            .map(|s| key("dpone_duration_seconds", &[("job", &format!("job_{s:03}"))]))
+            .collect(),
+        500,
+        measured,
+    );
+    let empty = history(Vec::new(), 0, measured);
+    let name = "<script>window.pwned=1</script>dpone_rows";
+    let label = "<img src=x onerror=\"window.pwned=1\"><b>bold</b>";
+    let mut hostile = history(
+        vec![key(name, &[("job", label)]), key(name, &[])],
+        3,
+        measured,
+    );
+    hostile.entries[2].revision = Some("<b>x</b>".to_string());
+    let cases = vec![
+        case(
+            &dir,
+            "one-series",
+            &one,
+            12,
+            vec![hover(&one, 0, 0, 5), hover(&one, 0, 0, 12)],
+            &[],
+        ),
+        case(
+            &dir,
+            "100x500",
+            &big,
+            100,
+            vec![hover(&big, 0, 0, 250), hover(&big, 99, 99, 500)],
+            &[],
+        ),
+        case(&dir, "empty", &empty, 0, Vec::new(), &[]),
+        // Charts are sorted by labels: the unlabelled series comes first.
+        case(
+            &dir,
+            "hostile",
+            &hostile,
+            6,
+            vec![hover(&hostile, 0, 1, 2)],
+            &[name, label, "<b>x</b>"],
+        ),
+    ];
+    let manifest = dir.join("manifest.json");
+    std::fs::write(&manifest, json!({ "cases": cases }).to_string()).unwrap();
+    let out = Command::new("python3")
+        .arg(common::repo().join("tests/validators/history_page_check.py"))
+        .arg(&manifest)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is required: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() == Some(77) {
+        eprintln!(
+            "skipped, the browser check cannot run here: {}",
+            stdout.trim()
+        );
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "history_page_check.py:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["one-series", "100x500", "empty", "hostile"] {
+        let png = dir.join(format!("{name}.png"));
+        assert!(
+            png.metadata().is_ok_and(|m| m.len() > 1000),
+            "{}",
+            png.display()
+        );
+    }
+}
