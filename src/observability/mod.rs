@@ -30,6 +30,7 @@ pub mod report;
 pub mod report_file;
 pub mod secrets;
 pub mod settings;
+pub mod site;
 pub mod sources;
 pub mod syntax;
 pub mod text;
