@@ -87,6 +87,30 @@ pub fn github_repository(url: &str) -> Option<String> {
     (plain(owner) && plain(repo)).then(|| format!("https://github.com/{owner}/{repo}"))
 }
 
+/// The eight levels of a [`sparkline`], lowest first.
+const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A tiny Unicode chart of `values`, one character per value from `▁` (the lowest) to `█` (the
+/// highest); all alike are `▄`, a value that is not finite is a space.
+pub fn sparkline(values: &[f64]) -> String {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let lo = finite.clone().fold(f64::INFINITY, f64::min);
+    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+    values
+        .iter()
+        .map(|&v| {
+            if !v.is_finite() {
+                ' '
+            } else if hi <= lo {
+                SPARKS[3]
+            } else {
+                // A share in 0..=1 times 7 rounds to a level 0..=7.
+                SPARKS[(((v - lo) / (hi - lo)) * 7.0).round().clamp(0.0, 7.0) as usize]
+            }
+        })
+        .collect()
+}
+
 /// HTML-escaped text, for element content and quoted attribute values alike.
 pub fn escape(text: &str) -> String {
     super::markdown::page_text(text)

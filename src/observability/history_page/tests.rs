@@ -206,6 +206,17 @@ fn a_mark_past_the_values_is_ignored_and_y_starts_at_zero_unless_negative() {
 }
 
 #[test]
+fn sparklines_span_the_eight_levels() {
+    assert_eq!(
+        sparkline(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]),
+        "▁▂▃▄▅▆▇█"
+    );
+    assert_eq!(sparkline(&[5.0, 5.0]), "▄▄");
+    assert_eq!(sparkline(&[0.0, f64::NAN, 10.0]), "▁ █");
+    assert_eq!(sparkline(&[]), "");
+}
+
+#[test]
 fn an_empty_history_says_so() {
     let file = history(Vec::new(), 0, |_, _| None);
     let html = page(&file, &PageOptions::default());
