@@ -87,6 +87,26 @@ pub fn github_repository(url: &str) -> Option<String> {
     (plain(owner) && plain(repo)).then(|| format!("https://github.com/{owner}/{repo}"))
 }
 
+/// A value as the page shows it: as stored when that takes at most 10 characters, else rounded
+/// to 6 significant digits (`0.30000000000000004` is `0.3`; `history.json` keeps it exactly),
+/// in exponent form when still longer than 12 (`1e300`), which bounds the tables of
+/// 100 series × 500 runs.
+pub fn shown_value(v: f64) -> String {
+    let exact = v.to_string();
+    if exact.len() <= 10 {
+        return exact;
+    }
+    let Ok(rounded) = format!("{v:.5e}").parse::<f64>() else {
+        return exact;
+    };
+    let plain = rounded.to_string();
+    if plain.len() <= 12 {
+        plain
+    } else {
+        format!("{rounded:e}")
+    }
+}
+
 /// The eight levels of a [`sparkline`], lowest first.
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -148,7 +168,7 @@ pub fn series_label(key: &SeriesKey) -> String {
 }
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:70em;\
-padding:0 1em;color:#1f2328}h2{border-bottom:1px solid #d0d7de}figure{margin:1em 0}\
+padding:0 1em;color:#1f2328}h2{border-bottom:1px solid #d0d7de}figure{margin:1em 0;content-visibility:auto;contain-intrinsic-size:auto 22em}\
 figcaption{font-weight:600;overflow-wrap:anywhere}svg{width:100%;max-width:48em;height:auto;\
 display:block}svg:focus,circle:focus{outline:3px solid #0969da;outline-offset:2px}\
 circle:focus{stroke:#0969da;stroke-width:3}.l{fill:none;stroke:#0969da;stroke-width:1.5}\
@@ -558,7 +578,7 @@ visibility=\"hidden\"/>",
 <th scope=\"col\">Value</th></tr></thead><tbody>"
     )?;
     for (entry, v) in &values {
-        write!(out, "<tr><th>{}<td>{v}", entry + 1)?;
+        write!(out, "<tr><th>{}<td>{}", entry + 1, shown_value(*v))?;
     }
     out.write_all(b"</tbody></table></div></figure>")
 }
@@ -638,7 +658,12 @@ fn write_points(
             (false, true) => "pt cp",
             (false, false) => "pt",
         };
-        let mut title = format!("run #{} ({}): {v}", entry + 1, short_commit(file, entry));
+        let mut title = format!(
+            "run #{} ({}): {}",
+            entry + 1,
+            short_commit(file, entry),
+            shown_value(v)
+        );
         if is_newest {
             title.push_str(", this run");
         }

@@ -13,7 +13,7 @@ use crate::common;
 use dpone_observability::observability::history::{
     Entry, HistoryFile, SeriesKey, HISTORY_SCHEMA_VERSION,
 };
-use dpone_observability::observability::history_page::{self, PageOptions};
+use dpone_observability::observability::history_page::{self, shown_value, PageOptions};
 
 fn key(name: &str, labels: &[(&str, &str)]) -> SeriesKey {
     SeriesKey {
@@ -64,7 +64,7 @@ fn hover(file: &HistoryFile, chart: usize, column: usize, run: usize) -> Value {
     json!({
         "chart": chart,
         "run": run,
-        "text": format!("run #{run} ({}): {value}", &sha(run - 1)[..7]),
+        "text": format!("run #{run} ({}): {}", &sha(run - 1)[..7], shown_value(value)),
     })
 }
 

@@ -206,6 +206,16 @@ fn a_mark_past_the_values_is_ignored_and_y_starts_at_zero_unless_negative() {
 }
 
 #[test]
+fn long_values_are_shown_to_six_significant_digits() {
+    assert_eq!(shown_value(0.1 + 0.2), "0.3");
+    assert_eq!(shown_value(23.740000000000002), "23.74");
+    assert_eq!(shown_value(1234.5678), "1234.5678");
+    assert_eq!(shown_value(123456.789012), "123457");
+    assert_eq!(shown_value(-0.000123456789), "-0.000123457");
+    assert_eq!(shown_value(1e300), "1e300");
+}
+
+#[test]
 fn sparklines_span_the_eight_levels() {
     assert_eq!(
         sparkline(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]),
@@ -243,10 +253,12 @@ fn a_hundred_series_of_five_hundred_runs_stay_under_1_5_mib() {
         .map(|s| key("dpone_duration_seconds", &[("job", &format!("job_{s:03}"))]))
         .collect();
     let file = history(series, 500, |s, r| {
-        Some(((s * 7919 + r * 104_729) % 1000) as f64 / 10.0 + 100.0)
+        // Sums that are not exact in binary: 17 digits stored, 6 shown.
+        Some(((s * 7919 + r * 104_729) % 100_000) as f64 / 1000.0 * 1.1 + 0.1)
     });
     let html = page(&file, &PageOptions::default());
     assert!(html.len() <= 1536 * 1024, "{} bytes", html.len());
+    assert!(html.contains("<td>"), "values are in tables");
     assert_eq!(html.matches("<figure").count(), 100);
     assert_eq!(
         html.matches("<circle").count(),
