@@ -180,3 +180,75 @@ fn the_page_works_in_chromium_with_and_without_javascript() {
         );
     }
 }
+
+/// Three exports, each given the one before as its baseline: the last run folder's
+/// `history.html` is indexed, draws the gated series only, with the rule's band and three
+/// values; `site` draws the same history from that folder.
+#[test]
+fn every_export_writes_the_page_and_site_draws_its_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    std::fs::write(
+        cwd.join("p.yml"),
+        "regressions:\n  job_seconds: {direction: lower, ratio: 0.5}\n",
+    )
+    .unwrap();
+    for i in 0..3u64 {
+        let mut args = vec![
+            "metrics-export".to_string(),
+            "--output-dir".to_string(),
+            format!("run/{i}"),
+            "--policy".to_string(),
+            "p.yml".to_string(),
+            "--metric".to_string(),
+            format!("job_seconds={}", 300 + i),
+            "--metric".to_string(),
+            "rows=1000".to_string(),
+        ];
+        if i > 0 {
+            args.extend(["--baseline".to_string(), format!("run/{}", i - 1)]);
+        }
+        let out = Command::new(common::bin())
+            .args(&args)
+            .current_dir(cwd)
+            .env("SOURCE_DATE_EPOCH", (1_764_000_000 + i * 3600).to_string())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    }
+    let folder = cwd.join("run/2");
+    let index = common::read_json(&folder.join("metrics_index.json"));
+    let listed = index["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["relative_path"] == "history.html")
+        .expect("history.html is indexed");
+    assert_eq!(listed["artifact_type"], "history_page");
+    let page = std::fs::read_to_string(folder.join("history.html")).unwrap();
+    assert_eq!(
+        page.matches("<figure class=\"chart\"").count(),
+        1,
+        "rows is not gated"
+    );
+    assert!(page.contains("<figcaption>dpone_job_seconds</figcaption>"));
+    assert_eq!(
+        page.matches("<rect class=\"b\"").count(),
+        1,
+        "the rule's band"
+    );
+    assert!(page.contains("Limits: lower none, upper 451."), "301 × 1.5");
+    assert!(page.contains("<tr><th>3<td>302"));
+    assert_eq!(page.matches("class=\"pt now\"").count(), 1);
+
+    let out = Command::new(common::bin())
+        .args(["site", "--history", "run/2", "--out", "site"])
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let index = std::fs::read_to_string(cwd.join("site/index.html")).unwrap();
+    assert!(index.contains("<a href=\"metric-dpone_job_seconds.html\">dpone_job_seconds</a>"));
+    assert!(index.contains("<tr><th>3<td>302"));
+    assert!(cwd.join("site/metric-dpone_job_seconds.html").is_file());
+}
