@@ -13,7 +13,9 @@ use crate::common;
 use dpone_observability::observability::history::{
     Entry, HistoryFile, SeriesKey, HISTORY_SCHEMA_VERSION,
 };
-use dpone_observability::observability::history_page::{self, shown_value, PageOptions};
+use dpone_observability::observability::history_page::{
+    self, shown_value, Band, Mark, PageOptions, SeriesNotes,
+};
 
 fn key(name: &str, labels: &[(&str, &str)]) -> SeriesKey {
     SeriesKey {
@@ -68,19 +70,21 @@ fn hover(file: &HistoryFile, chart: usize, column: usize, run: usize) -> Value {
     })
 }
 
-/// Writes the case's page and returns its manifest entry.
+/// Writes the case's page (with `notes` for its series) and returns its manifest entry.
 fn case(
     dir: &Path,
     name: &str,
-    file: &HistoryFile,
+    (file, notes): (&HistoryFile, Vec<(SeriesKey, SeriesNotes)>),
     points: usize,
     hovers: Vec<Value>,
     hostile: &[&str],
 ) -> Value {
     let page = dir.join(format!("{name}.html"));
+    let marks: usize = notes.iter().map(|(_, n)| n.marks.len()).sum();
     let options = PageOptions {
         title: format!("Trend: {name}"),
         repository_url: Some("https://github.com/dpone/observability-action".to_string()),
+        notes,
         ..PageOptions::default()
     };
     let mut out = Vec::new();
@@ -91,6 +95,7 @@ fn case(
         "page": page,
         "charts": file.series.len(),
         "points": points,
+        "marks": marks,
         "hover": hovers,
         "hostile": hostile,
         "screenshot": dir.join(format!("{name}.png")),
@@ -123,11 +128,27 @@ fn the_page_works_in_chromium_with_and_without_javascript() {
         measured,
     );
     hostile.entries[2].revision = Some("<b>x</b>".to_string());
+    // The one series steps up at its 7th value: marked, with a band above it.
+    let one_notes = vec![(
+        key("dpone_duration_seconds", &[]),
+        SeriesNotes {
+            band: Some(Band {
+                lower: None,
+                upper: Some(40.0),
+            }),
+            marks: vec![Mark {
+                index: 6,
+                mean_before: 25.0,
+                mean_after: 30.0,
+                p_value: 0.01,
+            }],
+        },
+    )];
     let cases = vec![
         case(
             &dir,
             "one-series",
-            &one,
+            (&one, one_notes),
             12,
             vec![hover(&one, 0, 0, 5), hover(&one, 0, 0, 12)],
             &[],
@@ -135,17 +156,17 @@ fn the_page_works_in_chromium_with_and_without_javascript() {
         case(
             &dir,
             "100x500",
-            &big,
+            (&big, Vec::new()),
             100,
             vec![hover(&big, 0, 0, 250), hover(&big, 99, 99, 500)],
             &[],
         ),
-        case(&dir, "empty", &empty, 0, Vec::new(), &[]),
+        case(&dir, "empty", (&empty, Vec::new()), 0, Vec::new(), &[]),
         // Charts are sorted by labels: the unlabelled series comes first.
         case(
             &dir,
             "hostile",
-            &hostile,
+            (&hostile, Vec::new()),
             6,
             vec![hover(&hostile, 0, 1, 2)],
             &[name, label, "<b>x</b>"],

@@ -2,8 +2,8 @@
 
 Usage: history_page_check.py MANIFEST.json
 
-The manifest lists cases: {"name", "page", "charts", "points", "hover": [{"chart", "run",
-"text"}], "hostile": [text, ...], "screenshot"}. For each case, with JavaScript on: no console
+The manifest lists cases: {"name", "page", "charts", "points", "marks", "hover": [{"chart",
+"run", "text"}], "hostile": [text, ...], "screenshot"}. For each case, with JavaScript on: no console
 error, no request but the page itself, the number of charts and points, hovering a run shows its
 value (and the arrow keys move to the run before), hostile text is shown as text and nothing it
 holds became an element; then with JavaScript off: the same charts and tables still show. A
@@ -76,6 +76,10 @@ def check_scripted(browser, case, problems):
     page.goto(url)
     expect(problems, name, "charts", page.locator("figure.chart").count(), case["charts"])
     expect(problems, name, "points", page.locator("circle.pt").count(), case["points"])
+    expect(problems, name, "change points", page.locator("line.cp").count(), case["marks"])
+    if case["marks"]:
+        expect(problems, name, "change point labels", page.locator("text.cpl").count(), case["marks"])
+        expect(problems, name, "bands", page.locator("rect.b").count(), 1)
     expect(problems, name, "data tables", page.locator("figure.chart table").count(), case["charts"])
     for hover in case["hover"]:
         text = hover_run(page, hover["chart"], hover["run"])
