@@ -551,7 +551,7 @@ fn write_chart(
     write!(
         out,
         "<figure class=\"chart\" id=\"c{chart}\"><figcaption>{label}</figcaption>\
-<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-labelledby=\"c{chart}t c{chart}d\" tabindex=\"0\" \
+<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-labelledby=\"c{chart}t\" aria-describedby=\"c{chart}d\" tabindex=\"0\" \
 data-n=\"{}\" data-x=\"{}\" data-dx=\"{}\"><title id=\"c{chart}t\">{label}</title>\
 <desc id=\"c{chart}d\">{}</desc>",
         frame.width,
