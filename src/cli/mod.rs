@@ -10,6 +10,7 @@ mod metrics_export;
 mod pack;
 #[cfg(feature = "push")]
 mod push;
+mod site;
 mod verify;
 
 use std::ffi::OsString;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Replay the policy's regression rules (or proposed default rules) over a history of runs
     /// on main: how often each would have failed, and the boundary for a target rate.
     Calibrate(CalibrateArgs),
+    /// Draw a history of runs as a small static site (index.html with every chart, a page per
+    /// metric) for GitHub Pages (docs/trend-page.md).
+    Site(SiteArgs),
     /// Send a finished, verified export folder to a Prometheus Pushgateway, a remote-write
     /// receiver and/or an OTLP/HTTP endpoint. Never writes to DIR.
     #[cfg(feature = "push")]
@@ -276,6 +280,23 @@ pub enum CalibrateFormat {
 }
 
 #[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// The history: a carried history.json, export folders or files, or globs of them (as for
+    /// `metrics-export --baseline`); repeatable.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub history: Vec<PathBuf>,
+    /// The folder the site is written to: new, empty, or a site an earlier `site` wrote.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// `OWNER/REPO` on GitHub: the runs and commits are linked.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repository: Option<String>,
+    /// The pages' title.
+    #[arg(long, value_name = "TEXT", default_value = "Trend")]
+    pub title: String,
+}
+
+#[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// An export directory holding metrics_index.json.
     #[arg(value_name = "DIR")]
@@ -472,6 +493,7 @@ fn run(cli: Cli, stdout: &mut impl Commands, stderr: &mut impl Write) -> Outcome
         Command::Pack(args) => pack::run(&args, stdout),
         Command::Explain(args) => explain::run(&args, stdout),
         Command::Calibrate(args) => calibrate::run(&args, stdout),
+        Command::Site(args) => site::run(&args, stdout),
         #[cfg(feature = "push")]
         Command::Push(args) => push::run(&args, stdout, stderr),
         Command::Action => {

@@ -12,12 +12,13 @@ use std::path::Path;
 
 use super::runner::RunnerContext;
 
-use crate::observability::artifacts::{WrittenArtifact, INDEX_FILE_NAME};
+use crate::observability::artifacts::{WrittenArtifact, HISTORY_PAGE, INDEX_FILE_NAME};
 use crate::observability::blockers::{roots, Blocker, Code, Root};
 use crate::observability::gates::markdown::{rows as gate_rows, write_table, GateRow, GateState};
 use crate::observability::gates::{
     is_gate_series, BaselineStatus, ComparisonStatus, GateResults, Origin,
 };
+use crate::observability::history_page::sparkline;
 use crate::observability::markdown::{
     chart_text, code, destination, escape, group_thousands, html, human, message_within,
 };
@@ -317,6 +318,7 @@ fn write_failed_gates(
         write_table(&failed, places.then_some(&place as _), out);
     }
     if charts {
+        write_sparklines(&failed, out);
         let charted = failed
             .iter()
             .filter_map(|r| r.comparison.and_then(chart_data));
@@ -324,6 +326,40 @@ fn write_failed_gates(
             write_chart(&chart, out);
         }
     }
+}
+
+/// At most this many sparklines in a summary, of at most this many runs each.
+const SPARKLINES: usize = 5;
+const SPARKLINE_RUNS: usize = 24;
+
+/// A tiny Unicode chart per failing regression with a history: its samples, then this run.
+fn write_sparklines(failed: &[&GateRow<'_>], out: &mut String) {
+    let lines: Vec<String> = failed
+        .iter()
+        .filter_map(|r| {
+            let c = r.comparison?;
+            let mut values = c.history.clone();
+            values.push(c.actual?);
+            let start = values.len().saturating_sub(SPARKLINE_RUNS);
+            (values.len() >= 2).then(|| {
+                format!(
+                    "- {} {} ({})",
+                    code(&r.gate),
+                    code(&sparkline(&values[start..])),
+                    plural(values.len() - start, "run")
+                )
+            })
+        })
+        .take(SPARKLINES)
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nTrend of the failing series, oldest first, this run last:\n\n{}\n",
+        lines.join("\n")
+    );
 }
 
 /// At most this many history charts in a summary.
@@ -962,6 +998,22 @@ fn tail(report: &ExportReport, written: &[&WrittenArtifact], ctx: &SummaryContex
             let _ = writeln!(out, "{folder}\n");
         }
     }
+    if written
+        .iter()
+        .any(|a| a.spec.file_name == HISTORY_PAGE.file_name)
+    {
+        let page = format!(
+            "{}/{}",
+            ctx.output_dir.trim_end_matches('/'),
+            HISTORY_PAGE.file_name
+        );
+        let _ = writeln!(
+            out,
+            "Trend page: {} in the artifact, every gated series over its last runs (open it \
+             from the downloaded artifact; it makes no request).\n",
+            code(&page)
+        );
+    }
     let _ = writeln!(out, "| file | bytes | sha256 |\n|---|--:|---|");
     for a in written {
         let _ = writeln!(
@@ -1103,5 +1155,34 @@ mod tests {
                 "{out}"
             );
         }
+    }
+
+    #[test]
+    fn a_failing_regression_with_a_history_gets_a_sparkline() {
+        let mut c: crate::observability::gates::Comparison =
+            serde_json::from_value(serde_json::json!({
+                "actual": 19.0, "baseline": 10.0, "code": "regression.dpone_duration_seconds",
+                "delta": 9.0, "direction": "lower", "labels": {"job": "a"},
+                "metric": "dpone_duration_seconds", "passed": false, "ratio": 0.9, "reason": null,
+                "rule": "policy.yml line 3", "severity": "error", "status": "compared",
+                "tolerance": {}
+            }))
+            .unwrap();
+        c.history = vec![10.0, 11.0, 12.0];
+        let mut ok = c.clone();
+        ok.passed = true;
+        let gates = GateResults {
+            baseline: Default::default(),
+            objectives: Vec::new(),
+            regressions: vec![c, ok],
+        };
+        let rows = gate_rows(&gates, &|_| "");
+        let failed: Vec<&GateRow<'_>> = rows.iter().filter(|r| r.state.is_finding()).collect();
+        assert_eq!(failed.len(), 1);
+        let mut out = String::new();
+        write_sparklines(&failed, &mut out);
+        assert!(out.contains("Trend of the failing series"), "{out}");
+        assert_eq!(out.matches("- `").count(), 1, "{out}");
+        assert!(out.contains("`▁▂▃█` (4 runs)"), "{out}");
     }
 }

@@ -47,6 +47,7 @@ artifact_specs! {
     JSON_REPORT = ("runtime_metrics.json", "runtime_report", "Machine-readable metrics export report.");
     MARKDOWN_REPORT = ("runtime_metrics.md", "runtime_report", "Human-readable metrics export report.");
     HISTORY = ("history.json", "history", "The gated series of the branch's last runs, hash-chained (the carried history).");
+    HISTORY_PAGE = ("history.html", "history_page", "The trend page: the carried history drawn as one self-contained HTML file.");
 }
 
 pub const INDEX_FILE_NAME: &str = "metrics_index.json";

@@ -7,14 +7,15 @@ use std::io;
 
 use super::artifacts::{
     ArtifactError, ArtifactSpec, ArtifactWriter, Render, StagedArtifacts, WrittenArtifact, HISTORY,
-    JSON_REPORT, MARKDOWN_REPORT, OPENLINEAGE_EVENTS, OPENTELEMETRY, OPENTELEMETRY_TRACES,
-    PROMETHEUS,
+    HISTORY_PAGE, JSON_REPORT, MARKDOWN_REPORT, OPENLINEAGE_EVENTS, OPENTELEMETRY,
+    OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use super::blockers::any_error;
 use super::catalog;
 use super::collect::{collect, Collected};
 use super::gates::{self, GateConfigError, ReportSeries};
-use super::history::{self, HistoryFile, Run};
+use super::history::{self, HistoryFile, Run, SeriesKey};
+use super::history_page::{self, Band, PageOptions, SeriesNotes};
 use super::openlineage::{self, LineageContext};
 use super::opentelemetry::{OpenTelemetryJsonRenderer, OtlpContext};
 use super::points::Points;
@@ -226,7 +227,7 @@ fn carried_history(
             .regressions
             .iter()
             .filter(|c| c.breached)
-            .map(|c| history::SeriesKey {
+            .map(|c| SeriesKey {
                 name: c.metric.clone(),
                 labels: c.labels.clone().into_iter().collect(),
             })
@@ -253,6 +254,53 @@ fn carried_history(
             .collect(),
     };
     history::append(file, &run, request.history_limit)
+}
+
+/// The resource attribute naming the repository (`https://github.com/<owner>/<repo>`).
+const REPOSITORY_URL_ATTRIBUTE: &str = "vcs.repository.url.full";
+
+/// How `history.html` is drawn: the service in the title, the repository for links, and each
+/// compared series' limits as its band (the change points are marked by the caller that
+/// detects them).
+fn page_options(request: &ExportRequest, report: &ExportReport) -> PageOptions {
+    let notes = report
+        .gates
+        .regressions
+        .iter()
+        .filter(|c| c.lower_limit.is_some() || c.upper_limit.is_some())
+        .map(|c| {
+            let key = SeriesKey {
+                name: c.metric.clone(),
+                labels: c
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            };
+            let band = Band {
+                lower: c.lower_limit,
+                upper: c.upper_limit,
+            };
+            (
+                key,
+                SeriesNotes {
+                    band: Some(band),
+                    marks: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    PageOptions {
+        title: format!("Trend of {}/{}", request.namespace, request.service_name),
+        repository_url: report
+            .resource_attributes
+            .iter()
+            .find(|(k, _)| k == REPOSITORY_URL_ATTRIBUTE)
+            .map(|(_, v)| v.clone()),
+        notes,
+        metric: None,
+        nav: Vec::new(),
+    }
 }
 
 /// Renders every artifact (the adapter's last), indexes them and moves them into place.
@@ -312,6 +360,10 @@ fn render(
             Box::new(|out| report::write_json_report(report_ref, points, out)),
         ),
         (&HISTORY, Box::new(|out| history::write_json(carried, out))),
+        (
+            &HISTORY_PAGE,
+            Box::new(|out| history_page::render(carried, &page_options(request, report_ref), out)),
+        ),
     ];
     // Only when an input names a dataset: there is nothing to say of none.
     if lineage_ctx.names_datasets() {

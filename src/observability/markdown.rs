@@ -79,6 +79,24 @@ pub fn html(text: &str) -> String {
     neutral(text, Form::Html)
 }
 
+/// Text for an HTML page of its own (the trend page, `history.html`), element content and
+/// quoted attribute values alike: `&`, `<`, `>`, `"` and `'` as entities, nothing else changed
+/// (GitHub does not render the page, so mentions and links need no breaking).
+pub fn page_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Text inside a quoted string of a Mermaid chart (its title): on one line, without quotes,
 /// backslashes, backticks or HTML comments (a chart is code, so nothing else is processed).
 pub fn chart_text(text: &str) -> String {

@@ -769,7 +769,7 @@ fn the_pack_input_adds_the_rules_and_dashboard_to_the_run_folder() {
         );
     }
     let index = read_json(&dir.join("metrics_index.json"));
-    assert_eq!(index["artifacts"].as_array().unwrap().len(), 12);
+    assert_eq!(index["artifacts"].as_array().unwrap().len(), 13);
     let rules = std::fs::read_to_string(dir.join("prometheus_alerts.yml")).unwrap();
     assert!(
         rules.contains("time() - max by (process) (push_time_seconds{job=\\\"dpone\\\"}) > 21600"),

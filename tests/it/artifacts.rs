@@ -21,7 +21,8 @@ fn request(dir: &Path) -> ExportRequest {
     r
 }
 
-const ARTIFACTS: [&str; 6] = [
+const ARTIFACTS: [&str; 7] = [
+    "history.html",
     "history.json",
     "opentelemetry_metrics.json",
     "opentelemetry_traces.json",
@@ -63,11 +64,11 @@ fn index_holds_checksum_and_size_of_every_other_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     on_disk.sort();
-    assert_eq!(on_disk.len(), 7, "no temporary file is left: {on_disk:?}");
+    assert_eq!(on_disk.len(), 8, "no temporary file is left: {on_disk:?}");
     assert_eq!(index["generated_at"], "2025-11-24T16:00:00.000000+00:00");
 
     let report = verify(&dir).unwrap();
-    assert_eq!(report.checked, 6);
+    assert_eq!(report.checked, 7);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 
@@ -210,7 +211,7 @@ fn service_reports_blockers_and_still_writes_the_set() {
     assert_eq!(codes, ["run_report.missing", "metrics.empty"]);
     assert!(!outcome.report.passed);
     assert!(outcome.report.blockers[0].message.contains("missing.json"));
-    assert_eq!(outcome.artifacts.len(), 6);
+    assert_eq!(outcome.artifacts.len(), 7);
     assert!(verify(&dir).unwrap().problems.is_empty());
 }
 

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use clap::CommandFactory;
 use dpone_observability::cli::Cli;
 use dpone_observability::observability::artifacts::{
-    INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS,
+    HISTORY, HISTORY_PAGE, INDEX_FILE_NAME, JSON_REPORT, MARKDOWN_REPORT, OPENTELEMETRY,
+    OPENTELEMETRY_TRACES, PROMETHEUS,
 };
 use dpone_observability::observability::blockers::{runbooks_markdown, Code};
 use dpone_observability::observability::catalog::catalog;
@@ -150,6 +151,8 @@ fn user_guide_names_command_artifacts_formats_metrics_and_runbooks() {
         OPENTELEMETRY_TRACES.file_name,
         JSON_REPORT.file_name,
         MARKDOWN_REPORT.file_name,
+        HISTORY.file_name,
+        HISTORY_PAGE.file_name,
         INDEX_FILE_NAME,
     ] {
         assert!(

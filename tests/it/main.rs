@@ -25,6 +25,7 @@ mod github_api;
 mod grafana;
 mod hardening;
 mod history;
+mod history_page;
 mod injection;
 mod neutral;
 mod openlineage;

@@ -15,8 +15,8 @@ use std::process::{Command, Output, Stdio};
 use common::*;
 use dpone_observability::github::action::STEP_SUMMARY;
 use dpone_observability::observability::artifacts::{
-    ArtifactSpec, HISTORY as HISTORY_SPEC, JSON_REPORT, MARKDOWN_REPORT, OPENLINEAGE_EVENTS,
-    OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS, SCHEMA_VERSION,
+    ArtifactSpec, HISTORY as HISTORY_SPEC, HISTORY_PAGE, JSON_REPORT, MARKDOWN_REPORT,
+    OPENLINEAGE_EVENTS, OPENTELEMETRY, OPENTELEMETRY_TRACES, PROMETHEUS, SCHEMA_VERSION,
 };
 use dpone_observability::observability::blockers::{Code, METRIC_PLACEHOLDER};
 use dpone_observability::observability::report::InputKind;
@@ -685,6 +685,7 @@ fn the_schemas_follow_the_code() {
         &JSON_REPORT,
         &MARKDOWN_REPORT,
         &HISTORY_SPEC,
+        &HISTORY_PAGE,
         &STEP_SUMMARY,
     ];
     specs.extend(dpone_observability::observability::pack::PACK_FILES);

