@@ -14,7 +14,9 @@ use super::runner::RunnerContext;
 
 use crate::observability::artifacts::{WrittenArtifact, INDEX_FILE_NAME};
 use crate::observability::blockers::{roots, Blocker, Code, Root};
-use crate::observability::gates::markdown::{rows as gate_rows, write_table, GateRow, GateState};
+use crate::observability::gates::markdown::{
+    rows as gate_rows, write_change_points, write_table, GateRow, GateState,
+};
 use crate::observability::gates::{
     is_gate_series, BaselineStatus, ComparisonStatus, GateResults, Origin,
 };
@@ -216,6 +218,9 @@ fn write_head<'a>(
     }
     let rows = gate_rows(&report.gates, &crate::observability::catalog::unit_of);
     write_failed_gates(&rows, ctx, charts, out);
+    if charts {
+        write_change_points(&report.gates, out);
+    }
     write_failing_blockers(report, ctx, charts, out);
     let line = warnings_line(report, ctx);
     if !line.is_empty() {

@@ -10,6 +10,8 @@
 //!   dpone_duration_seconds: {max: 300}
 //! regressions:              # against `--baseline` (a previous runtime_metrics.json)
 //!   dpone_throughput_rows_per_second: {direction: higher, ratio: 0.10}
+//! change_points:             # step changes in the regressed series (`gates::change_points`)
+//!   min_segment: 5
 //! ```
 //!
 //! An unknown key, an unknown blocker code or a severity other than `error`/`warning` is a
@@ -22,7 +24,7 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use super::blockers::{Blocker, Code, Severity};
-use super::gates::{GateConfig, ObjectiveList, RegressionList};
+use super::gates::{ChangePointsField, GateConfig, ObjectiveList, RegressionList};
 use super::text::unknown_field_hint;
 
 /// Which blockers fail the step.
@@ -116,6 +118,8 @@ struct PolicyFile {
     objectives: ObjectiveList,
     #[serde(default)]
     regressions: RegressionList,
+    #[serde(default)]
+    change_points: ChangePointsField,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -168,6 +172,7 @@ pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
     let mut gates = GateConfig {
         objectives: file.objectives.0,
         regressions: file.regressions.0,
+        change_points: file.change_points.0,
     };
     gates.set_source(source);
     Ok(Policy {

@@ -395,6 +395,7 @@ mod tests {
             upper_limit: Some(1e21),
             verdict: crate::observability::gates::Verdict::Failed,
             enforce: Default::default(),
+            change_points: Vec::new(),
             history: Vec::new(),
         };
         let gates = GateResults {

@@ -12,6 +12,7 @@ mod artifacts;
 #[cfg(feature = "github-api")]
 mod baseline_auto;
 mod carried_history;
+mod change_points;
 mod cli;
 mod cmd;
 mod conformance;

@@ -235,7 +235,7 @@ pub struct Comparison {
     pub severity: Severity,
     pub status: ComparisonStatus,
     /// `ratio` or `absolute` for a tolerance, `percentage`, `z_score`, `t_test`, `iqr` or
-    /// `log_normal` for a statistical test.
+    /// `log_normal` for a statistical test, `change_point` for a step-change gate.
     #[serde(default, with = "method_name")]
     pub test: StaticName,
     #[serde(with = "tolerance_keys")]
@@ -246,6 +246,10 @@ pub struct Comparison {
     /// What the row concluded, as its own state (`inconclusive`, `would_fail`, ...).
     #[serde(default)]
     pub verdict: Verdict,
+    /// The step changes of the series over its samples and this export (the policy's
+    /// `change_points:`, or a `test: change_point` rule), oldest first; not written when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub change_points: Vec<ChangePointResult>,
     /// The values of the samples compared with, oldest first (for the history chart).
     #[serde(skip)]
     pub history: Vec<f64>,
@@ -447,6 +451,7 @@ mod method_name {
         match text.as_str() {
             "ratio" => Ok("ratio"),
             "absolute" => Ok("absolute"),
+            "change_point" => Ok("change_point"),
             other => Test::parse(other).map(Test::as_str).ok_or_else(|| {
                 de::Error::invalid_value(
                     de::Unexpected::Str(other),
