@@ -13,6 +13,7 @@ mod artifacts;
 mod baseline_auto;
 mod carried_history;
 mod change_points;
+mod change_points_otava;
 mod cli;
 mod cmd;
 mod conformance;
