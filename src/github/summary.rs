@@ -468,11 +468,17 @@ fn write_chart(chart: &Chart, out: &mut String) {
     } else {
         ""
     };
+    let line = if chart.test == "change_point" {
+        "`change_point` draws no line: it judges the step between two levels, and the baseline \
+         is the level before"
+            .to_string()
+    } else {
+        format!("the line is {sides} ({})", chart.test)
+    };
     let _ = writeln!(
         out,
-        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; the line is {sides} ({}).{change}{axis}*\n",
+        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; {line}.{change}{axis}*\n",
         code(&chart.title),
-        chart.test
     );
 }
 

@@ -442,6 +442,8 @@ pub fn write_change_points(results: &GateResults, out: &mut String) {
             lines.len() - CHANGE_POINT_LINES
         );
     }
+    // A line right after the list would continue its last item.
+    out.push('\n');
 }
 
 fn write_removed(results: &GateResults, out: &mut String) {
