@@ -16,9 +16,11 @@
 //! values are analysed, at most [`MAX_PERMUTATIONS`] shuffles per test, at most
 //! [`MAX_CHANGE_POINTS`] points are found and at most [`MAX_SHUFFLED_RUNS`] runs are shuffled in
 //! all. A shuffle of `N` runs costs `O(N log N)` (a Fenwick tree over the ranks), and a segment
-//! keeps its shuffles until it is split, so 500 values with the defaults take some tens of
-//! milliseconds, and no input more than about a third of a second. NaN and infinite values are skipped: they neither split nor join a segment, and
-//! indexes still count them (an index is a position in the input).
+//! keeps its shuffles until it is split, so 500 values with two steps and the defaults take some
+//! tens of milliseconds, and no input more than about a second (measured in a release build on a
+//! busy shared 2-core machine: 33 – 77 ms and 0.6 – 0.95 s). NaN and infinite values are
+//! skipped: they neither split nor join a segment, and indexes still count them (an index is a
+//! position in the input).
 
 /// The newest finite values analysed; older ones are ignored (a hostile input cannot hang).
 pub const MAX_VALUES: usize = 1000;
@@ -26,7 +28,7 @@ pub const MAX_VALUES: usize = 1000;
 pub const MAX_PERMUTATIONS: usize = 999;
 /// The most change points one series yields.
 pub const MAX_CHANGE_POINTS: usize = 50;
-/// The most runs shuffled in one search (the sum of the shuffled segments' lengths, about 0.3 s):
+/// The most runs shuffled in one search (the sum of the shuffled segments' lengths; under a second):
 /// a search that would need more stops with the points found so far. 500 values with two
 /// steps and the defaults need about 1.5 million.
 pub const MAX_SHUFFLED_RUNS: usize = 10_000_000;
@@ -102,8 +104,9 @@ pub fn detect(values: &[f64], options: &ChangePointOptions) -> Vec<ChangePoint> 
         min_segment,
         permutations: options.permutations.clamp(1, MAX_PERMUTATIONS),
         max_p_value: options.max_p_value,
+        max_shuffled_runs: MAX_SHUFFLED_RUNS,
     };
-    let splits = search.run(options.seed);
+    let (splits, _) = search.run(options.seed);
     let mut cuts: Vec<usize> = splits.iter().map(|&(cut, _)| cut).collect();
     cuts.sort_unstable();
     let mut points: Vec<ChangePoint> = splits
@@ -155,11 +158,13 @@ struct Search<'a> {
     min_segment: usize,
     permutations: usize,
     max_p_value: f64,
+    /// [`MAX_SHUFFLED_RUNS`] (smaller in tests).
+    max_shuffled_runs: usize,
 }
 
 impl Search<'_> {
-    /// The accepted splits `(position, p-value)` in the order found.
-    fn run(&self, seed: u64) -> Vec<(usize, f64)> {
+    /// The accepted splits `(position, p-value)` in the order found, and the runs shuffled.
+    fn run(&self, seed: u64) -> (Vec<(usize, f64)>, usize) {
         let mut scratch = Scratch::default();
         let all = Segment::new(self, 0, self.values.len(), seed, &mut scratch);
         let mut segments = vec![all];
@@ -187,7 +192,7 @@ impl Search<'_> {
             segments.insert(at, Segment::new(self, split.start, cut, seed, &mut scratch));
             found.push((cut, p_value));
         }
-        found
+        (found, scratch.shuffled_runs)
     }
 
     /// The permutation p-value of the observed `q`: shuffle `i` permutes the runs within every
@@ -203,7 +208,7 @@ impl Search<'_> {
                 .iter_mut()
                 .filter_map(|s| s.shuffled(i, scratch, self.min_segment))
                 .fold(f64::NEG_INFINITY, f64::max);
-            if scratch.shuffled_runs > MAX_SHUFFLED_RUNS {
+            if scratch.shuffled_runs > self.max_shuffled_runs {
                 return None;
             }
             if best >= q - tolerance {
@@ -580,11 +585,69 @@ mod tests {
         assert!(points.iter().all(|p| p.index >= 2 * MAX_VALUES));
     }
 
+    /// The splits and the shuffled runs of a search over `values` with `options`, shuffling at
+    /// most about `cap` runs.
+    fn search(values: &[f64], options: &ChangePointOptions, cap: usize) -> (usize, usize) {
+        let search = Search {
+            values,
+            min_segment: options.min_segment,
+            permutations: options.permutations,
+            max_p_value: options.max_p_value,
+            max_shuffled_runs: cap,
+        };
+        let (splits, shuffled) = search.run(options.seed);
+        (splits.len(), shuffled)
+    }
+
+    fn work(values: &[f64], options: &ChangePointOptions) -> usize {
+        search(values, options, MAX_SHUFFLED_RUNS).1
+    }
+
     #[test]
-    fn five_hundred_values_take_milliseconds_not_seconds() {
-        // Not a timed test: it counts work. The search is O(tests × permutations × N log N).
+    fn a_segment_keeps_its_shuffles_so_the_work_is_per_level_of_splits() {
+        // Not a timed test: it counts the runs shuffled. Two steps in 500 runs: the whole series
+        // is shuffled 999 times (the first test), then each half once more as it is tested
+        // (only a significant split tests every shuffle; a failing one stops early).
+        let options = ChangePointOptions::default();
         let values = stepped(8, 500, 1.0, &[(0, 10.0), (200, 13.0), (400, 11.0)]);
-        let points = detect(&values, &ChangePointOptions::default());
-        assert_near(&indexes(&points), &[200, 400]);
+        assert_near(&indexes(&detect(&values, &options)), &[200, 400]);
+        let shuffled = work(&values, &options);
+        assert!(shuffled >= 500 * 999, "{shuffled}");
+        assert!(
+            shuffled <= 3 * 500 * 999,
+            "{shuffled}: more than three levels of shuffles"
+        );
+        // Pure noise: the first test fails after a few shuffles.
+        let noise: Vec<f64> = noise(9, 500, 1.0);
+        assert!(
+            work(&noise, &options) < 100 * 500,
+            "{}",
+            work(&noise, &options)
+        );
+    }
+
+    #[test]
+    fn the_shuffled_runs_are_capped() {
+        // Noise with every split accepted (p ≤ 1): without a cap the search would shuffle about
+        // (levels of splits) × 999 × 1,000 runs. With a cap of 2 million it stops after the
+        // shuffle that crosses it, with the splits found so far (the real cap is
+        // MAX_SHUFFLED_RUNS; the mechanism is the same).
+        let values = noise(12, MAX_VALUES, 1.0);
+        let options = ChangePointOptions {
+            min_segment: 2,
+            max_p_value: 1.0,
+            permutations: MAX_PERMUTATIONS,
+            seed: 1,
+        };
+        let cap = 2_000_000;
+        let (splits, shuffled) = search(&values, &options, cap);
+        assert!(shuffled > cap, "{shuffled}: the cap was not reached");
+        assert!(shuffled <= cap + MAX_VALUES, "{shuffled}");
+        assert!(splits < MAX_CHANGE_POINTS, "{splits}");
+        let (uncapped, _) = search(&values, &options, 4 * cap);
+        assert!(
+            uncapped > splits,
+            "a larger cap finds more: {uncapped} vs {splits}"
+        );
     }
 }

@@ -149,15 +149,34 @@ pub struct ChangePointResult {
     pub at: String,
     /// Its position in the series: 0 is the oldest sample, `samples` is this export.
     pub index: usize,
-    /// The mean of the level before and of the new level (up to the next change point).
+    /// The mean of the level before and of the new level (up to the next change point); a
+    /// non-finite mean (values near the range of a double) is written as the metric list does.
+    #[serde(with = "double")]
     pub mean_after: f64,
+    #[serde(with = "double")]
     pub mean_before: f64,
     /// The permutation p-value of the split.
     pub p_value: f64,
     /// Within the policy's `last_runs` (this export included).
     pub recent: bool,
     /// `(mean_after − mean_before) / |mean_before|`; `null` from a level of 0.
+    #[serde(with = "super::results::json_number")]
     pub relative_change: Option<f64>,
+}
+
+/// A double that may be NaN or infinite, as the results write one (`"NaN"`, `"Infinity"`), so
+/// a report with one still reads back.
+mod double {
+    use super::super::results::json_number;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        json_number::serialize(&Some(*value), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(json_number::deserialize(d)?.unwrap_or(f64::NAN))
+    }
 }
 
 /// What identifies this export in a change point.
@@ -332,5 +351,14 @@ mod tests {
             describe(&from_zero, str::to_string),
             "step change at : from 0 to 30, p = 0.001"
         );
+        // A non-finite mean is written as text and reads back.
+        let huge = ChangePointResult {
+            mean_after: f64::INFINITY,
+            ..from_zero
+        };
+        let text = serde_json::to_string(&huge).unwrap();
+        assert!(text.contains(r#""mean_after":"Infinity""#), "{text}");
+        let read: ChangePointResult = serde_json::from_str(&text).unwrap();
+        assert_eq!(read.mean_after, f64::INFINITY);
     }
 }

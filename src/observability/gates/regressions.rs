@@ -410,6 +410,7 @@ impl<'a> Judge<'a> {
 
     /// A series of this export under `test: change_point`: it fails when a recent change point
     /// (within `last_runs`) moved its level in the bad direction, by at least `min_change`.
+    // The arguments are `series`'s, plus what it found; grouping them would only rename them.
     #[allow(clippy::too_many_arguments)]
     fn change_point_series(
         &self,

@@ -353,7 +353,7 @@ impl Comparison {
 /// A number as the metric list writes it: non-finite values as `"NaN"`, `"Infinity"`,
 /// `"-Infinity"`, so a value never turns into `null` (`null` is no value). Read back the same
 /// way: any other string, or another JSON type, is an error.
-mod json_number {
+pub(super) mod json_number {
     use serde::de::{self, Deserializer, Visitor};
     use serde::Serializer;
 
