@@ -173,7 +173,12 @@ pub fn table(rows: &[Calibration], target: f64) -> String {
             "{} | {} | {} | {} | {} | {} ({:.1}%) | {}\n",
             r.rule,
             r.method,
-            r.boundary,
+            // `change_point` has no boundary.
+            if r.boundary.is_nan() {
+                "-".to_string()
+            } else {
+                r.boundary.to_string()
+            },
             r.series,
             r.judged,
             r.would_fail,
