@@ -14,7 +14,9 @@ use super::runner::RunnerContext;
 
 use crate::observability::artifacts::{WrittenArtifact, HISTORY_PAGE, INDEX_FILE_NAME};
 use crate::observability::blockers::{roots, Blocker, Code, Root};
-use crate::observability::gates::markdown::{rows as gate_rows, write_table, GateRow, GateState};
+use crate::observability::gates::markdown::{
+    rows as gate_rows, write_change_points, write_table, GateRow, GateState,
+};
 use crate::observability::gates::{
     is_gate_series, BaselineStatus, ComparisonStatus, GateResults, Origin,
 };
@@ -217,6 +219,9 @@ fn write_head<'a>(
     }
     let rows = gate_rows(&report.gates, &crate::observability::catalog::unit_of);
     write_failed_gates(&rows, ctx, charts, out);
+    if charts {
+        write_change_points(&report.gates, out);
+    }
     write_failing_blockers(report, ctx, charts, out);
     let line = warnings_line(report, ctx);
     if !line.is_empty() {
@@ -500,11 +505,17 @@ fn write_chart(chart: &Chart, out: &mut String) {
     } else {
         ""
     };
+    let line = if chart.test == "change_point" {
+        "`change_point` draws no line: it judges the step between two levels, and the baseline \
+         is the level before"
+            .to_string()
+    } else {
+        format!("the line is {sides} ({})", chart.test)
+    };
     let _ = writeln!(
         out,
-        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; the line is {sides} ({}).{change}{axis}*\n",
+        "*{}: bars 1–{n} are the samples, oldest first, and `now` is this run; {line}.{change}{axis}*\n",
         code(&chart.title),
-        chart.test
     );
 }
 

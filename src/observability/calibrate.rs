@@ -164,6 +164,15 @@ pub fn calibrate(
                     replay_tolerance(rule, tolerance, series, &values, last, target)
                 }
                 Method::Test { test, .. } => replay_test(rule, test, series, &values, last, target),
+                Method::ChangePoint => {
+                    let mut row = empty_row(rule, series);
+                    row.note = Some(
+                        "a change-point rule has no boundary to calibrate: its `p_value` and \
+                         `min_segment` (`change_points:`) set how sure a step must be"
+                            .to_string(),
+                    );
+                    row
+                }
             });
         }
     }
@@ -430,7 +439,12 @@ pub fn table(rows: &[Calibration], target: f64) -> String {
             "{} | {} | {} | {} | {} | {} ({:.1}%) | {}\n",
             r.rule,
             r.method,
-            r.boundary,
+            // `change_point` has no boundary.
+            if r.boundary.is_nan() {
+                "-".to_string()
+            } else {
+                r.boundary.to_string()
+            },
             r.series,
             r.judged,
             r.would_fail,

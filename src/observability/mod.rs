@@ -5,6 +5,7 @@ pub mod artifacts;
 pub mod blockers;
 pub mod calibrate;
 pub mod catalog;
+pub mod change_points;
 pub mod collect;
 pub mod dirs;
 pub mod export;

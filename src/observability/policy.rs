@@ -13,6 +13,8 @@
 //! openlineage:              # openlineage_events.json: the namespace, datasets to name
 //!   namespace: team.ci
 //!   outputs: [{namespace: pg, name: landing.orders}]
+//! change_points:            # step changes in the regressed series (`gates::change_points`)
+//!   min_segment: 5
 //! ```
 //!
 //! An unknown key, an unknown blocker code or a severity other than `error`/`warning` is a
@@ -25,7 +27,7 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use super::blockers::{Blocker, Code, Severity};
-use super::gates::{GateConfig, ObjectiveList, RegressionList};
+use super::gates::{ChangePointsField, GateConfig, ObjectiveList, RegressionList};
 use super::text::unknown_field_hint;
 
 /// Which blockers fail the step.
@@ -144,6 +146,8 @@ struct PolicyFile {
     regressions: RegressionList,
     #[serde(default)]
     openlineage: LineagePolicy,
+    #[serde(default)]
+    change_points: ChangePointsField,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -196,6 +200,7 @@ pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
     let mut gates = GateConfig {
         objectives: file.objectives.0,
         regressions: file.regressions.0,
+        change_points: file.change_points.0,
     };
     gates.set_source(source);
     Ok(Policy {

@@ -396,6 +396,7 @@ mod tests {
             verdict: crate::observability::gates::Verdict::Failed,
             replayed: None,
             enforce: Default::default(),
+            change_points: Vec::new(),
             history: Vec::new(),
         };
         let gates = GateResults {

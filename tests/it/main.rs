@@ -12,6 +12,8 @@ mod artifacts;
 #[cfg(feature = "github-api")]
 mod baseline_auto;
 mod carried_history;
+mod change_points;
+mod change_points_otava;
 mod cli;
 mod cmd;
 mod conformance;

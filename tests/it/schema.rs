@@ -338,7 +338,59 @@ fn every_export_of_the_fixtures_is_valid() {
         "{:#}",
         report["gates"]["regressions"]
     );
+    change_point_export(t, &mut jobs);
     assert_all_valid(&jobs);
+}
+
+/// A history of twelve exports that steps from 10 to 20, judged by a `test: change_point` rule:
+/// the report lists the change point (and `tolerance` is empty).
+fn change_point_export(t: &Path, jobs: &mut Vec<Job>) {
+    let mut samples = Vec::new();
+    for i in 0..12 {
+        let value = if i < 7 {
+            10.0 + (i % 3) as f64 * 0.1
+        } else {
+            20.0 + (i % 2) as f64 * 0.1
+        };
+        let dir = t.join(format!("cp_history/{i:02}"));
+        let o = Command::new(bin())
+            .args([
+                "metrics-export",
+                "--output-dir",
+                dir.to_str().unwrap(),
+                "--metric",
+            ])
+            .arg(format!("lag_seconds={value}"))
+            .env("SOURCE_DATE_EPOCH", (1_764_000_000 + i * 3600).to_string())
+            .output()
+            .expect("the binary runs");
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        samples.push(dir);
+    }
+    let policy = t.join("cp_policy.yml");
+    std::fs::write(
+        &policy,
+        "regressions:\n  lag_seconds: {direction: lower, test: change_point}\nchange_points:\n",
+    )
+    .unwrap();
+    let pattern = t.join("cp_history/*");
+    let gated = export(
+        t,
+        "change_point",
+        &[
+            "--metric",
+            "lag_seconds=20.05",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--baseline",
+            pattern.to_str().unwrap(),
+        ],
+        jobs,
+    );
+    let report = read_json(&gated.join(JSON_REPORT.file_name));
+    let row = &report["gates"]["regressions"][0];
+    assert_eq!(row["test"], "change_point", "{row}");
+    assert_eq!(row["change_points"][0]["index"], 7, "{row}");
 }
 
 #[test]

@@ -744,3 +744,49 @@ fn a_shadow_rule_says_how_often_it_would_have_failed_on_main() {
     );
     check_rendered("shadow", &summary, false);
 }
+
+#[test]
+fn recent_step_changes_are_listed_in_view_and_small() {
+    let r = Runner::new();
+    let values = (0..19).map(|i| {
+        if i < 15 {
+            100.0 + (i % 3) as f64
+        } else {
+            120.0 + (i % 2) as f64
+        }
+    });
+    for (i, v) in values.enumerate() {
+        let o = std::process::Command::new(bin())
+            .args(["metrics-export", "--metric", &format!("lag_seconds={v}")])
+            .args(["--output-dir", &format!("hist/{i:02}")])
+            .current_dir(&r.workspace)
+            .env("SOURCE_DATE_EPOCH", (1_764_000_000 + i).to_string())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+    }
+    std::fs::create_dir_all(r.workspace.join(".github")).unwrap();
+    std::fs::write(
+        r.workspace.join(".github/dpone-observability.yml"),
+        "regressions:\n  lag_seconds: {direction: lower, test: change_point}\nchange_points: {last_runs: 6}\n",
+    )
+    .unwrap();
+    let (code, out, _) = r.run(&[
+        ("metrics", "lag_seconds=120.5"),
+        ("baseline", "hist/*"),
+        ("run-name", "steps"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let summary = summary_of(&r, "steps");
+    let in_view = &summary[..summary.find("<details>").unwrap_or(summary.len())];
+    assert!(
+        in_view.contains("Step changes in the recent runs:\n\n- `lag_seconds`: step change at `hist/15`: +19.31%, p = 0.001\n"),
+        "{in_view}"
+    );
+    let rendered = check_rendered("steps", &summary, false);
+    assert!(
+        rendered.code.iter().any(|c| c == "hist/15"),
+        "{:?}",
+        rendered.code
+    );
+}

@@ -37,6 +37,7 @@ use serde_saphyr::Spanned;
 
 use super::super::blockers::Severity;
 use super::super::metrics::{sanitize_metric_name, METRIC_PREFIX};
+pub use super::change_points::ChangePointPolicy;
 use super::stats::Test;
 
 /// Where a gate was configured, for messages: the file (or flag) and the line.
@@ -223,7 +224,13 @@ impl fmt::Display for Tolerance {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Method {
     Tolerance(Tolerance),
-    Test { test: Test, boundary: f64 },
+    Test {
+        test: Test,
+        boundary: f64,
+    },
+    /// `test: change_point`: fails on a recent step change in the bad direction
+    /// (`gates/change_points.rs`), with the policy's `change_points:` options.
+    ChangePoint,
 }
 
 impl Method {
@@ -233,20 +240,24 @@ impl Method {
             Method::Tolerance(Tolerance::Ratio(_)) => "ratio",
             Method::Tolerance(Tolerance::Absolute(_)) => "absolute",
             Method::Test { test, .. } => test.as_str(),
+            Method::ChangePoint => "change_point",
         }
     }
 
-    /// The tolerance or the test's boundary.
+    /// The tolerance or the test's boundary (NaN for `change_point`, which has none).
     pub fn boundary(self) -> f64 {
         match self {
             Method::Tolerance(Tolerance::Ratio(v) | Tolerance::Absolute(v)) => v,
             Method::Test { boundary, .. } => boundary,
+            Method::ChangePoint => f64::NAN,
         }
     }
 
+    /// The default `min_samples` (for `change_point`, the search's own need, 2 × `min_segment`
+    /// runs, is checked when judging).
     pub fn default_min_samples(self) -> usize {
         match self {
-            Method::Tolerance(_) => 1,
+            Method::Tolerance(_) | Method::ChangePoint => 1,
             Method::Test { test, .. } => test.default_min_samples(),
         }
     }
@@ -257,6 +268,7 @@ impl fmt::Display for Method {
         match self {
             Method::Tolerance(t) => t.fmt(f),
             Method::Test { test, boundary } => write!(f, "{} {boundary}", test.as_str()),
+            Method::ChangePoint => f.write_str("change_point"),
         }
     }
 }
@@ -350,6 +362,9 @@ enum MinChangeField {
 pub struct GateConfig {
     pub objectives: Vec<Objective>,
     pub regressions: Vec<RegressionRule>,
+    /// `change_points:` of the policy: when given, every regressed series is searched for step
+    /// changes (and `test: change_point` rules use these options; the defaults without it).
+    pub change_points: Option<ChangePointPolicy>,
 }
 
 impl GateConfig {
@@ -380,6 +395,9 @@ impl GateConfig {
     pub fn extend(&mut self, other: GateConfig) {
         self.objectives.extend(other.objectives);
         self.regressions.extend(other.regressions);
+        if other.change_points.is_some() {
+            self.change_points = other.change_points;
+        }
     }
 }
 
@@ -396,6 +414,7 @@ pub fn parse_objectives(text: &str, source: &str) -> Result<Vec<Objective>, Stri
     let mut config = GateConfig {
         objectives: list.0,
         regressions: Vec::new(),
+        change_points: None,
     };
     config.set_source(source);
     Ok(config.objectives)
@@ -686,6 +705,9 @@ fn rule<E: de::Error>(name: &str, line: u64, body: RuleBody) -> Result<Regressio
         ));
     };
     let method = rule_method(&body).map_err(at)?;
+    if method == Method::ChangePoint {
+        super::change_points::check_rule(body.consecutive, body.max_cv.is_some()).map_err(at)?;
+    }
     let samples = sample_counts(&body, method).map_err(at)?;
     let (shadow, min_change, max_cv) = noise_options(&body).map_err(at)?;
     let normality = normality_option(&body, method).map_err(at)?;
@@ -767,13 +789,30 @@ fn tolerance_method(tolerance: Tolerance, boundary: Option<&Bound>) -> Result<Me
 /// A statistical test method: a known test name (a near miss is suggested) and the `boundary`
 /// it needs, within what the test takes.
 fn test_method(test: &str, boundary: Option<&Bound>) -> Result<Method, String> {
+    if test == "change_point" {
+        if boundary.is_some() {
+            return Err(
+                "has a `boundary`, which `test: change_point` does not take: its \
+                        significance is the policy's `change_points: {p_value}`"
+                    .to_string(),
+            );
+        }
+        return Ok(Method::ChangePoint);
+    }
     let Some(parsed) = Test::parse(test) else {
         return Err(format!(
             "has an unknown `test: {test}`: one of `percentage`, `z_score`, `t_test`, \
-             `iqr`, `log_normal`{}",
+             `iqr`, `log_normal`, `change_point`{}",
             super::super::text::closest(
                 test,
-                ["percentage", "z_score", "t_test", "iqr", "log_normal"]
+                [
+                    "percentage",
+                    "z_score",
+                    "t_test",
+                    "iqr",
+                    "log_normal",
+                    "change_point"
+                ]
             )
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default()

@@ -418,7 +418,50 @@ pub fn write_markdown(results: &GateResults, heading: &str, units: Units<'_>, ou
         let place = |at: &Origin| Some(escape(&at.to_string()));
         write_table(&refs, Some(&place), out);
     }
+    write_change_points(results, out);
     write_removed(results, out);
+}
+
+/// At most this many change points are listed; the rest are counted.
+pub const CHANGE_POINT_LINES: usize = 5;
+
+/// Lists the recent change points of the gated series (within the policy's `last_runs`), newest
+/// first, one line each: `` - `lag_seconds`: step change at `abc1234`: +12.3%, p = 0.001 ``; a
+/// series judged by two rules is listed once. Nothing when there is none.
+pub fn write_change_points(results: &GateResults, out: &mut String) {
+    let namer = Namer::new(results);
+    let mut lines: Vec<(usize, String)> = Vec::new();
+    for c in &results.regressions {
+        let series = namer.series(&c.metric, &c.labels);
+        for point in c.change_points.iter().filter(|p| p.recent) {
+            let line = format!(
+                "- {}: {}",
+                code(&shorten(&series, NAME_CHARS)),
+                super::change_points::describe(point, code)
+            );
+            let age = c.samples - point.index;
+            if !lines.iter().any(|(_, l)| *l == line) {
+                lines.push((age, line));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    lines.sort_by_key(|(age, _)| *age);
+    let _ = writeln!(out, "\nStep changes in the recent runs:\n");
+    for (_, line) in lines.iter().take(CHANGE_POINT_LINES) {
+        let _ = writeln!(out, "{line}");
+    }
+    if lines.len() > CHANGE_POINT_LINES {
+        let _ = writeln!(
+            out,
+            "- and {} more (`change_points` in runtime_metrics.json)",
+            lines.len() - CHANGE_POINT_LINES
+        );
+    }
+    // A line right after the list would continue its last item.
+    out.push('\n');
 }
 
 fn write_removed(results: &GateResults, out: &mut String) {

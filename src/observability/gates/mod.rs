@@ -5,6 +5,7 @@
 //! `dpone_regression_ratio`, ...) so dashboards see the same verdicts as the step.
 
 pub mod baseline;
+pub mod change_points;
 pub mod config;
 pub mod markdown;
 pub mod normality;
@@ -26,6 +27,7 @@ use super::points::Points;
 use crate::metric_spec;
 
 pub use baseline::{BaselineSeries, History, ReadReport, RecordedComparison, ReportSeries, Sample};
+pub use change_points::{ChangePointPolicy, ChangePointResult, ChangePointsField};
 pub use config::{
     parse_objectives, Direction, GateConfig, Method, Objective, ObjectiveList, Origin,
     RegressionList, RegressionRule, Selector, Tolerance,
@@ -195,7 +197,12 @@ fn compare_history(
                 selector.written, selector.origin
             )));
         }
-        compare(rule, points, &history.samples, gated, out);
+        let change_points = match (config.change_points, rule.method) {
+            (Some(policy), _) => Some(policy),
+            (None, Method::ChangePoint) => Some(ChangePointPolicy::default()),
+            (None, _) => None,
+        };
+        compare(rule, change_points, points, &history.samples, gated, out);
     }
     Ok(())
 }

@@ -4,7 +4,9 @@
 //! happened `consecutive` times in a row (this export and the most recent samples, by their own
 //! recorded results); short of that it is a warning.
 
+use super::super::change_points::ChangePoint;
 use super::baseline::Sample;
+use super::change_points::{self, ChangePointPolicy, ChangePointResult};
 use super::normality;
 use super::series::GateSeries;
 use super::stats::{self, Limits};
@@ -134,6 +136,10 @@ fn rule_limits(
         },
         Method::Test { test, boundary } => stats::limits(test, boundary, samples)
             .map_err(|why| (ComparisonStatus::NotComputable, why.0)),
+        Method::ChangePoint => Err((
+            ComparisonStatus::NotComputable,
+            "a change-point rule sets no limits".to_string(),
+        )),
     }
 }
 
@@ -342,19 +348,23 @@ fn match_series<'a>(
 /// The judge phase's view of one rule: where it is configured and how it reads.
 struct Judge<'a> {
     rule: &'a RegressionRule,
+    /// Whether (and how) the series are searched for change points.
+    change_points: Option<ChangePointPolicy>,
     origin: String,
     tolerance: BTreeMap<&'static str, f64>,
 }
 
 impl<'a> Judge<'a> {
-    fn new(rule: &'a RegressionRule) -> Self {
+    fn new(rule: &'a RegressionRule, change_points: Option<ChangePointPolicy>) -> Self {
         Judge {
             rule,
+            change_points,
             origin: rule.selector.origin.to_string(),
             tolerance: match rule.method {
                 Method::Tolerance(Tolerance::Ratio(r)) => [("ratio", r)].into(),
                 Method::Tolerance(Tolerance::Absolute(a)) => [("absolute", a)].into(),
                 Method::Test { boundary, .. } => [("boundary", boundary)].into(),
+                Method::ChangePoint => BTreeMap::new(),
             },
         }
     }
@@ -395,6 +405,7 @@ impl<'a> Judge<'a> {
             upper_limit: None,
             verdict: Verdict::Passed,
             replayed: None,
+            change_points: Vec::new(),
             history: values.iter().map(|(v, _)| *v).collect(),
         }
     }
@@ -473,6 +484,14 @@ impl<'a> Judge<'a> {
         let rule = self.rule;
         let mut row = self.comparison(p.name, labels, values);
         row.actual = Some(p.value);
+        let found = self
+            .change_points
+            .map(|policy| change_points::search(&policy, values, p.value))
+            .unwrap_or_default();
+        row.change_points = found.iter().map(|(_, r)| r.clone()).collect();
+        if rule.method == Method::ChangePoint && !values.is_empty() {
+            return self.change_point_series(p, labels, values, &found, row, gated, out);
+        }
         if values.is_empty() {
             row.status = ComparisonStatus::Added;
             row.verdict = Verdict::NotCompared;
@@ -529,6 +548,94 @@ impl<'a> Judge<'a> {
         }
     }
 
+    /// A series of this export under `test: change_point`: it fails when a recent change point
+    /// (within `last_runs`) moved its level in the bad direction, by at least `min_change`.
+    // The arguments are `series`'s, plus what it found; grouping them would only rename them.
+    #[allow(clippy::too_many_arguments)]
+    fn change_point_series(
+        &self,
+        p: &Point<'_>,
+        labels: &Labels,
+        values: &Values<'_>,
+        found: &[(ChangePoint, ChangePointResult)],
+        mut row: Comparison,
+        gated: &mut Gated,
+        out: &mut GatePoints,
+    ) {
+        let rule = self.rule;
+        let policy = self.change_points.unwrap_or_default();
+        let needed = rule
+            .min_samples
+            .max(2 * policy.options.min_segment.max(2) - 1);
+        if values.len() < needed {
+            row.status = ComparisonStatus::Insufficient;
+            row.verdict = Verdict::Inconclusive;
+            row.reason = Some(format!(
+                "{} of the {needed} a change-point search needs (`min_samples`, or \
+                 2 × `min_segment` runs with this export)",
+                plural_samples(values.len()),
+            ));
+            gated.results.regressions.push(row);
+            return;
+        }
+        let step = change_points::bad_step(rule.direction, found);
+        let (base, now) = match step {
+            Some((point, _)) => (point.mean_before, point.mean_after),
+            None => (change_points::level(values, found), p.value),
+        };
+        let ratio = regression_ratio(rule.direction, base, now);
+        (row.baseline, row.centre) = (Some(base), Some(base));
+        (row.delta, row.ratio) = (Some(now - base), Some(ratio));
+        let passed = match step {
+            None => true,
+            Some(_) if !self.large_enough(&mut row, base, now) => true,
+            Some((_, step)) => {
+                row.breached = true;
+                row.consecutive = 1;
+                let message = format!(
+                    "`{}` stepped from {} to {} ({}) within the last {} runs ({} is better; {})",
+                    series_text(p.name, labels),
+                    number(base),
+                    number(now),
+                    change_points::describe(step, |at| format!("`{at}`")),
+                    policy.last_runs,
+                    rule.direction.as_str(),
+                    self.origin
+                );
+                self.finding(&mut row, gated, message, rule.severity)
+            }
+        };
+        row.passed = passed;
+        gated.results.regressions.push(row);
+        let extra = [("direction", rule.direction.as_str()), ("metric", p.name)];
+        let verdict = if passed { 1.0 } else { 0.0 };
+        for (family, value) in [
+            (GateSeries::RegressionPassed, verdict),
+            (GateSeries::RegressionRatio, ratio),
+            (GateSeries::RegressionBaseline, base),
+        ] {
+            out.push(family, value, &extra, labels, p.attributes);
+        }
+    }
+
+    /// Whether a breach moved at least the rule's `min_change` from `base`; a smaller one makes
+    /// the row inconclusive.
+    fn large_enough(&self, row: &mut Comparison, base: f64, value: f64) -> bool {
+        let Some(min) = self.rule.min_change else {
+            return true;
+        };
+        if min.exceeds(value - base, base) {
+            return true;
+        }
+        row.verdict = Verdict::Inconclusive;
+        row.reason = Some(format!(
+            "change {} is below `min_change: {}`",
+            number(value - base),
+            min.shown()
+        ));
+        false
+    }
+
     /// A breach of this series' limits: a blocker (an error once it is the rule's
     /// `consecutive`-th in a row, a warning before), its consecutive count in the row, and
     /// whether the series still passes.
@@ -564,7 +671,7 @@ impl<'a> Judge<'a> {
             plural_samples(values.len()),
             match rule.method {
                 Method::Tolerance(_) => format!(" around the most recent, {}", number(base)),
-                Method::Test { .. } => format!(" around {}", number(base)),
+                Method::Test { .. } | Method::ChangePoint => format!(" around {}", number(base)),
             },
             if ratio.is_nan() {
                 "not comparable".to_string()
@@ -688,9 +795,11 @@ fn plural_samples(n: usize) -> String {
     }
 }
 
-/// One regression rule against the history: match the series, then judge each.
+/// One regression rule against the history: match the series, then judge each (and search each
+/// for change points when `change_points` says how).
 pub(super) fn compare(
     rule: &RegressionRule,
+    change_points: Option<ChangePointPolicy>,
     points: &Points,
     samples: &[Sample],
     gated: &mut Gated,
@@ -701,7 +810,7 @@ pub(super) fn compare(
         _ => samples,
     };
     let matched = match_series(rule, points, window);
-    let judge = Judge::new(rule);
+    let judge = Judge::new(rule, change_points);
     if matched.is_empty() {
         judge.absent(gated);
         return;

@@ -235,7 +235,7 @@ pub struct Comparison {
     pub severity: Severity,
     pub status: ComparisonStatus,
     /// `ratio` or `absolute` for a tolerance, `percentage`, `z_score`, `t_test`, `iqr` or
-    /// `log_normal` for a statistical test.
+    /// `log_normal` for a statistical test, `change_point` for a step-change gate.
     #[serde(default, with = "method_name")]
     pub test: StaticName,
     #[serde(with = "tolerance_keys")]
@@ -251,6 +251,10 @@ pub struct Comparison {
     /// runs on main". Absent for a rule that blocks, or with no run to replay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replayed: Option<Replayed>,
+    /// The step changes of the series over its samples and this export (the policy's
+    /// `change_points:`, or a `test: change_point` rule), oldest first; not written when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub change_points: Vec<ChangePointResult>,
     /// The values of the samples compared with, oldest first (for the history chart).
     #[serde(skip)]
     pub history: Vec<f64>,
@@ -367,7 +371,7 @@ impl Comparison {
 /// A number as the metric list writes it: non-finite values as `"NaN"`, `"Infinity"`,
 /// `"-Infinity"`, so a value never turns into `null` (`null` is no value). Read back the same
 /// way: any other string, or another JSON type, is an error.
-mod json_number {
+pub(super) mod json_number {
     use serde::de::{self, Deserializer, Visitor};
     use serde::Serializer;
 
@@ -465,6 +469,7 @@ mod method_name {
         match text.as_str() {
             "ratio" => Ok("ratio"),
             "absolute" => Ok("absolute"),
+            "change_point" => Ok("change_point"),
             other => Test::parse(other).map(Test::as_str).ok_or_else(|| {
                 de::Error::invalid_value(
                     de::Unexpected::Str(other),
