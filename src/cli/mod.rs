@@ -294,6 +294,10 @@ pub struct SiteArgs {
     /// The pages' title.
     #[arg(long, value_name = "TEXT", default_value = "Trend")]
     pub title: String,
+    /// Do not search the series for change points (by default each is searched with E-divisive
+    /// means and the default options, docs/gates.md#change-points, and marked).
+    #[arg(long)]
+    pub no_change_points: bool,
 }
 
 #[derive(Debug, Args)]

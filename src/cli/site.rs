@@ -5,8 +5,9 @@ use std::io::Write;
 
 use super::SiteArgs;
 use crate::exit::{Error, Outcome, Verdict};
+use crate::observability::change_points::ChangePointOptions;
 use crate::observability::history::{self, MAX_HISTORY_LIMIT};
-use crate::observability::history_page::{github_repository, PageOptions};
+use crate::observability::history_page::{github_repository, mark_change_points, PageOptions};
 use crate::observability::report_file::read_history;
 use crate::observability::site::{write_site, SiteError};
 use crate::observability::text::plural;
@@ -30,11 +31,15 @@ pub fn run(args: &SiteArgs, stdout: &mut impl Write) -> Outcome {
         )));
     }
     let file = history::from_samples(&read.samples, &|_| true, MAX_HISTORY_LIMIT);
-    let options = PageOptions {
+    let mut options = PageOptions {
         title: args.title.clone(),
         repository_url,
         ..PageOptions::default()
     };
+    if !args.no_change_points {
+        let search = ChangePointOptions::default();
+        mark_change_points(&file, &search, &mut options.notes);
+    }
     let pages = write_site(&file, &options, &args.out).map_err(|err| match err {
         SiteError::NotOurs { .. } => Error::Usage(err.to_string()),
         SiteError::Io { .. } => Error::Failed(err.to_string()),

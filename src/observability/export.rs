@@ -262,8 +262,12 @@ const REPOSITORY_URL_ATTRIBUTE: &str = "vcs.repository.url.full";
 /// How `history.html` is drawn: the service in the title, the repository for links, and each
 /// compared series' limits as its band (the change points are marked by the caller that
 /// detects them).
-fn page_options(request: &ExportRequest, report: &ExportReport) -> PageOptions {
-    let notes = report
+fn page_options(
+    request: &ExportRequest,
+    report: &ExportReport,
+    carried: &HistoryFile,
+) -> PageOptions {
+    let mut notes: Vec<(SeriesKey, SeriesNotes)> = report
         .gates
         .regressions
         .iter()
@@ -290,6 +294,9 @@ fn page_options(request: &ExportRequest, report: &ExportReport) -> PageOptions {
             )
         })
         .collect();
+    if let Some(policy) = change_point_search(&request.policy.gates) {
+        history_page::mark_change_points(carried, &policy.options, &mut notes);
+    }
     PageOptions {
         title: format!("Trend of {}/{}", request.namespace, request.service_name),
         repository_url: report
@@ -301,6 +308,19 @@ fn page_options(request: &ExportRequest, report: &ExportReport) -> PageOptions {
         metric: None,
         nav: Vec::new(),
     }
+}
+
+/// The change-point search the policy asks for (its `change_points:`, or the defaults when a
+/// `test: change_point` rule names none); `None` when it asks for none, so the page marks
+/// nothing and costs no search.
+fn change_point_search(gates: &gates::GateConfig) -> Option<gates::ChangePointPolicy> {
+    let rule_wants = gates
+        .regressions
+        .iter()
+        .any(|rule| matches!(rule.method, gates::Method::ChangePoint));
+    gates
+        .change_points
+        .or_else(|| rule_wants.then(gates::ChangePointPolicy::default))
 }
 
 /// Renders every artifact (the adapter's last), indexes them and moves them into place.
@@ -362,7 +382,9 @@ fn render(
         (&HISTORY, Box::new(|out| history::write_json(carried, out))),
         (
             &HISTORY_PAGE,
-            Box::new(|out| history_page::render(carried, &page_options(request, report_ref), out)),
+            Box::new(|out| {
+                history_page::render(carried, &page_options(request, report_ref, carried), out)
+            }),
         ),
     ];
     // Only when an input names a dataset: there is nothing to say of none.

@@ -17,6 +17,7 @@ use std::io::{self, Write};
 
 use sha2::{Digest, Sha256};
 
+use super::change_points::{detect, ChangePointOptions};
 use super::history::{HistoryFile, SeriesKey};
 use super::number;
 
@@ -69,6 +70,38 @@ pub fn series_values(file: &HistoryFile, column: usize) -> Vec<(usize, f64)> {
         .filter_map(|(i, e)| e.values.get(column).copied().flatten().map(|v| (i, v)))
         .filter(|(_, v)| v.is_finite())
         .collect()
+}
+
+/// The change points of every series of `file` (`change_points::detect` over each series'
+/// values, as [`series_values`] lists them), added to `notes` as marks: a series with a note
+/// keeps its band.
+pub fn mark_change_points(
+    file: &HistoryFile,
+    options: &ChangePointOptions,
+    notes: &mut Vec<(SeriesKey, SeriesNotes)>,
+) {
+    for (column, key) in file.series.iter().enumerate() {
+        let values: Vec<f64> = series_values(file, column)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        let marks: Vec<Mark> = detect(&values, options)
+            .into_iter()
+            .map(|point| Mark {
+                index: point.index,
+                mean_before: point.mean_before,
+                mean_after: point.mean_after,
+                p_value: point.p_value,
+            })
+            .collect();
+        if marks.is_empty() {
+            continue;
+        }
+        match notes.iter_mut().find(|(k, _)| k == key) {
+            Some((_, note)) => note.marks = marks,
+            None => notes.push((key.clone(), SeriesNotes { band: None, marks })),
+        }
+    }
 }
 
 /// The repository address when it is `https://github.com/<owner>/<repo>` with plain names.

@@ -274,3 +274,68 @@ fn every_export_writes_the_page_and_site_draws_its_history() {
     assert!(index.contains("<tr><th>3<td>302"));
     assert!(cwd.join("site/metric-dpone_job_seconds.html").is_file());
 }
+
+/// Twenty chained exports whose `job_seconds` steps from about 100 to about 130 at run 13:
+/// with `change_points:` in the policy, the last folder's `history.html` marks the step
+/// (found by `change_points::detect` on the carried history); without it, nothing is searched.
+/// `site` searches by default and `--no-change-points` turns it off.
+#[test]
+fn the_page_marks_the_change_points_the_policy_asks_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let export = |policy: &str, out: &str, i: u64, previous: Option<String>| {
+        let value = if i < 12 { 100 + i % 3 } else { 130 + i % 2 };
+        let mut args = vec![
+            "metrics-export".to_string(),
+            "--output-dir".to_string(),
+            out.to_string(),
+            "--policy".to_string(),
+            policy.to_string(),
+            "--metric".to_string(),
+            format!("job_seconds={value}"),
+        ];
+        if let Some(previous) = previous {
+            args.extend(["--baseline".to_string(), previous]);
+        }
+        let out = Command::new(common::bin())
+            .args(&args)
+            .current_dir(cwd)
+            .env("SOURCE_DATE_EPOCH", (1_764_000_000 + i * 3600).to_string())
+            .output()
+            .unwrap();
+        // The ratio rule fails the run of the step; the others pass.
+        assert!(out.status.code().unwrap() <= 1, "{}", common::stderr(&out));
+    };
+    let rule = "regressions:\n  job_seconds: {direction: lower, ratio: 0.5}\n";
+    std::fs::write(cwd.join("with.yml"), format!("{rule}change_points: {{}}\n")).unwrap();
+    std::fs::write(cwd.join("without.yml"), rule).unwrap();
+    for (policy, root) in [("with.yml", "a"), ("without.yml", "b")] {
+        for i in 0..20u64 {
+            let previous = (i > 0).then(|| format!("{root}/{}", i - 1));
+            export(policy, &format!("{root}/{i}"), i, previous);
+        }
+    }
+    let page = std::fs::read_to_string(cwd.join("a/19/history.html")).unwrap();
+    // One mark, at the 13th run (named in the chart's description and on its point).
+    let mark = "step change at run #13: +29.21% (p = 0.001)";
+    assert!(page.contains(mark), "{page}");
+    assert_eq!(
+        page.matches("step change at").count(),
+        page.matches(mark).count()
+    );
+    let page = std::fs::read_to_string(cwd.join("b/19/history.html")).unwrap();
+    assert!(!page.contains("step change at"));
+
+    let site = |extra: &[&str], out: &str| {
+        let o = Command::new(common::bin())
+            .args(["site", "--history", "b/19", "--out", out])
+            .args(extra)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+        std::fs::read_to_string(cwd.join(out).join("index.html")).unwrap()
+    };
+    assert!(site(&[], "s1").contains("step change at run #13: +"));
+    assert!(!site(&["--no-change-points"], "s2").contains("step change at"));
+}
