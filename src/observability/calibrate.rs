@@ -81,13 +81,7 @@ pub fn change(direction: Direction, tolerance: Tolerance, before: f64, now: f64)
 pub fn suggest(changes: &[f64], target: f64) -> Option<f64> {
     let mut sorted: Vec<f64> = changes.iter().copied().filter(|c| !c.is_nan()).collect();
     sorted.sort_by(|a, b| b.total_cmp(a));
-    // The allowed failures: a count, so the float is floored on purpose.
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let allowed = (target.max(0.0) * sorted.len() as f64).floor() as usize;
+    let allowed = allowed_failures(target, sorted.len());
     let at = sorted.get(allowed).copied()?;
     at.is_finite().then_some(at.max(0.0))
 }
@@ -393,12 +387,7 @@ fn suggest_checked(
 ) -> Option<(f64, usize)> {
     let mut sorted = equivalents.to_vec();
     sorted.sort_by(|a, b| b.total_cmp(a));
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let allowed = (target.max(0.0) * sorted.len() as f64).floor() as usize;
+    let allowed = allowed_failures(target, sorted.len());
     let raw = allowed_boundary(test, *sorted.get(allowed)?)?;
     // The quantile functions round (statrs' Student-t inversion to about 1e-9), which can put
     // the run the boundary was read from just outside it: try nudges of 1e-12 up to 1e-6 of
@@ -477,6 +466,16 @@ fn row_notes(r: &Calibration) -> String {
     } else {
         format!(" ({})", notes.join("; "))
     }
+}
+
+/// How many of `n` runs may fail at the `target` rate: a count, so the product is floored.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
+fn allowed_failures(target: f64, n: usize) -> usize {
+    (target.max(0.0) * n as f64).floor() as usize
 }
 
 #[cfg(test)]

@@ -537,15 +537,7 @@ impl<'a> Judge<'a> {
         };
         row.passed = passed;
         gated.results.regressions.push(row);
-        let extra = [("direction", rule.direction.as_str()), ("metric", p.name)];
-        let verdict = if passed { 1.0 } else { 0.0 };
-        for (family, value) in [
-            (GateSeries::RegressionPassed, verdict),
-            (GateSeries::RegressionRatio, ratio),
-            (GateSeries::RegressionBaseline, base),
-        ] {
-            out.push(family, value, &extra, labels, p.attributes);
-        }
+        gate_series(rule, p, labels, passed, (ratio, base), out);
     }
 
     /// A series of this export under `test: change_point`: it fails when a recent change point
@@ -607,15 +599,7 @@ impl<'a> Judge<'a> {
         };
         row.passed = passed;
         gated.results.regressions.push(row);
-        let extra = [("direction", rule.direction.as_str()), ("metric", p.name)];
-        let verdict = if passed { 1.0 } else { 0.0 };
-        for (family, value) in [
-            (GateSeries::RegressionPassed, verdict),
-            (GateSeries::RegressionRatio, ratio),
-            (GateSeries::RegressionBaseline, base),
-        ] {
-            out.push(family, value, &extra, labels, p.attributes);
-        }
+        gate_series(rule, p, labels, passed, (ratio, base), out);
     }
 
     /// Whether a breach moved at least the rule's `min_change` from `base`; a smaller one makes
@@ -830,5 +814,25 @@ pub(super) fn compare(
     }
     for (name, labels, values, gone) in matched.left {
         judge.missing(name, labels, &values, gone, gated, out);
+    }
+}
+
+/// The gate series of one compared series: whether it passed, its ratio and its baseline.
+fn gate_series(
+    rule: &RegressionRule,
+    p: &Point<'_>,
+    labels: &Labels,
+    passed: bool,
+    (ratio, base): (f64, f64),
+    out: &mut GatePoints,
+) {
+    let extra = [("direction", rule.direction.as_str()), ("metric", p.name)];
+    let verdict = if passed { 1.0 } else { 0.0 };
+    for (family, value) in [
+        (GateSeries::RegressionPassed, verdict),
+        (GateSeries::RegressionRatio, ratio),
+        (GateSeries::RegressionBaseline, base),
+    ] {
+        out.push(family, value, &extra, labels, p.attributes);
     }
 }
