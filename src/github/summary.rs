@@ -323,7 +323,12 @@ fn write_failed_gates(
         write_table(&failed, places.then_some(&place as _), out);
     }
     if charts {
-        write_sparklines(&failed, out);
+        let page = format!(
+            "{}/{}",
+            ctx.output_dir.trim_end_matches('/'),
+            HISTORY_PAGE.file_name
+        );
+        write_sparklines(&failed, Some(&page), out);
         let charted = failed
             .iter()
             .filter_map(|r| r.comparison.and_then(chart_data));
@@ -338,7 +343,7 @@ const SPARKLINES: usize = 5;
 const SPARKLINE_RUNS: usize = 24;
 
 /// A tiny Unicode chart per failing regression with a history: its samples, then this run.
-fn write_sparklines(failed: &[&GateRow<'_>], out: &mut String) {
+fn write_sparklines(failed: &[&GateRow<'_>], page: Option<&str>, out: &mut String) {
     let lines: Vec<String> = failed
         .iter()
         .filter_map(|r| {
@@ -360,9 +365,12 @@ fn write_sparklines(failed: &[&GateRow<'_>], out: &mut String) {
     if lines.is_empty() {
         return;
     }
+    let every = page
+        .map(|page| format!(" (every series: {} in the artifact)", code(page)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "\nTrend of the failing series, oldest first, this run last:\n\n{}\n",
+        "\nTrend of the failing series, oldest first, this run last{every}:\n\n{}\n",
         lines.join("\n")
     );
 }
@@ -1191,9 +1199,15 @@ mod tests {
         let failed: Vec<&GateRow<'_>> = rows.iter().filter(|r| r.state.is_finding()).collect();
         assert_eq!(failed.len(), 1);
         let mut out = String::new();
-        write_sparklines(&failed, &mut out);
+        write_sparklines(&failed, None, &mut out);
         assert!(out.contains("Trend of the failing series"), "{out}");
         assert_eq!(out.matches("- `").count(), 1, "{out}");
         assert!(out.contains("`▁▂▃█` (4 runs)"), "{out}");
+        let mut out = String::new();
+        write_sparklines(&failed, Some("out/run/history.html"), &mut out);
+        assert!(
+            out.contains("this run last (every series: `out/run/history.html` in the artifact):"),
+            "{out}"
+        );
     }
 }
