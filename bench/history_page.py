@@ -16,6 +16,7 @@ A benchmark, not a test: nothing here asserts a time.
 """
 
 import argparse
+import datetime
 import json
 import pathlib
 import random
@@ -29,7 +30,9 @@ RUNS = 500
 
 def report(run, values):
     """One runtime_metrics.json as an export writes it (the fields the history reads)."""
-    stamp = f"2026-{1 + run // 28 // 31 % 12:02d}-{1 + run // 28 % 28:02d}T{run % 24:02d}:{run % 60:02d}:00.000000+00:00"
+    # One run an hour from 2026-01-01, so time order is run order (the history sorts by time).
+    at = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(hours=run)
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00")
     return {
         "schema_version": 1,
         "blocker_details": [],
