@@ -147,7 +147,8 @@ pub struct MetricsExportArgs {
     #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     pub airflow_evidence_bundle: Option<PathBuf>,
 
-    /// Policy file (YAML): per-code `blockers:` severities, `objectives:` and `regressions:`.
+    /// Policy file (YAML): `fail-on`, per-code `blockers:` severities, `objectives:`,
+    /// `regressions:`, `change_points:` and `openlineage:`.
     /// `fail-on` is the action's; `metrics-export` fails on error blockers.
     #[arg(long, value_name = "FILE", help_heading = "Gates")]
     pub policy: Option<PathBuf>,
