@@ -112,6 +112,9 @@ fn previous_site(dir: &Path) -> Result<Vec<String>, SiteError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) if err.kind() == io::ErrorKind::NotADirectory || dir.is_file() => {
+            return Err(not_ours("it is not a folder".to_string()))
+        }
         Err(err) => return Err(io_error("read the folder", dir)(err)),
     };
     let mut names = Vec::new();
@@ -291,6 +294,57 @@ mod tests {
             listing(&dir),
             [MARKER, "index.html", "metric-a_seconds.html"]
         );
+    }
+
+    #[test]
+    fn a_marker_naming_paths_outside_removes_nothing_outside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("site");
+        write_site(&file(), &PageOptions::default(), &dir).unwrap();
+        let victim = tmp.path().join("victim.html");
+        std::fs::write(&victim, "keep").unwrap();
+        let absolute = victim.display().to_string();
+        let marker = serde_json::json!({
+            "generator": GENERATOR,
+            "files": ["../victim.html", absolute, "/", "..", "index.html", "metric-a_seconds.html",
+                "metric-b-rows.html", "metric-b-rows-2.html"],
+        });
+        std::fs::write(dir.join(MARKER), marker.to_string()).unwrap();
+        write_site(&file(), &PageOptions::default(), &dir).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    }
+
+    #[test]
+    fn refuses_a_file_a_symlink_inside_and_a_marker_too_big_or_not_json() {
+        let tmp = tempfile::tempdir().unwrap();
+        let plain = tmp.path().join("plain");
+        std::fs::write(&plain, "mine").unwrap();
+        let err = write_site(&file(), &PageOptions::default(), &plain).unwrap_err();
+        assert!(
+            matches!(err, SiteError::NotOurs { .. }) && err.to_string().contains("not a folder"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), "mine");
+        let dir = tmp.path().join("site");
+        write_site(&file(), &PageOptions::default(), &dir).unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&plain, dir.join("link.html")).unwrap();
+            let err = write_site(&file(), &PageOptions::default(), &dir).unwrap_err();
+            assert!(
+                err.to_string().contains("`link.html` is not a plain file"),
+                "{err}"
+            );
+            std::fs::remove_file(dir.join("link.html")).unwrap();
+        }
+        std::fs::write(dir.join(MARKER), "not json").unwrap();
+        let err = write_site(&file(), &PageOptions::default(), &dir).unwrap_err();
+        assert!(err.to_string().contains("is not one `site` wrote"), "{err}");
+        let big = vec![b' '; usize::try_from(MAX_MARKER_BYTES).unwrap() + 1];
+        std::fs::write(dir.join(MARKER), big).unwrap();
+        let err = write_site(&file(), &PageOptions::default(), &dir).unwrap_err();
+        assert!(err.to_string().contains(MARKER), "{err}");
+        assert!(dir.join("index.html").is_file(), "nothing removed");
     }
 
     #[test]
