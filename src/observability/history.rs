@@ -12,6 +12,8 @@
 //!
 //! Pure: no file, clock or environment; the caller reads and writes the bytes.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -193,14 +195,23 @@ fn finite(value: f64) -> Option<f64> {
 /// entry, then keeps the newest `limit` entries and the series they still use.
 pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
     let mut values: Vec<Option<f64>> = vec![None; file.series.len()];
+    // Each series' column, looked up once per value (10 000 series stay linear).
+    let mut columns: BTreeMap<SeriesKey, usize> = file
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, key)| (key.clone(), i))
+        .collect();
+    let known = file.series.len();
     for item in &run.series {
         let key = SeriesKey {
             name: item.name.clone(),
             labels: item.labels.clone(),
         };
-        let index = match file.series.iter().position(|k| *k == key) {
-            Some(index) => index,
+        let index = match columns.get(&key) {
+            Some(index) => *index,
             None => {
+                columns.insert(key.clone(), file.series.len());
                 file.series.push(key);
                 values.push(None);
                 file.series.len() - 1
@@ -212,7 +223,7 @@ pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
     let mut breached: Vec<usize> = run
         .breached
         .iter()
-        .filter_map(|key| file.series.iter().position(|k| k == key))
+        .filter_map(|key| columns.get(key).copied())
         .filter(|index| values.get(*index).copied().flatten().is_some())
         .collect();
     breached.sort_unstable();
@@ -233,7 +244,25 @@ pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
     });
     let excess = file.entries.len().saturating_sub(limit.max(1));
     file.entries.drain(..excess);
+    // With no entry dropped and a value for every new series, every series is still used (as
+    // after any `append`): only the new entry needs its trailing gaps cut, which keeps a long
+    // history's appends linear.
+    if excess == 0 && values_of_new_series(&file, known) {
+        if let Some(entry) = file.entries.last_mut() {
+            while entry.values.last() == Some(&None) {
+                entry.values.pop();
+            }
+        }
+        return file;
+    }
     prune_series(file)
+}
+
+/// Whether the newest entry has a value for each series from column `known` on.
+fn values_of_new_series(file: &HistoryFile, known: usize) -> bool {
+    file.entries.last().is_some_and(|entry| {
+        (known..file.series.len()).all(|i| entry.values.get(i).copied().flatten().is_some())
+    })
 }
 
 /// Drops the series no entry has a value for, keeping the order of the others (the canonical
@@ -286,7 +315,7 @@ pub fn from_samples(
     limit: usize,
 ) -> HistoryFile {
     let mut file = empty();
-    let mut seen: Vec<RunId<'_>> = Vec::new();
+    let mut seen: BTreeSet<RunId<'_>> = BTreeSet::new();
     for sample in samples {
         let report = &sample.report;
         let id = (
@@ -295,10 +324,9 @@ pub fn from_samples(
             report.run_attempt.as_deref(),
             sample.time(),
         );
-        if seen.contains(&id) {
+        if !seen.insert(id) {
             continue;
         }
-        seen.push(id);
         let run = Run {
             breached: report
                 .recorded
