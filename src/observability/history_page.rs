@@ -59,7 +59,14 @@ pub struct PageOptions {
     pub metric: Option<String>,
     /// Links shown above the charts: (relative address, text).
     pub nav: Vec<(String, String)>,
+    /// The series whose change points were not searched ([`MAX_SEARCHED_VALUES`]), said on the
+    /// page.
+    pub unsearched: usize,
 }
+
+/// The most values [`mark_change_points`] searches over all the series of a history (100 series
+/// of 500 runs); the series past it are not searched, so 10 000 series cost seconds, not hours.
+pub const MAX_SEARCHED_VALUES: usize = 50_000;
 
 /// The series' values with the entry (run) each is from, oldest first: `(entry index, value)`.
 /// A [`Mark`]'s `index` is an index into this list.
@@ -74,17 +81,36 @@ pub fn series_values(file: &HistoryFile, column: usize) -> Vec<(usize, f64)> {
 
 /// The change points of every series of `file` (`change_points::detect` over each series'
 /// values, as [`series_values`] lists them), added to `notes` as marks: a series with a note
-/// keeps its band.
+/// keeps its band. Series are searched in column order while their values add up to at most
+/// [`MAX_SEARCHED_VALUES`]; returns how many were not searched.
 pub fn mark_change_points(
     file: &HistoryFile,
     options: &ChangePointOptions,
     notes: &mut Vec<(SeriesKey, SeriesNotes)>,
-) {
+) -> usize {
+    mark_change_points_within(file, options, notes, MAX_SEARCHED_VALUES)
+}
+
+fn mark_change_points_within(
+    file: &HistoryFile,
+    options: &ChangePointOptions,
+    notes: &mut Vec<(SeriesKey, SeriesNotes)>,
+    budget: usize,
+) -> usize {
+    let mut left = budget;
+    let mut unsearched = 0;
     for (column, key) in file.series.iter().enumerate() {
         let values: Vec<f64> = series_values(file, column)
             .into_iter()
             .map(|(_, v)| v)
             .collect();
+        // Each series costs at most the values the search reads.
+        let cost = values.len().min(super::change_points::MAX_VALUES);
+        if cost > left {
+            unsearched += 1;
+            continue;
+        }
+        left -= cost;
         let marks: Vec<Mark> = detect(&values, options)
             .into_iter()
             .map(|point| Mark {
@@ -102,6 +128,7 @@ pub fn mark_change_points(
             None => notes.push((key.clone(), SeriesNotes { band: None, marks })),
         }
     }
+    unsearched
 }
 
 /// The repository address when it is `https://github.com/<owner>/<repo>` with plain names.
@@ -340,6 +367,15 @@ pub fn render(file: &HistoryFile, options: &PageOptions, out: &mut impl Write) -
 table under it; the runs are listed at the end.</p>",
             number::count(charts as f64) + if charts == 1 { " chart" } else { " charts" },
             super::text::plural(file.entries.len(), "run"),
+        )?;
+    }
+    if options.unsearched > 0 {
+        write!(
+            out,
+            "<p id=\"unsearched\">Change points were not searched in {} (a page searches at \
+most {} values).</p>",
+            number::count(options.unsearched as f64) + " series",
+            number::count(MAX_SEARCHED_VALUES as f64)
         )?;
     }
     let mut chart = 0;

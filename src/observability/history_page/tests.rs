@@ -364,3 +364,36 @@ fn sparklines_of_the_widest_range_keep_their_order() {
     assert_eq!(sparkline(&[-max, 0.0, max]), "▁▅█");
     assert_eq!(sparkline(&[5e-324, 1e-323]), "▁█");
 }
+
+#[test]
+fn the_change_point_search_of_a_page_is_bounded_and_says_so() {
+    // Three stepped series of 40 runs; a budget of 100 values searches the first two only.
+    let series = vec![key("a", &[]), key("b", &[]), key("c", &[])];
+    let file = history(series, 40, |_, r| Some(if r < 20 { 1.0 } else { 9.0 }));
+    let options = ChangePointOptions::default();
+    let mut notes = Vec::new();
+    assert_eq!(
+        mark_change_points_within(&file, &options, &mut notes, 100),
+        1
+    );
+    let marked: Vec<&str> = notes.iter().map(|(k, _)| k.name.as_str()).collect();
+    assert_eq!(marked, ["a", "b"]);
+    let mut all = Vec::new();
+    assert_eq!(mark_change_points(&file, &options, &mut all), 0);
+    assert_eq!(all.len(), 3);
+    let html = page(
+        &file,
+        &PageOptions {
+            notes,
+            unsearched: 1,
+            ..PageOptions::default()
+        },
+    );
+    assert!(
+        html.contains(
+            "Change points were not searched in 1 series (a page searches at most 50,000 values)."
+        ),
+        "{html}"
+    );
+    assert!(!page(&file, &PageOptions::default()).contains("not searched"));
+}
