@@ -151,6 +151,9 @@ pub fn canonical(series: &[SeriesKey], entry: &Entry) -> Result<String, String> 
         breached.push((key.name.as_str(), key.labels.as_slice()));
     }
     breached.sort();
+    if breached.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err("names a breached series twice".to_string());
+    }
     let form = (
         form.0, form.1, form.2, form.3, form.4, form.5, form.6, breached,
     );
@@ -674,6 +677,15 @@ mod tests {
         let mut bad = file.clone();
         bad.entries[0].breached = vec![7];
         assert!(entry_sha256(&bad.series, &bad.entries[0]).is_err());
+        bad.entries[0].breached = vec![usize::MAX];
+        assert!(entry_sha256(&bad.series, &bad.entries[0]).is_err());
+        // Twice the same series: refused too (the writer never repeats one), so `parse` says
+        // the file is broken.
+        bad.entries[0].breached = vec![0, 0];
+        let err = entry_sha256(&bad.series, &bad.entries[0]).unwrap_err();
+        assert!(err.contains("twice"), "{err}");
+        let json = to_json(&bad).unwrap();
+        assert!(parse(json.as_bytes()).unwrap_err().contains("twice"));
     }
 
     /// main: c0 c1 c2 c3 c4 c5; the PR branched at c2 and main moved on to c5.
