@@ -447,8 +447,9 @@ pub struct MergeBaseCut {
     pub note: String,
 }
 
+/// The first 7 characters (a hostile commit of any length or script stays short).
 fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
+    sha.char_indices().nth(7).map_or(sha, |(at, _)| &sha[..at])
 }
 
 fn sample_time(sample: &Sample) -> Option<Timestamp> {
@@ -737,5 +738,14 @@ mod tests {
             "{}",
             unknown.note
         );
+    }
+
+    #[test]
+    fn a_hostile_commit_in_a_note_is_cut_to_seven_characters() {
+        let mut samples = forked();
+        let hostile = format!("abcdef{}", "é".repeat(10_000));
+        samples[3].report.revision = Some(hostile.clone());
+        let cut = cut_at_merge_base(samples, &hostile, Some("2026-01-01T00:00:03.5Z"));
+        assert_eq!(cut.note, "history cut at the merge-base abcdefé");
     }
 }
