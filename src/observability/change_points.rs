@@ -127,17 +127,20 @@ pub fn detect(values: &[f64], options: &ChangePointOptions) -> Vec<ChangePoint> 
     points
 }
 
+fn mean(values: &[(usize, f64)]) -> f64 {
+    mean_of(values.iter().map(|&(_, v)| v))
+}
+
 /// The mean of finite values; summed share by share when their sum does not fit an `f64`
 /// (values near `f64::MAX`), so it stays finite.
-fn mean(values: &[(usize, f64)]) -> f64 {
-    let n = values.len() as f64;
-    let mean = values.iter().map(|&(_, v)| v).sum::<f64>() / n;
+pub fn mean_of(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let n = values.clone().count() as f64;
+    let mean = values.clone().sum::<f64>() / n;
     if mean.is_finite() {
         return mean;
     }
     values
-        .iter()
-        .map(|&(_, v)| v / n)
+        .map(|v| v / n)
         .sum::<f64>()
         .clamp(-f64::MAX, f64::MAX)
 }
@@ -569,6 +572,7 @@ mod tests {
         assert!(near(points[0].mean_before, f64::MAX / 2.0), "{points:?}");
         assert!(near(points[0].mean_after, f64::MAX), "{points:?}");
         assert!(points[0].relative_change().is_some_and(|c| near(c, 1.0)));
+        assert_eq!(mean_of([f64::MAX, f64::MAX].into_iter()), f64::MAX);
         let tiny = [5e-324, 5e-324, 1e-323];
         assert_eq!(
             mean(&tiny.iter().copied().enumerate().collect::<Vec<_>>()),
