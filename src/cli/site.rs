@@ -38,7 +38,7 @@ pub fn run(args: &SiteArgs, stdout: &mut impl Write) -> Outcome {
     };
     if !args.no_change_points {
         let search = ChangePointOptions::default();
-        mark_change_points(&file, &search, &mut options.notes);
+        options.unsearched = mark_change_points(&file, &search, &mut options.notes);
     }
     let pages = write_site(&file, &options, &args.out).map_err(|err| match err {
         SiteError::NotOurs { .. } => Error::Usage(err.to_string()),

@@ -128,7 +128,21 @@ pub fn detect(values: &[f64], options: &ChangePointOptions) -> Vec<ChangePoint> 
 }
 
 fn mean(values: &[(usize, f64)]) -> f64 {
-    values.iter().map(|&(_, v)| v).sum::<f64>() / values.len() as f64
+    mean_of(values.iter().map(|&(_, v)| v))
+}
+
+/// The mean of finite values; summed share by share when their sum does not fit an `f64`
+/// (values near `f64::MAX`), so it stays finite.
+pub fn mean_of(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let n = values.clone().count() as f64;
+    let mean = values.clone().sum::<f64>() / n;
+    if mean.is_finite() {
+        return mean;
+    }
+    values
+        .map(|v| v / n)
+        .sum::<f64>()
+        .clamp(-f64::MAX, f64::MAX)
 }
 
 /// The values mapped onto [-1, 1] without overflow (q̂'s ordering and the p-values do not change
@@ -544,6 +558,26 @@ mod tests {
             .map(|i| if i < 20 { -f64::MAX } else { f64::MAX })
             .collect();
         assert_near(&indexes(&detect(&huge, &options)), &[20]);
+    }
+
+    #[test]
+    fn the_means_of_the_largest_values_stay_finite() {
+        let options = ChangePointOptions::default();
+        let huge: Vec<f64> = (0..40)
+            .map(|i| if i < 20 { f64::MAX / 2.0 } else { f64::MAX })
+            .collect();
+        let points = detect(&huge, &options);
+        assert_near(&indexes(&points), &[20]);
+        let near = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-12;
+        assert!(near(points[0].mean_before, f64::MAX / 2.0), "{points:?}");
+        assert!(near(points[0].mean_after, f64::MAX), "{points:?}");
+        assert!(points[0].relative_change().is_some_and(|c| near(c, 1.0)));
+        assert_eq!(mean_of([f64::MAX, f64::MAX].into_iter()), f64::MAX);
+        let tiny = [5e-324, 5e-324, 1e-323];
+        assert_eq!(
+            mean(&tiny.iter().copied().enumerate().collect::<Vec<_>>()),
+            5e-324
+        );
     }
 
     #[test]

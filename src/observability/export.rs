@@ -294,9 +294,10 @@ fn page_options(
             )
         })
         .collect();
-    if let Some(policy) = change_point_search(&request.policy.gates) {
-        history_page::mark_change_points(carried, &policy.options, &mut notes);
-    }
+    let unsearched = match change_point_search(&request.policy.gates) {
+        Some(policy) => history_page::mark_change_points(carried, &policy.options, &mut notes),
+        None => 0,
+    };
     PageOptions {
         title: format!("Trend of {}/{}", request.namespace, request.service_name),
         repository_url: report
@@ -307,6 +308,7 @@ fn page_options(
         notes,
         metric: None,
         nav: Vec::new(),
+        unsearched,
     }
 }
 

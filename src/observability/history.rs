@@ -12,6 +12,8 @@
 //!
 //! Pure: no file, clock or environment; the caller reads and writes the bytes.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -149,6 +151,9 @@ pub fn canonical(series: &[SeriesKey], entry: &Entry) -> Result<String, String> 
         breached.push((key.name.as_str(), key.labels.as_slice()));
     }
     breached.sort();
+    if breached.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err("names a breached series twice".to_string());
+    }
     let form = (
         form.0, form.1, form.2, form.3, form.4, form.5, form.6, breached,
     );
@@ -193,14 +198,23 @@ fn finite(value: f64) -> Option<f64> {
 /// entry, then keeps the newest `limit` entries and the series they still use.
 pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
     let mut values: Vec<Option<f64>> = vec![None; file.series.len()];
+    // Each series' column, looked up once per value (10 000 series stay linear).
+    let mut columns: BTreeMap<SeriesKey, usize> = file
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, key)| (key.clone(), i))
+        .collect();
+    let known = file.series.len();
     for item in &run.series {
         let key = SeriesKey {
             name: item.name.clone(),
             labels: item.labels.clone(),
         };
-        let index = match file.series.iter().position(|k| *k == key) {
-            Some(index) => index,
+        let index = match columns.get(&key) {
+            Some(index) => *index,
             None => {
+                columns.insert(key.clone(), file.series.len());
                 file.series.push(key);
                 values.push(None);
                 file.series.len() - 1
@@ -212,7 +226,7 @@ pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
     let mut breached: Vec<usize> = run
         .breached
         .iter()
-        .filter_map(|key| file.series.iter().position(|k| k == key))
+        .filter_map(|key| columns.get(key).copied())
         .filter(|index| values.get(*index).copied().flatten().is_some())
         .collect();
     breached.sort_unstable();
@@ -233,7 +247,25 @@ pub fn append(mut file: HistoryFile, run: &Run, limit: usize) -> HistoryFile {
     });
     let excess = file.entries.len().saturating_sub(limit.max(1));
     file.entries.drain(..excess);
+    // With no entry dropped and a value for every new series, every series is still used (as
+    // after any `append`): only the new entry needs its trailing gaps cut, which keeps a long
+    // history's appends linear.
+    if excess == 0 && values_of_new_series(&file, known) {
+        if let Some(entry) = file.entries.last_mut() {
+            while entry.values.last() == Some(&None) {
+                entry.values.pop();
+            }
+        }
+        return file;
+    }
     prune_series(file)
+}
+
+/// Whether the newest entry has a value for each series from column `known` on.
+fn values_of_new_series(file: &HistoryFile, known: usize) -> bool {
+    file.entries.last().is_some_and(|entry| {
+        (known..file.series.len()).all(|i| entry.values.get(i).copied().flatten().is_some())
+    })
 }
 
 /// Drops the series no entry has a value for, keeping the order of the others (the canonical
@@ -286,7 +318,7 @@ pub fn from_samples(
     limit: usize,
 ) -> HistoryFile {
     let mut file = empty();
-    let mut seen: Vec<RunId<'_>> = Vec::new();
+    let mut seen: BTreeSet<RunId<'_>> = BTreeSet::new();
     for sample in samples {
         let report = &sample.report;
         let id = (
@@ -295,10 +327,9 @@ pub fn from_samples(
             report.run_attempt.as_deref(),
             sample.time(),
         );
-        if seen.contains(&id) {
+        if !seen.insert(id) {
             continue;
         }
-        seen.push(id);
         let run = Run {
             breached: report
                 .recorded
@@ -416,8 +447,9 @@ pub struct MergeBaseCut {
     pub note: String,
 }
 
+/// The first 7 characters (a hostile commit of any length or script stays short).
 fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
+    sha.char_indices().nth(7).map_or(sha, |(at, _)| &sha[..at])
 }
 
 fn sample_time(sample: &Sample) -> Option<Timestamp> {
@@ -646,6 +678,15 @@ mod tests {
         let mut bad = file.clone();
         bad.entries[0].breached = vec![7];
         assert!(entry_sha256(&bad.series, &bad.entries[0]).is_err());
+        bad.entries[0].breached = vec![usize::MAX];
+        assert!(entry_sha256(&bad.series, &bad.entries[0]).is_err());
+        // Twice the same series: refused too (the writer never repeats one), so `parse` says
+        // the file is broken.
+        bad.entries[0].breached = vec![0, 0];
+        let err = entry_sha256(&bad.series, &bad.entries[0]).unwrap_err();
+        assert!(err.contains("twice"), "{err}");
+        let json = to_json(&bad).unwrap();
+        assert!(parse(json.as_bytes()).unwrap_err().contains("twice"));
     }
 
     /// main: c0 c1 c2 c3 c4 c5; the PR branched at c2 and main moved on to c5.
@@ -697,5 +738,14 @@ mod tests {
             "{}",
             unknown.note
         );
+    }
+
+    #[test]
+    fn a_hostile_commit_in_a_note_is_cut_to_seven_characters() {
+        let mut samples = forked();
+        let hostile = format!("abcdef{}", "é".repeat(10_000));
+        samples[3].report.revision = Some(hostile.clone());
+        let cut = cut_at_merge_base(samples, &hostile, Some("2026-01-01T00:00:03.5Z"));
+        assert_eq!(cut.note, "history cut at the merge-base abcdefé");
     }
 }

@@ -59,7 +59,14 @@ pub struct PageOptions {
     pub metric: Option<String>,
     /// Links shown above the charts: (relative address, text).
     pub nav: Vec<(String, String)>,
+    /// The series whose change points were not searched ([`MAX_SEARCHED_VALUES`]), said on the
+    /// page.
+    pub unsearched: usize,
 }
+
+/// The most values [`mark_change_points`] searches over all the series of a history (100 series
+/// of 500 runs); the series past it are not searched, so 10 000 series cost seconds, not hours.
+pub const MAX_SEARCHED_VALUES: usize = 50_000;
 
 /// The series' values with the entry (run) each is from, oldest first: `(entry index, value)`.
 /// A [`Mark`]'s `index` is an index into this list.
@@ -74,17 +81,36 @@ pub fn series_values(file: &HistoryFile, column: usize) -> Vec<(usize, f64)> {
 
 /// The change points of every series of `file` (`change_points::detect` over each series'
 /// values, as [`series_values`] lists them), added to `notes` as marks: a series with a note
-/// keeps its band.
+/// keeps its band. Series are searched in column order while their values add up to at most
+/// [`MAX_SEARCHED_VALUES`]; returns how many were not searched.
 pub fn mark_change_points(
     file: &HistoryFile,
     options: &ChangePointOptions,
     notes: &mut Vec<(SeriesKey, SeriesNotes)>,
-) {
+) -> usize {
+    mark_change_points_within(file, options, notes, MAX_SEARCHED_VALUES)
+}
+
+fn mark_change_points_within(
+    file: &HistoryFile,
+    options: &ChangePointOptions,
+    notes: &mut Vec<(SeriesKey, SeriesNotes)>,
+    budget: usize,
+) -> usize {
+    let mut left = budget;
+    let mut unsearched = 0;
     for (column, key) in file.series.iter().enumerate() {
         let values: Vec<f64> = series_values(file, column)
             .into_iter()
             .map(|(_, v)| v)
             .collect();
+        // Each series costs at most the values the search reads.
+        let cost = values.len().min(super::change_points::MAX_VALUES);
+        if cost > left {
+            unsearched += 1;
+            continue;
+        }
+        left -= cost;
         let marks: Vec<Mark> = detect(&values, options)
             .into_iter()
             .map(|point| Mark {
@@ -102,6 +128,7 @@ pub fn mark_change_points(
             None => notes.push((key.clone(), SeriesNotes { band: None, marks })),
         }
     }
+    unsearched
 }
 
 /// The repository address when it is `https://github.com/<owner>/<repo>` with plain names.
@@ -158,10 +185,25 @@ pub fn sparkline(values: &[f64]) -> String {
                 SPARKS[3]
             } else {
                 // A share in 0..=1 times 7 rounds to a level 0..=7.
-                SPARKS[(((v - lo) / (hi - lo)) * 7.0).round().clamp(0.0, 7.0) as usize]
+                SPARKS[(share(v, lo, hi) * 7.0).round().clamp(0.0, 7.0) as usize]
             }
         })
         .collect()
+}
+
+/// Where `value` lies from `lo` (0) to `hi` (1), clamped to 0..=1, also when `hi − lo` does not
+/// fit an `f64` (`−f64::MAX` to `f64::MAX`); 0 when it is not defined.
+fn share(value: f64, lo: f64, hi: f64) -> f64 {
+    let share = if (hi - lo).is_finite() {
+        (value - lo) / (hi - lo)
+    } else {
+        (value / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0)
+    };
+    if share.is_nan() {
+        0.0
+    } else {
+        share.clamp(0.0, 1.0)
+    }
 }
 
 /// HTML-escaped text, for element content and quoted attribute values alike.
@@ -327,6 +369,15 @@ table under it; the runs are listed at the end.</p>",
             super::text::plural(file.entries.len(), "run"),
         )?;
     }
+    if options.unsearched > 0 {
+        write!(
+            out,
+            "<p id=\"unsearched\">Change points were not searched in {} (a page searches at \
+most {} values).</p>",
+            number::count(options.unsearched as f64) + " series",
+            number::count(MAX_SEARCHED_VALUES as f64)
+        )?;
+    }
     let mut chart = 0;
     for (group, (metric, columns)) in groups.iter().enumerate() {
         write!(
@@ -428,6 +479,9 @@ impl Frame {
         }
         let ymin = lo.min(0.0);
         let mut ymax = hi + (hi - ymin).abs() * 0.05;
+        if !ymax.is_finite() {
+            ymax = f64::MAX;
+        }
         if ymax <= ymin {
             ymax = ymin + 1.0;
         }
@@ -447,7 +501,7 @@ impl Frame {
     }
 
     fn y(&self, value: f64) -> i64 {
-        let share = ((value - self.ymin) / (self.ymax - self.ymin)).clamp(0.0, 1.0);
+        let share = share(value, self.ymin, self.ymax);
         // A share in 0..=1 times the height fits an i64.
         self.top + self.height - (share * self.height as f64).round() as i64
     }
@@ -502,22 +556,28 @@ fn short_commit(file: &HistoryFile, entry: usize) -> String {
         )
 }
 
-/// A mark's words: `step change at abc1234: +12.3% (p = 0.01)`.
+/// A mark's words: `step change at abc1234: +12.3% (p = 0.01)`; the means themselves when
+/// the change is no finite percentage (from a mean of 0, or a tiny one), and only what is
+/// finite.
 fn mark_text(file: &HistoryFile, entry: usize, mark: &Mark) -> String {
-    let change = if mark.mean_before != 0.0 {
-        number::percent((mark.mean_after - mark.mean_before) / mark.mean_before.abs() * 100.0)
-    } else {
+    let percent = (mark.mean_after - mark.mean_before) / mark.mean_before.abs() * 100.0;
+    let change = if mark.mean_before != 0.0 && percent.is_finite() {
+        format!(": {}", number::percent(percent))
+    } else if mark.mean_before.is_finite() && mark.mean_after.is_finite() {
         format!(
-            "{} → {}",
+            ": {} → {}",
             number::human(mark.mean_before),
             number::human(mark.mean_after)
         )
+    } else {
+        String::new()
     };
-    format!(
-        "step change at {}: {change} (p = {})",
-        short_commit(file, entry),
-        number::human(mark.p_value)
-    )
+    let p = if mark.p_value.is_finite() {
+        format!(" (p = {})", number::human(mark.p_value))
+    } else {
+        String::new()
+    };
+    format!("step change at {}{change}{p}", short_commit(file, entry))
 }
 
 /// The chart's description: what the values are, the axis, the band and the change points.
@@ -574,6 +634,15 @@ fn write_chart(
     chart: usize,
 ) -> io::Result<()> {
     let values = series_values(file, column);
+    // A limit that is not finite draws and says nothing (an infinite one limits nothing).
+    let finite = |side: Option<f64>| side.filter(|v| v.is_finite());
+    let notes = &SeriesNotes {
+        band: notes.band.map(|b| Band {
+            lower: finite(b.lower),
+            upper: finite(b.upper),
+        }),
+        marks: notes.marks.clone(),
+    };
     let frame = Frame::new(file.entries.len(), &values, notes.band);
     let marks: Vec<(usize, &Mark)> = notes
         .marks

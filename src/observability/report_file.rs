@@ -10,6 +10,7 @@
 //! `schema_version` or a label set the export would never write make the file unreadable, with
 //! the reason.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::artifacts::{read_indexed, HISTORY, JSON_REPORT, SCHEMA_VERSION};
@@ -294,6 +295,19 @@ fn run_key(sample: &Sample) -> (Option<&str>, Option<&str>, Option<&str>, &str) 
     )
 }
 
+/// A run's [`run_key`], owned.
+type RunKey = (Option<String>, Option<String>, Option<String>, String);
+
+fn owned_key(sample: &Sample) -> RunKey {
+    let (revision, run, attempt, time) = run_key(sample);
+    (
+        revision.map(str::to_string),
+        run.map(str::to_string),
+        attempt.map(str::to_string),
+        time.to_string(),
+    )
+}
+
 /// Keeps one sample per run (a run in two carried histories, or in a history and as its own
 /// export): the one with the most series, the first given on a tie. A sample that says nothing
 /// of its run (no commit, run or time) is its own.
@@ -303,14 +317,23 @@ fn dedup_runs(samples: Vec<Sample>) -> Vec<Sample> {
         revision.is_some() || run.is_some() || !time.is_empty()
     };
     let mut kept: Vec<Sample> = Vec::with_capacity(samples.len());
+    // Each identified run's place in `kept`, found in log time (100 000 runs stay fast).
+    let mut places: BTreeMap<RunKey, usize> = BTreeMap::new();
     for sample in samples {
-        let same = |k: &Sample| identified(k) && run_key(k) == run_key(&sample);
-        match kept.iter().position(same) {
+        let place = identified(&sample)
+            .then(|| places.get(&owned_key(&sample)).copied())
+            .flatten();
+        match place {
             Some(i) if kept[i].report.series.len() < sample.report.series.len() => {
                 kept[i] = sample;
             }
             Some(_) => {}
-            None => kept.push(sample),
+            None => {
+                if identified(&sample) {
+                    places.insert(owned_key(&sample), kept.len());
+                }
+                kept.push(sample);
+            }
         }
     }
     kept

@@ -112,6 +112,9 @@ fn previous_site(dir: &Path) -> Result<Vec<String>, SiteError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) if err.kind() == io::ErrorKind::NotADirectory || dir.is_file() => {
+            return Err(not_ours("it is not a folder".to_string()))
+        }
         Err(err) => return Err(io_error("read the folder", dir)(err)),
     };
     let mut names = Vec::new();
@@ -143,15 +146,31 @@ fn previous_site(dir: &Path) -> Result<Vec<String>, SiteError> {
         .ok()
         .filter(|m: &Marker| m.generator == GENERATOR)
         .ok_or_else(|| not_ours(format!("its {MARKER} is not one `site` wrote")))?;
-    if let Some(stray) = names
-        .iter()
-        .find(|n| *n != MARKER && !marker.files.contains(n))
-    {
+    // A temporary file of an interrupted write (`write_file`) of a listed file is ours too.
+    let ours = |n: &String| {
+        n == MARKER
+            || marker.files.contains(n)
+            || marker
+                .files
+                .iter()
+                .chain(std::iter::once(&MARKER.to_string()))
+                .any(|f| is_temporary_of(n, f))
+    };
+    if let Some(stray) = names.iter().find(|n| !ours(n)) {
         return Err(not_ours(format!(
             "`{stray}` is not a file of the previous site"
         )));
     }
     Ok(names.into_iter().filter(|n| n != MARKER).collect())
+}
+
+/// Whether `name` is a temporary file [`write_file`] makes for `file`: `.<file>.<digits>.tmp`.
+fn is_temporary_of(name: &str, file: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|rest| rest.strip_prefix(file))
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, renamed into place.
@@ -199,6 +218,13 @@ pub fn write_site(
             },
         ));
     }
+    let files: Vec<String> = pages.iter().map(|(name, _)| name.clone()).collect();
+    // First a list of the previous files and the new ones, so that a write cut short leaves
+    // a folder the next `site` still recognises as ours.
+    let mut both: Vec<String> = previous.iter().chain(&files).cloned().collect();
+    both.sort();
+    both.dedup();
+    write_marker(dir, both)?;
     let mut written = Vec::new();
     for (name, page) in &pages {
         let mut bytes = Vec::new();
@@ -208,11 +234,16 @@ pub fn write_site(
         write_file(&path, &bytes)?;
         written.push(path);
     }
-    let files: Vec<String> = pages.into_iter().map(|(name, _)| name).collect();
     for old in previous.iter().filter(|old| !files.contains(old)) {
         let path = dir.join(old);
         std::fs::remove_file(&path).map_err(io_error("remove the previous site's", &path))?;
     }
+    write_marker(dir, files)?;
+    Ok(written)
+}
+
+/// Writes [`MARKER`] listing `files`.
+fn write_marker(dir: &Path, files: Vec<String>) -> Result<(), SiteError> {
     let marker = Marker {
         generator: GENERATOR.to_string(),
         files,
@@ -222,8 +253,7 @@ pub fn write_site(
         path: dir.join(MARKER),
         source: io::Error::other(err),
     })?;
-    write_file(&dir.join(MARKER), format!("{text}\n").as_bytes())?;
-    Ok(written)
+    write_file(&dir.join(MARKER), format!("{text}\n").as_bytes())
 }
 
 #[cfg(test)]
@@ -291,6 +321,75 @@ mod tests {
             listing(&dir),
             [MARKER, "index.html", "metric-a_seconds.html"]
         );
+    }
+
+    #[test]
+    fn a_marker_naming_paths_outside_removes_nothing_outside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("site");
+        write_site(&file(), &PageOptions::default(), &dir).unwrap();
+        let victim = tmp.path().join("victim.html");
+        std::fs::write(&victim, "keep").unwrap();
+        let absolute = victim.display().to_string();
+        let marker = serde_json::json!({
+            "generator": GENERATOR,
+            "files": ["../victim.html", absolute, "/", "..", "index.html", "metric-a_seconds.html",
+                "metric-b-rows.html", "metric-b-rows-2.html"],
+        });
+        std::fs::write(dir.join(MARKER), marker.to_string()).unwrap();
+        write_site(&file(), &PageOptions::default(), &dir).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    }
+
+    #[test]
+    fn refuses_a_file_a_symlink_inside_and_a_marker_too_big_or_not_json() {
+        let tmp = tempfile::tempdir().unwrap();
+        let plain = tmp.path().join("plain");
+        std::fs::write(&plain, "mine").unwrap();
+        let err = write_site(&file(), &PageOptions::default(), &plain).unwrap_err();
+        assert!(
+            matches!(err, SiteError::NotOurs { .. }) && err.to_string().contains("not a folder"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), "mine");
+        let dir = tmp.path().join("site");
+        write_site(&file(), &PageOptions::default(), &dir).unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&plain, dir.join("link.html")).unwrap();
+            let err = write_site(&file(), &PageOptions::default(), &dir).unwrap_err();
+            assert!(
+                err.to_string().contains("`link.html` is not a plain file"),
+                "{err}"
+            );
+            std::fs::remove_file(dir.join("link.html")).unwrap();
+        }
+        std::fs::write(dir.join(MARKER), "not json").unwrap();
+        let err = write_site(&file(), &PageOptions::default(), &dir).unwrap_err();
+        assert!(err.to_string().contains("is not one `site` wrote"), "{err}");
+        let big = vec![b' '; usize::try_from(MAX_MARKER_BYTES).unwrap() + 1];
+        std::fs::write(dir.join(MARKER), big).unwrap();
+        let err = write_site(&file(), &PageOptions::default(), &dir).unwrap_err();
+        assert!(err.to_string().contains(MARKER), "{err}");
+        assert!(dir.join("index.html").is_file(), "nothing removed");
+    }
+
+    #[test]
+    fn an_interrupted_write_leaves_a_folder_that_is_still_ours() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("site");
+        write_site(&file(), &PageOptions::default(), &dir).unwrap();
+        // The temporary file of a write that was killed before its rename.
+        std::fs::write(dir.join(".index.html.4242.tmp"), "half").unwrap();
+        std::fs::write(dir.join(".index.html.x.tmp"), "not ours").unwrap();
+        let err = write_site(&file(), &PageOptions::default(), &dir).unwrap_err();
+        assert!(err.to_string().contains("`.index.html.x.tmp`"), "{err}");
+        std::fs::remove_file(dir.join(".index.html.x.tmp")).unwrap();
+        write_site(&file(), &PageOptions::default(), &dir).unwrap();
+        assert!(!dir.join(".index.html.4242.tmp").exists(), "cleaned up");
+        assert!(is_temporary_of(".a.html.1.tmp", "a.html"));
+        assert!(!is_temporary_of(".a.html..tmp", "a.html"));
+        assert!(!is_temporary_of("a.html.1.tmp", "a.html"));
     }
 
     #[test]

@@ -234,7 +234,7 @@ pub(super) fn level(values: &[(f64, &Sample)], found: &[(ChangePoint, ChangePoin
     if let Some((point, _)) = found.last() {
         return point.mean_after;
     }
-    values.iter().map(|(v, _)| *v).sum::<f64>() / values.len() as f64
+    crate::observability::change_points::mean_of(values.iter().map(|(v, _)| *v))
 }
 
 /// `step change at `abc1234`: +12.3%, p = 0.001` (the change relative to the level before;

@@ -92,7 +92,14 @@ pub fn shapiro_wilk(samples: &[f64]) -> Result<ShapiroWilk, NotComputable> {
     x.sort_by(f64::total_cmp);
     // Centred on the median for precision (as scipy does); W does not change with a shift.
     let median = x[n / 2];
-    let range = x[n - 1] - x[0];
+    // Halved when the range does not fit an f64 (−f64::MAX to f64::MAX): W is scale-free.
+    let scale = if (x[n - 1] - x[0]).is_finite() {
+        1.0
+    } else {
+        0.5
+    };
+    let median = median * scale;
+    let range = x[n - 1] * scale - x[0] * scale;
     if range <= 0.0 || !range.is_finite() {
         return Err(NotComputable(
             "Shapiro-Wilk needs samples that are not all equal".to_string(),
@@ -111,7 +118,7 @@ pub fn shapiro_wilk(samples: &[f64]) -> Result<ShapiroWilk, NotComputable> {
             0.0
         }
     };
-    let scaled: Vec<f64> = x.iter().map(|v| (v - median) / range).collect();
+    let scaled: Vec<f64> = x.iter().map(|v| (v * scale - median) / range).collect();
     let mean_a = (0..n).map(coefficient).sum::<f64>() / n as f64;
     let mean_x = scaled.iter().sum::<f64>() / n as f64;
     let (mut ssa, mut ssx, mut sax) = (0.0, 0.0, 0.0);
@@ -179,6 +186,25 @@ mod tests {
             .map(|e| e.0)
             .unwrap_or_default();
         assert!(err.contains("not all equal"), "{err}");
+    }
+
+    #[test]
+    fn the_widest_range_and_large_samples_are_computed() {
+        let unit = [-1.0, -0.5, 0.0, 0.25, 1.0];
+        let huge: Vec<f64> = unit.iter().map(|v| v * f64::MAX).collect();
+        let (small, big) = (shapiro_wilk(&unit), shapiro_wilk(&huge));
+        let (Ok(small), Ok(big)) = (&small, &big) else {
+            panic!("{small:?} {big:?}");
+        };
+        assert!((small.w - big.w).abs() < 1e-9, "{small:?} {big:?}");
+        assert!((small.p - big.p).abs() < 1e-9, "{small:?} {big:?}");
+        // Near-constant, and n = 100 000 (past Royston's 5000: computed the same way).
+        let near: Vec<f64> = (0..50)
+            .map(|i| 1.0 + f64::EPSILON * f64::from(i % 3))
+            .collect();
+        assert!(shapiro_wilk(&near).is_ok_and(|sw| sw.w.is_finite() && (0.0..=1.0).contains(&sw.p)));
+        let many: Vec<f64> = (0..100_000).map(|i| f64::from(i % 1000)).collect();
+        assert!(shapiro_wilk(&many).is_ok_and(|sw| sw.w.is_finite() && (0.0..=1.0).contains(&sw.p)));
     }
 
     /// `python3 -c "from scipy.stats import shapiro;print(*shapiro([1,2,4]))"` and the n = 4,

@@ -267,3 +267,133 @@ fn a_hundred_series_of_five_hundred_runs_stay_under_1_5_mib() {
         "only this run is a point"
     );
 }
+
+/// The numbers `<svg>`, `<circle>`, `<rect>` and `<line>` carry, as written.
+fn coordinates(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attribute in [
+        " x=\"",
+        " y=\"",
+        " cx=\"",
+        " cy=\"",
+        " x1=\"",
+        " x2=\"",
+        " y1=\"",
+        " y2=\"",
+        " width=\"",
+        " height=\"",
+        " d=\"",
+        " viewBox=\"",
+    ] {
+        for part in html.split(attribute).skip(1) {
+            found.push(part.split('"').next().unwrap_or("").to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn extreme_values_limits_and_means_stay_finite_and_drawn_in_order() {
+    let max = f64::MAX;
+    let values = [-max, 0.0, max, -0.0, 5e-324, -5e-324, max, -max];
+    let file = history(vec![key("m", &[])], values.len(), |_, r| Some(values[r]));
+    let options = PageOptions {
+        notes: vec![(
+            key("m", &[]),
+            SeriesNotes {
+                band: Some(Band {
+                    lower: Some(f64::NAN),
+                    upper: Some(f64::INFINITY),
+                }),
+                marks: vec![
+                    Mark {
+                        index: 2,
+                        mean_before: 5e-324,
+                        mean_after: 1.0,
+                        p_value: 0.01,
+                    },
+                    Mark {
+                        index: 4,
+                        mean_before: f64::NAN,
+                        mean_after: f64::INFINITY,
+                        p_value: f64::NAN,
+                    },
+                ],
+            },
+        )],
+        ..PageOptions::default()
+    };
+    let html = page(&file, &options);
+    assert!(!html.contains("NaN"), "{html}");
+    assert!(!html.contains('∞'), "the axis and the change are finite");
+    for number in coordinates(&html) {
+        assert!(
+            number
+                .chars()
+                .all(|c| c.is_ascii_digit() || " -MlVH".contains(c)),
+            "{number}"
+        );
+    }
+    // −MAX at the bottom, 0 in the middle, MAX at the top.
+    let cy = |run: usize| -> i64 {
+        let at = html.find(&format!("data-i=\"{run}\"")).unwrap();
+        let circle = &html[html[..at].rfind("<circle").unwrap()..at];
+        let cy = circle
+            .split(" cy=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        cy.parse().unwrap()
+    };
+    assert!(
+        cy(1) > cy(2) && cy(2) > cy(3),
+        "{} {} {}",
+        cy(1),
+        cy(2),
+        cy(3)
+    );
+    let html_again = page(&file, &options);
+    assert_eq!(html, html_again, "same input, same bytes");
+}
+
+#[test]
+fn sparklines_of_the_widest_range_keep_their_order() {
+    let max = f64::MAX;
+    assert_eq!(sparkline(&[-max, 0.0, max]), "▁▅█");
+    assert_eq!(sparkline(&[5e-324, 1e-323]), "▁█");
+}
+
+#[test]
+fn the_change_point_search_of_a_page_is_bounded_and_says_so() {
+    // Three stepped series of 40 runs; a budget of 100 values searches the first two only.
+    let series = vec![key("a", &[]), key("b", &[]), key("c", &[])];
+    let file = history(series, 40, |_, r| Some(if r < 20 { 1.0 } else { 9.0 }));
+    let options = ChangePointOptions::default();
+    let mut notes = Vec::new();
+    assert_eq!(
+        mark_change_points_within(&file, &options, &mut notes, 100),
+        1
+    );
+    let marked: Vec<&str> = notes.iter().map(|(k, _)| k.name.as_str()).collect();
+    assert_eq!(marked, ["a", "b"]);
+    let mut all = Vec::new();
+    assert_eq!(mark_change_points(&file, &options, &mut all), 0);
+    assert_eq!(all.len(), 3);
+    let html = page(
+        &file,
+        &PageOptions {
+            notes,
+            unsearched: 1,
+            ..PageOptions::default()
+        },
+    );
+    assert!(
+        html.contains(
+            "Change points were not searched in 1 series (a page searches at most 50,000 values)."
+        ),
+        "{html}"
+    );
+    assert!(!page(&file, &PageOptions::default()).contains("not searched"));
+}
