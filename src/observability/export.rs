@@ -445,12 +445,10 @@ fn lineage_context<'a>(
 fn lineage_runs(request: &ExportRequest, collected: &Collected) -> Vec<LineageRun> {
     let mut runs = collected.lineage.clone();
     let policy = &request.policy.openlineage;
+    // Read as a lineage input's are: trimmed, an empty one left out (repeats go at writing).
     let named = |list: &[super::policy::PolicyDataset]| {
         list.iter()
-            .map(|d| Dataset {
-                namespace: d.namespace.clone(),
-                name: d.name.clone(),
-            })
+            .filter_map(|d| Dataset::named(&d.namespace, &d.name))
             .collect::<Vec<_>>()
     };
     if !policy.inputs.is_empty() || !policy.outputs.is_empty() {
