@@ -73,17 +73,21 @@ pub fn job_name(ctx: &LineageContext<'_>) -> String {
     }
 }
 
-/// The run id's seed: `github/<owner>/<repo>/<run_id>/<run_attempt>/<job>` in a CI job, else
-/// `export/<generated_at>/<output dir>`.
+/// The run id's seed: `github/<owner>/<repo>/<run_id>/<run_attempt>/<job>` in a CI job, with
+/// `/<check_run_id>` when it is known (the legs of a matrix share the job's key, not its check
+/// run), else `export/<generated_at>/<output dir>`.
 pub fn run_id_seed(ctx: &LineageContext<'_>) -> String {
     match ctx.ci_job {
         Some(job) => format!(
-            "github/{}/{}/{}/{}/{}",
+            "github/{}/{}/{}/{}/{}{}",
             ctx.resource("vcs.owner.name").unwrap_or(""),
             ctx.resource("vcs.repository.name").unwrap_or(""),
             job.run_id,
             job.run_attempt,
-            job.job_name.as_deref().unwrap_or("")
+            job.job_name.as_deref().unwrap_or(""),
+            job.check_run_id
+                .map(|id| format!("/{id}"))
+                .unwrap_or_default()
         ),
         None => format!("export/{}/{}", ctx.generated_at, ctx.output_dir),
     }
@@ -405,6 +409,26 @@ mod tests {
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
         assert_eq!(id, uuid_v8("github/o/r/1/2/build"));
         assert_ne!(id, uuid_v8("github/o/r/1/3/build"));
+    }
+
+    #[test]
+    fn matrix_legs_of_one_job_key_get_their_own_run_id_by_check_run() {
+        let gates = GateResults::default();
+        let leg = |check_run_id: Option<u64>| CiJob {
+            run_id: 5,
+            run_attempt: 2,
+            job_name: Some("test".into()),
+            check_run_id,
+        };
+        let seed = |job: &CiJob| {
+            let mut c = ctx(&[], &gates);
+            c.ci_job = Some(job);
+            run_id_seed(&c)
+        };
+        // Without the check run id, the documented seed, unchanged.
+        assert_eq!(seed(&leg(None)), "github///5/2/test");
+        assert_eq!(seed(&leg(Some(77))), "github///5/2/test/77");
+        assert_ne!(seed(&leg(Some(77))), seed(&leg(Some(78))));
     }
 
     #[test]
