@@ -19,7 +19,7 @@ pub fn openlineage_accepts(paths: &[PathBuf]) -> Vec<Value> {
         .unwrap_or_else(|e| panic!("python3 is required: {e}"));
     assert!(
         out.status.success(),
-        "the OpenLineage validators rejected the events (install with `pip install jsonschema openlineage-python==1.54.0`):\n{}",
+        "the OpenLineage validators rejected the events (install with `pip install jsonschema rfc3986-validator==0.1.1 rfc3339-validator==0.1.4 openlineage-python==1.54.0`):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout)
@@ -241,6 +241,35 @@ fn the_namespace_is_a_setting_and_no_dataset_means_no_file() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn the_validators_reject_an_event_the_spec_does_not_allow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (events, _, _) = export_failed(tmp.path(), "o", &[]);
+    let breaks: [(&str, fn(&mut Value)); 5] = [
+        ("producer", |e| e["producer"] = json!("not a uri")),
+        ("eventTime", |e| e["eventTime"] = json!("yesterday")),
+        ("runId", |e| e["run"]["runId"] = json!("nope")),
+        ("parent", |e| {
+            e["run"]["facets"]["parent"]["run"]["runId"] = json!("nope")
+        }),
+        ("_schemaURL", |e| {
+            e["run"]["facets"]["test"]["_schemaURL"] = json!("a b")
+        }),
+    ];
+    for (what, break_it) in breaks {
+        let mut broken = events.clone();
+        break_it(&mut broken[0]);
+        let path = tmp.path().join(format!("{what}.json"));
+        std::fs::write(&path, broken.to_string()).unwrap();
+        let out = Command::new("python3")
+            .arg(repo().join("tests/validators/openlineage_validate.py"))
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{what} was accepted");
+    }
 }
 
 /// Exports the real run report with `extra` arguments in `cwd`; the exit status and stderr.
