@@ -247,7 +247,8 @@ fn the_namespace_is_a_setting_and_no_dataset_means_no_file() {
 fn the_validators_reject_an_event_the_spec_does_not_allow() {
     let tmp = tempfile::tempdir().unwrap();
     let (events, _, _) = export_failed(tmp.path(), "o", &[]);
-    let breaks: [(&str, fn(&mut Value)); 5] = [
+    type Break = fn(&mut Value);
+    let breaks: [(&str, Break); 5] = [
         ("producer", |e| e["producer"] = json!("not a uri")),
         ("eventTime", |e| e["eventTime"] = json!("yesterday")),
         ("runId", |e| e["run"]["runId"] = json!("nope")),
