@@ -504,6 +504,28 @@ mod transport {
     }
 
     #[test]
+    fn a_redirect_is_not_followed_and_the_key_never_reaches_its_target() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_, dir, _) = export_failed(tmp.path(), "o", &[]);
+        let elsewhere = stand_in(vec![]);
+        for status in [301, 302, 307, 308] {
+            let location = format!("{}/api/v1/lineage", elsewhere.url);
+            let server = StandIn::start(move |_: &Request| {
+                Reply::Send(status, vec![("location".into(), location.clone())], vec![])
+            });
+            let o = push(tmp.path(), &dir, &server.url, &[], true);
+            let err = stderr(&o);
+            assert!(
+                err.contains("push.failed") && err.contains(&format!("HTTP {status}")),
+                "{status}: {err}"
+            );
+            assert_eq!(server.take().len(), 1, "{status}: a 3xx is final");
+            no_key_anywhere(&o, &dir);
+        }
+        assert!(elsewhere.take().is_empty(), "a redirect was followed");
+    }
+
+    #[test]
     fn a_server_that_never_answers_times_out_and_a_folder_without_events_is_a_note() {
         let tmp = tempfile::tempdir().unwrap();
         let (_, dir, _) = export_failed(tmp.path(), "o", &[]);
