@@ -24,6 +24,11 @@ pub const PRODUCER: &str = env!("CARGO_PKG_REPOSITORY");
 const SPEC: &str = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
 const FACETS: &str = "https://openlineage.io/spec/facets";
 
+/// The most data-quality assertions the events carry (each dataset carries every gate's):
+/// about 25 MB of JSON. More is a usage error found before anything is written: a thousand
+/// datasets and a hundred thousand gates would otherwise make gigabytes in memory and on disk.
+pub const MAX_ASSERTIONS: usize = 100_000;
+
 /// What the events are made of, besides the gates.
 #[derive(Debug, Clone)]
 pub struct LineageContext<'a> {
@@ -57,6 +62,31 @@ impl LineageContext<'_> {
             .iter()
             .any(|l| !l.inputs.is_empty() || !l.outputs.is_empty())
     }
+}
+
+/// The datasets the events name (inputs and outputs, each once), and the gates each carries.
+fn sizes(ctx: &LineageContext<'_>) -> (usize, usize) {
+    let (ins, outs) = named(ctx);
+    let gates = ctx.gates.objectives.len() + ctx.gates.regressions.len();
+    (ins.len() + outs.len(), gates)
+}
+
+/// Checks that the events carry at most [`MAX_ASSERTIONS`] assertions; the error says how
+/// many and what to name fewer of.
+pub fn check_size(ctx: &LineageContext<'_>) -> Result<(), String> {
+    if !ctx.names_datasets() {
+        return Ok(());
+    }
+    let (datasets, gates) = sizes(ctx);
+    let assertions = datasets.saturating_mul(gates);
+    if assertions <= MAX_ASSERTIONS {
+        return Ok(());
+    }
+    Err(format!(
+        "openlineage_events.json would carry {assertions} data-quality assertions ({datasets} \
+         datasets × {gates} gates), more than {MAX_ASSERTIONS}: name fewer datasets (the lineage \
+         inputs, the policy's `openlineage:`) or fewer gates"
+    ))
 }
 
 /// The CI job's name: `<workflow>/<job>` from the resource, either alone when only one is known,
@@ -261,16 +291,22 @@ fn dataset(d: &Dataset, facets_key: &str, facets: Map<String, Value>) -> Value {
     v
 }
 
-/// The inputs and outputs of every lineage event read, each once: an output gets the
-/// assertions (`facets`) and the rows loaded (`outputFacets.outputStatistics`), an input the
-/// assertions (`inputFacets`), or none when no gate ran.
-fn datasets(ctx: &LineageContext<'_>, gates: &[Gate]) -> (Vec<Value>, Vec<Value>) {
+/// The inputs and outputs of every lineage event read, each once, in order.
+fn named<'a>(ctx: &LineageContext<'a>) -> (Vec<&'a Dataset>, Vec<&'a Dataset>) {
     let mut ins: Vec<&Dataset> = ctx.lineage.iter().flat_map(|l| &l.inputs).collect();
     let mut outs: Vec<&Dataset> = ctx.lineage.iter().flat_map(|l| &l.outputs).collect();
     ins.sort();
     ins.dedup();
     outs.sort();
     outs.dedup();
+    (ins, outs)
+}
+
+/// The inputs and outputs of every lineage event read, each once: an output gets the
+/// assertions (`facets`) and the rows loaded (`outputFacets.outputStatistics`), an input the
+/// assertions (`inputFacets`), or none when no gate ran.
+fn datasets(ctx: &LineageContext<'_>, gates: &[Gate]) -> (Vec<Value>, Vec<Value>) {
+    let (ins, outs) = named(ctx);
     let assertions = |key: &str| {
         let mut m = Map::new();
         if !gates.is_empty() {

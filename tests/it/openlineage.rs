@@ -398,6 +398,46 @@ fn more_datasets_than_the_cap_are_refused_with_a_blocker_not_amplified() {
     );
 }
 
+#[test]
+fn more_assertions_than_the_cap_is_a_usage_error_before_anything_is_written() {
+    use dpone_observability::observability::openlineage::MAX_ASSERTIONS;
+    use dpone_observability::observability::sources::lineage::MAX_DATASETS;
+    let tmp = tempfile::tempdir().unwrap();
+    let text = serde_json::to_string(&lineage_naming(MAX_DATASETS)).unwrap();
+    std::fs::write(tmp.path().join("full.json"), text).unwrap();
+    // Every dataset carries every gate's assertion: one gate more than the cap allows.
+    let gates = MAX_ASSERTIONS / MAX_DATASETS + 1;
+    let objectives: String = (0..gates)
+        .map(|i| format!("  - {{metric: dpone_extracted_rows, min: {i}}}\n"))
+        .collect();
+    std::fs::write(
+        tmp.path().join("many.yml"),
+        format!("objectives:\n{objectives}"),
+    )
+    .unwrap();
+    let args = ["--policy", "many.yml", "--input", "lineage=full.json"];
+    let (code, err) = export_with(tmp.path(), "o", &args);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("openlineage_events.json") && err.contains("assertions"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("o").exists(), "nothing is written");
+    // At the cap, the file is written.
+    let objectives: String = (0..gates - 1)
+        .map(|i| format!("  - {{metric: dpone_extracted_rows, min: {i}}}\n"))
+        .collect();
+    std::fs::write(
+        tmp.path().join("cap.yml"),
+        format!("objectives:\n{objectives}"),
+    )
+    .unwrap();
+    let args = ["--policy", "cap.yml", "--input", "lineage=full.json"];
+    let (code, err) = export_with(tmp.path(), "c", &args);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(tmp.path().join("c/openlineage_events.json").exists());
+}
+
 #[cfg(feature = "push")]
 mod transport {
     use super::*;
