@@ -221,8 +221,8 @@ blocker_codes! {
         code: "input.unreadable",
         severity: Error,
         summary: "A file matched by --input could not be read.",
-        cause: "The match is a directory or special file, or reading it failed with an operating-system error; the message names the path and the error.",
-        fix: "Narrow the pattern to regular files (for example end it in `*.json`) or fix the file's permissions.",
+        cause: "The match is a directory or special file, reading it failed with an operating-system error, or it is larger than any dpone artifact (over 64 MiB, or a lineage event that would bring the datasets the lineage inputs name above 1,000); the message names the path and the reason.",
+        fix: "Narrow the pattern to regular files (for example end it in `*.json`) or fix the file's permissions; pass the artifacts dpone wrote, not a file built by hand.",
         verify: "The export's Inputs table lists every match with a kind other than `unreadable`.",
     },
     InputInvalidJson {

@@ -203,7 +203,9 @@ fn read_input_file(file: &inputs::MatchedFile, request: &ExportRequest, read: &m
             if kind == Kind::AirflowEvidenceBundle || kind.looks_like(&object) =>
         {
             match kind {
-                Kind::Lineage => lineage_runs.push(lineage::read(&object)),
+                Kind::Lineage => {
+                    add_lineage(lineage::read(&object), lineage_runs, blockers, &file.path);
+                }
                 _ => bundles.push(file.path.clone()),
             }
             summaries.push(InputSummary::new(&file.path, InputKind::Known(kind), 0));
@@ -515,6 +517,29 @@ fn read_primary_run(path: &Path, blockers: &mut Vec<Blocker>) -> (Option<RunFact
         Some(facts),
         InputSummary::new(path, InputKind::Known(Kind::RunReport), count),
     )
+}
+
+/// A lineage input's run, kept unless with it the lineage inputs would name more datasets than
+/// [`lineage::MAX_DATASETS`]: then left out, and a blocker says so.
+fn add_lineage(
+    run: LineageRun,
+    runs: &mut Vec<LineageRun>,
+    blockers: &mut Vec<Blocker>,
+    path: &Path,
+) {
+    let named: usize = runs.iter().map(LineageRun::datasets).sum();
+    if named + run.datasets() <= lineage::MAX_DATASETS {
+        runs.push(run);
+        return;
+    }
+    let message = format!(
+        "`{}` names {} datasets; with it the lineage inputs would name more than {}, which no \
+         pipeline's event does: not read",
+        path.display(),
+        run.datasets(),
+        lineage::MAX_DATASETS
+    );
+    blockers.push(Blocker::new(Code::InputUnreadable, message).about(path));
 }
 
 fn input_read_blocker(shown: &str, err: ReadError) -> Blocker {

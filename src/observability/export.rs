@@ -70,7 +70,8 @@ pub const PARALLEL_RENDER_POINTS: usize = 2048;
 #[derive(Debug)]
 pub enum ExportError {
     /// A gate's configuration does not fit the export (a regression rule's pattern that matches
-    /// no metric): a usage error, found before anything is written. An objective on a metric
+    /// no metric, or more gates × datasets than `openlineage_events.json` carries): a usage
+    /// error, found before anything is written. An objective on a metric
     /// the export lacks is no error here: it fails as `slo.<metric>.missing`.
     Config(GateConfigError),
     /// An artifact could not be written; the previous export, if any, is left as it was.
@@ -362,6 +363,8 @@ fn render(
     let traced = &collected.traced;
     let lineage = lineage_runs(request, collected);
     let lineage_ctx = lineage_context(request, &report, collected, &output_dir, &lineage);
+    openlineage::check_size(&lineage_ctx)
+        .map_err(|err| ExportError::Config(GateConfigError(err)))?;
 
     let mut staged = StagedArtifacts::new(&request.output_dir)?;
     let mut jobs: Vec<(&'static ArtifactSpec, Render<'_>)> = vec![
@@ -447,12 +450,10 @@ fn lineage_context<'a>(
 fn lineage_runs(request: &ExportRequest, collected: &Collected) -> Vec<LineageRun> {
     let mut runs = collected.lineage.clone();
     let policy = &request.policy.openlineage;
+    // Read as a lineage input's are: trimmed, an empty one left out (repeats go at writing).
     let named = |list: &[super::policy::PolicyDataset]| {
         list.iter()
-            .map(|d| Dataset {
-                namespace: d.namespace.clone(),
-                name: d.name.clone(),
-            })
+            .filter_map(|d| Dataset::named(&d.namespace, &d.name))
             .collect::<Vec<_>>()
     };
     if !policy.inputs.is_empty() || !policy.outputs.is_empty() {

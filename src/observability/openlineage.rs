@@ -24,6 +24,11 @@ pub const PRODUCER: &str = env!("CARGO_PKG_REPOSITORY");
 const SPEC: &str = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
 const FACETS: &str = "https://openlineage.io/spec/facets";
 
+/// The most data-quality assertions the events carry (each dataset carries every gate's):
+/// about 25 MB of JSON. More is a usage error found before anything is written: a thousand
+/// datasets and a hundred thousand gates would otherwise make gigabytes in memory and on disk.
+pub const MAX_ASSERTIONS: usize = 100_000;
+
 /// What the events are made of, besides the gates.
 #[derive(Debug, Clone)]
 pub struct LineageContext<'a> {
@@ -59,6 +64,31 @@ impl LineageContext<'_> {
     }
 }
 
+/// The datasets the events name (inputs and outputs, each once), and the gates each carries.
+fn sizes(ctx: &LineageContext<'_>) -> (usize, usize) {
+    let (ins, outs) = named(ctx);
+    let gates = ctx.gates.objectives.len() + ctx.gates.regressions.len();
+    (ins.len() + outs.len(), gates)
+}
+
+/// Checks that the events carry at most [`MAX_ASSERTIONS`] assertions; the error says how
+/// many and what to name fewer of.
+pub fn check_size(ctx: &LineageContext<'_>) -> Result<(), String> {
+    if !ctx.names_datasets() {
+        return Ok(());
+    }
+    let (datasets, gates) = sizes(ctx);
+    let assertions = datasets.saturating_mul(gates);
+    if assertions <= MAX_ASSERTIONS {
+        return Ok(());
+    }
+    Err(format!(
+        "openlineage_events.json would carry {assertions} data-quality assertions ({datasets} \
+         datasets × {gates} gates), more than {MAX_ASSERTIONS}: name fewer datasets (the lineage \
+         inputs, the policy's `openlineage:`) or fewer gates"
+    ))
+}
+
 /// The CI job's name: `<workflow>/<job>` from the resource, either alone when only one is known,
 /// else `dpone-observability export`.
 pub fn job_name(ctx: &LineageContext<'_>) -> String {
@@ -73,17 +103,21 @@ pub fn job_name(ctx: &LineageContext<'_>) -> String {
     }
 }
 
-/// The run id's seed: `github/<owner>/<repo>/<run_id>/<run_attempt>/<job>` in a CI job, else
-/// `export/<generated_at>/<output dir>`.
+/// The run id's seed: `github/<owner>/<repo>/<run_id>/<run_attempt>/<job>` in a CI job, with
+/// `/<check_run_id>` when it is known (the legs of a matrix share the job's key, not its check
+/// run), else `export/<generated_at>/<output dir>`.
 pub fn run_id_seed(ctx: &LineageContext<'_>) -> String {
     match ctx.ci_job {
         Some(job) => format!(
-            "github/{}/{}/{}/{}/{}",
+            "github/{}/{}/{}/{}/{}{}",
             ctx.resource("vcs.owner.name").unwrap_or(""),
             ctx.resource("vcs.repository.name").unwrap_or(""),
             job.run_id,
             job.run_attempt,
-            job.job_name.as_deref().unwrap_or("")
+            job.job_name.as_deref().unwrap_or(""),
+            job.check_run_id
+                .map(|id| format!("/{id}"))
+                .unwrap_or_default()
         ),
         None => format!("export/{}/{}", ctx.generated_at, ctx.output_dir),
     }
@@ -257,16 +291,22 @@ fn dataset(d: &Dataset, facets_key: &str, facets: Map<String, Value>) -> Value {
     v
 }
 
-/// The inputs and outputs of every lineage event read, each once: an output gets the
-/// assertions (`facets`) and the rows loaded (`outputFacets.outputStatistics`), an input the
-/// assertions (`inputFacets`), or none when no gate ran.
-fn datasets(ctx: &LineageContext<'_>, gates: &[Gate]) -> (Vec<Value>, Vec<Value>) {
+/// The inputs and outputs of every lineage event read, each once, in order.
+fn named<'a>(ctx: &LineageContext<'a>) -> (Vec<&'a Dataset>, Vec<&'a Dataset>) {
     let mut ins: Vec<&Dataset> = ctx.lineage.iter().flat_map(|l| &l.inputs).collect();
     let mut outs: Vec<&Dataset> = ctx.lineage.iter().flat_map(|l| &l.outputs).collect();
     ins.sort();
     ins.dedup();
     outs.sort();
     outs.dedup();
+    (ins, outs)
+}
+
+/// The inputs and outputs of every lineage event read, each once: an output gets the
+/// assertions (`facets`) and the rows loaded (`outputFacets.outputStatistics`), an input the
+/// assertions (`inputFacets`), or none when no gate ran.
+fn datasets(ctx: &LineageContext<'_>, gates: &[Gate]) -> (Vec<Value>, Vec<Value>) {
+    let (ins, outs) = named(ctx);
     let assertions = |key: &str| {
         let mut m = Map::new();
         if !gates.is_empty() {
@@ -405,6 +445,26 @@ mod tests {
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
         assert_eq!(id, uuid_v8("github/o/r/1/2/build"));
         assert_ne!(id, uuid_v8("github/o/r/1/3/build"));
+    }
+
+    #[test]
+    fn matrix_legs_of_one_job_key_get_their_own_run_id_by_check_run() {
+        let gates = GateResults::default();
+        let leg = |check_run_id: Option<u64>| CiJob {
+            run_id: 5,
+            run_attempt: 2,
+            job_name: Some("test".into()),
+            check_run_id,
+        };
+        let seed = |job: &CiJob| {
+            let mut c = ctx(&[], &gates);
+            c.ci_job = Some(job);
+            run_id_seed(&c)
+        };
+        // Without the check run id, the documented seed, unchanged.
+        assert_eq!(seed(&leg(None)), "github///5/2/test");
+        assert_eq!(seed(&leg(Some(77))), "github///5/2/test/77");
+        assert_ne!(seed(&leg(Some(77))), seed(&leg(Some(78))));
     }
 
     #[test]

@@ -203,6 +203,13 @@ pub fn parse_policy(text: &str, source: &str) -> Result<Policy, String> {
         change_points: file.change_points.0,
     };
     gates.set_source(source);
+    let named = file.openlineage.inputs.len() + file.openlineage.outputs.len();
+    let most = super::sources::lineage::MAX_DATASETS;
+    if named > most {
+        return Err(format!(
+            "policy file `{source}`: openlineage: names {named} datasets; at most {most}"
+        ));
+    }
     Ok(Policy {
         fail_on: file.fail_on,
         overrides: file

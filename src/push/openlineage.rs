@@ -13,13 +13,16 @@ use crate::net::http::HttpClient;
 /// The path an OpenLineage HTTP endpoint takes events on.
 pub const LINEAGE_PATH: &str = "/api/v1/lineage";
 
-/// Where events go: the URL as given, with `/api/v1/lineage` appended unless it ends so.
+/// Where events go: the URL as given, with `/api/v1/lineage` appended to its path unless the
+/// path ends so; a query stays after the path.
 pub fn endpoint(url: &str) -> String {
-    let base = url.trim().trim_end_matches('/');
+    let url = url.trim();
+    let (base, query) = url.split_at(url.find('?').unwrap_or(url.len()));
+    let base = base.trim_end_matches('/');
     if base.ends_with(LINEAGE_PATH) {
-        base.to_string()
+        format!("{base}{query}")
     } else {
-        format!("{base}{LINEAGE_PATH}")
+        super::target::join_path(url, LINEAGE_PATH)
     }
 }
 
@@ -101,6 +104,18 @@ mod tests {
         assert_eq!(
             endpoint("http://m/x/api/v1/lineage/"),
             "http://m/x/api/v1/lineage"
+        );
+    }
+
+    #[test]
+    fn a_query_stays_after_the_lineage_path() {
+        assert_eq!(
+            endpoint("https://m/ol/?tenant=a"),
+            "https://m/ol/api/v1/lineage?tenant=a"
+        );
+        assert_eq!(
+            endpoint("https://m/api/v1/lineage?tenant=a"),
+            "https://m/api/v1/lineage?tenant=a"
         );
     }
 }

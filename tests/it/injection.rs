@@ -145,13 +145,20 @@ fn no_input_forms_a_runner_command_in_any_output() {
             format!("fail-on: {text}\nobjectives: [{text}]\n"),
         )
         .unwrap();
+        // A lineage event whose job and datasets are named by the attacker.
+        let lineage = json!({"eventType": "COMPLETE", "producer": text,
+            "run": {"runId": "5c0e41d5-db78-5d8b-9298-8be1de92535b"},
+            "job": {"namespace": text, "name": text},
+            "inputs": [{"namespace": text, "name": text}],
+            "outputs": [{"namespace": "pg", "name": text}]});
+        std::fs::write(case.join("lineage.json"), lineage.to_string()).unwrap();
         let label = format!("k={text}");
         let metric = format!("{text}=1");
         let objectives = format!("{{\"{}\": 1}}", text.replace(['"', '\\'], ""));
 
         let remote_write = format!("{}/api/v1/write", server.url);
         let unlabelled = format!("{text}=v");
-        let cases: [(&str, Vec<&str>); 10] = [
+        let cases: [(&str, Vec<&str>); 11] = [
             (
                 "export md",
                 vec![
@@ -232,11 +239,43 @@ fn no_input_forms_a_runner_command_in_any_output() {
                 ],
             ),
             ("push usage", vec!["push", "out", "--pushgateway", text]),
+            (
+                "push openlineage usage",
+                vec!["push", "out", "--openlineage-url", text],
+            ),
         ];
         for (what, args) in &cases {
             lines += assert_inert(&format!("{what} with {text:?}"), &run(&case, args, &[]));
             scenarios += 1;
         }
+        // A hostile TRACEPARENT (shown in the warning that ignores it) and lineage names.
+        let o = run(
+            &case,
+            &[
+                "metrics-export",
+                "--run-report",
+                "report.json",
+                "--output-dir",
+                "lineage-out",
+                "--input",
+                "lineage=lineage.json",
+                "--openlineage-namespace",
+                text,
+            ],
+            &[("TRACEPARENT", text)],
+        );
+        lines += assert_inert(&format!("export with TRACEPARENT {text:?}"), &o);
+        let o = run(
+            &case,
+            &["action"],
+            &[
+                ("TRACEPARENT", text),
+                ("GITHUB_WORKSPACE", case.to_str().unwrap()),
+                ("INPUT_INPUTS", "lineage.json"),
+            ],
+        );
+        lines += assert_inert(&format!("action with TRACEPARENT {text:?}"), &o);
+        scenarios += 2;
 
         // The action: every input hostile in turn, then a hostile report with a PR status sent
         // to a GitHub API that answers with a hostile body.

@@ -19,7 +19,7 @@ pub fn openlineage_accepts(paths: &[PathBuf]) -> Vec<Value> {
         .unwrap_or_else(|e| panic!("python3 is required: {e}"));
     assert!(
         out.status.success(),
-        "the OpenLineage validators rejected the events (install with `pip install jsonschema openlineage-python==1.54.0`):\n{}",
+        "the OpenLineage validators rejected the events (install with `pip install jsonschema rfc3986-validator==0.1.1 rfc3339-validator==0.1.4 openlineage-python==1.54.0`):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout)
@@ -243,6 +243,201 @@ fn the_namespace_is_a_setting_and_no_dataset_means_no_file() {
     );
 }
 
+#[test]
+fn the_validators_reject_an_event_the_spec_does_not_allow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (events, _, _) = export_failed(tmp.path(), "o", &[]);
+    type Break = fn(&mut Value);
+    let breaks: [(&str, Break); 5] = [
+        ("producer", |e| e["producer"] = json!("not a uri")),
+        ("eventTime", |e| e["eventTime"] = json!("yesterday")),
+        ("runId", |e| e["run"]["runId"] = json!("nope")),
+        ("parent", |e| {
+            e["run"]["facets"]["parent"]["run"]["runId"] = json!("nope")
+        }),
+        ("_schemaURL", |e| {
+            e["run"]["facets"]["test"]["_schemaURL"] = json!("a b")
+        }),
+    ];
+    for (what, break_it) in breaks {
+        let mut broken = events.clone();
+        break_it(&mut broken[0]);
+        let path = tmp.path().join(format!("{what}.json"));
+        std::fs::write(&path, broken.to_string()).unwrap();
+        let out = Command::new("python3")
+            .arg(repo().join("tests/validators/openlineage_validate.py"))
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{what} was accepted");
+    }
+}
+
+/// Exports the real run report with `extra` arguments in `cwd`; the exit status and stderr.
+fn export_with(cwd: &Path, out: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let run = fixture("run-report/run_report_success_real.json");
+    let mut args = vec![
+        "metrics-export",
+        "--run-report",
+        run.to_str().unwrap(),
+        "--output-dir",
+        out,
+    ];
+    args.extend(extra);
+    let o = run_in(cwd, &args);
+    (o.status.code(), stderr(&o))
+}
+
+#[test]
+fn policy_datasets_are_read_as_lineage_inputs_are_trimmed_empty_left_out_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("p.yml"),
+        "openlineage:\n  outputs:\n    - {namespace: '', name: ' '}\n    - {namespace: pg, name: ''}\n    - {namespace: pg, name: 'landing.orders '}\n    - {namespace: ' pg', name: landing.orders}\n    - {namespace: pg, name: \"a\\u0000b\\n::error::x <b>h</b>\"}\n",
+    )
+    .unwrap();
+    let (code, err) = export_with(tmp.path(), "o", &["--policy", "p.yml"]);
+    assert_eq!(code, Some(0), "{err}");
+    let path = tmp.path().join("o/openlineage_events.json");
+    let events = read_json(&path);
+    let names: Vec<(&str, &str)> = events[0]["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["namespace"].as_str().unwrap(),
+                d["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("pg", "a\u{0}b\n::error::x <b>h</b>"),
+            ("pg", "landing.orders")
+        ]
+    );
+    openlineage_accepts(&[path]);
+}
+
+/// A lineage event naming `n` output datasets.
+fn lineage_naming(n: usize) -> Value {
+    let outputs: Vec<Value> = (0..n)
+        .map(|i| json!({"namespace": "pg", "name": format!("s.t{i}")}))
+        .collect();
+    json!({"eventType": "COMPLETE", "eventTime": "2025-01-01T00:00:00Z", "producer": "p",
+        "run": {"runId": "5c0e41d5-db78-5d8b-9298-8be1de92535b"},
+        "job": {"namespace": "dpone", "name": "orders"}, "inputs": [], "outputs": outputs})
+}
+
+#[test]
+fn more_datasets_than_the_cap_are_refused_with_a_blocker_not_amplified() {
+    use dpone_observability::observability::sources::lineage::MAX_DATASETS;
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, n: usize| {
+        let text = serde_json::to_string(&lineage_naming(n)).unwrap();
+        std::fs::write(tmp.path().join(name), text).unwrap();
+    };
+    write("full.json", MAX_DATASETS);
+    write("over.json", MAX_DATASETS + 1);
+    write("one.json", 1);
+    std::fs::write(tmp.path().join("slo.yml"), OBJECTIVES).unwrap();
+    // At the cap: every dataset is named, each with the gates' assertions.
+    let (code, err) = export_with(
+        tmp.path(),
+        "full",
+        &["--policy", "slo.yml", "--input", "lineage=full.json"],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    let events = read_json(&tmp.path().join("full/openlineage_events.json"));
+    assert_eq!(events[0]["outputs"].as_array().unwrap().len(), MAX_DATASETS);
+    // Over it, alone or with another input: that input is refused, said so, and not used.
+    for (out, inputs) in [
+        ("over", vec!["lineage=over.json"]),
+        ("sum", vec!["lineage=full.json", "lineage=one.json"]),
+    ] {
+        let mut args = vec!["--policy", "slo.yml"];
+        for input in &inputs {
+            args.extend(["--input", input]);
+        }
+        let (code, err) = export_with(tmp.path(), out, &args);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains("error[input.unreadable]") && err.contains("datasets"),
+            "{err}"
+        );
+        let report = read_json(&tmp.path().join(out).join("runtime_metrics.json"));
+        assert!(report["blockers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b == "input.unreadable"));
+        let file = tmp.path().join(out).join("openlineage_events.json");
+        let named = if file.exists() {
+            read_json(&file)[0]["outputs"].as_array().unwrap().len()
+        } else {
+            0
+        };
+        assert!(named <= MAX_DATASETS, "{out}: {named}");
+    }
+    // The policy's datasets are capped the same way: a usage error.
+    let many: String = (0..=MAX_DATASETS)
+        .map(|i| format!("    - {{namespace: pg, name: t{i}}}\n"))
+        .collect();
+    std::fs::write(
+        tmp.path().join("many.yml"),
+        format!("openlineage:\n  outputs:\n{many}"),
+    )
+    .unwrap();
+    let (code, err) = export_with(tmp.path(), "many", &["--policy", "many.yml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("openlineage") && err.contains("datasets"),
+        "{err}"
+    );
+}
+
+#[test]
+fn more_assertions_than_the_cap_is_a_usage_error_before_anything_is_written() {
+    use dpone_observability::observability::openlineage::MAX_ASSERTIONS;
+    use dpone_observability::observability::sources::lineage::MAX_DATASETS;
+    let tmp = tempfile::tempdir().unwrap();
+    let text = serde_json::to_string(&lineage_naming(MAX_DATASETS)).unwrap();
+    std::fs::write(tmp.path().join("full.json"), text).unwrap();
+    // Every dataset carries every gate's assertion: one gate more than the cap allows.
+    let gates = MAX_ASSERTIONS / MAX_DATASETS + 1;
+    let objectives: String = (0..gates)
+        .map(|i| format!("  - {{metric: dpone_extracted_rows, min: {i}}}\n"))
+        .collect();
+    std::fs::write(
+        tmp.path().join("many.yml"),
+        format!("objectives:\n{objectives}"),
+    )
+    .unwrap();
+    let args = ["--policy", "many.yml", "--input", "lineage=full.json"];
+    let (code, err) = export_with(tmp.path(), "o", &args);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("openlineage_events.json") && err.contains("assertions"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("o").exists(), "nothing is written");
+    // At the cap, the file is written.
+    let objectives: String = (0..gates - 1)
+        .map(|i| format!("  - {{metric: dpone_extracted_rows, min: {i}}}\n"))
+        .collect();
+    std::fs::write(
+        tmp.path().join("cap.yml"),
+        format!("objectives:\n{objectives}"),
+    )
+    .unwrap();
+    let args = ["--policy", "cap.yml", "--input", "lineage=full.json"];
+    let (code, err) = export_with(tmp.path(), "c", &args);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(tmp.path().join("c/openlineage_events.json").exists());
+}
+
 #[cfg(feature = "push")]
 mod transport {
     use super::*;
@@ -346,6 +541,28 @@ mod transport {
         // One request: a 400 is final.
         assert_eq!(server.take().len(), 1);
         no_key_anywhere(&o, &dir);
+    }
+
+    #[test]
+    fn a_redirect_is_not_followed_and_the_key_never_reaches_its_target() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_, dir, _) = export_failed(tmp.path(), "o", &[]);
+        let elsewhere = stand_in(vec![]);
+        for status in [301, 302, 307, 308] {
+            let location = format!("{}/api/v1/lineage", elsewhere.url);
+            let server = StandIn::start(move |_: &Request| {
+                Reply::Send(status, vec![("location".into(), location.clone())], vec![])
+            });
+            let o = push(tmp.path(), &dir, &server.url, &[], true);
+            let err = stderr(&o);
+            assert!(
+                err.contains("push.failed") && err.contains(&format!("HTTP {status}")),
+                "{status}: {err}"
+            );
+            assert_eq!(server.take().len(), 1, "{status}: a 3xx is final");
+            no_key_anywhere(&o, &dir);
+        }
+        assert!(elsewhere.take().is_empty(), "a redirect was followed");
     }
 
     #[test]

@@ -134,10 +134,20 @@ def validate(path):
             "openlineage_python": version("openlineage-python")}
 
 
+# The formats the schemas use: a format jsonschema cannot check (`uri` needs
+# rfc3986-validator, `date-time` rfc3339-validator) would pass silently.
+FORMATS = ("date-time", "uri", "uuid")
+
+
 def main():
     if len(sys.argv) < 2:
         print("usage: openlineage_validate.py FILE...", file=sys.stderr)
         sys.exit(2)
+    unchecked = [f for f in FORMATS if f not in jsonschema.FormatChecker().checkers]
+    if unchecked:
+        print(f"jsonschema cannot check the formats {unchecked}: install rfc3986-validator "
+              "and rfc3339-validator", file=sys.stderr)
+        sys.exit(1)
     for path in sys.argv[1:]:
         try:
             print(json.dumps(validate(path), sort_keys=True))

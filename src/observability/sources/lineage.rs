@@ -4,11 +4,27 @@
 
 use serde_json::{Map, Value};
 
+/// The most datasets the lineage inputs name in all, and the most the policy names: a
+/// pipeline's event names a few, and each named dataset carries every gate's assertion in
+/// `openlineage_events.json` (a million of them would make gigabytes of it).
+pub const MAX_DATASETS: usize = 1000;
+
 /// A dataset as OpenLineage names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Dataset {
     pub namespace: String,
     pub name: String,
+}
+
+impl Dataset {
+    /// The dataset of a namespace and name, trimmed; None when either is empty.
+    pub fn named(namespace: &str, name: &str) -> Option<Dataset> {
+        let (namespace, name) = (namespace.trim(), name.trim());
+        (!namespace.is_empty() && !name.is_empty()).then(|| Dataset {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        })
+    }
 }
 
 /// What the export takes from one lineage event.
@@ -20,6 +36,13 @@ pub struct LineageRun {
     pub job: Option<(String, String)>,
     pub inputs: Vec<Dataset>,
     pub outputs: Vec<Dataset>,
+}
+
+impl LineageRun {
+    /// How many datasets the run names (inputs and outputs).
+    pub fn datasets(&self) -> usize {
+        self.inputs.len() + self.outputs.len()
+    }
 }
 
 fn str_field<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
@@ -34,12 +57,7 @@ fn datasets(object: &Map<String, Value>, key: &str) -> Vec<Dataset> {
     let mut out: Vec<Dataset> = super::array(object, key)
         .iter()
         .filter_map(Value::as_object)
-        .filter_map(|d| {
-            Some(Dataset {
-                namespace: str_field(d, "namespace")?.to_string(),
-                name: str_field(d, "name")?.to_string(),
-            })
-        })
+        .filter_map(|d| Dataset::named(str_field(d, "namespace")?, str_field(d, "name")?))
         .collect();
     out.sort();
     out.dedup();
