@@ -75,11 +75,12 @@ pub fn run(args: &PushArgs, stdout: &mut impl Commands, stderr: &mut impl Write)
     for r in &results {
         let _ = writeln!(
             stdout,
-            "{} {}: {} of {} series in {} request{}{}",
+            "{} {}: {} of {} {} in {} request{}{}",
             r.kind,
             r.target,
             r.series,
             r.total,
+            r.kind.unit(),
             r.requests,
             if r.requests == 1 { "" } else { "s" },
             if r.error.is_some() { " (failed)" } else { "" }

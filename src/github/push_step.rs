@@ -149,14 +149,15 @@ pub fn run(
             error: r.error.as_deref(),
         })
         .collect();
-    let mut summary = String::from("\n### Pushed\n\n| target | series | result |\n|---|---|---|\n");
+    let mut summary = String::from("\n### Pushed\n\n| target | sent | result |\n|---|---|---|\n");
     for r in &results {
         summary.push_str(&format!(
-            "| {} {} | {} of {} ({} request{}) | {} |\n",
+            "| {} {} | {} of {} {} ({} request{}) | {} |\n",
             r.kind,
             code(&r.target),
             r.series,
             r.total,
+            r.kind.unit(),
             r.requests,
             if r.requests == 1 { "" } else { "s" },
             match &r.error {

@@ -43,6 +43,18 @@ pub enum TargetKind {
     Openlineage,
 }
 
+impl TargetKind {
+    /// What the target's counts count, as the progress and result lines say: `series` of
+    /// metrics, `spans` of a trace, `events` of OpenLineage.
+    pub fn unit(self) -> &'static str {
+        match self {
+            TargetKind::Pushgateway | TargetKind::RemoteWrite | TargetKind::Otlp => "series",
+            TargetKind::OtlpTraces => "spans",
+            TargetKind::Openlineage => "events",
+        }
+    }
+}
+
 /// What happened with one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushResult {
@@ -272,9 +284,10 @@ fn push_remote_write(
                 }
             }
             Err(failure) => {
+                let unit = result.kind.unit();
                 result.error = Some(format!(
-                    "request {} of {batches} ({count} series) failed after {} of {total} \
-                     series were accepted: {}",
+                    "request {} of {batches} ({count} {unit}) failed after {} of {total} \
+                     {unit} were accepted: {}",
                     i + 1,
                     result.series,
                     failure_text(&t.credentials, &failure)

@@ -68,7 +68,8 @@ impl<O: Commands, E: Write> Progress for Printed<'_, O, E> {
         if requests > 0 {
             let _ = writeln!(
                 self.stderr,
-                "push to {kind} `{target}`: sending {series} series in {}",
+                "push to {kind} `{target}`: sending {series} {} in {}",
+                kind.unit(),
                 plural(requests, "request")
             );
         }
@@ -77,7 +78,8 @@ impl<O: Commands, E: Write> Progress for Printed<'_, O, E> {
     fn sent(&mut self, kind: TargetKind, done: usize, requests: usize, series: usize) {
         let _ = writeln!(
             self.stderr,
-            "push to {kind}: {done} of {requests} requests sent, {series} series accepted"
+            "push to {kind}: {done} of {requests} requests sent, {series} {} accepted",
+            kind.unit()
         );
     }
 

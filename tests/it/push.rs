@@ -689,7 +689,7 @@ fn otlp_traces_with_gzip_from_the_flag_and_the_traces_variables() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stdout(&o).contains(&format!(
-            "otlp-traces http://127.0.0.1:{port}/v1/traces: 3 of 3 series in 1 request"
+            "otlp-traces http://127.0.0.1:{port}/v1/traces: 3 of 3 spans in 1 request"
         )),
         "{}",
         stdout(&o)
@@ -1356,7 +1356,7 @@ fn the_action_pushes_after_the_summary_and_outputs_and_masks_the_secrets() {
         "{summary}"
     );
     assert!(
-        summary[pushed..].contains("12 of 12 (1 request) | ✅ pushed"),
+        summary[pushed..].contains("12 of 12 series (1 request) | ✅ pushed"),
         "{summary}"
     );
     assert!(summary[pushed..].contains("⚠️ failed"), "{summary}");

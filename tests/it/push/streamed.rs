@@ -135,7 +135,7 @@ fn a_large_trace_goes_out_in_bounded_requests_that_together_are_the_artifact() {
         );
         assert!(
             stdout(&o).contains(&format!(
-                "otlp-traces http://127.0.0.1:{port}/v1/traces: {n} of {n} series in {} requests",
+                "otlp-traces http://127.0.0.1:{port}/v1/traces: {n} of {n} spans in {} requests",
                 traces.len(),
                 n = ADDED + 3
             )),
