@@ -14,14 +14,18 @@ use crate::observability::timestamp::Timestamp;
 /// `SOURCE_DATE_EPOCH` (reproducible builds) fixes every generated time when set.
 pub(crate) fn export_time() -> Result<Timestamp, String> {
     match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) => text
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .and_then(Timestamp::from_unix_seconds)
-            .ok_or_else(|| {
-                format!("SOURCE_DATE_EPOCH must be whole seconds since 1970, got `{text}`")
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(seconds) => Timestamp::from_unix_seconds(seconds).ok_or_else(|| {
+                format!(
+                    "SOURCE_DATE_EPOCH `{seconds}` is too late: times are nanoseconds since \
+                     1970 in 64 bits, so the latest is {} (2554-07-21)",
+                    u64::MAX / 1_000_000_000
+                )
             }),
+            Err(_) => Err(format!(
+                "SOURCE_DATE_EPOCH must be whole seconds since 1970, got `{text}`"
+            )),
+        },
         Err(std::env::VarError::NotPresent) => Ok(Timestamp::now()),
         Err(std::env::VarError::NotUnicode(_)) => {
             Err("SOURCE_DATE_EPOCH is not valid text".to_string())

@@ -185,6 +185,14 @@ fn bad_source_date_epoch_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr_eq("error: SOURCE_DATE_EPOCH must be whole seconds since 1970, got `yesterday`\n");
+    // Whole seconds, but past what 64 bits of nanoseconds hold: said as such.
+    cmd(tmp.path())
+        .env("SOURCE_DATE_EPOCH", "253402300799")
+        .args(["metrics-export", "--metric", "x=1", "--output-dir", "never"])
+        .assert()
+        .code(2)
+        .stderr_eq("error: SOURCE_DATE_EPOCH `253402300799` is too late: times are nanoseconds since 1970 in 64 bits, so the latest is 18446744073 (2554-07-21)\n");
+    assert!(!tmp.path().join("never").exists());
 }
 
 #[test]
