@@ -60,6 +60,12 @@ fn spec(args: Box<MetricsExportArgs>, now: Timestamp) -> ExportSpec {
     spec.labels = args.labels;
     spec.baselines = args.baseline;
     spec.history_limit = Some(args.history_limit);
+    spec.merge_base = args
+        .merge_base
+        .map(|sha| crate::observability::history::MergeBase {
+            sha,
+            date: args.merge_base_date,
+        });
     spec.run_report = args.run_report;
     spec.inputs = args.inputs;
     spec.metrics = args.metrics;

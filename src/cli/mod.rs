@@ -182,6 +182,25 @@ pub struct MetricsExportArgs {
     )]
     pub history_limit: usize,
 
+    /// A pull request's merge-base with its base branch (a full commit SHA, as
+    /// `git merge-base origin/main HEAD` prints it): the regressions compare with the history
+    /// up to that commit's run, not with newer runs the change does not contain
+    /// (docs/gates.md#history). `history.json` keeps every run.
+    #[arg(long, value_name = "SHA", value_parser = full_sha, help_heading = "Gates")]
+    pub merge_base: Option<String>,
+
+    /// The merge-base commit's committer date (RFC 3339, as `git show -s --format=%cI SHA`
+    /// prints it): when its run is not in the history, the history is cut at the nearest
+    /// older run.
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = rfc3339,
+        requires = "merge_base",
+        help_heading = "Gates"
+    )]
+    pub merge_base_date: Option<String>,
+
     /// Directory the artifacts are written to (created if needed).
     #[arg(
         long,
@@ -584,6 +603,26 @@ fn trace_ids(text: &str) -> Result<crate::observability::trace_join::TraceIds, S
 }
 
 /// `--history-limit`: a whole number of runs from 1 to `MAX_HISTORY_LIMIT`.
+/// A full commit SHA (40 or 64 hexadecimal digits), as the history records commits.
+fn full_sha(text: &str) -> Result<String, String> {
+    let full = matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if full {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "`{text}` is not a full commit SHA (40 or 64 hexadecimal digits; \
+             `git rev-parse` prints one)"
+        ))
+    }
+}
+
+/// A time in RFC 3339 (`2026-01-05T11:00:00Z`, `2026-01-05T12:00:00+01:00`).
+fn rfc3339(text: &str) -> Result<String, String> {
+    crate::observability::timestamp::Timestamp::parse_rfc3339(text)
+        .map(|_| text.to_string())
+        .ok_or_else(|| format!("`{text}` is not an RFC 3339 time (`2026-01-05T11:00:00Z`)"))
+}
+
 fn history_limit(text: &str) -> Result<usize, String> {
     use crate::observability::history::MAX_HISTORY_LIMIT;
     match text.parse::<usize>() {

@@ -179,6 +179,9 @@ pub struct ExportSpec {
     /// glob patterns of either, each one sample of the history.
     pub baselines: Vec<PathBuf>,
     /// How many runs `history.json` keeps; the default when not given.
+    /// `--merge-base` (with `--merge-base-date`): the regressions compare with the history up
+    /// to this commit.
+    pub merge_base: Option<super::history::MergeBase>,
     pub history_limit: Option<usize>,
     pub runbook_base: Option<String>,
     /// `--trace-ids` / input `trace-ids`.
@@ -210,6 +213,7 @@ impl ExportSpec {
             objectives: None,
             objectives_base: None,
             baselines: Vec::new(),
+            merge_base: None,
             history_limit: None,
             runbook_base: None,
             trace_ids: TraceIds::default(),
@@ -380,6 +384,7 @@ pub fn resolve(spec: ExportSpec) -> Result<ExportRequest, String> {
     }
     request.airflow_evidence_bundle = spec.airflow_evidence_bundle;
     request.baselines = spec.baselines;
+    request.merge_base = spec.merge_base;
     if let Some(limit) = spec.history_limit {
         request.history_limit = limit;
     }

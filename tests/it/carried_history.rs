@@ -220,3 +220,95 @@ fn consecutive_counts_breaches_carried_in_the_history_after_the_folders_are_gone
     assert_eq!(row["consecutive"], 3, "{row}");
     assert_eq!(row["passed"], false, "{row}");
 }
+
+#[test]
+fn merge_base_cuts_the_compared_history_of_a_cli_export() {
+    // Six runs of main, one an hour, commit `i` each; the change branched off at run 2.
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    std::fs::write(cwd.join("p.yml"), POLICY).unwrap();
+    let sha = |i: u64| format!("{:040x}", 0xc0ffee00 + i);
+    for i in 0..6u64 {
+        let out = format!("run/{i}");
+        let previous = format!("run/{}", i.wrapping_sub(1));
+        let revision = format!("vcs.ref.head.revision={}", sha(i));
+        let mut extra = vec!["--resource-attr", &revision];
+        if i > 0 {
+            extra.extend(["--baseline", &previous]);
+        }
+        let o = export(
+            cwd,
+            1_764_000_000 + i * 3600,
+            &out,
+            300.0 + i as f64,
+            &extra,
+        );
+        assert_eq!(o.status.code(), Some(0), "{i}: {}", stderr(&o));
+    }
+    let compared = |extra: &[&str], out: &str| {
+        let mut args = vec!["--baseline", "run/5"];
+        args.extend_from_slice(extra);
+        let o = export(cwd, 1_764_000_000 + 6 * 3600, out, 301.0, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let report = read_json(&cwd.join(out).join("runtime_metrics.json"));
+        let baseline = report["gates"]["baseline"].clone();
+        let revisions: Vec<u64> = baseline["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["revision"].as_str())
+            .filter_map(|r| (0..6).find(|i| sha(*i) == r))
+            .collect();
+        (revisions, baseline["merge_base"].clone())
+    };
+    let at_two = sha(2);
+    let (revisions, note) = compared(&["--merge-base", &at_two], "cut");
+    assert_eq!(revisions, [0, 1, 2]);
+    assert_eq!(
+        note,
+        format!("history cut at the merge-base {}", &at_two[..7])
+    );
+    // The carried history keeps every run of main, and this one.
+    let carried = history::parse(&std::fs::read(cwd.join("cut/history.json")).unwrap()).unwrap();
+    assert_eq!(carried.entries.len(), 7);
+
+    // A merge-base whose run is not in the history: the nearest older run by its date.
+    let unknown = "ab".repeat(20);
+    let (revisions, note) = compared(
+        &[
+            "--merge-base",
+            &unknown,
+            "--merge-base-date",
+            "2025-11-24T19:30:00Z",
+        ],
+        "dated",
+    );
+    assert_eq!(
+        revisions,
+        [0, 1, 2, 3],
+        "runs at 16:00 … 19:00 are not later"
+    );
+    assert_eq!(
+        note,
+        format!(
+            "merge-base abababa not in the history: cut at the nearest older entry {}",
+            &sha(3)[..7]
+        )
+    );
+
+    // Without it, the whole history.
+    let (revisions, note) = compared(&[], "whole");
+    assert_eq!(revisions, [0, 1, 2, 3, 4, 5]);
+    assert!(note.is_null());
+
+    // Not a full SHA, a date without a merge-base, a date that is no date: usage errors.
+    for bad in [
+        vec!["--merge-base", "abc1234"],
+        vec!["--merge-base-date", "2025-11-24T19:30:00Z"],
+        vec!["--merge-base", &unknown, "--merge-base-date", "yesterday"],
+    ] {
+        let o = export(cwd, 1_764_000_000, "never", 1.0, &bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
+        assert!(!cwd.join("never").exists());
+    }
+}
