@@ -605,15 +605,12 @@ fn trace_ids(text: &str) -> Result<crate::observability::trace_join::TraceIds, S
 /// `--history-limit`: a whole number of runs from 1 to `MAX_HISTORY_LIMIT`.
 /// A full commit SHA (40 or 64 hexadecimal digits), as the history records commits.
 fn full_sha(text: &str) -> Result<String, String> {
-    let full = matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit());
-    if full {
-        Ok(text.to_ascii_lowercase())
-    } else {
-        Err(format!(
+    crate::observability::history::full_sha(text).ok_or_else(|| {
+        format!(
             "`{text}` is not a full commit SHA (40 or 64 hexadecimal digits; \
              `git rev-parse` prints one)"
-        ))
-    }
+        )
+    })
 }
 
 /// A time in RFC 3339 (`2026-01-05T11:00:00Z`, `2026-01-05T12:00:00+01:00`).

@@ -27,7 +27,7 @@ use super::runner::{Env, RunnerContext};
 use crate::ci_env::Event;
 use crate::inert::Commands;
 use crate::observability::blockers::{Blocker, Code};
-use crate::observability::history::MergeBase;
+use crate::observability::history::{full_sha, MergeBase};
 
 /// The folder under `RUNNER_TEMP` (or the workspace) the samples are written to.
 pub const FOLDER: &str = "dpone-observability-baseline";
@@ -68,12 +68,9 @@ impl PullCommits {
     /// Both commits, when each is a full SHA (40 or 64 hexadecimal digits): nothing else is
     /// put in a request's path.
     pub fn new(base: Option<&str>, head: Option<&str>) -> Option<Self> {
-        let full =
-            |sha: &str| matches!(sha.len(), 40 | 64) && sha.bytes().all(|b| b.is_ascii_hexdigit());
-        let (base, head) = (base?, head?);
-        (full(base) && full(head)).then(|| PullCommits {
-            base: base.to_ascii_lowercase(),
-            head: head.to_ascii_lowercase(),
+        Some(PullCommits {
+            base: full_sha(base?)?,
+            head: full_sha(head?)?,
         })
     }
 
@@ -219,7 +216,7 @@ mod remote {
     use crate::github::artifacts::{Artifacts, Listed, Unpack, MAX_DOWNLOAD};
     use crate::inert::Commands;
     use crate::net::http::RetryPolicy;
-    use crate::observability::history::MergeBase;
+    use crate::observability::history::{full_sha, MergeBase};
     use crate::observability::timestamp::Timestamp;
 
     /// Pages of 100 artifacts listed at most.
@@ -336,9 +333,9 @@ mod remote {
                 let commit = &answer["merge_base_commit"];
                 let sha = commit["sha"].as_str().unwrap_or_default();
                 let date = commit["commit"]["committer"]["date"].as_str();
-                PullCommits::new(Some(sha), Some(sha))
-                    .map(|ok| MergeBase {
-                        sha: ok.base,
+                full_sha(sha)
+                    .map(|sha| MergeBase {
+                        sha,
                         date: date
                             .filter(|d| Timestamp::parse_rfc3339(d).is_some())
                             .map(str::to_string),

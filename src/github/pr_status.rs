@@ -6,7 +6,7 @@ use super::runner::{Env, RunnerContext};
 use super::summary::{self, SummaryContext};
 use crate::ci_env::Event;
 use crate::observability::artifacts::WrittenArtifact;
-use crate::observability::blockers::{roots, Severity};
+use crate::observability::blockers::{roots, Root, Severity};
 use crate::observability::markdown::plain;
 use crate::observability::points::Points;
 use crate::observability::policy::FailOn;
@@ -86,6 +86,32 @@ pub struct FileAnnotation {
     pub title: String,
     /// The message with its runbook.
     pub message: String,
+}
+
+impl FileAnnotation {
+    /// The annotation of a root cause at `path` and `line`: its code as the title, its message
+    /// (plain text), what it caused and its runbook.
+    pub fn of_root(
+        root: &Root<'_>,
+        report: &ExportReport,
+        fail_on: FailOn,
+        path: String,
+        line: Option<u64>,
+    ) -> Self {
+        let b = root.blocker;
+        FileAnnotation {
+            path,
+            line,
+            failure: fail_on.fails_on(root.severity) || root.severity == Severity::Error,
+            title: plain(&b.id().to_string()),
+            message: format!(
+                "{}{} Runbook: {}",
+                plain(&b.message),
+                root.caused_text(),
+                report.runbook_url(b.code)
+            ),
+        }
+    }
 }
 
 /// Everything the API calls say, built from the finished export.
@@ -383,18 +409,13 @@ pub fn message(
         .filter_map(|root| {
             let b = root.blocker;
             let path = runner.workspace_file(std::path::Path::new(b.subject.as_deref()?))?;
-            Some(FileAnnotation {
+            Some(FileAnnotation::of_root(
+                &root,
+                report,
+                ctx.fail_on,
                 path,
-                line: b.line,
-                failure: ctx.fail_on.fails_on(root.severity) || root.severity == Severity::Error,
-                title: plain(&b.id().to_string()),
-                message: format!(
-                    "{}{} Runbook: {}",
-                    plain(&b.message),
-                    root.caused_text(),
-                    report.runbook_url(b.code)
-                ),
-            })
+                b.line,
+            ))
         })
         .collect();
     Message {

@@ -27,11 +27,10 @@ use crate::ci_env::Event;
 use crate::exit::{Error, Outcome, Verdict};
 use crate::inert::Commands;
 use crate::observability::artifacts::JSON_REPORT;
-use crate::observability::blockers::{roots, runbook_base_url, Severity};
+use crate::observability::blockers::{roots, runbook_base_url};
 use crate::observability::files;
 use crate::observability::gates::History;
 use crate::observability::judge::judge_again;
-use crate::observability::markdown::plain;
 use crate::observability::policy::{parse_policy, FailOn, Policy};
 use crate::observability::report::ExportReport;
 use crate::observability::report_file::{export_report, read_document, read_history};
@@ -329,19 +328,8 @@ fn check_annotations(
         .into_iter()
         .take(ANNOTATIONS)
         .map(|root| {
-            let b = root.blocker;
-            FileAnnotation {
-                path: policy.clone(),
-                line: gate_line(report, &b.id().to_string()),
-                failure: fail_on.fails_on(root.severity) || root.severity == Severity::Error,
-                title: plain(&b.id().to_string()),
-                message: format!(
-                    "{}{} Runbook: {}",
-                    plain(&b.message),
-                    root.caused_text(),
-                    report.runbook_url(b.code)
-                ),
-            }
+            let line = gate_line(report, &root.blocker.id().to_string());
+            FileAnnotation::of_root(&root, report, fail_on, policy.clone(), line)
         })
         .collect()
 }

@@ -431,6 +431,13 @@ pub fn to_json(file: &HistoryFile) -> std::io::Result<String> {
     String::from_utf8(bytes).map_err(std::io::Error::other)
 }
 
+/// A full commit SHA (40 or 64 hexadecimal digits, SHA-1 or SHA-256), lower-cased as entries
+/// record commits; `None` for anything else (an abbreviated SHA never matches an entry).
+pub fn full_sha(text: &str) -> Option<String> {
+    let full = matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit());
+    full.then(|| text.to_ascii_lowercase())
+}
+
 /// A pull request's merge-base with its base branch: the commit, and its committer date when
 /// known (RFC 3339), which places it among the entries when the commit itself is not one.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -172,6 +172,18 @@ struct Gate {
     column: Option<String>,
 }
 
+impl Gate {
+    /// Its `expected` and `actual`, where known, on a test or an assertion.
+    fn outcome(&self, item: &mut Value) {
+        if let Some(e) = &self.expected {
+            item["expected"] = json!(e);
+        }
+        if let Some(a) = &self.actual {
+            item["actual"] = json!(a);
+        }
+    }
+}
+
 fn severity(severity: Severity, enforce: Enforce) -> &'static str {
     if severity == Severity::Error && enforce == Enforce::Block {
         "error"
@@ -242,12 +254,7 @@ fn test_facet(gates: &[Gate]) -> Value {
         .map(|g| {
             let mut t = json!({"name": g.name, "status": g.status, "severity": g.severity,
                 "type": g.kind});
-            if let Some(e) = &g.expected {
-                t["expected"] = json!(e);
-            }
-            if let Some(a) = &g.actual {
-                t["actual"] = json!(a);
-            }
+            g.outcome(&mut t);
             t
         })
         .collect();
@@ -267,12 +274,7 @@ fn assertions_facet(gates: &[Gate]) -> Value {
             if let Some(c) = &g.column {
                 a["column"] = json!(c);
             }
-            if let Some(e) = &g.expected {
-                a["expected"] = json!(e);
-            }
-            if let Some(v) = &g.actual {
-                a["actual"] = json!(v);
-            }
+            g.outcome(&mut a);
             a
         })
         .collect();

@@ -109,7 +109,7 @@ fn previous_site(dir: &Path) -> Result<Vec<String>, SiteError> {
         dir: dir.to_path_buf(),
         reason,
     };
-    let entries = match std::fs::read_dir(dir) {
+    let entries = match super::dirs::list(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) if err.kind() == io::ErrorKind::NotADirectory || dir.is_file() => {
@@ -119,12 +119,8 @@ fn previous_site(dir: &Path) -> Result<Vec<String>, SiteError> {
     };
     let mut names = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(io_error("read the folder", dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let kind = entry
-            .file_type()
-            .map_err(io_error("read the folder", dir))?;
-        if !kind.is_file() {
+        let name = entry.name.to_string_lossy().into_owned();
+        if entry.kind != super::dirs::Kind::File {
             return Err(not_ours(format!("`{name}` is not a plain file")));
         }
         names.push(name);

@@ -71,6 +71,18 @@ pub struct PushResult {
 }
 
 impl PushResult {
+    /// Nothing sent yet to the target of `kind` at `url` (shown without its secrets).
+    fn new(kind: TargetKind, url: &str) -> Self {
+        PushResult {
+            kind,
+            target: shown_url(url),
+            series: 0,
+            total: 0,
+            requests: 0,
+            error: None,
+        }
+    }
+
     /// `push.failed` for a failed target.
     pub fn blocker(&self) -> Option<Blocker> {
         let error = self.error.as_ref()?;
@@ -208,12 +220,8 @@ fn push_pushgateway(
 ) -> PushResult {
     let total = export.series.len();
     let mut result = PushResult {
-        kind: TargetKind::Pushgateway,
-        target: shown_url(&t.url),
-        series: 0,
         total,
-        requests: 0,
-        error: None,
+        ..PushResult::new(TargetKind::Pushgateway, &t.url)
     };
     let grouping = match pushgateway::grouping(&export.series, t.grouping.as_deref()) {
         Ok(grouping) => grouping,
@@ -249,12 +257,8 @@ fn push_remote_write(
 ) -> PushResult {
     let total = export.series.len();
     let mut result = PushResult {
-        kind: TargetKind::RemoteWrite,
-        target: shown_url(&t.url),
-        series: 0,
         total,
-        requests: 0,
-        error: None,
+        ..PushResult::new(TargetKind::RemoteWrite, &t.url)
     };
     let bodies = match remote_write::bodies(&export.series, export.time_ms, t.per_request) {
         Ok(bodies) => bodies,
@@ -308,14 +312,7 @@ fn push_otlp(
 ) -> PushResult {
     let signal = Signal::Metrics;
     let json = &export.otlp_json;
-    let mut result = PushResult {
-        kind: TargetKind::Otlp,
-        target: shown_url(&t.url),
-        series: 0,
-        total: 0,
-        requests: 0,
-        error: None,
-    };
+    let mut result = PushResult::new(TargetKind::Otlp, &t.url);
     let encoded = otlp::request_from_artifact(json).and_then(|message| {
         let count = otlp::point_count(&message);
         let body = match t.protocol {
@@ -371,14 +368,7 @@ fn push_otlp_traces(
     progress: &mut dyn Progress,
 ) -> PushResult {
     let limits = otlp_traces::Limits::DEFAULT;
-    let mut result = PushResult {
-        kind: TargetKind::OtlpTraces,
-        target: shown_url(&t.url),
-        series: 0,
-        total: 0,
-        requests: 0,
-        error: None,
-    };
+    let mut result = PushResult::new(TargetKind::OtlpTraces, &t.url);
     let planned = file
         .stream(|reader| otlp_traces::walk(reader, t.protocol, limits, &mut |_| Ok(())))
         .map_err(|err| format!("refusing to push: {err}"))

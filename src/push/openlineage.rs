@@ -42,14 +42,7 @@ pub fn push(
     t: &OpenLineageTarget,
     progress: &mut dyn Progress,
 ) -> PushResult {
-    let mut result = PushResult {
-        kind: TargetKind::Openlineage,
-        target: super::shown_url(&t.url),
-        series: 0,
-        total: 0,
-        requests: 0,
-        error: None,
-    };
+    let mut result = PushResult::new(TargetKind::Openlineage, &t.url);
     let events: Vec<Value> = match serde_json::from_slice(events) {
         Ok(Value::Array(events)) => events,
         Ok(_) | Err(_) => {
